@@ -1,0 +1,112 @@
+//! Small building blocks shared by the pages.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::UserResource;
+
+/// The top bar: brand, navigation and sign-out, for signed-in users.
+#[component]
+pub fn Nav() -> impl IntoView {
+    let user = expect_context::<UserResource>();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">
+                <img src="/favicon.svg" alt="" width="28" height="28"/>
+                <span>"Preflight"</span>
+            </a>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(u)) => view! {
+                            <nav aria-label="Main">
+                                <A href="/" exact=true>"Projects"</A>
+                                <A href="/team">"Team"</A>
+                                <A href="/account">"Account"</A>
+                                <span class="who" title=u.email.clone()>{u.name.clone()}</span>
+                                <form method="post" action="/auth/logout" class="inline">
+                                    <button type="submit" class="link">"Sign out"</button>
+                                </form>
+                            </nav>
+                        }.into_any(),
+                        _ => ().into_any(),
+                    }
+                })}
+            </Transition>
+        </header>
+    }
+}
+
+/// A labelled progress bar (`<progress>`, so no inline styles are needed under the CSP).
+#[component]
+pub fn Progress(#[prop(into)] done: Signal<i64>, #[prop(into)] total: Signal<i64>, #[prop(into)] label: String) -> impl IntoView {
+    let pct = move || if total.get() == 0 { 0 } else { done.get() * 100 / total.get() };
+    view! {
+        <div class="progress">
+            <progress max=move || total.get().max(1) value=move || done.get() aria-label=label.clone()></progress>
+            <span class="progress-text">{move || format!("{} of {} · {}%", done.get(), total.get(), pct())}</span>
+        </div>
+    }
+}
+
+/// An error message box with a role so screen readers announce it.
+#[component]
+pub fn ErrorBox(#[prop(into)] message: String) -> impl IntoView {
+    view! { <div class="alert error" role="alert">{message}</div> }
+}
+
+/// Renders a server function error for a page that failed to load.
+#[component]
+pub fn LoadError(error: ServerFnError) -> impl IntoView {
+    let text = crate::server_fns::error_text(&error);
+    let signed_out = text.contains("sign in");
+    view! {
+        <div class="alert error" role="alert">
+            <p>{text}</p>
+            {signed_out.then(|| view! { <p><a href="/login">"Sign in"</a></p> })}
+        </div>
+    }
+}
+
+/// Unix seconds as "26 Nov 2026, 14:05 UTC" (the same on server and browser).
+pub fn fmt_time(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .map(|d| {
+            format!(
+                "{} {} {}, {:02}:{:02} UTC",
+                d.day(),
+                &d.month().to_string()[..3],
+                d.year(),
+                d.hour(),
+                d.minute()
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// "in 12 days", "today", "3 days ago" for a date relative to today (both `YYYY-MM-DD`).
+pub fn relative_days(date: &str, today: &str) -> String {
+    let (Some(d), Some(t)) = (crate::model::parse_date(date), crate::model::parse_date(today)) else {
+        return String::new();
+    };
+    match (d - t).whole_days() {
+        0 => "today".into(),
+        1 => "tomorrow".into(),
+        -1 => "yesterday".into(),
+        n if n > 0 => format!("in {n} days"),
+        n => format!("{} days ago", -n),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_and_relative_days() {
+        assert_eq!(fmt_time(0), "1 Jan 1970, 00:00 UTC");
+        assert_eq!(relative_days("2026-12-01", "2026-11-26"), "in 5 days");
+        assert_eq!(relative_days("2026-11-26", "2026-11-26"), "today");
+        assert_eq!(relative_days("2026-11-20", "2026-11-26"), "6 days ago");
+    }
+}

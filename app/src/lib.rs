@@ -1,0 +1,97 @@
+//! Preflight's web app: Leptos components, routes and server functions, shared by the
+//! server (feature `ssr`) and the WASM frontend (feature `hydrate`).
+
+#![recursion_limit = "256"]
+
+pub mod components;
+pub mod live;
+pub mod model;
+pub mod pages;
+pub mod phases;
+pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::components::Nav;
+use crate::pages::{
+    account::AccountPage, auth::{LoginPage, SetupPage}, errors::NotFound, project::ProjectPage,
+    project_form::{EditProjectPage, NewProjectPage}, projects::ProjectsPage, team::TeamPage,
+};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_security_headers();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" href="/pkg/preflight.css"/>
+                <HydrationScripts options/>
+                <leptos_meta::MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The Content-Security-Policy of every page: scripts only from us or carrying this
+/// response's nonce (the hydration bootstrap), WASM compilation allowed, no inline styles,
+/// no framing, forms only to us.
+#[cfg(feature = "ssr")]
+fn set_security_headers() {
+    use http::{header, HeaderValue};
+    let Some(res) = use_context::<leptos_axum::ResponseOptions>() else { return };
+    let nonce = leptos::nonce::use_nonce().map(|n| n.to_string()).unwrap_or_default();
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         frame-ancestors 'none'; form-action 'self'"
+    );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        res.insert_header(header::CONTENT_SECURITY_POLICY, v);
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // The signed-in user, for the navigation bar and pages that adapt to the role.
+    let user = Resource::new(|| (), |_| server_fns::current_user());
+    provide_context(user);
+    view! {
+        <Title formatter=|t: String| if t.is_empty() { "Preflight".to_string() } else { format!("{t} · Preflight") }/>
+        <Router>
+            <a class="skip" href="#main">"Skip to content"</a>
+            <Nav/>
+            <main id="main" tabindex="-1">
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=path!("/") view=ProjectsPage/>
+                    <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/setup") view=SetupPage/>
+                    <Route path=path!("/projects/new") view=NewProjectPage/>
+                    <Route path=path!("/projects/:id") view=ProjectPage/>
+                    <Route path=path!("/projects/:id/edit") view=EditProjectPage/>
+                    <Route path=path!("/team") view=TeamPage/>
+                    <Route path=path!("/account") view=AccountPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// The signed-in user resource provided by [`App`].
+pub type UserResource = Resource<Result<Option<model::UserInfo>, ServerFnError>>;

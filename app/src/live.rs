@@ -1,0 +1,64 @@
+//! Live checklist updates in the browser: an `EventSource` on the project's event stream.
+//! The server side is `GET /events/projects/{id}` (server-sent events).
+
+#[cfg(feature = "hydrate")]
+use crate::model::ChecklistItem;
+
+/// Subscribes to a project's checklist changes. `on_item` gets every changed item;
+/// `on_reconnect` runs when the stream comes back after a drop (changes may have been
+/// missed, so the caller reloads). Returns a handle that closes the stream when dropped.
+#[cfg(feature = "hydrate")]
+pub fn subscribe(
+    project_id: i64,
+    on_item: impl Fn(ChecklistItem) + 'static,
+    on_status: impl Fn(bool) + 'static,
+    on_reconnect: impl Fn() + 'static,
+) -> Option<Subscription> {
+    use wasm_bindgen::{closure::Closure, JsCast};
+
+    let source = web_sys::EventSource::new(&format!("/events/projects/{project_id}")).ok()?;
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+        let Some(text) = ev.data().as_string() else { return };
+        #[derive(serde::Deserialize)]
+        struct Event {
+            item: ChecklistItem,
+        }
+        if let Ok(e) = serde_json::from_str::<Event>(&text) {
+            on_item(e.item);
+        }
+    });
+    source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    let opened_before = std::rc::Rc::new(std::cell::Cell::new(false));
+    let on_status = std::rc::Rc::new(on_status);
+    let status_open = on_status.clone();
+    let on_open = Closure::<dyn FnMut()>::new(move || {
+        status_open(true);
+        if opened_before.replace(true) {
+            on_reconnect();
+        }
+    });
+    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    let on_error = Closure::<dyn FnMut()>::new(move || on_status(false));
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    Some(Subscription { source, _closures: (on_message, on_open, on_error) })
+}
+
+/// An open event stream; closed when dropped.
+#[cfg(feature = "hydrate")]
+pub struct Subscription {
+    source: web_sys::EventSource,
+    /// Kept only so the callbacks live as long as the stream.
+    _closures: (MessageCallback, Callback, Callback),
+}
+
+#[cfg(feature = "hydrate")]
+type MessageCallback = wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>;
+#[cfg(feature = "hydrate")]
+type Callback = wasm_bindgen::closure::Closure<dyn FnMut()>;
+
+#[cfg(feature = "hydrate")]
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.source.close();
+    }
+}

@@ -1,0 +1,367 @@
+//! Types shared by the server and the browser: what server functions and the JSON API
+//! send and receive. Nothing here touches the database.
+
+use serde::{Deserialize, Serialize};
+
+/// A team member's role. Owners manage the team; members do everything else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Owner,
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "owner" => Some(Role::Owner),
+            "member" => Some(Role::Member),
+            _ => None,
+        }
+    }
+}
+
+/// The signed-in user, as the UI sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// What kind of environment a URL is: it decides what the checks expect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnvKind {
+    Dev,
+    Staging,
+    Production,
+}
+
+impl EnvKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnvKind::Dev => "dev",
+            EnvKind::Staging => "staging",
+            EnvKind::Production => "production",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EnvKind> {
+        match s {
+            "dev" => Some(EnvKind::Dev),
+            "staging" => Some(EnvKind::Staging),
+            "production" => Some(EnvKind::Production),
+            _ => None,
+        }
+    }
+
+    /// Guesses the kind from a free-form environment name ("prod", "uat", "development").
+    pub fn infer(name: &str) -> EnvKind {
+        let n = name.to_ascii_lowercase();
+        if n.contains("prod") || n == "live" || n == "www" {
+            EnvKind::Production
+        } else if n.contains("dev") || n.contains("local") {
+            EnvKind::Dev
+        } else {
+            EnvKind::Staging
+        }
+    }
+}
+
+/// One place a project is deployed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Environment {
+    #[serde(default)]
+    pub id: Option<i64>,
+    pub name: String,
+    #[serde(default)]
+    pub kind: Option<EnvKind>,
+    pub base_url: String,
+    /// Connect to this address instead of resolving the host (like curl's `--resolve`),
+    /// to test a new server before DNS moves.
+    #[serde(default)]
+    pub resolve_ip: Option<String>,
+}
+
+/// A project as edited in the project form and returned by the API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ProjectInput {
+    pub name: String,
+    #[serde(default)]
+    pub client: String,
+    /// `YYYY-MM-DD`.
+    pub launch_date: String,
+    /// `HH:MM`, optional.
+    #[serde(default)]
+    pub launch_time: Option<String>,
+    #[serde(default)]
+    pub environments: Vec<Environment>,
+    #[serde(default)]
+    pub contact_emails: Vec<String>,
+    #[serde(default)]
+    pub contact_phones: Vec<String>,
+    #[serde(default)]
+    pub postal_address: String,
+}
+
+/// A project with its environments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Project {
+    pub id: i64,
+    pub name: String,
+    pub client: String,
+    pub launch_date: String,
+    pub launch_time: Option<String>,
+    pub environments: Vec<Environment>,
+    pub contact_emails: Vec<String>,
+    pub contact_phones: Vec<String>,
+    pub postal_address: String,
+    pub archived: bool,
+    pub template_version: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A row of the project list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectSummary {
+    pub id: i64,
+    pub name: String,
+    pub client: String,
+    pub launch_date: String,
+    pub launch_time: Option<String>,
+    pub archived: bool,
+    pub done: i64,
+    pub total: i64,
+    pub overdue: i64,
+}
+
+/// A checklist item's state. `not_applicable` needs a reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemState {
+    Todo,
+    Done,
+    NotApplicable,
+}
+
+impl ItemState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemState::Todo => "todo",
+            ItemState::Done => "done",
+            ItemState::NotApplicable => "not_applicable",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ItemState> {
+        match s {
+            "todo" => Some(ItemState::Todo),
+            "done" => Some(ItemState::Done),
+            "not_applicable" => Some(ItemState::NotApplicable),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ItemState::Todo => "To do",
+            ItemState::Done => "Done",
+            ItemState::NotApplicable => "Not applicable",
+        }
+    }
+
+    /// Done and not-applicable items both count as settled for progress.
+    pub fn is_settled(self) -> bool {
+        !matches!(self, ItemState::Todo)
+    }
+}
+
+/// One item of a project's launch checklist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistItem {
+    pub id: i64,
+    pub project_id: i64,
+    /// The template item it was copied from; `None` for custom items.
+    pub template_key: Option<String>,
+    pub phase: String,
+    pub position: i64,
+    pub title: String,
+    pub why: String,
+    pub due_offset_days: i64,
+    /// `T-7d`, `T-0d`, `T+3d`.
+    pub due_label: String,
+    /// The due date, `YYYY-MM-DD`, relative to the project's launch date.
+    pub due: String,
+    pub overdue: bool,
+    pub checks: Vec<String>,
+    pub state: ItemState,
+    pub na_reason: String,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+    pub notes: String,
+    pub version: i64,
+    pub state_changed_at: Option<i64>,
+    pub state_changed_by: Option<String>,
+    pub updated_at: i64,
+    pub updated_by: Option<String>,
+}
+
+/// A change to one checklist item. Every change names the version it was made against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ItemChange {
+    SetState { state: ItemState, #[serde(default)] reason: String },
+    Assign { user_id: Option<i64> },
+    Notes { notes: String },
+}
+
+/// The result of an item update: either it went through, or somebody changed the item
+/// first and nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum UpdateOutcome {
+    Updated { item: ChecklistItem },
+    Conflict { current: ChecklistItem },
+}
+
+/// A line of an item's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemEvent {
+    pub at: i64,
+    pub user: Option<String>,
+    pub action: String,
+    pub detail: String,
+}
+
+/// Everything the checklist page needs in one round trip.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistView {
+    pub project: Project,
+    pub items: Vec<ChecklistItem>,
+    pub members: Vec<UserInfo>,
+    pub today: String,
+}
+
+/// Input for a custom checklist item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewItem {
+    pub title: String,
+    pub phase: String,
+    #[serde(default)]
+    pub why: String,
+    pub due_offset_days: i64,
+}
+
+/// An API token as listed on the account page (the secret itself is shown once only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// Formats a due offset the way launch plans write it: `T-7d`, `T-0d`, `T+2d`.
+pub fn due_label(offset_days: i64) -> String {
+    if offset_days > 0 {
+        format!("T+{offset_days}d")
+    } else {
+        format!("T-{}d", -offset_days)
+    }
+}
+
+/// Parses `T-7d` / `T+2d` / `T-0d` into a day offset.
+pub fn parse_due_label(s: &str) -> Option<i64> {
+    let rest = s.trim().strip_prefix('T')?;
+    let (sign, digits) = match rest.chars().next()? {
+        '-' => (-1, &rest[1..]),
+        '+' => (1, &rest[1..]),
+        _ => return None,
+    };
+    let digits = digits.strip_suffix('d')?;
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) || digits.len() > 4 {
+        return None;
+    }
+    Some(sign * digits.parse::<i64>().ok()?)
+}
+
+/// Adds days to a `YYYY-MM-DD` date.
+pub fn add_days(date: &str, days: i64) -> Option<String> {
+    let d = parse_date(date)?;
+    let out = d.checked_add(time::Duration::days(days))?;
+    Some(format_date(out))
+}
+
+/// Parses a strict `YYYY-MM-DD` date.
+pub fn parse_date(s: &str) -> Option<time::Date> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s.trim(), &fmt).ok()
+}
+
+pub fn format_date(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// Parses a strict `HH:MM` time.
+pub fn parse_time(s: &str) -> Option<(u8, u8)> {
+    let (h, m) = s.trim().split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u8, u8) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some((h, m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn due_labels_round_trip() {
+        for n in [-30, -7, -1, 0, 1, 14] {
+            assert_eq!(parse_due_label(&due_label(n)), Some(n));
+        }
+        assert_eq!(due_label(0), "T-0d");
+        assert_eq!(parse_due_label("T+0d"), Some(0));
+        for bad in ["", "T", "T7d", "T-7", "-7d", "T-d", "T-7x", "T--7d", "T-99999d"] {
+            assert_eq!(parse_due_label(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates_are_strict_and_add_up() {
+        assert_eq!(add_days("2026-03-01", -1).as_deref(), Some("2026-02-28"));
+        assert_eq!(add_days("2024-03-01", -1).as_deref(), Some("2024-02-29"));
+        assert_eq!(add_days("2026-12-31", 1).as_deref(), Some("2027-01-01"));
+        assert!(parse_date("2026-02-30").is_none());
+        assert!(parse_date("26-02-01").is_none());
+        assert!(parse_date("tomorrow").is_none());
+        assert_eq!(parse_time("09:30"), Some((9, 30)));
+        assert_eq!(parse_time("24:00"), None);
+        assert_eq!(parse_time("9:30"), None);
+    }
+
+    #[test]
+    fn environment_kind_is_inferred() {
+        assert_eq!(EnvKind::infer("Production"), EnvKind::Production);
+        assert_eq!(EnvKind::infer("dev"), EnvKind::Dev);
+        assert_eq!(EnvKind::infer("uat"), EnvKind::Staging);
+    }
+
+    #[test]
+    fn item_change_json_shape() {
+        let c: ItemChange = serde_json::from_str(r#"{"kind":"set_state","state":"not_applicable","reason":"no e-mail"}"#).unwrap();
+        assert_eq!(c, ItemChange::SetState { state: ItemState::NotApplicable, reason: "no e-mail".into() });
+    }
+}

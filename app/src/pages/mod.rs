@@ -1,0 +1,9 @@
+//! One module per page.
+
+pub mod account;
+pub mod auth;
+pub mod errors;
+pub mod project;
+pub mod project_form;
+pub mod projects;
+pub mod team;

@@ -1,0 +1,440 @@
+//! A project's page: its summary and the shared launch checklist — grouped by phase, with
+//! progress, filters, ticking, not-applicable reasons, assignees, notes, history, custom
+//! items, and live updates from everyone else viewing it.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_params_map};
+
+use crate::components::{fmt_time, relative_days, ErrorBox, LoadError, Progress};
+use crate::model::{ChecklistItem, ChecklistView, ItemChange, ItemState, NewItem, UpdateOutcome, UserInfo};
+use crate::phases::PHASES;
+use crate::server_fns::{add_item, error_text, get_checklist, item_history, set_project_archived, update_item};
+
+#[component]
+pub fn ProjectPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let data = Resource::new(id, get_checklist);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading the checklist…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(view) => view! { <Board data=view/> }.into_any(),
+                    Err(e) => view! { <Title text="Project"/> <LoadError error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Filter settings of the checklist.
+#[derive(Clone, Copy)]
+struct Filters {
+    phase: RwSignal<String>,
+    status: RwSignal<String>,
+    assignee: RwSignal<String>,
+    overdue: RwSignal<bool>,
+    text: RwSignal<String>,
+}
+
+impl Filters {
+    fn matches(&self, it: &ChecklistItem) -> bool {
+        let phase = self.phase.get();
+        let status = self.status.get();
+        let assignee = self.assignee.get();
+        let text = self.text.get().to_lowercase();
+        (phase.is_empty() || it.phase == phase)
+            && (status.is_empty() || it.state.as_str() == status)
+            && match assignee.as_str() {
+                "" => true,
+                "none" => it.assignee_id.is_none(),
+                id => it.assignee_id.map(|a| a.to_string()).as_deref() == Some(id),
+            }
+            && (!self.overdue.get() || it.overdue)
+            && (text.is_empty() || it.title.to_lowercase().contains(&text) || it.notes.to_lowercase().contains(&text))
+    }
+
+    fn active(&self) -> bool {
+        !self.phase.get().is_empty()
+            || !self.status.get().is_empty()
+            || !self.assignee.get().is_empty()
+            || self.overdue.get()
+            || !self.text.get().is_empty()
+    }
+
+    fn clear(&self) {
+        self.phase.set(String::new());
+        self.status.set(String::new());
+        self.assignee.set(String::new());
+        self.overdue.set(false);
+        self.text.set(String::new());
+    }
+}
+
+/// Puts a newer copy of an item into the list (or adds a new item). Older copies, e.g. an
+/// event that arrives after our own update's answer, are ignored.
+fn apply_item(items: RwSignal<Vec<ChecklistItem>>, it: ChecklistItem) {
+    items.update(|v| match v.iter_mut().find(|x| x.id == it.id) {
+        Some(x) if it.version >= x.version => *x = it,
+        Some(_) => {}
+        None => v.push(it),
+    });
+}
+
+#[component]
+fn Board(data: ChecklistView) -> impl IntoView {
+    let ChecklistView { project, items, members, today } = data;
+    let project_id = project.id;
+    let items = RwSignal::new(items);
+    let members = StoredValue::new(members);
+    let live = RwSignal::new(false);
+    let filters = Filters {
+        phase: RwSignal::new(String::new()),
+        status: RwSignal::new(String::new()),
+        assignee: RwSignal::new(String::new()),
+        overdue: RwSignal::new(false),
+        text: RwSignal::new(String::new()),
+    };
+
+    // Live updates: only in the browser. A reconnect reloads everything we may have missed.
+    #[cfg(feature = "hydrate")]
+    {
+        let sub = crate::live::subscribe(
+            project_id,
+            move |it| apply_item(items, it),
+            move |ok| live.set(ok),
+            move || {
+                leptos::task::spawn_local(async move {
+                    if let Ok(fresh) = get_checklist(project_id).await {
+                        for it in fresh.items {
+                            apply_item(items, it);
+                        }
+                    }
+                })
+            },
+        );
+        let sub = StoredValue::new_local(sub);
+        on_cleanup(move || sub.update_value(|s| drop(s.take())));
+    }
+
+    let total = Memo::new(move |_| items.with(|v| v.len() as i64));
+    let settled = Memo::new(move |_| items.with(|v| v.iter().filter(|i| i.state.is_settled()).count() as i64));
+    let overdue = Memo::new(move |_| items.with(|v| v.iter().filter(|i| i.overdue).count() as i64));
+    let countdown = relative_days(&project.launch_date, &today);
+    let archived = RwSignal::new(project.archived);
+    let archive_error = RwSignal::new(None::<String>);
+    let toggle_archive = move |_| {
+        let to = !archived.get_untracked();
+        leptos::task::spawn_local(async move {
+            match set_project_archived(project_id, to).await {
+                Ok(()) => archived.set(to),
+                Err(e) => archive_error.set(Some(error_text(&e))),
+            }
+        });
+    };
+
+    view! {
+        <Title text=project.name.clone()/>
+        <div class="page-head">
+            <div>
+                <p class="crumbs"><A href="/">"Projects"</A></p>
+                <h1>{project.name.clone()}</h1>
+                <p class="muted">
+                    {(!project.client.is_empty()).then(|| format!("for {} · ", project.client))}
+                    "Launch " <strong>{project.launch_date.clone()} {project.launch_time.clone().map(|t| format!(" {t}"))}</strong>
+                    " (" {countdown} ")"
+                    {move || archived.get().then(|| view! { <span class="badge">"archived"</span> })}
+                </p>
+            </div>
+            <div class="actions">
+                <span class="live" class:on=move || live.get() title="Changes by others appear here as they happen">
+                    {move || if live.get() { "● Live" } else { "○ Connecting…" }}
+                </span>
+                <A href=format!("/projects/{project_id}/edit") attr:class="button">"Edit project"</A>
+                <button type="button" on:click=toggle_archive>{move || if archived.get() { "Unarchive" } else { "Archive" }}</button>
+            </div>
+        </div>
+        {move || archive_error.get().map(|m| view! { <ErrorBox message=m/> })}
+        <details class="card env-summary">
+            <summary>{format!("{} environment(s), contact details", project.environments.len())}</summary>
+            <ul>
+                {project.environments.iter().map(|e| view! {
+                    <li>
+                        <strong>{e.name.clone()}</strong> " "
+                        <span class="badge">{e.kind.map(|k| k.as_str()).unwrap_or("")}</span> " "
+                        <code>{e.base_url.clone()}</code>
+                        {e.resolve_ip.clone().map(|ip| view! { " → connects to " <code>{ip}</code> })}
+                    </li>
+                }).collect_view()}
+            </ul>
+            <p>"E-mail: " {project.contact_emails.join(", ")}</p>
+            <p>"Phone: " {project.contact_phones.join(", ")}</p>
+            <p>"Address: " {project.postal_address.clone()}</p>
+        </details>
+        <section class="card overall" aria-label="Overall progress">
+            <h2>"Launch checklist"</h2>
+            <Progress done=settled total=total label="Overall progress"/>
+            <p class="muted">
+                {move || match overdue.get() { 0 => "Nothing overdue.".to_string(), n => format!("{n} item(s) overdue.") }}
+                " Template version " {project.template_version.map(|v| v.to_string()).unwrap_or_else(|| "—".into())} "."
+            </p>
+        </section>
+        <FilterBar filters members=members.get_value()/>
+        <div class="phases">
+            {PHASES.iter().map(|phase| {
+                let key = phase.key;
+                let all = Memo::new(move |_| items.with(|v| {
+                    let mine: Vec<_> = v.iter().filter(|i| i.phase == key).collect();
+                    (mine.iter().filter(|i| i.state.is_settled()).count() as i64, mine.len() as i64)
+                }));
+                let visible = Memo::new(move |_| items.with(|v| v.iter().filter(|i| i.phase == key && filters.matches(i)).map(|i| i.id).collect::<Vec<_>>()));
+                view! {
+                    <Show when=move || !visible.with(Vec::is_empty)>
+                        <section class="phase card" aria-labelledby=format!("phase-{key}")>
+                            <div class="phase-head">
+                                <h3 id=format!("phase-{key}")>{phase.title}</h3>
+                                <Progress done=Signal::derive(move || all.get().0) total=Signal::derive(move || all.get().1) label=format!("{} progress", phase.title)/>
+                            </div>
+                            <ul class="items" role="list">
+                                <For each=move || visible.get() key=|id| *id let:id>
+                                    <ItemRow id items members/>
+                                </For>
+                            </ul>
+                        </section>
+                    </Show>
+                }
+            }).collect_view()}
+            <Show when=move || filters.active() && PHASES.iter().all(|p| items.with(|v| !v.iter().any(|i| i.phase == p.key && filters.matches(i))))>
+                <p class="card muted">"No items match these filters. " <button type="button" class="link" on:click=move |_| filters.clear()>"Clear filters"</button></p>
+            </Show>
+        </div>
+        <AddItem project_id items/>
+    }
+}
+
+#[component]
+fn FilterBar(filters: Filters, members: Vec<UserInfo>) -> impl IntoView {
+    view! {
+        <form class="filters card" role="search" aria-label="Filter the checklist" on:submit=|ev| ev.prevent_default()>
+            <label>"Phase"
+                <select prop:value=move || filters.phase.get() on:change=move |ev| filters.phase.set(event_target_value(&ev))>
+                    <option value="">"All phases"</option>
+                    {PHASES.iter().map(|p| view! { <option value=p.key>{p.title}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Status"
+                <select prop:value=move || filters.status.get() on:change=move |ev| filters.status.set(event_target_value(&ev))>
+                    <option value="">"Any status"</option>
+                    <option value="todo">"To do"</option>
+                    <option value="done">"Done"</option>
+                    <option value="not_applicable">"Not applicable"</option>
+                </select>
+            </label>
+            <label>"Assignee"
+                <select prop:value=move || filters.assignee.get() on:change=move |ev| filters.assignee.set(event_target_value(&ev))>
+                    <option value="">"Anyone"</option>
+                    <option value="none">"Unassigned"</option>
+                    {members.into_iter().map(|m| view! { <option value=m.id.to_string()>{m.name}</option> }).collect_view()}
+                </select>
+            </label>
+            <label class="check">
+                <input type="checkbox" prop:checked=move || filters.overdue.get() on:change=move |ev| filters.overdue.set(event_target_checked(&ev))/>
+                "Overdue only"
+            </label>
+            <label>"Search" <input type="search" placeholder="Title or notes" bind:value=filters.text/></label>
+        </form>
+    }
+}
+
+#[component]
+fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Vec<UserInfo>>) -> impl IntoView {
+    let item = Memo::new(move |_| items.with(|v| v.iter().find(|i| i.id == id).cloned()));
+    let get = move || item.get().expect("item rows exist only for items in the list");
+    let message = RwSignal::new(None::<(bool, String)>);
+    let na_open = RwSignal::new(false);
+    let na_reason = RwSignal::new(String::new());
+    let notes_open = RwSignal::new(false);
+    let notes_draft = RwSignal::new(String::new());
+    let history = RwSignal::new(None::<Vec<crate::model::ItemEvent>>);
+    let busy = RwSignal::new(false);
+
+    let send = move |change: ItemChange| {
+        let Some(it) = item.get_untracked() else { return };
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match update_item(it.id, it.version, change).await {
+                Ok(UpdateOutcome::Updated { item }) => {
+                    apply_item(items, item);
+                    message.set(None);
+                    na_open.set(false);
+                    notes_open.set(false);
+                }
+                Ok(UpdateOutcome::Conflict { current }) => {
+                    let who = current.updated_by.clone().unwrap_or_else(|| "Someone".into());
+                    message.set(Some((true, format!(
+                        "{who} changed this item at {} before your change arrived, so yours was not saved. \
+                         The item now shows their version; make your change again if it is still needed.",
+                        fmt_time(current.updated_at)
+                    ))));
+                    apply_item(items, current);
+                }
+                Err(e) => message.set(Some((true, error_text(&e)))),
+            }
+            busy.set(false);
+            if history.get_untracked().is_some() {
+                history.set(item_history(id).await.ok());
+            }
+        });
+    };
+
+    let toggle_done = move |ev: leptos::ev::Event| {
+        let state = if event_target_checked(&ev) { ItemState::Done } else { ItemState::Todo };
+        send(ItemChange::SetState { state, reason: String::new() });
+    };
+    let open_notes = move |_| {
+        notes_draft.set(item.get_untracked().map(|i| i.notes).unwrap_or_default());
+        notes_open.update(|o| *o = !*o);
+    };
+    let toggle_history = move |_| {
+        if history.get_untracked().is_some() {
+            history.set(None);
+        } else {
+            leptos::task::spawn_local(async move { history.set(Some(item_history(id).await.unwrap_or_default())) });
+        }
+    };
+    let check_id = format!("item-{id}");
+
+    view! {
+        <li class="item" class:done=move || get().state == ItemState::Done class:na=move || get().state == ItemState::NotApplicable
+            class:overdue=move || get().overdue data-item-id=id>
+            <div class="item-main">
+                <input type="checkbox" id=check_id.clone() prop:checked=move || get().state == ItemState::Done
+                    disabled=move || busy.get() on:change=toggle_done/>
+                <label for=check_id class="item-title">{move || get().title}</label>
+                <span class="due" class:late=move || get().overdue title=move || format!("Due {}", get().due)>
+                    {move || get().due_label} " · " {move || get().due}
+                    {move || get().overdue.then(|| view! { <strong>" · overdue"</strong> })}
+                </span>
+            </div>
+            <div class="item-meta">
+                {move || {
+                    let it = get();
+                    match (it.state, it.state_changed_by, it.state_changed_at) {
+                        (ItemState::Done, Some(who), Some(at)) => format!("Done by {who}, {}", fmt_time(at)),
+                        (ItemState::NotApplicable, who, at) => format!(
+                            "Not applicable{}: {}", who.map(|w| format!(" (by {w}, {})", at.map(fmt_time).unwrap_or_default())).unwrap_or_default(), it.na_reason),
+                        _ => String::new(),
+                    }
+                }}
+                <label class="assign">"Assignee "
+                    <select prop:value=move || get().assignee_id.map(|a| a.to_string()).unwrap_or_default()
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            send(ItemChange::Assign { user_id: v.parse().ok() });
+                        }>
+                        <option value="">"Nobody"</option>
+                        {members.get_value().into_iter().map(|m| view! { <option value=m.id.to_string()>{m.name}</option> }).collect_view()}
+                    </select>
+                </label>
+                {move || (!get().checks.is_empty()).then(|| view! {
+                    <span class="checks" title="Automated checks that provide evidence for this item">
+                        {get().checks.into_iter().map(|c| view! { <code class="chip">{c}</code> }).collect_view()}
+                    </span>
+                })}
+            </div>
+            {move || message.get().map(|(_, m)| view! { <div class="alert warn" role="alert">{m}</div> })}
+            <div class="item-actions">
+                <details class="why">
+                    <summary>"Why"</summary>
+                    <p>{move || get().why}</p>
+                </details>
+                {move || match get().state {
+                    ItemState::NotApplicable => view! {
+                        <button type="button" class="link" on:click=move |_| send(ItemChange::SetState { state: ItemState::Todo, reason: String::new() })>"Make applicable again"</button>
+                    }.into_any(),
+                    _ => view! {
+                        <button type="button" class="link" aria-expanded=move || na_open.get().to_string() on:click=move |_| na_open.update(|o| *o = !*o)>"Not applicable…"</button>
+                    }.into_any(),
+                }}
+                <button type="button" class="link" aria-expanded=move || notes_open.get().to_string() on:click=open_notes>
+                    {move || if get().notes.is_empty() { "Add notes".to_string() } else { "Notes".to_string() }}
+                </button>
+                <button type="button" class="link" on:click=toggle_history>{move || if history.get().is_some() { "Hide history" } else { "History" }}</button>
+            </div>
+            {move || (!get().notes.is_empty() && !notes_open.get()).then(|| view! { <p class="notes">{get().notes}</p> })}
+            <Show when=move || na_open.get()>
+                <form class="inline-form" on:submit=move |ev| {
+                    ev.prevent_default();
+                    send(ItemChange::SetState { state: ItemState::NotApplicable, reason: na_reason.get_untracked() });
+                }>
+                    <label>"Why does this not apply?" <input type="text" required bind:value=na_reason/></label>
+                    <button type="submit" class="primary">"Mark not applicable"</button>
+                </form>
+            </Show>
+            <Show when=move || notes_open.get()>
+                <form class="inline-form" on:submit=move |ev| {
+                    ev.prevent_default();
+                    send(ItemChange::Notes { notes: notes_draft.get_untracked() });
+                }>
+                    <label>"Notes" <textarea rows="3" bind:value=notes_draft></textarea></label>
+                    <button type="submit" class="primary">"Save notes"</button>
+                </form>
+            </Show>
+            {move || history.get().map(|h| view! {
+                <ol class="history" aria-label="History">
+                    {if h.is_empty() { view! { <li class="muted">"No changes yet."</li> }.into_any() } else {
+                        h.into_iter().map(|e| view! {
+                            <li>{fmt_time(e.at)} " · " {e.user.unwrap_or_else(|| "someone".into())} " · " {e.action} {(!e.detail.is_empty()).then(|| format!(": {}", e.detail))}</li>
+                        }).collect_view().into_any()
+                    }}
+                </ol>
+            })}
+        </li>
+    }
+}
+
+#[component]
+fn AddItem(project_id: i64, items: RwSignal<Vec<ChecklistItem>>) -> impl IntoView {
+    let title = RwSignal::new(String::new());
+    let phase = RwSignal::new("launch-week".to_string());
+    let due = RwSignal::new("-1".to_string());
+    let why = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(due_offset_days) = due.get_untracked().trim().parse::<i64>() else {
+            error.set(Some("Give the due day as a number of days from launch, e.g. -7 for a week before.".into()));
+            return;
+        };
+        let new = NewItem { title: title.get_untracked(), phase: phase.get_untracked(), why: why.get_untracked(), due_offset_days };
+        leptos::task::spawn_local(async move {
+            match add_item(project_id, new).await {
+                Ok(it) => {
+                    apply_item(items, it);
+                    title.set(String::new());
+                    why.set(String::new());
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+        });
+    };
+    view! {
+        <form class="card form add-item" on:submit=submit>
+            <h2>"Add an item for this project"</h2>
+            {move || error.get().map(|m| view! { <ErrorBox message=m/> })}
+            <div class="grid2">
+                <label>"Title" <input type="text" required bind:value=title placeholder="e.g. Send the press release"/></label>
+                <label>"Phase"
+                    <select prop:value=move || phase.get() on:change=move |ev| phase.set(event_target_value(&ev))>
+                        {PHASES.iter().map(|p| view! { <option value=p.key>{p.title}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>"Due (days from launch, e.g. -7)" <input type="number" min="-365" max="365" bind:value=due/></label>
+                <label>"Why (optional)" <input type="text" bind:value=why/></label>
+            </div>
+            <button type="submit" class="primary">"Add item"</button>
+        </form>
+    }
+}

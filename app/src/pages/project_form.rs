@@ -1,0 +1,195 @@
+//! Creating and editing a project: name, client, launch date and time, environments and
+//! the contact details the content checks will expect.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::components::{ErrorBox, LoadError};
+use crate::model::{EnvKind, Environment, Project, ProjectInput};
+use crate::server_fns::{error_text, get_project, save_project};
+
+#[component]
+pub fn NewProjectPage() -> impl IntoView {
+    view! {
+        <Title text="New project"/>
+        <h1>"New project"</h1>
+        <ProjectForm project=None/>
+    }
+}
+
+#[component]
+pub fn EditProjectPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let project = Resource::new(id, get_project);
+    view! {
+        <Title text="Edit project"/>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match project.await {
+                    Ok(p) => view! { <h1>"Edit " {p.name.clone()}</h1> <ProjectForm project=Some(p)/> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// One editable environment row.
+#[derive(Clone, Copy)]
+struct EnvRow {
+    key: usize,
+    id: Option<i64>,
+    name: RwSignal<String>,
+    kind: RwSignal<String>,
+    base_url: RwSignal<String>,
+    resolve_ip: RwSignal<String>,
+}
+
+impl EnvRow {
+    fn new(key: usize, e: &Environment) -> Self {
+        EnvRow {
+            key,
+            id: e.id,
+            name: RwSignal::new(e.name.clone()),
+            kind: RwSignal::new(e.kind.unwrap_or_else(|| EnvKind::infer(&e.name)).as_str().to_string()),
+            base_url: RwSignal::new(e.base_url.clone()),
+            resolve_ip: RwSignal::new(e.resolve_ip.clone().unwrap_or_default()),
+        }
+    }
+
+    fn value(&self) -> Environment {
+        let ip = self.resolve_ip.get_untracked();
+        Environment {
+            id: self.id,
+            name: self.name.get_untracked(),
+            kind: EnvKind::parse(&self.kind.get_untracked()),
+            base_url: self.base_url.get_untracked(),
+            resolve_ip: (!ip.trim().is_empty()).then_some(ip),
+        }
+    }
+}
+
+#[component]
+fn ProjectForm(project: Option<Project>) -> impl IntoView {
+    let id = project.as_ref().map(|p| p.id);
+    let p = project.unwrap_or_else(|| Project {
+        id: 0,
+        name: String::new(),
+        client: String::new(),
+        launch_date: String::new(),
+        launch_time: None,
+        environments: ["dev", "staging", "production"]
+            .iter()
+            .map(|n| Environment { id: None, name: n.to_string(), kind: EnvKind::parse(n), base_url: String::new(), resolve_ip: None })
+            .collect(),
+        contact_emails: vec![],
+        contact_phones: vec![],
+        postal_address: String::new(),
+        archived: false,
+        template_version: None,
+        created_at: 0,
+        updated_at: 0,
+    });
+    let name = RwSignal::new(p.name.clone());
+    let client = RwSignal::new(p.client.clone());
+    let launch_date = RwSignal::new(p.launch_date.clone());
+    let launch_time = RwSignal::new(p.launch_time.clone().unwrap_or_default());
+    let emails = RwSignal::new(p.contact_emails.join("\n"));
+    let phones = RwSignal::new(p.contact_phones.join("\n"));
+    let address = RwSignal::new(p.postal_address.clone());
+    let next_key = StoredValue::new(p.environments.len());
+    let envs = RwSignal::new(p.environments.iter().enumerate().map(|(i, e)| EnvRow::new(i, e)).collect::<Vec<_>>());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let navigate = use_navigate();
+
+    let add_env = move |_| {
+        let key = next_key.get_value();
+        next_key.set_value(key + 1);
+        let blank = Environment { id: None, name: String::new(), kind: Some(EnvKind::Staging), base_url: String::new(), resolve_ip: None };
+        envs.update(|v| v.push(EnvRow::new(key, &blank)));
+    };
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let lines = |s: String| s.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect::<Vec<_>>();
+        let input = ProjectInput {
+            name: name.get_untracked(),
+            client: client.get_untracked(),
+            launch_date: launch_date.get_untracked(),
+            launch_time: Some(launch_time.get_untracked()),
+            environments: envs
+                .get_untracked()
+                .iter()
+                .map(EnvRow::value)
+                .filter(|e| !(e.base_url.trim().is_empty() && e.id.is_none()))
+                .collect(),
+            contact_emails: lines(emails.get_untracked()),
+            contact_phones: lines(phones.get_untracked()),
+            postal_address: address.get_untracked(),
+        };
+        busy.set(true);
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match save_project(id, input).await {
+                Ok(pid) => navigate(&format!("/projects/{pid}"), Default::default()),
+                Err(e) => {
+                    error.set(Some(error_text(&e)));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+
+    view! {
+        <form class="card form" on:submit=submit novalidate>
+            {move || error.get().map(|m| view! { <ErrorBox message=m/> })}
+            <div class="grid2">
+                <label>"Project name" <input type="text" required bind:value=name/></label>
+                <label>"Client" <input type="text" bind:value=client/></label>
+                <label>"Launch date" <input type="date" required bind:value=launch_date/></label>
+                <label>"Launch time (optional)" <input type="time" bind:value=launch_time/></label>
+            </div>
+            <fieldset>
+                <legend>"Environments"</legend>
+                <p class="hint">"Leave a URL empty to skip that environment. \"Connect to IP\" checks the site on a new server before DNS moves, like an /etc/hosts entry."</p>
+                <div class="env-rows">
+                    <For each=move || envs.get() key=|r| r.key let:row>
+                        <div class="env-row" role="group" aria-label=move || format!("Environment {}", row.name.get())>
+                            <label>"Name" <input type="text" bind:value=row.name/></label>
+                            <label>"Kind"
+                                <select prop:value=move || row.kind.get() on:change=move |ev| row.kind.set(event_target_value(&ev))>
+                                    <option value="dev">"dev"</option>
+                                    <option value="staging">"staging"</option>
+                                    <option value="production">"production"</option>
+                                </select>
+                            </label>
+                            <label class="wide">"Base URL" <input type="url" placeholder="https://www.example.com" bind:value=row.base_url/></label>
+                            <label>"Connect to IP (optional)" <input type="text" inputmode="decimal" placeholder="203.0.113.10" bind:value=row.resolve_ip/></label>
+                            <button type="button" class="link danger" on:click=move |_| envs.update(|v| v.retain(|r| r.key != row.key))
+                                aria-label=move || format!("Remove environment {}", row.name.get())>"Remove"</button>
+                        </div>
+                    </For>
+                </div>
+                <button type="button" on:click=add_env>"Add environment"</button>
+            </fieldset>
+            <fieldset>
+                <legend>"Expected contact details"</legend>
+                <p class="hint">"The content checks look for these on the site, and flag addresses and numbers that are not on this list."</p>
+                <div class="grid2">
+                    <label>"E-mail addresses (one per line)" <textarea rows="3" bind:value=emails></textarea></label>
+                    <label>"Phone numbers (one per line)" <textarea rows="3" bind:value=phones></textarea></label>
+                </div>
+                <label>"Postal address" <textarea rows="3" bind:value=address></textarea></label>
+            </fieldset>
+            <div class="actions">
+                <button type="submit" class="primary" disabled=move || busy.get()>
+                    {move || if busy.get() { "Saving…" } else if id.is_some() { "Save changes" } else { "Create project" }}
+                </button>
+                <a href=id.map(|i| format!("/projects/{i}")).unwrap_or_else(|| "/".into()) class="button">"Cancel"</a>
+            </div>
+        </form>
+    }
+}

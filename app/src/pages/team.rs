@@ -1,0 +1,97 @@
+//! The team: everyone with an account; owners add members.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::components::{ErrorBox, LoadError};
+use crate::model::Role;
+use crate::server_fns::{add_member, error_text, list_members};
+use crate::UserResource;
+
+#[component]
+pub fn TeamPage() -> impl IntoView {
+    let user = expect_context::<UserResource>();
+    let reload = RwSignal::new(0u32);
+    let members = Resource::new(move || reload.get(), |_| list_members());
+    view! {
+        <Title text="Team"/>
+        <h1>"Team"</h1>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match members.await {
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
+                    Ok(list) => view! {
+                        <table class="card table">
+                            <caption class="sr-only">"Team members"</caption>
+                            <thead><tr><th scope="col">"Name"</th><th scope="col">"E-mail"</th><th scope="col">"Role"</th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|m| view! {
+                                    <tr><td>{m.name}</td><td>{m.email}</td><td>{m.role.as_str()}</td></tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let is_owner = matches!(user.await, Ok(Some(u)) if u.role == Role::Owner);
+                if is_owner {
+                    view! { <AddMember reload/> }.into_any()
+                } else {
+                    view! { <p class="muted">"Only owners can add team members."</p> }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn AddMember(reload: RwSignal<u32>) -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let role = RwSignal::new("member".to_string());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let done = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let r = Role::parse(&role.get_untracked()).unwrap_or(Role::Member);
+        leptos::task::spawn_local(async move {
+            match add_member(email.get_untracked(), name.get_untracked(), r, password.get_untracked()).await {
+                Ok(u) => {
+                    done.set(Some(format!("{} can now sign in as {} with the password you chose; ask them to change it on their Account page.", u.name, u.email)));
+                    error.set(None);
+                    email.set(String::new());
+                    name.set(String::new());
+                    password.set(String::new());
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => {
+                    error.set(Some(error_text(&e)));
+                    done.set(None);
+                }
+            }
+        });
+    };
+    view! {
+        <form class="card form" on:submit=submit>
+            <h2>"Add a team member"</h2>
+            {move || error.get().map(|m| view! { <ErrorBox message=m/> })}
+            {move || done.get().map(|m| view! { <div class="alert ok" role="status">{m}</div> })}
+            <div class="grid2">
+                <label>"Name" <input type="text" required bind:value=name autocomplete="off"/></label>
+                <label>"E-mail" <input type="email" required bind:value=email autocomplete="off"/></label>
+                <label>"Role"
+                    <select prop:value=move || role.get() on:change=move |ev| role.set(event_target_value(&ev))>
+                        <option value="member">"Member"</option>
+                        <option value="owner">"Owner (can manage the team)"</option>
+                    </select>
+                </label>
+                <label>"First password (at least 10 characters)" <input type="password" required minlength="10" bind:value=password autocomplete="new-password"/></label>
+            </div>
+            <button type="submit" class="primary">"Add member"</button>
+        </form>
+    }
+}

@@ -1,0 +1,162 @@
+//! Server functions: the browser app's calls into the server. Each one is thin: it takes
+//! the state and the signed-in user from context and calls the same service functions
+//! the public JSON API uses.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use crate::model::{ApiTokenInfo, ChecklistItem, ChecklistView, ItemChange, ItemEvent, NewItem, Project, ProjectInput, ProjectSummary, Role, UpdateOutcome, UserInfo};
+
+#[cfg(feature = "ssr")]
+pub mod ctx {
+    //! Reaching request state from inside a server function.
+    use leptos::prelude::*;
+
+    use crate::model::{Role, UserInfo};
+    use crate::ssr::{AppError, AppState};
+
+    pub fn state() -> Result<AppState, AppError> {
+        use_context::<AppState>().ok_or_else(|| {
+            tracing::error!("AppState missing from the Leptos context");
+            AppError::Internal
+        })
+    }
+
+    /// The user the session middleware attached to the request, if any.
+    pub fn maybe_user() -> Option<UserInfo> {
+        use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<UserInfo>().cloned())
+    }
+
+    pub fn user() -> Result<UserInfo, AppError> {
+        maybe_user().ok_or(AppError::Unauthorized)
+    }
+
+    pub fn owner() -> Result<UserInfo, AppError> {
+        let u = user()?;
+        if u.role != Role::Owner {
+            return Err(AppError::Forbidden("Only an owner can manage the team.".into()));
+        }
+        Ok(u)
+    }
+}
+
+/// The message of a server function error, without the framework's prefix.
+pub fn error_text(e: &ServerFnError) -> String {
+    match e {
+        ServerFnError::ServerError(m) => m.clone(),
+        ServerFnError::Request(_) => "The server could not be reached. Check your connection and try again.".into(),
+        other => other.to_string(),
+    }
+}
+
+#[server(prefix = "/rpc", input = Json)]
+pub async fn current_user() -> Result<Option<UserInfo>, ServerFnError> {
+    Ok(ctx::maybe_user())
+}
+
+#[server(prefix = "/rpc", input = Json)]
+pub async fn list_projects(include_archived: bool) -> Result<Vec<ProjectSummary>, ServerFnError> {
+    ctx::user()?;
+    Ok(crate::ssr::projects::list(&ctx::state()?.pool, include_archived).await?)
+}
+
+#[server(prefix = "/rpc", input = Json)]
+pub async fn get_project(id: i64) -> Result<Project, ServerFnError> {
+    ctx::user()?;
+    Ok(crate::ssr::projects::get(&ctx::state()?.pool, id).await?)
+}
+
+/// Creates (`id` = None) or edits a project; returns its id.
+#[server(prefix = "/rpc", input = Json)]
+pub async fn save_project(id: Option<i64>, input: ProjectInput) -> Result<i64, ServerFnError> {
+    let user = ctx::user()?;
+    let pool = ctx::state()?.pool;
+    match id {
+        None => Ok(crate::ssr::projects::create(&pool, &user, &input).await?),
+        Some(id) => {
+            crate::ssr::projects::update(&pool, id, &input).await?;
+            Ok(id)
+        }
+    }
+}
+
+#[server(prefix = "/rpc", input = Json)]
+pub async fn set_project_archived(id: i64, archived: bool) -> Result<(), ServerFnError> {
+    ctx::user()?;
+    Ok(crate::ssr::projects::set_archived(&ctx::state()?.pool, id, archived).await?)
+}
+
+#[server(prefix = "/rpc", input = Json)]
+pub async fn get_checklist(project_id: i64) -> Result<ChecklistView, ServerFnError> {
+    ctx::user()?;
+    let pool = ctx::state()?.pool;
+    Ok(ChecklistView {
+        project: crate::ssr::projects::get(&pool, project_id).await?,
+        items: crate::ssr::checklist::items(&pool, project_id).await?,
+        members: crate::ssr::auth::list_users(&pool).await?,
+        today: crate::ssr::today(),
+    })
+}
+
+#[server(prefix = "/rpc", input = Json)]
+pub async fn update_item(item_id: i64, version: i64, change: ItemChange) -> Result<UpdateOutcome, ServerFnError> {
+    let user = ctx::user()?;
+    let state = ctx::state()?;
+    let outcome = crate::ssr::checklist::update(&state.pool, &user, item_id, version, &change).await?;
+    if let UpdateOutcome::Updated { item } = &outcome {
+        state.publish(item.clone());
+    }
+    Ok(outcome)
+}
+
+#[server(prefix = "/rpc", input = Json)]
+pub async fn add_item(project_id: i64, item: NewItem) -> Result<ChecklistItem, ServerFnError> {
+    let user = ctx::user()?;
+    let state = ctx::state()?;
+    let created = crate::ssr::checklist::add_item(&state.pool, &user, project_id, &item).await?;
+    state.publish(created.clone());
+    Ok(created)
+}
+
+#[server(prefix = "/rpc", input = Json)]
+pub async fn item_history(item_id: i64) -> Result<Vec<ItemEvent>, ServerFnError> {
+    ctx::user()?;
+    Ok(crate::ssr::checklist::history(&ctx::state()?.pool, item_id).await?)
+}
+
+#[server(prefix = "/rpc", input = Json)]
+pub async fn list_members() -> Result<Vec<UserInfo>, ServerFnError> {
+    ctx::user()?;
+    Ok(crate::ssr::auth::list_users(&ctx::state()?.pool).await?)
+}
+
+#[server(prefix = "/rpc", input = Json)]
+pub async fn add_member(email: String, name: String, role: Role, password: String) -> Result<UserInfo, ServerFnError> {
+    ctx::owner()?;
+    Ok(crate::ssr::auth::create_user(&ctx::state()?.pool, &email, &name, role, &password).await?)
+}
+
+#[server(prefix = "/rpc", input = Json)]
+pub async fn change_password(current: String, new: String) -> Result<(), ServerFnError> {
+    let user = ctx::user()?;
+    Ok(crate::ssr::auth::change_password(&ctx::state()?.pool, &user, &current, &new).await?)
+}
+
+#[server(prefix = "/rpc", input = Json)]
+pub async fn list_tokens() -> Result<Vec<ApiTokenInfo>, ServerFnError> {
+    let user = ctx::user()?;
+    Ok(crate::ssr::auth::list_api_tokens(&ctx::state()?.pool, user.id).await?)
+}
+
+/// Creates an API token; the secret is returned this once and never again.
+#[server(prefix = "/rpc", input = Json)]
+pub async fn create_token(name: String) -> Result<String, ServerFnError> {
+    let user = ctx::user()?;
+    Ok(crate::ssr::auth::create_api_token(&ctx::state()?.pool, user.id, &name).await?.1)
+}
+
+#[server(prefix = "/rpc", input = Json)]
+pub async fn revoke_token(id: i64) -> Result<(), ServerFnError> {
+    let user = ctx::user()?;
+    Ok(crate::ssr::auth::revoke_api_token(&ctx::state()?.pool, user.id, id).await?)
+}

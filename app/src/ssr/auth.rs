@@ -1,0 +1,376 @@
+//! Accounts, passwords, sessions and API tokens.
+//!
+//! Passwords are hashed with argon2id. Session ids and API tokens are 256-bit random
+//! values given to the client once and stored only as SHA-256 hashes.
+
+use argon2::{
+    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
+    Argon2,
+};
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+
+use super::{error::AppResult, now, AppError};
+use crate::model::{ApiTokenInfo, Role, UserInfo};
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "preflight_session";
+/// Sessions end this long after login, whatever happens.
+pub const SESSION_LIFETIME_SECS: i64 = 14 * 24 * 3600;
+pub const MIN_PASSWORD_LEN: usize = 10;
+/// API tokens start with this, so secret scanners and people recognise them.
+pub const TOKEN_PREFIX: &str = "pft_";
+
+/// Hashes a password with argon2id (default parameters: 19 MiB, 2 passes).
+pub fn hash_password(password: &str) -> AppResult<String> {
+    let mut salt_bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt_bytes);
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|_| AppError::Internal)?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| {
+            tracing::error!(error = %e, "password hashing failed");
+            AppError::Internal
+        })
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+/// A new 256-bit random secret, base64url without padding.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn hash_secret(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+pub fn validate_password(password: &str) -> AppResult<()> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(AppError::bad(format!("The password must be at least {MIN_PASSWORD_LEN} characters long.")));
+    }
+    if password.len() > 1024 {
+        return Err(AppError::bad("The password is too long (1024 bytes at most)."));
+    }
+    Ok(())
+}
+
+pub fn validate_email(email: &str) -> AppResult<String> {
+    let email = email.trim();
+    let ok = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        })
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(email.to_string())
+    } else {
+        Err(AppError::bad(format!("\"{email}\" is not an e-mail address.")))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    email: String,
+    name: String,
+    role: String,
+}
+
+impl From<UserRow> for UserInfo {
+    fn from(r: UserRow) -> Self {
+        UserInfo { id: r.id, email: r.email, name: r.name, role: Role::parse(&r.role).unwrap_or(Role::Member) }
+    }
+}
+
+pub async fn user_count(pool: &SqlitePool) -> AppResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?)
+}
+
+pub async fn list_users(pool: &SqlitePool) -> AppResult<Vec<UserInfo>> {
+    let rows: Vec<UserRow> =
+        sqlx::query_as("SELECT id, email, name, role FROM users WHERE disabled_at IS NULL ORDER BY name COLLATE NOCASE")
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+pub async fn find_user_by_email(pool: &SqlitePool, email: &str) -> AppResult<Option<UserInfo>> {
+    let row: Option<UserRow> =
+        sqlx::query_as("SELECT id, email, name, role FROM users WHERE email = ? AND disabled_at IS NULL")
+            .bind(email.trim())
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(Into::into))
+}
+
+/// Creates an account. Fails with a clear message when the e-mail is taken.
+pub async fn create_user(pool: &SqlitePool, email: &str, name: &str, role: Role, password: &str) -> AppResult<UserInfo> {
+    let email = validate_email(email)?;
+    let name = validate_name(name)?;
+    validate_password(password)?;
+    let hash = hash_password_blocking(password.to_string()).await?;
+    let res = sqlx::query("INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(&email)
+        .bind(&name)
+        .bind(role.as_str())
+        .bind(&hash)
+        .bind(now())
+        .execute(pool)
+        .await;
+    match res {
+        Ok(r) => Ok(UserInfo { id: r.last_insert_rowid(), email, name, role }),
+        Err(sqlx::Error::Database(e)) if e.kind() == sqlx::error::ErrorKind::UniqueViolation => {
+            Err(AppError::Conflict(format!("There is already an account for {email}.")))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Creates the owner account of a fresh install. Refused (Conflict) once any account
+/// exists, atomically, so two people racing through setup cannot both become owner.
+pub async fn create_first_owner(pool: &SqlitePool, email: &str, name: &str, password: &str) -> AppResult<UserInfo> {
+    let email = validate_email(email)?;
+    let name = validate_name(name)?;
+    validate_password(password)?;
+    let hash = hash_password_blocking(password.to_string()).await?;
+    let r = sqlx::query(
+        "INSERT INTO users (email, name, role, password_hash, created_at)
+         SELECT ?, ?, 'owner', ?, ? WHERE NOT EXISTS (SELECT 1 FROM users)",
+    )
+    .bind(&email)
+    .bind(&name)
+    .bind(&hash)
+    .bind(now())
+    .execute(pool)
+    .await?;
+    if r.rows_affected() == 0 {
+        return Err(AppError::Conflict("Setup is already done.".into()));
+    }
+    Ok(UserInfo { id: r.last_insert_rowid(), email, name, role: Role::Owner })
+}
+
+/// Creates the account, or resets name, role and password of an existing one (the
+/// `preflight user add` command). Resetting signs the user out everywhere.
+pub async fn upsert_user(pool: &SqlitePool, email: &str, name: &str, role: Role, password: &str) -> AppResult<(UserInfo, bool)> {
+    let email = validate_email(email)?;
+    match find_user_by_email(pool, &email).await? {
+        None => Ok((create_user(pool, &email, name, role, password).await?, true)),
+        Some(existing) => {
+            let name = validate_name(name)?;
+            validate_password(password)?;
+            let hash = hash_password_blocking(password.to_string()).await?;
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE users SET name = ?, role = ?, password_hash = ? WHERE id = ?")
+                .bind(&name)
+                .bind(role.as_str())
+                .bind(&hash)
+                .bind(existing.id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(existing.id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok((UserInfo { id: existing.id, email: existing.email, name, role }, false))
+        }
+    }
+}
+
+fn validate_name(name: &str) -> AppResult<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AppError::bad("Please give a name."));
+    }
+    if name.chars().count() > 100 {
+        return Err(AppError::bad("The name is too long (100 characters at most)."));
+    }
+    Ok(name.to_string())
+}
+
+async fn hash_password_blocking(password: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|_| AppError::Internal)?
+}
+
+/// Checks e-mail and password. Always spends the time of one hash, so timing does not
+/// reveal whether the account exists.
+pub async fn authenticate(pool: &SqlitePool, email: &str, password: &str) -> AppResult<Option<UserInfo>> {
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = ? AND disabled_at IS NULL")
+            .bind(email.trim())
+            .fetch_optional(pool)
+            .await?;
+    // A valid hash of a random password: verifying against it costs the same as a real one.
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let (id, hash) = match row {
+        Some((id, h)) => (Some(id), h),
+        None => (None, DUMMY.get_or_init(|| hash_password(&new_secret()).unwrap_or_default()).clone()),
+    };
+    let password = password.to_string();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.map_err(|_| AppError::Internal)?;
+    match (id, ok) {
+        (Some(id), true) => user_by_id(pool, id).await,
+        _ => Ok(None),
+    }
+}
+
+pub async fn user_by_id(pool: &SqlitePool, id: i64) -> AppResult<Option<UserInfo>> {
+    let row: Option<UserRow> = sqlx::query_as("SELECT id, email, name, role FROM users WHERE id = ? AND disabled_at IS NULL")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(Into::into))
+}
+
+pub async fn change_password(pool: &SqlitePool, user: &UserInfo, current: &str, new: &str) -> AppResult<()> {
+    if authenticate(pool, &user.email, current).await?.is_none() {
+        return Err(AppError::bad("The current password is not right."));
+    }
+    validate_password(new)?;
+    let hash = hash_password_blocking(new.to_string()).await?;
+    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?").bind(hash).bind(user.id).execute(pool).await?;
+    Ok(())
+}
+
+/// Starts a session and returns the secret for the cookie. A fresh id on every login
+/// (no session fixation).
+pub async fn create_session(pool: &SqlitePool, user_id: i64) -> AppResult<String> {
+    let secret = new_secret();
+    let t = now();
+    sqlx::query("DELETE FROM sessions WHERE expires_at < ?").bind(t).execute(pool).await?;
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+        .bind(hash_secret(&secret))
+        .bind(user_id)
+        .bind(t)
+        .bind(t + SESSION_LIFETIME_SECS)
+        .execute(pool)
+        .await?;
+    Ok(secret)
+}
+
+pub async fn session_user(pool: &SqlitePool, secret: &str) -> AppResult<Option<UserInfo>> {
+    let row: Option<UserRow> = sqlx::query_as(
+        "SELECT u.id, u.email, u.name, u.role FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL",
+    )
+    .bind(hash_secret(secret))
+    .bind(now())
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(Into::into))
+}
+
+pub async fn delete_session(pool: &SqlitePool, secret: &str) -> AppResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(hash_secret(secret)).execute(pool).await?;
+    Ok(())
+}
+
+/// Creates an API token for a user; returns its id and the secret (shown once).
+pub async fn create_api_token(pool: &SqlitePool, user_id: i64, name: &str) -> AppResult<(i64, String)> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::bad("Give the token a label of 1 to 100 characters, e.g. \"CI pipeline\"."));
+    }
+    let token = format!("{TOKEN_PREFIX}{}", new_secret());
+    let prefix: String = token.chars().take(TOKEN_PREFIX.len() + 6).collect();
+    let r = sqlx::query("INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(user_id)
+        .bind(name)
+        .bind(hash_secret(&token))
+        .bind(prefix)
+        .bind(now())
+        .execute(pool)
+        .await?;
+    Ok((r.last_insert_rowid(), token))
+}
+
+pub async fn list_api_tokens(pool: &SqlitePool, user_id: i64) -> AppResult<Vec<ApiTokenInfo>> {
+    let rows: Vec<(i64, String, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, name, prefix, created_at, last_used_at FROM api_tokens
+         WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at DESC, id DESC",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, prefix, created_at, last_used_at)| ApiTokenInfo { id, name, prefix, created_at, last_used_at })
+        .collect())
+}
+
+pub async fn revoke_api_token(pool: &SqlitePool, user_id: i64, token_id: i64) -> AppResult<()> {
+    let r = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL")
+        .bind(now())
+        .bind(token_id)
+        .bind(user_id)
+        .execute(pool)
+        .await?;
+    if r.rows_affected() == 0 {
+        return Err(AppError::NotFound("token"));
+    }
+    Ok(())
+}
+
+/// Resolves a bearer token to its user; records when it was last used.
+pub async fn token_user(pool: &SqlitePool, token: &str) -> AppResult<Option<UserInfo>> {
+    if !token.starts_with(TOKEN_PREFIX) {
+        return Ok(None);
+    }
+    let hash = hash_secret(token);
+    let row: Option<UserRow> = sqlx::query_as(
+        "SELECT u.id, u.email, u.name, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
+    )
+    .bind(&hash)
+    .fetch_optional(pool)
+    .await?;
+    if row.is_some() {
+        // Coarse (once a minute) so a busy CI job does not write on every request.
+        sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ? AND (last_used_at IS NULL OR last_used_at < ?)")
+            .bind(now())
+            .bind(&hash)
+            .bind(now() - 60)
+            .execute(pool)
+            .await?;
+    }
+    Ok(row.map(Into::into))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_hash_is_argon2id_and_verifies() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"), "{h}");
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("wrong horse battery", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn secrets_are_random_and_long() {
+        let (a, b) = (new_secret(), new_secret());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43); // 32 bytes, base64url, no padding
+        assert_eq!(hash_secret(&a).len(), 32);
+    }
+
+    #[test]
+    fn email_and_password_validation() {
+        assert!(validate_email("ann@example.org").is_ok());
+        for bad in ["", "ann", "@x.org", "ann@x", "a nn@x.org", "ann@.org"] {
+            assert!(validate_email(bad).is_err(), "{bad}");
+        }
+        assert!(validate_password("short").is_err());
+        assert!(validate_password("long enough pw").is_ok());
+    }
+}

@@ -1,0 +1,233 @@
+//! A project's launch checklist: reading it, changing items with optimistic concurrency,
+//! custom items, and each item's history.
+
+use sqlx::SqlitePool;
+
+use super::{error::AppResult, now, projects, today, AppError};
+use crate::model::{due_label, ChecklistItem, ItemChange, ItemEvent, ItemState, NewItem, UpdateOutcome, UserInfo};
+
+const ITEM_SELECT: &str = "
+    SELECT c.id, c.project_id, c.template_key, c.phase, c.position, c.title, c.why, c.due_offset_days, c.checks,
+           c.state, c.na_reason, c.assignee_id, a.name AS assignee_name, c.notes, c.version,
+           c.state_changed_at, s.name AS state_changed_by, c.updated_at, u.name AS updated_by, p.launch_date
+    FROM checklist_items c
+    JOIN projects p ON p.id = c.project_id
+    LEFT JOIN users a ON a.id = c.assignee_id
+    LEFT JOIN users s ON s.id = c.state_changed_by
+    LEFT JOIN users u ON u.id = c.updated_by";
+
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    id: i64,
+    project_id: i64,
+    template_key: Option<String>,
+    phase: String,
+    position: i64,
+    title: String,
+    why: String,
+    due_offset_days: i64,
+    checks: String,
+    state: String,
+    na_reason: String,
+    assignee_id: Option<i64>,
+    assignee_name: Option<String>,
+    notes: String,
+    version: i64,
+    state_changed_at: Option<i64>,
+    state_changed_by: Option<String>,
+    updated_at: i64,
+    updated_by: Option<String>,
+    launch_date: String,
+}
+
+impl ItemRow {
+    fn into_item(self, today: &str) -> ChecklistItem {
+        let state = ItemState::parse(&self.state).unwrap_or(ItemState::Todo);
+        let due = projects::due_date(&self.launch_date, self.due_offset_days);
+        ChecklistItem {
+            overdue: state == ItemState::Todo && due.as_str() < today,
+            id: self.id,
+            project_id: self.project_id,
+            template_key: self.template_key,
+            phase: self.phase,
+            position: self.position,
+            title: self.title,
+            why: self.why,
+            due_label: due_label(self.due_offset_days),
+            due,
+            due_offset_days: self.due_offset_days,
+            checks: serde_json::from_str(&self.checks).unwrap_or_default(),
+            state,
+            na_reason: self.na_reason,
+            assignee_id: self.assignee_id,
+            assignee_name: self.assignee_name,
+            notes: self.notes,
+            version: self.version,
+            state_changed_at: self.state_changed_at,
+            state_changed_by: self.state_changed_by,
+            updated_at: self.updated_at,
+            updated_by: self.updated_by,
+        }
+    }
+}
+
+/// All items of a project, in phase order, then due, then template position.
+pub async fn items(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<ChecklistItem>> {
+    let rows: Vec<ItemRow> = sqlx::query_as(&format!("{ITEM_SELECT} WHERE c.project_id = ? ORDER BY c.due_offset_days, c.position, c.id"))
+        .bind(project_id)
+        .fetch_all(pool)
+        .await?;
+    let today = today();
+    let mut items: Vec<ChecklistItem> = rows.into_iter().map(|r| r.into_item(&today)).collect();
+    items.sort_by_key(|i| crate::phases::phase_order(&i.phase));
+    Ok(items)
+}
+
+pub async fn item(pool: &SqlitePool, id: i64) -> AppResult<ChecklistItem> {
+    let row: ItemRow = sqlx::query_as(&format!("{ITEM_SELECT} WHERE c.id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound("checklist item"))?;
+    Ok(row.into_item(&today()))
+}
+
+/// Applies a change if the item is still at `expected_version`. A stale version writes
+/// nothing and returns the current item, so the caller can show what changed.
+pub async fn update(
+    pool: &SqlitePool,
+    actor: &UserInfo,
+    item_id: i64,
+    expected_version: i64,
+    change: &ItemChange,
+) -> AppResult<UpdateOutcome> {
+    let t = now();
+    let mut tx = pool.begin().await?;
+    // The write comes first so the transaction takes SQLite's write lock at once (no
+    // read-then-upgrade); the version condition makes the check and the write atomic.
+    let (sql, detail, action) = match change {
+        ItemChange::SetState { state, reason } => {
+            let reason = reason.trim();
+            if *state == ItemState::NotApplicable && reason.is_empty() {
+                return Err(AppError::bad("Say why the item does not apply, so the team knows later."));
+            }
+            if reason.chars().count() > 2000 {
+                return Err(AppError::bad("The reason is too long (2000 characters at most)."));
+            }
+            let reason = if *state == ItemState::NotApplicable { reason.to_string() } else { String::new() };
+            let detail = if reason.is_empty() { state.label().to_string() } else { format!("{}: {reason}", state.label()) };
+            let q = sqlx::query(
+                "UPDATE checklist_items SET state = ?, na_reason = ?, state_changed_at = ?, state_changed_by = ?,
+                        version = version + 1, updated_at = ?, updated_by = ?
+                 WHERE id = ? AND version = ?",
+            )
+            .bind(state.as_str())
+            .bind(reason)
+            .bind(t)
+            .bind(actor.id);
+            (q, detail, "state")
+        }
+        ItemChange::Assign { user_id } => {
+            let name = match user_id {
+                Some(uid) => Some(super::auth::user_by_id(pool, *uid).await?.ok_or_else(|| AppError::bad("That team member does not exist."))?.name),
+                None => None,
+            };
+            let q = sqlx::query(
+                "UPDATE checklist_items SET assignee_id = ?, version = version + 1, updated_at = ?, updated_by = ?
+                 WHERE id = ? AND version = ?",
+            )
+            .bind(*user_id);
+            (q, name.map(|n| format!("assigned to {n}")).unwrap_or_else(|| "unassigned".into()), "assign")
+        }
+        ItemChange::Notes { notes } => {
+            if notes.chars().count() > 20_000 {
+                return Err(AppError::bad("Notes are too long (20,000 characters at most)."));
+            }
+            let q = sqlx::query(
+                "UPDATE checklist_items SET notes = ?, version = version + 1, updated_at = ?, updated_by = ?
+                 WHERE id = ? AND version = ?",
+            )
+            .bind(notes.clone());
+            (q, String::new(), "notes")
+        }
+    };
+    let r = sql.bind(t).bind(actor.id).bind(item_id).bind(expected_version).execute(&mut *tx).await?;
+    if r.rows_affected() == 0 {
+        tx.rollback().await?;
+        let current = item(pool, item_id).await?;
+        return Ok(UpdateOutcome::Conflict { current });
+    }
+    let project_id: i64 = sqlx::query_scalar("SELECT project_id FROM checklist_items WHERE id = ?").bind(item_id).fetch_one(&mut *tx).await?;
+    sqlx::query("INSERT INTO checklist_events (item_id, project_id, user_id, at, action, detail) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(item_id)
+        .bind(project_id)
+        .bind(actor.id)
+        .bind(t)
+        .bind(action)
+        .bind(detail)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(UpdateOutcome::Updated { item: item(pool, item_id).await? })
+}
+
+/// Adds a project-specific item to the checklist.
+pub async fn add_item(pool: &SqlitePool, actor: &UserInfo, project_id: i64, new: &NewItem) -> AppResult<ChecklistItem> {
+    let title = new.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(AppError::bad("Give the item a title of 1 to 200 characters."));
+    }
+    if crate::phases::phase(&new.phase).is_none() {
+        return Err(AppError::bad(format!("\"{}\" is not a phase.", new.phase)));
+    }
+    if !(-365..=365).contains(&new.due_offset_days) {
+        return Err(AppError::bad("The due day must be within a year of launch."));
+    }
+    let t = now();
+    let mut tx = pool.begin().await?;
+    let position: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM checklist_items WHERE project_id = ?")
+        .bind(project_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let id = sqlx::query(
+        "INSERT INTO checklist_items (project_id, phase, position, title, why, due_offset_days, updated_at, updated_by, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(project_id)
+    .bind(&new.phase)
+    .bind(position)
+    .bind(title)
+    .bind(new.why.trim())
+    .bind(new.due_offset_days)
+    .bind(t)
+    .bind(actor.id)
+    .bind(t)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.kind() == sqlx::error::ErrorKind::ForeignKeyViolation => AppError::NotFound("project"),
+        _ => e.into(),
+    })?
+    .last_insert_rowid();
+    sqlx::query("INSERT INTO checklist_events (item_id, project_id, user_id, at, action, detail) VALUES (?, ?, ?, ?, 'created', ?)")
+        .bind(id)
+        .bind(project_id)
+        .bind(actor.id)
+        .bind(t)
+        .bind(title)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    item(pool, id).await
+}
+
+pub async fn history(pool: &SqlitePool, item_id: i64) -> AppResult<Vec<ItemEvent>> {
+    let rows: Vec<(i64, Option<String>, String, String)> = sqlx::query_as(
+        "SELECT e.at, u.name, e.action, e.detail FROM checklist_events e LEFT JOIN users u ON u.id = e.user_id
+         WHERE e.item_id = ? ORDER BY e.at DESC, e.id DESC LIMIT 200",
+    )
+    .bind(item_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(at, user, action, detail)| ItemEvent { at, user, action, detail }).collect())
+}

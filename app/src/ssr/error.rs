@@ -1,0 +1,52 @@
+//! The service layer's error. Its `Display` is what a user may see: infrastructure
+//! failures are logged where they happen and shown only as a generic message.
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("please sign in")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many attempts; try again in {0} seconds")]
+    RateLimited(u64),
+    #[error("something went wrong on the server; the error was logged")]
+    Internal,
+}
+
+impl AppError {
+    pub fn bad(msg: impl Into<String>) -> Self {
+        AppError::BadRequest(msg.into())
+    }
+
+    /// The HTTP status this error maps to.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode as S;
+        match self {
+            AppError::BadRequest(_) => S::UNPROCESSABLE_ENTITY,
+            AppError::NotFound(_) => S::NOT_FOUND,
+            AppError::Unauthorized => S::UNAUTHORIZED,
+            AppError::Forbidden(_) => S::FORBIDDEN,
+            AppError::Conflict(_) => S::CONFLICT,
+            AppError::RateLimited(_) => S::TOO_MANY_REQUESTS,
+            AppError::Internal => S::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::RowNotFound = e {
+            return AppError::NotFound("record");
+        }
+        tracing::error!(error = %e, "database error");
+        AppError::Internal
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

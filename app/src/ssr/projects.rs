@@ -1,0 +1,386 @@
+//! Projects and their environments: validation, create, edit, archive, list.
+
+use std::net::IpAddr;
+
+use sqlx::SqlitePool;
+
+use super::{error::AppResult, now, today, AppError};
+use crate::model::{add_days, parse_date, parse_time, EnvKind, Environment, Project, ProjectInput, ProjectSummary, UserInfo};
+
+const MAX_ENVIRONMENTS: usize = 20;
+
+/// Checks and normalises a project form / API body; every problem gets a message that
+/// names the field.
+pub fn validate(input: &ProjectInput) -> AppResult<ProjectInput> {
+    let mut out = input.clone();
+    out.name = input.name.trim().to_string();
+    if out.name.is_empty() {
+        return Err(AppError::bad("name: please give the project a name."));
+    }
+    if out.name.chars().count() > 200 {
+        return Err(AppError::bad("name: 200 characters at most."));
+    }
+    out.client = input.client.trim().to_string();
+    if out.client.chars().count() > 200 {
+        return Err(AppError::bad("client: 200 characters at most."));
+    }
+    out.launch_date = input.launch_date.trim().to_string();
+    if parse_date(&out.launch_date).is_none() {
+        return Err(AppError::bad(format!("launch_date: \"{}\" is not a date; use YYYY-MM-DD, e.g. 2027-03-01.", out.launch_date)));
+    }
+    out.launch_time = match input.launch_time.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(t) if parse_time(t).is_some() => Some(t.to_string()),
+        Some(t) => return Err(AppError::bad(format!("launch_time: \"{t}\" is not a time; use HH:MM, e.g. 09:30."))),
+    };
+    if input.environments.len() > MAX_ENVIRONMENTS {
+        return Err(AppError::bad(format!("environments: {MAX_ENVIRONMENTS} at most.")));
+    }
+    let mut names = std::collections::HashSet::new();
+    out.environments = Vec::new();
+    for (i, env) in input.environments.iter().enumerate() {
+        let n = i + 1;
+        let name = env.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 50 {
+            return Err(AppError::bad(format!("environments[{n}].name: give each environment a name of 1 to 50 characters (dev, staging, production).")));
+        }
+        if !names.insert(name.to_lowercase()) {
+            return Err(AppError::bad(format!("environments[{n}].name: \"{name}\" is used twice.")));
+        }
+        let base_url = validate_base_url(&env.base_url).map_err(|m| AppError::bad(format!("environments[{n}].base_url: {m}")))?;
+        let resolve_ip = match env.resolve_ip.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(ip) => match ip.parse::<IpAddr>() {
+                Ok(a) => Some(a.to_string()),
+                Err(_) => return Err(AppError::bad(format!("environments[{n}].resolve_ip: \"{ip}\" is not an IP address."))),
+            },
+        };
+        let kind = env.kind.unwrap_or_else(|| EnvKind::infer(&name));
+        out.environments.push(Environment { id: env.id, name, kind: Some(kind), base_url, resolve_ip });
+    }
+    out.contact_emails = clean_list(&input.contact_emails);
+    for e in &out.contact_emails {
+        super::auth::validate_email(e).map_err(|_| AppError::bad(format!("contact_emails: \"{e}\" is not an e-mail address.")))?;
+    }
+    out.contact_phones = clean_list(&input.contact_phones);
+    for p in &out.contact_phones {
+        let digits = p.chars().filter(|c| c.is_ascii_digit()).count();
+        if digits < 5 || !p.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
+            return Err(AppError::bad(format!("contact_phones: \"{p}\" is not a phone number.")));
+        }
+    }
+    out.postal_address = input.postal_address.trim().to_string();
+    if out.postal_address.len() > 1000 {
+        return Err(AppError::bad("postal_address: 1000 characters at most."));
+    }
+    Ok(out)
+}
+
+fn clean_list(v: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in v.iter().flat_map(|s| s.split([',', '\n'])).map(str::trim).filter(|s| !s.is_empty()) {
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(s)) {
+            out.push(s.to_string());
+        }
+    }
+    out
+}
+
+/// Accepts only absolute http(s) URLs with a host; returns them without a trailing slash.
+pub fn validate_base_url(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err("give the environment's address, e.g. https://www.example.com".into());
+    }
+    let url = url::Url::parse(raw).map_err(|e| format!("\"{raw}\" is not a URL ({e}); write it like https://www.example.com"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("\"{raw}\" uses {}: only http and https sites can be checked", url.scheme()));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("\"{raw}\" has no host name"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("put no user name or password in the URL".into());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+#[derive(sqlx::FromRow)]
+struct ProjectRow {
+    id: i64,
+    name: String,
+    client: String,
+    launch_date: String,
+    launch_time: Option<String>,
+    contact_emails: String,
+    contact_phones: String,
+    postal_address: String,
+    archived_at: Option<i64>,
+    template_version: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct EnvRow {
+    id: i64,
+    name: String,
+    kind: String,
+    base_url: String,
+    resolve_ip: Option<String>,
+}
+
+pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<Project> {
+    let row: ProjectRow = sqlx::query_as(
+        "SELECT p.id, p.name, p.client, p.launch_date, p.launch_time, p.contact_emails, p.contact_phones,
+                p.postal_address, p.archived_at, v.version AS template_version, p.created_at, p.updated_at
+         FROM projects p LEFT JOIN template_versions v ON v.id = p.template_version_id WHERE p.id = ?",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound("project"))?;
+    let envs: Vec<EnvRow> =
+        sqlx::query_as("SELECT id, name, kind, base_url, resolve_ip FROM environments WHERE project_id = ? ORDER BY position, id")
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
+    Ok(Project {
+        id: row.id,
+        name: row.name,
+        client: row.client,
+        launch_date: row.launch_date,
+        launch_time: row.launch_time,
+        environments: envs
+            .into_iter()
+            .map(|e| Environment { id: Some(e.id), name: e.name, kind: EnvKind::parse(&e.kind), base_url: e.base_url, resolve_ip: e.resolve_ip })
+            .collect(),
+        contact_emails: serde_json::from_str(&row.contact_emails).unwrap_or_default(),
+        contact_phones: serde_json::from_str(&row.contact_phones).unwrap_or_default(),
+        postal_address: row.postal_address,
+        archived: row.archived_at.is_some(),
+        template_version: row.template_version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+pub async fn list(pool: &SqlitePool, include_archived: bool) -> AppResult<Vec<ProjectSummary>> {
+    let rows: Vec<(i64, String, String, String, Option<String>, Option<i64>, i64, i64, i64)> = sqlx::query_as(
+        "SELECT p.id, p.name, p.client, p.launch_date, p.launch_time, p.archived_at,
+                COUNT(c.id) FILTER (WHERE c.state != 'todo'),
+                COUNT(c.id),
+                COUNT(c.id) FILTER (WHERE c.state = 'todo' AND date(p.launch_date, c.due_offset_days || ' days') < ?)
+         FROM projects p LEFT JOIN checklist_items c ON c.project_id = p.id
+         WHERE (? OR p.archived_at IS NULL)
+         GROUP BY p.id ORDER BY p.archived_at IS NOT NULL, p.launch_date, p.name",
+    )
+    .bind(today())
+    .bind(include_archived)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, client, launch_date, launch_time, archived_at, done, total, overdue)| ProjectSummary {
+            id,
+            name,
+            client,
+            launch_date,
+            launch_time,
+            archived: archived_at.is_some(),
+            done,
+            total,
+            overdue,
+        })
+        .collect())
+}
+
+/// Creates a project with its environments and a copy of the current checklist template.
+pub async fn create(pool: &SqlitePool, actor: &UserInfo, input: &ProjectInput) -> AppResult<i64> {
+    let p = validate(input)?;
+    let template = super::template::current_version_id(pool).await?;
+    let t = now();
+    let mut tx = pool.begin().await?;
+    let id = sqlx::query(
+        "INSERT INTO projects (name, client, launch_date, launch_time, contact_emails, contact_phones, postal_address,
+                               template_version_id, created_by, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&p.name)
+    .bind(&p.client)
+    .bind(&p.launch_date)
+    .bind(&p.launch_time)
+    .bind(serde_json::to_string(&p.contact_emails).unwrap_or_default())
+    .bind(serde_json::to_string(&p.contact_phones).unwrap_or_default())
+    .bind(&p.postal_address)
+    .bind(template)
+    .bind(actor.id)
+    .bind(t)
+    .bind(t)
+    .execute(&mut *tx)
+    .await?
+    .last_insert_rowid();
+    insert_environments(&mut tx, id, &p.environments).await?;
+    sqlx::query(
+        "INSERT INTO checklist_items (project_id, template_key, phase, position, title, why, due_offset_days, checks,
+                                      updated_at, created_at)
+         SELECT ?, key, phase, position, title, why, due_offset_days, checks, ?, ? FROM template_items
+         WHERE template_version_id = ? ORDER BY position",
+    )
+    .bind(id)
+    .bind(t)
+    .bind(t)
+    .bind(template)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn insert_environments(tx: &mut sqlx::SqliteConnection, project_id: i64, envs: &[Environment]) -> AppResult<()> {
+    for (pos, e) in envs.iter().enumerate() {
+        sqlx::query("INSERT INTO environments (project_id, name, kind, base_url, resolve_ip, position) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(project_id)
+            .bind(&e.name)
+            .bind(e.kind.unwrap_or_else(|| EnvKind::infer(&e.name)).as_str())
+            .bind(&e.base_url)
+            .bind(&e.resolve_ip)
+            .bind(pos as i64)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Edits a project. Environments are matched by id (kept, so later check runs stay linked)
+/// or by name; the rest are replaced.
+pub async fn update(pool: &SqlitePool, id: i64, input: &ProjectInput) -> AppResult<()> {
+    let p = validate(input)?;
+    let mut tx = pool.begin().await?;
+    let r = sqlx::query(
+        "UPDATE projects SET name = ?, client = ?, launch_date = ?, launch_time = ?, contact_emails = ?,
+                contact_phones = ?, postal_address = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(&p.name)
+    .bind(&p.client)
+    .bind(&p.launch_date)
+    .bind(&p.launch_time)
+    .bind(serde_json::to_string(&p.contact_emails).unwrap_or_default())
+    .bind(serde_json::to_string(&p.contact_phones).unwrap_or_default())
+    .bind(&p.postal_address)
+    .bind(now())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if r.rows_affected() == 0 {
+        return Err(AppError::NotFound("project"));
+    }
+    let existing: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM environments WHERE project_id = ?")
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut keep = Vec::new();
+    let mut fresh = Vec::new();
+    for (pos, e) in p.environments.iter().enumerate() {
+        let matched = existing
+            .iter()
+            .find(|(eid, name)| Some(*eid) == e.id || name.eq_ignore_ascii_case(&e.name))
+            .map(|(eid, _)| *eid);
+        match matched {
+            Some(eid) if !keep.iter().any(|(k, _, _)| *k == eid) => keep.push((eid, pos, e.clone())),
+            _ => fresh.push(e.clone()),
+        }
+    }
+    let keep_ids: Vec<i64> = keep.iter().map(|(eid, _, _)| *eid).collect();
+    for (eid, _) in &existing {
+        if !keep_ids.contains(eid) {
+            sqlx::query("DELETE FROM environments WHERE id = ?").bind(eid).execute(&mut *tx).await?;
+        }
+    }
+    for (eid, pos, e) in &keep {
+        sqlx::query("UPDATE environments SET name = ?, kind = ?, base_url = ?, resolve_ip = ?, position = ? WHERE id = ?")
+            .bind(&e.name)
+            .bind(e.kind.unwrap_or(EnvKind::Staging).as_str())
+            .bind(&e.base_url)
+            .bind(&e.resolve_ip)
+            .bind(*pos as i64)
+            .bind(eid)
+            .execute(&mut *tx)
+            .await?;
+    }
+    insert_environments(&mut tx, id, &fresh).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn set_archived(pool: &SqlitePool, id: i64, archived: bool) -> AppResult<()> {
+    let r = sqlx::query("UPDATE projects SET archived_at = CASE WHEN ? THEN COALESCE(archived_at, ?) ELSE NULL END, updated_at = ? WHERE id = ?")
+        .bind(archived)
+        .bind(now())
+        .bind(now())
+        .bind(id)
+        .execute(pool)
+        .await?;
+    if r.rows_affected() == 0 {
+        return Err(AppError::NotFound("project"));
+    }
+    Ok(())
+}
+
+/// The due date of an item `offset` days from the project's launch.
+pub fn due_date(launch_date: &str, offset: i64) -> String {
+    add_days(launch_date, offset).unwrap_or_else(|| launch_date.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> ProjectInput {
+        ProjectInput {
+            name: " Shop relaunch ".into(),
+            client: "ACME".into(),
+            launch_date: "2027-03-01".into(),
+            launch_time: Some("09:30".into()),
+            environments: vec![
+                Environment { id: None, name: "production".into(), kind: None, base_url: "https://www.acme.test/".into(), resolve_ip: Some("127.0.0.1".into()) },
+                Environment { id: None, name: "dev".into(), kind: None, base_url: "http://dev.acme.test".into(), resolve_ip: None },
+            ],
+            contact_emails: vec!["info@acme.test, sales@acme.test".into()],
+            contact_phones: vec!["+1 (555) 010-2000".into()],
+            postal_address: "1 Road".into(),
+        }
+    }
+
+    #[test]
+    fn valid_input_is_normalised() {
+        let v = validate(&input()).unwrap();
+        assert_eq!(v.name, "Shop relaunch");
+        assert_eq!(v.environments[0].base_url, "https://www.acme.test");
+        assert_eq!(v.environments[0].kind, Some(EnvKind::Production));
+        assert_eq!(v.environments[1].kind, Some(EnvKind::Dev));
+        assert_eq!(v.contact_emails, vec!["info@acme.test", "sales@acme.test"]);
+    }
+
+    #[test]
+    fn bad_input_names_the_field() {
+        let cases: Vec<(Box<dyn Fn(&mut ProjectInput)>, &str)> = vec![
+            (Box::new(|p| p.name = "  ".into()), "name:"),
+            (Box::new(|p| p.launch_date = "01/03/2027".into()), "launch_date:"),
+            (Box::new(|p| p.launch_time = Some("9am".into())), "launch_time:"),
+            (Box::new(|p| p.environments[0].base_url = "ftp://x.test".into()), "only http and https"),
+            (Box::new(|p| p.environments[0].base_url = "javascript:alert(1)".into()), "only http and https"),
+            (Box::new(|p| p.environments[0].base_url = "not a url".into()), "is not a URL"),
+            (Box::new(|p| p.environments[0].resolve_ip = Some("1.2.3".into())), "resolve_ip"),
+            (Box::new(|p| p.environments[1].name = "Production".into()), "used twice"),
+            (Box::new(|p| p.contact_emails = vec!["nope".into()]), "contact_emails"),
+            (Box::new(|p| p.contact_phones = vec!["call me".into()]), "contact_phones"),
+        ];
+        for (mutate, expect) in cases {
+            let mut p = input();
+            mutate(&mut p);
+            let err = validate(&p).unwrap_err().to_string();
+            assert!(err.contains(expect), "{err} should contain {expect}");
+        }
+    }
+}

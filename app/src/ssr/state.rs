@@ -1,0 +1,58 @@
+//! State shared by every request: the database pool, configuration and the live-update
+//! channel. Server functions reach it with `use_context::<AppState>()`.
+
+use std::sync::Arc;
+
+use leptos::config::LeptosOptions;
+use sqlx::SqlitePool;
+use tokio::sync::broadcast;
+
+use super::ratelimit::LoginLimiter;
+use crate::model::ChecklistItem;
+
+/// A change that every viewer of a project's checklist should see.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LiveEvent {
+    pub project_id: i64,
+    pub item: ChecklistItem,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: SqlitePool,
+    pub leptos_options: LeptosOptions,
+    /// Set the `Secure` flag on cookies: `Some(yes)` forced, `None` decided per request
+    /// (https base URL, or a proxy saying the request came over https).
+    pub secure_cookies: Option<bool>,
+    /// Public base URL, e.g. `https://preflight.example.com`; used for CSRF origin checks
+    /// and links. `None`: trust the request's Host header.
+    pub base_url: Option<String>,
+    pub events: broadcast::Sender<LiveEvent>,
+    pub limiter: Arc<LoginLimiter>,
+}
+
+impl AppState {
+    pub fn new(pool: SqlitePool, leptos_options: LeptosOptions, secure_cookies: Option<bool>, base_url: Option<String>) -> Self {
+        let (events, _) = broadcast::channel(1024);
+        AppState { pool, leptos_options, secure_cookies, base_url, events, limiter: Arc::new(LoginLimiter::default()) }
+    }
+
+    /// Whether a cookie set in answer to a request with these headers gets `Secure`.
+    pub fn cookie_secure(&self, headers: &http::HeaderMap) -> bool {
+        self.secure_cookies.unwrap_or_else(|| {
+            self.base_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+                || headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+        })
+    }
+
+    /// Tells every live viewer about a changed item. Nobody listening is fine.
+    pub fn publish(&self, item: ChecklistItem) {
+        let _ = self.events.send(LiveEvent { project_id: item.project_id, item });
+    }
+}
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(s: &AppState) -> Self {
+        s.leptos_options.clone()
+    }
+}

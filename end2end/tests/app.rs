@@ -1,0 +1,128 @@
+//! End-to-end: a fresh install in real Chromium — owner setup, sign-in, a new project,
+//! ticking an item (no page reload: hydration works) and a second person's browser seeing
+//! the tick live. No console errors anywhere (this also proves the CSP lets the WASM run).
+
+use std::time::Duration;
+
+use anyhow::Result;
+use end2end::*;
+
+const OWNER_PW: &str = "owner password 1";
+const MEMBER_PW: &str = "member password 2";
+
+#[test]
+fn setup_login_project_tick_and_live_update() -> Result<()> {
+    let server = Server::start()?;
+    let chrome = launch_browser()?;
+
+    // --- The owner's browser: first visit offers setup.
+    let owner = chrome.browser.new_tab()?;
+    let owner_log = ConsoleLog::attach(&owner)?;
+    owner.navigate_to(&server.url("/"))?.wait_until_navigated()?;
+    assert!(owner.get_url().ends_with("/setup"), "fresh install should offer setup, got {}", owner.get_url());
+    screenshot(&owner, "01-setup")?;
+    fill(&owner, "input[name=name]", "Olivia Owner")?;
+    fill(&owner, "input[name=email]", "olivia@example.test")?;
+    fill(&owner, "input[name=password]", OWNER_PW)?;
+    fill(&owner, "input[name=password2]", OWNER_PW)?;
+    owner.find_element("form button[type=submit]")?.click()?;
+    wait_for(&owner, "location.pathname === '/' && !!document.querySelector('.empty')", Duration::from_secs(15))?;
+    wait_hydrated(&owner)?;
+    screenshot(&owner, "02-no-projects")?;
+
+    // --- Create a project through the form (client-side navigation).
+    owner.find_element("a[href='/projects/new']")?.click()?;
+    wait_for(&owner, "location.pathname === '/projects/new' && !!document.querySelector('form.form')", Duration::from_secs(10))?;
+    fill(&owner, "form.form label:nth-of-type(1) input", "ACME relaunch")?;
+    let set = |label: &str, value: &str| fill(&owner, &format!("form.form .grid2 label:nth-child({label}) input"), value);
+    set("1", "ACME relaunch")?;
+    set("2", "ACME Corp")?;
+    set("3", "2027-03-01")?;
+    set("4", "09:30")?;
+    fill(&owner, ".env-row:nth-child(3) input[type=url]", "https://www.acme.test")?;
+    fill(&owner, ".env-row:nth-child(1) input[type=url]", "http://127.0.0.1:9/")?;
+    screenshot(&owner, "03-new-project")?;
+    owner.evaluate("window.__noReload = 'still here'", false)?;
+    owner.find_element("form.form button[type=submit]")?.click()?;
+    wait_for(&owner, "/^\\/projects\\/\\d+$/.test(location.pathname) && !!document.querySelector('.item input[type=checkbox]')", Duration::from_secs(15))?;
+    let project_path: String = js(&owner, "location.pathname")?.as_str().unwrap_or_default().to_string();
+    let items = js(&owner, "document.querySelectorAll('.item').length")?.as_i64().unwrap_or(0);
+    assert!(items >= 60, "the new project should have the template's items, found {items}");
+
+    // --- A second person signs in in another browser session and opens the same checklist.
+    server.cli(&["user", "add", "mark@example.test", "--name", "Mark Member", "--role", "member"], &format!("{MEMBER_PW}\n"))?;
+    let ctx = chrome.browser.new_context()?;
+    let member = ctx.new_tab()?;
+    let member_log = ConsoleLog::attach(&member)?;
+    member.navigate_to(&server.url(&project_path))?.wait_until_navigated()?;
+    assert!(member.get_url().contains("/login"), "signed-out visitors go to sign-in, got {}", member.get_url());
+    fill(&member, "input[name=email]", "mark@example.test")?;
+    fill(&member, "input[name=password]", MEMBER_PW)?;
+    member.find_element("form button[type=submit]")?.click()?;
+    wait_for(&member, &format!("location.pathname === '{project_path}' && !!document.querySelector('.item')"), Duration::from_secs(15))?;
+    wait_hydrated(&member)?;
+    wait_for(&member, "document.querySelector('.live.on') !== null", Duration::from_secs(10))?;
+
+    // --- The owner ticks the first item: no reload, and the member sees it live.
+    let first = "document.querySelector('.item input[type=checkbox]')";
+    assert_eq!(js(&member, &format!("{first}.checked"))?, serde_json::json!(false));
+    owner.find_element(".item input[type=checkbox]")?.click()?;
+    wait_for(&owner, &format!("{first}.checked && document.querySelector('.item').classList.contains('done')"), Duration::from_secs(10))?;
+    assert_eq!(js(&owner, "window.__noReload")?, serde_json::json!("still here"), "ticking must not reload the page");
+    let latency = wait_for(&member, &format!("{first}.checked"), Duration::from_secs(10))?;
+    eprintln!("live update reached the second browser {} ms after the tick was confirmed", latency.as_millis());
+    wait_for(&member, "document.querySelector('.item .item-meta').textContent.includes('Done by Olivia Owner')", Duration::from_secs(5))?;
+    screenshot(&member, "04-checklist-live")?;
+
+    // Before the restart below, which cuts the live streams on purpose.
+    let errors: Vec<String> = owner_log.entries().into_iter().chain(member_log.entries()).collect();
+    assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
+
+    // --- A restart keeps everything: sign-in, project, tick.
+    drop(member);
+    let data = {
+        let mut s = server;
+        let dir = std::mem::replace(&mut s.data, tempfile::tempdir()?);
+        drop(s);
+        dir
+    };
+    let server = Server::start_in(data)?;
+    let fresh = chrome.browser.new_context()?;
+    let again = fresh.new_tab()?;
+    again.navigate_to(&server.url("/login"))?.wait_until_navigated()?;
+    fill(&again, "input[name=email]", "olivia@example.test")?;
+    fill(&again, "input[name=password]", OWNER_PW)?;
+    again.find_element("form button[type=submit]")?.click()?;
+    wait_for(&again, "location.pathname === '/' && !!document.querySelector('.project-card')", Duration::from_secs(15))?;
+    again.navigate_to(&server.url(&project_path))?.wait_until_navigated()?;
+    wait_for(&again, &format!("{first} && {first}.checked"), Duration::from_secs(15))?;
+    Ok(())
+}
+
+#[test]
+fn wrong_password_is_refused_with_a_human_message() -> Result<()> {
+    let server = Server::start()?;
+    server.cli(&["user", "add", "olivia@example.test", "--name", "Olivia", "--role", "owner"], &format!("{OWNER_PW}\n"))?;
+    let chrome = launch_browser()?;
+    let tab = chrome.browser.new_tab()?;
+    let log = ConsoleLog::attach(&tab)?;
+    tab.navigate_to(&server.url("/login"))?.wait_until_navigated()?;
+    fill(&tab, "input[name=email]", "olivia@example.test")?;
+    fill(&tab, "input[name=password]", "not the password")?;
+    tab.find_element("form button[type=submit]")?.click()?;
+    wait_for(&tab, "!!document.querySelector('[role=alert]')", Duration::from_secs(10))?;
+    let text = js(&tab, "document.querySelector('[role=alert]').textContent")?;
+    assert!(text.as_str().unwrap_or_default().contains("do not match"), "{text}");
+    // The styled 404 page answers for unknown addresses once signed in.
+    fill(&tab, "input[name=email]", "olivia@example.test")?;
+    fill(&tab, "input[name=password]", OWNER_PW)?;
+    tab.find_element("form button[type=submit]")?.click()?;
+    wait_for(&tab, "location.pathname === '/'", Duration::from_secs(10))?;
+    tab.navigate_to(&server.url("/no/such/page"))?.wait_until_navigated()?;
+    wait_for(&tab, "document.querySelector('h1') && document.querySelector('h1').textContent === 'Page not found'", Duration::from_secs(10))?;
+    screenshot(&tab, "05-not-found")?;
+    // A 404 logs one console error for the document's own status; anything else is a bug.
+    let errs: Vec<String> = log.entries().into_iter().filter(|e| !e.contains("404")).collect();
+    assert!(errs.is_empty(), "{errs:#?}");
+    Ok(())
+}

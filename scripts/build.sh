@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Builds Preflight without cargo-leptos (see BUILD-NOTES: it downloads tools at build time):
+#   1. the WASM frontend, 2. JS glue with the wasm-bindgen CLI (exactly Cargo.lock's version),
+#   3. (release) wasm-opt from npm's binaryen, 4. the stylesheet, 5. the server binary.
+# Usage: scripts/build.sh [--release]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PROFILE=debug
+[[ "${1:-}" == "--release" ]] && PROFILE=release
+SITE=target/site
+PKG=$SITE/pkg
+mkdir -p "$PKG"
+
+if [[ $PROFILE == release ]]; then
+  cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
+  WASM=target/wasm32-unknown-unknown/wasm-release/frontend.wasm
+else
+  cargo build -p frontend --lib --target wasm32-unknown-unknown
+  WASM=target/wasm32-unknown-unknown/debug/frontend.wasm
+fi
+wasm-bindgen --target web --no-typescript --out-dir "$PKG" --out-name preflight "$WASM"
+if [[ $PROFILE == release ]]; then
+  WASM_OPT=tools/node_modules/.bin/wasm-opt
+  "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types \
+    -o "$PKG/preflight_bg.wasm.opt" "$PKG/preflight_bg.wasm"
+  mv "$PKG/preflight_bg.wasm.opt" "$PKG/preflight_bg.wasm"
+fi
+cp style/main.css "$PKG/preflight.css"
+# Pre-compressed copies, served as-is to browsers that accept gzip.
+for f in "$PKG/preflight_bg.wasm" "$PKG/preflight.js" "$PKG/preflight.css"; do
+  gzip -9 -k -f "$f"
+done
+
+if [[ $PROFILE == release ]]; then
+  cargo build -p server --release
+else
+  cargo build -p server
+fi
+echo "built: $(ls -l "$PKG"/preflight_bg.wasm | awk '{print $5}') bytes of WASM ($PROFILE)" >&2

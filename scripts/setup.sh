@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what Preflight needs and is missing, on Debian 12 (as root it installs system
+# packages itself; otherwise it says exactly what to install). Versions are pinned.
+#   scripts/setup.sh            what the app and its tests need
+#   scripts/setup.sh --release  also wasm-opt (npm binaryen, pinned in tools/package.json)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
+is_root() { [[ $(id -u) == 0 ]]; }
+APT_UPDATED=
+apt_install() {
+  if is_root && command -v apt-get >/dev/null; then
+    [[ -n $APT_UPDATED ]] || { say "apt-get update"; apt-get update -qq; APT_UPDATED=1; }
+    say "apt-get install $*"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    die "please install: sudo apt-get install $* — then run this command again"
+  fi
+}
+
+# 1. Rust toolchain and the WASM target.
+command -v cargo >/dev/null || die "Rust is missing: install it from rustup (https://rustup.rs), then run this again"
+command -v cc >/dev/null || apt_install build-essential
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 2. wasm-bindgen CLI: exactly the version in Cargo.lock (a mismatch breaks the build).
+WB_VERSION=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
+[[ -n $WB_VERSION ]] || die "could not read the wasm-bindgen version from Cargo.lock"
+if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WB_VERSION" ]]; then
+  say "installing wasm-bindgen-cli $WB_VERSION (about 3 minutes, once)"
+  # Not --locked: its lock file pins a crate the registry no longer has (see BUILD-NOTES).
+  cargo install wasm-bindgen-cli --version "$WB_VERSION" --quiet
+fi
+
+# 3. Chromium: the system browser, for browser checks and end-to-end tests.
+if ! command -v chromium >/dev/null && [[ -z ${CHROMIUM:-} ]]; then
+  apt_install chromium
+fi
+
+# 4. Release builds: wasm-opt from npm (pinned), which needs Node.js.
+if [[ ${1:-} == --release ]]; then
+  command -v npm >/dev/null || apt_install nodejs npm
+  if [[ "$(tools/node_modules/.bin/wasm-opt --version 2>/dev/null || true)" != *"version 132"* ]]; then
+    say "installing binaryen 132.0.0 (wasm-opt) from npm"
+    (cd tools && npm ci --no-audit --no-fund --silent)
+  fi
+fi
+say "ready"

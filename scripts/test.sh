@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Sets up what is missing and runs every test: unit, integration (router + database),
+# CLI tests of the real binary, and end-to-end tests in real Chromium against the real server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build.sh
+# End-to-end tests each start a server and a browser; two at a time fit the 2-core machines.
+cargo test --workspace --no-fail-fast -- --test-threads=2

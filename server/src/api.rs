@@ -1,0 +1,180 @@
+//! The public JSON API under `/api/v1`, for scripts and CI. Authenticated with per-user
+//! API tokens (`Authorization: Bearer pft_…`). Every error is a JSON body
+//! `{"error": "…"}` with a 4xx status; details of 5xx errors are logged, not returned.
+//! Described by the OpenAPI document at `/api/v1/openapi.json`.
+
+use axum::{
+    extract::{rejection::JsonRejection, FromRequest, FromRequestParts, Path, RawQuery, Request, State},
+    http::{header, request::Parts, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, patch},
+    Json, Router,
+};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde_json::json;
+
+use app::model::{ChecklistItem, ItemChange, ItemState, Project, ProjectInput, UpdateOutcome, UserInfo};
+use app::ssr::{auth, checklist, projects, AppError, AppState};
+
+/// The OpenAPI 3.1 document, kept next to the code it describes.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/projects", get(list_projects).post(create_project))
+        .route("/projects/{id}", get(get_project))
+        .route("/projects/{id}/checklist", get(get_checklist))
+        .route("/checklist-items/{id}", patch(patch_item).get(get_item))
+        .fallback(|| async { ApiError(AppError::NotFound("API endpoint")) })
+        .method_not_allowed_fallback(|| async {
+            (StatusCode::METHOD_NOT_ALLOWED, Json(json!({"error": "this method is not allowed on this endpoint"})))
+        })
+}
+
+/// An error as the API returns it.
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.0.status();
+        let mut res = (status, Json(json!({ "error": self.0.to_string() }))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// The user behind the request's API token.
+pub struct ApiUser(pub UserInfo);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim);
+        let Some(token) = token else {
+            return Err(ApiError(AppError::Unauthorized));
+        };
+        match auth::token_user(&state.pool, token).await? {
+            Some(u) => Ok(ApiUser(u)),
+            None => Err(ApiError(AppError::Unauthorized)),
+        }
+    }
+}
+
+/// JSON body extractor whose rejections are JSON errors saying what is wrong.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rej) => Err(ApiError(AppError::bad(match rej {
+                JsonRejection::MissingJsonContentType(_) => "send the body as JSON with Content-Type: application/json".to_string(),
+                JsonRejection::JsonSyntaxError(e) => format!("the body is not valid JSON: {}", e.body_text()),
+                JsonRejection::JsonDataError(e) => format!("the body does not have the expected fields: {}", e.body_text()),
+                other => other.body_text(),
+            }))),
+        }
+    }
+}
+
+/// Path id extractor: a non-numeric id is a 404 with a JSON body.
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(s)) => s.parse::<i64>().map(Id).map_err(|_| ApiError(AppError::NotFound("resource"))),
+            Err(_) => Err(ApiError(AppError::NotFound("resource"))),
+        }
+    }
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+async fn list_projects(State(s): State<AppState>, _u: ApiUser, RawQuery(q): RawQuery) -> ApiResult<Response> {
+    let include = url::form_urlencoded::parse(q.unwrap_or_default().as_bytes())
+        .any(|(k, v)| k == "include_archived" && matches!(v.as_ref(), "true" | "1" | "yes"));
+    let list = projects::list(&s.pool, include).await?;
+    Ok(Json(json!({ "projects": list })).into_response())
+}
+
+async fn create_project(State(s): State<AppState>, ApiUser(u): ApiUser, ApiJson(input): ApiJson<ProjectInput>) -> ApiResult<Response> {
+    let id = projects::create(&s.pool, &u, &input).await?;
+    let p = projects::get(&s.pool, id).await?;
+    Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/projects/{id}"))], Json(p)).into_response())
+}
+
+async fn get_project(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<Project>> {
+    Ok(Json(projects::get(&s.pool, id).await?))
+}
+
+#[derive(Serialize)]
+struct ChecklistBody {
+    project_id: i64,
+    items: Vec<ChecklistItem>,
+}
+
+async fn get_checklist(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<ChecklistBody>> {
+    projects::get(&s.pool, id).await?; // 404 for an unknown project, not an empty list
+    Ok(Json(ChecklistBody { project_id: id, items: checklist::items(&s.pool, id).await? }))
+}
+
+async fn get_item(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<ChecklistItem>> {
+    Ok(Json(checklist::item(&s.pool, id).await?))
+}
+
+/// `PATCH /checklist-items/{id}` body. `state` and `version` are required; `reason`
+/// is required when `state` is `not_applicable`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatchItem {
+    state: String,
+    version: i64,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn patch_item(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(body): ApiJson<PatchItem>) -> ApiResult<Response> {
+    let state = ItemState::parse(&body.state).ok_or_else(|| {
+        AppError::bad(format!("state must be one of todo, done, not_applicable (got {:?})", body.state))
+    })?;
+    let change = ItemChange::SetState { state, reason: body.reason };
+    match checklist::update(&s.pool, &u, id, body.version, &change).await? {
+        UpdateOutcome::Updated { item } => {
+            s.publish(item.clone());
+            Ok(Json(item).into_response())
+        }
+        UpdateOutcome::Conflict { current } => Ok((
+            StatusCode::CONFLICT,
+            Json(json!({
+                "error": format!("version {} is stale: the item is at version {} (changed by {} since); fetch it and try again",
+                    body.version, current.version, current.updated_by.clone().unwrap_or_else(|| "someone".into())),
+                "current": current,
+            })),
+        )
+            .into_response()),
+    }
+}

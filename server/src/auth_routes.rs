@@ -1,0 +1,115 @@
+//! Sign-in, sign-out and first-run setup as plain form handlers, so they work before (and
+//! without) the WASM app. Errors redirect back with a short code the page turns into words.
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, State},
+    http::{header, HeaderMap, HeaderValue, Extensions},
+    response::{IntoResponse, Redirect, Response},
+    Form,
+};
+use serde::Deserialize;
+
+use app::ssr::{auth, AppError, AppState};
+
+use crate::middleware::cookie;
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Deserialize)]
+pub struct SetupForm {
+    name: String,
+    email: String,
+    password: String,
+    password2: String,
+}
+
+/// The client's address for rate limiting (the socket peer; behind a proxy, the proxy).
+fn client_ip(ext: &Extensions) -> String {
+    ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+/// Only local paths: never redirect to another site after sign-in.
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/" }
+}
+
+fn session_cookie(state: &AppState, headers: &HeaderMap, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.cookie_secure(headers) { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}", auth::SESSION_COOKIE))
+        .expect("cookie value is base64url")
+}
+
+fn with_cookie(target: &str, cookie: HeaderValue) -> Response {
+    let mut res = Redirect::to(target).into_response();
+    res.headers_mut().insert(header::SET_COOKIE, cookie);
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+async fn start_session(state: &AppState, headers: &HeaderMap, user_id: i64, target: &str) -> Result<Response, AppError> {
+    // A fresh session id on every sign-in; the old one (if any) is ended.
+    if let Some(old) = cookie(headers, auth::SESSION_COOKIE) {
+        auth::delete_session(&state.pool, &old).await?;
+    }
+    let secret = auth::create_session(&state.pool, user_id).await?;
+    Ok(with_cookie(target, session_cookie(state, headers, &secret, auth::SESSION_LIFETIME_SECS)))
+}
+
+pub async fn login(State(state): State<AppState>, ext: Extensions, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+    let ip = client_ip(&ext);
+    let next = safe_next(&f.next).to_string();
+    let back = |code: &str| {
+        let next_q = if next == "/" { String::new() } else { format!("&next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()) };
+        Redirect::to(&format!("/login?error={code}{next_q}")).into_response()
+    };
+    if state.limiter.check(&f.email, &ip).is_err() {
+        return back("rate");
+    }
+    match auth::authenticate(&state.pool, &f.email, &f.password).await {
+        Ok(Some(user)) => {
+            state.limiter.record_success(&f.email);
+            start_session(&state, &headers, user.id, &next).await.unwrap_or_else(error_page)
+        }
+        Ok(None) => {
+            state.limiter.record_failure(&f.email, &ip);
+            back("credentials")
+        }
+        Err(e) => error_page(e),
+    }
+}
+
+pub async fn setup(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<SetupForm>) -> Response {
+    if f.password != f.password2 {
+        return Redirect::to("/setup?error=mismatch").into_response();
+    }
+    match auth::create_first_owner(&state.pool, &f.email, &f.name, &f.password).await {
+        Ok(user) => start_session(&state, &headers, user.id, "/").await.unwrap_or_else(error_page),
+        Err(AppError::Conflict(_)) => Redirect::to("/login?error=exists").into_response(),
+        Err(AppError::BadRequest(m)) => {
+            let code = if m.contains("password") { "password" } else if m.contains("e-mail") { "email" } else { "name" };
+            Redirect::to(&format!("/setup?error={code}")).into_response()
+        }
+        Err(e) => error_page(e),
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(secret) = cookie(&headers, auth::SESSION_COOKIE) {
+        if let Err(e) = auth::delete_session(&state.pool, &secret).await {
+            return error_page(e);
+        }
+    }
+    with_cookie("/login", session_cookie(&state, &headers, "", 0))
+}
+
+fn error_page(e: AppError) -> Response {
+    (e.status(), [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], e.to_string()).into_response()
+}

@@ -1,0 +1,69 @@
+//! The non-serving subcommands: accounts, tokens, migrations and backups from the shell.
+
+use std::{io::BufRead, path::Path};
+
+use anyhow::{bail, Context};
+use sqlx::SqlitePool;
+
+use app::model::Role;
+use app::ssr::auth;
+
+use crate::config::RoleArg;
+
+/// `preflight user add EMAIL --name NAME --role ROLE`, password on stdin.
+pub async fn user_add(pool: &SqlitePool, email: &str, name: &str, role: RoleArg, stdin: impl BufRead) -> anyhow::Result<String> {
+    let password = read_password(stdin)?;
+    let role = match role {
+        RoleArg::Owner => Role::Owner,
+        RoleArg::Member => Role::Member,
+    };
+    let (user, created) = auth::upsert_user(pool, email, name, role, &password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(if created {
+        format!("Created {} account for {} <{}>.", user.role.as_str(), user.name, user.email)
+    } else {
+        format!("Updated the account of {} <{}> (role {}, new password; signed out everywhere).", user.name, user.email, user.role.as_str())
+    })
+}
+
+fn read_password(mut stdin: impl BufRead) -> anyhow::Result<String> {
+    let mut line = String::new();
+    stdin.read_line(&mut line).context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_string();
+    if password.is_empty() {
+        bail!("no password on standard input: pipe it in, e.g. `printf '%s\\n' \"$PASSWORD\" | preflight user add …`");
+    }
+    Ok(password)
+}
+
+/// `preflight token create EMAIL --name LABEL`: returns the token.
+pub async fn token_create(pool: &SqlitePool, email: &str, label: &str) -> anyhow::Result<String> {
+    let user = auth::find_user_by_email(pool, email)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .with_context(|| format!("there is no account for {email}; create it with `preflight user add`"))?;
+    let (_, token) = auth::create_api_token(pool, user.id, label).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(token)
+}
+
+/// `preflight backup PATH`: an online, consistent copy with `VACUUM INTO`, safe while the
+/// server writes (it reads one snapshot).
+pub async fn backup(pool: &SqlitePool, path: &Path) -> anyhow::Result<()> {
+    if path.exists() {
+        bail!("{} already exists; choose a new file name", path.display());
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    let target = path.to_str().context("the backup path must be valid UTF-8")?;
+    sqlx::query("VACUUM INTO ?").bind(target).execute(pool).await.context("writing the backup")?;
+    let check: String = {
+        let copy = app::ssr::db::connect(&format!("sqlite://{target}")).await?;
+        let r = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&copy).await?;
+        copy.close().await;
+        r
+    };
+    if check != "ok" {
+        bail!("the backup failed its integrity check: {check}");
+    }
+    Ok(())
+}

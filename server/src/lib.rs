@@ -1,0 +1,13 @@
+//! The Preflight server: configuration, the HTTP router (pages, auth, live events, the
+//! public JSON API) and the command-line subcommands. The web UI itself lives in `app`;
+//! the check engine in `preflight-engine`.
+
+pub mod api;
+pub mod auth_routes;
+pub mod cli;
+pub mod config;
+pub mod events;
+pub mod middleware;
+pub mod router;
+
+pub use router::router;

@@ -1,0 +1,125 @@
+//! `preflight`: the one binary — web app, account admin, migrations and backups.
+
+use std::{io::IsTerminal, net::SocketAddr, path::PathBuf, process::ExitCode};
+
+use anyhow::Context;
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use preflight_server::config::{Cli, Command, SecureCookies, ServeArgs, TokenCommand, UserCommand, DEFAULT_LISTEN, DEFAULT_SITE_ROOT};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("PREFLIGHT_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn open_db(cli: &Cli) -> anyhow::Result<sqlx::SqlitePool> {
+    std::fs::create_dir_all(&cli.data_dir).with_context(|| format!("creating the data folder {}", cli.data_dir.display()))?;
+    let url = cli.database_url();
+    let pool = app::ssr::db::connect(&url).await.with_context(|| format!("opening the database {url}"))?;
+    app::ssr::db::migrate(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(pool)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        None => serve(&cli, ServeArgs::default()).await,
+        Some(Command::Serve(args)) => serve(&cli, args.clone()).await,
+        Some(Command::Migrate) => {
+            open_db(&cli).await?;
+            println!("Database {} is up to date.", cli.database_url());
+            Ok(())
+        }
+        Some(Command::User(UserCommand::Add { email, name, role })) => {
+            let pool = open_db(&cli).await?;
+            let msg = preflight_server::cli::user_add(&pool, email, name, *role, std::io::stdin().lock()).await?;
+            eprintln!("{msg}");
+            Ok(())
+        }
+        Some(Command::Token(TokenCommand::Create { email, name })) => {
+            let pool = open_db(&cli).await?;
+            println!("{}", preflight_server::cli::token_create(&pool, email, name).await?);
+            Ok(())
+        }
+        Some(Command::Backup { path }) => {
+            let pool = open_db(&cli).await?;
+            preflight_server::cli::backup(&pool, path).await?;
+            eprintln!("Backup written to {} (integrity check ok).", path.display());
+            Ok(())
+        }
+    }
+}
+
+async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
+    // `ServeArgs::default()` (no subcommand) leaves the clap defaults unset: apply them,
+    // still honouring the environment variables.
+    let listen: SocketAddr = match args.listen {
+        Some(a) => a,
+        None => std::env::var("PREFLIGHT_LISTEN").unwrap_or_else(|_| DEFAULT_LISTEN.into()).parse().context("PREFLIGHT_LISTEN is not an address like 127.0.0.1:3000")?,
+    };
+    let site_root = args
+        .site_root
+        .or_else(|| std::env::var_os("PREFLIGHT_SITE_ROOT").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_SITE_ROOT));
+    let base_url = args.base_url.or_else(|| std::env::var("PREFLIGHT_BASE_URL").ok()).map(|u| u.trim_end_matches('/').to_string());
+    let secure = match args.secure_cookies {
+        SecureCookies::Always => Some(true),
+        SecureCookies::Never => Some(false),
+        SecureCookies::Auto => match std::env::var("PREFLIGHT_SECURE_COOKIES").as_deref() {
+            Ok("always") => Some(true),
+            Ok("never") => Some(false),
+            _ => None,
+        },
+    };
+    if !site_root.join("pkg").join("preflight_bg.wasm").exists() {
+        tracing::warn!(
+            "no built web assets in {}: pages will render but not become interactive. Build them with ./scripts/build.sh",
+            site_root.display()
+        );
+    }
+    let pool = open_db(cli).await?;
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("preflight")
+        .site_root(site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(listen)
+        .build();
+    let state = app::ssr::AppState::new(pool.clone(), options, secure, base_url);
+    let app = preflight_server::router(state);
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+    tracing::info!("Preflight is listening on http://{listen} (data in {})", cli.data_dir.display());
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving")?;
+    pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,147 @@
+//! Request middleware: who is signed in, cross-site request refusal, sign-in redirects for
+//! pages, and security headers.
+
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+};
+
+use app::model::UserInfo;
+use app::ssr::{auth, AppState};
+
+/// Reads a cookie's value from the request headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Paths that are not pages: no sign-in redirect, and (except the API) still CSRF-checked.
+fn is_page_path(path: &str) -> bool {
+    const NOT_PAGES: &[&str] = &["/pkg/", "/auth/", "/api/", "/rpc/", "/events/", "/healthz"];
+    !NOT_PAGES.iter().any(|p| path.starts_with(p)) && !path.starts_with("/favicon") && path != "/robots.txt"
+}
+
+/// Resolves the session cookie to a user (put into the request's extensions) and sends
+/// signed-out visitors of pages to sign-in — or to setup on a fresh install.
+pub async fn session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let user = match cookie(req.headers(), auth::SESSION_COOKIE) {
+        Some(secret) => auth::session_user(&state.pool, &secret).await.ok().flatten(),
+        None => None,
+    };
+    let path = req.uri().path().to_string();
+    if req.method() == Method::GET && is_page_path(&path) {
+        let setup_or_login = path == "/login" || path == "/setup";
+        match &user {
+            Some(_) if setup_or_login => return Redirect::to("/").into_response(),
+            Some(_) => {}
+            None => {
+                let fresh = auth::user_count(&state.pool).await.map(|n| n == 0).unwrap_or(false);
+                if fresh && path != "/setup" {
+                    return Redirect::to("/setup").into_response();
+                }
+                if !fresh && path == "/setup" {
+                    return Redirect::to("/login").into_response();
+                }
+                if !setup_or_login {
+                    let next = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                    let target = format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+                    return Redirect::to(&target).into_response();
+                }
+            }
+        }
+    }
+    if let Some(u) = user {
+        req.extensions_mut().insert::<UserInfo>(u);
+    }
+    next.run(req).await
+}
+
+/// Refuses state-changing requests that a browser marks as cross-site, or that carry
+/// neither `Origin` nor `Sec-Fetch-Site` (no browser sends such a POST; forged ones can).
+/// The token-authenticated JSON API is exempt: it never looks at cookies.
+pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) || req.uri().path().starts_with("/api/v1/") {
+        return next.run(req).await;
+    }
+    match cross_site_reason(&state, req.headers()) {
+        None => next.run(req).await,
+        Some(reason) => {
+            tracing::warn!(path = %req.uri().path(), reason, "refused a cross-site request");
+            (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("Cross-site request refused: {reason}."))
+                .into_response()
+        }
+    }
+}
+
+fn cross_site_reason(state: &AppState, headers: &HeaderMap) -> Option<&'static str> {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if let Some(site) = fetch_site {
+        if site != "same-origin" && site != "none" {
+            return Some("the browser marked it as coming from another site");
+        }
+    }
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        Some(origin) => {
+            if origin_matches(state, headers, origin) {
+                None
+            } else {
+                Some("its Origin is not this site")
+            }
+        }
+        None if fetch_site.is_some() => None,
+        None => Some("it names no origin"),
+    }
+}
+
+fn origin_matches(state: &AppState, headers: &HeaderMap, origin: &str) -> bool {
+    let Ok(o) = url::Url::parse(origin) else { return false };
+    let Some(host) = o.host_str() else { return false };
+    let origin_authority = match o.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    };
+    if let Some(base) = state.base_url.as_deref().and_then(|b| url::Url::parse(b).ok()) {
+        return base.origin() == o.origin();
+    }
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|h| h.eq_ignore_ascii_case(&origin_authority))
+}
+
+/// Headers every response gets (pages also get a CSP from the app shell).
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let secure = state.cookie_secure(req.headers());
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let mut set = |k: &'static str, v: &'static str| {
+        h.entry(k).or_insert(HeaderValue::from_static(v));
+    };
+    set("x-content-type-options", "nosniff");
+    set("x-frame-options", "DENY");
+    set("referrer-policy", "strict-origin-when-cross-origin");
+    set("permissions-policy", "camera=(), microphone=(), geolocation=()");
+    if secure {
+        set("strict-transport-security", "max-age=31536000; includeSubDomains");
+    }
+    res
+}
+
+/// Cache policy for the built assets: their names carry no hash, so browsers must
+/// revalidate (cheap: 304 with ETag / Last-Modified) instead of trusting a stale copy.
+pub async fn asset_cache(req: Request<Body>, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    if res.status().is_success() {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    res
+}
