@@ -49,25 +49,25 @@ pub fn error_text(e: &ServerFnError) -> String {
     }
 }
 
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", endpoint = "current_user", input = Json)]
 pub async fn current_user() -> Result<Option<UserInfo>, ServerFnError> {
     Ok(ctx::maybe_user())
 }
 
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", endpoint = "list_projects", input = Json)]
 pub async fn list_projects(include_archived: bool) -> Result<Vec<ProjectSummary>, ServerFnError> {
     ctx::user()?;
     Ok(crate::ssr::projects::list(&ctx::state()?.pool, include_archived).await?)
 }
 
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", endpoint = "get_project", input = Json)]
 pub async fn get_project(id: i64) -> Result<Project, ServerFnError> {
     ctx::user()?;
     Ok(crate::ssr::projects::get(&ctx::state()?.pool, id).await?)
 }
 
 /// Creates (`id` = None) or edits a project; returns its id.
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", endpoint = "save_project", input = Json)]
 pub async fn save_project(id: Option<i64>, input: ProjectInput) -> Result<i64, ServerFnError> {
     let user = ctx::user()?;
     let pool = ctx::state()?.pool;
@@ -80,13 +80,13 @@ pub async fn save_project(id: Option<i64>, input: ProjectInput) -> Result<i64, S
     }
 }
 
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", endpoint = "set_project_archived", input = Json)]
 pub async fn set_project_archived(id: i64, archived: bool) -> Result<(), ServerFnError> {
     ctx::user()?;
     Ok(crate::ssr::projects::set_archived(&ctx::state()?.pool, id, archived).await?)
 }
 
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", endpoint = "get_checklist", input = Json)]
 pub async fn get_checklist(project_id: i64) -> Result<ChecklistView, ServerFnError> {
     ctx::user()?;
     let pool = ctx::state()?.pool;
@@ -98,7 +98,7 @@ pub async fn get_checklist(project_id: i64) -> Result<ChecklistView, ServerFnErr
     })
 }
 
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", endpoint = "update_item", input = Json)]
 pub async fn update_item(item_id: i64, version: i64, change: ItemChange) -> Result<UpdateOutcome, ServerFnError> {
     let user = ctx::user()?;
     let state = ctx::state()?;
@@ -109,7 +109,7 @@ pub async fn update_item(item_id: i64, version: i64, change: ItemChange) -> Resu
     Ok(outcome)
 }
 
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", endpoint = "add_item", input = Json)]
 pub async fn add_item(project_id: i64, item: NewItem) -> Result<ChecklistItem, ServerFnError> {
     let user = ctx::user()?;
     let state = ctx::state()?;
@@ -118,44 +118,44 @@ pub async fn add_item(project_id: i64, item: NewItem) -> Result<ChecklistItem, S
     Ok(created)
 }
 
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", endpoint = "item_history", input = Json)]
 pub async fn item_history(item_id: i64) -> Result<Vec<ItemEvent>, ServerFnError> {
     ctx::user()?;
     Ok(crate::ssr::checklist::history(&ctx::state()?.pool, item_id).await?)
 }
 
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", endpoint = "list_members", input = Json)]
 pub async fn list_members() -> Result<Vec<UserInfo>, ServerFnError> {
     ctx::user()?;
     Ok(crate::ssr::auth::list_users(&ctx::state()?.pool).await?)
 }
 
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", endpoint = "add_member", input = Json)]
 pub async fn add_member(email: String, name: String, role: Role, password: String) -> Result<UserInfo, ServerFnError> {
     ctx::owner()?;
     Ok(crate::ssr::auth::create_user(&ctx::state()?.pool, &email, &name, role, &password).await?)
 }
 
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", endpoint = "change_password", input = Json)]
 pub async fn change_password(current: String, new: String) -> Result<(), ServerFnError> {
     let user = ctx::user()?;
     Ok(crate::ssr::auth::change_password(&ctx::state()?.pool, &user, &current, &new).await?)
 }
 
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", endpoint = "list_tokens", input = Json)]
 pub async fn list_tokens() -> Result<Vec<ApiTokenInfo>, ServerFnError> {
     let user = ctx::user()?;
     Ok(crate::ssr::auth::list_api_tokens(&ctx::state()?.pool, user.id).await?)
 }
 
 /// Creates an API token; the secret is returned this once and never again.
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", endpoint = "create_token", input = Json)]
 pub async fn create_token(name: String) -> Result<String, ServerFnError> {
     let user = ctx::user()?;
     Ok(crate::ssr::auth::create_api_token(&ctx::state()?.pool, user.id, &name).await?.1)
 }
 
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", endpoint = "revoke_token", input = Json)]
 pub async fn revoke_token(id: i64) -> Result<(), ServerFnError> {
     let user = ctx::user()?;
     Ok(crate::ssr::auth::revoke_api_token(&ctx::state()?.pool, user.id, id).await?)

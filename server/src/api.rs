@@ -86,12 +86,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(rej) => Err(ApiError(AppError::bad(match rej {
-                JsonRejection::MissingJsonContentType(_) => "send the body as JSON with Content-Type: application/json".to_string(),
-                JsonRejection::JsonSyntaxError(e) => format!("the body is not valid JSON: {}", e.body_text()),
-                JsonRejection::JsonDataError(e) => format!("the body does not have the expected fields: {}", e.body_text()),
-                other => other.body_text(),
-            }))),
+            Err(rej) => Err(ApiError(match rej {
+                JsonRejection::MissingJsonContentType(_) => {
+                    AppError::Malformed("send the body as JSON with Content-Type: application/json".into())
+                }
+                JsonRejection::JsonSyntaxError(e) => AppError::Malformed(format!("the body is not valid JSON: {}", e.body_text())),
+                JsonRejection::JsonDataError(e) => AppError::bad(format!("the body does not have the expected fields: {}", e.body_text())),
+                other => AppError::Malformed(other.body_text()),
+            })),
         }
     }
 }

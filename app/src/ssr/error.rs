@@ -3,8 +3,12 @@
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    /// Input that is well-formed but not acceptable (422).
     #[error("{0}")]
     BadRequest(String),
+    /// Input that could not even be read: malformed JSON, wrong content type (400).
+    #[error("{0}")]
+    Malformed(String),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("please sign in")]
@@ -29,6 +33,7 @@ impl AppError {
         use http::StatusCode as S;
         match self {
             AppError::BadRequest(_) => S::UNPROCESSABLE_ENTITY,
+            AppError::Malformed(_) => S::BAD_REQUEST,
             AppError::NotFound(_) => S::NOT_FOUND,
             AppError::Unauthorized => S::UNAUTHORIZED,
             AppError::Forbidden(_) => S::FORBIDDEN,

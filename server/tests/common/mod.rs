@@ -1,0 +1,105 @@
+//! Shared helpers for the router and database integration tests.
+#![allow(dead_code, reason = "each test file uses a different subset")]
+
+use axum::{
+    body::Body,
+    http::{header, Method, Request, StatusCode},
+    Router,
+};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use sqlx::SqlitePool;
+use tower::ServiceExt;
+
+use app::model::{Role, UserInfo};
+use app::ssr::{auth, AppState};
+
+pub const ORIGIN: &str = "http://preflight.test";
+pub const PASSWORD: &str = "a long enough password";
+
+/// A migrated, template-seeded database's app state (site assets are not needed here).
+pub async fn state(pool: SqlitePool) -> AppState {
+    app::ssr::db::migrate(&pool).await.expect("migrations");
+    let options = leptos::config::LeptosOptions::builder().output_name("preflight").site_root("target/site").build();
+    AppState::new(pool, options, None, None)
+}
+
+pub async fn owner(state: &AppState) -> UserInfo {
+    auth::create_user(&state.pool, "owner@example.test", "Olivia Owner", Role::Owner, PASSWORD).await.unwrap()
+}
+
+pub async fn token(state: &AppState, user: &UserInfo) -> String {
+    auth::create_api_token(&state.pool, user.id, "tests").await.unwrap().1
+}
+
+pub struct Res {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Res {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    pub fn header(&self, name: &str) -> String {
+        self.headers.get(name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+    }
+}
+
+/// A request builder with the headers a same-origin browser request carries.
+pub fn browser(method: Method, path: &str) -> axum::http::request::Builder {
+    Request::builder().method(method).uri(path).header(header::HOST, "preflight.test").header(header::ORIGIN, ORIGIN)
+}
+
+pub async fn send(app: &Router, req: Request<Body>) -> Res {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Res { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+pub async fn api(app: &Router, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Res {
+    let mut b = Request::builder().method(method).uri(format!("/api/v1{path}"));
+    if let Some(t) = token {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let req = match body {
+        Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())).unwrap(),
+        None => b.body(Body::empty()).unwrap(),
+    };
+    send(app, req).await
+}
+
+/// Signs in through the form handler and returns the session cookie (`name=value`).
+pub async fn login(app: &Router, email: &str, password: &str) -> Res {
+    let body = format!("email={}&password={}", urlenc(email), urlenc(password));
+    let req = browser(Method::POST, "/auth/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    send(app, req).await
+}
+
+pub fn session_cookie(res: &Res) -> String {
+    let set = res.header("set-cookie");
+    set.split(';').next().unwrap_or_default().to_string()
+}
+
+pub fn urlenc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A minimal project body for the API.
+pub fn project_body(name: &str) -> Value {
+    serde_json::json!({
+        "name": name,
+        "client": "ACME",
+        "launch_date": "2027-03-01",
+        "environments": [
+            {"name": "production", "base_url": "https://www.acme.test", "resolve_ip": "127.0.0.1"},
+            {"name": "dev", "base_url": "http://dev.acme.test"}
+        ]
+    })
+}

@@ -1,0 +1,388 @@
+//! Router and database integration tests: accounts, sessions, CSRF, the JSON API and the
+//! checklist's concurrency control, driven with `oneshot` against a fresh database each.
+
+mod common;
+
+use axum::{
+    body::Body,
+    http::{header, Method, StatusCode},
+};
+use serde_json::{json, Value};
+use sqlx::SqlitePool;
+
+use app::ssr::auth;
+use common::*;
+
+fn form(method: Method, path: &str, body: &str) -> axum::http::Request<Body> {
+    browser(method, path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn fresh_install_offers_setup_then_creates_one_owner(pool: SqlitePool) {
+    let app = preflight_server::router(state(pool.clone()).await);
+    let res = send(&app, browser(Method::GET, "/projects").body(Body::empty()).unwrap()).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.header("location"), "/setup");
+
+    let body = format!("name=Olivia&email=olivia%40example.test&password={p}&password2={p}", p = urlenc(PASSWORD));
+    let res = send(&app, form(Method::POST, "/auth/setup", &body)).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(res.header("location"), "/");
+    let cookie = res.header("set-cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http must not get Secure cookies: {cookie}");
+    let role: String = sqlx::query_scalar("SELECT role FROM users").fetch_one(&pool).await.unwrap();
+    assert_eq!(role, "owner");
+
+    // Setup cannot be run twice, whoever tries.
+    let body2 = format!("name=Eve&email=eve%40example.test&password={p}&password2={p}", p = urlenc(PASSWORD));
+    let res = send(&app, form(Method::POST, "/auth/setup", &body2)).await;
+    assert_eq!(res.header("location"), "/login?error=exists");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&pool).await.unwrap();
+    assert_eq!(n, 1);
+}
+
+#[sqlx::test(migrations = false)]
+async fn cookies_are_secure_behind_https(pool: SqlitePool) {
+    let mut st = state(pool).await;
+    st.base_url = Some("https://preflight.example.test".into());
+    owner(&st).await;
+    let app = preflight_server::router(st);
+    let req = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri("/auth/login")
+        .header(header::ORIGIN, "https://preflight.example.test")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("email=owner%40example.test&password={}", urlenc(PASSWORD))))
+        .unwrap();
+    let res = send(&app, req).await;
+    assert!(res.header("set-cookie").contains("; Secure"), "{}", res.header("set-cookie"));
+    assert!(res.header("strict-transport-security").contains("max-age="));
+}
+
+#[sqlx::test(migrations = false)]
+async fn login_rotates_the_session_and_logout_ends_it_on_the_server(pool: SqlitePool) {
+    let st = state(pool.clone()).await;
+    owner(&st).await;
+    let app = preflight_server::router(st);
+    let first = login(&app, "owner@example.test", PASSWORD).await;
+    assert_eq!(first.header("location"), "/");
+    let c1 = session_cookie(&first);
+    let second = login(&app, "owner@example.test", PASSWORD).await;
+    let c2 = session_cookie(&second);
+    assert_ne!(c1, c2, "every sign-in gets a new session id");
+
+    let home = |c: String| browser(Method::GET, "/").header(header::COOKIE, c).body(Body::empty()).unwrap();
+    assert_eq!(send(&app, home(c2.clone())).await.status, StatusCode::OK);
+
+    let out = send(&app, browser(Method::POST, "/auth/logout").header(header::COOKIE, c2.clone()).body(Body::empty()).unwrap()).await;
+    assert_eq!(out.header("location"), "/login");
+    assert!(out.header("set-cookie").contains("Max-Age=0"));
+    // The old cookie no longer works, even if a browser kept it.
+    let res = send(&app, home(c2)).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(res.header("location").starts_with("/login"));
+    // Sessions are stored hashed: the cookie value is nowhere in the database.
+    let secret = c1.split_once('=').unwrap().1.to_string();
+    let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE CAST(token_hash AS TEXT) = ?").bind(&secret).fetch_one(&pool).await.unwrap();
+    assert_eq!(found, 0);
+}
+
+#[sqlx::test(migrations = false)]
+async fn wrong_passwords_are_rate_limited_per_account(pool: SqlitePool) {
+    let st = state(pool).await;
+    owner(&st).await;
+    let app = preflight_server::router(st);
+    for _ in 0..app::ssr::ratelimit::MAX_FAILURES_PER_ACCOUNT {
+        let r = login(&app, "owner@example.test", "wrong password!").await;
+        assert_eq!(r.header("location"), "/login?error=credentials");
+    }
+    // Even the right password waits now.
+    let r = login(&app, "owner@example.test", PASSWORD).await;
+    assert_eq!(r.header("location"), "/login?error=rate");
+    assert!(r.header("set-cookie").is_empty());
+    // Unknown accounts answer like wrong passwords.
+    let r = login(&app, "nobody@example.test", PASSWORD).await;
+    assert_eq!(r.header("location"), "/login?error=credentials");
+}
+
+#[sqlx::test(migrations = false)]
+async fn cross_site_state_changes_are_refused_even_with_a_valid_session(pool: SqlitePool) {
+    let st = state(pool.clone()).await;
+    let user = owner(&st).await;
+    let pid = app::ssr::projects::create(&st.pool, &user, &serde_json::from_value(project_body("P")).unwrap()).await.unwrap();
+    let item: (i64, i64) = sqlx::query_as("SELECT id, version FROM checklist_items WHERE project_id = ? LIMIT 1").bind(pid).fetch_one(&pool).await.unwrap();
+    let app = preflight_server::router(st);
+    let cookie = session_cookie(&login(&app, "owner@example.test", PASSWORD).await);
+    let body = json!({"item_id": item.0, "version": item.1, "change": {"kind": "set_state", "state": "done"}}).to_string();
+    let call = |origin: Option<&str>, fetch_site: Option<&str>| {
+        let mut b = axum::http::Request::builder()
+            .method(Method::POST)
+            .uri("/rpc/update_item")
+            .header(header::HOST, "preflight.test")
+            .header(header::COOKIE, cookie.clone())
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json");
+        if let Some(o) = origin {
+            b = b.header(header::ORIGIN, o);
+        }
+        if let Some(s) = fetch_site {
+            b = b.header("sec-fetch-site", s);
+        }
+        b.body(Body::from(body.clone())).unwrap()
+    };
+    for (origin, site) in [(Some("https://evil.test"), None), (None, Some("cross-site")), (Some(ORIGIN), Some("same-site")), (None, None), (Some("null"), None)] {
+        let res = send(&app, call(origin, site)).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "origin {origin:?} fetch-site {site:?}: {}", res.body);
+    }
+    let state: String = sqlx::query_scalar("SELECT state FROM checklist_items WHERE id = ?").bind(item.0).fetch_one(&pool).await.unwrap();
+    assert_eq!(state, "todo", "nothing changed");
+    // The same call from our own origin goes through.
+    let res = send(&app, call(Some(ORIGIN), Some("same-origin"))).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let v: Value = serde_json::from_str(&res.body).unwrap();
+    assert_eq!(v["outcome"], "updated");
+    assert_eq!(v["item"]["state"], "done");
+    // Cross-site login forms are refused too, and GET does not log out.
+    let res = send(&app, axum::http::Request::builder().method(Method::POST).uri("/auth/login").header(header::ORIGIN, "https://evil.test").body(Body::empty()).unwrap()).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let res = send(&app, browser(Method::GET, "/auth/logout").header(header::COOKIE, cookie.clone()).body(Body::empty()).unwrap()).await;
+    assert_eq!(res.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[sqlx::test(migrations = false)]
+async fn pages_carry_a_nonce_csp_and_security_headers(pool: SqlitePool) {
+    let st = state(pool).await;
+    owner(&st).await;
+    let app = preflight_server::router(st);
+    let cookie = session_cookie(&login(&app, "owner@example.test", PASSWORD).await);
+    let res = send(&app, browser(Method::GET, "/").header(header::COOKIE, cookie.clone()).body(Body::empty()).unwrap()).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let csp = res.header("content-security-policy");
+    let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).expect("nonce in CSP");
+    assert!(nonce.len() >= 16);
+    assert!(res.body.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries the nonce");
+    assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"));
+    assert_eq!(res.header("x-content-type-options"), "nosniff");
+    assert_eq!(res.header("x-frame-options"), "DENY");
+    assert!(!res.header("referrer-policy").is_empty());
+    // Unknown pages: the styled 404, with status 404.
+    let res = send(&app, browser(Method::GET, "/nothing/here").header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert!(res.body.contains("Page not found"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn api_requires_a_valid_token(pool: SqlitePool) {
+    let st = state(pool).await;
+    let user = owner(&st).await;
+    let tok = token(&st, &user).await;
+    let app = preflight_server::router(st.clone());
+    for t in [None, Some("pft_not-a-real-token"), Some("garbage")] {
+        let res = api(&app, Method::GET, "/projects", t, None).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+        assert!(res.json()["error"].is_string());
+        assert_eq!(res.header("www-authenticate"), "Bearer");
+    }
+    assert_eq!(api(&app, Method::GET, "/projects", Some(&tok), None).await.status, StatusCode::OK);
+    // Tokens are stored hashed; revoking one locks it out at once.
+    let id: i64 = sqlx::query_scalar("SELECT id FROM api_tokens").fetch_one(&st.pool).await.unwrap();
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM api_tokens").fetch_one(&st.pool).await.unwrap();
+    assert_eq!(stored, auth::hash_secret(&tok));
+    auth::revoke_api_token(&st.pool, user.id, id).await.unwrap();
+    assert_eq!(api(&app, Method::GET, "/projects", Some(&tok), None).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[sqlx::test(migrations = false)]
+async fn api_creates_projects_and_reads_their_checklist(pool: SqlitePool) {
+    let st = state(pool).await;
+    let user = owner(&st).await;
+    let tok = token(&st, &user).await;
+    let app = preflight_server::router(st);
+    let res = api(&app, Method::POST, "/projects", Some(&tok), Some(project_body("Shop relaunch"))).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let p = res.json();
+    let id = p["id"].as_i64().expect("id");
+    assert_eq!(res.header("location"), format!("/api/v1/projects/{id}"));
+    assert_eq!(p["environments"][0]["kind"], "production");
+    assert_eq!(p["environments"][0]["resolve_ip"], "127.0.0.1");
+    assert_eq!(p["launch_date"], "2027-03-01");
+
+    let got = api(&app, Method::GET, &format!("/projects/{id}"), Some(&tok), None).await;
+    assert_eq!(got.json()["name"], "Shop relaunch");
+    let list = api(&app, Method::GET, "/projects", Some(&tok), None).await.json();
+    assert_eq!(list["projects"][0]["id"], id);
+
+    let cl = api(&app, Method::GET, &format!("/projects/{id}/checklist"), Some(&tok), None).await;
+    assert_eq!(cl.status, StatusCode::OK);
+    let items = cl.json()["items"].as_array().unwrap().clone();
+    assert!(items.len() >= 60);
+    for field in ["id", "title", "phase", "due", "state", "version", "checks", "due_label"] {
+        assert!(items[0].get(field).is_some(), "item lacks {field}");
+    }
+    assert_eq!(items[0]["state"], "todo");
+    // Due dates count back from launch: the DNS TTL item is due a week before.
+    let ttl = items.iter().find(|i| i["title"].as_str().unwrap().contains("TTL")).expect("a DNS TTL item");
+    assert_eq!(ttl["due"], "2027-02-22");
+    assert_eq!(ttl["due_label"], "T-7d");
+}
+
+#[sqlx::test(migrations = false)]
+async fn api_bad_input_gets_4xx_json_never_5xx(pool: SqlitePool) {
+    let st = state(pool).await;
+    let user = owner(&st).await;
+    let tok = token(&st, &user).await;
+    let app = preflight_server::router(st);
+    let mut bad_date = project_body("x");
+    bad_date["launch_date"] = json!("01/03/2027");
+    let mut bad_url = project_body("x");
+    bad_url["environments"][0]["base_url"] = json!("ftp://files.acme.test");
+    let mut bad_ip = project_body("x");
+    bad_ip["environments"][0]["resolve_ip"] = json!("999.1.1.1");
+    let cases = [
+        (Method::POST, "/projects".to_string(), Some(bad_date), "launch_date"),
+        (Method::POST, "/projects".to_string(), Some(bad_url), "only http and https"),
+        (Method::POST, "/projects".to_string(), Some(bad_ip), "resolve_ip"),
+        (Method::POST, "/projects".to_string(), Some(json!({"client": "no name"})), "expected fields"),
+        (Method::POST, "/projects".to_string(), Some(json!([1, 2])), "expected fields"),
+        (Method::GET, "/projects/999999".to_string(), None, "not found"),
+        (Method::GET, "/projects/abc".to_string(), None, "not found"),
+        (Method::GET, "/projects/99999999999999999999999".to_string(), None, "not found"),
+        (Method::GET, "/projects/1/checklist".to_string(), None, "not found"),
+        (Method::PATCH, "/checklist-items/424242".to_string(), Some(json!({"state": "done", "version": 1})), "not found"),
+        (Method::GET, "/no-such-endpoint".to_string(), None, "not found"),
+        (Method::DELETE, "/projects".to_string(), None, "not allowed"),
+    ];
+    for (m, path, body, expect) in cases {
+        let res = api(&app, m.clone(), &path, Some(&tok), body).await;
+        assert!(res.status.is_client_error(), "{m} {path}: {} {}", res.status, res.body);
+        let msg = res.json()["error"].as_str().unwrap_or_default().to_string();
+        assert!(msg.contains(expect), "{m} {path}: {msg:?} should mention {expect}");
+    }
+    // Malformed JSON text.
+    let req = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/projects")
+        .header(header::AUTHORIZATION, format!("Bearer {tok}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{\"name\": "))
+        .unwrap();
+    let res = send(&app, req).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.json()["error"].as_str().unwrap().contains("not valid JSON"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn api_patch_detects_stale_versions(pool: SqlitePool) {
+    let st = state(pool).await;
+    let user = owner(&st).await;
+    let tok = token(&st, &user).await;
+    let app = preflight_server::router(st);
+    let id = api(&app, Method::POST, "/projects", Some(&tok), Some(project_body("P"))).await.json()["id"].as_i64().unwrap();
+    let items = api(&app, Method::GET, &format!("/projects/{id}/checklist"), Some(&tok), None).await.json();
+    let item = &items["items"][0];
+    let (iid, v) = (item["id"].as_i64().unwrap(), item["version"].as_i64().unwrap());
+    let path = format!("/checklist-items/{iid}");
+
+    let res = api(&app, Method::PATCH, &path, Some(&tok), Some(json!({"state": "done", "version": v}))).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.json()["version"], v + 1);
+    assert_eq!(res.json()["state"], "done");
+    assert_eq!(res.json()["state_changed_by"], "Olivia Owner");
+
+    // Somebody who still has the old version gets 409 and the current item, and nothing changes.
+    let res = api(&app, Method::PATCH, &path, Some(&tok), Some(json!({"state": "todo", "version": v}))).await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert_eq!(res.json()["current"]["version"], v + 1);
+    assert_eq!(res.json()["current"]["state"], "done");
+    assert!(res.json()["error"].as_str().unwrap().contains("stale"));
+
+    let bad = api(&app, Method::PATCH, &path, Some(&tok), Some(json!({"state": "finished", "version": v + 1}))).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.json()["error"].as_str().unwrap().contains("todo, done, not_applicable"));
+    let no_reason = api(&app, Method::PATCH, &path, Some(&tok), Some(json!({"state": "not_applicable", "version": v + 1}))).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let na = api(&app, Method::PATCH, &path, Some(&tok), Some(json!({"state": "not_applicable", "version": v + 1, "reason": "no e-mail on this site"}))).await;
+    assert_eq!(na.status, StatusCode::OK);
+    assert_eq!(na.json()["na_reason"], "no e-mail on this site");
+    let missing_version = api(&app, Method::PATCH, &path, Some(&tok), Some(json!({"state": "done"}))).await;
+    assert_eq!(missing_version.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[sqlx::test(migrations = false)]
+async fn concurrent_updates_of_one_version_let_exactly_one_win(pool: SqlitePool) {
+    let st = state(pool.clone()).await;
+    let user = owner(&st).await;
+    let pid = app::ssr::projects::create(&st.pool, &user, &serde_json::from_value(project_body("P")).unwrap()).await.unwrap();
+    let (iid, v): (i64, i64) = sqlx::query_as("SELECT id, version FROM checklist_items WHERE project_id = ? LIMIT 1").bind(pid).fetch_one(&pool).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let (pool, user) = (pool.clone(), user.clone());
+        tasks.push(tokio::spawn(async move {
+            let change = app::model::ItemChange::Notes { notes: format!("writer {i}") };
+            app::ssr::checklist::update(&pool, &user, iid, v, &change).await.unwrap()
+        }));
+    }
+    let mut wins = 0;
+    for t in tasks {
+        if matches!(t.await.unwrap(), app::model::UpdateOutcome::Updated { .. }) {
+            wins += 1;
+        }
+    }
+    assert_eq!(wins, 1, "exactly one writer of version {v} may win");
+    let (version, events): (i64, i64) = sqlx::query_as("SELECT version, (SELECT COUNT(*) FROM checklist_events WHERE item_id = ?) FROM checklist_items WHERE id = ?")
+        .bind(iid).bind(iid).fetch_one(&pool).await.unwrap();
+    assert_eq!((version, events), (v + 1, 1));
+}
+
+#[sqlx::test(migrations = false)]
+async fn openapi_document_describes_the_api(pool: SqlitePool) {
+    let app = preflight_server::router(state(pool).await);
+    let res = api(&app, Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let doc = res.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for (path, method) in [("/projects", "get"), ("/projects", "post"), ("/projects/{id}", "get"), ("/projects/{id}/checklist", "get"), ("/checklist-items/{id}", "patch")] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} is not documented");
+    }
+    // Every $ref resolves.
+    let text = res.body.clone();
+    for r in text.split("\"$ref\": \"#/").skip(1) {
+        let target = r.split('"').next().unwrap();
+        let mut node = &doc;
+        for part in target.split('/') {
+            node = &node[part];
+        }
+        assert!(!node.is_null(), "dangling $ref {target}");
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn new_projects_copy_the_current_template_version(pool: SqlitePool) {
+    let st = state(pool.clone()).await;
+    let user = owner(&st).await;
+    let input = serde_json::from_value(project_body("P")).unwrap();
+    let pid = app::ssr::projects::create(&pool, &user, &input).await.unwrap();
+    let (template_items, copied): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM template_items WHERE template_version_id = (SELECT MAX(id) FROM template_versions)),
+                (SELECT COUNT(*) FROM checklist_items WHERE project_id = ?)",
+    )
+    .bind(pid)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(template_items, copied);
+    // Seeding again is a no-op: the same version is not added twice.
+    app::ssr::template::ensure_builtin(&pool).await.unwrap();
+    let versions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM template_versions").fetch_one(&pool).await.unwrap();
+    assert_eq!(versions, 1);
+    // Custom items join the project's list, in a known phase only.
+    let new = app::model::NewItem { title: "Send the press release".into(), phase: "launch-day".into(), why: String::new(), due_offset_days: 0 };
+    let it = app::ssr::checklist::add_item(&pool, &user, pid, &new).await.unwrap();
+    assert_eq!((it.template_key, it.due_label.as_str()), (None, "T-0d"));
+    let bad = app::model::NewItem { phase: "someday".into(), ..new };
+    assert!(app::ssr::checklist::add_item(&pool, &user, pid, &bad).await.is_err());
+}
