@@ -2,11 +2,20 @@
 # Builds Preflight without cargo-leptos (see BUILD-NOTES: it downloads tools at build time):
 #   1. the WASM frontend, 2. JS glue with the wasm-bindgen CLI (exactly Cargo.lock's version),
 #   3. (release) wasm-opt from npm's binaryen, 4. the stylesheet, 5. the server binary.
-# Usage: scripts/build.sh [--release]
+# Usage: scripts/build.sh [--release] [--no-server]
+#   --no-server  only the web assets (the test command lets `cargo test` build the server,
+#                with the workspace's feature set, instead of compiling it twice)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PROFILE=debug
-[[ "${1:-}" == "--release" ]] && PROFILE=release
+SERVER=1
+for arg in "$@"; do
+  case $arg in
+    --release) PROFILE=release ;;
+    --no-server) SERVER= ;;
+    *) echo "unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 SITE=target/site
 PKG=$SITE/pkg
 mkdir -p "$PKG"
@@ -32,9 +41,11 @@ for f in "$PKG/preflight_bg.wasm" "$PKG/preflight.js" "$PKG/preflight.css"; do
   gzip -9 -k -f "$f"
 done
 
-if [[ $PROFILE == release ]]; then
-  cargo build -p server --release
-else
-  cargo build -p server
+if [[ -n $SERVER ]]; then
+  if [[ $PROFILE == release ]]; then
+    cargo build -p server --release
+  else
+    cargo build -p server
+  fi
 fi
 echo "built: $(ls -l "$PKG"/preflight_bg.wasm | awk '{print $5}') bytes of WASM ($PROFILE)" >&2

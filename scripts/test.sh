@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-scripts/build.sh
+scripts/build.sh --no-server
 # End-to-end tests each start a server and a browser; two at a time fit the 2-core machines.
 cargo test --workspace --exclude frontend --no-fail-fast -- --test-threads=2

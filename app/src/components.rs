@@ -60,6 +60,13 @@ pub fn ErrorBox(#[prop(into)] message: String) -> impl IntoView {
 pub fn LoadError(error: ServerFnError) -> impl IntoView {
     let text = crate::server_fns::error_text(&error);
     let signed_out = text.contains("sign in");
+    // Server-side, a missing record makes the page a real 404 (not a 200 with an error).
+    #[cfg(feature = "ssr")]
+    if text.ends_with("not found") {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
     view! {
         <div class="alert error" role="alert">
             <p>{text}</p>

@@ -74,6 +74,20 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     wait_for(&member, "document.querySelector('.item .item-meta').textContent.includes('Done by Olivia Owner')", Duration::from_secs(5))?;
     screenshot(&member, "04-checklist-live")?;
 
+    // --- Phone and iPad widths: the checklist fits, nothing scrolls sideways.
+    for (name, w, h, mobile) in [("phone", 390, 844, true), ("ipad", 768, 1024, true)] {
+        use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
+        member.call_method(SetDeviceMetricsOverride {
+            width: w, height: h, device_scale_factor: 1.0, mobile, scale: None, screen_width: None, screen_height: None,
+            position_x: None, position_y: None, dont_set_visible_size: None, screen_orientation: None, viewport: None,
+            display_feature: None, device_posture: None,
+        })?;
+        wait_for(&member, &format!("window.innerWidth === {w}"), Duration::from_secs(5))?;
+        let overflow = js(&member, "document.documentElement.scrollWidth - window.innerWidth")?.as_i64().unwrap_or(0);
+        assert!(overflow <= 0, "the checklist is {overflow} px wider than a {name} screen");
+        screenshot(&member, &format!("06-checklist-{name}"))?;
+    }
+
     // Before the restart below, which cuts the live streams on purpose.
     let errors: Vec<String> = owner_log.entries().into_iter().chain(member_log.entries()).collect();
     assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
