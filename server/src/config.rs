@@ -39,6 +39,9 @@ pub enum Command {
     Token(TokenCommand),
     /// Apply database migrations and seed the checklist template, then exit.
     Migrate,
+    /// Check a website from the command line (no server or database needed). Exit status:
+    /// 0 clean, 1 findings at or above --fail-on, 2 usage or infrastructure error.
+    Check(Box<CheckArgs>),
     /// Write an online, consistent copy of the database to PATH (safe while the server runs).
     Backup {
         /// Where to write the copy; must not exist yet.
@@ -110,4 +113,112 @@ impl Cli {
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}/preflight.db", self.data_dir.display()))
     }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OutputFormat {
+    Text,
+    Json,
+    Junit,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum EnvArg {
+    Production,
+    Staging,
+    Dev,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// The site to check, e.g. https://www.example.com (http and https only).
+    pub url: String,
+
+    /// Which environment the site is: decides what is expected (robots.txt, DEV SITE banner,
+    /// sandbox or live credentials, analytics).
+    #[arg(long, value_enum, default_value_t = EnvArg::Production)]
+    pub env: EnvArg,
+
+    /// Connect to ADDR for HOST:PORT instead of using DNS, like curl's --resolve
+    /// (check a new server before DNS moves). Repeatable.
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<preflight_engine::ResolveOverride>,
+
+    /// File of old URLs (one per line: absolute, or paths relative to the site) that must
+    /// redirect rather than answer 404.
+    #[arg(long, value_name = "FILE")]
+    pub old_urls: Option<PathBuf>,
+
+    /// A contact detail (e-mail, phone number or address text) the site must show. Repeatable;
+    /// e-mails and phone numbers on the site that are not listed are reported.
+    #[arg(long, value_name = "VALUE")]
+    pub expect_contact: Vec<String>,
+
+    /// Host of another environment (e.g. the staging host) that this site must not link to. Repeatable.
+    #[arg(long, value_name = "HOST")]
+    pub other_host: Vec<String>,
+
+    /// Most pages to crawl.
+    #[arg(long, default_value_t = preflight_engine::config::DEFAULT_MAX_PAGES)]
+    pub max_pages: usize,
+
+    /// Most links to follow from the start page.
+    #[arg(long, default_value_t = preflight_engine::config::DEFAULT_MAX_DEPTH)]
+    pub max_depth: usize,
+
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = preflight_engine::config::DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
+
+    /// Seconds one request (connect, headers and body) may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = preflight_engine::config::DEFAULT_REQUEST_TIMEOUT.as_secs_f64())]
+    pub timeout: f64,
+
+    /// Seconds the whole run may take; what is unchecked by then is reported.
+    #[arg(long, value_name = "SECONDS", default_value_t = preflight_engine::config::DEFAULT_DEADLINE.as_secs_f64())]
+    pub deadline: f64,
+
+    /// Largest response body read, in bytes; longer bodies are cut and reported.
+    #[arg(long, value_name = "BYTES", default_value_t = preflight_engine::config::DEFAULT_MAX_BODY_BYTES)]
+    pub max_body: usize,
+
+    /// Most redirect hops followed for one URL.
+    #[arg(long, default_value_t = preflight_engine::config::DEFAULT_MAX_REDIRECTS)]
+    pub max_redirects: usize,
+
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+
+    /// Exit with status 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Also fetch links and assets on other sites (off: nothing outside the site is contacted).
+    #[arg(long)]
+    pub check_external_links: bool,
+
+    /// Also trust the CA certificate(s) in this PEM file (e.g. a company CA on staging). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Vec<PathBuf>,
+
+    /// Allow cloud metadata addresses such as 169.254.169.254 (refused by default).
+    #[arg(long)]
+    pub allow_metadata: bool,
+
+    /// No progress indicator on stderr.
+    #[arg(long)]
+    pub quiet: bool,
 }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth_routes;
+pub mod check_cmd;
 pub mod cli;
 pub mod config;
 pub mod events;

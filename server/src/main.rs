@@ -16,6 +16,10 @@ async fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     let cli = Cli::parse();
+    if let Some(Command::Check(args)) = &cli.command {
+        // Needs no server, data folder or database.
+        return preflight_server::check_cmd::run(args).await;
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -53,6 +57,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", preflight_server::cli::token_create(&pool, email, name).await?);
             Ok(())
         }
+        Some(Command::Check(_)) => unreachable!("handled in main"),
         Some(Command::Backup { path }) => {
             let pool = open_db(&cli).await?;
             preflight_server::cli::backup(&pool, path).await?;

@@ -12,82 +12,111 @@ pub enum Category {
     Browser,
 }
 
+/// How bad a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
 /// One entry of the catalogue.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct CheckInfo {
     /// Stable id, e.g. `debug-page-exposed`.
     pub id: &'static str,
     pub category: Category,
+    /// The usual severity of its findings (a finding may say otherwise).
+    pub severity: Severity,
+    /// The piece of the talk's advice the check serves, quoted.
+    pub advice: &'static str,
     /// What the check looks for, in words a project manager understands.
     pub title: &'static str,
 }
 
-const fn check(id: &'static str, category: Category, title: &'static str) -> CheckInfo {
-    CheckInfo { id, category, title }
+const fn check(id: &'static str, category: Category, severity: Severity, advice: &'static str, title: &'static str) -> CheckInfo {
+    CheckInfo { id, category, severity, advice, title }
 }
 
 use Category::{Browser, Dns, Http, Tls};
+use Severity::{Error, Info, Warning};
 
 /// Every check Preflight knows, in catalogue order.
 pub const CATALOGUE: &[CheckInfo] = &[
-    check("debug-page-exposed", Http, "Framework debug pages (Django DEBUG, Werkzeug, Rails, Laravel, stack traces) are not exposed"),
-    check("server-error", Http, "No page answers with a 5xx server error"),
-    check("soft-404", Http, "Missing pages answer 404, not 200"),
-    check("error-page-default", Http, "404 and 500 pages are styled, not a framework or server default"),
-    check("https-redirect-missing", Http, "Plain http redirects to https"),
-    check("hsts-missing", Http, "HTTPS responses send Strict-Transport-Security"),
-    check("insecure-sensitive-form", Http, "Login, admin and password forms are served and submitted over https"),
-    check("mixed-content", Http, "HTTPS pages load no http:// resources"),
-    check("insecure-cookie", Http, "Session cookies are Secure and HttpOnly"),
-    check("canonical-host", Http, "http/https and www/apex all reach one canonical host in one 301 hop"),
-    check("favicon-missing", Http, "The site has a favicon"),
-    check("broken-link", Http, "Internal links resolve"),
-    check("broken-asset", Http, "Images, scripts and stylesheets load"),
-    check("asset-not-cached", Http, "Static assets send Cache-Control max-age or Expires"),
-    check("asset-not-compressed", Http, "Text assets are served compressed"),
-    check("placeholder-text", Http, "No Lorem Ipsum, TODO or TBD on pages"),
-    check("contact-missing", Http, "The expected contact details appear on the site"),
-    check("contact-unexpected", Http, "No e-mail addresses or phone numbers other than the expected ones"),
-    check("form-missing-csrf", Http, "POST forms carry a CSRF token"),
-    check("security-header-missing", Http, "X-Content-Type-Options, frame protection and Referrer-Policy are set"),
-    check("robots-missing", Http, "robots.txt exists"),
-    check("robots-disallows-all", Http, "Production robots.txt does not disallow everything"),
-    check("robots-allows-indexing-on-dev", Http, "Dev and staging robots.txt disallow everything"),
-    check("sitemap-missing", Http, "sitemap.xml exists"),
-    check("canonical-tag-missing", Http, "Pages have a canonical tag"),
-    check("canonical-tag-mismatch", Http, "Canonical tags point at the canonical host and the page itself"),
-    check("title-missing", Http, "Every page has a title"),
-    check("title-duplicate", Http, "Titles are unique"),
-    check("meta-description-missing", Http, "Every page has a meta description"),
-    check("meta-description-duplicate", Http, "Meta descriptions are unique"),
-    check("analytics-missing", Http, "Production pages carry an analytics tag"),
-    check("duplicate-content", Http, "The same content is not served on several URLs without a canonical"),
-    check("old-url-broken", Http, "URLs of the old site redirect instead of answering 404"),
-    check("wrong-host-link", Http, "No absolute links to example.com, localhost or the staging host"),
-    check("sandbox-credentials-on-production", Http, "Production uses no test/sandbox credentials"),
-    check("live-credentials-on-dev", Http, "Dev and staging use no live credentials"),
-    check("dev-banner-missing", Http, "Dev and staging pages say DEV SITE / STAGING"),
-    check("dns-ttl-not-lowered", Dns, "DNS TTL is lowered before launch"),
-    check("dns-ns-missing", Dns, "Nameservers answer for the zone"),
-    check("dns-mx-missing", Dns, "The domain has MX records"),
-    check("dns-spf-missing", Dns, "The domain publishes SPF"),
-    check("dns-dmarc-missing", Dns, "The domain publishes DMARC"),
-    check("dns-ptr-mismatch", Dns, "The mail server's PTR matches its name"),
-    check("dns-cname-at-apex", Dns, "No CNAME at the zone apex"),
-    check("tls-certificate-invalid", Tls, "The TLS certificate is valid"),
-    check("tls-certificate-expiring", Tls, "The TLS certificate does not expire within 30 days"),
-    check("tls-name-mismatch", Tls, "The certificate covers both www and the apex"),
-    check("console-error", Browser, "No errors or warnings in the browser console"),
-    check("uncaught-exception", Browser, "No uncaught JavaScript exceptions"),
-    check("failed-request", Browser, "No failed or blocked subresource requests"),
-    check("horizontal-overflow", Browser, "No content wider than the viewport"),
-    check("form-submit-error", Browser, "Forms do not answer test submissions with an error page"),
-    check("form-error-message-missing", Browser, "Forms explain bad input in human words"),
-    check("form-unicode-mangled", Browser, "Forms keep international / Unicode input intact"),
-    check("form-no-effect", Browser, "Form submissions visibly do something"),
-    check("old-ie-unsupported", Browser, "Old Internet Explorer gets the site, not an 'unsupported browser' page"),
-    check("old-ie-syntax", Browser, "Scripts parse in an ES5-only browser"),
-    check("dev-banner-not-visible", Browser, "The DEV SITE marker is visible in the browser"),
+    check("debug-page-exposed", Http, Error, "DEBUG = False", "Framework debug pages (Django DEBUG, Werkzeug, Rails, Laravel, stack traces) are not exposed"),
+    check("server-error", Http, Error, "Stomp 500s, signal to noise is very important", "No page answers with a 5xx server error"),
+    check("soft-404", Http, Warning, "Style your 500 / 404.html", "Missing pages answer 404, not 200"),
+    check("error-page-default", Http, Warning, "Style your 500 / 404.html", "404 and 500 pages are styled, not a framework or server default"),
+    check("https-redirect-missing", Http, Error, "SSL logins! admins! everything!", "Plain http redirects to https"),
+    check("hsts-missing", Http, Warning, "SSL logins! admins! everything!", "HTTPS responses send Strict-Transport-Security"),
+    check("insecure-sensitive-form", Http, Error, "HTTPS Admin, login, and .. anywhere sensitive information is submitted", "Login, admin and password forms are served and submitted over https"),
+    check("mixed-content", Http, Error, "SSL logins! admins! everything!", "HTTPS pages load no http:// resources"),
+    check("insecure-cookie", Http, Warning, "Are you assuming anything?", "Session cookies are Secure and HttpOnly"),
+    check("canonical-host", Http, Warning, "Redirect to one domain - www", "http/https and www/apex all reach one canonical host in one 301 hop"),
+    check("favicon-missing", Http, Warning, "Favicon", "The site has a favicon"),
+    check("broken-link", Http, Error, "Run a Site Crawler", "Internal links resolve"),
+    check("broken-asset", Http, Error, "Run a Site Crawler", "Images, scripts and stylesheets load"),
+    check("asset-not-cached", Http, Warning, "Expire Tags - speed without effort", "Static assets send Cache-Control max-age or Expires"),
+    check("asset-not-compressed", Http, Warning, "Expire Tags - speed without effort", "Text assets are served compressed"),
+    check("placeholder-text", Http, Error, "No Lorem Ipsum", "No Lorem Ipsum, TODO or TBD on pages"),
+    check("contact-missing", Http, Error, "Is the contact information correct?", "The expected contact details appear on the site"),
+    check("contact-unexpected", Http, Warning, "Is the contact information correct?", "No e-mail addresses or phone numbers other than the expected ones"),
+    check("form-missing-csrf", Http, Warning, "CSRF protection", "POST forms carry a CSRF token"),
+    check("security-header-missing", Http, Warning, "Are you assuming anything?", "X-Content-Type-Options, frame protection and Referrer-Policy are set"),
+    check("robots-missing", Http, Warning, "robots.txt", "robots.txt exists"),
+    check("robots-disallows-all", Http, Error, "robots.txt", "Production robots.txt does not disallow everything"),
+    check("robots-allows-indexing-on-dev", Http, Error, "Make sure it has robots.txt disallowing all", "Dev and staging robots.txt disallow everything"),
+    check("sitemap-missing", Http, Info, "Pages with rankings are valuable", "sitemap.xml exists"),
+    check("canonical-tag-missing", Http, Info, "canonical tags", "Pages have a canonical tag"),
+    check("canonical-tag-mismatch", Http, Warning, "canonical tags", "Canonical tags point at the canonical host and the page itself"),
+    check("title-missing", Http, Warning, "meta tags", "Every page has a title"),
+    check("title-duplicate", Http, Warning, "meta tags", "Titles are unique"),
+    check("meta-description-missing", Http, Info, "meta tags", "Every page has a meta description"),
+    check("meta-description-duplicate", Http, Info, "meta tags", "Meta descriptions are unique"),
+    check("analytics-missing", Http, Warning, "analytics tags", "Production pages carry an analytics tag"),
+    check("duplicate-content", Http, Warning, "duplicate content", "The same content is not served on several URLs without a canonical"),
+    check("old-url-broken", Http, Error, "If it was a link on Google, don't make it a 404", "URLs of the old site redirect instead of answering 404"),
+    check("wrong-host-link", Http, Error, "Make your Sites record accurate", "No absolute links to example.com, localhost or the staging host"),
+    check("sandbox-credentials-on-production", Http, Error, "Keep track of any integration credentials for sandbox vs production", "Production uses no test/sandbox credentials"),
+    check("live-credentials-on-dev", Http, Error, "Keep track of any integration credentials for sandbox vs production", "Dev and staging use no live credentials"),
+    check("dev-banner-missing", Http, Warning, "Make sure it says \"DEV SITE\" somewhere on the front end", "Dev and staging pages say DEV SITE / STAGING"),
+    check("redirect-loop", Http, Error, "Run a Site Crawler", "No URL redirects in a loop or through too many hops"),
+    check("slow-response", Http, Error, "Does it Perform?", "Every URL answers within the time limit"),
+    check("response-too-large", Http, Warning, "Does it Perform?", "No response is larger than the size limit"),
+    check("unreachable", Http, Error, "Run a Site Crawler", "The site and its pages can be reached"),
+    check("crawl-incomplete", Http, Info, "Run a Site Crawler", "The crawl covered the whole site within its limits"),
+    check("dns-ttl-not-lowered", Dns, Warning, "Lower your DNS TTL", "DNS TTL is lowered before launch"),
+    check("dns-ns-missing", Dns, Error, "Are the nameservers in your control?", "Nameservers answer for the zone"),
+    check("dns-mx-missing", Dns, Warning, "SPF, PTR - make sure your email makes it through the spam filter", "The domain has MX records"),
+    check("dns-spf-missing", Dns, Warning, "SPF, PTR - make sure your email makes it through the spam filter", "The domain publishes SPF"),
+    check("dns-dmarc-missing", Dns, Info, "SPF, PTR - make sure your email makes it through the spam filter", "The domain publishes DMARC"),
+    check("dns-ptr-mismatch", Dns, Warning, "SPF, PTR - make sure your email makes it through the spam filter", "The mail server's PTR matches its name"),
+    check("dns-cname-at-apex", Dns, Error, "IT departments don't get CNAMEs, so watch your load balancers!", "No CNAME at the zone apex"),
+    check("tls-certificate-invalid", Tls, Error, "SSL logins! admins! everything!", "The TLS certificate is valid"),
+    check("tls-certificate-expiring", Tls, Warning, "SSL logins! admins! everything!", "The TLS certificate does not expire within 30 days"),
+    check("tls-name-mismatch", Tls, Error, "Redirect to one domain - www", "The certificate covers both www and the apex"),
+    check("console-error", Browser, Error, "Check your browser console for errors", "No errors or warnings in the browser console"),
+    check("uncaught-exception", Browser, Error, "Check your browser console for errors", "No uncaught JavaScript exceptions"),
+    check("failed-request", Browser, Error, "Check your browser console for errors", "No failed or blocked subresource requests"),
+    check("horizontal-overflow", Browser, Warning, "There are over 100 million iPads, what does your site look like on one?", "No content wider than the viewport"),
+    check("form-submit-error", Browser, Error, "Do all your forms submit? Are there human error messages.", "Forms do not answer test submissions with an error page"),
+    check("form-error-message-missing", Browser, Warning, "Do all your forms submit? Are there human error messages.", "Forms explain bad input in human words"),
+    check("form-unicode-mangled", Browser, Error, "International Data / Unicode", "Forms keep international / Unicode input intact"),
+    check("form-no-effect", Browser, Warning, "Do all your forms submit? Are there human error messages.", "Form submissions visibly do something"),
+    check("old-ie-unsupported", Browser, Warning, "As a rule, CEOs use the oldest possible IE version", "Old Internet Explorer gets the site, not an 'unsupported browser' page"),
+    check("old-ie-syntax", Browser, Warning, "As a rule, CEOs use the oldest possible IE version", "Scripts parse in an ES5-only browser"),
+    check("dev-banner-not-visible", Browser, Warning, "Make sure it says \"DEV SITE\" somewhere on the front end", "The DEV SITE marker is visible in the browser"),
 ];
 
 /// Looks a check up by id.
@@ -111,6 +140,14 @@ mod tests {
                 c.id
             );
             assert!(!c.id.starts_with('-') && !c.id.ends_with('-') && !c.id.contains("--"));
+        }
+    }
+
+    #[test]
+    fn advice_quotes_the_talk() {
+        let talk = include_str!("../../../templates/talk.txt");
+        for c in CATALOGUE {
+            assert!(talk.contains(c.advice), "{}: {:?} is not in the talk", c.id, c.advice);
         }
     }
 

@@ -1,10 +1,179 @@
 //! Preflight's check engine.
 //!
-//! This crate owns the catalogue of automated checks (their stable ids are public interface:
-//! they appear in CLI output, the JSON API, SARIF rule ids and the checklist template) and,
-//! as it grows, the crawler and the checks themselves. It knows nothing of Leptos or axum so
-//! that the CLI, the app's job runner and the tests all drive the same code.
+//! It owns the catalogue of automated checks (their stable ids are public interface: they
+//! appear in CLI output, the JSON API, SARIF rule ids and the checklist template), the
+//! crawler, the checks and the report formats. It knows nothing of Leptos or axum, so the
+//! `preflight check` CLI, the app's job runner and the tests all drive the same code.
+//!
+//! A failed check is data (a [`Finding`]); `Err` is only for a run that could not start.
 
 pub mod catalogue;
+pub mod checks;
+pub mod config;
+pub mod crawl;
+pub mod fetch;
+pub mod finding;
+pub mod html;
+pub mod report;
 
-pub use catalogue::{find_check, CheckInfo, Category, CATALOGUE};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+pub use catalogue::{find_check, Category, CheckInfo, Severity, CATALOGUE};
+pub use config::{CheckConfig, EnvProfile, Limits, ResolveOverride};
+pub use finding::Finding;
+pub use report::Report;
+
+use fetch::{Fetched, Fetcher};
+use url::Url;
+
+/// A run that could not start (bad target, unusable settings).
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("{0}")]
+    BadTarget(String),
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// Where a run is, for progress bars.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Progress {
+    pub phase: &'static str,
+    pub done: usize,
+    pub total: usize,
+}
+
+/// Runs the HTTP and crawl checks against `config.start_url`.
+pub async fn run(config: &CheckConfig, progress: &(dyn Fn(Progress) + Send + Sync)) -> Result<Report, EngineError> {
+    let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let t0 = Instant::now();
+    let deadline = t0 + config.limits.deadline;
+    let fetcher = Fetcher::new(config)?;
+    progress(Progress { phase: "starting", done: 0, total: 1 });
+
+    let start_fetch = fetcher.get(&config.start_url).await;
+    let start: Url = start_fetch.response().map(|r| r.url.clone()).unwrap_or_else(|| config.start_url.clone());
+    let origin = |path: &str| start.join(path).expect("joining an absolute path");
+
+    // Side requests, all at once.
+    let probe_url = origin(&format!("/preflight-check-{:016x}-does-not-exist", rand::random::<u64>()));
+    let http_variant_url = (start.scheme() == "https").then(|| {
+        let mut u = start.clone();
+        let _ = u.set_scheme("http");
+        let _ = u.set_port(None);
+        u
+    });
+    let host_variant_urls = host_variants(&start);
+    let old: Vec<Url> = config
+        .old_urls
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty() && !s.starts_with('#'))
+        .filter_map(|s| if s.starts_with("http://") || s.starts_with("https://") { Url::parse(s).ok() } else { start.join(s).ok() })
+        .collect();
+    let site_reachable = start_fetch.outcome.is_ok();
+    let (robots, sitemap, probe, favicon, http_variant, variants, old_fetched) = if site_reachable {
+        let (robots_url, sitemap_url, favicon_url) = (origin("/robots.txt"), origin("/sitemap.xml"), origin("/favicon.ico"));
+        let (robots, sitemap, probe, favicon) =
+            tokio::join!(fetcher.get(&robots_url), fetcher.get(&sitemap_url), fetcher.get_no_follow(&probe_url), fetcher.get(&favicon_url));
+        let http_variant = match &http_variant_url {
+            Some(u) => Some(fetcher.get_no_follow(u).await),
+            None => None,
+        };
+        let variants: Vec<Fetched> = futures::future::join_all(host_variant_urls.iter().map(|u| fetcher.get_no_follow(u))).await;
+        let old_fetched: Vec<Fetched> = futures::future::join_all(old.iter().map(|u| fetcher.get(u))).await;
+        (Some(robots), Some(sitemap), Some(probe), Some(favicon), http_variant, variants, old_fetched)
+    } else {
+        let old_fetched: Vec<Fetched> = futures::future::join_all(old.iter().map(|u| fetcher.get(u))).await;
+        (None, None, None, None, None, Vec::new(), old_fetched)
+    };
+
+    let sitemap_urls: Vec<Url> = sitemap
+        .as_ref()
+        .and_then(Fetched::response)
+        .filter(|r| r.status < 400)
+        .map(|r| crawl::sitemap_locs(&r.text()).into_iter().filter_map(|s| Url::parse(&s).ok()).collect())
+        .unwrap_or_default();
+    let crawl = if site_reachable {
+        crawl::crawl(&fetcher, config, &start, &sitemap_urls, deadline, progress).await
+    } else {
+        crawl::Crawl::default()
+    };
+    progress(Progress { phase: "checking", done: 0, total: 1 });
+    let site = checks::Site {
+        config,
+        start: &start,
+        start_fetch: &start_fetch,
+        crawl: &crawl,
+        robots: robots.as_ref(),
+        sitemap: sitemap.as_ref(),
+        probe: probe.as_ref(),
+        favicon: favicon.as_ref(),
+        http_variant: http_variant.as_ref(),
+        host_variants: &variants,
+        old_urls: &old_fetched,
+    };
+    let mut findings = checks::run_all(&site);
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.check.cmp(&b.check)).then_with(|| a.url.cmp(&b.url)));
+    findings.dedup();
+    progress(Progress { phase: "done", done: 1, total: 1 });
+    Ok(Report {
+        target: config.start_url.to_string(),
+        final_url: start.to_string(),
+        env: config.env,
+        started_at,
+        duration_ms: t0.elapsed().as_millis() as u64,
+        pages_crawled: crawl.pages.len(),
+        assets_checked: crawl.assets.len(),
+        checks_run: if site_reachable { checks::HTTP_CHECKS } else { checks::REACHABILITY_CHECKS }.iter().map(|s| s.to_string()).collect(),
+        findings,
+        screenshots: Vec::new(),
+    })
+}
+
+/// The other three of http/https × www/apex for a domain name (none for IP addresses,
+/// `localhost` or single-label hosts).
+pub fn host_variants(start: &Url) -> Vec<Url> {
+    let Some(host) = start.host_str() else { return Vec::new() };
+    if start.host().is_some_and(|h| !matches!(h, url::Host::Domain(_))) || !host.contains('.') || host.ends_with("localhost") {
+        return Vec::new();
+    }
+    let apex = host.trim_start_matches("www.");
+    let www = format!("www.{apex}");
+    let schemes: &[&str] = if start.scheme() == "https" { &["https", "http"] } else { &["http"] };
+    let mut out = Vec::new();
+    for scheme in schemes {
+        for h in [apex, www.as_str()] {
+            let mut u = start.clone();
+            u.set_path("/");
+            u.set_query(None);
+            if u.set_scheme(scheme).is_err() || u.set_host(Some(h)).is_err() {
+                continue;
+            }
+            if scheme != &start.scheme() {
+                let _ = u.set_port(None);
+            }
+            if u.host_str() == start.host_str() && u.scheme() == start.scheme() {
+                continue;
+            }
+            out.push(u);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_variants_cover_the_matrix() {
+        let v = host_variants(&Url::parse("https://www.example.com/shop").unwrap());
+        let s: Vec<String> = v.iter().map(|u| u.to_string()).collect();
+        assert_eq!(s, vec!["https://example.com/", "http://example.com/", "http://www.example.com/"]);
+        assert!(host_variants(&Url::parse("http://127.0.0.1:8080/").unwrap()).is_empty());
+        assert!(host_variants(&Url::parse("http://localhost:3000/").unwrap()).is_empty());
+        let dev = host_variants(&Url::parse("http://example.test:8080/").unwrap());
+        assert_eq!(dev.iter().map(|u| u.to_string()).collect::<Vec<_>>(), vec!["http://www.example.test:8080/"]);
+    }
+}

@@ -1,0 +1,782 @@
+//! The HTTP and crawl checks. Each is a function from what was fetched to findings; none
+//! of them fetches anything itself (the runner does all I/O first).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use url::Url;
+
+use crate::{
+    config::CheckConfig,
+    crawl::{same_site, Crawl},
+    fetch::{FetchError, Fetched, Response},
+    finding::{snippet, Finding, Severity},
+    html::AssetKind,
+};
+
+/// Everything fetched for one site, handed to every check.
+pub struct Site<'a> {
+    pub config: &'a CheckConfig,
+    /// The site's URL after following the start URL's redirects.
+    pub start: &'a Url,
+    pub start_fetch: &'a Fetched,
+    pub crawl: &'a Crawl,
+    pub robots: Option<&'a Fetched>,
+    pub sitemap: Option<&'a Fetched>,
+    /// A URL that cannot exist, to see the 404 page.
+    pub probe: Option<&'a Fetched>,
+    pub favicon: Option<&'a Fetched>,
+    /// Plain-http variant of an https site, not followed.
+    pub http_variant: Option<&'a Fetched>,
+    /// http/https × www/apex variants, not followed.
+    pub host_variants: &'a [Fetched],
+    pub old_urls: &'a [Fetched],
+}
+
+/// The check ids [`run_all`] evaluates (for "passed" bookkeeping).
+pub const HTTP_CHECKS: &[&str] = &[
+    "unreachable", "redirect-loop", "slow-response", "response-too-large", "crawl-incomplete", "server-error",
+    "debug-page-exposed", "soft-404", "error-page-default", "https-redirect-missing", "hsts-missing",
+    "insecure-sensitive-form", "mixed-content", "insecure-cookie", "canonical-host", "favicon-missing", "broken-link",
+    "broken-asset", "asset-not-cached", "asset-not-compressed", "placeholder-text", "contact-missing",
+    "contact-unexpected", "form-missing-csrf", "security-header-missing", "robots-missing", "robots-disallows-all",
+    "robots-allows-indexing-on-dev", "sitemap-missing", "canonical-tag-missing", "canonical-tag-mismatch",
+    "title-missing", "title-duplicate", "meta-description-missing", "meta-description-duplicate", "analytics-missing",
+    "duplicate-content", "old-url-broken", "wrong-host-link", "sandbox-credentials-on-production",
+    "live-credentials-on-dev", "dev-banner-missing",
+];
+
+/// What can be judged when the site itself cannot be reached.
+pub const REACHABILITY_CHECKS: &[&str] = &["unreachable", "redirect-loop", "slow-response", "old-url-broken"];
+
+pub fn run_all(site: &Site) -> Vec<Finding> {
+    let mut f = Vec::new();
+    fetch_problems(site, &mut f);
+    if site.start_fetch.outcome.is_err() {
+        // Nothing else can be judged about a site that cannot be reached.
+        old_urls(site, &mut f);
+        return f;
+    }
+    server_errors_and_debug_pages(site, &mut f);
+    not_found_page(site, &mut f);
+    https(site, &mut f);
+    canonical_host(site, &mut f);
+    favicon(site, &mut f);
+    broken_links_and_assets(site, &mut f);
+    asset_caching(site, &mut f);
+    content(site, &mut f);
+    forms(site, &mut f);
+    security_headers(site, &mut f);
+    robots_and_sitemap(site, &mut f);
+    seo(site, &mut f);
+    analytics(site, &mut f);
+    old_urls(site, &mut f);
+    wrong_hosts(site, &mut f);
+    credentials(site, &mut f);
+    dev_banner(site, &mut f);
+    f
+}
+
+fn html_pages<'a>(site: &'a Site) -> impl Iterator<Item = (&'a Url, &'a Response, &'a crate::html::PageData)> {
+    site.crawl.pages.iter().filter_map(|p| Some((&p.url, p.fetched.response()?, p.data.as_ref()?)))
+}
+
+fn fetch_error_finding(url: &str, e: &FetchError, what: &str) -> Finding {
+    match e {
+        FetchError::Timeout(t) => Finding::new("slow-response", url, format!("The {what} did not answer completely within {t:?}."), e.to_string()),
+        FetchError::RedirectLoop(chain) => Finding::new("redirect-loop", url, format!("The {what} redirects in a loop, so browsers show an error."), chain.clone()),
+        FetchError::TooManyRedirects { chain, .. } => Finding::new("redirect-loop", url, format!("The {what} goes through too many redirects."), chain.clone()),
+        FetchError::Refused(m) | FetchError::Connect(m) => Finding::new("unreachable", url, format!("The {what} could not be reached."), m.clone()),
+    }
+}
+
+fn fetch_problems(site: &Site, f: &mut Vec<Finding>) {
+    if let Err(e) = &site.start_fetch.outcome {
+        f.push(fetch_error_finding(site.start_fetch.requested.as_str(), e, "site"));
+    }
+    for p in site.crawl.pages.iter().skip_while(|p| p.depth == 0 && site.start_fetch.outcome.is_err()) {
+        match &p.fetched.outcome {
+            Err(e) if p.depth > 0 => f.push(fetch_error_finding(p.url.as_str(), e, "page")),
+            Ok(r) if r.truncated => f.push(Finding::new(
+                "response-too-large",
+                p.url.as_str(),
+                "The page is larger than the size limit; only its beginning was checked.",
+                format!("more than {} bytes", site.config.limits.max_body_bytes),
+            )),
+            _ => {}
+        }
+    }
+    for a in &site.crawl.assets {
+        if let Err(e @ (FetchError::Timeout(_) | FetchError::RedirectLoop(_) | FetchError::TooManyRedirects { .. })) = &a.fetched.outcome {
+            f.push(fetch_error_finding(a.url.as_str(), e, a.kind.label()));
+        }
+    }
+    if let Some(why) = &site.crawl.incomplete {
+        f.push(Finding::new("crawl-incomplete", site.start.as_str(), "Not every page was checked.", why.clone()));
+    }
+}
+
+static DEBUG_SIGNATURES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
+    [
+        ("Django debug page (DEBUG = True)", r"You're seeing this error because you have <code>DEBUG = True</code>|<title>[^<]*at /[^<]*</title>[\s\S]*Django Version"),
+        ("Werkzeug / Flask debugger", r"Werkzeug Debugger|The debugger caught an exception in your WSGI application"),
+        ("Rails exception page", r"Action Controller: Exception caught|<h2 style=.*>Application Trace</h2>|ActionView::Template::Error"),
+        ("Laravel / Ignition error page", r"Whoops! There was an error\.|Illuminate\\[A-Za-z\\]+Exception|ignition-[a-z]+|Symfony\\Component\\ErrorHandler"),
+        ("Python traceback", r"Traceback \(most recent call last\):"),
+        ("PHP error with file paths", r"(?:Fatal error|Parse error|Warning)</b>:.* in <b>/[^<]+</b> on line"),
+        ("Java stack trace", r"(?m)^\s*at (?:java|javax|org\.springframework|jdk)\.[\w.$]+\([\w]+\.java:\d+\)"),
+        ("ASP.NET error page", r"Server Error in '/' Application|<b> Stack Trace: </b>"),
+        ("Node.js stack trace", r"(?m)^\s*at [\w.<>]+ \((?:/|[A-Z]:\\)[^)]+\.js:\d+:\d+\)"),
+    ]
+    .into_iter()
+    .map(|(n, r)| (n, Regex::new(r).expect("valid debug signature")))
+    .collect()
+});
+
+/// The debug-page signature a body matches, with a snippet around it.
+pub fn debug_signature(body: &str) -> Option<(&'static str, String)> {
+    DEBUG_SIGNATURES.iter().find_map(|(name, re)| {
+        re.find(body).map(|m| {
+            let start = body[..m.start()].char_indices().rev().nth(40).map(|(i, _)| i).unwrap_or(0);
+            (*name, snippet(&body[start..], 160))
+        })
+    })
+}
+
+fn server_errors_and_debug_pages(site: &Site, f: &mut Vec<Finding>) {
+    let mut responses: Vec<(&Url, &Response)> = site.crawl.pages.iter().filter_map(|p| Some((&p.url, p.fetched.response()?))).collect();
+    responses.extend(site.crawl.assets.iter().filter_map(|a| Some((&a.url, a.fetched.response()?))));
+    responses.extend(site.probe.and_then(|p| Some((&p.requested, p.response()?))));
+    responses.extend(site.old_urls.iter().filter_map(|p| Some((&p.requested, p.response()?))));
+    let mut debug_seen = BTreeSet::new();
+    for (url, r) in responses {
+        if r.status >= 500 {
+            f.push(Finding::new("server-error", url.as_str(), format!("The server answered with an error ({}).", r.status), r.status_line()));
+        }
+        if r.is_html() || r.status >= 500 {
+            if let Some((name, evidence)) = debug_signature(&r.text()) {
+                if debug_seen.insert(name) {
+                    f.push(Finding::new("debug-page-exposed", url.as_str(), format!("A {name} is shown to visitors: it reveals code, settings and sometimes secrets."), evidence));
+                }
+            }
+        }
+    }
+}
+
+static DEFAULT_404: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
+    [
+        ("nginx", r"<center>nginx[^<]*</center>"),
+        ("Apache", r"<address>Apache[^<]*Server at|The requested URL [^ ]+ was not found on this server"),
+        ("IIS", r"HTTP Error 404\.0 - Not Found|Server Error in Application"),
+        ("Express", r"<pre>Cannot GET [^<]*</pre>"),
+        ("Django", r"<title>Page not found at /"),
+        ("Rails", r"The page you were looking for doesn't exist\."),
+        ("Spring Boot", r"Whitelabel Error Page"),
+        ("Caddy / Go net/http", r"^404 page not found\s*$"),
+    ]
+    .into_iter()
+    .map(|(n, r)| (n, Regex::new(r).expect("valid 404 signature")))
+    .collect()
+});
+
+fn not_found_page(site: &Site, f: &mut Vec<Finding>) {
+    let Some(probe) = site.probe else { return };
+    let Some(r) = probe.response() else { return };
+    let url = probe.requested.as_str();
+    if (200..300).contains(&r.status) {
+        f.push(Finding::new(
+            "soft-404",
+            url,
+            "A page that does not exist answers 200 OK instead of 404, so search engines index error pages.",
+            format!("GET {url} → {}", r.status_line()),
+        ));
+        return;
+    }
+    if r.status != 404 && r.status != 410 {
+        if r.status < 500 {
+            f.push(Finding::new("soft-404", url, format!("A page that does not exist answers {} instead of 404.", r.status), r.status_line()));
+        }
+        return;
+    }
+    let text = r.text();
+    if let Some((name, _)) = DEFAULT_404.iter().find(|(_, re)| re.is_match(&text)) {
+        f.push(Finding::new("error-page-default", url, format!("The 404 page is {name}'s default page, not one in the site's style."), snippet(&crate::html::collapse(&text), 160)));
+    } else if r.is_html() {
+        let d = crate::html::parse(&r.url, &text);
+        if !d.has_stylesheet {
+            f.push(Finding::new("error-page-default", url, "The 404 page has no styling: visitors see a bare page with no way back.", snippet(&d.text, 160)));
+        }
+    } else if text.len() < 200 {
+        f.push(Finding::new("error-page-default", url, "The 404 page is bare text, not a page in the site's style.", snippet(&text, 160)));
+    }
+}
+
+fn https(site: &Site, f: &mut Vec<Finding>) {
+    let start_https = site.start.scheme() == "https";
+    if !start_https && site.config.env.is_production() {
+        f.push(Finding::new("https-redirect-missing", site.start.as_str(), "The production site is served over plain http.", format!("final URL {}", site.start)));
+    }
+    if let Some(v) = site.http_variant {
+        match v.response() {
+            Some(r) if matches!(r.status, 301 | 302 | 303 | 307 | 308) => {
+                let loc = r.header("location").unwrap_or("");
+                let target = v.requested.join(loc).ok();
+                if !target.as_ref().is_some_and(|t| t.scheme() == "https") {
+                    f.push(Finding::new("https-redirect-missing", v.requested.as_str(), "Plain http redirects, but not to https.", format!("{} → {loc}", r.status)));
+                }
+            }
+            Some(r) if r.status < 400 => f.push(Finding::new(
+                "https-redirect-missing",
+                v.requested.as_str(),
+                "Plain http serves the site instead of redirecting to https.",
+                r.status_line(),
+            )),
+            _ => {}
+        }
+    }
+    if start_https {
+        if let Some(r) = site.start_fetch.response() {
+            match r.header("strict-transport-security") {
+                None => f.push(Finding::new("hsts-missing", site.start.as_str(), "HTTPS pages do not send Strict-Transport-Security, so browsers may still try plain http.", "no Strict-Transport-Security header")),
+                Some(h) => {
+                    let max_age = h.split(';').find_map(|p| p.trim().strip_prefix("max-age=")).and_then(|v| v.trim_matches('"').parse::<u64>().ok()).unwrap_or(0);
+                    if max_age < 15_552_000 {
+                        f.push(Finding::new("hsts-missing", site.start.as_str(), "Strict-Transport-Security is set with a short max-age (less than 180 days).", format!("Strict-Transport-Security: {h}")).with_severity(Severity::Info));
+                    }
+                }
+            }
+        }
+    }
+    for (url, r, d) in html_pages(site) {
+        let page_https = r.url.scheme() == "https";
+        for form in &d.forms {
+            let sensitive = form.has_password()
+                || ["login", "signin", "sign-in", "admin", "password", "checkout", "payment"].iter().any(|w| form.action.path().to_ascii_lowercase().contains(w));
+            if sensitive && (!page_https || form.action.scheme() != "https") {
+                f.push(Finding::new(
+                    "insecure-sensitive-form",
+                    url.as_str(),
+                    "A login, admin or password form is served or submitted over plain http: passwords travel readable.",
+                    format!("<form method={} action={}> on {}", form.method, form.action, r.url),
+                ));
+            }
+        }
+        if page_https {
+            for refr in d.insecure_refs.iter().take(3) {
+                f.push(Finding::new("mixed-content", url.as_str(), "An https page loads a resource over plain http; browsers block it or warn.", refr.clone()));
+            }
+        }
+    }
+    // Session cookies.
+    let mut seen = BTreeSet::new();
+    for p in &site.crawl.pages {
+        let Some(r) = p.fetched.response() else { continue };
+        for c in r.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()) {
+            let name = c.split('=').next().unwrap_or("").trim().to_string();
+            let lower = c.to_ascii_lowercase();
+            let session_like = ["sess", "sid", "auth", "token", "login", "remember"].iter().any(|w| name.to_ascii_lowercase().contains(w));
+            if !session_like || !seen.insert(name.clone()) {
+                continue;
+            }
+            let attrs: Vec<String> = lower.split(';').skip(1).map(|a| a.trim().to_string()).collect();
+            let mut missing = Vec::new();
+            if r.url.scheme() == "https" && !attrs.iter().any(|a| a == "secure") {
+                missing.push("Secure");
+            }
+            if !attrs.iter().any(|a| a == "httponly") {
+                missing.push("HttpOnly");
+            }
+            if !attrs.iter().any(|a| a.starts_with("samesite")) {
+                missing.push("SameSite");
+            }
+            if !missing.is_empty() {
+                f.push(Finding::new("insecure-cookie", p.url.as_str(), format!("The cookie {name} lacks {}.", missing.join(", ")), format!("Set-Cookie: {}", snippet(c, 120))));
+            }
+        }
+    }
+}
+
+fn canonical_host(site: &Site, f: &mut Vec<Finding>) {
+    let canonical_host = site.start.host_str().unwrap_or("");
+    for v in site.host_variants {
+        let url = v.requested.as_str();
+        let same_as_canonical = v.requested.host_str() == Some(canonical_host) && v.requested.scheme() == site.start.scheme();
+        if same_as_canonical {
+            continue;
+        }
+        match &v.outcome {
+            Err(_) => {} // an unreachable variant (e.g. no https on a dev box) is not this check's business
+            Ok(r) if matches!(r.status, 301 | 308) => {
+                let loc = r.header("location").unwrap_or("");
+                let target = v.requested.join(loc).ok();
+                let ok = target.as_ref().is_some_and(|t| t.host_str() == Some(canonical_host) && t.scheme() == site.start.scheme());
+                if !ok {
+                    f.push(Finding::new(
+                        "canonical-host",
+                        url,
+                        format!("{url} redirects, but not straight to the canonical {}://{canonical_host} — it takes more than one hop.", site.start.scheme()),
+                        format!("{} → {loc}", r.status),
+                    ));
+                }
+            }
+            Ok(r) if matches!(r.status, 302 | 303 | 307) => f.push(Finding::new(
+                "canonical-host",
+                url,
+                "A temporary redirect is used where a permanent one (301) keeps search rankings.",
+                format!("{} → {}", r.status, r.header("location").unwrap_or("")),
+            )),
+            Ok(r) if r.status < 400 => f.push(Finding::new(
+                "canonical-host",
+                url,
+                format!("The site also answers at {url} instead of redirecting to one domain: duplicate content for search engines."),
+                r.status_line(),
+            )),
+            Ok(_) => {}
+        }
+    }
+}
+
+fn favicon(site: &Site, f: &mut Vec<Finding>) {
+    let declared: Vec<&crate::crawl::Asset> = site.crawl.assets.iter().filter(|a| a.kind == AssetKind::Icon).collect();
+    let declared_ok = declared.iter().any(|a| a.fetched.response().is_some_and(|r| r.status < 400 && !r.body.is_empty()));
+    let root_ok = site.favicon.and_then(Fetched::response).is_some_and(|r| r.status < 400 && !r.body.is_empty() && !r.is_html());
+    if !declared_ok && !root_ok {
+        let evidence = match site.favicon.and_then(Fetched::response) {
+            Some(r) => format!("/favicon.ico → {}", r.status_line()),
+            None => "/favicon.ico could not be fetched".into(),
+        };
+        f.push(Finding::new("favicon-missing", site.start.as_str(), "The site has no favicon: tabs and bookmarks show a blank icon.", evidence));
+    }
+}
+
+fn broken_links_and_assets(site: &Site, f: &mut Vec<Finding>) {
+    let by_url: HashMap<&str, &crate::crawl::Page> = site.crawl.pages.iter().map(|p| (p.url.as_str(), p)).collect();
+    for (target, from) in &site.crawl.linked_from {
+        let Some(page) = by_url.get(target.as_str()) else { continue };
+        let problem = match &page.fetched.outcome {
+            Ok(r) if r.status >= 400 => Some(r.status_line()),
+            Err(FetchError::Connect(m)) | Err(FetchError::Refused(m)) => Some(m.clone()),
+            _ => None,
+        };
+        if let Some(p) = problem {
+            let mut refs: Vec<String> = from.iter().map(|u| u.to_string()).collect();
+            refs.dedup();
+            f.push(Finding::new("broken-link", target.as_str(), format!("A link on the site leads to a broken page ({p})."), format!("linked from {}", refs.into_iter().take(3).collect::<Vec<_>>().join(", "))));
+        }
+    }
+    for a in &site.crawl.assets {
+        let problem = match &a.fetched.outcome {
+            Ok(r) if r.status >= 400 => Some(r.status_line()),
+            Err(FetchError::Connect(m)) | Err(FetchError::Refused(m)) => Some(m.clone()),
+            _ => None,
+        };
+        if let Some(p) = problem {
+            let what = a.kind.label();
+            f.push(Finding::new("broken-asset", a.url.as_str(), format!("A broken {what} ({p})."), format!("used on {}", a.used_on.iter().take(3).map(|u| u.to_string()).collect::<Vec<_>>().join(", "))));
+        }
+    }
+}
+
+fn max_age(cc: &str) -> Option<u64> {
+    cc.split(',').find_map(|p| p.trim().to_ascii_lowercase().strip_prefix("max-age=").and_then(|v| v.trim_matches('"').parse().ok()))
+}
+
+fn asset_caching(site: &Site, f: &mut Vec<Finding>) {
+    let (mut uncached, mut uncompressed) = (Vec::new(), Vec::new());
+    for a in site.crawl.assets.iter().filter(|a| same_site(site.start, &a.url)) {
+        let Some(r) = a.fetched.response() else { continue };
+        if r.status >= 300 {
+            continue;
+        }
+        let cc = r.header("cache-control").unwrap_or("");
+        let cached = max_age(cc).is_some_and(|s| s > 0) || (r.header("expires").is_some() && !cc.contains("no-cache") && !cc.contains("no-store"));
+        if !cached {
+            uncached.push((a.url.clone(), if cc.is_empty() { "no Cache-Control or Expires".to_string() } else { format!("Cache-Control: {cc}") }));
+        }
+        let ct = r.content_type();
+        let texty = matches!(a.kind, AssetKind::Script | AssetKind::Stylesheet) || ct.contains("svg") || ct.starts_with("text/");
+        if texty && r.wire_bytes > 1024 && r.content_encoding.is_none() {
+            uncompressed.push((a.url.clone(), format!("{} bytes, no Content-Encoding", r.wire_bytes)));
+        }
+    }
+    for (url, ev) in uncached.iter().take(20) {
+        f.push(Finding::new("asset-not-cached", url.as_str(), "A static file has no caching headers, so every visit downloads it again.", ev.clone()));
+    }
+    if uncached.len() > 20 {
+        f.push(Finding::new("asset-not-cached", site.start.as_str(), format!("{} more static files have no caching headers.", uncached.len() - 20), String::new()));
+    }
+    for (url, ev) in uncompressed.iter().take(20) {
+        f.push(Finding::new("asset-not-compressed", url.as_str(), "A text file is served uncompressed; gzip or brotli would make it several times smaller.", ev.clone()));
+    }
+}
+
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\blorem ipsum\b|\bdolor sit amet\b|\bTODO\b|\bTBD\b|\bFIXME\b|\[insert [^\]]*\]|\bplaceholder text\b|\bcoming soon\b").expect("valid")
+});
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b").expect("valid"));
+static PHONE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:\+|\b)\d[\d ().-]{6,}\d\b").expect("valid"));
+
+/// Digits of a phone number, for comparing different spellings.
+pub fn phone_digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+fn is_phone(s: &str) -> bool {
+    let d = phone_digits(s);
+    (7..=15).contains(&d.len()) && !s.contains("..") && s.chars().filter(|c| *c == '.').count() < 2
+}
+
+fn content(site: &Site, f: &mut Vec<Finding>) {
+    let mut found_emails: BTreeMap<String, Url> = BTreeMap::new();
+    let mut found_phones: BTreeMap<String, (String, Url)> = BTreeMap::new();
+    for (url, _r, d) in html_pages(site) {
+        if let Some(m) = PLACEHOLDER.find(&d.text) {
+            let start = d.text[..m.start()].char_indices().rev().nth(40).map(|(i, _)| i).unwrap_or(0);
+            f.push(Finding::new("placeholder-text", url.as_str(), format!("Placeholder text \"{}\" is on the page.", m.as_str()), snippet(&d.text[start..], 120)));
+        }
+        for e in EMAIL.find_iter(&d.text).map(|m| m.as_str().to_string()).chain(d.mailto.iter().cloned()) {
+            found_emails.entry(e.to_ascii_lowercase()).or_insert_with(|| url.clone());
+        }
+        for p in PHONE.find_iter(&d.text).map(|m| m.as_str().to_string()).filter(|p| is_phone(p)).chain(d.tel.iter().cloned()) {
+            found_phones.entry(phone_digits(&p)).or_insert_with(|| (p.trim().to_string(), url.clone()));
+        }
+    }
+    let expected = &site.config.expected_contacts;
+    if expected.is_empty() {
+        return;
+    }
+    let exp_emails: Vec<String> = expected.iter().filter(|c| c.contains('@')).map(|c| c.trim().to_ascii_lowercase()).collect();
+    let exp_phones: Vec<String> = expected.iter().filter(|c| !c.contains('@') && is_phone(c)).map(|c| phone_digits(c)).collect();
+    let page_text: String = html_pages(site).map(|(_, _, d)| d.text.to_ascii_lowercase()).collect::<Vec<_>>().join("\n");
+    for c in expected {
+        let c_trim = c.trim();
+        let present = if c_trim.contains('@') {
+            found_emails.contains_key(&c_trim.to_ascii_lowercase())
+        } else if is_phone(c_trim) {
+            let want = phone_digits(c_trim);
+            found_phones.keys().any(|k| k == &want || (k.len() >= 7 && (k.ends_with(&want) || want.ends_with(k.as_str()))))
+        } else {
+            page_text.contains(&crate::html::collapse(c_trim).to_ascii_lowercase())
+        };
+        if !present {
+            f.push(Finding::new("contact-missing", site.start.as_str(), format!("The expected contact detail \"{c_trim}\" appears on no page."), format!("searched {} page(s)", site.crawl.pages.len())));
+        }
+    }
+    if !exp_emails.is_empty() {
+        for (e, url) in &found_emails {
+            if !exp_emails.contains(e) {
+                f.push(Finding::new("contact-unexpected", url.as_str(), format!("The e-mail address {e} is on the site but not among the expected contacts."), e.clone()));
+            }
+        }
+    }
+    if !exp_phones.is_empty() {
+        for (digits, (shown, url)) in &found_phones {
+            let known = exp_phones.iter().any(|x| x == digits || x.ends_with(digits.as_str()) || digits.ends_with(x.as_str()));
+            if !known {
+                f.push(Finding::new("contact-unexpected", url.as_str(), format!("The phone number {shown} is on the site but not among the expected contacts."), shown.clone()));
+            }
+        }
+    }
+}
+
+fn forms(site: &Site, f: &mut Vec<Finding>) {
+    const TOKEN_NAMES: &[&str] = &["csrf", "xsrf", "_token", "authenticity_token", "csrfmiddlewaretoken", "__requestverificationtoken", "nonce", "form_key", "form_build_id"];
+    for (url, _r, d) in html_pages(site) {
+        for form in d.forms.iter().filter(|f| f.method == "post") {
+            let has_token = form.fields.iter().any(|(n, t)| t == "hidden" && TOKEN_NAMES.iter().any(|k| n.to_ascii_lowercase().contains(k)));
+            if !has_token && same_site(site.start, &form.action) {
+                f.push(Finding::new(
+                    "form-missing-csrf",
+                    url.as_str(),
+                    "A POST form carries no CSRF token; another site could submit it on a visitor's behalf.",
+                    format!("<form method=post action={}> fields: {}", form.action, form.fields.iter().map(|(n, _)| n.as_str()).filter(|n| !n.is_empty()).collect::<Vec<_>>().join(", ")),
+                ));
+            }
+        }
+    }
+}
+
+fn security_headers(site: &Site, f: &mut Vec<Finding>) {
+    let Some((url, r, _)) = html_pages(site).next() else { return };
+    let csp = r.header("content-security-policy").unwrap_or("");
+    let mut missing = Vec::new();
+    if !r.header("x-content-type-options").is_some_and(|v| v.eq_ignore_ascii_case("nosniff")) {
+        missing.push("X-Content-Type-Options: nosniff");
+    }
+    if r.header("x-frame-options").is_none() && !csp.contains("frame-ancestors") {
+        missing.push("X-Frame-Options or CSP frame-ancestors");
+    }
+    if r.header("referrer-policy").is_none() {
+        missing.push("Referrer-Policy");
+    }
+    for m in missing {
+        f.push(Finding::new("security-header-missing", url.as_str(), format!("The response lacks {m}."), format!("headers of {}", r.url)));
+    }
+}
+
+/// Whether robots.txt disallows everything for all user agents.
+pub fn robots_disallows_all(txt: &str) -> bool {
+    let mut applies = false;
+    let mut in_group_header = false;
+    for line in txt.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        let Some((k, v)) = line.split_once(':') else { continue };
+        let (k, v) = (k.trim().to_ascii_lowercase(), v.trim());
+        match k.as_str() {
+            "user-agent" => {
+                if !in_group_header {
+                    applies = false;
+                }
+                in_group_header = true;
+                if v == "*" {
+                    applies = true;
+                }
+            }
+            "disallow" => {
+                in_group_header = false;
+                if applies && v == "/" {
+                    return true;
+                }
+            }
+            _ => in_group_header = false,
+        }
+    }
+    false
+}
+
+fn robots_and_sitemap(site: &Site, f: &mut Vec<Finding>) {
+    let robots_url = site.start.join("/robots.txt").map(|u| u.to_string()).unwrap_or_default();
+    let robots = site.robots.and_then(Fetched::response).filter(|r| r.status < 400);
+    let env = site.config.env;
+    match robots {
+        None => {
+            if env.is_production() {
+                f.push(Finding::new("robots-missing", robots_url.clone(), "There is no robots.txt.", site.robots.and_then(Fetched::response).map(|r| r.status_line()).unwrap_or_else(|| "not reachable".into())));
+            } else {
+                f.push(Finding::new("robots-allows-indexing-on-dev", robots_url.clone(), format!("The {} site has no robots.txt disallowing everything, so search engines may index it.", env.as_str()), "no robots.txt"));
+            }
+        }
+        Some(r) => {
+            let all = robots_disallows_all(&r.text());
+            if env.is_production() && all {
+                f.push(Finding::new("robots-disallows-all", robots_url.clone(), "robots.txt tells search engines to stay away from the whole production site.", "User-agent: * / Disallow: /"));
+            }
+            if !env.is_production() && !all {
+                f.push(Finding::new("robots-allows-indexing-on-dev", robots_url.clone(), format!("The {} site's robots.txt does not disallow everything.", env.as_str()), snippet(&r.text(), 120)));
+            }
+        }
+    }
+    if env.is_production() {
+        let sitemap_ok = site.sitemap.and_then(Fetched::response).is_some_and(|r| r.status < 400);
+        let declared = robots.is_some_and(|r| r.text().lines().any(|l| l.trim().to_ascii_lowercase().starts_with("sitemap:")));
+        if !sitemap_ok && !declared {
+            f.push(Finding::new("sitemap-missing", site.start.join("/sitemap.xml").map(|u| u.to_string()).unwrap_or_default(), "There is no sitemap.xml to tell search engines about every page.", "/sitemap.xml not found and none named in robots.txt"));
+        }
+    }
+}
+
+fn seo(site: &Site, f: &mut Vec<Finding>) {
+    let prod = site.config.env.is_production();
+    let mut titles: BTreeMap<String, Vec<&Url>> = BTreeMap::new();
+    let mut descriptions: BTreeMap<String, Vec<&Url>> = BTreeMap::new();
+    let mut bodies: BTreeMap<u64, Vec<(&Url, Option<&Url>)>> = BTreeMap::new();
+    for (url, r, d) in html_pages(site) {
+        if r.status >= 300 {
+            continue;
+        }
+        match &d.title {
+            None => f.push(Finding::new("title-missing", url.as_str(), "The page has no <title>.", String::new())),
+            Some(t) => titles.entry(t.clone()).or_default().push(url),
+        }
+        match &d.meta_description {
+            None if prod => f.push(Finding::new("meta-description-missing", url.as_str(), "The page has no meta description for search results.", String::new())),
+            None => {}
+            Some(m) => descriptions.entry(m.clone()).or_default().push(url),
+        }
+        match &d.canonical {
+            None if prod => f.push(Finding::new("canonical-tag-missing", url.as_str(), "The page has no canonical tag.", String::new())),
+            None => {}
+            Some(c) => {
+                if c.host_str() != site.start.host_str() || c.scheme() != site.start.scheme() {
+                    f.push(Finding::new("canonical-tag-mismatch", url.as_str(), "The canonical tag points at another host or scheme than the site's.", format!("<link rel=canonical href={c}>")));
+                }
+            }
+        }
+        if !d.text.is_empty() {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            d.text.hash(&mut h);
+            bodies.entry(h.finish()).or_default().push((url, d.canonical.as_ref()));
+        }
+    }
+    for (t, urls) in titles.iter().filter(|(_, u)| u.len() > 1) {
+        f.push(Finding::new("title-duplicate", urls[0].as_str(), format!("{} pages share the title \"{t}\".", urls.len()), urls.iter().take(5).map(|u| u.to_string()).collect::<Vec<_>>().join(", ")));
+    }
+    for (t, urls) in descriptions.iter().filter(|(_, u)| u.len() > 1) {
+        f.push(Finding::new("meta-description-duplicate", urls[0].as_str(), format!("{} pages share the meta description \"{}\".", urls.len(), snippet(t, 60)), urls.iter().take(5).map(|u| u.to_string()).collect::<Vec<_>>().join(", ")));
+    }
+    for group in bodies.values().filter(|g| g.len() > 1) {
+        // Fine when all copies name one canonical URL.
+        let canonicals: BTreeSet<Option<&str>> = group.iter().map(|(_, c)| c.map(|c| c.as_str())).collect();
+        if canonicals.len() == 1 && canonicals.iter().next().is_some_and(Option::is_some) {
+            continue;
+        }
+        f.push(Finding::new(
+            "duplicate-content",
+            group[0].0.as_str(),
+            format!("The same content is served at {} URLs without a canonical tag naming one of them.", group.len()),
+            group.iter().take(5).map(|(u, _)| u.to_string()).collect::<Vec<_>>().join(", "),
+        ));
+    }
+}
+
+static ANALYTICS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)googletagmanager\.com|google-analytics\.com|gtag\(|ga\('create'|plausible\.io|/matomo\.js|/piwik\.js|_paq\.push|usefathom\.com|cdn\.usefathom|umami\.is|data-website-id|static\.cloudflareinsights\.com|clarity\.ms|cdn\.segment\.com|analytics\.js|simpleanalytics").expect("valid")
+});
+
+fn analytics(site: &Site, f: &mut Vec<Finding>) {
+    if !site.config.env.is_production() {
+        return;
+    }
+    let Some(p) = site.crawl.pages.iter().find(|p| p.depth == 0) else { return };
+    let Some(r) = p.fetched.response() else { return };
+    if r.is_html() && !ANALYTICS.is_match(&r.text()) {
+        f.push(Finding::new("analytics-missing", p.url.as_str(), "The home page carries no analytics tag, so launch traffic will not be measured.", "no Google Analytics/Tag Manager, Plausible, Matomo, Fathom, Umami or similar snippet"));
+    }
+}
+
+fn old_urls(site: &Site, f: &mut Vec<Finding>) {
+    for o in site.old_urls {
+        match &o.outcome {
+            Ok(r) if r.status == 404 || r.status == 410 => f.push(Finding::new(
+                "old-url-broken",
+                o.requested.as_str(),
+                "A URL of the old site now answers 404; it should redirect to its new home to keep its search ranking.",
+                if o.hops.is_empty() { r.status_line() } else { o.chain() },
+            )),
+            Ok(r) if r.status >= 400 => f.push(Finding::new("old-url-broken", o.requested.as_str(), format!("A URL of the old site now answers {}.", r.status), o.chain())),
+            Err(e) => f.push(Finding::new("old-url-broken", o.requested.as_str(), "A URL of the old site cannot be reached.", e.to_string())),
+            _ => {}
+        }
+    }
+}
+
+static BAD_HOSTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)(?:https?:)?//((?:[a-z0-9-]+\.)*example\.(?:com|org|net)|localhost|127\.0\.0\.1|0\.0\.0\.0|[a-z0-9.-]+\.(?:local|test|invalid|localhost))(?::\d+)?[/"'\s>]"#).expect("valid")
+});
+
+fn wrong_hosts(site: &Site, f: &mut Vec<Finding>) {
+    let own = site.start.host_str().unwrap_or("").to_ascii_lowercase();
+    let others: Vec<String> = site.config.other_hosts.iter().map(|h| h.to_ascii_lowercase()).filter(|h| *h != own).collect();
+    for p in &site.crawl.pages {
+        let Some(r) = p.fetched.response().filter(|r| r.is_html()) else { continue };
+        let Some(d) = &p.data else { continue };
+        let mut bad: BTreeSet<String> = BTreeSet::new();
+        for u in d.links.iter().chain(d.assets.iter().map(|(_, u)| u)).chain(d.canonical.iter()) {
+            let h = u.host_str().unwrap_or("").to_ascii_lowercase();
+            if h != own && (others.contains(&h) || BAD_HOSTS.is_match(&format!("//{h}/"))) {
+                bad.insert(u.to_string());
+            }
+        }
+        let text = r.text();
+        for m in BAD_HOSTS.captures_iter(&text) {
+            let h = m[1].to_ascii_lowercase();
+            if h != own {
+                bad.insert(snippet(m[0].trim_end_matches(['"', '\'', '>', ' ']), 80));
+            }
+        }
+        for b in bad.iter().take(5) {
+            f.push(Finding::new("wrong-host-link", p.url.as_str(), "The page points at a placeholder, local or other-environment host (check the Sites record / base URL setting).", b.clone()));
+        }
+    }
+}
+
+static TEST_CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:pk_test_[0-9A-Za-z]{8,}|sk_test_[0-9A-Za-z]{8,}|sandbox\.paypal\.com|www\.sandbox\.paypal\.com|js\.braintreegateway\.com/[^\s]*sandbox|6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI|api\.sandbox\.[a-z.]+)").expect("valid")
+});
+static LIVE_CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(?:pk_live_[0-9A-Za-z]{8,}|sk_live_[0-9A-Za-z]{8,}|rk_live_[0-9A-Za-z]{8,})").expect("valid"));
+
+fn credentials(site: &Site, f: &mut Vec<Finding>) {
+    let prod = site.config.env.is_production();
+    let mut seen = BTreeSet::new();
+    let bodies = site
+        .crawl
+        .pages
+        .iter()
+        .filter_map(|p| Some((&p.url, p.fetched.response()?)))
+        .chain(site.crawl.assets.iter().filter(|a| a.kind == AssetKind::Script).filter_map(|a| Some((&a.url, a.fetched.response()?))));
+    for (url, r) in bodies {
+        let text = r.text();
+        if prod {
+            if let Some(m) = TEST_CREDENTIALS.find(&text) {
+                if seen.insert(m.as_str().to_string()) {
+                    f.push(Finding::new("sandbox-credentials-on-production", url.as_str(), "Production uses test/sandbox credentials: payments and integrations will not really happen.", mask(m.as_str())));
+                }
+            }
+        } else if let Some(m) = LIVE_CREDENTIALS.find(&text) {
+            if seen.insert(m.as_str().to_string()) {
+                f.push(Finding::new("live-credentials-on-dev", url.as_str(), format!("The {} site uses live credentials: test actions will charge real cards or send real data.", site.config.env.as_str()), mask(m.as_str())));
+            }
+        }
+        if let Some(m) = Regex::new(r"\b(?:sk|rk)_live_[0-9A-Za-z]{8,}").ok().and_then(|re| re.find(&text).map(|m| m.as_str().to_string())) {
+            if seen.insert(format!("secret:{m}")) {
+                f.push(Finding::new("live-credentials-on-dev", url.as_str(), "A secret live API key is visible to every visitor: revoke it now.", mask(&m)).with_severity(Severity::Error));
+            }
+        }
+    }
+}
+
+/// Shows a key's kind but not the key.
+fn mask(s: &str) -> String {
+    match s.find('_').and_then(|i| s[i + 1..].find('_').map(|j| i + 1 + j + 1)) {
+        Some(cut) if s.len() > cut + 4 => format!("{}{}…", &s[..cut], &s[cut..cut + 4]),
+        _ => s.to_string(),
+    }
+}
+
+static DEV_MARKER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\b(?:dev(?:elopment)? site|dev server|staging(?: site| server)?|test site|test server|not the live site|preview site)\b").expect("valid"));
+
+fn dev_banner(site: &Site, f: &mut Vec<Finding>) {
+    if site.config.env.is_production() {
+        return;
+    }
+    let missing: Vec<&Url> = html_pages(site).filter(|(_, r, d)| r.status < 300 && !DEV_MARKER.is_match(&d.text)).map(|(u, _, _)| u).collect();
+    if let Some(first) = missing.first() {
+        f.push(Finding::new(
+            "dev-banner-missing",
+            first.as_str(),
+            format!("{} page(s) of the {} site do not say DEV SITE / STAGING anywhere, so people may mistake it for the live site.", missing.len(), site.config.env.as_str()),
+            missing.iter().take(5).map(|u| u.to_string()).collect::<Vec<_>>().join(", "),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_signatures_match_framework_pages() {
+        assert!(debug_signature("<p>You're seeing this error because you have <code>DEBUG = True</code> in your Django settings</p>").is_some());
+        assert!(debug_signature("Traceback (most recent call last):\n  File \"x.py\"").is_some());
+        assert!(debug_signature("<title>Werkzeug Debugger</title>").is_some());
+        assert!(debug_signature("<h1>Whoops! There was an error.</h1>").is_some());
+        assert!(debug_signature("<h1>Welcome to our shop</h1>").is_none());
+    }
+
+    #[test]
+    fn robots_rules() {
+        assert!(robots_disallows_all("User-agent: *\nDisallow: /\n"));
+        assert!(robots_disallows_all("User-agent: Googlebot\nUser-agent: *\nDisallow: / # everything\n"));
+        assert!(!robots_disallows_all("User-agent: *\nDisallow: /admin\n"));
+        assert!(!robots_disallows_all("User-agent: BadBot\nDisallow: /\n\nUser-agent: *\nDisallow:\n"));
+    }
+
+    #[test]
+    fn credentials_are_masked_and_phones_compared_by_digits() {
+        assert_eq!(mask("pk_test_51Habcdefghijkl"), "pk_test_51Ha…");
+        assert_eq!(phone_digits("+1 (555) 010-2000"), "15550102000");
+        assert!(is_phone("+1 (555) 010-2000") && !is_phone("2026") && !is_phone("1.2.3.4.5.6.7"));
+    }
+}

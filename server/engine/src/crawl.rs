@@ -1,0 +1,199 @@
+//! The crawler: same-site pages by links and `sitemap.xml`, then every internal image,
+//! script, stylesheet and icon, within the configured limits.
+
+use std::{
+    collections::{BTreeMap, HashSet, VecDeque},
+    time::Instant,
+};
+
+use futures::{stream::FuturesUnordered, StreamExt};
+use url::Url;
+
+use crate::{
+    config::CheckConfig,
+    fetch::{Fetched, Fetcher},
+    html::{self, AssetKind, PageData},
+    Progress,
+};
+
+/// A crawled page.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub url: Url,
+    pub depth: usize,
+    pub fetched: Fetched,
+    /// Parsed contents, for HTML answers.
+    pub data: Option<PageData>,
+}
+
+/// A fetched subresource and the pages that use it.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub kind: AssetKind,
+    pub url: Url,
+    pub fetched: Fetched,
+    pub used_on: Vec<Url>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Crawl {
+    pub pages: Vec<Page>,
+    pub assets: Vec<Asset>,
+    /// Internal link targets and the pages linking to them.
+    pub linked_from: BTreeMap<String, Vec<Url>>,
+    /// Why the crawl stopped early, if it did.
+    pub incomplete: Option<String>,
+}
+
+/// Same site: same host, ignoring a leading `www.` (links between www and apex are
+/// internal; the canonical-host check judges the redirects).
+pub fn same_site(a: &Url, b: &Url) -> bool {
+    let strip = |u: &Url| u.host_str().map(|h| h.trim_start_matches("www.").to_ascii_lowercase());
+    strip(a) == strip(b) && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// Crawls from `start` (the site's URL after redirects), plus `extra` URLs (the sitemap's).
+pub async fn crawl(
+    fetcher: &Fetcher,
+    config: &CheckConfig,
+    start: &Url,
+    extra: &[Url],
+    deadline: Instant,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Crawl {
+    let limits = &config.limits;
+    let mut out = Crawl::default();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut queue: VecDeque<(Url, usize)> = VecDeque::new();
+    let enqueue = |u: Url, depth: usize, seen: &mut HashSet<String>, queue: &mut VecDeque<(Url, usize)>| {
+        if seen.insert(u.as_str().to_string()) {
+            queue.push_back((u, depth));
+        }
+    };
+    enqueue(start.clone(), 0, &mut seen, &mut queue);
+    for u in extra.iter().filter(|u| same_site(start, u)) {
+        enqueue(u.clone(), 1, &mut seen, &mut queue);
+    }
+    let mut in_flight = FuturesUnordered::new();
+    let mut started = 0usize;
+    loop {
+        while in_flight.len() < limits.concurrency.max(1) && started < limits.max_pages {
+            let Some((url, depth)) = queue.pop_front() else { break };
+            started += 1;
+            let f = fetcher.clone();
+            in_flight.push(async move {
+                let fetched = f.get(&url).await;
+                let data = fetched.response().filter(|r| r.is_html() && r.status < 400).map(|r| {
+                    let base = r.url.clone();
+                    let text = r.text();
+                    // Parsing is CPU work: keep it off the async workers.
+                    tokio::task::spawn_blocking(move || html::parse(&base, &text))
+                });
+                let data = match data {
+                    Some(h) => h.await.ok(),
+                    None => None,
+                };
+                Page { url, depth, fetched, data }
+            });
+        }
+        if in_flight.is_empty() {
+            break;
+        }
+        let next = tokio::time::timeout_at(deadline.into(), in_flight.next()).await;
+        let page = match next {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            Err(_) => {
+                out.incomplete = Some(format!("the {:?} deadline passed with {} page(s) still loading", limits.deadline, in_flight.len()));
+                break;
+            }
+        };
+        if let Some(data) = &page.data {
+            let here = page.fetched.response().map(|r| r.url.clone()).unwrap_or_else(|| page.url.clone());
+            for link in &data.links {
+                if same_site(start, link) {
+                    out.linked_from.entry(link.as_str().to_string()).or_default().push(here.clone());
+                    if page.depth < limits.max_depth {
+                        enqueue(link.clone(), page.depth + 1, &mut seen, &mut queue);
+                    }
+                }
+            }
+        }
+        out.pages.push(page);
+        progress(Progress { phase: "crawling", done: out.pages.len(), total: (out.pages.len() + in_flight.len() + queue.len()).min(limits.max_pages) });
+    }
+    if out.incomplete.is_none() && !queue.is_empty() {
+        out.incomplete = Some(format!("the page limit ({}) was reached with {} more page(s) found", limits.max_pages, queue.len()));
+    }
+    out.pages.sort_by(|a, b| a.url.as_str().cmp(b.url.as_str()));
+
+    // Subresources of the crawled pages.
+    let mut assets: BTreeMap<(String, AssetKind), (Url, Vec<Url>)> = BTreeMap::new();
+    for p in &out.pages {
+        for (kind, url) in p.data.iter().flat_map(|d| d.assets.iter()) {
+            if same_site(start, url) || config.check_external_links {
+                assets.entry((url.as_str().to_string(), *kind)).or_insert_with(|| (url.clone(), Vec::new())).1.push(p.url.clone());
+            }
+        }
+    }
+    let total = assets.len();
+    let mut jobs = futures::stream::iter(assets.into_iter().map(|((_, kind), (url, used_on))| {
+        let f = fetcher.clone();
+        async move {
+            let fetched = f.get(&url).await;
+            Asset { kind, url, fetched, used_on }
+        }
+    }))
+    .buffer_unordered(limits.concurrency.max(1));
+    loop {
+        match tokio::time::timeout_at(deadline.into(), jobs.next()).await {
+            Ok(Some(a)) => {
+                out.assets.push(a);
+                progress(Progress { phase: "assets", done: out.assets.len(), total });
+            }
+            Ok(None) => break,
+            Err(_) => {
+                out.incomplete.get_or_insert_with(|| format!("the {:?} deadline passed while loading assets", limits.deadline));
+                break;
+            }
+        }
+    }
+    out.assets.sort_by(|a, b| a.url.as_str().cmp(b.url.as_str()));
+    out
+}
+
+/// The `<loc>` URLs of a sitemap (or sitemap index) document.
+pub fn sitemap_locs(xml: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find("<loc>") {
+        rest = &rest[i + 5..];
+        let Some(j) = rest.find("</loc>") else { break };
+        let loc = rest[..j].trim().replace("&amp;", "&");
+        if !loc.is_empty() {
+            out.push(loc);
+        }
+        rest = &rest[j + 6..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_site_ignores_www_but_not_ports_or_other_hosts() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        assert!(same_site(&u("https://www.a.test/"), &u("https://a.test/x")));
+        assert!(same_site(&u("http://127.0.0.1:8080/"), &u("http://127.0.0.1:8080/y")));
+        assert!(!same_site(&u("http://127.0.0.1:8080/"), &u("http://127.0.0.1:9090/")));
+        assert!(!same_site(&u("https://a.test/"), &u("https://b.test/")));
+    }
+
+    #[test]
+    fn sitemap_locs_are_read() {
+        let xml = "<urlset><url><loc> https://a.test/x?a=1&amp;b=2 </loc></url><url><loc>https://a.test/y</loc></url></urlset>";
+        assert_eq!(sitemap_locs(xml), vec!["https://a.test/x?a=1&b=2", "https://a.test/y"]);
+    }
+}

@@ -1,0 +1,315 @@
+//! HTTP fetching with every limit enforced: per-request timeout (connect, headers and
+//! body together), body-size cap, redirect hops followed one by one (so chains and loops
+//! are visible), host overrides like curl's `--resolve`, and a guard that refuses cloud
+//! metadata addresses.
+
+use std::{
+    collections::HashSet,
+    io::Read,
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use reqwest::{
+    dns::{Addrs, Name, Resolve, Resolving},
+    header::{HeaderMap, ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, LOCATION},
+    redirect::Policy,
+    Method,
+};
+use url::Url;
+
+use crate::{config::CheckConfig, EngineError};
+
+/// One redirect hop.
+#[derive(Debug, Clone)]
+pub struct Hop {
+    pub url: Url,
+    pub status: u16,
+    pub location: String,
+}
+
+/// A response with its (decoded, possibly truncated) body.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub url: Url,
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    /// The body was longer than the cap and was cut.
+    pub truncated: bool,
+    /// `Content-Encoding` as sent (before we decoded it).
+    pub content_encoding: Option<String>,
+    /// Size of the body on the wire (as far as read).
+    pub wire_bytes: usize,
+    pub elapsed: Duration,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn content_type(&self) -> String {
+        self.header("content-type").unwrap_or("").to_ascii_lowercase()
+    }
+
+    pub fn is_html(&self) -> bool {
+        let ct = self.content_type();
+        ct.contains("text/html") || ct.contains("application/xhtml") || (ct.is_empty() && self.body.starts_with(b"<"))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn status_line(&self) -> String {
+        format!("HTTP {} {}", self.status, reqwest::StatusCode::from_u16(self.status).ok().and_then(|s| s.canonical_reason()).unwrap_or(""))
+    }
+}
+
+/// Why a URL could not be fetched.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FetchError {
+    #[error("no complete answer within {0:?}")]
+    Timeout(Duration),
+    #[error("redirect loop: {0}")]
+    RedirectLoop(String),
+    #[error("more than {limit} redirects: {chain}")]
+    TooManyRedirects { limit: usize, chain: String },
+    #[error("refused: {0}")]
+    Refused(String),
+    #[error("{0}")]
+    Connect(String),
+}
+
+/// A fetch: the hops followed and the final outcome.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub requested: Url,
+    pub hops: Vec<Hop>,
+    pub outcome: Result<Response, FetchError>,
+}
+
+impl Fetched {
+    pub fn response(&self) -> Option<&Response> {
+        self.outcome.as_ref().ok()
+    }
+
+    pub fn chain(&self) -> String {
+        let mut parts: Vec<String> = self.hops.iter().map(|h| format!("{} ({})", h.url, h.status)).collect();
+        if let Ok(r) = &self.outcome {
+            parts.push(format!("{} ({})", r.url, r.status));
+        }
+        parts.join(" → ")
+    }
+}
+
+/// Cloud metadata endpoints: link-local 169.254/16 (AWS, GCP, Azure, OpenStack),
+/// Alibaba's 100.100.100.200, AWS's IPv6 fd00:ec2::254 and IPv6 link-local.
+pub fn is_metadata_address(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_link_local() || v4.octets() == [100, 100, 100, 200],
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            (s[0] & 0xffc0) == 0xfe80 || v6 == "fd00:ec2::254".parse::<std::net::Ipv6Addr>().expect("valid")
+                || v6.to_ipv4_mapped().is_some_and(|m| is_metadata_address(IpAddr::V4(m)))
+        }
+    }
+}
+
+fn is_metadata_host(host: &str) -> bool {
+    matches!(host.trim_end_matches('.').to_ascii_lowercase().as_str(), "metadata.google.internal" | "metadata" | "instance-data" | "instance-data.ec2.internal")
+}
+
+/// System DNS, refusing names that resolve to metadata addresses.
+struct GuardedResolver {
+    allow_metadata: bool,
+}
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let allow = self.allow_metadata;
+        Box::pin(async move {
+            let host = name.as_str().to_string();
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if !allow && addrs.iter().any(|a| is_metadata_address(a.ip())) {
+                return Err(format!("{host} resolves to a cloud metadata address; pass --allow-metadata if you really mean it").into());
+            }
+            Ok(Box::new(addrs.into_iter()) as Addrs)
+        })
+    }
+}
+
+/// The engine's HTTP client.
+#[derive(Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    timeout: Duration,
+    max_body: usize,
+    max_redirects: usize,
+    allow_metadata: bool,
+}
+
+impl Fetcher {
+    pub fn new(config: &CheckConfig) -> Result<Fetcher, EngineError> {
+        let mut b = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .user_agent(crate::config::USER_AGENT)
+            .connect_timeout(config.limits.request_timeout)
+            .pool_max_idle_per_host(config.limits.concurrency.max(1))
+            .dns_resolver(Arc::new(GuardedResolver { allow_metadata: config.allow_metadata }));
+        for r in &config.resolve {
+            if !config.allow_metadata && is_metadata_address(r.addr) {
+                return Err(EngineError::BadTarget(format!("--resolve {}: {} is a cloud metadata address", r.host, r.addr)));
+            }
+            b = b.resolve(&r.host, SocketAddr::new(r.addr, 0));
+        }
+        for pem in &config.extra_ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| EngineError::Setup(format!("CA certificate: {e}")))?;
+            for c in certs {
+                b = b.add_root_certificate(c);
+            }
+        }
+        let client = b.build().map_err(|e| EngineError::Setup(format!("HTTP client: {e}")))?;
+        Ok(Fetcher {
+            client,
+            timeout: config.limits.request_timeout,
+            max_body: config.limits.max_body_bytes,
+            max_redirects: config.limits.max_redirects,
+            allow_metadata: config.allow_metadata,
+        })
+    }
+
+    /// GET `url`, following redirects up to the hop limit.
+    pub async fn get(&self, url: &Url) -> Fetched {
+        self.fetch(Method::GET, url, true).await
+    }
+
+    /// GET `url` without following redirects (to inspect the first hop).
+    pub async fn get_no_follow(&self, url: &Url) -> Fetched {
+        self.fetch(Method::GET, url, false).await
+    }
+
+    pub async fn fetch(&self, method: Method, url: &Url, follow: bool) -> Fetched {
+        let mut hops = Vec::new();
+        let mut seen = HashSet::new();
+        let mut current = url.clone();
+        loop {
+            seen.insert(current.as_str().to_string());
+            let outcome = self.one(method.clone(), &current).await;
+            let resp = match outcome {
+                Ok(r) => r,
+                Err(e) => return Fetched { requested: url.clone(), hops, outcome: Err(e) },
+            };
+            let location = resp.header(LOCATION.as_str()).map(str::to_string);
+            let is_redirect = matches!(resp.status, 301 | 302 | 303 | 307 | 308);
+            let next = match (follow && is_redirect, location) {
+                (true, Some(loc)) => current.join(&loc).ok().map(|u| (u, loc)),
+                _ => None,
+            };
+            let Some((next, loc)) = next else {
+                return Fetched { requested: url.clone(), hops, outcome: Ok(resp) };
+            };
+            hops.push(Hop { url: current.clone(), status: resp.status, location: loc });
+            let chain = || hops.iter().map(|h| format!("{} ({})", h.url, h.status)).chain([next.to_string()]).collect::<Vec<_>>().join(" → ");
+            if seen.contains(next.as_str()) {
+                return Fetched { requested: url.clone(), outcome: Err(FetchError::RedirectLoop(chain())), hops };
+            }
+            if hops.len() >= self.max_redirects {
+                return Fetched { requested: url.clone(), outcome: Err(FetchError::TooManyRedirects { limit: self.max_redirects, chain: chain() }), hops };
+            }
+            if !matches!(next.scheme(), "http" | "https") {
+                return Fetched { requested: url.clone(), outcome: Err(FetchError::Refused(format!("redirect to a {} URL", next.scheme()))), hops };
+            }
+            current = next;
+        }
+    }
+
+    /// One request, no redirects, all within the timeout.
+    async fn one(&self, method: Method, url: &Url) -> Result<Response, FetchError> {
+        if !self.allow_metadata {
+            let host = url.host_str().unwrap_or("");
+            let literal = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok();
+            if literal.is_some_and(is_metadata_address) || is_metadata_host(host) {
+                return Err(FetchError::Refused(format!("{host} is a cloud metadata address; pass --allow-metadata if you really mean it")));
+            }
+        }
+        let start = Instant::now();
+        let work = async {
+            let resp = self
+                .client
+                .request(method, url.clone())
+                .header(ACCEPT_ENCODING, "gzip, deflate")
+                .header(ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
+                .send()
+                .await
+                .map_err(|e| FetchError::Connect(describe(&e)))?;
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            let final_url = resp.url().clone();
+            let mut resp = resp;
+            let mut raw = Vec::new();
+            let mut truncated = false;
+            while let Some(chunk) = resp.chunk().await.map_err(|e| FetchError::Connect(describe(&e)))? {
+                let room = self.max_body.saturating_sub(raw.len());
+                if chunk.len() > room {
+                    raw.extend_from_slice(&chunk[..room]);
+                    truncated = true;
+                    break;
+                }
+                raw.extend_from_slice(&chunk);
+            }
+            Ok::<_, FetchError>((status, headers, final_url, raw, truncated))
+        };
+        let (status, headers, final_url, raw, mut truncated) =
+            tokio::time::timeout(self.timeout, work).await.map_err(|_| FetchError::Timeout(self.timeout))??;
+        let encoding = headers.get(CONTENT_ENCODING).and_then(|v| v.to_str().ok()).map(|s| s.trim().to_ascii_lowercase());
+        let wire_bytes = raw.len();
+        let body = match encoding.as_deref() {
+            Some("gzip") | Some("x-gzip") => decode(flate2::read::GzDecoder::new(&raw[..]), self.max_body, &mut truncated),
+            Some("deflate") => decode(flate2::read::ZlibDecoder::new(&raw[..]), self.max_body, &mut truncated),
+            _ => raw,
+        };
+        Ok(Response { url: final_url, status, headers, body, truncated, content_encoding: encoding, wire_bytes, elapsed: start.elapsed() })
+    }
+}
+
+fn decode(reader: impl Read, cap: usize, truncated: &mut bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut limited = reader.take(cap as u64 + 1);
+    let _ = limited.read_to_end(&mut out);
+    if out.len() > cap {
+        out.truncate(cap);
+        *truncated = true;
+    }
+    out
+}
+
+/// A reqwest error as one line, with its cause (e.g. "connection refused").
+fn describe(e: &reqwest::Error) -> String {
+    let mut msg = if e.is_connect() { "could not connect".to_string() } else { e.to_string() };
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_addresses_are_recognised() {
+        for ip in ["169.254.169.254", "100.100.100.200", "fd00:ec2::254", "fe80::1", "::ffff:169.254.169.254"] {
+            assert!(is_metadata_address(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["127.0.0.1", "10.0.0.1", "203.0.113.10", "::1"] {
+            assert!(!is_metadata_address(ip.parse().unwrap()), "{ip}");
+        }
+        assert!(is_metadata_host("metadata.google.internal."));
+    }
+}

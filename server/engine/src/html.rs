@@ -1,0 +1,231 @@
+//! Extracting what the checks need from an HTML page, in one parse.
+
+use scraper::{Html, Selector};
+use url::Url;
+
+/// What kind of subresource an asset is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssetKind {
+    Image,
+    Script,
+    Stylesheet,
+    Icon,
+    Frame,
+    Media,
+}
+
+impl AssetKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            AssetKind::Image => "image",
+            AssetKind::Script => "script",
+            AssetKind::Stylesheet => "stylesheet",
+            AssetKind::Icon => "icon",
+            AssetKind::Frame => "frame",
+            AssetKind::Media => "media file",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FormInfo {
+    pub method: String,
+    pub action: Url,
+    /// (name, type) of each input, select and textarea.
+    pub fields: Vec<(String, String)>,
+}
+
+impl FormInfo {
+    pub fn has_password(&self) -> bool {
+        self.fields.iter().any(|(_, t)| t == "password")
+    }
+}
+
+/// Everything the checks read from one page.
+#[derive(Debug, Clone, Default)]
+pub struct PageData {
+    pub title: Option<String>,
+    pub meta_description: Option<String>,
+    pub canonical: Option<Url>,
+    pub robots_meta: Option<String>,
+    pub links: Vec<Url>,
+    pub assets: Vec<(AssetKind, Url)>,
+    /// Subresource references written with plain `http://` (mixed content on https pages).
+    pub insecure_refs: Vec<String>,
+    pub forms: Vec<FormInfo>,
+    /// Visible text: the body without scripts, styles and templates, whitespace collapsed.
+    pub text: String,
+    pub mailto: Vec<String>,
+    pub tel: Vec<String>,
+    /// Inline script text (for analytics and credentials).
+    pub scripts: String,
+    pub has_stylesheet: bool,
+}
+
+fn sel(s: &str) -> Selector {
+    Selector::parse(s).expect("valid selector")
+}
+
+/// Resolves a reference against the page; only http(s), without the fragment.
+fn resolve(base: &Url, href: &str) -> Option<Url> {
+    let href = href.trim();
+    if href.is_empty() || href.starts_with('#') {
+        return None;
+    }
+    let mut u = base.join(href).ok()?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return None;
+    }
+    u.set_fragment(None);
+    Some(u)
+}
+
+pub fn parse(base: &Url, html: &str) -> PageData {
+    let doc = Html::parse_document(html);
+    let mut d = PageData::default();
+    let base = doc
+        .select(&sel("base[href]"))
+        .next()
+        .and_then(|b| b.value().attr("href"))
+        .and_then(|h| base.join(h).ok())
+        .unwrap_or_else(|| base.clone());
+
+    d.title = doc.select(&sel("title")).next().map(|t| collapse(&t.text().collect::<String>())).filter(|t| !t.is_empty());
+    for m in doc.select(&sel("meta[name]")) {
+        let name = m.value().attr("name").unwrap_or("").to_ascii_lowercase();
+        let content = m.value().attr("content").map(collapse);
+        match name.as_str() {
+            "description" => d.meta_description = content.filter(|c| !c.is_empty()),
+            "robots" => d.robots_meta = content,
+            _ => {}
+        }
+    }
+    for l in doc.select(&sel("link[rel][href]")) {
+        let rel = l.value().attr("rel").unwrap_or("").to_ascii_lowercase();
+        let href = l.value().attr("href").unwrap_or("");
+        let rels: Vec<&str> = rel.split_whitespace().collect();
+        if rels.contains(&"canonical") {
+            d.canonical = base.join(href.trim()).ok();
+        }
+        if rels.contains(&"stylesheet") {
+            d.has_stylesheet = true;
+            push_asset(&mut d, &base, AssetKind::Stylesheet, href);
+        }
+        if rels.contains(&"icon") || rels.contains(&"apple-touch-icon") {
+            push_asset(&mut d, &base, AssetKind::Icon, href);
+        }
+    }
+    if doc.select(&sel("style")).next().is_some() {
+        d.has_stylesheet = true;
+    }
+    for a in doc.select(&sel("a[href], area[href]")) {
+        let href = a.value().attr("href").unwrap_or("");
+        let lower = href.trim().to_ascii_lowercase();
+        if let Some(m) = lower.strip_prefix("mailto:") {
+            d.mailto.push(m.split('?').next().unwrap_or("").to_string());
+        } else if lower.starts_with("tel:") {
+            d.tel.push(href.trim()[4..].to_string());
+        } else if let Some(u) = resolve(&base, href) {
+            d.links.push(u);
+        }
+    }
+    for (selector, attr, kind) in [
+        ("img[src]", "src", AssetKind::Image),
+        ("script[src]", "src", AssetKind::Script),
+        ("iframe[src]", "src", AssetKind::Frame),
+        ("video[src], audio[src], source[src]", "src", AssetKind::Media),
+        ("input[type=image][src]", "src", AssetKind::Image),
+    ] {
+        for e in doc.select(&sel(selector)) {
+            push_asset(&mut d, &base, kind, e.value().attr(attr).unwrap_or(""));
+        }
+    }
+    for f in doc.select(&sel("form")) {
+        let method = f.value().attr("method").unwrap_or("get").to_ascii_lowercase();
+        let action = f.value().attr("action").and_then(|a| base.join(a.trim()).ok()).unwrap_or_else(|| base.clone());
+        let fields = f
+            .select(&sel("input, select, textarea"))
+            .map(|i| {
+                let v = i.value();
+                let ty = match v.name() {
+                    "input" => v.attr("type").unwrap_or("text").to_ascii_lowercase(),
+                    other => other.to_string(),
+                };
+                (v.attr("name").unwrap_or("").to_string(), ty)
+            })
+            .collect();
+        d.forms.push(FormInfo { method, action, fields });
+    }
+    let mut scripts = String::new();
+    for s in doc.select(&sel("script:not([src])")) {
+        scripts.push_str(&s.text().collect::<String>());
+        scripts.push('\n');
+    }
+    d.scripts = scripts;
+    if let Some(body) = doc.select(&sel("body")).next() {
+        let mut text = String::new();
+        for node in body.descendants() {
+            if let Some(t) = node.value().as_text() {
+                let hidden = node.ancestors().any(|a| {
+                    a.value().as_element().is_some_and(|e| matches!(e.name(), "script" | "style" | "noscript" | "template"))
+                });
+                if !hidden {
+                    text.push_str(t);
+                    text.push(' ');
+                }
+            }
+        }
+        d.text = collapse(&text);
+    }
+    d.links.sort();
+    d.links.dedup();
+    d.assets.sort();
+    d.assets.dedup();
+    d
+}
+
+fn push_asset(d: &mut PageData, base: &Url, kind: AssetKind, href: &str) {
+    let h = href.trim();
+    if h.to_ascii_lowercase().starts_with("http://") && kind != AssetKind::Icon {
+        d.insecure_refs.push(h.to_string());
+    }
+    if let Some(u) = resolve(base, h) {
+        d.assets.push((kind, u));
+    }
+}
+
+/// Collapses runs of whitespace into single spaces.
+pub fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extracts_what_the_checks_need() {
+        let base = Url::parse("https://www.example.test/shop/").unwrap();
+        let html = r#"<!doctype html><html><head><title> Shop
+            home </title><meta name="description" content="Buy things"><link rel="canonical" href="/shop/">
+            <link rel="stylesheet" href="/s.css"><link rel="icon" href="/favicon.png">
+            <script src="http://cdn.example.test/x.js"></script><script>gtag('config')</script></head>
+            <body><a href="a.html#top">A</a><a href="mailto:info@example.test?subject=hi">mail</a>
+            <a href="tel:+1 555 0100">call</a><a href="javascript:void(0)">js</a><img src="/i.png">
+            <form method="POST" action="/login"><input name="user"><input type="password" name="pw"></form>
+            <p>Hello   <b>world</b></p><script>var hidden = 1;</script></body></html>"#;
+        let d = parse(&base, html);
+        assert_eq!(d.title.as_deref(), Some("Shop home"));
+        assert_eq!(d.meta_description.as_deref(), Some("Buy things"));
+        assert_eq!(d.canonical.as_ref().map(Url::as_str), Some("https://www.example.test/shop/"));
+        assert_eq!(d.links, vec![Url::parse("https://www.example.test/shop/a.html").unwrap()]);
+        assert_eq!(d.mailto, vec!["info@example.test"]);
+        assert_eq!(d.tel, vec!["+1 555 0100"]);
+        assert!(d.assets.iter().any(|(k, u)| *k == AssetKind::Image && u.path() == "/i.png"));
+        assert_eq!(d.insecure_refs, vec!["http://cdn.example.test/x.js"]);
+        assert!(d.forms[0].has_password() && d.forms[0].method == "post");
+        assert!(d.text.contains("Hello world") && !d.text.contains("hidden"));
+        assert!(d.scripts.contains("gtag"));
+    }
+}

@@ -1,0 +1,267 @@
+//! Every HTTP check against fixture sites served on 127.0.0.1: a good production site
+//! (over HTTPS with a test CA) that must produce no findings, and bad sites whose every
+//! defect must be found.
+
+mod common;
+
+use std::io::Write;
+
+use axum::{
+    extract::Request,
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Router,
+};
+use common::*;
+use preflight_engine::{CheckConfig, EnvProfile, ResolveOverride, Severity};
+
+fn html(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+}
+
+fn cached(ct: &'static str, body: Vec<u8>) -> Response {
+    (StatusCode::OK, [(header::CONTENT_TYPE, ct), (header::CACHE_CONTROL, "public, max-age=31536000")], body).into_response()
+}
+
+fn good_page(base: &str, path: &str, title: &str, desc: &str) -> String {
+    format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta name="description" content="{desc}"><link rel="canonical" href="{base}{path}">
+<link rel="stylesheet" href="/style.css"><link rel="icon" href="/favicon.ico">
+<script async src="https://www.googletagmanager.com/gtag/js?id=G-TEST"></script>
+<script>window.dataLayer=window.dataLayer||[];function gtag(){{dataLayer.push(arguments)}}gtag('config','G-TEST');</script>
+<script src="/app.js"></script></head>
+<body><header><img src="/logo.png" alt="Good Co"></header><nav><a href="/">Home</a> <a href="/about">About us</a></nav>
+<main><h1>{title}</h1><p>{desc}. We ship garden tools across the country.</p>
+<form method="post" action="/contact"><input type="hidden" name="csrfmiddlewaretoken" value="abc">
+<input name="email" type="email"><textarea name="message"></textarea><button>Send</button></form></main>
+<footer>Write to <a href="mailto:info@good.test">info@good.test</a> or call <a href="tel:+15550100123">+1 555 010 0123</a>.
+Good Co, 1 Garden Road, Springfield</footer></body></html>"#
+    )
+}
+
+/// A production site doing everything right, on https://www.good.test:PORT.
+fn good_site(port_cell: std::sync::Arc<std::sync::OnceLock<u16>>) -> Router {
+    Router::new().fallback(move |req: Request| {
+        let port = *port_cell.get().unwrap();
+        async move {
+            let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("").to_string();
+            let base = format!("https://www.good.test:{port}");
+            let path = req.uri().path().to_string();
+            let mut res = if host.starts_with("good.test") {
+                (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, format!("{base}{path}"))]).into_response()
+            } else {
+                match path.as_str() {
+                    "/" => {
+                        let mut r = html(StatusCode::OK, good_page(&base, "/", "Good Co garden tools", "Garden tools that last"));
+                        r.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_static("sessionid=abc; Path=/; Secure; HttpOnly; SameSite=Lax"));
+                        r
+                    }
+                    "/about" => html(StatusCode::OK, good_page(&base, "/about", "About Good Co", "Who makes Good Co tools")),
+                    "/contact" => html(StatusCode::OK, good_page(&base, "/contact", "Contact Good Co", "How to reach Good Co")),
+                    "/old-catalogue" => (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, "/about")]).into_response(),
+                    "/style.css" => cached("text/css", b"body{font-family:sans-serif}".to_vec()),
+                    "/app.js" => cached("application/javascript", b"console.log('ok');".to_vec()),
+                    "/logo.png" => cached("image/png", vec![0x89, b'P', b'N', b'G', 0, 0, 0, 0]),
+                    "/favicon.ico" => cached("image/x-icon", vec![0, 0, 1, 0, 1, 0]),
+                    "/robots.txt" => (StatusCode::OK, format!("User-agent: *\nDisallow: /admin/\nSitemap: {base}/sitemap.xml\n")).into_response(),
+                    "/sitemap.xml" => (
+                        StatusCode::OK,
+                        [(header::CONTENT_TYPE, "application/xml")],
+                        format!("<?xml version=\"1.0\"?><urlset><url><loc>{base}/</loc></url><url><loc>{base}/contact</loc></url></urlset>"),
+                    )
+                        .into_response(),
+                    _ => html(StatusCode::NOT_FOUND, "<!doctype html><html><head><title>Not found</title><link rel=\"stylesheet\" href=\"/style.css\"></head><body><h1>We could not find that page</h1><a href=\"/\">Home</a></body></html>".into()),
+                }
+            };
+            let h = res.headers_mut();
+            h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+            h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+            h.insert("referrer-policy", HeaderValue::from_static("strict-origin-when-cross-origin"));
+            h.insert("strict-transport-security", HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+            res
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_good_production_site_has_no_findings() {
+    let pki = pki(&["www.good.test", "good.test"]);
+    let cell = std::sync::Arc::new(std::sync::OnceLock::new());
+    let addr = serve_https(good_site(cell.clone()), &pki).await;
+    cell.set(addr.port()).unwrap();
+    let mut config = CheckConfig::new(&format!("https://good.test:{}/", addr.port())).unwrap();
+    config.env = EnvProfile::Production;
+    config.extra_ca_pem = vec![pki.ca_pem.clone()];
+    for host in ["www.good.test", "good.test"] {
+        config.resolve.push(ResolveOverride { host: host.into(), port: addr.port(), addr: addr.ip() });
+    }
+    config.expected_contacts = vec!["info@good.test".into(), "+1 (555) 010-0123".into(), "1 Garden Road".into()];
+    config.old_urls = vec!["/old-catalogue".into()];
+    let report = check(&config).await;
+    assert_eq!(report.final_url, format!("https://www.good.test:{}/", addr.port()));
+    assert!(report.pages_crawled >= 3, "crawled {}", report.pages_crawled);
+    assert!(report.findings.is_empty(), "a good site must be clean, got:\n{}", report.to_text(false));
+}
+
+fn bad_page(title: &str, body: &str) -> String {
+    format!("<!doctype html><html><head><title>{title}</title><script src=\"/big.js\"></script></head><body>{body}</body></html>")
+}
+
+/// A production site with one of nearly every defect, on plain http.
+fn bad_site() -> Router {
+    let shared = "<h1>Welcome</h1><p>Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p>\
+        <p>Contact wrong@other.test or call 555-010-9999.</p>\
+        <a href=\"/about\">About</a> <a href=\"/missing\">Missing</a> <a href=\"/crash\">Crash</a> <a href=\"/about-copy\">Copy</a>\
+        <a href=\"http://example.com/foo\">Example</a> <a href=\"http://localhost:8000/admin\">Local admin</a>\
+        <img src=\"/nope.png\"><form method=\"post\" action=\"/login\"><input name=\"user\"><input type=\"password\" name=\"pw\"></form>\
+        <script>var stripe = Stripe('pk_test_51HabcdefGHIJKLMNOP');</script>";
+    let shared = shared.to_string();
+    Router::new().fallback(move |req: Request| {
+        let shared = shared.clone();
+        async move {
+            match req.uri().path() {
+                "/" => {
+                    let mut r = html(StatusCode::OK, bad_page("Home", &shared));
+                    r.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_static("sessionid=abc; Path=/"));
+                    r
+                }
+                "/about" | "/about-copy" => html(StatusCode::OK, bad_page("Home", "<p>About the company. We are a company.</p><a href=\"/\">Home</a>")),
+                "/crash" => html(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "<html><head><title>ZeroDivisionError at /crash</title></head><body><div id=\"summary\"><h1>ZeroDivisionError at /crash</h1></div>\
+                     <div id=\"explanation\"><p>You're seeing this error because you have <code>DEBUG = True</code> in your Django settings file.</p></div></body></html>"
+                        .into(),
+                ),
+                "/big.js" => (StatusCode::OK, [(header::CONTENT_TYPE, "application/javascript")], format!("/* app */ {}", "var x = 1;\n".repeat(300))).into_response(),
+                "/robots.txt" => (StatusCode::OK, "User-agent: *\nDisallow: /\n").into_response(),
+                "/missing" | "/nope.png" | "/old-ranked-page" | "/sitemap.xml" | "/favicon.ico" => (StatusCode::NOT_FOUND, "not here").into_response(),
+                // Everything else: a soft 404.
+                _ => html(StatusCode::OK, bad_page("Oops", "<p>Sorry, that page does not exist.</p>")),
+            }
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_bad_production_site_shows_every_defect() {
+    let addr = serve_http(bad_site()).await;
+    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{}/", addr.port())).unwrap();
+    config.expected_contacts = vec!["info@good.test".into()];
+    config.old_urls = vec!["/old-ranked-page".into()];
+    let report = check(&config).await;
+    let found = ids(&report);
+    for expect in [
+        "analytics-missing", "asset-not-cached", "asset-not-compressed", "broken-asset", "broken-link",
+        "canonical-tag-missing", "contact-missing", "contact-unexpected", "debug-page-exposed", "duplicate-content",
+        "favicon-missing", "form-missing-csrf", "https-redirect-missing", "insecure-cookie", "insecure-sensitive-form",
+        "meta-description-missing", "old-url-broken", "placeholder-text", "robots-disallows-all", "sandbox-credentials-on-production",
+        "security-header-missing", "server-error", "sitemap-missing", "soft-404", "title-duplicate", "wrong-host-link",
+    ] {
+        assert!(found.iter().any(|f| f == expect), "{expect} was not found; report:\n{}", report.to_text(false));
+    }
+    // Findings carry what a person needs.
+    let debug = report.findings.iter().find(|f| f.check == "debug-page-exposed").unwrap();
+    assert_eq!(debug.severity, Severity::Error);
+    assert!(debug.url.ends_with("/crash") && debug.evidence.contains("DEBUG = True"), "{debug:?}");
+    assert_eq!(debug.advice, "DEBUG = False");
+    let wrong: Vec<&str> = report.findings.iter().filter(|f| f.check == "wrong-host-link").map(|f| f.evidence.as_str()).collect();
+    assert!(wrong.iter().any(|e| e.contains("example.com")) && wrong.iter().any(|e| e.contains("localhost")), "{wrong:?}");
+    let cred = report.findings.iter().find(|f| f.check == "sandbox-credentials-on-production").unwrap();
+    assert!(cred.evidence.starts_with("pk_test_") && !cred.evidence.contains("GHIJKLMNOP"), "keys are masked: {}", cred.evidence);
+    assert!(report.fails(Some(Severity::Error)));
+}
+
+/// A dev site that looks like production: indexable, no banner, live keys, nginx's 404.
+fn careless_dev_site() -> Router {
+    Router::new().fallback(|req: Request| async move {
+        match req.uri().path() {
+            "/" => html(StatusCode::OK, "<!doctype html><html><head><title>Shop</title><link rel=\"stylesheet\" href=\"/s.css\"></head><body><h1>Shop</h1><script>Stripe('pk_live_51Hzyxwvutsrqp');</script></body></html>".into()),
+            "/s.css" => cached("text/css", b"h1{}".to_vec()),
+            "/robots.txt" => (StatusCode::OK, "User-agent: *\nAllow: /\n").into_response(),
+            _ => html(StatusCode::NOT_FOUND, "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/1.24.0</center>\r\n</body>\r\n</html>".into()),
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_dev_site_must_not_look_like_production() {
+    let addr = serve_http(careless_dev_site()).await;
+    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{}/", addr.port())).unwrap();
+    config.env = EnvProfile::Dev;
+    let report = check(&config).await;
+    let found = ids(&report);
+    for expect in ["robots-allows-indexing-on-dev", "dev-banner-missing", "live-credentials-on-dev", "error-page-default"] {
+        assert!(found.iter().any(|f| f == expect), "{expect} missing:\n{}", report.to_text(false));
+    }
+    // Production-only expectations do not apply to dev.
+    for not in ["analytics-missing", "https-redirect-missing", "sitemap-missing", "robots-disallows-all"] {
+        assert!(!found.iter().any(|f| f == not), "{not} should not apply to dev");
+    }
+    let e404 = report.findings.iter().find(|f| f.check == "error-page-default").unwrap();
+    assert!(e404.message.contains("nginx"), "{}", e404.message);
+}
+
+#[tokio::test]
+async fn a_careful_dev_site_passes_the_dev_expectations() {
+    let app = Router::new().fallback(|req: Request| async move {
+        match req.uri().path() {
+            "/" => html(StatusCode::OK, "<!doctype html><html><head><title>Shop (dev)</title></head><body><div class=\"banner\">DEV SITE — not the live shop</div><h1>Shop</h1><script>Stripe('pk_test_51Habcdefghijk');</script></body></html>".into()),
+            "/robots.txt" => (StatusCode::OK, "User-agent: *\nDisallow: /\n").into_response(),
+            _ => (StatusCode::NOT_FOUND, "").into_response(),
+        }
+    });
+    let addr = serve_http(app).await;
+    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{}/", addr.port())).unwrap();
+    config.env = EnvProfile::Dev;
+    let found = ids(&check(&config).await);
+    for not in ["robots-allows-indexing-on-dev", "dev-banner-missing", "live-credentials-on-dev", "sandbox-credentials-on-production"] {
+        assert!(!found.iter().any(|f| f == not), "{not} should pass: {found:?}");
+    }
+}
+
+#[tokio::test]
+async fn canonical_host_needs_one_permanent_hop() {
+    // www.two.test answers itself, two.test redirects with 302 to an intermediate hop.
+    let app = Router::new().fallback(|headers: HeaderMap, req: Request| async move {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("").to_string();
+        let port = host.rsplit(':').next().unwrap_or("80").to_string();
+        if host.starts_with("two.test") {
+            return (StatusCode::FOUND, [(header::LOCATION, format!("http://two.test:{port}/home"))]).into_response();
+        }
+        let _ = req;
+        html(StatusCode::OK, "<!doctype html><title>Two</title><body>DEV SITE</body>".into())
+    });
+    let addr = serve_http(app).await;
+    let mut config = CheckConfig::new(&format!("http://www.two.test:{}/", addr.port())).unwrap();
+    config.env = EnvProfile::Staging;
+    for host in ["www.two.test", "two.test"] {
+        config.resolve.push(ResolveOverride { host: host.into(), port: addr.port(), addr: addr.ip() });
+    }
+    let report = check(&config).await;
+    let f = report.findings.iter().find(|f| f.check == "canonical-host").unwrap_or_else(|| panic!("{}", report.to_text(false)));
+    assert!(f.message.contains("temporary redirect") || f.message.contains("more than one hop"), "{}", f.message);
+}
+
+#[tokio::test]
+async fn gzip_bodies_are_decoded_and_count_as_compressed() {
+    let big = format!("body {{ color: red; }}\n{}", "/* padding */\n".repeat(200));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(big.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    let app = Router::new().fallback(move |req: Request| {
+        let gz = gz.clone();
+        async move {
+            match req.uri().path() {
+                "/" => html(StatusCode::OK, "<!doctype html><title>Z</title><link rel=stylesheet href=/z.css><body>DEV SITE ok</body>".into()),
+                "/z.css" => (StatusCode::OK, [(header::CONTENT_TYPE, "text/css"), (header::CONTENT_ENCODING, "gzip"), (header::CACHE_CONTROL, "max-age=600")], gz).into_response(),
+                _ => (StatusCode::NOT_FOUND, "").into_response(),
+            }
+        }
+    });
+    let addr = serve_http(app).await;
+    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{}/", addr.port())).unwrap();
+    config.env = EnvProfile::Dev;
+    let found = ids(&check(&config).await);
+    assert!(!found.iter().any(|f| f == "asset-not-compressed" || f == "asset-not-cached" || f == "broken-asset"), "{found:?}");
+}

@@ -1,0 +1,98 @@
+//! `preflight check URL`: the check engine from the command line, for people and CI.
+
+use std::{
+    io::{IsTerminal, Write},
+    process::ExitCode,
+    time::Duration,
+};
+
+use anyhow::Context;
+use preflight_engine::{CheckConfig, EnvProfile, Limits, Progress, Severity};
+
+use crate::config::{CheckArgs, EnvArg, FailOn, OutputFormat};
+
+/// Exit status for findings at or above the threshold.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit status for usage and infrastructure errors.
+pub const EXIT_ERROR: u8 = 2;
+
+pub fn config_from_args(args: &CheckArgs) -> anyhow::Result<CheckConfig> {
+    let mut config = CheckConfig::new(&args.url)?;
+    config.env = match args.env {
+        EnvArg::Production => EnvProfile::Production,
+        EnvArg::Staging => EnvProfile::Staging,
+        EnvArg::Dev => EnvProfile::Dev,
+    };
+    config.resolve = args.resolve.clone();
+    if let Some(path) = &args.old_urls {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading the old-URL list {}", path.display()))?;
+        config.old_urls = text.lines().map(str::to_string).collect();
+    }
+    config.expected_contacts = args.expect_contact.clone();
+    config.other_hosts = args.other_host.clone();
+    let secs = |s: f64, what: &str| -> anyhow::Result<Duration> {
+        anyhow::ensure!(s.is_finite() && s > 0.0 && s < 86_400.0, "--{what} must be a number of seconds between 0 and 86400");
+        Ok(Duration::from_secs_f64(s))
+    };
+    anyhow::ensure!(args.max_pages > 0, "--max-pages must be at least 1");
+    anyhow::ensure!(args.concurrency > 0 && args.concurrency <= 256, "--concurrency must be between 1 and 256");
+    anyhow::ensure!(args.max_body >= 1024, "--max-body must be at least 1024 bytes");
+    config.limits = Limits {
+        max_pages: args.max_pages,
+        max_depth: args.max_depth,
+        concurrency: args.concurrency,
+        request_timeout: secs(args.timeout, "timeout")?,
+        deadline: secs(args.deadline, "deadline")?,
+        max_body_bytes: args.max_body,
+        max_redirects: args.max_redirects,
+    };
+    for path in &args.ca_cert {
+        config.extra_ca_pem.push(std::fs::read_to_string(path).with_context(|| format!("reading the CA certificate {}", path.display()))?);
+    }
+    config.allow_metadata = args.allow_metadata;
+    config.check_external_links = args.check_external_links;
+    Ok(config)
+}
+
+pub async fn run(args: &CheckArgs) -> ExitCode {
+    match run_inner(args).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+async fn run_inner(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let config = config_from_args(args)?;
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let progress = move |p: Progress| {
+        if show_progress {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K{} {}/{}", p.phase, p.done, p.total);
+            if p.phase == "done" {
+                let _ = write!(err, "\r\x1b[2K");
+            }
+            let _ = err.flush();
+        }
+    };
+    let report = preflight_engine::run(&config, &progress).await?;
+    let color = args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let text = match args.format {
+        OutputFormat::Text => report.to_text(color),
+        OutputFormat::Json => report.to_json() + "\n",
+        OutputFormat::Junit => report.to_junit(),
+        OutputFormat::Sarif => report.to_sarif() + "\n",
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?,
+        None => std::io::stdout().write_all(text.as_bytes()).context("writing the report")?,
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Never => None,
+    };
+    Ok(if report.fails(threshold) { ExitCode::from(EXIT_FINDINGS) } else { ExitCode::SUCCESS })
+}
