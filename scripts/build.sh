@@ -27,10 +27,12 @@ else
   cargo build -p frontend --lib --target wasm32-unknown-unknown
   WASM=target/wasm32-unknown-unknown/debug/frontend.wasm
 fi
-wasm-bindgen --target web --no-typescript --out-dir "$PKG" --out-name preflight "$WASM"
+BINDGEN_FLAGS=()
+[[ $PROFILE == release ]] && BINDGEN_FLAGS=(--remove-name-section --remove-producers-section)
+wasm-bindgen --target web --no-typescript "${BINDGEN_FLAGS[@]}" --out-dir "$PKG" --out-name preflight "$WASM"
 if [[ $PROFILE == release ]]; then
   WASM_OPT=tools/node_modules/.bin/wasm-opt
-  "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  "$WASM_OPT" -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types \
     -o "$PKG/preflight_bg.wasm.opt" "$PKG/preflight_bg.wasm"
   mv "$PKG/preflight_bg.wasm.opt" "$PKG/preflight_bg.wasm"

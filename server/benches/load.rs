@@ -109,7 +109,7 @@ async fn main() {
     let token = cli(data.path(), &["token", "create", email, "--name", "bench"], "").trim().to_string();
     let server = start(data.path());
     let pid = server.child.id();
-    let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
+    let http = reqwest::Client::builder().pool_max_idle_per_host(clients).redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let api = |path: &str| format!("{}/api/v1{path}", server.base);
 
     // A project whose checklist has 150 items: the template plus custom items.

@@ -49,6 +49,19 @@ pub fn config_from_args(args: &CheckArgs) -> anyhow::Result<CheckConfig> {
     for path in &args.ca_cert {
         config.extra_ca_pem.push(std::fs::read_to_string(path).with_context(|| format!("reading the CA certificate {}", path.display()))?);
     }
+    if let Some(ns) = &args.nameserver {
+        let addr = ns
+            .parse::<std::net::SocketAddr>()
+            .or_else(|_| ns.parse::<std::net::IpAddr>().map(|ip| std::net::SocketAddr::new(ip, 53)))
+            .map_err(|_| anyhow::anyhow!("--nameserver {ns:?} is not an IP address or IP:PORT"))?;
+        config.nameserver = Some(addr);
+    }
+    if let Some(d) = &args.launch_date {
+        let ok = d.len() == 10 && d.split('-').map(|p| p.parse::<u32>().is_ok()).filter(|ok| *ok).count() == 3;
+        anyhow::ensure!(ok, "--launch-date {d:?} is not a date; use YYYY-MM-DD");
+        config.launch_date = Some(d.clone());
+    }
+    config.skip_dns = args.no_dns;
     config.allow_metadata = args.allow_metadata;
     config.check_external_links = args.check_external_links;
     Ok(config)

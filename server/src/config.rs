@@ -210,6 +210,19 @@ pub struct CheckArgs {
     #[arg(long)]
     pub check_external_links: bool,
 
+    /// DNS server for the DNS checks, e.g. the zone's authoritative server for exact TTLs
+    /// (default: the system's resolver). ADDR or ADDR:PORT.
+    #[arg(long, value_name = "ADDR")]
+    pub nameserver: Option<String>,
+
+    /// Launch date (YYYY-MM-DD): from a week before, a DNS TTL above 300 s is reported.
+    #[arg(long, value_name = "DATE")]
+    pub launch_date: Option<String>,
+
+    /// Skip the DNS checks.
+    #[arg(long)]
+    pub no_dns: bool,
+
     /// Also trust the CA certificate(s) in this PEM file (e.g. a company CA on staging). Repeatable.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Vec<PathBuf>,

@@ -333,6 +333,7 @@ pub async fn token_user(pool: &SqlitePool, token: &str) -> AppResult<Option<User
     .await?;
     if row.is_some() {
         // Coarse (once a minute) so a busy CI job does not write on every request.
+        let _turn = super::db::write_turn().await;
         sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ? AND (last_used_at IS NULL OR last_used_at < ?)")
             .bind(now())
             .bind(&hash)

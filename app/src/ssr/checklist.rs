@@ -102,6 +102,7 @@ pub async fn update(
     change: &ItemChange,
 ) -> AppResult<UpdateOutcome> {
     let t = now();
+    let turn = super::db::write_turn().await;
     let mut tx = pool.begin().await?;
     // The write comes first so the transaction takes SQLite's write lock at once (no
     // read-then-upgrade); the version condition makes the check and the write atomic.
@@ -154,6 +155,7 @@ pub async fn update(
     let r = sql.bind(t).bind(actor.id).bind(item_id).bind(expected_version).execute(&mut *tx).await?;
     if r.rows_affected() == 0 {
         tx.rollback().await?;
+        drop(turn);
         let current = item(pool, item_id).await?;
         return Ok(UpdateOutcome::Conflict { current });
     }
@@ -168,6 +170,7 @@ pub async fn update(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    drop(turn);
     Ok(UpdateOutcome::Updated { item: item(pool, item_id).await? })
 }
 
@@ -184,6 +187,7 @@ pub async fn add_item(pool: &SqlitePool, actor: &UserInfo, project_id: i64, new:
         return Err(AppError::bad("The due day must be within a year of launch."));
     }
     let t = now();
+    let _turn = super::db::write_turn().await;
     let mut tx = pool.begin().await?;
     let position: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM checklist_items WHERE project_id = ?")
         .bind(project_id)

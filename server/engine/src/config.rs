@@ -119,6 +119,15 @@ pub struct CheckConfig {
     /// Extra trusted CA certificates (PEM), e.g. a company CA on a staging server.
     #[serde(default)]
     pub extra_ca_pem: Vec<String>,
+    /// DNS server for the DNS checks (default: the system's resolver).
+    #[serde(default)]
+    pub nameserver: Option<std::net::SocketAddr>,
+    /// Launch date `YYYY-MM-DD`, for the DNS TTL check.
+    #[serde(default)]
+    pub launch_date: Option<String>,
+    /// Skip the DNS checks.
+    #[serde(default)]
+    pub skip_dns: bool,
 }
 
 impl CheckConfig {
@@ -135,6 +144,9 @@ impl CheckConfig {
             allow_metadata: false,
             check_external_links: false,
             extra_ca_pem: Vec::new(),
+            nameserver: None,
+            launch_date: None,
+            skip_dns: false,
         })
     }
 }

@@ -11,10 +11,12 @@ pub mod catalogue;
 pub mod checks;
 pub mod config;
 pub mod crawl;
+pub mod dns;
 pub mod fetch;
 pub mod finding;
 pub mod html;
 pub mod report;
+pub mod tls;
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -114,6 +116,19 @@ pub async fn run(config: &CheckConfig, progress: &(dyn Fn(Progress) + Send + Syn
         old_urls: &old_fetched,
     };
     let mut findings = checks::run_all(&site);
+    let mut checks_run: Vec<String> =
+        if site_reachable { checks::HTTP_CHECKS } else { checks::REACHABILITY_CHECKS }.iter().map(|s| s.to_string()).collect();
+    // TLS and DNS: judged on the site's canonical host.
+    progress(Progress { phase: "tls and dns", done: 0, total: 2 });
+    if start.scheme() == "https" {
+        findings.extend(tls::check(config, &start).await);
+        checks_run.extend(tls::TLS_CHECKS.iter().map(|s| s.to_string()));
+    }
+    if !config.skip_dns {
+        let (dns_findings, dns_ran) = dns::check(config, &start).await;
+        findings.extend(dns_findings);
+        checks_run.extend(dns_ran.iter().map(|s| s.to_string()));
+    }
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.check.cmp(&b.check)).then_with(|| a.url.cmp(&b.url)));
     findings.dedup();
     progress(Progress { phase: "done", done: 1, total: 1 });
@@ -125,7 +140,7 @@ pub async fn run(config: &CheckConfig, progress: &(dyn Fn(Progress) + Send + Syn
         duration_ms: t0.elapsed().as_millis() as u64,
         pages_crawled: crawl.pages.len(),
         assets_checked: crawl.assets.len(),
-        checks_run: if site_reachable { checks::HTTP_CHECKS } else { checks::REACHABILITY_CHECKS }.iter().map(|s| s.to_string()).collect(),
+        checks_run,
         findings,
         screenshots: Vec::new(),
     })

@@ -24,6 +24,11 @@ pub struct TestPki {
 pub use tokio_rustls::rustls::pki_types as rustls_pki_types;
 
 pub fn pki(names: &[&str]) -> TestPki {
+    pki_with(names, |_| {})
+}
+
+/// Like [`pki`], with a chance to change the server certificate's parameters (validity…).
+pub fn pki_with(names: &[&str], tweak: impl FnOnce(&mut rcgen::CertificateParams)) -> TestPki {
     use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -31,7 +36,8 @@ pub fn pki(names: &[&str]) -> TestPki {
     ca_params.distinguished_name.push(rcgen::DnType::CommonName, "Preflight test CA");
     let ca = ca_params.self_signed(&ca_key).unwrap();
     let key = KeyPair::generate().unwrap();
-    let params = CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+    let mut params = CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+    tweak(&mut params);
     let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
     TestPki {
         ca_pem: ca.pem(),
