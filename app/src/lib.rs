@@ -22,7 +22,7 @@ use leptos_router::{
 use crate::components::Nav;
 use crate::pages::{
     account::AccountPage, auth::{LoginPage, SetupPage}, errors::NotFound, project::ProjectPage,
-    project_form::{EditProjectPage, NewProjectPage}, projects::ProjectsPage, team::TeamPage,
+    project_form::{EditProjectPage, NewProjectPage}, projects::ProjectsPage, run::RunPage, team::TeamPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -85,6 +85,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/new") view=NewProjectPage/>
                     <Route path=path!("/projects/:id") view=ProjectPage/>
                     <Route path=path!("/projects/:id/edit") view=EditProjectPage/>
+                    <Route path=path!("/runs/:id") view=RunPage/>
                     <Route path=path!("/team") view=TeamPage/>
                     <Route path=path!("/account") view=AccountPage/>
                 </Routes>

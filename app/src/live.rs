@@ -2,15 +2,15 @@
 //! The server side is `GET /events/projects/{id}` (server-sent events).
 
 #[cfg(feature = "hydrate")]
-use crate::model::ChecklistItem;
+use crate::model::LiveUpdate;
 
-/// Subscribes to a project's checklist changes. `on_item` gets every changed item;
+/// Subscribes to a project's live updates. `on_update` gets every changed item or run;
 /// `on_reconnect` runs when the stream comes back after a drop (changes may have been
 /// missed, so the caller reloads). Returns a handle that closes the stream when dropped.
 #[cfg(feature = "hydrate")]
 pub fn subscribe(
     project_id: i64,
-    on_item: impl Fn(ChecklistItem) + 'static,
+    on_update: impl Fn(LiveUpdate) + 'static,
     on_status: impl Fn(bool) + 'static,
     on_reconnect: impl Fn() + 'static,
 ) -> Option<Subscription> {
@@ -19,12 +19,8 @@ pub fn subscribe(
     let source = web_sys::EventSource::new(&format!("/events/projects/{project_id}")).ok()?;
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
         let Some(text) = ev.data().as_string() else { return };
-        #[derive(serde::Deserialize)]
-        struct Event {
-            item: ChecklistItem,
-        }
-        if let Ok(e) = serde_json::from_str::<Event>(&text) {
-            on_item(e.item);
+        if let Ok(update) = serde_json::from_str::<LiveUpdate>(&text) {
+            on_update(update);
         }
     });
     source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

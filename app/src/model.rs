@@ -214,6 +214,12 @@ pub struct ChecklistItem {
     pub state_changed_by: Option<String>,
     pub updated_at: i64,
     pub updated_by: Option<String>,
+    /// Evidence from the latest finished check run, for the checks this item names.
+    #[serde(default)]
+    pub evidence: Vec<CheckEvidence>,
+    /// Ticked, but the latest run's checks for it fail.
+    #[serde(default)]
+    pub regression: bool,
 }
 
 /// A change to one checklist item. Every change names the version it was made against.
@@ -250,6 +256,8 @@ pub struct ChecklistView {
     pub items: Vec<ChecklistItem>,
     pub members: Vec<UserInfo>,
     pub today: String,
+    /// The latest check runs, newest first.
+    pub runs: Vec<RunSummary>,
 }
 
 /// Input for a custom checklist item.
@@ -364,4 +372,118 @@ mod tests {
         let c: ItemChange = serde_json::from_str(r#"{"kind":"set_state","state":"not_applicable","reason":"no e-mail"}"#).unwrap();
         assert_eq!(c, ItemChange::SetState { state: ItemState::NotApplicable, reason: "no e-mail".into() });
     }
+}
+
+/// Where a check run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Queued,
+    Running,
+    Passed,
+    Failed,
+    Interrupted,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "queued",
+            RunStatus::Running => "running",
+            RunStatus::Passed => "passed",
+            RunStatus::Failed => "failed",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RunStatus> {
+        Some(match s {
+            "queued" => RunStatus::Queued,
+            "running" => RunStatus::Running,
+            "passed" => RunStatus::Passed,
+            "failed" => RunStatus::Failed,
+            "interrupted" => RunStatus::Interrupted,
+            _ => return None,
+        })
+    }
+
+    pub fn is_finished(self) -> bool {
+        matches!(self, RunStatus::Passed | RunStatus::Failed | RunStatus::Interrupted)
+    }
+}
+
+/// A check run as lists and the API show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub id: i64,
+    pub project_id: i64,
+    pub environment: String,
+    pub env_kind: String,
+    pub base_url: String,
+    pub status: RunStatus,
+    pub requested_by: Option<String>,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub progress_phase: String,
+    pub progress_done: i64,
+    pub progress_total: i64,
+    pub pages_crawled: i64,
+    pub errors: i64,
+    pub warnings: i64,
+    pub infos: i64,
+    /// Why a run could not run at all (bad URL…), or was interrupted.
+    pub error: String,
+}
+
+/// A finding as stored; the same shape as the CLI's JSON findings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingView {
+    pub check: String,
+    pub severity: String,
+    pub url: String,
+    pub message: String,
+    pub evidence: String,
+    pub advice: String,
+    /// The check's title from the catalogue.
+    #[serde(default)]
+    pub title: String,
+}
+
+/// What changed since the previous finished run of the same environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunComparison {
+    pub previous_run_id: i64,
+    pub new: Vec<FindingView>,
+    pub fixed: Vec<FindingView>,
+    pub unchanged: usize,
+}
+
+/// A run with its findings, for the run page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunDetail {
+    pub run: RunSummary,
+    pub project_name: String,
+    pub findings: Vec<FindingView>,
+    pub checks_run: Vec<String>,
+    pub comparison: Option<RunComparison>,
+}
+
+/// Evidence for one check of a checklist item, from the latest finished run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckEvidence {
+    pub check: String,
+    pub passed: bool,
+    pub findings: i64,
+    pub run_id: i64,
+    pub environment: String,
+    pub finished_at: i64,
+}
+
+/// A live update for everyone viewing a project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LiveUpdate {
+    Item { item: ChecklistItem },
+    Run { run: RunSummary },
 }

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-use crate::model::{ApiTokenInfo, ChecklistItem, ChecklistView, ItemChange, ItemEvent, NewItem, Project, ProjectInput, ProjectSummary, Role, UpdateOutcome, UserInfo};
+use crate::model::{ApiTokenInfo, ChecklistItem, ChecklistView, ItemChange, ItemEvent, NewItem, Project, ProjectInput, ProjectSummary, Role, RunDetail, RunSummary, UpdateOutcome, UserInfo};
 
 #[cfg(feature = "ssr")]
 pub mod ctx {
@@ -95,6 +95,7 @@ pub async fn get_checklist(project_id: i64) -> Result<ChecklistView, ServerFnErr
         items: crate::ssr::checklist::items(&pool, project_id).await?,
         members: crate::ssr::auth::list_users(&pool).await?,
         today: crate::ssr::today(),
+        runs: crate::ssr::runs::list(&pool, project_id, 5).await?,
     })
 }
 
@@ -159,4 +160,27 @@ pub async fn create_token(name: String) -> Result<String, ServerFnError> {
 pub async fn revoke_token(id: i64) -> Result<(), ServerFnError> {
     let user = ctx::user()?;
     Ok(crate::ssr::auth::revoke_api_token(&ctx::state()?.pool, user.id, id).await?)
+}
+
+/// Queues a check run of one of the project's environments.
+#[server(prefix = "/rpc", endpoint = "start_run", input = Json)]
+pub async fn start_run(project_id: i64, environment: String) -> Result<RunSummary, ServerFnError> {
+    let user = ctx::user()?;
+    let state = ctx::state()?;
+    let run = crate::ssr::runs::queue(&state.pool, &user, project_id, &environment).await?;
+    state.run_queued.notify_one();
+    state.publish_update(project_id, crate::model::LiveUpdate::Run { run: run.clone() });
+    Ok(run)
+}
+
+#[server(prefix = "/rpc", endpoint = "list_runs", input = Json)]
+pub async fn list_runs(project_id: i64) -> Result<Vec<RunSummary>, ServerFnError> {
+    ctx::user()?;
+    Ok(crate::ssr::runs::list(&ctx::state()?.pool, project_id, 10).await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "get_run", input = Json)]
+pub async fn get_run(run_id: i64) -> Result<RunDetail, ServerFnError> {
+    ctx::user()?;
+    Ok(crate::ssr::runs::detail(&ctx::state()?.pool, run_id).await?)
 }

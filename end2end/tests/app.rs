@@ -40,7 +40,7 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     set("3", "2027-03-01")?;
     set("4", "09:30")?;
     fill(&owner, ".env-row:nth-child(3) input[type=url]", "https://www.acme.test")?;
-    fill(&owner, ".env-row:nth-child(1) input[type=url]", "http://127.0.0.1:9/")?;
+    fill(&owner, ".env-row:nth-child(1) input[type=url]", &server.url("/login"))?;
     screenshot(&owner, "03-new-project")?;
     owner.evaluate("window.__noReload = 'still here'", false)?;
     owner.find_element("form.form button[type=submit]")?.click()?;
@@ -87,6 +87,20 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
         assert!(overflow <= 0, "the checklist is {overflow} px wider than a {name} screen");
         screenshot(&member, &format!("06-checklist-{name}"))?;
     }
+
+    // --- Run the automated checks from the page against a site on loopback (Preflight's own
+    // sign-in page, as the "dev" environment); progress and the result arrive live.
+    member.call_method(headless_chrome::protocol::cdp::Emulation::ClearDeviceMetricsOverride(None))?;
+    js(&owner, "(() => { const s = document.querySelector('.runs select'); s.value = 'dev'; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()")?;
+    owner.find_element(".runs button.primary")?.click()?;
+    wait_for(&member, "!!document.querySelector('.run-row')", Duration::from_secs(10))?;
+    wait_for(&owner, "!!document.querySelector('.run-row .status-passed, .run-row .status-failed')", Duration::from_secs(60))?;
+    wait_for(&member, "!!document.querySelector('.run-row .status-passed, .run-row .status-failed')", Duration::from_secs(10))?;
+    wait_for(&owner, "!!document.querySelector('.evidence')", Duration::from_secs(10))?;
+    screenshot(&owner, "07-checklist-evidence")?;
+    owner.find_element(".run-row a")?.click()?;
+    wait_for(&owner, "/^\\/runs\\/\\d+$/.test(location.pathname) && !!document.querySelector('.summary')", Duration::from_secs(10))?;
+    screenshot(&owner, "08-run")?;
 
     // Before the restart below, which cuts the live streams on purpose.
     let errors: Vec<String> = owner_log.entries().into_iter().chain(member_log.entries()).collect();

@@ -13,8 +13,8 @@ use axum::{
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::json;
 
-use app::model::{ChecklistItem, ItemChange, ItemState, Project, ProjectInput, UpdateOutcome, UserInfo};
-use app::ssr::{auth, checklist, projects, AppError, AppState};
+use app::model::{ChecklistItem, FindingView, ItemChange, ItemState, LiveUpdate, Project, ProjectInput, RunSummary, UpdateOutcome, UserInfo};
+use app::ssr::{auth, checklist, projects, runs, AppError, AppState};
 
 /// The OpenAPI 3.1 document, kept next to the code it describes.
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -26,6 +26,9 @@ pub fn router() -> Router<AppState> {
         .route("/projects/{id}", get(get_project))
         .route("/projects/{id}/checklist", get(get_checklist))
         .route("/checklist-items/{id}", patch(patch_item).get(get_item))
+        .route("/projects/{id}/runs", get(list_runs).post(start_run))
+        .route("/runs/{id}", get(get_run))
+        .route("/runs/{id}/findings", get(run_findings))
         .fallback(|| async { ApiError(AppError::NotFound("API endpoint")) })
         .method_not_allowed_fallback(|| async {
             (StatusCode::METHOD_NOT_ALLOWED, Json(json!({"error": "this method is not allowed on this endpoint"})))
@@ -179,4 +182,39 @@ async fn patch_item(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, 
         )
             .into_response()),
     }
+}
+
+/// `POST /projects/{id}/runs` body: the environment's name (e.g. `production`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StartRun {
+    environment: String,
+}
+
+async fn start_run(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(body): ApiJson<StartRun>) -> ApiResult<Response> {
+    let run = runs::queue(&s.pool, &u, id, &body.environment).await?;
+    s.run_queued.notify_one();
+    s.publish_update(id, LiveUpdate::Run { run: run.clone() });
+    Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/runs/{}", run.id))], Json(run)).into_response())
+}
+
+async fn list_runs(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
+    projects::get(&s.pool, id).await?;
+    Ok(Json(json!({ "runs": runs::list(&s.pool, id, 100).await? })).into_response())
+}
+
+async fn get_run(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<RunSummary>> {
+    Ok(Json(runs::get(&s.pool, id).await?))
+}
+
+#[derive(Serialize)]
+struct FindingsBody {
+    run_id: i64,
+    status: app::model::RunStatus,
+    findings: Vec<FindingView>,
+}
+
+async fn run_findings(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<FindingsBody>> {
+    let run = runs::get(&s.pool, id).await?;
+    Ok(Json(FindingsBody { run_id: id, status: run.status, findings: runs::findings(&s.pool, id).await? }))
 }

@@ -96,6 +96,10 @@ pub struct ServeArgs {
     #[arg(long, env = "PREFLIGHT_SECURE_COOKIES", value_enum, default_value_t = SecureCookies::Auto)]
     pub secure_cookies: SecureCookies,
 
+    /// Check runs executed at once; more queue up.
+    #[arg(long, env = "PREFLIGHT_MAX_RUNS", default_value_t = 2)]
+    pub max_runs: usize,
+
     /// Folder with the built web assets (pkg/preflight.js, pkg/preflight_bg.wasm, pkg/preflight.css).
     #[arg(long, env = "PREFLIGHT_SITE_ROOT", default_value = DEFAULT_SITE_ROOT)]
     pub site_root: Option<PathBuf>,

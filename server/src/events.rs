@@ -17,7 +17,8 @@ use tokio_stream::wrappers::BroadcastStream;
 use app::model::UserInfo;
 use app::ssr::AppState;
 
-/// `GET /events/projects/{id}`: a stream of `{"project_id":…,"item":{…}}` messages.
+/// `GET /events/projects/{id}`: a stream of `{"project_id":…,"kind":"item","item":{…}}` and
+/// `{"project_id":…,"kind":"run","run":{…}}` messages.
 /// If this client falls too far behind, the stream ends; the browser reconnects and
 /// reloads the checklist, so nothing is silently missed.
 pub async fn checklist_events(

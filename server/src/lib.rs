@@ -10,5 +10,6 @@ pub mod config;
 pub mod events;
 pub mod middleware;
 pub mod router;
+pub mod runner;
 
 pub use router::router;

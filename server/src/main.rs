@@ -102,11 +102,24 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
         .site_addr(listen)
         .build();
     let state = app::ssr::AppState::new(pool.clone(), options, secure, base_url);
+    let shutdown = preflight_server::runner::shutdown::Signal::default();
+    let max_runs = if args.max_runs == 0 {
+        std::env::var("PREFLIGHT_MAX_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(preflight_server::runner::DEFAULT_MAX_RUNS)
+    } else {
+        args.max_runs
+    };
+    preflight_server::runner::start(state.clone(), max_runs, shutdown.clone()).await?;
     let app = preflight_server::router(state);
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
     tracing::info!("Preflight is listening on http://{listen} (data in {})", cli.data_dir.display());
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown({
+            let shutdown = shutdown.clone();
+            async move {
+                shutdown_signal().await;
+                shutdown.trigger();
+            }
+        })
         .await
         .context("serving")?;
     pool.close().await;

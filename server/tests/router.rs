@@ -345,7 +345,8 @@ async fn openapi_document_describes_the_api(pool: SqlitePool) {
     assert_eq!(res.status, StatusCode::OK);
     let doc = res.json();
     assert_eq!(doc["openapi"], "3.1.0");
-    for (path, method) in [("/projects", "get"), ("/projects", "post"), ("/projects/{id}", "get"), ("/projects/{id}/checklist", "get"), ("/checklist-items/{id}", "patch")] {
+    for (path, method) in [("/projects", "get"), ("/projects", "post"), ("/projects/{id}", "get"), ("/projects/{id}/checklist", "get"), ("/checklist-items/{id}", "patch"),
+        ("/projects/{id}/runs", "post"), ("/runs/{id}", "get"), ("/runs/{id}/findings", "get")] {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} is not documented");
     }
     // Every $ref resolves.

@@ -6,4 +6,5 @@ pub mod errors;
 pub mod project;
 pub mod project_form;
 pub mod projects;
+pub mod run;
 pub mod team;

@@ -7,9 +7,9 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::components::{fmt_time, relative_days, ErrorBox, LoadError, Progress};
-use crate::model::{ChecklistItem, ChecklistView, ItemChange, ItemState, NewItem, UpdateOutcome, UserInfo};
+use crate::model::{ChecklistItem, ChecklistView, Environment, ItemChange, ItemState, NewItem, RunSummary, UpdateOutcome, UserInfo};
 use crate::phases::PHASES;
-use crate::server_fns::{add_item, error_text, get_checklist, item_history, set_project_archived, update_item};
+use crate::server_fns::{add_item, error_text, get_checklist, item_history, set_project_archived, start_run, update_item};
 
 #[component]
 pub fn ProjectPage() -> impl IntoView {
@@ -84,9 +84,10 @@ fn apply_item(items: RwSignal<Vec<ChecklistItem>>, it: ChecklistItem) {
 
 #[component]
 fn Board(data: ChecklistView) -> impl IntoView {
-    let ChecklistView { project, items, members, today } = data;
+    let ChecklistView { project, items, members, today, runs } = data;
     let project_id = project.id;
     let items = RwSignal::new(items);
+    let runs = RwSignal::new(runs);
     let members = StoredValue::new(members);
     let live = RwSignal::new(false);
     let filters = Filters {
@@ -102,7 +103,21 @@ fn Board(data: ChecklistView) -> impl IntoView {
     {
         let sub = crate::live::subscribe(
             project_id,
-            move |it| apply_item(items, it),
+            move |update| match update {
+                crate::model::LiveUpdate::Item { item } => apply_item(items, item),
+                crate::model::LiveUpdate::Run { run } => {
+                    let finished = run.status.is_finished();
+                    apply_run(runs, run);
+                    if finished {
+                        // New evidence for the checklist items.
+                        leptos::task::spawn_local(async move {
+                            if let Ok(fresh) = get_checklist(project_id).await {
+                                items.set(fresh.items);
+                            }
+                        });
+                    }
+                }
+            },
             move |ok| live.set(ok),
             move || {
                 leptos::task::spawn_local(async move {
@@ -110,6 +125,7 @@ fn Board(data: ChecklistView) -> impl IntoView {
                         for it in fresh.items {
                             apply_item(items, it);
                         }
+                        runs.set(fresh.runs);
                     }
                 })
             },
@@ -180,6 +196,7 @@ fn Board(data: ChecklistView) -> impl IntoView {
                 " Template version " {project.template_version.map(|v| v.to_string()).unwrap_or_else(|| "—".into())} "."
             </p>
         </section>
+        <RunsPanel project_id environments=project.environments.clone() runs/>
         <FilterBar filters members=members.get_value()/>
         <div class="phases">
             {PHASES.iter().map(|phase| {
@@ -210,6 +227,101 @@ fn Board(data: ChecklistView) -> impl IntoView {
             </Show>
         </div>
         <AddItem project_id items/>
+    }
+}
+
+/// Puts a newer state of a run into the list (newest first).
+fn apply_run(runs: RwSignal<Vec<RunSummary>>, run: RunSummary) {
+    runs.update(|v| match v.iter_mut().find(|r| r.id == run.id) {
+        Some(r) => *r = run,
+        None => {
+            v.insert(0, run);
+            v.truncate(5);
+        }
+    });
+}
+
+/// Starting check runs and watching them progress.
+#[component]
+fn RunsPanel(project_id: i64, environments: Vec<Environment>, runs: RwSignal<Vec<RunSummary>>) -> impl IntoView {
+    let first = environments.iter().find(|e| e.kind.map(|k| k.as_str()) == Some("production")).or(environments.first()).map(|e| e.name.clone()).unwrap_or_default();
+    let env = RwSignal::new(first);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let has_envs = !environments.is_empty();
+    let start = move |_| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match start_run(project_id, env.get_untracked()).await {
+                Ok(run) => {
+                    apply_run(runs, run);
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="card runs" aria-labelledby="runs-title">
+            <div class="runs-head">
+                <h2 id="runs-title">"Automated checks"</h2>
+                {if has_envs {
+                    view! {
+                        <div class="inline-form">
+                            <label>"Environment"
+                                <select prop:value=move || env.get() on:change=move |ev| env.set(event_target_value(&ev))>
+                                    {environments.iter().map(|e| view! { <option value=e.name.clone()>{format!("{} — {}", e.name, e.base_url)}</option> }).collect_view()}
+                                </select>
+                            </label>
+                            <button type="button" class="primary" on:click=start disabled=move || busy.get()>"Run checks"</button>
+                        </div>
+                    }.into_any()
+                } else {
+                    view! { <p class="muted">"Add an environment with its URL (Edit project) to run checks."</p> }.into_any()
+                }}
+            </div>
+            {move || error.get().map(|m| view! { <ErrorBox message=m/> })}
+            <ul class="run-list" role="list">
+                <For each=move || runs.get() key=|r| (r.id, r.status, r.progress_done, r.progress_phase.clone()) let:run>
+                    <RunRow run/>
+                </For>
+            </ul>
+            <Show when=move || runs.with(Vec::is_empty)>
+                <p class="muted">"No check runs yet. A run crawls the site and checks it against the launch advice; its results become evidence on the checklist items below."</p>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn RunRow(run: RunSummary) -> impl IntoView {
+    let status = run.status.as_str();
+    let active = !run.status.is_finished();
+    let when = fmt_time(run.finished_at.or(run.started_at).unwrap_or(run.created_at));
+    view! {
+        <li class="run-row">
+            <a href=format!("/runs/{}", run.id)>{format!("Run #{}", run.id)}</a>
+            <span class=format!("status status-{status}")>{status}</span>
+            <span>{run.environment.clone()}</span>
+            <span class="muted">{when}</span>
+            {if active {
+                let label = format!("Run {} progress", run.id);
+                view! {
+                    <span class="run-progress">
+                        <Progress done=run.progress_done total=run.progress_total.max(1) label/>
+                        <span class="muted">{if run.progress_phase.is_empty() { "waiting for a free slot".to_string() } else { run.progress_phase.clone() }}</span>
+                    </span>
+                }.into_any()
+            } else {
+                view! {
+                    <span class="counts">
+                        {format!("{} error(s), {} warning(s), {} page(s)", run.errors, run.warnings, run.pages_crawled)}
+                        {(!run.error.is_empty()).then(|| view! { <span class="muted">" · " {run.error.clone()}</span> })}
+                    </span>
+                }.into_any()
+            }}
+        </li>
     }
 }
 
@@ -343,6 +455,31 @@ fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Ve
                     </span>
                 })}
             </div>
+            {move || {
+                let it = get();
+                (!it.evidence.is_empty()).then(|| {
+                    let all_passed = it.evidence.iter().all(|e| e.passed);
+                    let first = it.evidence[0].clone();
+                    view! {
+                        <div class="evidence" class:regression=it.regression>
+                            {it.regression.then(|| view! { <strong class="badge danger">"Regression: ticked, but its checks now fail"</strong> })}
+                            <span class="muted">"Evidence from "</span>
+                            <a href=format!("/runs/{}", first.run_id)>{format!("run #{} ({}, {})", first.run_id, first.environment, fmt_time(first.finished_at))}</a>
+                            ": "
+                            {it.evidence.into_iter().map(|e| view! {
+                                <span class="chip" class:pass=e.passed class:fail=!e.passed>
+                                    {if e.passed { format!("✓ {}", e.check) } else { format!("✗ {} ({})", e.check, e.findings) }}
+                                </span>
+                            }).collect_view()}
+                            {(all_passed && it.state == ItemState::Todo).then(|| view! {
+                                <button type="button" class="small" on:click=move |_| send(ItemChange::SetState { state: ItemState::Done, reason: String::new() })>
+                                    "Tick — checks passed"
+                                </button>
+                            })}
+                        </div>
+                    }
+                })
+            }}
             {move || message.get().map(|(_, m)| view! { <div class="alert warn" role="alert">{m}</div> })}
             <div class="item-actions">
                 <details class="why">

@@ -67,6 +67,8 @@ impl ItemRow {
             state_changed_by: self.state_changed_by,
             updated_at: self.updated_at,
             updated_by: self.updated_by,
+            evidence: Vec::new(),
+            regression: false,
         }
     }
 }
@@ -78,7 +80,15 @@ pub async fn items(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<Checklis
         .fetch_all(pool)
         .await?;
     let today = today();
-    let mut items: Vec<ChecklistItem> = rows.into_iter().map(|r| r.into_item(&today)).collect();
+    let evidence = super::runs::evidence_source(pool, project_id).await?;
+    let mut items: Vec<ChecklistItem> = rows
+        .into_iter()
+        .map(|r| {
+            let mut it = r.into_item(&today);
+            super::runs::attach_evidence(&mut it, evidence.as_ref());
+            it
+        })
+        .collect();
     items.sort_by_key(|i| crate::phases::phase_order(&i.phase));
     Ok(items)
 }
@@ -89,7 +99,10 @@ pub async fn item(pool: &SqlitePool, id: i64) -> AppResult<ChecklistItem> {
         .fetch_optional(pool)
         .await?
         .ok_or(AppError::NotFound("checklist item"))?;
-    Ok(row.into_item(&today()))
+    let evidence = super::runs::evidence_source(pool, row.project_id).await?;
+    let mut it = row.into_item(&today());
+    super::runs::attach_evidence(&mut it, evidence.as_ref());
+    Ok(it)
 }
 
 /// Applies a change if the item is still at `expected_version`. A stale version writes

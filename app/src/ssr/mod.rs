@@ -7,6 +7,7 @@ pub mod db;
 pub mod error;
 pub mod projects;
 pub mod ratelimit;
+pub mod runs;
 pub mod state;
 pub mod template;
 

@@ -8,13 +8,14 @@ use sqlx::SqlitePool;
 use tokio::sync::broadcast;
 
 use super::ratelimit::LoginLimiter;
-use crate::model::ChecklistItem;
+use crate::model::{ChecklistItem, LiveUpdate};
 
-/// A change that every viewer of a project's checklist should see.
+/// A change that every viewer of a project should see.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LiveEvent {
     pub project_id: i64,
-    pub item: ChecklistItem,
+    #[serde(flatten)]
+    pub update: LiveUpdate,
 }
 
 #[derive(Clone)]
@@ -29,12 +30,14 @@ pub struct AppState {
     pub base_url: Option<String>,
     pub events: broadcast::Sender<LiveEvent>,
     pub limiter: Arc<LoginLimiter>,
+    /// Wakes the check-run runner when a run is queued.
+    pub run_queued: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
     pub fn new(pool: SqlitePool, leptos_options: LeptosOptions, secure_cookies: Option<bool>, base_url: Option<String>) -> Self {
         let (events, _) = broadcast::channel(1024);
-        AppState { pool, leptos_options, secure_cookies, base_url, events, limiter: Arc::new(LoginLimiter::default()) }
+        AppState { pool, leptos_options, secure_cookies, base_url, events, limiter: Arc::new(LoginLimiter::default()), run_queued: Arc::new(tokio::sync::Notify::new()) }
     }
 
     /// Whether a cookie set in answer to a request with these headers gets `Secure`.
@@ -47,7 +50,11 @@ impl AppState {
 
     /// Tells every live viewer about a changed item. Nobody listening is fine.
     pub fn publish(&self, item: ChecklistItem) {
-        let _ = self.events.send(LiveEvent { project_id: item.project_id, item });
+        self.publish_update(item.project_id, LiveUpdate::Item { item });
+    }
+
+    pub fn publish_update(&self, project_id: i64, update: LiveUpdate) {
+        let _ = self.events.send(LiveEvent { project_id, update });
     }
 }
 

@@ -254,12 +254,16 @@ fn https(site: &Site, f: &mut Vec<Finding>) {
             let sensitive = form.has_password()
                 || ["login", "signin", "sign-in", "admin", "password", "checkout", "payment"].iter().any(|w| form.action.path().to_ascii_lowercase().contains(w));
             if sensitive && (!page_https || form.action.scheme() != "https") {
-                f.push(Finding::new(
-                    "insecure-sensitive-form",
-                    url.as_str(),
-                    "A login, admin or password form is served or submitted over plain http: passwords travel readable.",
-                    format!("<form method={} action={}> on {}", form.method, form.action, r.url),
-                ));
+                let sev = if site.config.env.is_production() { Severity::Error } else { Severity::Warning };
+                f.push(
+                    Finding::new(
+                        "insecure-sensitive-form",
+                        url.as_str(),
+                        "A login, admin or password form is served or submitted over plain http: passwords travel readable.",
+                        format!("<form method={} action={}> on {}", form.method, form.action, r.url),
+                    )
+                    .with_severity(sev),
+                );
             }
         }
         if page_https {

@@ -1,0 +1,319 @@
+//! Check runs: queueing, claiming, progress, finishing, reading, comparing, and the
+//! evidence they give checklist items. The runner that executes them is in the server.
+
+use std::collections::{BTreeSet, HashMap};
+
+use sqlx::SqlitePool;
+
+use super::{error::AppResult, now, AppError};
+use crate::model::{CheckEvidence, ChecklistItem, FindingView, RunComparison, RunDetail, RunStatus, RunSummary, UserInfo};
+
+const RUN_SELECT: &str = "
+    SELECT r.id, r.project_id, r.environment_name, r.env_kind, r.base_url, r.status, u.name AS requested_by,
+           r.created_at, r.started_at, r.finished_at, r.progress_phase, r.progress_done, r.progress_total,
+           r.pages_crawled, r.error,
+           (SELECT COUNT(*) FROM findings f WHERE f.run_id = r.id AND f.severity = 'error') AS errors,
+           (SELECT COUNT(*) FROM findings f WHERE f.run_id = r.id AND f.severity = 'warning') AS warnings,
+           (SELECT COUNT(*) FROM findings f WHERE f.run_id = r.id AND f.severity = 'info') AS infos
+    FROM runs r LEFT JOIN users u ON u.id = r.requested_by";
+
+#[derive(sqlx::FromRow)]
+struct RunRow {
+    id: i64,
+    project_id: i64,
+    environment_name: String,
+    env_kind: String,
+    base_url: String,
+    status: String,
+    requested_by: Option<String>,
+    created_at: i64,
+    started_at: Option<i64>,
+    finished_at: Option<i64>,
+    progress_phase: String,
+    progress_done: i64,
+    progress_total: i64,
+    pages_crawled: i64,
+    error: String,
+    errors: i64,
+    warnings: i64,
+    infos: i64,
+}
+
+impl From<RunRow> for RunSummary {
+    fn from(r: RunRow) -> Self {
+        RunSummary {
+            id: r.id,
+            project_id: r.project_id,
+            environment: r.environment_name,
+            env_kind: r.env_kind,
+            base_url: r.base_url,
+            status: RunStatus::parse(&r.status).unwrap_or(RunStatus::Interrupted),
+            requested_by: r.requested_by,
+            created_at: r.created_at,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+            progress_phase: r.progress_phase,
+            progress_done: r.progress_done,
+            progress_total: r.progress_total,
+            pages_crawled: r.pages_crawled,
+            errors: r.errors,
+            warnings: r.warnings,
+            infos: r.infos,
+            error: r.error,
+        }
+    }
+}
+
+/// Everything the runner needs to run one queued run.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RunJob {
+    pub id: i64,
+    pub project_id: i64,
+    pub environment_name: String,
+    pub env_kind: String,
+    pub base_url: String,
+    pub resolve_ip: Option<String>,
+}
+
+/// Queues a run of the project's environment named `environment` (case-insensitive).
+pub async fn queue(pool: &SqlitePool, actor: &UserInfo, project_id: i64, environment: &str) -> AppResult<RunSummary> {
+    let project = super::projects::get(pool, project_id).await?;
+    if project.archived {
+        return Err(AppError::bad("The project is archived; unarchive it to run checks."));
+    }
+    let env = project
+        .environments
+        .iter()
+        .find(|e| e.name.eq_ignore_ascii_case(environment.trim()) || e.id.map(|i| i.to_string()).as_deref() == Some(environment.trim()))
+        .ok_or_else(|| {
+            let names: Vec<&str> = project.environments.iter().map(|e| e.name.as_str()).collect();
+            AppError::bad(if names.is_empty() {
+                "The project has no environments yet: add one with its URL first.".to_string()
+            } else {
+                format!("environment: \"{environment}\" is not one of this project's environments ({}).", names.join(", "))
+            })
+        })?;
+    let _turn = super::db::write_turn().await;
+    let id = sqlx::query(
+        "INSERT INTO runs (project_id, environment_id, environment_name, env_kind, base_url, resolve_ip, requested_by, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(project_id)
+    .bind(env.id)
+    .bind(&env.name)
+    .bind(env.kind.map(|k| k.as_str()).unwrap_or("staging"))
+    .bind(&env.base_url)
+    .bind(&env.resolve_ip)
+    .bind(actor.id)
+    .bind(now())
+    .execute(pool)
+    .await?
+    .last_insert_rowid();
+    drop(_turn);
+    get(pool, id).await
+}
+
+pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<RunSummary> {
+    let row: RunRow = sqlx::query_as(&format!("{RUN_SELECT} WHERE r.id = ?")).bind(id).fetch_optional(pool).await?.ok_or(AppError::NotFound("run"))?;
+    Ok(row.into())
+}
+
+pub async fn list(pool: &SqlitePool, project_id: i64, limit: i64) -> AppResult<Vec<RunSummary>> {
+    let rows: Vec<RunRow> = sqlx::query_as(&format!("{RUN_SELECT} WHERE r.project_id = ? ORDER BY r.id DESC LIMIT ?")).bind(project_id).bind(limit).fetch_all(pool).await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+pub async fn findings(pool: &SqlitePool, run_id: i64) -> AppResult<Vec<FindingView>> {
+    get(pool, run_id).await?;
+    let rows: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT check_id, severity, url, message, evidence, advice FROM findings WHERE run_id = ?
+         ORDER BY CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, check_id, url, id",
+    )
+    .bind(run_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(check, severity, url, message, evidence, advice)| {
+            let title = preflight_engine::find_check(&check).map(|c| c.title.to_string()).unwrap_or_default();
+            FindingView { check, severity, url, message, evidence, advice, title }
+        })
+        .collect())
+}
+
+/// A run with findings and the comparison with the previous finished run of the same
+/// environment.
+pub async fn detail(pool: &SqlitePool, run_id: i64) -> AppResult<RunDetail> {
+    let run = get(pool, run_id).await?;
+    let project_name: String = sqlx::query_scalar("SELECT name FROM projects WHERE id = ?").bind(run.project_id).fetch_one(pool).await?;
+    let findings = findings(pool, run_id).await?;
+    let checks_json: String = sqlx::query_scalar("SELECT checks_run FROM runs WHERE id = ?").bind(run_id).fetch_one(pool).await?;
+    let checks_run: Vec<String> = serde_json::from_str(&checks_json).unwrap_or_default();
+    let comparison = if run.status == RunStatus::Passed || run.status == RunStatus::Failed {
+        let prev: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM runs WHERE project_id = ? AND environment_name = ? AND id < ? AND status IN ('passed', 'failed')
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(run.project_id)
+        .bind(&run.environment)
+        .bind(run_id)
+        .fetch_optional(pool)
+        .await?;
+        match prev {
+            Some(p) => Some(compare(p, &super::runs::findings(pool, p).await?, &findings)),
+            None => None,
+        }
+    } else {
+        None
+    };
+    Ok(RunDetail { run, project_name, findings, checks_run, comparison })
+}
+
+/// New, fixed and unchanged findings, matched by check and URL.
+pub fn compare(previous_run_id: i64, before: &[FindingView], after: &[FindingView]) -> RunComparison {
+    let key = |f: &FindingView| (f.check.clone(), f.url.clone());
+    let before_keys: BTreeSet<_> = before.iter().map(key).collect();
+    let after_keys: BTreeSet<_> = after.iter().map(key).collect();
+    RunComparison {
+        previous_run_id,
+        new: after.iter().filter(|f| !before_keys.contains(&key(f))).cloned().collect(),
+        fixed: before.iter().filter(|f| !after_keys.contains(&key(f))).cloned().collect(),
+        unchanged: after.iter().filter(|f| before_keys.contains(&key(f))).count(),
+    }
+}
+
+/// Start-up: runs a killed server left 'running' become 'interrupted' (their partial
+/// work was never written). Returns how many.
+pub async fn mark_interrupted(pool: &SqlitePool) -> AppResult<u64> {
+    let r = sqlx::query(
+        "UPDATE runs SET status = 'interrupted', finished_at = ?, error = 'The server stopped while this run was in progress; run it again.'
+         WHERE status = 'running'",
+    )
+    .bind(now())
+    .execute(pool)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// Claims the oldest queued run (queued → running) in one statement.
+pub async fn claim_next(pool: &SqlitePool) -> AppResult<Option<RunJob>> {
+    let _turn = super::db::write_turn().await;
+    Ok(sqlx::query_as(
+        "UPDATE runs SET status = 'running', started_at = ?, progress_phase = 'starting'
+         WHERE id = (SELECT id FROM runs WHERE status = 'queued' ORDER BY id LIMIT 1)
+         RETURNING id, project_id, environment_name, env_kind, base_url, resolve_ip",
+    )
+    .bind(now())
+    .fetch_optional(pool)
+    .await?)
+}
+
+pub async fn set_progress(pool: &SqlitePool, run_id: i64, phase: &str, done: i64, total: i64) -> AppResult<()> {
+    let _turn = super::db::write_turn().await;
+    sqlx::query("UPDATE runs SET progress_phase = ?, progress_done = ?, progress_total = ? WHERE id = ? AND status = 'running'")
+        .bind(phase)
+        .bind(done)
+        .bind(total)
+        .bind(run_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Writes all findings and the final status in one transaction.
+pub async fn finish(pool: &SqlitePool, run_id: i64, pages: i64, checks_run: &[String], findings: &[FindingView], error: &str) -> AppResult<RunStatus> {
+    let status = if !error.is_empty() || findings.iter().any(|f| f.severity == "error") { RunStatus::Failed } else { RunStatus::Passed };
+    let _turn = super::db::write_turn().await;
+    let mut tx = pool.begin().await?;
+    for f in findings {
+        sqlx::query("INSERT INTO findings (run_id, check_id, severity, url, message, evidence, advice) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind(run_id)
+            .bind(&f.check)
+            .bind(&f.severity)
+            .bind(&f.url)
+            .bind(&f.message)
+            .bind(&f.evidence)
+            .bind(&f.advice)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(
+        "UPDATE runs SET status = ?, finished_at = ?, pages_crawled = ?, checks_run = ?, error = ?, progress_phase = 'done'
+         WHERE id = ? AND status = 'running'",
+    )
+    .bind(status.as_str())
+    .bind(now())
+    .bind(pages)
+    .bind(serde_json::to_string(checks_run).unwrap_or_else(|_| "[]".into()))
+    .bind(error)
+    .bind(run_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(status)
+}
+
+/// The latest finished run of a project and its per-check finding counts.
+pub struct EvidenceSource {
+    pub run_id: i64,
+    pub environment: String,
+    pub finished_at: i64,
+    pub checks_run: BTreeSet<String>,
+    pub counts: HashMap<String, i64>,
+}
+
+pub async fn evidence_source(pool: &SqlitePool, project_id: i64) -> AppResult<Option<EvidenceSource>> {
+    let run: Option<(i64, String, i64, String)> = sqlx::query_as(
+        "SELECT id, environment_name, finished_at, checks_run FROM runs
+         WHERE project_id = ? AND status IN ('passed', 'failed') ORDER BY finished_at DESC, id DESC LIMIT 1",
+    )
+    .bind(project_id)
+    .fetch_optional(pool)
+    .await?;
+    let Some((run_id, environment, finished_at, checks)) = run else { return Ok(None) };
+    let counts: Vec<(String, i64)> = sqlx::query_as("SELECT check_id, COUNT(*) FROM findings WHERE run_id = ? GROUP BY check_id").bind(run_id).fetch_all(pool).await?;
+    Ok(Some(EvidenceSource {
+        run_id,
+        environment,
+        finished_at,
+        checks_run: serde_json::from_str::<Vec<String>>(&checks).unwrap_or_default().into_iter().collect(),
+        counts: counts.into_iter().collect(),
+    }))
+}
+
+/// Fills an item's evidence and regression flag from the latest run.
+pub fn attach_evidence(item: &mut ChecklistItem, source: Option<&EvidenceSource>) {
+    item.evidence = match source {
+        None => Vec::new(),
+        Some(s) => item
+            .checks
+            .iter()
+            .filter(|c| s.checks_run.contains(*c))
+            .map(|c| {
+                let n = s.counts.get(c).copied().unwrap_or(0);
+                CheckEvidence { check: c.clone(), passed: n == 0, findings: n, run_id: s.run_id, environment: s.environment.clone(), finished_at: s.finished_at }
+            })
+            .collect(),
+    };
+    item.regression = item.state == crate::model::ItemState::Done && item.evidence.iter().any(|e| !e.passed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(check: &str, url: &str) -> FindingView {
+        FindingView { check: check.into(), severity: "error".into(), url: url.into(), message: String::new(), evidence: String::new(), advice: String::new(), title: String::new() }
+    }
+
+    #[test]
+    fn comparison_matches_by_check_and_url() {
+        let before = vec![f("soft-404", "/x"), f("broken-link", "/a")];
+        let after = vec![f("soft-404", "/x"), f("broken-link", "/b")];
+        let c = compare(7, &before, &after);
+        assert_eq!(c.previous_run_id, 7);
+        assert_eq!(c.new, vec![f("broken-link", "/b")]);
+        assert_eq!(c.fixed, vec![f("broken-link", "/a")]);
+        assert_eq!(c.unchanged, 1);
+    }
+}

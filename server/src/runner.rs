@@ -1,0 +1,182 @@
+//! The job runner: executes queued check runs with the engine, a bounded number at once,
+//! streaming progress to the database and to everyone viewing the project.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use app::model::{FindingView, LiveUpdate};
+use app::ssr::{runs, AppState};
+use preflight_engine::{CheckConfig, EnvProfile, ResolveOverride};
+use tokio::sync::Semaphore;
+
+/// Runs at once by default: each crawls with its own concurrency, on a 2-core machine.
+pub const DEFAULT_MAX_RUNS: usize = 2;
+/// Progress is written at most this often per run.
+const PROGRESS_EVERY: Duration = Duration::from_millis(400);
+
+/// Marks runs a previous process left running as interrupted, then starts the loop that
+/// claims queued runs (woken by `state.run_queued`, and every few seconds regardless).
+pub async fn start(state: AppState, max_runs: usize, shutdown: shutdown::Signal) -> anyhow::Result<()> {
+    let n = runs::mark_interrupted(&state.pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    if n > 0 {
+        tracing::warn!("{n} check run(s) were interrupted by the last shutdown");
+    }
+    {
+        let wake = state.run_queued.clone();
+        let slots = Arc::new(Semaphore::new(max_runs.max(1)));
+        tokio::spawn(async move {
+            loop {
+                let permit = tokio::select! {
+                    p = slots.clone().acquire_owned() => p.expect("the semaphore is never closed"),
+                    _ = shutdown.wait() => return,
+                };
+                match runs::claim_next(&state.pool).await {
+                    Ok(Some(job)) => {
+                        let state = state.clone();
+                        tokio::spawn(async move {
+                            execute(&state, job).await;
+                            drop(permit);
+                        });
+                    }
+                    Ok(None) => {
+                        drop(permit);
+                        tokio::select! {
+                            _ = wake.notified() => {}
+                            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                            _ = shutdown.wait() => return,
+                        }
+                    }
+                    Err(e) => {
+                        drop(permit);
+                        tracing::error!(error = %e, "claiming a run failed");
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                    }
+                }
+            }
+        });
+    }
+    Ok(())
+}
+
+/// Builds the engine's configuration for a run of a project's environment.
+pub async fn config_for(state: &AppState, job: &runs::RunJob) -> Result<CheckConfig, String> {
+    let mut config = CheckConfig::new(&job.base_url).map_err(|e| e.to_string())?;
+    config.env = EnvProfile::parse(&job.env_kind).unwrap_or(EnvProfile::Staging);
+    let project = app::ssr::projects::get(&state.pool, job.project_id).await.map_err(|e| e.to_string())?;
+    if let Some(ip) = job.resolve_ip.as_deref().and_then(|ip| ip.parse().ok()) {
+        let host = config.start_url.host_str().unwrap_or("").to_string();
+        let port = config.start_url.port_or_known_default().unwrap_or(80);
+        let apex = host.trim_start_matches("www.").to_string();
+        for h in [host.clone(), apex.clone(), format!("www.{apex}")] {
+            config.resolve.push(ResolveOverride { host: h, port, addr: ip });
+        }
+    }
+    config.expected_contacts = project.contact_emails.iter().chain(project.contact_phones.iter()).cloned().collect();
+    config.other_hosts = project
+        .environments
+        .iter()
+        .filter(|e| !e.name.eq_ignore_ascii_case(&job.environment_name))
+        .filter_map(|e| url::Url::parse(&e.base_url).ok()?.host_str().map(str::to_string))
+        .collect();
+    config.launch_date = Some(project.launch_date.clone());
+    Ok(config)
+}
+
+async fn execute(state: &AppState, job: runs::RunJob) {
+    let id = job.id;
+    tracing::info!(run = id, url = %job.base_url, "check run started");
+    publish(state, id).await;
+    let config = match config_for(state, &job).await {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = runs::finish(&state.pool, id, 0, &[], &[], &e).await;
+            publish(state, id).await;
+            return;
+        }
+    };
+    // Progress: the engine calls back often; write and broadcast at most every 400 ms.
+    let last = Arc::new(Mutex::new(Instant::now() - PROGRESS_EVERY));
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<preflight_engine::Progress>(16);
+    let progress = {
+        let last = last.clone();
+        move |p: preflight_engine::Progress| {
+            let mut l = last.lock().unwrap_or_else(|e| e.into_inner());
+            if l.elapsed() >= PROGRESS_EVERY {
+                *l = Instant::now();
+                let _ = tx.try_send(p);
+            }
+        }
+    };
+    let writer = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            while let Some(p) = rx.recv().await {
+                let _ = runs::set_progress(&state.pool, id, p.phase, p.done as i64, p.total as i64).await;
+                publish(&state, id).await;
+            }
+        })
+    };
+    let result = preflight_engine::run(&config, &progress).await;
+    drop(progress);
+    let _ = writer.await;
+    let outcome = match result {
+        Ok(report) => {
+            let findings: Vec<FindingView> = report
+                .findings
+                .iter()
+                .map(|f| FindingView {
+                    check: f.check.clone(),
+                    severity: f.severity.as_str().to_string(),
+                    url: f.url.clone(),
+                    message: f.message.clone(),
+                    evidence: f.evidence.clone(),
+                    advice: f.advice.clone(),
+                    title: String::new(),
+                })
+                .collect();
+            runs::finish(&state.pool, id, report.pages_crawled as i64, &report.checks_run, &findings, "").await
+        }
+        Err(e) => runs::finish(&state.pool, id, 0, &[], &[], &e.to_string()).await,
+    };
+    match outcome {
+        Ok(status) => tracing::info!(run = id, status = status.as_str(), "check run finished"),
+        Err(e) => tracing::error!(run = id, error = %e, "saving a run's results failed"),
+    }
+    publish(state, id).await;
+}
+
+async fn publish(state: &AppState, run_id: i64) {
+    if let Ok(run) = runs::get(&state.pool, run_id).await {
+        state.publish_update(run.project_id, LiveUpdate::Run { run });
+    }
+}
+
+/// A tiny shutdown signal shared by the HTTP server and the runner.
+pub mod shutdown {
+    use std::sync::Arc;
+
+    use tokio::sync::watch;
+
+    #[derive(Clone)]
+    pub struct Signal(Arc<watch::Sender<bool>>, watch::Receiver<bool>);
+
+    impl Default for Signal {
+        fn default() -> Self {
+            let (tx, rx) = watch::channel(false);
+            Signal(Arc::new(tx), rx)
+        }
+    }
+
+    impl Signal {
+        pub fn trigger(&self) {
+            let _ = self.0.send(true);
+        }
+
+        pub async fn wait(&self) {
+            let mut rx = self.1.clone();
+            let _ = rx.wait_for(|stopped| *stopped).await;
+        }
+    }
+}

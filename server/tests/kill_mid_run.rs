@@ -1,0 +1,96 @@
+//! The real server killed (SIGKILL) in the middle of a check run: after a restart the run
+//! shows as interrupted with no half-written findings, and it can be run again.
+
+use std::{
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use axum::{extract::Request, response::Html, Router};
+use serde_json::{json, Value};
+
+fn start(data: &std::path::Path, port: u16) -> Child {
+    let child = Command::new(assert_cmd::cargo::cargo_bin("preflight"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--site-root", "/nonexistent"])
+        .arg("--data-dir")
+        .arg(data)
+        .env("PREFLIGHT_LOG", "warn")
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+fn cli(data: &std::path::Path, args: &[&str], stdin: &str) -> String {
+    let out = assert_cmd::Command::cargo_bin("preflight").unwrap().args(args).arg("--data-dir").arg(data).write_stdin(stdin).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_interrupted_by_a_killed_server_is_marked_and_can_be_rerun() {
+    // A site that never ends: every page takes a second and links to three more.
+    let site = Router::new().fallback(|req: Request| async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let n: u64 = req.uri().path().trim_start_matches("/p").parse().unwrap_or(0);
+        Html(format!("<!doctype html><title>p{n}</title><body>DEV SITE <a href=/p{}>a</a><a href=/p{}>b</a><a href=/p{}>c</a></body>", n * 3 + 1, n * 3 + 2, n * 3 + 3))
+    });
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site_port = l.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(l, site).await.unwrap() });
+
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path().to_path_buf();
+    let token = tokio::task::spawn_blocking(move || {
+        cli(&d, &["user", "add", "ops@example.test", "--name", "Ops", "--role", "owner"], "ops password 123\n");
+        cli(&d, &["token", "create", "ops@example.test", "--name", "test"], "").trim().to_string()
+    })
+    .await
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = start(data.path(), port);
+    let http = reqwest::Client::new();
+    let api = |p: &str| format!("http://127.0.0.1:{port}/api/v1{p}");
+    let project: Value = http
+        .post(api("/projects"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Slow", "launch_date": "2027-01-01", "environments": [{"name": "dev", "base_url": format!("http://127.0.0.1:{site_port}/p0")}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pid = project["id"].as_i64().unwrap();
+    let run: Value = http.post(api(&format!("/projects/{pid}/runs"))).bearer_auth(&token).json(&json!({"environment": "dev"})).send().await.unwrap().json().await.unwrap();
+    let run_id = run["id"].as_i64().unwrap();
+
+    // Wait until it is crawling, then kill the server without warning.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let r: Value = http.get(api(&format!("/runs/{run_id}"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        if r["status"] == "running" && r["progress_done"].as_i64().unwrap_or(0) >= 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the run never started crawling: {r}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let mut server = start(data.path(), port);
+    let r: Value = http.get(api(&format!("/runs/{run_id}"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(r["status"], "interrupted", "{r}");
+    let f: Value = http.get(api(&format!("/runs/{run_id}/findings"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(f["findings"].as_array().unwrap().len(), 0, "no half-written results");
+    // It can be run again.
+    let again = http.post(api(&format!("/projects/{pid}/runs"))).bearer_auth(&token).json(&json!({"environment": "dev"})).send().await.unwrap();
+    assert_eq!(again.status(), reqwest::StatusCode::CREATED);
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

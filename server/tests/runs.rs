@@ -1,0 +1,136 @@
+//! Check runs in the app: queued through the API, executed by the runner against fixture
+//! sites on 127.0.0.1, findings stored and compared, evidence on checklist items.
+
+mod common;
+
+use std::time::Duration;
+
+use axum::{
+    extract::Request,
+    http::{Method, StatusCode},
+    response::{Html, IntoResponse},
+    Router,
+};
+use serde_json::{json, Value};
+use sqlx::SqlitePool;
+
+use common::*;
+
+async fn serve(app: Router) -> u16 {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    port
+}
+
+/// A dev site; `broken` decides whether its page links to a missing page.
+fn site(broken: bool) -> Router {
+    Router::new().fallback(move |req: Request| async move {
+        match req.uri().path() {
+            "/" => Html(format!(
+                "<!doctype html><title>Dev</title><body>DEV SITE {}</body>",
+                if broken { "<a href=\"/missing\">missing</a>" } else { "" }
+            ))
+            .into_response(),
+            "/robots.txt" => "User-agent: *\nDisallow: /\n".into_response(),
+            _ => (StatusCode::NOT_FOUND, Html("<!doctype html><html><head><style>h1{}</style></head><body><h1>Not found</h1></body></html>")).into_response(),
+        }
+    })
+}
+
+async fn wait_finished(app: &Router, tok: &str, run: i64) -> Value {
+    for _ in 0..200 {
+        let r = api(app, Method::GET, &format!("/runs/{run}"), Some(tok), None).await.json();
+        if matches!(r["status"].as_str(), Some("passed" | "failed" | "interrupted")) {
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("run {run} did not finish");
+}
+
+#[sqlx::test(migrations = false)]
+async fn runs_are_queued_executed_compared_and_become_evidence(pool: SqlitePool) {
+    let st = state(pool.clone()).await;
+    let user = owner(&st).await;
+    let tok = token(&st, &user).await;
+    preflight_server::runner::start(st.clone(), 1, preflight_server::runner::shutdown::Signal::default()).await.unwrap();
+    let app = preflight_server::router(st.clone());
+    let bad = serve(site(true)).await;
+    let good = serve(site(false)).await;
+    let body = json!({"name": "Runs", "launch_date": "2027-03-01", "environments": [
+        {"name": "dev", "base_url": format!("http://127.0.0.1:{bad}/")},
+        {"name": "staging", "base_url": format!("http://127.0.0.1:{good}/"), "kind": "dev"}
+    ]});
+    let pid = api(&app, Method::POST, "/projects", Some(&tok), Some(body)).await.json()["id"].as_i64().unwrap();
+
+    // Unknown environments and projects are refused with a reason.
+    let res = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "prod"}))).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.json()["error"].as_str().unwrap().contains("dev, staging"));
+    assert_eq!(api(&app, Method::POST, "/projects/9999/runs", Some(&tok), Some(json!({"environment": "dev"}))).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(api(&app, Method::GET, "/runs/9999", Some(&tok), None).await.status, StatusCode::NOT_FOUND);
+
+    let res = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let run1 = res.json()["id"].as_i64().unwrap();
+    assert!(matches!(res.json()["status"].as_str(), Some("queued" | "running")));
+    let done = wait_finished(&app, &tok, run1).await;
+    assert_eq!(done["status"], "failed", "a broken link is an error: {done}");
+    assert!(done["pages_crawled"].as_i64().unwrap() >= 1);
+
+    let f = api(&app, Method::GET, &format!("/runs/{run1}/findings"), Some(&tok), None).await.json();
+    let findings = f["findings"].as_array().unwrap();
+    let broken = findings.iter().find(|x| x["check"] == "broken-link").expect("the broken link is found");
+    for field in ["check", "severity", "url", "message", "evidence"] {
+        assert!(broken[field].is_string(), "{field}");
+    }
+    assert_eq!(broken["severity"], "error");
+
+    // Evidence on the checklist: the crawler item names broken-link.
+    let items = api(&app, Method::GET, &format!("/projects/{pid}/checklist"), Some(&tok), None).await.json()["items"].as_array().unwrap().clone();
+    let crawler = items.iter().find(|i| i["checks"].as_array().unwrap().iter().any(|c| c == "broken-link")).expect("an item names broken-link");
+    let ev = crawler["evidence"].as_array().unwrap();
+    let bl = ev.iter().find(|e| e["check"] == "broken-link").unwrap();
+    assert_eq!((bl["passed"].as_bool(), bl["run_id"].as_i64()), (Some(false), Some(run1)));
+
+    // Tick it by hand; a later failing run flags a regression.
+    let iid = crawler["id"].as_i64().unwrap();
+    let v = crawler["version"].as_i64().unwrap();
+    let ticked = api(&app, Method::PATCH, &format!("/checklist-items/{iid}"), Some(&tok), Some(json!({"state": "done", "version": v}))).await.json();
+    assert_eq!(ticked["regression"], true, "ticked while its latest evidence fails");
+
+    // The same environment again: compared with the previous run.
+    let run2 = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await.json()["id"].as_i64().unwrap();
+    wait_finished(&app, &tok, run2).await;
+    let detail = app::ssr::runs::detail(&pool, run2).await.unwrap();
+    let cmp = detail.comparison.expect("compared with run 1");
+    assert_eq!(cmp.previous_run_id, run1);
+    assert!(cmp.new.is_empty() && cmp.fixed.is_empty() && cmp.unchanged > 0, "{cmp:?}");
+
+    // A clean environment: the evidence passes and the regression clears.
+    let run3 = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "staging"}))).await.json()["id"].as_i64().unwrap();
+    let done3 = wait_finished(&app, &tok, run3).await;
+    assert_eq!(done3["status"], "passed", "{done3}");
+    let item = api(&app, Method::GET, &format!("/checklist-items/{iid}"), Some(&tok), None).await.json();
+    assert_eq!(item["regression"], false);
+    assert!(item["evidence"].as_array().unwrap().iter().all(|e| e["passed"] == true && e["run_id"] == run3));
+    let list = api(&app, Method::GET, &format!("/projects/{pid}/runs"), Some(&tok), None).await.json();
+    assert_eq!(list["runs"].as_array().unwrap().len(), 3);
+}
+
+#[sqlx::test(migrations = false)]
+async fn runs_left_running_by_a_dead_server_become_interrupted(pool: SqlitePool) {
+    let st = state(pool.clone()).await;
+    let user = owner(&st).await;
+    let pid = app::ssr::projects::create(&pool, &user, &serde_json::from_value(project_body("P")).unwrap()).await.unwrap();
+    let run = app::ssr::runs::queue(&pool, &user, pid, "production").await.unwrap();
+    let claimed = app::ssr::runs::claim_next(&pool).await.unwrap().unwrap();
+    assert_eq!(claimed.id, run.id);
+    // The process "dies" here: nothing finishes the run. A new start marks it.
+    assert_eq!(app::ssr::runs::mark_interrupted(&pool).await.unwrap(), 1);
+    let r = app::ssr::runs::get(&pool, run.id).await.unwrap();
+    assert_eq!(r.status, app::model::RunStatus::Interrupted);
+    assert!(r.error.contains("run it again"));
+    assert!(app::ssr::runs::findings(&pool, run.id).await.unwrap().is_empty(), "no half-written results");
+}
