@@ -179,6 +179,7 @@ pub async fn upsert_user(pool: &SqlitePool, email: &str, name: &str, role: Role,
                 .await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(existing.id).execute(&mut *tx).await?;
             tx.commit().await?;
+            forget_cached_tokens();
             Ok((UserInfo { id: existing.id, email: existing.email, name, role }, false))
         }
     }
@@ -312,18 +313,35 @@ pub async fn revoke_api_token(pool: &SqlitePool, user_id: i64, token_id: i64) ->
         .bind(user_id)
         .execute(pool)
         .await?;
+    forget_cached_tokens();
     if r.rows_affected() == 0 {
         return Err(AppError::NotFound("token"));
     }
     Ok(())
 }
 
-/// Resolves a bearer token to its user; records when it was last used.
+/// Recently resolved API tokens, so a busy CI job does not cost a query per request.
+/// Revoking a token (or resetting its user) clears the cache at once.
+static TOKEN_CACHE: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<Vec<u8>, (UserInfo, std::time::Instant)>>> =
+    std::sync::LazyLock::new(Default::default);
+const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+const TOKEN_CACHE_MAX: usize = 10_000;
+
+fn forget_cached_tokens() {
+    TOKEN_CACHE.lock().unwrap_or_else(|e| e.into_inner()).clear();
+}
+
+/// Resolves a bearer token to its user; records (coarsely) when it was last used.
 pub async fn token_user(pool: &SqlitePool, token: &str) -> AppResult<Option<UserInfo>> {
     if !token.starts_with(TOKEN_PREFIX) {
         return Ok(None);
     }
     let hash = hash_secret(token);
+    if let Some((user, at)) = TOKEN_CACHE.lock().unwrap_or_else(|e| e.into_inner()).get(&hash) {
+        if at.elapsed() < TOKEN_CACHE_TTL {
+            return Ok(Some(user.clone()));
+        }
+    }
     let row: Option<UserRow> = sqlx::query_as(
         "SELECT u.id, u.email, u.name, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
          WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
@@ -341,7 +359,15 @@ pub async fn token_user(pool: &SqlitePool, token: &str) -> AppResult<Option<User
             .execute(pool)
             .await?;
     }
-    Ok(row.map(Into::into))
+    let user: Option<UserInfo> = row.map(Into::into);
+    if let Some(u) = &user {
+        let mut cache = TOKEN_CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= TOKEN_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(hash, (u.clone(), std::time::Instant::now()));
+    }
+    Ok(user)
 }
 
 #[cfg(test)]

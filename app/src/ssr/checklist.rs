@@ -133,7 +133,7 @@ pub async fn update(
             let q = sqlx::query(
                 "UPDATE checklist_items SET state = ?, na_reason = ?, state_changed_at = ?, state_changed_by = ?,
                         version = version + 1, updated_at = ?, updated_by = ?
-                 WHERE id = ? AND version = ?",
+                 WHERE id = ? AND version = ? RETURNING project_id",
             )
             .bind(state.as_str())
             .bind(reason)
@@ -148,7 +148,7 @@ pub async fn update(
             };
             let q = sqlx::query(
                 "UPDATE checklist_items SET assignee_id = ?, version = version + 1, updated_at = ?, updated_by = ?
-                 WHERE id = ? AND version = ?",
+                 WHERE id = ? AND version = ? RETURNING project_id",
             )
             .bind(*user_id);
             (q, name.map(|n| format!("assigned to {n}")).unwrap_or_else(|| "unassigned".into()), "assign")
@@ -159,20 +159,20 @@ pub async fn update(
             }
             let q = sqlx::query(
                 "UPDATE checklist_items SET notes = ?, version = version + 1, updated_at = ?, updated_by = ?
-                 WHERE id = ? AND version = ?",
+                 WHERE id = ? AND version = ? RETURNING project_id",
             )
             .bind(notes.clone());
             (q, String::new(), "notes")
         }
     };
-    let r = sql.bind(t).bind(actor.id).bind(item_id).bind(expected_version).execute(&mut *tx).await?;
-    if r.rows_affected() == 0 {
+    let updated = sql.bind(t).bind(actor.id).bind(item_id).bind(expected_version).fetch_optional(&mut *tx).await?;
+    let Some(row) = updated else {
         tx.rollback().await?;
         drop(turn);
         let current = item(pool, item_id).await?;
         return Ok(UpdateOutcome::Conflict { current });
-    }
-    let project_id: i64 = sqlx::query_scalar("SELECT project_id FROM checklist_items WHERE id = ?").bind(item_id).fetch_one(&mut *tx).await?;
+    };
+    let project_id: i64 = sqlx::Row::get(&row, 0);
     sqlx::query("INSERT INTO checklist_events (item_id, project_id, user_id, at, action, detail) VALUES (?, ?, ?, ?, ?, ?)")
         .bind(item_id)
         .bind(project_id)
