@@ -1,6 +1,8 @@
 //! `preflight check`: the real binary against fixture sites on 127.0.0.1, every output
 //! format, exit statuses and refusals.
 
+mod common;
+
 use std::process::Output;
 
 use assert_cmd::Command;
@@ -10,13 +12,7 @@ use axum::{
     response::IntoResponse,
     Router,
 };
-
-async fn serve(app: Router) -> u16 {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = l.local_addr().unwrap().port();
-    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
-    port
-}
+use common::serve;
 
 /// A dev site with one error (a live key) and a warning (no caching on its stylesheet).
 fn dev_site() -> Router {

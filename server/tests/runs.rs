@@ -16,13 +16,6 @@ use sqlx::SqlitePool;
 
 use common::*;
 
-async fn serve(app: Router) -> u16 {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = l.local_addr().unwrap().port();
-    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
-    port
-}
-
 /// A dev site; `broken` decides whether its page links to a missing page.
 fn site(broken: bool) -> Router {
     Router::new().fallback(move |req: Request| async move {

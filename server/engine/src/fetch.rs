@@ -118,6 +118,13 @@ pub fn is_metadata_address(ip: IpAddr) -> bool {
     }
 }
 
+/// Names under top-level domains reserved for testing and documentation (RFC 2606/6761),
+/// which are never sent to the system resolver.
+pub fn is_reserved_name(host: &str) -> bool {
+    let tld = host.trim_end_matches('.').rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    matches!(tld.as_str(), "test" | "example" | "invalid" | "localhost" | "local")
+}
+
 fn is_metadata_host(host: &str) -> bool {
     matches!(host.trim_end_matches('.').to_ascii_lowercase().as_str(), "metadata.google.internal" | "metadata" | "instance-data" | "instance-data.ec2.internal")
 }
@@ -132,6 +139,9 @@ impl Resolve for GuardedResolver {
         let allow = self.allow_metadata;
         Box::pin(async move {
             let host = name.as_str().to_string();
+            if is_reserved_name(&host) {
+                return Err(format!("{host} is a reserved name that public DNS never resolves; map it with --resolve").into());
+            }
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             if !allow && addrs.iter().any(|a| is_metadata_address(a.ip())) {
                 return Err(format!("{host} resolves to a cloud metadata address; pass --allow-metadata if you really mean it").into());

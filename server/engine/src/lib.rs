@@ -65,7 +65,11 @@ pub async fn run(config: &CheckConfig, progress: &(dyn Fn(Progress) + Send + Syn
         let _ = u.set_port(None);
         u
     });
-    let host_variant_urls = host_variants(&start);
+    // When the site itself is reached through a host override (a server before DNS moves),
+    // only variants that are overridden too say anything about that server.
+    let overridden = |u: &Url| config.resolve.iter().any(|r| Some(r.host.as_str()) == u.host_str());
+    let host_variant_urls: Vec<Url> =
+        host_variants(&start).into_iter().filter(|v| !overridden(&start) || overridden(v)).collect();
     let old: Vec<Url> = config
         .old_urls
         .iter()

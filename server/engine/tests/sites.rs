@@ -265,3 +265,47 @@ async fn gzip_bodies_are_decoded_and_count_as_compressed() {
     let found = ids(&check(&config).await);
     assert!(!found.iter().any(|f| f == "asset-not-compressed" || f == "asset-not-cached" || f == "broken-asset"), "{found:?}");
 }
+
+/// An https production site with the remaining defects: mixed content, no HSTS, a page
+/// without a title, shared meta descriptions, a canonical tag pointing elsewhere, no
+/// robots.txt, a redirect chain that needs two hops.
+fn sloppy_https_site() -> Router {
+    Router::new().fallback(|req: Request| async move {
+        let head = |title: &str, canon: &str| {
+            format!("<!doctype html><html><head>{title}<meta name=description content=\"Same everywhere\"><link rel=canonical href=\"{canon}\"><link rel=icon href=/f.ico>\
+                     <script async src=\"https://www.googletagmanager.com/gtag/js?id=G-X\"></script></head>")
+        };
+        let mut res = match req.uri().path() {
+            "/" => html(StatusCode::OK, format!("{}<body><img src=\"http://cdn.sloppy.test/logo.png\"><a href=/untitled>u</a><a href=/two>t</a></body></html>", head("<title>Home</title>", "https://other.test/"))),
+            "/untitled" => html(StatusCode::OK, format!("{}<body>No title here</body></html>", head("", "/untitled"))),
+            "/two" => html(StatusCode::OK, format!("{}<body>Page two</body></html>", head("<title>Two</title>", "/two"))),
+            "/f.ico" => cached("image/x-icon", vec![0, 0, 1, 0]),
+            "/sitemap.xml" => (StatusCode::OK, "<urlset></urlset>").into_response(),
+            _ => html(StatusCode::NOT_FOUND, "<!doctype html><style>h1{}</style><h1>Not found</h1>".into()),
+        };
+        let h = res.headers_mut();
+        h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+        h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+        h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+        res
+    })
+}
+
+#[tokio::test]
+async fn a_sloppy_https_site_shows_the_remaining_defects() {
+    let pki = pki(&["www.sloppy.test", "sloppy.test"]);
+    let addr = serve_https(sloppy_https_site(), &pki).await;
+    let mut config = CheckConfig::new(&format!("https://www.sloppy.test:{}/", addr.port())).unwrap();
+    config.extra_ca_pem = vec![pki.ca_pem.clone()];
+    config.resolve.push(ResolveOverride { host: "www.sloppy.test".into(), port: addr.port(), addr: addr.ip() });
+    let report = check(&config).await;
+    let found = ids(&report);
+    for expect in ["mixed-content", "hsts-missing", "title-missing", "meta-description-duplicate", "canonical-tag-mismatch", "robots-missing"] {
+        assert!(found.iter().any(|f| f == expect), "{expect} missing:\n{}", report.to_text(false));
+    }
+    let mixed = report.findings.iter().find(|f| f.check == "mixed-content").unwrap();
+    assert!(mixed.evidence.starts_with("http://cdn.sloppy.test/"), "{}", mixed.evidence);
+    // The apex is not served at all (its certificate names it, but nothing answers):
+    // an unreachable variant is not reported as a canonical-host problem.
+    assert!(!found.iter().any(|f| f == "canonical-host"));
+}

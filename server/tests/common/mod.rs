@@ -103,3 +103,11 @@ pub fn project_body(name: &str) -> Value {
         ]
     })
 }
+
+/// Serves a fixture site on 127.0.0.1; returns its port.
+pub async fn serve(app: axum::Router) -> u16 {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    port
+}
