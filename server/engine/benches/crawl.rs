@@ -85,8 +85,17 @@ async fn main() {
     config.limits.concurrency = concurrency;
     config.limits.deadline = Duration::from_secs(600);
     let t = Instant::now();
-    let report = preflight_engine::run(&config, &|_| {}).await.unwrap();
+    let phases = std::sync::Mutex::new(Vec::<(&'static str, Duration)>::new());
+    let report = preflight_engine::run(&config, &|p| {
+        let mut v = phases.lock().unwrap();
+        if v.last().map(|l| l.0) != Some(p.phase) {
+            v.push((p.phase, t.elapsed()));
+        }
+    })
+    .await
+    .unwrap();
     let ours = t.elapsed();
+    let timeline: Vec<String> = phases.lock().unwrap().iter().map(|(p, d)| format!("{p}@{:.0}ms", d.as_secs_f64() * 1000.0)).collect();
     let our_rate = report.pages_crawled as f64 / ours.as_secs_f64();
     println!("== Crawl benchmark: {pages}-page site on 127.0.0.1, concurrency {concurrency} ==");
     println!(
@@ -98,6 +107,7 @@ async fn main() {
         ours.as_secs_f64(),
         our_rate
     );
+    println!("           phases: {}", timeline.join(", "));
 
     // lychee: every page as an input; it fetches each and checks all links found in it.
     let lychee = std::env::var("LYCHEE").unwrap_or_else(|_| "lychee".into());
@@ -106,7 +116,10 @@ async fn main() {
     let t = Instant::now();
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(&lychee)
-            .args(["--no-progress", "--max-concurrency", &concurrency.to_string(), "--format", "compact", "--timeout", "20", "--max-retries", "0"])
+            // Same concurrency as ours, and no politeness delay (lychee waits 50 ms between
+            // requests to one host by default, which would make this a test of that delay).
+            .args(["--no-progress", "--max-concurrency", &concurrency.to_string(), "--host-concurrency", &concurrency.to_string()])
+            .args(["--host-request-interval", "0s", "--format", "compact", "--timeout", "20", "--max-retries", "0"])
             .args(&inputs)
             .output()
     })

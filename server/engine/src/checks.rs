@@ -58,23 +58,35 @@ pub fn run_all(site: &Site) -> Vec<Finding> {
         old_urls(site, &mut f);
         return f;
     }
-    server_errors_and_debug_pages(site, &mut f);
-    not_found_page(site, &mut f);
-    https(site, &mut f);
-    canonical_host(site, &mut f);
-    favicon(site, &mut f);
-    broken_links_and_assets(site, &mut f);
-    asset_caching(site, &mut f);
-    content(site, &mut f);
-    forms(site, &mut f);
-    security_headers(site, &mut f);
-    robots_and_sitemap(site, &mut f);
-    seo(site, &mut f);
-    analytics(site, &mut f);
-    old_urls(site, &mut f);
-    wrong_hosts(site, &mut f);
-    credentials(site, &mut f);
-    dev_banner(site, &mut f);
+    type Check = fn(&Site, &mut Vec<Finding>);
+    const ALL: &[(&str, Check)] = &[
+        ("server errors", server_errors_and_debug_pages),
+        ("404 page", not_found_page),
+        ("https", https),
+        ("canonical host", canonical_host),
+        ("favicon", favicon),
+        ("links and assets", broken_links_and_assets),
+        ("caching", asset_caching),
+        ("content", content),
+        ("forms", forms),
+        ("security headers", security_headers),
+        ("robots", robots_and_sitemap),
+        ("seo", seo),
+        ("analytics", analytics),
+        ("old urls", old_urls),
+        ("wrong hosts", wrong_hosts),
+        ("credentials", credentials),
+        ("dev banner", dev_banner),
+    ];
+    // PREFLIGHT_PROFILE_CHECKS=1 prints how long each group of checks takes.
+    let profile = std::env::var_os("PREFLIGHT_PROFILE_CHECKS").is_some();
+    for (name, check) in ALL {
+        let t = std::time::Instant::now();
+        check(site, &mut f);
+        if profile {
+            eprintln!("check {name}: {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
     f
 }
 
@@ -117,9 +129,11 @@ fn fetch_problems(site: &Site, f: &mut Vec<Finding>) {
     }
 }
 
-static DEBUG_SIGNATURES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
+/// Byte regexes in ASCII mode: they scan raw bodies without decoding them first, and their
+/// automata stay small (Unicode classes made these checks the slowest part of a run).
+static DEBUG_SIGNATURES: LazyLock<Vec<(&'static str, regex::bytes::Regex)>> = LazyLock::new(|| {
     [
-        ("Django debug page (DEBUG = True)", r"You're seeing this error because you have <code>DEBUG = True</code>|<title>[^<]*at /[^<]*</title>[\s\S]*Django Version"),
+        ("Django debug page (DEBUG = True)", r"You're seeing this error because you have <code>DEBUG = True</code>|<th>Django Version:</th>"),
         ("Werkzeug / Flask debugger", r"Werkzeug Debugger|The debugger caught an exception in your WSGI application"),
         ("Rails exception page", r"Action Controller: Exception caught|<h2 style=.*>Application Trace</h2>|ActionView::Template::Error"),
         ("Laravel / Ignition error page", r"Whoops! There was an error\.|Illuminate\\[A-Za-z\\]+Exception|ignition-[a-z]+|Symfony\\Component\\ErrorHandler"),
@@ -130,16 +144,24 @@ static DEBUG_SIGNATURES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(||
         ("Node.js stack trace", r"(?m)^\s*at [\w.<>]+ \((?:/|[A-Z]:\\)[^)]+\.js:\d+:\d+\)"),
     ]
     .into_iter()
-    .map(|(n, r)| (n, Regex::new(r).expect("valid debug signature")))
+    .map(|(n, r)| (n, regex::bytes::Regex::new(&format!("(?-u){r}")).expect("valid debug signature")))
     .collect()
 });
 
+/// All debug signatures in one automaton: one pass tells whether any matches.
+static DEBUG_ANY: LazyLock<regex::bytes::RegexSet> =
+    LazyLock::new(|| regex::bytes::RegexSet::new(DEBUG_SIGNATURES.iter().map(|(_, re)| re.as_str())).expect("valid debug signatures"));
+
 /// The debug-page signature a body matches, with a snippet around it.
-pub fn debug_signature(body: &str) -> Option<(&'static str, String)> {
-    DEBUG_SIGNATURES.iter().find_map(|(name, re)| {
+pub fn debug_signature(body: &[u8]) -> Option<(&'static str, String)> {
+    let hits = DEBUG_ANY.matches(body);
+    if !hits.matched_any() {
+        return None;
+    }
+    hits.iter().map(|i| &DEBUG_SIGNATURES[i]).find_map(|(name, re)| {
         re.find(body).map(|m| {
-            let start = body[..m.start()].char_indices().rev().nth(40).map(|(i, _)| i).unwrap_or(0);
-            (*name, snippet(&body[start..], 160))
+            let start = m.start().saturating_sub(40);
+            (*name, snippet(&String::from_utf8_lossy(&body[start..(m.end() + 120).min(body.len())]), 160))
         })
     })
 }
@@ -155,7 +177,7 @@ fn server_errors_and_debug_pages(site: &Site, f: &mut Vec<Finding>) {
             f.push(Finding::new("server-error", url.as_str(), format!("The server answered with an error ({}).", r.status), r.status_line()));
         }
         if r.is_html() || r.status >= 500 {
-            if let Some((name, evidence)) = debug_signature(&r.text()) {
+            if let Some((name, evidence)) = debug_signature(&r.body) {
                 if debug_seen.insert(name) {
                     f.push(Finding::new("debug-page-exposed", url.as_str(), format!("A {name} is shown to visitors: it reveals code, settings and sometimes secrets."), evidence));
                 }
@@ -416,10 +438,10 @@ fn asset_caching(site: &Site, f: &mut Vec<Finding>) {
 }
 
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\blorem ipsum\b|\bdolor sit amet\b|\bTODO\b|\bTBD\b|\bFIXME\b|\[insert [^\]]*\]|\bplaceholder text\b|\bcoming soon\b").expect("valid")
+    Regex::new(r"(?i)(?-u:\b)(?:lorem ipsum|dolor sit amet|TODO|TBD|FIXME|placeholder text|coming soon)(?-u:\b)|\[insert [^\]]*\]").expect("valid")
 });
-static EMAIL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b").expect("valid"));
-static PHONE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:\+|\b)\d[\d ().-]{6,}\d\b").expect("valid"));
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i-u)\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b").expect("valid"));
+static PHONE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)(?:\+|\b)[0-9][0-9 ().-]{6,}[0-9]\b").expect("valid"));
 
 /// Digits of a phone number, for comparing different spellings.
 pub fn phone_digits(s: &str) -> String {
@@ -666,8 +688,8 @@ fn old_urls(site: &Site, f: &mut Vec<Finding>) {
     }
 }
 
-static BAD_HOSTS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)(?:https?:)?//((?:[a-z0-9-]+\.)*example\.(?:com|org|net)|localhost|127\.0\.0\.1|0\.0\.0\.0|[a-z0-9.-]+\.(?:local|test|invalid|localhost))(?::\d+)?[/"'\s>]"#).expect("valid")
+static BAD_HOSTS: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    regex::bytes::Regex::new(r#"(?i-u)(?:https?:)?//((?:[a-z0-9-]+\.)*example\.(?:com|org|net)|localhost|127\.0\.0\.1|0\.0\.0\.0|[a-z0-9.-]+\.(?:local|test|invalid|localhost))(?::\d+)?[/"'\s>]"#).expect("valid")
 });
 
 fn wrong_hosts(site: &Site, f: &mut Vec<Finding>) {
@@ -679,15 +701,14 @@ fn wrong_hosts(site: &Site, f: &mut Vec<Finding>) {
         let mut bad: BTreeSet<String> = BTreeSet::new();
         for u in d.links.iter().chain(d.assets.iter().map(|(_, u)| u)).chain(d.canonical.iter()) {
             let h = u.host_str().unwrap_or("").to_ascii_lowercase();
-            if h != own && (others.contains(&h) || BAD_HOSTS.is_match(&format!("//{h}/"))) {
+            if h != own && (others.contains(&h) || BAD_HOSTS.is_match(format!("//{h}/").as_bytes())) {
                 bad.insert(u.to_string());
             }
         }
-        let text = r.text();
-        for m in BAD_HOSTS.captures_iter(&text) {
-            let h = m[1].to_ascii_lowercase();
+        for m in BAD_HOSTS.captures_iter(&r.body) {
+            let h = String::from_utf8_lossy(&m[1]).to_ascii_lowercase();
             if h != own {
-                bad.insert(snippet(m[0].trim_end_matches(['"', '\'', '>', ' ']), 80));
+                bad.insert(snippet(String::from_utf8_lossy(&m[0]).trim_end_matches(['"', '\'', '>', ' ']), 80));
             }
         }
         for b in bad.iter().take(5) {
@@ -696,10 +717,11 @@ fn wrong_hosts(site: &Site, f: &mut Vec<Finding>) {
     }
 }
 
-static TEST_CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:pk_test_[0-9A-Za-z]{8,}|sk_test_[0-9A-Za-z]{8,}|sandbox\.paypal\.com|www\.sandbox\.paypal\.com|js\.braintreegateway\.com/[^\s]*sandbox|6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI|api\.sandbox\.[a-z.]+)").expect("valid")
+static TEST_CREDENTIALS: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    regex::bytes::Regex::new(r"(?-u)\b(?:pk_test_[0-9A-Za-z]{8,}|sk_test_[0-9A-Za-z]{8,}|sandbox\.paypal\.com|www\.sandbox\.paypal\.com|js\.braintreegateway\.com/[^\s]*sandbox|6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI|api\.sandbox\.[a-z.]+)").expect("valid")
 });
-static LIVE_CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(?:pk_live_[0-9A-Za-z]{8,}|sk_live_[0-9A-Za-z]{8,}|rk_live_[0-9A-Za-z]{8,})").expect("valid"));
+static SECRET_LIVE_KEY: LazyLock<regex::bytes::Regex> = LazyLock::new(|| regex::bytes::Regex::new(r"(?-u)\b(?:sk|rk)_live_[0-9A-Za-z]{8,}").expect("valid"));
+static LIVE_CREDENTIALS: LazyLock<regex::bytes::Regex> = LazyLock::new(|| regex::bytes::Regex::new(r"(?-u)\b(?:pk_live_[0-9A-Za-z]{8,}|sk_live_[0-9A-Za-z]{8,}|rk_live_[0-9A-Za-z]{8,})").expect("valid"));
 
 fn credentials(site: &Site, f: &mut Vec<Finding>) {
     let prod = site.config.env.is_production();
@@ -710,20 +732,20 @@ fn credentials(site: &Site, f: &mut Vec<Finding>) {
         .iter()
         .filter_map(|p| Some((&p.url, p.fetched.response()?)))
         .chain(site.crawl.assets.iter().filter(|a| a.kind == AssetKind::Script).filter_map(|a| Some((&a.url, a.fetched.response()?))));
+    let found = |re: &regex::bytes::Regex, body: &[u8]| re.find(body).map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned());
     for (url, r) in bodies {
-        let text = r.text();
         if prod {
-            if let Some(m) = TEST_CREDENTIALS.find(&text) {
-                if seen.insert(m.as_str().to_string()) {
-                    f.push(Finding::new("sandbox-credentials-on-production", url.as_str(), "Production uses test/sandbox credentials: payments and integrations will not really happen.", mask(m.as_str())));
+            if let Some(m) = found(&TEST_CREDENTIALS, &r.body) {
+                if seen.insert(m.clone()) {
+                    f.push(Finding::new("sandbox-credentials-on-production", url.as_str(), "Production uses test/sandbox credentials: payments and integrations will not really happen.", mask(&m)));
                 }
             }
-        } else if let Some(m) = LIVE_CREDENTIALS.find(&text) {
-            if seen.insert(m.as_str().to_string()) {
-                f.push(Finding::new("live-credentials-on-dev", url.as_str(), format!("The {} site uses live credentials: test actions will charge real cards or send real data.", site.config.env.as_str()), mask(m.as_str())));
+        } else if let Some(m) = found(&LIVE_CREDENTIALS, &r.body) {
+            if seen.insert(m.clone()) {
+                f.push(Finding::new("live-credentials-on-dev", url.as_str(), format!("The {} site uses live credentials: test actions will charge real cards or send real data.", site.config.env.as_str()), mask(&m)));
             }
         }
-        if let Some(m) = Regex::new(r"\b(?:sk|rk)_live_[0-9A-Za-z]{8,}").ok().and_then(|re| re.find(&text).map(|m| m.as_str().to_string())) {
+        if let Some(m) = found(&SECRET_LIVE_KEY, &r.body) {
             if seen.insert(format!("secret:{m}")) {
                 f.push(Finding::new("live-credentials-on-dev", url.as_str(), "A secret live API key is visible to every visitor: revoke it now.", mask(&m)).with_severity(Severity::Error));
             }
@@ -739,7 +761,7 @@ fn mask(s: &str) -> String {
     }
 }
 
-static DEV_MARKER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\b(?:dev(?:elopment)? site|dev server|staging(?: site| server)?|test site|test server|not the live site|preview site)\b").expect("valid"));
+static DEV_MARKER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i-u)\b(?:dev(?:elopment)? site|dev server|staging(?: site| server)?|test site|test server|not the live site|preview site)\b").expect("valid"));
 
 fn dev_banner(site: &Site, f: &mut Vec<Finding>) {
     if site.config.env.is_production() {
@@ -762,11 +784,11 @@ mod tests {
 
     #[test]
     fn debug_signatures_match_framework_pages() {
-        assert!(debug_signature("<p>You're seeing this error because you have <code>DEBUG = True</code> in your Django settings</p>").is_some());
-        assert!(debug_signature("Traceback (most recent call last):\n  File \"x.py\"").is_some());
-        assert!(debug_signature("<title>Werkzeug Debugger</title>").is_some());
-        assert!(debug_signature("<h1>Whoops! There was an error.</h1>").is_some());
-        assert!(debug_signature("<h1>Welcome to our shop</h1>").is_none());
+        assert!(debug_signature(b"<p>You're seeing this error because you have <code>DEBUG = True</code> in your Django settings</p>").is_some());
+        assert!(debug_signature(b"Traceback (most recent call last):\n  File \"x.py\"").is_some());
+        assert!(debug_signature(b"<title>Werkzeug Debugger</title>").is_some());
+        assert!(debug_signature(b"<h1>Whoops! There was an error.</h1>").is_some());
+        assert!(debug_signature(b"<h1>Welcome to our shop</h1>").is_none());
     }
 
     #[test]

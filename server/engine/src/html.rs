@@ -63,9 +63,43 @@ pub struct PageData {
     pub has_stylesheet: bool,
 }
 
-fn sel(s: &str) -> Selector {
-    Selector::parse(s).expect("valid selector")
+/// CSS selectors, parsed once.
+struct Selectors {
+    base: Selector,
+    title: Selector,
+    meta: Selector,
+    link: Selector,
+    style: Selector,
+    anchors: Selector,
+    assets: [(Selector, &'static str, AssetKind); 5],
+    form: Selector,
+    fields: Selector,
+    inline_script: Selector,
+    body: Selector,
 }
+
+static SELECTORS: std::sync::LazyLock<Selectors> = std::sync::LazyLock::new(|| {
+    let sel = |s: &str| Selector::parse(s).expect("valid selector");
+    Selectors {
+        base: sel("base[href]"),
+        title: sel("title"),
+        meta: sel("meta[name]"),
+        link: sel("link[rel][href]"),
+        style: sel("style"),
+        anchors: sel("a[href], area[href]"),
+        assets: [
+            (sel("img[src]"), "src", AssetKind::Image),
+            (sel("script[src]"), "src", AssetKind::Script),
+            (sel("iframe[src]"), "src", AssetKind::Frame),
+            (sel("video[src], audio[src], source[src]"), "src", AssetKind::Media),
+            (sel("input[type=image][src]"), "src", AssetKind::Image),
+        ],
+        form: sel("form"),
+        fields: sel("input, select, textarea"),
+        inline_script: sel("script:not([src])"),
+        body: sel("body"),
+    }
+});
 
 /// Resolves a reference against the page; only http(s), without the fragment.
 fn resolve(base: &Url, href: &str) -> Option<Url> {
@@ -83,16 +117,17 @@ fn resolve(base: &Url, href: &str) -> Option<Url> {
 
 pub fn parse(base: &Url, html: &str) -> PageData {
     let doc = Html::parse_document(html);
+    let sel = &*SELECTORS;
     let mut d = PageData::default();
     let base = doc
-        .select(&sel("base[href]"))
+        .select(&sel.base)
         .next()
         .and_then(|b| b.value().attr("href"))
         .and_then(|h| base.join(h).ok())
         .unwrap_or_else(|| base.clone());
 
-    d.title = doc.select(&sel("title")).next().map(|t| collapse(&t.text().collect::<String>())).filter(|t| !t.is_empty());
-    for m in doc.select(&sel("meta[name]")) {
+    d.title = doc.select(&sel.title).next().map(|t| collapse(&t.text().collect::<String>())).filter(|t| !t.is_empty());
+    for m in doc.select(&sel.meta) {
         let name = m.value().attr("name").unwrap_or("").to_ascii_lowercase();
         let content = m.value().attr("content").map(collapse);
         match name.as_str() {
@@ -101,7 +136,7 @@ pub fn parse(base: &Url, html: &str) -> PageData {
             _ => {}
         }
     }
-    for l in doc.select(&sel("link[rel][href]")) {
+    for l in doc.select(&sel.link) {
         let rel = l.value().attr("rel").unwrap_or("").to_ascii_lowercase();
         let href = l.value().attr("href").unwrap_or("");
         let rels: Vec<&str> = rel.split_whitespace().collect();
@@ -116,10 +151,10 @@ pub fn parse(base: &Url, html: &str) -> PageData {
             push_asset(&mut d, &base, AssetKind::Icon, href);
         }
     }
-    if doc.select(&sel("style")).next().is_some() {
+    if doc.select(&sel.style).next().is_some() {
         d.has_stylesheet = true;
     }
-    for a in doc.select(&sel("a[href], area[href]")) {
+    for a in doc.select(&sel.anchors) {
         let href = a.value().attr("href").unwrap_or("");
         let lower = href.trim().to_ascii_lowercase();
         if let Some(m) = lower.strip_prefix("mailto:") {
@@ -130,22 +165,16 @@ pub fn parse(base: &Url, html: &str) -> PageData {
             d.links.push(u);
         }
     }
-    for (selector, attr, kind) in [
-        ("img[src]", "src", AssetKind::Image),
-        ("script[src]", "src", AssetKind::Script),
-        ("iframe[src]", "src", AssetKind::Frame),
-        ("video[src], audio[src], source[src]", "src", AssetKind::Media),
-        ("input[type=image][src]", "src", AssetKind::Image),
-    ] {
-        for e in doc.select(&sel(selector)) {
-            push_asset(&mut d, &base, kind, e.value().attr(attr).unwrap_or(""));
+    for (selector, attr, kind) in &sel.assets {
+        for e in doc.select(selector) {
+            push_asset(&mut d, &base, *kind, e.value().attr(attr).unwrap_or(""));
         }
     }
-    for f in doc.select(&sel("form")) {
+    for f in doc.select(&sel.form) {
         let method = f.value().attr("method").unwrap_or("get").to_ascii_lowercase();
         let action = f.value().attr("action").and_then(|a| base.join(a.trim()).ok()).unwrap_or_else(|| base.clone());
         let fields = f
-            .select(&sel("input, select, textarea"))
+            .select(&sel.fields)
             .map(|i| {
                 let v = i.value();
                 let ty = match v.name() {
@@ -158,12 +187,12 @@ pub fn parse(base: &Url, html: &str) -> PageData {
         d.forms.push(FormInfo { method, action, fields });
     }
     let mut scripts = String::new();
-    for s in doc.select(&sel("script:not([src])")) {
+    for s in doc.select(&sel.inline_script) {
         scripts.push_str(&s.text().collect::<String>());
         scripts.push('\n');
     }
     d.scripts = scripts;
-    if let Some(body) = doc.select(&sel("body")).next() {
+    if let Some(body) = doc.select(&sel.body).next() {
         let mut text = String::new();
         for node in body.descendants() {
             if let Some(t) = node.value().as_text() {
