@@ -62,6 +62,7 @@ pub fn config_from_args(args: &CheckArgs) -> anyhow::Result<CheckConfig> {
         config.launch_date = Some(d.clone());
     }
     config.skip_dns = args.no_dns;
+    config.http_port = args.http_port;
     config.allow_metadata = args.allow_metadata;
     config.check_external_links = args.check_external_links;
     Ok(config)

@@ -227,6 +227,11 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_dns: bool,
 
+    /// Port where an https site's plain-http side listens (default 80), for servers on
+    /// non-standard ports.
+    #[arg(long, value_name = "PORT")]
+    pub http_port: Option<u16>,
+
     /// Also trust the CA certificate(s) in this PEM file (e.g. a company CA on staging). Repeatable.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Vec<PathBuf>,

@@ -128,6 +128,10 @@ pub struct CheckConfig {
     /// Skip the DNS checks.
     #[serde(default)]
     pub skip_dns: bool,
+    /// Port of the plain-http side of an https site (default 80), for the http→https and
+    /// canonical-host checks of servers on non-standard ports.
+    #[serde(default)]
+    pub http_port: Option<u16>,
 }
 
 impl CheckConfig {
@@ -147,6 +151,7 @@ impl CheckConfig {
             nameserver: None,
             launch_date: None,
             skip_dns: false,
+            http_port: None,
         })
     }
 }

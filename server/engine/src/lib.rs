@@ -62,14 +62,22 @@ pub async fn run(config: &CheckConfig, progress: &(dyn Fn(Progress) + Send + Syn
     let http_variant_url = (start.scheme() == "https").then(|| {
         let mut u = start.clone();
         let _ = u.set_scheme("http");
-        let _ = u.set_port(None);
+        let _ = u.set_port(config.http_port.filter(|p| *p != 80));
         u
     });
     // When the site itself is reached through a host override (a server before DNS moves),
     // only variants that are overridden too say anything about that server.
     let overridden = |u: &Url| config.resolve.iter().any(|r| Some(r.host.as_str()) == u.host_str());
-    let host_variant_urls: Vec<Url> =
-        host_variants(&start).into_iter().filter(|v| !overridden(&start) || overridden(v)).collect();
+    let host_variant_urls: Vec<Url> = host_variants(&start)
+        .into_iter()
+        .map(|mut v| {
+            if v.scheme() == "http" && start.scheme() == "https" {
+                let _ = v.set_port(config.http_port.filter(|p| *p != 80));
+            }
+            v
+        })
+        .filter(|v| !overridden(&start) || overridden(v))
+        .collect();
     let old: Vec<Url> = config
         .old_urls
         .iter()

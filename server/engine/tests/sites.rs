@@ -309,3 +309,30 @@ async fn a_sloppy_https_site_shows_the_remaining_defects() {
     // an unreachable variant is not reported as a canonical-host problem.
     assert!(!found.iter().any(|f| f == "canonical-host"));
 }
+
+#[tokio::test]
+async fn plain_http_must_redirect_to_https() {
+    let pki = pki(&["www.redirect.test", "redirect.test"]);
+    let page = || html(StatusCode::OK, "<!doctype html><title>R</title><body>DEV SITE</body>".into());
+    let https_addr = serve_https(Router::new().fallback(move || async move { page() }), &pki).await;
+    let https_port = https_addr.port();
+    // One http side serves the site itself; the other redirects permanently to https.
+    let serving = serve_http(Router::new().fallback(move || async move { page() })).await;
+    let redirecting = serve_http(Router::new().fallback(move |req: Request| async move {
+        (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, format!("https://www.redirect.test:{https_port}{}", req.uri().path()))]).into_response()
+    }))
+    .await;
+    for (http, expect_finding) in [(serving, true), (redirecting, false)] {
+        let mut config = CheckConfig::new(&format!("https://www.redirect.test:{https_port}/")).unwrap();
+        config.env = EnvProfile::Dev;
+        config.extra_ca_pem = vec![pki.ca_pem.clone()];
+        config.http_port = Some(http.port());
+        config.resolve.push(ResolveOverride { host: "www.redirect.test".into(), port: https_port, addr: https_addr.ip() });
+        let report = check(&config).await;
+        let f = report.findings.iter().find(|f| f.check == "https-redirect-missing");
+        assert_eq!(f.is_some(), expect_finding, "http on {}: {}", http.port(), report.to_text(false));
+        if let Some(f) = f {
+            assert!(f.message.contains("instead of redirecting"), "{}", f.message);
+        }
+    }
+}
