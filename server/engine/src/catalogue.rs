@@ -117,6 +117,13 @@ pub const CATALOGUE: &[CheckInfo] = &[
     check("old-ie-unsupported", Browser, Warning, "As a rule, CEOs use the oldest possible IE version", "Old Internet Explorer gets the site, not an 'unsupported browser' page"),
     check("old-ie-syntax", Browser, Warning, "As a rule, CEOs use the oldest possible IE version", "Scripts parse in an ES5-only browser"),
     check("dev-banner-not-visible", Browser, Warning, "Make sure it says \"DEV SITE\" somewhere on the front end", "The DEV SITE marker is visible in the browser"),
+    check("page-load-timeout", Browser, Error, "Does it Perform?", "Pages finish loading in the browser within the time limit"),
+    check("script-hang", Browser, Error, "Is it Stable?", "No script keeps the page busy without end"),
+    check("renderer-crash", Browser, Error, "Is it Stable?", "No page crashes the browser tab"),
+    check("javascript-dialog", Browser, Warning, "Test it like a consumer", "Pages do not open alert/confirm/prompt boxes on their own"),
+    check("popup-opened", Browser, Warning, "Test it like a consumer", "Pages do not open pop-up windows on their own"),
+    check("download-on-visit", Browser, Warning, "Test it like a consumer", "Opening a page shows it instead of starting a download"),
+    check("browser-check-failed", Browser, Warning, "Test it by hand", "The browser could check every page (otherwise, test it by hand)"),
 ];
 
 /// Looks a check up by id.

@@ -1,0 +1,266 @@
+//! Preflight's browser checks: screenshots across viewports, console errors, failed
+//! requests, layout overflow, the old-IE checks and test form submissions, driven through
+//! the Chrome DevTools protocol (`headless_chrome`) against the system Chromium or a remote
+//! DevTools endpoint.
+//!
+//! `headless_chrome` blocks, so a run gets its own threads (never the async workers): one
+//! coordinator that owns the browser and enforces a hard deadline on every step, and a
+//! bounded number of workers, each driving one tab. A page that stops the browser from
+//! answering (endless script, wedged renderer) becomes a finding; the browser is killed
+//! and started again and the other pages carry on.
+
+pub mod capture;
+pub mod chromium;
+pub mod es5;
+pub mod forms;
+mod session;
+pub mod viewport;
+
+use std::{path::PathBuf, time::Duration};
+
+use preflight_engine::{config::ResolveOverride, EnvProfile, Finding};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+pub use viewport::Viewport;
+
+/// The browser checks' ids, as they appear in `checks_run`.
+pub const BROWSER_CHECKS: &[&str] = &[
+    "console-error",
+    "uncaught-exception",
+    "failed-request",
+    "horizontal-overflow",
+    "page-load-timeout",
+    "script-hang",
+    "renderer-crash",
+    "javascript-dialog",
+    "popup-opened",
+    "download-on-visit",
+];
+/// Checks that run when a viewport emulates old Internet Explorer.
+pub const OLD_IE_CHECKS: &[&str] = &["old-ie-unsupported", "old-ie-syntax"];
+/// Checks of test form submissions.
+pub const FORM_CHECKS: &[&str] = &["form-submit-error", "form-error-message-missing", "form-unicode-mangled", "form-no-effect"];
+
+/// A run that could not start, or a browser that could not be started again.
+#[derive(Debug, thiserror::Error)]
+pub enum BrowserError {
+    #[error("{0}")]
+    NoBrowser(String),
+    #[error("{0}")]
+    Launch(String),
+    #[error("browser: {0}")]
+    Protocol(String),
+    #[error("the browser checks were cancelled")]
+    Cancelled,
+}
+
+/// Which browser to drive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Endpoint {
+    /// Start the system Chromium (`None`: found at the usual places, see [`chromium::find`]).
+    Local { chromium: Option<PathBuf> },
+    /// A browser already running elsewhere: its DevTools websocket,
+    /// `ws://HOST:PORT/devtools/browser/ID` (see `http://HOST:PORT/json/version`).
+    Remote { ws_url: String },
+}
+
+impl Default for Endpoint {
+    fn default() -> Self {
+        Endpoint::Local { chromium: None }
+    }
+}
+
+/// When test form submissions are made.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct FormPolicy {
+    /// Submit the forms found on the checked pages (password and payment forms excepted).
+    pub submit_found: bool,
+    /// Forms submitted whatever the environment, even with password or payment fields: a page
+    /// URL (every form on it), or `PAGE-URL#FORM-ID`.
+    pub listed: Vec<String>,
+}
+
+impl FormPolicy {
+    /// The default for an environment: on for dev and staging, off for production.
+    pub fn for_env(env: EnvProfile) -> FormPolicy {
+        FormPolicy { submit_found: !env.is_production(), listed: Vec::new() }
+    }
+
+    /// Whether the listing names this form.
+    pub fn lists(&self, page: &Url, form_id: &str) -> bool {
+        self.listed.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).any(|entry| {
+            let (target, id) = match entry.rsplit_once('#') {
+                Some((t, id)) => (t, Some(id)),
+                None => (entry, None),
+            };
+            let page_matches = match Url::parse(target).or_else(|_| page.join(target)) {
+                Ok(u) => u.path() == page.path() && u.query() == page.query() && u.host_str() == page.host_str(),
+                Err(_) => false,
+            };
+            page_matches && id.is_none_or(|id| id == form_id)
+        })
+    }
+}
+
+/// Everything the browser part of a run needs.
+#[derive(Debug, Clone)]
+pub struct BrowserSettings {
+    pub endpoint: Endpoint,
+    pub viewports: Vec<Viewport>,
+    pub env: EnvProfile,
+    /// Tabs driven at once (each on its own thread).
+    pub concurrency: usize,
+    /// How long a page may take to fire its load event.
+    pub load_timeout: Duration,
+    /// Hard limit on one page × viewport (or one form) before the browser is restarted.
+    pub step_deadline: Duration,
+    /// Full-page screenshots stop at this many CSS pixels.
+    pub max_screenshot_height: u32,
+    /// Where screenshots are written; `None`: pages are checked without screenshots.
+    pub screenshot_dir: Option<PathBuf>,
+    /// Also write a small JPEG of the first screen next to each screenshot.
+    pub thumbnails: bool,
+    pub forms: FormPolicy,
+    /// `host:port` → address overrides (a local browser only).
+    pub resolve: Vec<ResolveOverride>,
+    /// The words that mark a dev site (a regular expression, case-insensitive).
+    pub dev_marker: String,
+}
+
+pub const DEFAULT_LOAD_TIMEOUT: Duration = Duration::from_secs(15);
+pub const DEFAULT_STEP_DEADLINE: Duration = Duration::from_secs(40);
+pub const DEFAULT_MAX_SCREENSHOT_HEIGHT: u32 = 5000;
+pub const DEFAULT_CONCURRENCY: usize = 2;
+pub const DEFAULT_DEV_MARKER: &str = r"\b(dev(elopment)?\s+site|staging(\s+site)?|test\s+site|demo\s+site)\b";
+
+impl BrowserSettings {
+    pub fn new(env: EnvProfile) -> BrowserSettings {
+        BrowserSettings {
+            endpoint: Endpoint::default(),
+            viewports: viewport::defaults(),
+            env,
+            concurrency: DEFAULT_CONCURRENCY,
+            load_timeout: DEFAULT_LOAD_TIMEOUT,
+            step_deadline: DEFAULT_STEP_DEADLINE,
+            max_screenshot_height: DEFAULT_MAX_SCREENSHOT_HEIGHT,
+            screenshot_dir: None,
+            thumbnails: false,
+            forms: FormPolicy::for_env(env),
+            resolve: Vec::new(),
+            dev_marker: DEFAULT_DEV_MARKER.into(),
+        }
+    }
+}
+
+/// One page seen at one viewport.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Capture {
+    pub url: String,
+    /// Where the browser ended up (after redirects).
+    pub final_url: String,
+    pub viewport: String,
+    /// The PNG, when screenshots are written.
+    pub path: Option<PathBuf>,
+    pub thumbnail: Option<PathBuf>,
+    /// Screenshot size in device pixels (0 without a screenshot).
+    pub width: u32,
+    pub height: u32,
+    /// The page's full height in CSS pixels (the screenshot may stop earlier).
+    pub page_height: u32,
+    pub load_ms: u64,
+    /// Console errors and warnings, uncaught exceptions and failed requests, as shown to people.
+    pub console: Vec<String>,
+    /// How far content reaches past the viewport's right edge, in CSS pixels.
+    pub overflow_px: u32,
+    /// Check ids with findings on this capture.
+    pub problems: Vec<String>,
+}
+
+/// What the browser part of a run found.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub captures: Vec<Capture>,
+    pub checks_run: Vec<String>,
+    /// Forms submitted (each with up to three kinds of data).
+    pub forms_tested: usize,
+    /// Times the browser was restarted because it stopped answering.
+    pub restarts: usize,
+}
+
+/// Progress reported while the run goes on.
+#[derive(Debug, Clone)]
+pub enum BrowserEvent {
+    Captured(Box<Capture>),
+    Progress { done: usize, total: usize },
+}
+
+/// Looks at `pages` at every viewport (and submits their forms when allowed). Fails only
+/// when no browser can be started at all; everything else is a finding.
+pub async fn run(
+    settings: BrowserSettings,
+    pages: Vec<Url>,
+    mut on_event: impl FnMut(BrowserEvent) + Send,
+) -> Result<Outcome, BrowserError> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("preflight-browser".into())
+        .spawn(move || {
+            let result = session::run_blocking(settings, pages, tx);
+            let _ = done_tx.send(result);
+        })
+        .map_err(|e| BrowserError::Launch(format!("cannot start the browser thread: {e}")))?;
+    while let Some(ev) = rx.recv().await {
+        on_event(ev);
+    }
+    done_rx.await.unwrap_or(Err(BrowserError::Cancelled))
+}
+
+/// Checks a browser can be found or reached, without starting it (for a fast, clear error
+/// before a long run).
+pub fn preflight(endpoint: &Endpoint) -> Result<(), BrowserError> {
+    match endpoint {
+        Endpoint::Local { chromium } => chromium::find(chromium.as_deref()).map(|_| ()),
+        Endpoint::Remote { ws_url } => {
+            if ws_url.starts_with("ws://") || ws_url.starts_with("wss://") {
+                Ok(())
+            } else {
+                Err(BrowserError::NoBrowser(format!(
+                    "\"{ws_url}\" is not a DevTools websocket URL; it looks like ws://HOST:PORT/devtools/browser/ID (see http://HOST:PORT/json/version)"
+                )))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_policy_defaults_follow_the_environment() {
+        assert!(FormPolicy::for_env(EnvProfile::Dev).submit_found);
+        assert!(FormPolicy::for_env(EnvProfile::Staging).submit_found);
+        assert!(!FormPolicy::for_env(EnvProfile::Production).submit_found);
+    }
+
+    #[test]
+    fn listed_forms_match_by_page_and_id() {
+        let page = Url::parse("https://shop.example/contact?x=1").unwrap();
+        let p = FormPolicy { submit_found: false, listed: vec!["/contact?x=1#enquiry".into(), "https://shop.example/login".into()] };
+        assert!(p.lists(&page, "enquiry"));
+        assert!(!p.lists(&page, "newsletter"));
+        assert!(p.lists(&Url::parse("https://shop.example/login").unwrap(), "anything"));
+        assert!(!p.lists(&Url::parse("https://other.example/login").unwrap(), ""));
+    }
+
+    #[test]
+    fn remote_endpoints_must_be_websockets() {
+        assert!(preflight(&Endpoint::Remote { ws_url: "ws://10.0.0.5:9222/devtools/browser/abc".into() }).is_ok());
+        let e = preflight(&Endpoint::Remote { ws_url: "http://10.0.0.5:9222".into() }).unwrap_err().to_string();
+        assert!(e.contains("json/version"), "{e}");
+    }
+}

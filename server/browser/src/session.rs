@@ -1,0 +1,412 @@
+//! One browser run: a coordinator thread that owns the browser and watches the clock, and a
+//! bounded set of worker threads, each driving one tab through the job queue.
+
+use std::{
+    collections::{HashMap, HashSet, VecDeque},
+    sync::{
+        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
+        Arc, Mutex, RwLock,
+    },
+    thread,
+    time::{Duration, Instant},
+};
+
+use headless_chrome::Browser;
+use preflight_engine::Finding;
+use tokio::sync::mpsc::UnboundedSender;
+use url::Url;
+
+use crate::{
+    capture::{self, Found, JobOutput, TabHandle},
+    chromium::{self, LaunchSettings, LocalChromium},
+    forms::FormJob,
+    BrowserError, BrowserEvent, BrowserSettings, Capture, Endpoint, Outcome, BROWSER_CHECKS, FORM_CHECKS, OLD_IE_CHECKS,
+};
+
+/// DevTools calls may take this long before `headless_chrome` gives up on them. Deadlines
+/// are enforced by the coordinator (which kills a browser that stops answering), so this
+/// only has to outlast the longest legitimate call.
+const CALL_TIMEOUT: Duration = Duration::from_secs(3600);
+
+#[derive(Debug, Clone)]
+pub(crate) enum Job {
+    Page { page: Url, viewport: usize, attempt: u8 },
+    Form { job: Box<FormJob>, attempt: u8 },
+}
+
+impl Job {
+    fn describe(&self, settings: &BrowserSettings) -> (String, String) {
+        match self {
+            Job::Page { page, viewport, .. } => (page.to_string(), settings.viewports[*viewport].name.clone()),
+            Job::Form { job, .. } => (job.page.to_string(), format!("form {}", job.form.label)),
+        }
+    }
+
+    fn retried(self) -> Job {
+        match self {
+            Job::Page { page, viewport, attempt } => Job::Page { page, viewport, attempt: attempt + 1 },
+            Job::Form { job, attempt } => Job::Form { job, attempt: attempt + 1 },
+        }
+    }
+
+    fn attempt(&self) -> u8 {
+        match self {
+            Job::Page { attempt, .. } | Job::Form { attempt, .. } => *attempt,
+        }
+    }
+}
+
+/// The browser of the current generation.
+pub(crate) struct Connection {
+    pub browser: Browser,
+    local: Mutex<Option<LocalChromium>>,
+    pub generation: u64,
+}
+
+impl Connection {
+    fn open(settings: &BrowserSettings, generation: u64) -> Result<Connection, BrowserError> {
+        let (ws_url, local) = match &settings.endpoint {
+            Endpoint::Local { chromium: path } => {
+                let path = chromium::find(path.as_deref())?;
+                let host_rules = settings
+                    .resolve
+                    .iter()
+                    .map(|r| {
+                        let addr = if r.addr.is_ipv6() { format!("[{}]", r.addr) } else { r.addr.to_string() };
+                        format!("MAP {}:{} {addr}:{}", r.host, r.port, r.port)
+                    })
+                    .collect();
+                let local = LocalChromium::launch(&LaunchSettings { path, host_rules, extra_args: Vec::new() })?;
+                (local.ws_url.clone(), Some(local))
+            }
+            Endpoint::Remote { ws_url } => (ws_url.clone(), None),
+        };
+        let browser = Browser::connect_with_timeout(ws_url.clone(), CALL_TIMEOUT)
+            .map_err(|e| BrowserError::Launch(format!("cannot connect to the browser at {ws_url}: {e}")))?;
+        Ok(Connection { browser, local: Mutex::new(local), generation })
+    }
+
+    /// Kills a local browser (every pending call then fails at once).
+    fn kill(&self) {
+        if let Some(local) = self.local.lock().expect("browser lock").as_mut() {
+            local.kill();
+        }
+    }
+}
+
+#[derive(Default)]
+struct Slot {
+    started: Option<Instant>,
+    job: Option<(String, String)>,
+    /// The coordinator restarted the browser because of this job.
+    culprit: bool,
+}
+
+pub(crate) struct Shared {
+    pub settings: BrowserSettings,
+    pub user_agent: String,
+    conn: RwLock<Arc<Connection>>,
+    generation: AtomicU64,
+    queue: Mutex<VecDeque<Job>>,
+    running: AtomicUsize,
+    total: AtomicUsize,
+    done: AtomicUsize,
+    slots: Vec<Mutex<Slot>>,
+    cancel: AtomicBool,
+    restart_wanted: AtomicBool,
+    restarts: AtomicUsize,
+    found: Mutex<Vec<Found>>,
+    captures: Mutex<Vec<Capture>>,
+    forms_tested: AtomicUsize,
+    /// Scripts already parsed for old IE (by URL or inline-content hash).
+    pub seen_scripts: Mutex<HashSet<String>>,
+    /// Forms already queued (by action, method and fields), so a footer form is tried once.
+    pub seen_forms: Mutex<HashSet<String>>,
+    /// Screenshot file names handed out.
+    pub file_names: Mutex<HashSet<String>>,
+    /// Visible text and final URL of each page at the non-IE viewports, for the old-IE comparison.
+    pub page_texts: Mutex<HashMap<String, (String, String)>>,
+    fatal: Mutex<Option<BrowserError>>,
+}
+
+impl Shared {
+    pub fn current(&self) -> Arc<Connection> {
+        self.conn.read().expect("connection lock").clone()
+    }
+
+    pub fn push_job(&self, job: Job) {
+        self.total.fetch_add(1, Ordering::SeqCst);
+        self.queue.lock().expect("queue lock").push_back(job);
+    }
+
+    fn pop_job(&self) -> Option<Job> {
+        let mut q = self.queue.lock().expect("queue lock");
+        let job = q.pop_front();
+        if job.is_some() {
+            self.running.fetch_add(1, Ordering::SeqCst);
+        }
+        job
+    }
+
+    fn restart(&self) -> Result<(), BrowserError> {
+        let old = self.current();
+        old.kill();
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        let fresh = Connection::open(&self.settings, generation)?;
+        *self.conn.write().expect("connection lock") = Arc::new(fresh);
+        self.restarts.fetch_add(1, Ordering::SeqCst);
+        tracing::warn!(generation, "browser restarted");
+        Ok(())
+    }
+}
+
+pub(crate) fn run_blocking(settings: BrowserSettings, pages: Vec<Url>, tx: UnboundedSender<BrowserEvent>) -> Result<Outcome, BrowserError> {
+    let cleaned = chromium::clean_leftovers();
+    if cleaned > 0 {
+        tracing::info!(cleaned, "removed browsers left behind by an earlier Preflight process");
+    }
+    if let Some(dir) = &settings.screenshot_dir {
+        std::fs::create_dir_all(dir).map_err(|e| BrowserError::Launch(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let conn = Connection::open(&settings, 0)?;
+    let user_agent = conn
+        .browser
+        .get_version()
+        .map(|v| v.user_agent.replace("HeadlessChrome", "Chrome"))
+        .map_err(|e| BrowserError::Protocol(format!("the browser did not say its version: {e}")))?;
+    let workers = settings.concurrency.clamp(1, 8);
+    let shared = Arc::new(Shared {
+        user_agent,
+        conn: RwLock::new(Arc::new(conn)),
+        generation: AtomicU64::new(0),
+        queue: Mutex::new(VecDeque::new()),
+        running: AtomicUsize::new(0),
+        total: AtomicUsize::new(0),
+        done: AtomicUsize::new(0),
+        slots: (0..workers).map(|_| Mutex::new(Slot::default())).collect(),
+        cancel: AtomicBool::new(false),
+        restart_wanted: AtomicBool::new(false),
+        restarts: AtomicUsize::new(0),
+        found: Mutex::new(Vec::new()),
+        captures: Mutex::new(Vec::new()),
+        forms_tested: AtomicUsize::new(0),
+        seen_scripts: Mutex::new(HashSet::new()),
+        seen_forms: Mutex::new(HashSet::new()),
+        file_names: Mutex::new(HashSet::new()),
+        page_texts: Mutex::new(HashMap::new()),
+        fatal: Mutex::new(None),
+        settings,
+    });
+    // Page-major order: one page's viewports run close together and share the HTTP cache.
+    for page in &pages {
+        for v in 0..shared.settings.viewports.len() {
+            shared.push_job(Job::Page { page: page.clone(), viewport: v, attempt: 0 });
+        }
+    }
+
+    thread::scope(|scope| {
+        let finished = Arc::new(AtomicUsize::new(0));
+        for i in 0..workers {
+            let (shared, tx, finished) = (shared.clone(), tx.clone(), finished.clone());
+            thread::Builder::new()
+                .name(format!("preflight-tab-{i}"))
+                .spawn_scoped(scope, move || {
+                    worker(&shared, i, &tx);
+                    finished.fetch_add(1, Ordering::SeqCst);
+                })
+                .expect("spawning a browser worker");
+        }
+        // The coordinator: deadlines, restarts, cancellation.
+        while finished.load(Ordering::SeqCst) < workers {
+            thread::sleep(Duration::from_millis(50));
+            if tx.is_closed() && !shared.cancel.swap(true, Ordering::SeqCst) {
+                shared.current().kill();
+            }
+            if shared.cancel.load(Ordering::SeqCst) {
+                continue;
+            }
+            let mut overdue = false;
+            for slot in &shared.slots {
+                let mut s = slot.lock().expect("slot lock");
+                if let Some(started) = s.started {
+                    if !s.culprit && started.elapsed() > shared.settings.step_deadline {
+                        s.culprit = true;
+                        overdue = true;
+                        tracing::warn!(job = ?s.job, "a page stopped the browser from answering");
+                    }
+                }
+            }
+            if overdue || shared.restart_wanted.swap(false, Ordering::SeqCst) {
+                if let Err(e) = shared.restart() {
+                    *shared.fatal.lock().expect("fatal lock") = Some(e);
+                    shared.cancel.store(true, Ordering::SeqCst);
+                    shared.current().kill();
+                }
+            }
+        }
+    });
+    // Workers are done: close the browser (and remove its profile) before reporting.
+    let shared = Arc::try_unwrap(shared).unwrap_or_else(|_| panic!("browser workers still hold the session"));
+    drop(shared.conn);
+    if let Some(e) = shared.fatal.into_inner().expect("fatal lock") {
+        return Err(e);
+    }
+    if tx.is_closed() {
+        return Err(BrowserError::Cancelled);
+    }
+    let settings = shared.settings;
+    let mut checks_run: Vec<String> = BROWSER_CHECKS.iter().map(|s| s.to_string()).collect();
+    if settings.viewports.iter().any(|v| v.is_old_ie()) {
+        checks_run.extend(OLD_IE_CHECKS.iter().map(|s| s.to_string()));
+    }
+    if !settings.env.is_production() {
+        checks_run.push("dev-banner-not-visible".into());
+    }
+    let forms_tested = shared.forms_tested.into_inner();
+    if forms_tested > 0 {
+        checks_run.extend(FORM_CHECKS.iter().map(|s| s.to_string()));
+    }
+    let mut captures = shared.captures.into_inner().expect("captures lock");
+    captures.sort_by(|a, b| {
+        let pos = |c: &Capture| settings.viewports.iter().position(|v| v.name == c.viewport).unwrap_or(usize::MAX);
+        let page = |c: &Capture| pages.iter().position(|p| p.as_str() == c.url).unwrap_or(usize::MAX);
+        page(a).cmp(&page(b)).then(pos(a).cmp(&pos(b)))
+    });
+    Ok(Outcome {
+        findings: merge(shared.found.into_inner().expect("findings lock"), &settings),
+        captures,
+        checks_run,
+        forms_tested,
+        restarts: shared.restarts.into_inner(),
+    })
+}
+
+fn worker(shared: &Shared, index: usize, tx: &UnboundedSender<BrowserEvent>) {
+    let mut tab: Option<TabHandle> = None;
+    loop {
+        if shared.cancel.load(Ordering::SeqCst) {
+            return;
+        }
+        let Some(job) = shared.pop_job() else {
+            if shared.running.load(Ordering::SeqCst) == 0 && shared.queue.lock().expect("queue lock").is_empty() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(20));
+            continue;
+        };
+        let generation = shared.generation.load(Ordering::SeqCst);
+        {
+            let mut s = shared.slots[index].lock().expect("slot lock");
+            *s = Slot { started: Some(Instant::now()), job: Some(job.describe(&shared.settings)), culprit: false };
+        }
+        let result = run_job(shared, &mut tab, &job);
+        let culprit = {
+            let mut s = shared.slots[index].lock().expect("slot lock");
+            let c = s.culprit;
+            *s = Slot::default();
+            c
+        };
+        let (page, what) = job.describe(&shared.settings);
+        match result {
+            Ok(out) => record(shared, out, tx),
+            Err(_) if culprit => {
+                tab = None;
+                let secs = shared.settings.step_deadline.as_secs();
+                let f = Finding::new(
+                    "script-hang",
+                    &page,
+                    format!("The page kept the browser busy for over {secs} s ({what}); the browser was restarted"),
+                    "an endless script, or a page that never lets the browser draw it",
+                );
+                record(shared, JobOutput { found: vec![Found::at(f, &what)], ..Default::default() }, tx);
+            }
+            Err(e) => {
+                tab = None;
+                let restarted = shared.generation.load(Ordering::SeqCst) != generation;
+                if restarted && job.attempt() == 0 {
+                    // Another page made the browser restart under this one: try it again.
+                    shared.push_job(job.retried());
+                    shared.done.fetch_add(1, Ordering::SeqCst);
+                } else {
+                    if e.contains("connection is closed") || e.contains("ConnectionClosed") {
+                        shared.restart_wanted.store(true, Ordering::SeqCst);
+                    }
+                    let f = Finding::new("browser-check-failed", &page, format!("The browser could not check this page ({what})"), e);
+                    record(shared, JobOutput { found: vec![Found::at(f, &what)], ..Default::default() }, tx);
+                }
+            }
+        }
+        shared.running.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn run_job(shared: &Shared, tab: &mut Option<TabHandle>, job: &Job) -> Result<JobOutput, String> {
+    let conn = shared.current();
+    if tab.as_ref().is_none_or(|t| t.generation != conn.generation || t.dead()) {
+        if let Some(old) = tab.take() {
+            old.close();
+        }
+        *tab = Some(TabHandle::open(&conn.browser, conn.generation)?);
+    }
+    let handle = tab.as_ref().expect("a tab");
+    let out = match job {
+        Job::Page { page, viewport, .. } => capture::page(shared, handle, page, *viewport),
+        Job::Form { job, .. } => crate::forms::run(shared, handle, job),
+    };
+    if handle.dead() {
+        if let Some(old) = tab.take() {
+            old.close();
+        }
+    }
+    out
+}
+
+fn record(shared: &Shared, out: JobOutput, tx: &UnboundedSender<BrowserEvent>) {
+    for job in out.jobs {
+        shared.push_job(job);
+    }
+    if out.form_tested {
+        shared.forms_tested.fetch_add(1, Ordering::SeqCst);
+    }
+    shared.found.lock().expect("findings lock").extend(out.found);
+    if let Some(c) = out.capture {
+        let _ = tx.send(BrowserEvent::Captured(Box::new(c.clone())));
+        shared.captures.lock().expect("captures lock").push(c);
+    }
+    let done = shared.done.fetch_add(1, Ordering::SeqCst) + 1;
+    let _ = tx.send(BrowserEvent::Progress { done, total: shared.total.load(Ordering::SeqCst) });
+}
+
+/// One finding per page and problem, naming every viewport it was seen at.
+fn merge(found: Vec<Found>, settings: &BrowserSettings) -> Vec<Finding> {
+    let mut order: Vec<(String, String, String, String)> = Vec::new();
+    let mut by_key: HashMap<(String, String, String, String), (Finding, Vec<String>)> = HashMap::new();
+    for f in found {
+        let key = (f.finding.check.clone(), f.finding.url.clone(), f.finding.message.clone(), f.finding.evidence.clone());
+        let entry = by_key.entry(key.clone()).or_insert_with(|| {
+            order.push(key);
+            (f.finding.clone(), Vec::new())
+        });
+        if let Some(v) = f.viewport {
+            if !entry.1.contains(&v) {
+                entry.1.push(v);
+            }
+        }
+        entry.0.severity = entry.0.severity.max(f.finding.severity);
+    }
+    let rank = |v: &str| settings.viewports.iter().position(|x| x.name == v).unwrap_or(usize::MAX);
+    let mut out: Vec<Finding> = order
+        .into_iter()
+        .filter_map(|k| by_key.remove(&k))
+        .map(|(mut f, mut vps)| {
+            if !vps.is_empty() {
+                vps.sort_by_key(|v| rank(v));
+                let at = format!("seen at: {}", vps.join(", "));
+                f.evidence = if f.evidence.is_empty() { at } else { format!("{} ({at})", f.evidence) };
+            }
+            f
+        })
+        .collect();
+    out.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.check.cmp(&b.check)).then_with(|| a.url.cmp(&b.url)));
+    out
+}

@@ -1,0 +1,171 @@
+//! Browser checks against fixture pages on 127.0.0.1, with the real system Chromium.
+//! One browser run at a time (a Chromium per test would crowd two cores).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use preflight_browser::{chromium, viewport, Endpoint, FormPolicy};
+use preflight_engine::EnvProfile;
+
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_layout_old_ie_and_screenshots_at_four_viewports() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let addr = serve().await;
+    let shots = tempfile::tempdir().unwrap();
+    let mut s = settings(EnvProfile::Production);
+    s.screenshot_dir = Some(shots.path().to_path_buf());
+    s.thumbnails = true;
+    let mut events = 0;
+    let o = preflight_browser::run(s, urls(addr, &["/console", "/overflow", "/ie-sniff", "/es2015", "/"]), |_| events += 1).await.unwrap();
+    assert!(events >= 20, "progress events: {events}");
+
+    // Console errors, uncaught exceptions and the missing script, at every viewport.
+    let console = about(&o, "console-error", "/console");
+    assert!(console.iter().any(|f| f.message.contains("boom from the fixture")), "{:#?}", o.findings);
+    assert!(console[0].evidence.contains("desktop") && console[0].evidence.contains("phone"), "{}", console[0].evidence);
+    let exc = about(&o, "uncaught-exception", "/console");
+    assert!(exc.iter().any(|f| f.message.contains("undefinedFunction")), "{exc:#?}");
+    let failed = about(&o, "failed-request", "/console");
+    assert!(failed.iter().any(|f| f.message.contains("/missing.js") && f.evidence.contains("404")), "{failed:#?}");
+
+    // 1000 px of content: too wide for the iPad and the phone, not for the desktop.
+    let overflow = about(&o, "horizontal-overflow", "/overflow");
+    let seen: Vec<&str> = overflow.iter().map(|f| f.evidence.as_str()).collect();
+    assert!(overflow.iter().any(|f| f.message.contains("768 px")), "{seen:?}");
+    assert!(overflow.iter().any(|f| f.message.contains("390 px")), "{seen:?}");
+    assert!(!overflow.iter().any(|f| f.message.contains("1440 px")), "{seen:?}");
+    assert!(overflow.iter().all(|f| f.evidence.contains("div.wide")), "{seen:?}");
+
+    // Old IE: the sniffing page and the ES2015 script, nothing on the plain pages.
+    let ie = about(&o, "old-ie-unsupported", "/ie-sniff");
+    assert_eq!(ie.len(), 1, "{:#?}", o.findings);
+    assert!(ie[0].evidence.contains("old-ie") && !ie[0].evidence.contains("desktop"), "{}", ie[0].evidence);
+    let syntax: Vec<_> = o.findings.iter().filter(|f| f.check == "old-ie-syntax").collect();
+    assert_eq!(syntax.len(), 1, "{syntax:#?}");
+    assert!(syntax[0].url.ends_with("/modern.js"), "{}", syntax[0].url);
+    assert!(syntax[0].message.contains("arrow function") && syntax[0].message.contains("const"), "{}", syntax[0].message);
+    assert!(syntax[0].evidence.contains("line 2:1"), "{}", syntax[0].evidence);
+    assert!(about(&o, "console-error", "/").is_empty() && about(&o, "horizontal-overflow", "/").is_empty());
+
+    // One screenshot per page and viewport, sized by the viewport and its scale.
+    assert_eq!(o.captures.len(), 20);
+    for c in &o.captures {
+        let vp = viewport::defaults().into_iter().find(|v| v.name == c.viewport).unwrap();
+        let path = c.path.as_ref().expect("a screenshot path");
+        let bytes = std::fs::read(path).unwrap();
+        let (w, h) = preflight_browser::capture::png_size(&bytes).expect("a PNG");
+        assert_eq!((w, h), (c.width, c.height));
+        assert_eq!(w, (vp.width as f64 * vp.scale) as u32, "{} at {}", c.url, c.viewport);
+        assert!(h >= (vp.height as f64 * vp.scale) as u32, "{} at {}: {h}", c.url, c.viewport);
+        assert_eq!(h % vp.scale as u32, 0);
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        assert!(name.ends_with(&format!("--{}.png", c.viewport)), "{name}");
+        assert!(c.thumbnail.as_ref().is_some_and(|t| t.exists()));
+    }
+    assert!(o.captures.iter().any(|c| c.path.as_ref().unwrap().ends_with("home--desktop.png")));
+    assert!(o.captures.iter().any(|c| c.path.as_ref().unwrap().ends_with("overflow--ipad.png")));
+    assert!(o.checks_run.iter().any(|c| c == "old-ie-syntax"));
+    assert_no_browsers_left();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_submissions_find_broken_forms_and_pass_the_good_one() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let addr = serve().await;
+    let mut s = settings(EnvProfile::Staging);
+    s.viewports = viewport::parse_list("desktop").unwrap();
+    let pages = urls(addr, &["/form-good", "/form-500", "/form-silent", "/form-mangle", "/form-nothing", "/login"]);
+    let o = run(s, pages.clone()).await;
+    let checks = |path: &str| -> Vec<String> {
+        o.findings.iter().filter(|f| f.check.starts_with("form-") && f.url.ends_with(path)).map(|f| format!("{}: {}", f.check, f.message)).collect()
+    };
+    assert!(checks("/form-good").is_empty(), "{:?}", checks("/form-good"));
+    let fragile = checks("/form-500");
+    assert!(fragile.iter().any(|f| f.starts_with("form-submit-error") && f.contains("international") && f.contains("500")), "{fragile:?}");
+    let silent = checks("/form-silent");
+    assert!(silent.iter().any(|f| f.starts_with("form-error-message-missing")), "{silent:?}");
+    let mangle = checks("/form-mangle");
+    assert!(mangle.iter().any(|f| f.starts_with("form-unicode-mangled")), "{mangle:?}");
+    let dead = checks("/form-nothing");
+    assert!(dead.iter().any(|f| f.starts_with("form-no-effect")), "{dead:?}");
+    // The login form has a password field: never submitted unless listed.
+    assert!(checks("/login").is_empty(), "{:?}", checks("/login"));
+    assert_eq!(o.forms_tested, 5);
+
+    // Production: nothing is submitted, except a form listed explicitly.
+    let mut prod = settings(EnvProfile::Production);
+    prod.viewports = viewport::parse_list("desktop").unwrap();
+    prod.forms = FormPolicy { submit_found: false, listed: vec![format!("http://{addr}/login")] };
+    let o = run(prod, pages).await;
+    assert_eq!(o.forms_tested, 1);
+    let submitted: Vec<_> = o.findings.iter().filter(|f| f.check.starts_with("form-")).collect();
+    assert!(!submitted.is_empty() && submitted.iter().all(|f| f.url.ends_with("/login") && f.check == "form-submit-error"), "{submitted:#?}");
+    assert_no_browsers_left();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_pages_end_in_findings_within_their_deadlines() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let addr = serve().await;
+    let mut s = settings(EnvProfile::Production);
+    s.viewports = viewport::parse_list("desktop").unwrap();
+    s.load_timeout = Duration::from_secs(4);
+    s.step_deadline = Duration::from_secs(25);
+    s.screenshot_dir = Some(tempfile::tempdir().unwrap().keep());
+    let pages = urls(addr, &["/alert-loop", "/popup", "/download", "/never-loads", "/endless-script", "/crash", "/"]);
+    let t0 = Instant::now();
+    let o = run(s, pages).await;
+    let took = t0.elapsed();
+    let has = |check: &str, path: &str| !about(&o, check, path).is_empty();
+    assert!(has("javascript-dialog", "/alert-loop"), "{:#?}", o.findings);
+    assert!(about(&o, "javascript-dialog", "/alert-loop")[0].message.contains("loop"));
+    assert!(has("popup-opened", "/popup"), "{:#?}", o.findings);
+    assert!(has("download-on-visit", "/download"), "{:#?}", o.findings);
+    assert!(has("page-load-timeout", "/never-loads"), "{:#?}", o.findings);
+    assert!(has("script-hang", "/endless-script"), "{:#?}", o.findings);
+    assert!(has("renderer-crash", "/crash"), "{:#?}", o.findings);
+    // The plain page after them is still checked, with a screenshot.
+    assert!(o.captures.iter().any(|c| c.url.ends_with(&format!("{addr}/")) && c.path.is_some()), "{:#?}", o.captures);
+    // Every step has a hard deadline: seven pages on two tabs cannot take 7 × 25 s.
+    assert!(took < Duration::from_secs(90), "took {took:?}");
+    assert_no_browsers_left();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_marker_must_be_visible_on_dev_sites() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let addr = serve().await;
+    let mut s = settings(EnvProfile::Dev);
+    s.viewports = viewport::parse_list("desktop").unwrap();
+    s.forms = FormPolicy::default();
+    let o = run(s, urls(addr, &["/dev-hidden", "/dev-visible"])).await;
+    assert_eq!(about(&o, "dev-banner-not-visible", "/dev-hidden").len(), 1, "{:#?}", o.findings);
+    assert!(about(&o, "dev-banner-not-visible", "/dev-visible").is_empty());
+    assert_no_browsers_left();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_devtools_endpoint_works_like_the_local_browser() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let addr = serve().await;
+    let remote = chromium::LocalChromium::launch(&chromium::LaunchSettings { path: chromium::find(None).unwrap(), ..Default::default() }).unwrap();
+    let mut s = settings(EnvProfile::Production);
+    s.viewports = viewport::parse_list("phone").unwrap();
+    s.endpoint = Endpoint::Remote { ws_url: remote.ws_url.clone() };
+    let o = run(s, urls(addr, &["/overflow"])).await;
+    assert_eq!(about(&o, "horizontal-overflow", "/overflow").len(), 1, "{:#?}", o.findings);
+    drop(remote);
+    assert_no_browsers_left();
+}
+
+#[tokio::test]
+async fn a_missing_browser_is_a_clear_error() {
+    let mut s = settings(EnvProfile::Production);
+    s.endpoint = Endpoint::Local { chromium: Some("/nonexistent/chromium".into()) };
+    let e = preflight_browser::run(s, urls("127.0.0.1:9".parse().unwrap(), &["/"]), |_| {}).await.unwrap_err().to_string();
+    assert!(e.contains("/nonexistent/chromium"), "{e}");
+}

@@ -1,0 +1,188 @@
+//! A fixture website on 127.0.0.1 with the pages the browser checks must judge, and helpers
+//! to run them with the system Chromium.
+
+#![allow(dead_code)]
+
+use std::{net::SocketAddr, time::Duration};
+
+use axum::{
+    body::{Body, Bytes},
+    extract::Form,
+    http::{header, HeaderMap, StatusCode},
+    response::{Html, IntoResponse, Response},
+    routing::get,
+    Router,
+};
+use preflight_browser::{BrowserSettings, Outcome};
+use preflight_engine::{EnvProfile, Finding};
+use url::Url;
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\"><title>{title}</title></head><body>{body}</body></html>"
+    ))
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+const FORM: &str = "<form method=post><label>Name <input name=name></label><label>E-mail <input type=email name=email></label><textarea name=message></textarea><button>Send</button></form>";
+
+type Fields = Form<Vec<(String, String)>>;
+
+fn field<'a>(f: &'a [(String, String)], name: &str) -> &'a str {
+    f.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
+pub fn router() -> Router {
+    Router::new()
+        .route("/", get(|| async { page("Home", "<h1>Fixture home</h1><p>Plain page.</p>") }))
+        .route(
+            "/console",
+            get(|| async {
+                page(
+                    "Console",
+                    "<h1>Console</h1><script>console.error('boom from the fixture')</script><script>undefinedFunction()</script><script src=\"/missing.js\"></script>",
+                )
+            }),
+        )
+        .route(
+            "/overflow",
+            get(|| async {
+                page("Overflow", "<style>body{margin:0}.wide{width:1000px;height:50px;background:#c33}</style><h1>Wide</h1><div class=wide>1000 px</div>")
+            }),
+        )
+        .route(
+            "/ie-sniff",
+            get(|headers: HeaderMap| async move {
+                let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
+                if ua.contains("Trident/") {
+                    page("Unsupported", "<h1>Your browser is not supported.</h1><p>Please upgrade your browser.</p>")
+                } else {
+                    page("Shop", "<h1>Welcome to the shop</h1>")
+                }
+            }),
+        )
+        .route("/es2015", get(|| async { page("Modern", "<h1>Modern</h1><script src=\"/modern.js\"></script><script>var ok = 1;</script>") }))
+        .route(
+            "/modern.js",
+            get(|| async { ([(header::CONTENT_TYPE, "text/javascript")], "var a = 1;\nconst double = (x) => x * 2;\nwindow.result = `${double(a)}`;\n") }),
+        )
+        .route("/dev-hidden", get(|| async { page("Dev", "<div style=\"display:none\">DEV SITE</div><h1>Hidden marker</h1>") }))
+        .route("/dev-visible", get(|| async { page("Dev", "<div class=banner>DEV SITE</div><h1>Visible marker</h1>") }))
+        // Forms.
+        .route(
+            "/form-good",
+            get(|| async { page("Good form", FORM) }).post(|Form(f): Fields| async move {
+                let name = field(&f, "name");
+                if name.trim().is_empty() {
+                    page("Good form", &format!("<p class=error role=alert>Please enter your name.</p>{FORM}"))
+                } else {
+                    page("Thanks", &format!("<p>Thank you, {}!</p>", escape(name)))
+                }
+            }),
+        )
+        .route(
+            "/form-500",
+            get(|| async { page("Fragile form", FORM) }).post(|Form(f): Fields| async move {
+                if f.iter().any(|(_, v)| !v.is_ascii()) {
+                    return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
+                }
+                page("Thanks", "<p>Thank you!</p>").into_response()
+            }),
+        )
+        .route("/form-silent", get(|| async { page("Silent form", FORM) }).post(|| async { page("Thanks", "<p>Thanks!</p>") }))
+        .route(
+            "/form-mangle",
+            get(|| async { page("Mangling form", FORM) }).post(|Form(f): Fields| async move {
+                let name = field(&f, "name");
+                if name.trim().is_empty() {
+                    return page("Mangling form", &format!("<p class=error>Name is required.</p>{FORM}"));
+                }
+                // Stores UTF-8 bytes in a Latin-1 column and shows them back.
+                let mojibake: String = name.bytes().map(|b| b as char).collect();
+                page("Thanks", &format!("<p>Thank you, {}!</p>", escape(&mojibake)))
+            }),
+        )
+        .route(
+            "/form-nothing",
+            get(|| async { page("Dead form", "<form onsubmit=\"return false\"><input name=q required><button>Go</button></form>") }),
+        )
+        .route(
+            "/login",
+            get(|| async { page("Login", "<form method=post><input name=user><input type=password name=pass><button>Log in</button></form>") })
+                .post(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error") }),
+        )
+        // Hostile pages.
+        .route("/alert-loop", get(|| async { page("Alerts", "<h1>Alerts</h1><script>while (true) { alert('hello'); }</script>") }))
+        .route("/popup", get(|| async { page("Popup", "<h1>Popup</h1><script>window.open('/');window.open('/console')</script>") }))
+        .route(
+            "/download",
+            get(|| async { ([(header::CONTENT_TYPE, "application/octet-stream"), (header::CONTENT_DISPOSITION, "attachment; filename=\"data.bin\"")], vec![0u8; 4096]) }),
+        )
+        .route(
+            "/never-loads",
+            get(|| async {
+                let stream = endless_body();
+                Response::builder().header(header::CONTENT_TYPE, "text/html; charset=utf-8").body(Body::from_stream(stream)).unwrap()
+            }),
+        )
+        .route("/endless-script", get(|| async { page("Busy", "<h1>Busy</h1><script>while (true) {}</script>") }))
+        .route(
+            "/crash",
+            get(|| async { page("Crash", "<h1>Crash</h1><script>var a = []; for (;;) { a.push(new Array(4000000).fill(1.5)); }</script>") }),
+        )
+}
+
+/// A page body that never ends: a bit of HTML, then a comment every 200 ms, forever.
+fn endless_body() -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    use futures::StreamExt;
+    let head = Bytes::from_static(b"<!doctype html><html><head><title>Slow</title></head><body><h1>Loading forever</h1>");
+    futures::stream::once(async move { Ok(head) }).chain(futures::stream::unfold((), |_| async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        Some((Ok(Bytes::from_static(b"<!-- still loading -->\n")), ()))
+    }))
+}
+
+/// Serves the fixture site on a free loopback port.
+pub async fn serve() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router()).await.unwrap() });
+    addr
+}
+
+pub fn urls(addr: SocketAddr, paths: &[&str]) -> Vec<Url> {
+    paths.iter().map(|p| Url::parse(&format!("http://{addr}{p}")).unwrap()).collect()
+}
+
+pub fn settings(env: EnvProfile) -> BrowserSettings {
+    BrowserSettings::new(env)
+}
+
+pub async fn run(settings: BrowserSettings, pages: Vec<Url>) -> Outcome {
+    preflight_browser::run(settings, pages, |_| {}).await.expect("the browser run")
+}
+
+/// Findings of `check` about the page whose path is `path`.
+pub fn about<'a>(o: &'a Outcome, check: &str, path: &str) -> Vec<&'a Finding> {
+    o.findings.iter().filter(|f| f.check == check && Url::parse(&f.url).map(|u| u.path() == path).unwrap_or(false)).collect()
+}
+
+/// Chromium processes this test process started that are still running.
+pub fn my_browsers() -> Vec<u32> {
+    let prefix = preflight_browser::chromium::profile_root().join(format!("{}-", std::process::id()));
+    preflight_browser::chromium::profile_processes(&prefix)
+}
+
+/// Asserts every browser this process started is gone (allowing a moment for exit).
+pub fn assert_no_browsers_left() {
+    for _ in 0..40 {
+        if my_browsers().is_empty() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("Chromium processes left running: {:?}", my_browsers());
+}
