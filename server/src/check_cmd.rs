@@ -68,6 +68,47 @@ pub fn config_from_args(args: &CheckArgs) -> anyhow::Result<CheckConfig> {
     Ok(config)
 }
 
+/// The browser part of `preflight check --browser`.
+pub fn browser_settings_from_args(args: &CheckArgs, config: &CheckConfig) -> anyhow::Result<preflight_browser::BrowserSettings> {
+    let mut s = preflight_browser::BrowserSettings::new(config.env);
+    s.endpoint = match &args.browser_ws {
+        Some(ws) => preflight_browser::Endpoint::Remote { ws_url: ws.clone() },
+        None => preflight_browser::Endpoint::Local { chromium: args.chromium.clone() },
+    };
+    preflight_browser::preflight(&s.endpoint)?;
+    s.viewports = preflight_browser::viewport::parse_list(&args.viewports).map_err(|e| anyhow::anyhow!("--viewports: {e}"))?;
+    anyhow::ensure!((1..=8).contains(&args.browser_concurrency), "--browser-concurrency must be between 1 and 8");
+    anyhow::ensure!(args.browser_pages > 0, "--browser-pages must be at least 1");
+    anyhow::ensure!(args.page_timeout.is_finite() && args.page_timeout > 0.0 && args.page_timeout <= 600.0, "--page-timeout must be between 0 and 600 seconds");
+    s.concurrency = args.browser_concurrency;
+    s.load_timeout = Duration::from_secs_f64(args.page_timeout);
+    s.step_deadline = s.load_timeout + Duration::from_secs(25);
+    s.screenshot_dir = args.screenshots.clone();
+    s.forms = preflight_browser::FormPolicy { submit_found: args.submit_forms || !config.env.is_production(), listed: args.form.clone() };
+    s.resolve = config.resolve.clone();
+    Ok(s)
+}
+
+/// Adds the browser's findings, checks and screenshots to an HTTP report.
+pub fn merge_browser(report: &mut preflight_engine::Report, outcome: preflight_browser::Outcome) {
+    report.findings.extend(outcome.findings);
+    report.findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.check.cmp(&b.check)).then_with(|| a.url.cmp(&b.url)));
+    for c in outcome.checks_run {
+        if !report.checks_run.contains(&c) {
+            report.checks_run.push(c);
+        }
+    }
+    report.screenshots.extend(outcome.captures.into_iter().filter_map(|c| {
+        Some(preflight_engine::report::Screenshot {
+            url: c.url,
+            viewport: c.viewport,
+            path: c.path?.display().to_string(),
+            width: c.width,
+            height: c.height,
+        })
+    }));
+}
+
 pub async fn run(args: &CheckArgs) -> ExitCode {
     match run_inner(args).await {
         Ok(code) => code,
@@ -80,6 +121,7 @@ pub async fn run(args: &CheckArgs) -> ExitCode {
 
 async fn run_inner(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let config = config_from_args(args)?;
+    let browser = if args.browser { Some(browser_settings_from_args(args, &config)?) } else { None };
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let progress = move |p: Progress| {
         if show_progress {
@@ -91,7 +133,23 @@ async fn run_inner(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             let _ = err.flush();
         }
     };
-    let report = preflight_engine::run(&config, &progress).await?;
+    let mut report = preflight_engine::run(&config, &progress).await?;
+    if let Some(settings) = browser {
+        let t0 = std::time::Instant::now();
+        let mut pages: Vec<url::Url> = report.pages.iter().filter_map(|p| url::Url::parse(p).ok()).take(args.browser_pages).collect();
+        if pages.is_empty() {
+            pages.push(url::Url::parse(&report.final_url).unwrap_or_else(|_| config.start_url.clone()));
+        }
+        let outcome = preflight_browser::run(settings, pages, |ev| {
+            if let preflight_browser::BrowserEvent::Progress { done, total } = ev {
+                progress(Progress { phase: "browser", done, total });
+            }
+        })
+        .await?;
+        progress(Progress { phase: "done", done: 1, total: 1 });
+        merge_browser(&mut report, outcome);
+        report.duration_ms += t0.elapsed().as_millis() as u64;
+    }
     let color = args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let text = match args.format {
         OutputFormat::Text => report.to_text(color),

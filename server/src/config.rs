@@ -243,4 +243,51 @@ pub struct CheckArgs {
     /// No progress indicator on stderr.
     #[arg(long)]
     pub quiet: bool,
+
+    /// Also look at the crawled pages in Chromium: console errors, failed requests, layout
+    /// overflow, old-IE problems and screenshots at every viewport.
+    #[arg(long)]
+    pub browser: bool,
+
+    /// With --browser: make test submissions of the site's forms whatever --env says (forms
+    /// with password or payment fields are still left alone unless given with --form).
+    #[arg(long, requires = "browser")]
+    pub submit_forms: bool,
+
+    /// With --browser: also submit this form even on production and even with a password or
+    /// payment field: a page URL or path (every form on it), or PAGE#FORM-ID. Repeatable.
+    #[arg(long, value_name = "PAGE[#ID]", requires = "browser")]
+    pub form: Vec<String>,
+
+    /// With --browser: write a full-page PNG per page and viewport to DIR (e.g.
+    /// about-team--ipad.png) and list them in the report.
+    #[arg(long, value_name = "DIR", requires = "browser")]
+    pub screenshots: Option<PathBuf>,
+
+    /// With --browser: viewports to use, by name (desktop, old-ie, ipad, phone) or as
+    /// NAME=WIDTHxHEIGHT[@SCALE][,mobile][,touch][,ua=AGENT], separated by commas or ';'.
+    #[arg(long, value_name = "LIST", requires = "browser", default_value = "desktop,old-ie,ipad,phone")]
+    pub viewports: String,
+
+    /// With --browser: the Chromium to start (default: PREFLIGHT_CHROMIUM, else
+    /// /usr/bin/chromium and the other usual places).
+    #[arg(long, value_name = "PATH", env = "PREFLIGHT_CHROMIUM")]
+    pub chromium: Option<PathBuf>,
+
+    /// With --browser: use a browser already running elsewhere, by its DevTools websocket
+    /// (ws://HOST:PORT/devtools/browser/ID), instead of starting Chromium.
+    #[arg(long, value_name = "WS-URL", requires = "browser")]
+    pub browser_ws: Option<String>,
+
+    /// With --browser: most browser pages, in addition to the HTTP crawl's limit.
+    #[arg(long, value_name = "N", requires = "browser", default_value_t = 50)]
+    pub browser_pages: usize,
+
+    /// With --browser: tabs driven at once.
+    #[arg(long, value_name = "N", requires = "browser", default_value_t = preflight_browser::DEFAULT_CONCURRENCY)]
+    pub browser_concurrency: usize,
+
+    /// With --browser: seconds a page may take to load in the browser.
+    #[arg(long, value_name = "SECONDS", requires = "browser", default_value_t = preflight_browser::DEFAULT_LOAD_TIMEOUT.as_secs_f64())]
+    pub page_timeout: f64,
 }

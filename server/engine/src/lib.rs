@@ -154,6 +154,12 @@ pub async fn run(config: &CheckConfig, progress: &(dyn Fn(Progress) + Send + Syn
         assets_checked: crawl.assets.len(),
         checks_run,
         findings,
+        pages: crawl
+            .pages
+            .iter()
+            .filter(|p| p.data.is_some() && p.fetched.response().is_some_and(|r| r.status < 400))
+            .map(|p| p.url.to_string())
+            .collect(),
         screenshots: Vec::new(),
     })
 }

@@ -31,6 +31,9 @@ pub struct Report {
     /// The check ids that were evaluated: those without findings passed.
     pub checks_run: Vec<String>,
     pub findings: Vec<Finding>,
+    /// HTML pages the crawl found (these are what the browser checks look at).
+    #[serde(default)]
+    pub pages: Vec<String>,
     #[serde(default)]
     pub screenshots: Vec<Screenshot>,
 }
@@ -224,6 +227,7 @@ mod tests {
             assets_checked: 2,
             checks_run: vec!["soft-404".into(), "favicon-missing".into()],
             findings: vec![Finding::new("soft-404", "http://127.0.0.1:1/x", "A <missing> page & co", "HTTP 200")],
+            pages: vec![],
             screenshots: vec![],
         }
     }
