@@ -116,10 +116,17 @@ pub(crate) struct TabHandle {
     pub tab: Arc<Tab>,
     pub events: Arc<Mutex<PageEvents>>,
     pub generation: u64,
+    /// This worker's own DevTools connection: `headless_chrome` serialises calls on one
+    /// websocket, so tabs that share one wait for each other.
+    _browser: Browser,
+    /// The viewport the tab emulates now (emulation calls are skipped when it is unchanged).
+    emulating: Mutex<Option<String>>,
 }
 
 impl TabHandle {
-    pub fn open(browser: &Browser, generation: u64) -> Result<TabHandle, String> {
+    pub fn open(ws_url: &str, generation: u64) -> Result<TabHandle, String> {
+        let browser = Browser::connect_with_timeout(ws_url.to_string(), crate::session::CALL_TIMEOUT)
+            .map_err(|e| format!("cannot connect to the browser: {e}"))?;
         let tab = browser.new_tab().map_err(|e| format!("cannot open a tab: {e}"))?;
         let events = Arc::new(Mutex::new(PageEvents::default()));
         let err = |what: &str, e: anyhow::Error| format!("cannot set up the tab ({what}): {e}");
@@ -159,7 +166,7 @@ impl TabHandle {
             }
         }))
         .map_err(|e| format!("cannot listen to the tab: {e}"))?;
-        Ok(TabHandle { tab, events, generation })
+        Ok(TabHandle { tab, events, generation, _browser: browser, emulating: Mutex::new(None) })
     }
 
     /// The renderer crashed: this tab cannot be used again.
@@ -172,6 +179,11 @@ impl TabHandle {
     }
 
     pub fn emulate(&self, vp: &Viewport, default_ua: &str) -> Result<(), String> {
+        let key = vp.spec();
+        if self.emulating.lock().expect("emulation lock").as_deref() == Some(key.as_str()) {
+            return Ok(());
+        }
+        *self.emulating.lock().expect("emulation lock") = None;
         let e = |what: &str, err: anyhow::Error| format!("cannot emulate {} ({what}): {err}", vp.name);
         self.tab
             .call_method(Emulation::SetDeviceMetricsOverride {
@@ -202,6 +214,7 @@ impl TabHandle {
         self.tab
             .call_method(Emulation::SetTouchEmulationEnabled { enabled: vp.touch, max_touch_points: vp.touch.then_some(5) })
             .map_err(|err| e("touch", err))?;
+        *self.emulating.lock().expect("emulation lock") = Some(key);
         Ok(())
     }
 
@@ -299,9 +312,15 @@ impl TabHandle {
     }
 
     /// Full-page PNG (height capped) and, when asked, a small JPEG of the first screen.
-    pub fn screenshot(&self, vp: &Viewport, max_css_height: u32, thumbnail: bool) -> Result<Shot, String> {
-        let metrics = self.tab.call_method(Page::GetLayoutMetrics(None)).map_err(|e| format!("cannot measure the page: {e}"))?;
-        let page_height = metrics.css_content_size.height.ceil().max(1.0) as u32;
+    /// `measured_height`: the page's height in CSS pixels when the page said it (else asked).
+    pub fn screenshot(&self, vp: &Viewport, measured_height: Option<u32>, max_css_height: u32, thumbnail: bool) -> Result<Shot, String> {
+        let page_height = match measured_height.filter(|h| *h > 0) {
+            Some(h) => h,
+            None => {
+                let metrics = self.tab.call_method(Page::GetLayoutMetrics(None)).map_err(|e| format!("cannot measure the page: {e}"))?;
+                metrics.css_content_size.height.ceil().max(1.0) as u32
+            }
+        };
         let css_height = page_height.clamp(vp.height, max_css_height.max(vp.height));
         let capture = |format, quality, height: u32, scale: f64| {
             let (r, _) = guarded(&self.tab, || {
@@ -531,7 +550,7 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
         ));
         let _ = h.tab.call_method(Page::StopLoading(None));
     }
-    h.settle(Duration::from_millis(300), Duration::from_millis(1500));
+    h.settle(Duration::from_millis(200), Duration::from_millis(1500));
 
     let (measure, interrupted) = h.eval_json::<Measure>(&format!("window.__preflight ? window.__preflight.measure({}) : null", js_string(&settings.dev_marker)))?;
     if interrupted {
@@ -544,7 +563,7 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
     }
     let m = measure.unwrap_or_default();
     let shot = match &settings.screenshot_dir {
-        Some(_) => Some(h.screenshot(vp, settings.max_screenshot_height, settings.thumbnails)?),
+        Some(_) => Some(h.screenshot(vp, (m.height > 0).then_some(m.height), settings.max_screenshot_height, settings.thumbnails)?),
         None => None,
     };
     if h.dead() {

@@ -26,7 +26,7 @@ use crate::{
 /// DevTools calls may take this long before `headless_chrome` gives up on them. Deadlines
 /// are enforced by the coordinator (which kills a browser that stops answering), so this
 /// only has to outlast the longest legitimate call.
-const CALL_TIMEOUT: Duration = Duration::from_secs(3600);
+pub(crate) const CALL_TIMEOUT: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, Clone)]
 pub(crate) enum Job {
@@ -59,6 +59,7 @@ impl Job {
 /// The browser of the current generation.
 pub(crate) struct Connection {
     pub browser: Browser,
+    pub ws_url: String,
     local: Mutex<Option<LocalChromium>>,
     pub generation: u64,
 }
@@ -83,7 +84,7 @@ impl Connection {
         };
         let browser = Browser::connect_with_timeout(ws_url.clone(), CALL_TIMEOUT)
             .map_err(|e| BrowserError::Launch(format!("cannot connect to the browser at {ws_url}: {e}")))?;
-        Ok(Connection { browser, local: Mutex::new(local), generation })
+        Ok(Connection { browser, ws_url, local: Mutex::new(local), generation })
     }
 
     /// Kills a local browser (every pending call then fails at once).
@@ -197,9 +198,10 @@ pub(crate) fn run_blocking(settings: BrowserSettings, pages: Vec<Url>, tx: Unbou
         fatal: Mutex::new(None),
         settings,
     });
-    // Page-major order: one page's viewports run close together and share the HTTP cache.
-    for page in &pages {
-        for v in 0..shared.settings.viewports.len() {
+    // Viewport-major order: a tab keeps its emulation from page to page, and the first
+    // viewport (whose text the old-IE comparison uses) comes first.
+    for v in 0..shared.settings.viewports.len() {
+        for page in &pages {
             shared.push_job(Job::Page { page: page.clone(), viewport: v, attempt: 0 });
         }
     }
@@ -346,7 +348,7 @@ fn run_job(shared: &Shared, tab: &mut Option<TabHandle>, job: &Job) -> Result<Jo
         if let Some(old) = tab.take() {
             old.close();
         }
-        *tab = Some(TabHandle::open(&conn.browser, conn.generation)?);
+        *tab = Some(TabHandle::open(&conn.ws_url, conn.generation)?);
     }
     let handle = tab.as_ref().expect("a tab");
     let out = match job {
