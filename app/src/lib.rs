@@ -86,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:id") view=ProjectPage/>
                     <Route path=path!("/projects/:id/edit") view=EditProjectPage/>
                     <Route path=path!("/runs/:id") view=RunPage/>
+                    <Route path=path!("/compare/:before/:after") view=pages::gallery::ComparePage/>
                     <Route path=path!("/team") view=TeamPage/>
                     <Route path=path!("/account") view=AccountPage/>
                 </Routes>

@@ -487,3 +487,54 @@ pub enum LiveUpdate {
     Item { item: ChecklistItem },
     Run { run: RunSummary },
 }
+
+/// One page seen at one viewport in a run (its image is at `/screenshots/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreenshotView {
+    pub id: i64,
+    pub run_id: i64,
+    pub url: String,
+    pub final_url: String,
+    pub viewport: String,
+    /// Device pixels.
+    pub width: i64,
+    pub height: i64,
+    /// The page's height in CSS pixels (the screenshot may stop earlier).
+    pub page_height: i64,
+    pub load_ms: i64,
+    pub overflow_px: i64,
+    /// Console errors and warnings, uncaught exceptions, failed requests.
+    pub console: Vec<String>,
+    /// Check ids with findings on this shot.
+    pub problems: Vec<String>,
+    pub has_thumbnail: bool,
+    /// The same page and viewport in the previous finished run of the environment.
+    pub previous: Option<i64>,
+}
+
+/// A run's screenshots and what the gallery says about its viewports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gallery {
+    pub shots: Vec<ScreenshotView>,
+    /// Viewport names in the order to show them, with labels and emulation notes.
+    pub viewports: Vec<ViewportInfo>,
+    pub previous_run_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewportInfo {
+    pub name: String,
+    pub label: String,
+    pub note: Option<String>,
+}
+
+/// A visual diff of one page and viewport between two runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffView {
+    pub before: ScreenshotView,
+    pub after: ScreenshotView,
+    /// Share of pixels changed, in parts per million (10,000 ppm = 1 %).
+    pub changed_ppm: i64,
+    pub project_id: i64,
+    pub project_name: String,
+}

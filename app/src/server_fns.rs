@@ -184,3 +184,17 @@ pub async fn get_run(run_id: i64) -> Result<RunDetail, ServerFnError> {
     ctx::user()?;
     Ok(crate::ssr::runs::detail(&ctx::state()?.pool, run_id).await?)
 }
+
+#[server(prefix = "/rpc", endpoint = "get_gallery", input = Json)]
+pub async fn get_gallery(run_id: i64) -> Result<crate::model::Gallery, ServerFnError> {
+    ctx::user()?;
+    Ok(crate::ssr::screenshots::gallery(&ctx::state()?.pool, run_id).await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "get_diff", input = Json)]
+pub async fn get_diff(before: i64, after: i64) -> Result<crate::model::DiffView, ServerFnError> {
+    ctx::user()?;
+    let state = ctx::state()?;
+    let dir = state.screenshots_dir.clone().ok_or_else(|| ServerFnError::new("this server keeps no screenshots"))?;
+    Ok(crate::ssr::screenshots::diff(&state.pool, &dir, before, after).await?.0)
+}

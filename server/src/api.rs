@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/projects/{id}/runs", get(list_runs).post(start_run))
         .route("/runs/{id}", get(get_run))
         .route("/runs/{id}/findings", get(run_findings))
+        .route("/runs/{id}/screenshots", get(run_screenshots))
         .fallback(|| async { ApiError(AppError::NotFound("API endpoint")) })
         .method_not_allowed_fallback(|| async {
             (StatusCode::METHOD_NOT_ALLOWED, Json(json!({"error": "this method is not allowed on this endpoint"})))
@@ -212,6 +213,12 @@ struct FindingsBody {
     run_id: i64,
     status: app::model::RunStatus,
     findings: Vec<FindingView>,
+}
+
+/// The run's screenshots (`/screenshots/{id}` serves each image, `…/thumb` its thumbnail).
+async fn run_screenshots(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<app::model::Gallery>> {
+    runs::get(&s.pool, id).await?;
+    Ok(Json(app::ssr::screenshots::gallery(&s.pool, id).await?))
 }
 
 async fn run_findings(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<FindingsBody>> {

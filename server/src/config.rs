@@ -103,6 +103,24 @@ pub struct ServeArgs {
     /// Folder with the built web assets (pkg/preflight.js, pkg/preflight_bg.wasm, pkg/preflight.css).
     #[arg(long, env = "PREFLIGHT_SITE_ROOT", default_value = DEFAULT_SITE_ROOT)]
     pub site_root: Option<PathBuf>,
+
+    /// The Chromium check runs start for their browser checks (default: /usr/bin/chromium
+    /// and the other usual places).
+    #[arg(long, env = "PREFLIGHT_CHROMIUM", value_name = "PATH")]
+    pub chromium: Option<PathBuf>,
+
+    /// Use a browser running elsewhere (its DevTools websocket,
+    /// ws://HOST:PORT/devtools/browser/ID) instead of starting Chromium.
+    #[arg(long, env = "PREFLIGHT_BROWSER_WS", value_name = "WS-URL")]
+    pub browser_ws: Option<String>,
+
+    /// Check runs skip the browser checks (no screenshots).
+    #[arg(long, env = "PREFLIGHT_NO_BROWSER")]
+    pub no_browser: bool,
+
+    /// Most crawled pages a run looks at in the browser.
+    #[arg(long, env = "PREFLIGHT_BROWSER_PAGES", default_value_t = 20, value_name = "N")]
+    pub browser_pages: usize,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]

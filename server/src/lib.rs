@@ -11,5 +11,6 @@ pub mod events;
 pub mod middleware;
 pub mod router;
 pub mod runner;
+pub mod shots;
 
 pub use router::router;

@@ -101,14 +101,27 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
         .site_pkg_dir("pkg")
         .site_addr(listen)
         .build();
-    let state = app::ssr::AppState::new(pool.clone(), options, secure, base_url);
+    let state = app::ssr::AppState::new(pool.clone(), options, secure, base_url).with_screenshots_dir(cli.data_dir.join("screenshots"));
+    let browser = (!args.no_browser).then(|| preflight_server::runner::BrowserRunner {
+        endpoint: match &args.browser_ws {
+            Some(ws) => preflight_browser::Endpoint::Remote { ws_url: ws.clone() },
+            None => preflight_browser::Endpoint::Local { chromium: args.chromium.clone() },
+        },
+        max_pages: args.browser_pages.max(1),
+        concurrency: preflight_browser::DEFAULT_CONCURRENCY,
+    });
+    if let Some(b) = &browser {
+        if let Err(e) = preflight_browser::preflight(&b.endpoint) {
+            tracing::warn!("browser checks will report that they cannot run: {e}");
+        }
+    }
     let shutdown = preflight_server::runner::shutdown::Signal::default();
     let max_runs = if args.max_runs == 0 {
         std::env::var("PREFLIGHT_MAX_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(preflight_server::runner::DEFAULT_MAX_RUNS)
     } else {
         args.max_runs
     };
-    preflight_server::runner::start(state.clone(), max_runs, shutdown.clone()).await?;
+    preflight_server::runner::start_with_browser(state.clone(), max_runs, browser, shutdown.clone()).await?;
     let app = preflight_server::router(state);
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
     tracing::info!("Preflight is listening on http://{listen} (data in {})", cli.data_dir.display());

@@ -16,7 +16,7 @@ use tower_http::{catch_panic::CatchPanicLayer, compression::CompressionLayer, se
 
 use app::{shell, ssr::AppState, App};
 
-use crate::{api, auth_routes, events, middleware};
+use crate::{api, auth_routes, events, middleware, shots};
 
 /// Builds the whole application. Tests call this and drive it with `oneshot`.
 pub fn router(state: AppState) -> Router {
@@ -33,6 +33,9 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout", post(auth_routes::logout))
         .route("/auth/setup", post(auth_routes::setup))
         .route("/events/projects/{id}", get(events::checklist_events))
+        .route("/screenshots/{id}", get(shots::full))
+        .route("/screenshots/{id}/thumb", get(shots::thumb))
+        .route("/screenshots/{before}/diff/{after}", get(shots::diff))
         .route("/healthz", get(|| async { "ok" }))
         .route("/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))

@@ -19,6 +19,26 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(400);
 /// Marks runs a previous process left running as interrupted, then starts the loop that
 /// claims queued runs (woken by `state.run_queued`, and every few seconds regardless).
 pub async fn start(state: AppState, max_runs: usize, shutdown: shutdown::Signal) -> anyhow::Result<()> {
+    start_with_browser(state, max_runs, None, shutdown).await
+}
+
+/// How runs use a browser: which one, and on how many of the crawled pages.
+#[derive(Debug, Clone)]
+pub struct BrowserRunner {
+    pub endpoint: preflight_browser::Endpoint,
+    pub max_pages: usize,
+    pub concurrency: usize,
+}
+
+/// [`start`], with browser checks (screenshots go to `state.screenshots_dir`).
+pub async fn start_with_browser(state: AppState, max_runs: usize, browser: Option<BrowserRunner>, shutdown: shutdown::Signal) -> anyhow::Result<()> {
+    if browser.is_some() {
+        let cleaned = tokio::task::spawn_blocking(preflight_browser::chromium::clean_leftovers).await.unwrap_or(0);
+        if cleaned > 0 {
+            tracing::warn!("removed {cleaned} browser profile(s) left by a Preflight process that was killed");
+        }
+    }
+    let browser = browser.map(Arc::new);
     let n = runs::mark_interrupted(&state.pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     if n > 0 {
         tracing::warn!("{n} check run(s) were interrupted by the last shutdown");
@@ -34,9 +54,9 @@ pub async fn start(state: AppState, max_runs: usize, shutdown: shutdown::Signal)
                 };
                 match runs::claim_next(&state.pool).await {
                     Ok(Some(job)) => {
-                        let state = state.clone();
+                        let (state, browser) = (state.clone(), browser.clone());
                         tokio::spawn(async move {
-                            execute(&state, job).await;
+                            execute(&state, job, browser.as_deref()).await;
                             drop(permit);
                         });
                     }
@@ -84,7 +104,7 @@ pub async fn config_for(state: &AppState, job: &runs::RunJob) -> Result<CheckCon
     Ok(config)
 }
 
-async fn execute(state: &AppState, job: runs::RunJob) {
+async fn execute(state: &AppState, job: runs::RunJob, browser: Option<&BrowserRunner>) {
     let id = job.id;
     tracing::info!(run = id, url = %job.base_url, "check run started");
     publish(state, id).await;
@@ -118,7 +138,10 @@ async fn execute(state: &AppState, job: runs::RunJob) {
             }
         })
     };
-    let result = preflight_engine::run(&config, &progress).await;
+    let mut result = preflight_engine::run(&config, &progress).await;
+    if let (Ok(report), Some(browser)) = (result.as_mut(), browser) {
+        browser_stage(state, &job, &config, browser, report, &progress).await;
+    }
     drop(progress);
     let _ = writer.await;
     let outcome = match result {
@@ -145,6 +168,106 @@ async fn execute(state: &AppState, job: runs::RunJob) {
         Err(e) => tracing::error!(run = id, error = %e, "saving a run's results failed"),
     }
     publish(state, id).await;
+}
+
+/// The browser part of a run: every viewport of the project, screenshots recorded as they
+/// are taken (the gallery fills in live), findings merged into the report.
+async fn browser_stage(
+    state: &AppState,
+    job: &runs::RunJob,
+    config: &CheckConfig,
+    browser: &BrowserRunner,
+    report: &mut preflight_engine::Report,
+    progress: &(impl Fn(preflight_engine::Progress) + Send + Sync),
+) {
+    let id = job.id;
+    let settings: Option<(String, String, Option<bool>)> = sqlx::query_as(
+        "SELECT p.viewports, p.forms_listed, e.submit_forms FROM runs r JOIN projects p ON p.id = r.project_id
+         LEFT JOIN environments e ON e.id = r.environment_id WHERE r.id = ?",
+    )
+    .bind(id)
+    .fetch_optional(&state.pool)
+    .await
+    .ok()
+    .flatten();
+    let Some((viewports, forms_listed, submit_forms)) = settings else { return };
+    if viewports.trim().is_empty() {
+        return; // browser checks are off for this project
+    }
+    let fail = |report: &mut preflight_engine::Report, why: String| {
+        report.findings.push(preflight_engine::Finding::new("browser-check-failed", &report.final_url.clone(), "The browser checks could not run", why));
+        if !report.checks_run.iter().any(|c| c == "browser-check-failed") {
+            report.checks_run.push("browser-check-failed".into());
+        }
+    };
+    let mut s = preflight_browser::BrowserSettings::new(config.env);
+    s.endpoint = browser.endpoint.clone();
+    s.concurrency = browser.concurrency;
+    s.resolve = config.resolve.clone();
+    s.viewports = match preflight_browser::viewport::parse_list(&viewports) {
+        Ok(v) => v,
+        Err(e) => return fail(report, format!("the project's viewports: {e}")),
+    };
+    s.forms = preflight_browser::FormPolicy {
+        submit_found: submit_forms.unwrap_or(!config.env.is_production()),
+        listed: forms_listed.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect(),
+    };
+    let dir = state.screenshots_dir.clone();
+    if let Some(d) = &dir {
+        s.screenshot_dir = Some(d.join(format!("run-{id}")));
+        s.thumbnails = true;
+    }
+    if let Err(e) = preflight_browser::preflight(&s.endpoint) {
+        return fail(report, e.to_string());
+    }
+    let mut pages: Vec<url::Url> = report.pages.iter().filter_map(|p| url::Url::parse(p).ok()).take(browser.max_pages).collect();
+    if pages.is_empty() {
+        match url::Url::parse(&report.final_url) {
+            Ok(u) => pages.push(u),
+            Err(_) => return,
+        }
+    }
+    // Screenshots are recorded as they come, by a writer task (the callback cannot wait).
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<preflight_browser::Capture>();
+    let writer = {
+        let (state, dir) = (state.clone(), dir.clone());
+        tokio::spawn(async move {
+            while let Some(c) = rx.recv().await {
+                let (Some(dir), Some(path)) = (&dir, &c.path) else { continue };
+                let rel = |p: &std::path::Path| p.strip_prefix(dir).map(|r| r.to_string_lossy().to_string()).unwrap_or_default();
+                let shot = app::ssr::screenshots::NewShot {
+                    url: c.url.clone(),
+                    final_url: c.final_url.clone(),
+                    viewport: c.viewport.clone(),
+                    file: rel(path),
+                    thumb: c.thumbnail.as_deref().map(rel).unwrap_or_default(),
+                    width: c.width as i64,
+                    height: c.height as i64,
+                    page_height: c.page_height as i64,
+                    load_ms: c.load_ms as i64,
+                    overflow_px: c.overflow_px as i64,
+                    console: c.console.clone(),
+                    problems: c.problems.clone(),
+                };
+                if let Err(e) = app::ssr::screenshots::insert(&state.pool, id, &shot).await {
+                    tracing::error!(run = id, error = %e, "recording a screenshot failed");
+                }
+            }
+        })
+    };
+    let outcome = preflight_browser::run(s, pages, |ev| match ev {
+        preflight_browser::BrowserEvent::Captured(c) => {
+            let _ = tx.send(*c);
+        }
+        preflight_browser::BrowserEvent::Progress { done, total } => progress(preflight_engine::Progress { phase: "browser", done, total }),
+    })
+    .await;
+    drop(tx);
+    let _ = writer.await;
+    match outcome {
+        Ok(o) => crate::check_cmd::merge_browser(report, o),
+        Err(e) => fail(report, e.to_string()),
+    }
 }
 
 async fn publish(state: &AppState, run_id: i64) {

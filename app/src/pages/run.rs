@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::components::{fmt_time, ErrorBox, LoadError, Progress};
+use crate::pages::gallery::RunGallery;
 use crate::model::{FindingView, RunDetail, RunStatus};
 use crate::server_fns::{error_text, get_run, start_run};
 
@@ -35,6 +36,7 @@ fn RunView(detail: RunDetail, reload: RwSignal<u32>) -> impl IntoView {
     let run_id = run.id;
     let project_id = run.project_id;
     let status = RwSignal::new(run.clone());
+    let shots = RwSignal::new(0u32);
     // Server-side there is nothing live to reload from.
     #[cfg(not(feature = "hydrate"))]
     let _ = reload;
@@ -48,6 +50,9 @@ fn RunView(detail: RunDetail, reload: RwSignal<u32>) -> impl IntoView {
                 if let crate::model::LiveUpdate::Run { run } = u {
                     if run.id == run_id {
                         let done = run.status.is_finished();
+                        if run.progress_phase == "browser" || done {
+                            shots.update(|n| *n += 1);
+                        }
                         status.set(run);
                         if done {
                             reload.update(|n| *n += 1);
@@ -167,6 +172,7 @@ fn RunView(detail: RunDetail, reload: RwSignal<u32>) -> impl IntoView {
                 </section>
             }
         }).collect_view()}
+        <RunGallery run_id refresh=shots/>
         {(!passed.is_empty()).then(|| view! {
             <section class="card">
                 <details>

@@ -8,6 +8,7 @@ pub mod error;
 pub mod projects;
 pub mod ratelimit;
 pub mod runs;
+pub mod screenshots;
 pub mod state;
 pub mod template;
 

@@ -32,12 +32,20 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     /// Wakes the check-run runner when a run is queued.
     pub run_queued: Arc<tokio::sync::Notify>,
+    /// Where check runs keep their screenshots (`<data>/screenshots`); `None`: no
+    /// screenshots are taken or served.
+    pub screenshots_dir: Option<std::path::PathBuf>,
 }
 
 impl AppState {
     pub fn new(pool: SqlitePool, leptos_options: LeptosOptions, secure_cookies: Option<bool>, base_url: Option<String>) -> Self {
         let (events, _) = broadcast::channel(1024);
-        AppState { pool, leptos_options, secure_cookies, base_url, events, limiter: Arc::new(LoginLimiter::default()), run_queued: Arc::new(tokio::sync::Notify::new()) }
+        AppState { pool, leptos_options, secure_cookies, base_url, events, limiter: Arc::new(LoginLimiter::default()), run_queued: Arc::new(tokio::sync::Notify::new()), screenshots_dir: None }
+    }
+
+    pub fn with_screenshots_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.screenshots_dir = Some(dir);
+        self
     }
 
     /// Whether a cookie set in answer to a request with these headers gets `Secure`.

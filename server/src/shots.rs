@@ -1,0 +1,75 @@
+//! Screenshot images for signed-in people: `/screenshots/{id}` (PNG),
+//! `/screenshots/{id}/thumb` (small JPEG of the first screen) and
+//! `/screenshots/{before}/diff/{after}` (the visual diff, made on first request).
+
+use axum::{
+    extract::{Path, State},
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
+    Extension,
+};
+
+use app::model::UserInfo;
+use app::ssr::{screenshots, AppError, AppState};
+
+/// Screenshot files never change once written.
+const IMMUTABLE: &str = "private, max-age=31536000, immutable";
+
+async fn send(path: std::path::PathBuf, kind: &'static str) -> Response {
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, IMMUTABLE)], bytes).into_response(),
+        Err(_) => (StatusCode::NOT_FOUND, "this screenshot's file is gone").into_response(),
+    }
+}
+
+fn refuse(e: AppError) -> Response {
+    let status = match e {
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    (status, e.to_string()).into_response()
+}
+
+fn ready(state: &AppState, user: &Option<Extension<UserInfo>>) -> Result<std::path::PathBuf, Response> {
+    if user.is_none() {
+        return Err((StatusCode::UNAUTHORIZED, "please sign in").into_response());
+    }
+    state.screenshots_dir.clone().ok_or_else(|| (StatusCode::NOT_FOUND, "this server keeps no screenshots").into_response())
+}
+
+pub async fn full(State(state): State<AppState>, user: Option<Extension<UserInfo>>, Path(id): Path<i64>) -> Response {
+    image(state, user, id, screenshots::Variant::Full).await
+}
+
+pub async fn thumb(State(state): State<AppState>, user: Option<Extension<UserInfo>>, Path(id): Path<i64>) -> Response {
+    image(state, user, id, screenshots::Variant::Thumbnail).await
+}
+
+async fn image(state: AppState, user: Option<Extension<UserInfo>>, id: i64, variant: screenshots::Variant) -> Response {
+    let dir = match ready(&state, &user) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    match screenshots::file(&state.pool, &dir, id, variant).await {
+        Ok((path, kind)) => send(path, kind).await,
+        Err(e) => refuse(e),
+    }
+}
+
+pub async fn diff(State(state): State<AppState>, user: Option<Extension<UserInfo>>, Path((before, after)): Path<(i64, i64)>) -> Response {
+    let dir = match ready(&state, &user) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    match screenshots::diff(&state.pool, &dir, before, after).await {
+        Ok((view, path)) => {
+            let mut res = send(path, "image/png").await;
+            if let Ok(v) = view.changed_ppm.to_string().parse() {
+                res.headers_mut().insert("x-changed-ppm", v);
+            }
+            res
+        }
+        Err(e) => refuse(e),
+    }
+}
