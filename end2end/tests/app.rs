@@ -101,6 +101,14 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     owner.find_element(".run-row a")?.click()?;
     wait_for(&owner, "/^\\/runs\\/\\d+$/.test(location.pathname) && !!document.querySelector('.summary')", Duration::from_secs(10))?;
     screenshot(&owner, "08-run")?;
+    // The run's browser checks: a gallery of real screenshots (pages × viewports).
+    wait_for(
+        &owner,
+        "document.querySelectorAll('.gallery .shot img').length >= 4 && [...document.querySelectorAll('.gallery .shot img')].every(i => i.complete && i.naturalWidth > 0)",
+        Duration::from_secs(30),
+    )?;
+    js(&owner, "document.querySelector('.gallery').scrollIntoView()")?;
+    screenshot(&owner, "09-run-gallery")?;
 
     // Before the restart below, which cuts the live streams on purpose.
     let errors: Vec<String> = owner_log.entries().into_iter().chain(member_log.entries()).collect();

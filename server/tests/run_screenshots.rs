@@ -1,0 +1,149 @@
+//! Check runs with the browser: screenshots recorded per page and viewport, served only to
+//! signed-in people, the gallery through the API, and the visual diff between two runs.
+//! Real Chromium against fixture sites on 127.0.0.1.
+
+mod common;
+
+use std::{
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+use axum::{
+    body::Body,
+    extract::Request,
+    http::{header, Method, StatusCode},
+    response::{Html, IntoResponse},
+    Router,
+};
+use serde_json::{json, Value};
+use sqlx::SqlitePool;
+
+use common::*;
+
+fn site(changed: Arc<AtomicBool>) -> Router {
+    Router::new().fallback(move |req: Request| {
+        let changed = changed.load(Ordering::SeqCst);
+        async move {
+            let page = |body: &str| Html(format!("<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width\"><title>Fixture</title></head><body>DEV SITE {body}</body></html>"));
+            match req.uri().path() {
+                "/" if changed => page("<h1>Home</h1><div style=\"height:300px;background:#c00\">A new banner</div><a href=/about>About</a>").into_response(),
+                "/" => page("<h1>Home</h1><a href=/about>About</a>").into_response(),
+                "/about" => page("<h1>About</h1><script>console.error('about is broken')</script>").into_response(),
+                "/robots.txt" => "User-agent: *\nDisallow: /\n".into_response(),
+                _ => (StatusCode::NOT_FOUND, Html("<!doctype html><title>Not found</title><h1>Not found</h1>")).into_response(),
+            }
+        }
+    })
+}
+
+async fn wait_finished(app: &Router, tok: &str, run: i64) -> Value {
+    for _ in 0..1200 {
+        let r = api(app, Method::GET, &format!("/runs/{run}"), Some(tok), None).await.json();
+        if matches!(r["status"].as_str(), Some("passed" | "failed" | "interrupted")) {
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("run {run} did not finish within two minutes");
+}
+
+async fn get(app: &Router, path: &str, cookie: Option<&str>) -> Res {
+    let mut b = browser(Method::GET, path);
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    send(app, b.body(Body::empty()).unwrap()).await
+}
+
+#[sqlx::test(migrations = false)]
+async fn runs_take_screenshots_and_diff_them_between_runs(pool: SqlitePool) {
+    let shots_dir = tempfile::tempdir().unwrap();
+    let st = state(pool.clone()).await.with_screenshots_dir(shots_dir.path().to_path_buf());
+    let user = owner(&st).await;
+    let tok = token(&st, &user).await;
+    let browser = preflight_server::runner::BrowserRunner {
+        endpoint: preflight_browser::Endpoint::Local { chromium: None },
+        max_pages: 5,
+        concurrency: 2,
+    };
+    preflight_server::runner::start_with_browser(st.clone(), 1, Some(browser), preflight_server::runner::shutdown::Signal::default())
+        .await
+        .unwrap();
+    let app = preflight_server::router(st.clone());
+    let changed = Arc::new(AtomicBool::new(false));
+    let port = serve(site(changed.clone())).await;
+    let body = json!({"name": "Shots", "launch_date": "2027-03-01", "environments": [
+        {"name": "dev", "base_url": format!("http://127.0.0.1:{port}/"), "kind": "dev"}
+    ]});
+    let pid = api(&app, Method::POST, "/projects", Some(&tok), Some(body)).await.json()["id"].as_i64().unwrap();
+    sqlx::query("UPDATE projects SET viewports = 'desktop,phone' WHERE id = ?").bind(pid).execute(&pool).await.unwrap();
+
+    let start = || async {
+        let res = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        res.json()["id"].as_i64().unwrap()
+    };
+    let run1 = start().await;
+    wait_finished(&app, &tok, run1).await;
+    let findings = api(&app, Method::GET, &format!("/runs/{run1}/findings"), Some(&tok), None).await.json();
+    assert!(
+        findings["findings"].as_array().unwrap().iter().any(|f| f["check"] == "console-error" && f["message"].as_str().unwrap().contains("about is broken")),
+        "{findings}"
+    );
+    let g1 = api(&app, Method::GET, &format!("/runs/{run1}/screenshots"), Some(&tok), None).await.json();
+    let shots1 = g1["shots"].as_array().unwrap().clone();
+    assert_eq!(shots1.len(), 4, "two pages at two viewports: {g1}");
+    assert_eq!(g1["viewports"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect::<Vec<_>>(), ["desktop", "phone"]);
+    assert!(g1["previous_run_id"].is_null());
+    for s in &shots1 {
+        let w = if s["viewport"] == "phone" { 1170 } else { 1440 };
+        assert_eq!(s["width"], w, "{s}");
+        assert!(s["has_thumbnail"].as_bool().unwrap());
+    }
+    let about = shots1.iter().find(|s| s["url"].as_str().unwrap().ends_with("/about") && s["viewport"] == "desktop").unwrap();
+    assert!(about["console"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().contains("about is broken")), "{about}");
+
+    // Images only for signed-in people.
+    let id = shots1[0]["id"].as_i64().unwrap();
+    let anonymous = get(&app, &format!("/screenshots/{id}"), None).await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER, "sent to sign in");
+    assert!(anonymous.header("location").starts_with("/login"), "{}", anonymous.header("location"));
+    let cookie = session_cookie(&login(&app, "owner@example.test", PASSWORD).await);
+    let full = get(&app, &format!("/screenshots/{id}"), Some(&cookie)).await;
+    assert_eq!((full.status, full.header("content-type").as_str()), (StatusCode::OK, "image/png"));
+    assert!(full.header("cache-control").contains("immutable"));
+    let thumb = get(&app, &format!("/screenshots/{id}/thumb"), Some(&cookie)).await;
+    assert_eq!((thumb.status, thumb.header("content-type").as_str()), (StatusCode::OK, "image/jpeg"));
+    assert_eq!(get(&app, "/screenshots/99999", Some(&cookie)).await.status, StatusCode::NOT_FOUND);
+
+    // The home page changes; the next run's shots point at the previous ones and diff.
+    changed.store(true, Ordering::SeqCst);
+    let run2 = start().await;
+    wait_finished(&app, &tok, run2).await;
+    let g2 = api(&app, Method::GET, &format!("/runs/{run2}/screenshots"), Some(&tok), None).await.json();
+    assert_eq!(g2["previous_run_id"], run1);
+    let shots2 = g2["shots"].as_array().unwrap().clone();
+    let pick = |list: &[Value], path: &str, vp: &str| {
+        list.iter().find(|s| s["url"].as_str().unwrap().ends_with(path) && s["viewport"] == vp).cloned().unwrap()
+    };
+    for (path, vp, moved) in [("/", "desktop", true), ("/about", "desktop", false), ("/", "phone", true)] {
+        let before = pick(&shots1, path, vp);
+        let after = pick(&shots2, path, vp);
+        assert_eq!(after["previous"], before["id"], "{path} at {vp}");
+        let res = get(&app, &format!("/screenshots/{}/diff/{}", before["id"], after["id"]), Some(&cookie)).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        assert_eq!(res.header("content-type"), "image/png");
+        let ppm: i64 = res.header("x-changed-ppm").parse().unwrap();
+        assert_eq!(ppm > 0, moved, "{path} at {vp}: {ppm} ppm changed");
+    }
+    // Diffs across viewports make no sense and are refused.
+    let (a, b) = (pick(&shots1, "/", "desktop"), pick(&shots2, "/", "phone"));
+    assert_eq!(get(&app, &format!("/screenshots/{}/diff/{}", a["id"], b["id"]), Some(&cookie)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Files live in the data folder, one folder per run.
+    assert!(shots_dir.path().join(format!("run-{run1}/home--desktop.png")).exists());
+    assert!(shots_dir.path().join(format!("run-{run2}/about--phone.png")).exists());
+}
