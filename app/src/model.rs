@@ -90,7 +90,14 @@ pub struct Environment {
     /// to test a new server before DNS moves.
     #[serde(default)]
     pub resolve_ip: Option<String>,
+    /// Make test form submissions here: `None` decides by kind (yes on dev and staging, no
+    /// on production).
+    #[serde(default)]
+    pub submit_forms: Option<bool>,
 }
+
+/// The browser viewports a new project checks.
+pub const DEFAULT_VIEWPORTS: &str = "desktop,old-ie,ipad,phone";
 
 /// A project as edited in the project form and returned by the API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -111,6 +118,15 @@ pub struct ProjectInput {
     pub contact_phones: Vec<String>,
     #[serde(default)]
     pub postal_address: String,
+    /// Viewports of the browser checks: default names (desktop, old-ie, ipad, phone) and
+    /// `NAME=WIDTHxHEIGHT[@SCALE][,mobile][,touch][,ua=…]` specs, separated by `,` or `;`.
+    /// `""` turns the browser checks off; absent: [`DEFAULT_VIEWPORTS`].
+    #[serde(default)]
+    pub viewports: Option<String>,
+    /// Forms submitted on every environment, even with a password or payment field: a page
+    /// (path or URL) or `PAGE#FORM-ID` per entry.
+    #[serde(default)]
+    pub forms_listed: Vec<String>,
 }
 
 /// A project with its environments.
@@ -125,6 +141,9 @@ pub struct Project {
     pub contact_emails: Vec<String>,
     pub contact_phones: Vec<String>,
     pub postal_address: String,
+    /// See [`ProjectInput::viewports`]; `""`: no browser checks.
+    pub viewports: String,
+    pub forms_listed: Vec<String>,
     pub archived: bool,
     pub template_version: Option<i64>,
     pub created_at: i64,

@@ -109,6 +109,21 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     )?;
     js(&owner, "document.querySelector('.gallery').scrollIntoView()")?;
     screenshot(&owner, "09-run-gallery")?;
+    // Run again: every screenshot links to the same page and viewport before, as a visual diff.
+    owner.find_element(".page-head .actions button")?.click()?;
+    wait_for(&owner, "!!document.querySelector('.summary') && !!document.querySelector('.gallery a.chip.link')", Duration::from_secs(60))?;
+    owner.find_element(".gallery a.chip.link")?.click()?;
+    wait_for(
+        &owner,
+        "/^\\/compare\\/\\d+\\/\\d+$/.test(location.pathname) && document.querySelectorAll('.diff-grid img').length === 3 && [...document.querySelectorAll('.diff-grid img')].every(i => i.complete && i.naturalWidth > 0)",
+        Duration::from_secs(30),
+    )?;
+    let verdict = js(&owner, "document.querySelector('.card strong').textContent")?;
+    assert!(verdict.as_str().unwrap_or_default().contains("changed"), "{verdict}");
+    screenshot(&owner, "10-visual-diff")?;
+    owner.navigate_to(&server.url(&format!("{project_path}/edit")))?.wait_until_navigated()?;
+    wait_for(&owner, "!!document.querySelector('input[name=viewport-old-ie]') && document.querySelector('input[name=viewport-old-ie]').checked", Duration::from_secs(10))?;
+    screenshot(&owner, "11-project-browser-settings")?;
 
     // Before the restart below, which cuts the live streams on purpose.
     let errors: Vec<String> = owner_log.entries().into_iter().chain(member_log.entries()).collect();

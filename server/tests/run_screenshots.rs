@@ -76,11 +76,20 @@ async fn runs_take_screenshots_and_diff_them_between_runs(pool: SqlitePool) {
     let app = preflight_server::router(st.clone());
     let changed = Arc::new(AtomicBool::new(false));
     let port = serve(site(changed.clone())).await;
-    let body = json!({"name": "Shots", "launch_date": "2027-03-01", "environments": [
-        {"name": "dev", "base_url": format!("http://127.0.0.1:{port}/"), "kind": "dev"}
-    ]});
-    let pid = api(&app, Method::POST, "/projects", Some(&tok), Some(body)).await.json()["id"].as_i64().unwrap();
-    sqlx::query("UPDATE projects SET viewports = 'desktop,phone' WHERE id = ?").bind(pid).execute(&pool).await.unwrap();
+    let body = |viewports: &str| {
+        json!({"name": "Shots", "launch_date": "2027-03-01", "viewports": viewports, "forms_listed": ["/contact#enquiry"], "environments": [
+            {"name": "dev", "base_url": format!("http://127.0.0.1:{port}/"), "kind": "dev", "submit_forms": false}
+        ]})
+    };
+    let bad = api(&app, Method::POST, "/projects", Some(&tok), Some(body("desktop,watch"))).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.json()["error"].as_str().unwrap().contains("viewports"), "{}", bad.body);
+    let created = api(&app, Method::POST, "/projects", Some(&tok), Some(body(" desktop , phone "))).await.json();
+    let pid = created["id"].as_i64().unwrap();
+    let project = api(&app, Method::GET, &format!("/projects/{pid}"), Some(&tok), None).await.json();
+    assert_eq!(project["viewports"], "desktop,phone", "{project}");
+    assert_eq!(project["forms_listed"], json!(["/contact#enquiry"]));
+    assert_eq!(project["environments"][0]["submit_forms"], false);
 
     let start = || async {
         let res = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await;

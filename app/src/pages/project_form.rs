@@ -6,7 +6,15 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::components::{ErrorBox, LoadError};
-use crate::model::{EnvKind, Environment, Project, ProjectInput};
+use crate::model::{EnvKind, Environment, Project, ProjectInput, DEFAULT_VIEWPORTS};
+
+/// The standard viewports, with what the form says about them.
+const STANDARD_VIEWPORTS: [(&str, &str); 4] = [
+    ("desktop", "Desktop 1440×900"),
+    ("old-ie", "Old IE emulation 1024×768 (IE 11 user agent — catches sniffing and old-browser pages, not IE's engine)"),
+    ("ipad", "iPad 768×1024 @2×, touch"),
+    ("phone", "Phone 390×844 @3×, touch"),
+];
 use crate::server_fns::{error_text, get_project, save_project};
 
 #[component]
@@ -45,6 +53,8 @@ struct EnvRow {
     kind: RwSignal<String>,
     base_url: RwSignal<String>,
     resolve_ip: RwSignal<String>,
+    /// "" (by kind), "yes" or "no".
+    submit_forms: RwSignal<String>,
 }
 
 impl EnvRow {
@@ -56,6 +66,11 @@ impl EnvRow {
             kind: RwSignal::new(e.kind.unwrap_or_else(|| EnvKind::infer(&e.name)).as_str().to_string()),
             base_url: RwSignal::new(e.base_url.clone()),
             resolve_ip: RwSignal::new(e.resolve_ip.clone().unwrap_or_default()),
+            submit_forms: RwSignal::new(match e.submit_forms {
+                None => String::new(),
+                Some(true) => "yes".into(),
+                Some(false) => "no".into(),
+            }),
         }
     }
 
@@ -67,6 +82,11 @@ impl EnvRow {
             kind: EnvKind::parse(&self.kind.get_untracked()),
             base_url: self.base_url.get_untracked(),
             resolve_ip: (!ip.trim().is_empty()).then_some(ip),
+            submit_forms: match self.submit_forms.get_untracked().as_str() {
+                "yes" => Some(true),
+                "no" => Some(false),
+                _ => None,
+            },
         }
     }
 }
@@ -82,11 +102,13 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
         launch_time: None,
         environments: ["dev", "staging", "production"]
             .iter()
-            .map(|n| Environment { id: None, name: n.to_string(), kind: EnvKind::parse(n), base_url: String::new(), resolve_ip: None })
+            .map(|n| Environment { id: None, name: n.to_string(), kind: EnvKind::parse(n), base_url: String::new(), resolve_ip: None, submit_forms: None })
             .collect(),
         contact_emails: vec![],
         contact_phones: vec![],
         postal_address: String::new(),
+        viewports: DEFAULT_VIEWPORTS.to_string(),
+        forms_listed: vec![],
         archived: false,
         template_version: None,
         created_at: 0,
@@ -99,6 +121,13 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
     let emails = RwSignal::new(p.contact_emails.join("\n"));
     let phones = RwSignal::new(p.contact_phones.join("\n"));
     let address = RwSignal::new(p.postal_address.clone());
+    // Browser checks: the standard viewports as checkboxes, anything else as specs.
+    let listed: Vec<String> = p.viewports.split([',', ';']).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let standard: Vec<(&'static str, &'static str, RwSignal<bool>)> =
+        STANDARD_VIEWPORTS.iter().map(|(n, l)| (*n, *l, RwSignal::new(listed.iter().any(|x| x == n)))).collect();
+    let custom = RwSignal::new(listed.iter().filter(|x| !STANDARD_VIEWPORTS.iter().any(|(n, _)| n == x)).cloned().collect::<Vec<_>>().join("; "));
+    let forms = RwSignal::new(p.forms_listed.join("\n"));
+    let standard_for_submit = standard.clone();
     let next_key = StoredValue::new(p.environments.len());
     let envs = RwSignal::new(p.environments.iter().enumerate().map(|(i, e)| EnvRow::new(i, e)).collect::<Vec<_>>());
     let error = RwSignal::new(None::<String>);
@@ -108,7 +137,7 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
     let add_env = move |_| {
         let key = next_key.get_value();
         next_key.set_value(key + 1);
-        let blank = Environment { id: None, name: String::new(), kind: Some(EnvKind::Staging), base_url: String::new(), resolve_ip: None };
+        let blank = Environment { id: None, name: String::new(), kind: Some(EnvKind::Staging), base_url: String::new(), resolve_ip: None, submit_forms: None };
         envs.update(|v| v.push(EnvRow::new(key, &blank)));
     };
 
@@ -129,6 +158,12 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
             contact_emails: lines(emails.get_untracked()),
             contact_phones: lines(phones.get_untracked()),
             postal_address: address.get_untracked(),
+            viewports: Some({
+                let mut v: Vec<String> = standard_for_submit.iter().filter(|(_, _, on)| on.get_untracked()).map(|(n, _, _)| n.to_string()).collect();
+                v.extend(custom.get_untracked().split(';').map(str::trim).filter(|s| !s.is_empty()).map(String::from));
+                v.join("; ")
+            }),
+            forms_listed: lines(forms.get_untracked()),
         };
         busy.set(true);
         let navigate = navigate.clone();
@@ -168,6 +203,13 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
                             </label>
                             <label class="wide">"Base URL" <input type="url" placeholder="https://www.example.com" bind:value=row.base_url/></label>
                             <label>"Connect to IP (optional)" <input type="text" inputmode="decimal" placeholder="203.0.113.10" bind:value=row.resolve_ip/></label>
+                            <label>"Test form submissions"
+                                <select prop:value=move || row.submit_forms.get() on:change=move |ev| row.submit_forms.set(event_target_value(&ev))>
+                                    <option value="">"By kind (dev and staging only)"</option>
+                                    <option value="yes">"Yes"</option>
+                                    <option value="no">"No"</option>
+                                </select>
+                            </label>
                             <button type="button" class="link danger" on:click=move |_| envs.update(|v| v.retain(|r| r.key != row.key))
                                 aria-label=move || format!("Remove environment {}", row.name.get())>"Remove"</button>
                         </div>
@@ -183,6 +225,22 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
                     <label>"Phone numbers (one per line)" <textarea rows="3" bind:value=phones></textarea></label>
                 </div>
                 <label>"Postal address" <textarea rows="3" bind:value=address></textarea></label>
+            </fieldset>
+            <fieldset>
+                <legend>"Browser checks"</legend>
+                <p class="hint">"Each crawled page is opened in Chromium at these viewports: screenshots, console errors, layout overflow, old-IE problems. Untick all to skip the browser checks."</p>
+                <div class="checks">
+                    {standard.into_iter().map(|(name, label, on)| view! {
+                        <label class="check"><input type="checkbox" name=format!("viewport-{name}") bind:checked=on/> {label}</label>
+                    }).collect_view()}
+                </div>
+                <label>"More viewports (optional, separated by ;)"
+                    <input type="text" placeholder="tv=1920x1080; watch=320x360@2,mobile,touch" bind:value=custom/>
+                </label>
+                <label>"Forms to submit on every environment (one per line: a page, or page#form-id)"
+                    <textarea rows="3" placeholder="/contact#enquiry" bind:value=forms></textarea>
+                </label>
+                <p class="hint">"Test submissions (plausible data, empty fields, international text) are made on dev and staging by default and never to forms with a password or payment field — unless the form is listed here."</p>
             </fieldset>
             <div class="actions">
                 <button type="submit" class="primary" disabled=move || busy.get()>

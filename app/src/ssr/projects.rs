@@ -56,7 +56,7 @@ pub fn validate(input: &ProjectInput) -> AppResult<ProjectInput> {
             },
         };
         let kind = env.kind.unwrap_or_else(|| EnvKind::infer(&name));
-        out.environments.push(Environment { id: env.id, name, kind: Some(kind), base_url, resolve_ip });
+        out.environments.push(Environment { id: env.id, name, kind: Some(kind), base_url, resolve_ip, submit_forms: env.submit_forms });
     }
     out.contact_emails = clean_list(&input.contact_emails);
     for e in &out.contact_emails {
@@ -73,7 +73,42 @@ pub fn validate(input: &ProjectInput) -> AppResult<ProjectInput> {
     if out.postal_address.len() > 1000 {
         return Err(AppError::bad("postal_address: 1000 characters at most."));
     }
+    out.viewports = Some(match input.viewports.as_deref().map(str::trim) {
+        None => crate::model::DEFAULT_VIEWPORTS.to_string(),
+        Some("") => String::new(),
+        Some(v) => {
+            let list = preflight_browser::viewport::parse_list(v).map_err(|e| AppError::bad(format!("viewports: {e}.")))?;
+            if list.len() > 8 {
+                return Err(AppError::bad("viewports: 8 at most."));
+            }
+            let defaults = preflight_browser::viewport::defaults();
+            let specs: Vec<String> = list.iter().map(|vp| if defaults.contains(vp) { vp.name.clone() } else { vp.spec() }).collect();
+            specs.join(if specs.iter().any(|s| s.contains('=')) { "; " } else { "," })
+        }
+    });
+    out.forms_listed = clean_lines(&input.forms_listed);
+    if out.forms_listed.len() > 50 {
+        return Err(AppError::bad("forms_listed: 50 forms at most."));
+    }
+    for f in &out.forms_listed {
+        let page = f.split('#').next().unwrap_or_default();
+        let ok = page.starts_with('/') || url::Url::parse(page).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+        if !ok {
+            return Err(AppError::bad(format!("forms_listed: \"{f}\" is not a page; write a path like /contact or /contact#enquiry, or a full URL.")));
+        }
+    }
     Ok(out)
+}
+
+/// One entry per line (commas are part of URLs here), trimmed, without repeats.
+fn clean_lines(v: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in v.iter().flat_map(|s| s.lines()).map(str::trim).filter(|s| !s.is_empty()) {
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_string());
+        }
+    }
+    out
 }
 
 fn clean_list(v: &[String]) -> Vec<String> {
@@ -119,6 +154,8 @@ struct ProjectRow {
     template_version: Option<i64>,
     created_at: i64,
     updated_at: i64,
+    viewports: String,
+    forms_listed: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -128,12 +165,14 @@ struct EnvRow {
     kind: String,
     base_url: String,
     resolve_ip: Option<String>,
+    submit_forms: Option<bool>,
 }
 
 pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<Project> {
     let row: ProjectRow = sqlx::query_as(
         "SELECT p.id, p.name, p.client, p.launch_date, p.launch_time, p.contact_emails, p.contact_phones,
-                p.postal_address, p.archived_at, v.version AS template_version, p.created_at, p.updated_at
+                p.postal_address, p.archived_at, v.version AS template_version, p.created_at, p.updated_at,
+                p.viewports, p.forms_listed
          FROM projects p LEFT JOIN template_versions v ON v.id = p.template_version_id WHERE p.id = ?",
     )
     .bind(id)
@@ -141,7 +180,7 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<Project> {
     .await?
     .ok_or(AppError::NotFound("project"))?;
     let envs: Vec<EnvRow> =
-        sqlx::query_as("SELECT id, name, kind, base_url, resolve_ip FROM environments WHERE project_id = ? ORDER BY position, id")
+        sqlx::query_as("SELECT id, name, kind, base_url, resolve_ip, submit_forms FROM environments WHERE project_id = ? ORDER BY position, id")
             .bind(id)
             .fetch_all(pool)
             .await?;
@@ -153,11 +192,20 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<Project> {
         launch_time: row.launch_time,
         environments: envs
             .into_iter()
-            .map(|e| Environment { id: Some(e.id), name: e.name, kind: EnvKind::parse(&e.kind), base_url: e.base_url, resolve_ip: e.resolve_ip })
+            .map(|e| Environment {
+                id: Some(e.id),
+                name: e.name,
+                kind: EnvKind::parse(&e.kind),
+                base_url: e.base_url,
+                resolve_ip: e.resolve_ip,
+                submit_forms: e.submit_forms,
+            })
             .collect(),
         contact_emails: serde_json::from_str(&row.contact_emails).unwrap_or_default(),
         contact_phones: serde_json::from_str(&row.contact_phones).unwrap_or_default(),
         postal_address: row.postal_address,
+        viewports: row.viewports,
+        forms_listed: row.forms_listed.lines().map(str::to_string).collect(),
         archived: row.archived_at.is_some(),
         template_version: row.template_version,
         created_at: row.created_at,
@@ -203,8 +251,8 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, input: &ProjectInput) -
     let mut tx = pool.begin().await?;
     let id = sqlx::query(
         "INSERT INTO projects (name, client, launch_date, launch_time, contact_emails, contact_phones, postal_address,
-                               template_version_id, created_by, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               viewports, forms_listed, template_version_id, created_by, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&p.name)
     .bind(&p.client)
@@ -213,6 +261,8 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, input: &ProjectInput) -
     .bind(serde_json::to_string(&p.contact_emails).unwrap_or_default())
     .bind(serde_json::to_string(&p.contact_phones).unwrap_or_default())
     .bind(&p.postal_address)
+    .bind(p.viewports.as_deref().unwrap_or(crate::model::DEFAULT_VIEWPORTS))
+    .bind(p.forms_listed.join("\n"))
     .bind(template)
     .bind(actor.id)
     .bind(t)
@@ -239,12 +289,13 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, input: &ProjectInput) -
 
 async fn insert_environments(tx: &mut sqlx::SqliteConnection, project_id: i64, envs: &[Environment]) -> AppResult<()> {
     for (pos, e) in envs.iter().enumerate() {
-        sqlx::query("INSERT INTO environments (project_id, name, kind, base_url, resolve_ip, position) VALUES (?, ?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO environments (project_id, name, kind, base_url, resolve_ip, submit_forms, position) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .bind(project_id)
             .bind(&e.name)
             .bind(e.kind.unwrap_or_else(|| EnvKind::infer(&e.name)).as_str())
             .bind(&e.base_url)
             .bind(&e.resolve_ip)
+            .bind(e.submit_forms)
             .bind(pos as i64)
             .execute(&mut *tx)
             .await?;
@@ -259,7 +310,7 @@ pub async fn update(pool: &SqlitePool, id: i64, input: &ProjectInput) -> AppResu
     let mut tx = pool.begin().await?;
     let r = sqlx::query(
         "UPDATE projects SET name = ?, client = ?, launch_date = ?, launch_time = ?, contact_emails = ?,
-                contact_phones = ?, postal_address = ?, updated_at = ? WHERE id = ?",
+                contact_phones = ?, postal_address = ?, viewports = ?, forms_listed = ?, updated_at = ? WHERE id = ?",
     )
     .bind(&p.name)
     .bind(&p.client)
@@ -268,6 +319,8 @@ pub async fn update(pool: &SqlitePool, id: i64, input: &ProjectInput) -> AppResu
     .bind(serde_json::to_string(&p.contact_emails).unwrap_or_default())
     .bind(serde_json::to_string(&p.contact_phones).unwrap_or_default())
     .bind(&p.postal_address)
+    .bind(p.viewports.as_deref().unwrap_or(crate::model::DEFAULT_VIEWPORTS))
+    .bind(p.forms_listed.join("\n"))
     .bind(now())
     .bind(id)
     .execute(&mut *tx)
@@ -298,11 +351,12 @@ pub async fn update(pool: &SqlitePool, id: i64, input: &ProjectInput) -> AppResu
         }
     }
     for (eid, pos, e) in &keep {
-        sqlx::query("UPDATE environments SET name = ?, kind = ?, base_url = ?, resolve_ip = ?, position = ? WHERE id = ?")
+        sqlx::query("UPDATE environments SET name = ?, kind = ?, base_url = ?, resolve_ip = ?, submit_forms = ?, position = ? WHERE id = ?")
             .bind(&e.name)
             .bind(e.kind.unwrap_or(EnvKind::Staging).as_str())
             .bind(&e.base_url)
             .bind(&e.resolve_ip)
+            .bind(e.submit_forms)
             .bind(*pos as i64)
             .bind(eid)
             .execute(&mut *tx)
@@ -343,12 +397,14 @@ mod tests {
             launch_date: "2027-03-01".into(),
             launch_time: Some("09:30".into()),
             environments: vec![
-                Environment { id: None, name: "production".into(), kind: None, base_url: "https://www.acme.test/".into(), resolve_ip: Some("127.0.0.1".into()) },
-                Environment { id: None, name: "dev".into(), kind: None, base_url: "http://dev.acme.test".into(), resolve_ip: None },
+                Environment { id: None, name: "production".into(), kind: None, base_url: "https://www.acme.test/".into(), resolve_ip: Some("127.0.0.1".into()), submit_forms: None },
+                Environment { id: None, name: "dev".into(), kind: None, base_url: "http://dev.acme.test".into(), resolve_ip: None, submit_forms: None },
             ],
             contact_emails: vec!["info@acme.test, sales@acme.test".into()],
             contact_phones: vec!["+1 (555) 010-2000".into()],
             postal_address: "1 Road".into(),
+            viewports: None,
+            forms_listed: vec![],
         }
     }
 
@@ -360,6 +416,20 @@ mod tests {
         assert_eq!(v.environments[0].kind, Some(EnvKind::Production));
         assert_eq!(v.environments[1].kind, Some(EnvKind::Dev));
         assert_eq!(v.contact_emails, vec!["info@acme.test", "sales@acme.test"]);
+        assert_eq!(v.viewports.as_deref(), Some(crate::model::DEFAULT_VIEWPORTS), "absent: the four defaults");
+    }
+
+    #[test]
+    fn browser_settings_are_checked_and_normalised() {
+        let mut p = input();
+        p.viewports = Some(" phone , desktop ".into());
+        assert_eq!(validate(&p).unwrap().viewports.as_deref(), Some("phone,desktop"));
+        p.viewports = Some("desktop; tv=1920x1080".into());
+        assert_eq!(validate(&p).unwrap().viewports.as_deref(), Some("desktop; tv=1920x1080"));
+        p.viewports = Some("".into());
+        assert_eq!(validate(&p).unwrap().viewports.as_deref(), Some(""), "empty turns the browser checks off");
+        p.forms_listed = vec!["/contact#enquiry\nhttps://www.acme.test/login\n/contact#enquiry".into()];
+        assert_eq!(validate(&p).unwrap().forms_listed, vec!["/contact#enquiry", "https://www.acme.test/login"]);
     }
 
     #[test]
@@ -375,6 +445,9 @@ mod tests {
             (Box::new(|p| p.environments[1].name = "Production".into()), "used twice"),
             (Box::new(|p| p.contact_emails = vec!["nope".into()]), "contact_emails"),
             (Box::new(|p| p.contact_phones = vec!["call me".into()]), "contact_phones"),
+            (Box::new(|p| p.viewports = Some("desktop,watch".into())), "viewports:"),
+            (Box::new(|p| p.viewports = Some("tv=10x10".into())), "viewports:"),
+            (Box::new(|p| p.forms_listed = vec!["contact".into()]), "forms_listed:"),
         ];
         for (mutate, expect) in cases {
             let mut p = input();
