@@ -14,7 +14,10 @@ use std::{
 use base64::Engine as _;
 use headless_chrome::{
     browser::tab::Tab,
-    protocol::cdp::{types::Event, Emulation, Inspector, Log, Network, Page, Runtime},
+    protocol::cdp::{
+        types::{Event, Method},
+        Emulation, Inspector, Log, Network, Page, Runtime,
+    },
     Browser,
 };
 use preflight_engine::{finding::snippet, Finding, Severity};
@@ -22,6 +25,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::{
+    direct::Direct,
     es5,
     forms::FormInfo,
     session::{Job, Shared},
@@ -31,6 +35,10 @@ use crate::{
 
 /// The script every page gets before its own (dialog and pop-up guards, measuring helpers).
 pub const INIT_JS: &str = include_str!("js/init.js");
+
+/// The direct session gives up on an answer after this long (a local browser that stops
+/// answering is killed by the coordinator long before).
+const DIRECT_READ_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// How long a busy page gets before its running script is interrupted.
 const HANG_GUARD: Duration = Duration::from_secs(4);
@@ -121,6 +129,8 @@ pub(crate) struct TabHandle {
     _browser: Browser,
     /// The viewport the tab emulates now (emulation calls are skipped when it is unchanged).
     emulating: Mutex<Option<String>>,
+    /// The fast session for the calls made on every page (see [`crate::direct`]).
+    direct: Option<Direct>,
 }
 
 impl TabHandle {
@@ -166,7 +176,22 @@ impl TabHandle {
             }
         }))
         .map_err(|e| format!("cannot listen to the tab: {e}"))?;
-        Ok(TabHandle { tab, events, generation, _browser: browser, emulating: Mutex::new(None) })
+        let direct = match Direct::connect(ws_url, tab.get_target_id(), DIRECT_READ_TIMEOUT) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                tracing::debug!("no direct session, all calls go through headless_chrome: {e}");
+                None
+            }
+        };
+        Ok(TabHandle { tab, events, generation, _browser: browser, emulating: Mutex::new(None), direct })
+    }
+
+    /// A DevTools call on the fast session when there is one.
+    pub fn call<C: Method + serde::Serialize>(&self, method: C) -> Result<C::ReturnObject, String> {
+        match &self.direct {
+            Some(d) => d.call(method),
+            None => self.tab.call_method(method).map_err(|e| e.to_string()),
+        }
     }
 
     /// The renderer crashed: this tab cannot be used again.
@@ -184,9 +209,9 @@ impl TabHandle {
             return Ok(());
         }
         *self.emulating.lock().expect("emulation lock") = None;
-        let e = |what: &str, err: anyhow::Error| format!("cannot emulate {} ({what}): {err}", vp.name);
-        self.tab
-            .call_method(Emulation::SetDeviceMetricsOverride {
+        let e = |what: &str, err: String| format!("cannot emulate {} ({what}): {err}", vp.name);
+        self
+            .call(Emulation::SetDeviceMetricsOverride {
                 width: vp.width,
                 height: vp.height,
                 device_scale_factor: vp.scale,
@@ -203,16 +228,16 @@ impl TabHandle {
                 device_posture: None,
             })
             .map_err(|err| e("size", err))?;
-        self.tab
-            .call_method(Emulation::SetUserAgentOverride {
+        self
+            .call(Emulation::SetUserAgentOverride {
                 user_agent: vp.user_agent.clone().unwrap_or_else(|| default_ua.to_string()),
                 accept_language: Some("en-GB,en;q=0.9".into()),
                 platform: None,
                 user_agent_metadata: None,
             })
             .map_err(|err| e("user agent", err))?;
-        self.tab
-            .call_method(Emulation::SetTouchEmulationEnabled { enabled: vp.touch, max_touch_points: vp.touch.then_some(5) })
+        self
+            .call(Emulation::SetTouchEmulationEnabled { enabled: vp.touch, max_touch_points: vp.touch.then_some(5) })
             .map_err(|err| e("touch", err))?;
         *self.emulating.lock().expect("emulation lock") = Some(key);
         Ok(())
@@ -248,7 +273,7 @@ impl TabHandle {
             if t0.elapsed() >= limit {
                 return false;
             }
-            std::thread::sleep(Duration::from_millis(25));
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
 
@@ -261,7 +286,7 @@ impl TabHandle {
             if last.is_none_or(|l| l.elapsed() >= quiet) {
                 return;
             }
-            std::thread::sleep(Duration::from_millis(25));
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 
@@ -272,7 +297,7 @@ impl TabHandle {
         let mut interrupted = false;
         for _ in 0..3 {
             let (value, hung) = guarded(&self.tab, || {
-                self.tab.call_method(Runtime::Evaluate {
+                self.call(Runtime::Evaluate {
                     expression: expr.to_string(),
                     object_group: None,
                     include_command_line_api: None,
@@ -317,14 +342,14 @@ impl TabHandle {
         let page_height = match measured_height.filter(|h| *h > 0) {
             Some(h) => h,
             None => {
-                let metrics = self.tab.call_method(Page::GetLayoutMetrics(None)).map_err(|e| format!("cannot measure the page: {e}"))?;
+                let metrics = self.call(Page::GetLayoutMetrics(None)).map_err(|e| format!("cannot measure the page: {e}"))?;
                 metrics.css_content_size.height.ceil().max(1.0) as u32
             }
         };
         let css_height = page_height.clamp(vp.height, max_css_height.max(vp.height));
         let capture = |format, quality, height: u32, scale: f64| {
             let (r, _) = guarded(&self.tab, || {
-                self.tab.call_method(Page::CaptureScreenshot {
+                self.call(Page::CaptureScreenshot {
                     format: Some(format),
                     quality,
                     clip: Some(Page::Viewport { x: 0.0, y: 0.0, width: vp.width as f64, height: height as f64, scale }),
@@ -530,7 +555,10 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
     h.events.lock().expect("events lock").reset();
     h.emulate(vp, &shared.user_agent)?;
     let t0 = Instant::now();
+    let profile = std::env::var_os("PREFLIGHT_PROFILE_BROWSER").is_some();
+    let mut marks: Vec<(&str, Instant)> = vec![("start", t0)];
     let loaded = h.navigate(url, settings.load_timeout)?;
+    marks.push(("load", Instant::now()));
     let load_ms = t0.elapsed().as_millis() as u64;
     if h.dead() {
         found(Finding::new("renderer-crash", url, format!("The page crashed the browser tab ({})", vp.label), "Inspector.targetCrashed: the renderer died (out of memory, or a browser bug the page triggers)"));
@@ -548,10 +576,10 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
             format!("The page did not finish loading within {} s", settings.load_timeout.as_secs()),
             "the load event never fired: a request that never ends, or a script that never lets go",
         ));
-        let _ = h.tab.call_method(Page::StopLoading(None));
+        let _ = h.call(Page::StopLoading(None));
     }
-    h.settle(Duration::from_millis(200), Duration::from_millis(1500));
-
+    // Measure and take the screenshot at once (as a person sees the page after it loads);
+    // late console messages are waited for afterwards, while nothing else needs the tab.
     let (measure, interrupted) = h.eval_json::<Measure>(&format!("window.__preflight ? window.__preflight.measure({}) : null", js_string(&settings.dev_marker)))?;
     if interrupted {
         found(Finding::new(
@@ -562,6 +590,7 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
         ));
     }
     let m = measure.unwrap_or_default();
+    marks.push(("measure", Instant::now()));
     let shot = match &settings.screenshot_dir {
         Some(_) => Some(h.screenshot(vp, (m.height > 0).then_some(m.height), settings.max_screenshot_height, settings.thumbnails)?),
         None => None,
@@ -571,6 +600,9 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
         return Ok(out);
     }
 
+    marks.push(("screenshot", Instant::now()));
+    h.settle(Duration::from_millis(200), Duration::from_millis(1500));
+    marks.push(("settle", Instant::now()));
     let ev = std::mem::take(&mut *h.events.lock().expect("events lock"));
     let mut console_lines = Vec::new();
     for c in ev.console.iter().take(MAX_MESSAGES) {
@@ -668,6 +700,11 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
         capture.width = shot.width;
         capture.height = shot.height;
         capture.page_height = capture.page_height.max(shot.page_height);
+    }
+    marks.push(("write", Instant::now()));
+    if profile {
+        let steps: Vec<String> = marks.windows(2).map(|w| format!("{} {} ms", w[1].0, (w[1].1 - w[0].1).as_millis())).collect();
+        eprintln!("[browser] {} @ {}: {}", url, vp.name, steps.join(", "));
     }
     out.capture = Some(capture);
     Ok(out)

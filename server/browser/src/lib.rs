@@ -11,6 +11,7 @@
 
 pub mod capture;
 pub mod chromium;
+mod direct;
 pub mod es5;
 pub mod forms;
 mod session;

@@ -128,6 +128,7 @@ pub(crate) struct Shared {
     /// Visible text and final URL of each page at the non-IE viewports, for the old-IE comparison.
     pub page_texts: Mutex<HashMap<String, (String, String)>>,
     fatal: Mutex<Option<BrowserError>>,
+    retired: Mutex<Vec<TabHandle>>,
 }
 
 impl Shared {
@@ -196,6 +197,7 @@ pub(crate) fn run_blocking(settings: BrowserSettings, pages: Vec<Url>, tx: Unbou
         file_names: Mutex::new(HashSet::new()),
         page_texts: Mutex::new(HashMap::new()),
         fatal: Mutex::new(None),
+        retired: Mutex::new(Vec::new()),
         settings,
     });
     // Viewport-major order: a tab keeps its emulation from page to page, and the first
@@ -249,6 +251,7 @@ pub(crate) fn run_blocking(settings: BrowserSettings, pages: Vec<Url>, tx: Unbou
     });
     // Workers are done: close the browser (and remove its profile) before reporting.
     let shared = Arc::try_unwrap(shared).unwrap_or_else(|_| panic!("browser workers still hold the session"));
+    drop(shared.retired);
     drop(shared.conn);
     if let Some(e) = shared.fatal.into_inner().expect("fatal lock") {
         return Err(e);
@@ -285,13 +288,16 @@ pub(crate) fn run_blocking(settings: BrowserSettings, pages: Vec<Url>, tx: Unbou
 
 fn worker(shared: &Shared, index: usize, tx: &UnboundedSender<BrowserEvent>) {
     let mut tab: Option<TabHandle> = None;
+    // A finished worker keeps its tab open until all are done: closing a DevTools session
+    // while another tab takes a screenshot stalled that screenshot for seconds.
+    let retire = |tab: Option<TabHandle>| shared.retired.lock().expect("retired lock").extend(tab);
     loop {
         if shared.cancel.load(Ordering::SeqCst) {
-            return;
+            return retire(tab);
         }
         let Some(job) = shared.pop_job() else {
             if shared.running.load(Ordering::SeqCst) == 0 && shared.queue.lock().expect("queue lock").is_empty() {
-                return;
+                return retire(tab);
             }
             thread::sleep(Duration::from_millis(20));
             continue;
