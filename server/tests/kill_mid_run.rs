@@ -94,3 +94,79 @@ async fn a_run_interrupted_by_a_killed_server_is_marked_and_can_be_rerun() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// Chromium processes whose profile belongs to process `pid`, and whether its profile folder exists.
+fn browsers_of(pid: u32) -> (Vec<u32>, bool) {
+    let root = preflight_browser::chromium::profile_root();
+    let procs = preflight_browser::chromium::profile_processes(&root.join(format!("{pid}-")));
+    let folder = std::fs::read_dir(&root).map(|d| d.flatten().any(|e| e.file_name().to_string_lossy().starts_with(&format!("{pid}-")))).unwrap_or(false);
+    (procs, folder)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_during_the_browser_checks_leaves_no_browser_behind() {
+    // Quick over HTTP, but in the browser an iframe that never finishes keeps the page loading.
+    let site = Router::new().fallback(|req: Request| async move {
+        match req.uri().path() {
+            "/forever" => {
+                tokio::time::sleep(Duration::from_secs(600)).await;
+                Html(String::new())
+            }
+            _ => Html("<!doctype html><title>Home</title><body>DEV SITE <iframe src=/forever></iframe></body>".to_string()),
+        }
+    });
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site_port = l.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(l, site).await.unwrap() });
+
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path().to_path_buf();
+    let token = tokio::task::spawn_blocking(move || {
+        cli(&d, &["user", "add", "ops@example.test", "--name", "Ops", "--role", "owner"], "ops password 123\n");
+        cli(&d, &["token", "create", "ops@example.test", "--name", "test"], "").trim().to_string()
+    })
+    .await
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = start(data.path(), port);
+    let server_pid = server.id();
+    let http = reqwest::Client::new();
+    let api = |p: &str| format!("http://127.0.0.1:{port}/api/v1{p}");
+    let project: Value = http
+        .post(api("/projects"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Hangs", "launch_date": "2027-01-01", "viewports": "desktop",
+            "environments": [{"name": "dev", "base_url": format!("http://127.0.0.1:{site_port}/")}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pid = project["id"].as_i64().unwrap();
+    let run: Value = http.post(api(&format!("/projects/{pid}/runs"))).bearer_auth(&token).json(&json!({"environment": "dev"})).send().await.unwrap().json().await.unwrap();
+    assert!(run["id"].is_i64(), "{run}");
+
+    // Wait for the run's browser, then kill the server without warning.
+    let t0 = Instant::now();
+    while browsers_of(server_pid).0.is_empty() {
+        assert!(t0.elapsed() < Duration::from_secs(40), "the run never started its browser");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let t0 = Instant::now();
+    while !browsers_of(server_pid).0.is_empty() {
+        assert!(t0.elapsed() < Duration::from_secs(10), "Chromium outlived the killed server: {:?}", browsers_of(server_pid));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The next start removes the dead server's profile folder.
+    let mut server = start(data.path(), port);
+    let t0 = Instant::now();
+    while browsers_of(server_pid).1 {
+        assert!(t0.elapsed() < Duration::from_secs(10), "the restarted server left the old browser profile in place");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

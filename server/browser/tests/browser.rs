@@ -169,3 +169,22 @@ async fn a_missing_browser_is_a_clear_error() {
     let e = preflight_browser::run(s, urls("127.0.0.1:9".parse().unwrap(), &["/"]), |_| {}).await.unwrap_err().to_string();
     assert!(e.contains("/nonexistent/chromium"), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_that_stops_answering_is_restarted_and_the_other_pages_carry_on() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let addr = serve().await;
+    let mut s = settings(EnvProfile::Production);
+    s.viewports = viewport::parse_list("desktop").unwrap();
+    // A step deadline shorter than the page's load wait: the coordinator kills the browser.
+    s.load_timeout = Duration::from_secs(8);
+    s.step_deadline = Duration::from_secs(3);
+    s.concurrency = 1;
+    let o = run(s, urls(addr, &["/never-loads", "/console", "/"])).await;
+    assert_eq!(o.restarts, 1, "{:#?}", o.findings);
+    let hang = about(&o, "script-hang", "/never-loads");
+    assert!(hang.iter().any(|f| f.message.contains("restarted")), "{:#?}", o.findings);
+    assert!(!about(&o, "console-error", "/console").is_empty(), "the next page is checked on the new browser: {:#?}", o.findings);
+    assert_eq!(o.captures.len(), 2);
+    assert_no_browsers_left();
+}
