@@ -3,6 +3,13 @@
 
 mod common;
 
+/// Tests that render Leptos pages hung now and then (about 1 run in 15) when two ran at
+/// once, each on its own `#[sqlx::test]` runtime, with every task idle. Not reproduced
+/// with one test at a time, nor in the real server (one multi-thread runtime), which the
+/// end-to-end tests and the load benchmark drive concurrently. Until the cause is found,
+/// this binary's tests take turns.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 use axum::{
     body::Body,
     http::{header, Method, StatusCode},
@@ -22,6 +29,7 @@ fn form(method: Method, path: &str, body: &str) -> axum::http::Request<Body> {
 
 #[sqlx::test(migrations = false)]
 async fn fresh_install_offers_setup_then_creates_one_owner(pool: SqlitePool) {
+    let _one_at_a_time = SERIAL.lock().await;
     let app = preflight_server::router(state(pool.clone()).await);
     let res = send(&app, browser(Method::GET, "/projects").body(Body::empty()).unwrap()).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -47,6 +55,7 @@ async fn fresh_install_offers_setup_then_creates_one_owner(pool: SqlitePool) {
 
 #[sqlx::test(migrations = false)]
 async fn cookies_are_secure_behind_https(pool: SqlitePool) {
+    let _one_at_a_time = SERIAL.lock().await;
     let mut st = state(pool).await;
     st.base_url = Some("https://preflight.example.test".into());
     owner(&st).await;
@@ -65,6 +74,7 @@ async fn cookies_are_secure_behind_https(pool: SqlitePool) {
 
 #[sqlx::test(migrations = false)]
 async fn login_rotates_the_session_and_logout_ends_it_on_the_server(pool: SqlitePool) {
+    let _one_at_a_time = SERIAL.lock().await;
     let st = state(pool.clone()).await;
     owner(&st).await;
     let app = preflight_server::router(st);
@@ -93,6 +103,7 @@ async fn login_rotates_the_session_and_logout_ends_it_on_the_server(pool: Sqlite
 
 #[sqlx::test(migrations = false)]
 async fn wrong_passwords_are_rate_limited_per_account(pool: SqlitePool) {
+    let _one_at_a_time = SERIAL.lock().await;
     let st = state(pool).await;
     owner(&st).await;
     let app = preflight_server::router(st);
@@ -111,6 +122,7 @@ async fn wrong_passwords_are_rate_limited_per_account(pool: SqlitePool) {
 
 #[sqlx::test(migrations = false)]
 async fn cross_site_state_changes_are_refused_even_with_a_valid_session(pool: SqlitePool) {
+    let _one_at_a_time = SERIAL.lock().await;
     let st = state(pool.clone()).await;
     let user = owner(&st).await;
     let pid = app::ssr::projects::create(&st.pool, &user, &serde_json::from_value(project_body("P")).unwrap()).await.unwrap();
@@ -155,6 +167,7 @@ async fn cross_site_state_changes_are_refused_even_with_a_valid_session(pool: Sq
 
 #[sqlx::test(migrations = false)]
 async fn pages_carry_a_nonce_csp_and_security_headers(pool: SqlitePool) {
+    let _one_at_a_time = SERIAL.lock().await;
     let st = state(pool).await;
     owner(&st).await;
     let app = preflight_server::router(st);
@@ -177,6 +190,7 @@ async fn pages_carry_a_nonce_csp_and_security_headers(pool: SqlitePool) {
 
 #[sqlx::test(migrations = false)]
 async fn api_requires_a_valid_token(pool: SqlitePool) {
+    let _one_at_a_time = SERIAL.lock().await;
     let st = state(pool).await;
     let user = owner(&st).await;
     let tok = token(&st, &user).await;
@@ -198,6 +212,7 @@ async fn api_requires_a_valid_token(pool: SqlitePool) {
 
 #[sqlx::test(migrations = false)]
 async fn api_creates_projects_and_reads_their_checklist(pool: SqlitePool) {
+    let _one_at_a_time = SERIAL.lock().await;
     let st = state(pool).await;
     let user = owner(&st).await;
     let tok = token(&st, &user).await;
@@ -232,6 +247,7 @@ async fn api_creates_projects_and_reads_their_checklist(pool: SqlitePool) {
 
 #[sqlx::test(migrations = false)]
 async fn api_bad_input_gets_4xx_json_never_5xx(pool: SqlitePool) {
+    let _one_at_a_time = SERIAL.lock().await;
     let st = state(pool).await;
     let user = owner(&st).await;
     let tok = token(&st, &user).await;
@@ -277,6 +293,7 @@ async fn api_bad_input_gets_4xx_json_never_5xx(pool: SqlitePool) {
 
 #[sqlx::test(migrations = false)]
 async fn api_patch_detects_stale_versions(pool: SqlitePool) {
+    let _one_at_a_time = SERIAL.lock().await;
     let st = state(pool).await;
     let user = owner(&st).await;
     let tok = token(&st, &user).await;
@@ -314,6 +331,7 @@ async fn api_patch_detects_stale_versions(pool: SqlitePool) {
 
 #[sqlx::test(migrations = false)]
 async fn concurrent_updates_of_one_version_let_exactly_one_win(pool: SqlitePool) {
+    let _one_at_a_time = SERIAL.lock().await;
     let st = state(pool.clone()).await;
     let user = owner(&st).await;
     let pid = app::ssr::projects::create(&st.pool, &user, &serde_json::from_value(project_body("P")).unwrap()).await.unwrap();
@@ -340,6 +358,7 @@ async fn concurrent_updates_of_one_version_let_exactly_one_win(pool: SqlitePool)
 
 #[sqlx::test(migrations = false)]
 async fn openapi_document_describes_the_api(pool: SqlitePool) {
+    let _one_at_a_time = SERIAL.lock().await;
     let app = preflight_server::router(state(pool).await);
     let res = api(&app, Method::GET, "/openapi.json", None, None).await;
     assert_eq!(res.status, StatusCode::OK);
@@ -363,6 +382,7 @@ async fn openapi_document_describes_the_api(pool: SqlitePool) {
 
 #[sqlx::test(migrations = false)]
 async fn new_projects_copy_the_current_template_version(pool: SqlitePool) {
+    let _one_at_a_time = SERIAL.lock().await;
     let st = state(pool.clone()).await;
     let user = owner(&st).await;
     let input = serde_json::from_value(project_body("P")).unwrap();

@@ -154,5 +154,6 @@ async fn runs_take_screenshots_and_diff_them_between_runs(pool: SqlitePool) {
     assert_eq!(get(&app, &format!("/screenshots/{}/diff/{}", a["id"], b["id"]), Some(&cookie)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Files live in the data folder, one folder per run.
     assert!(shots_dir.path().join(format!("run-{run1}/home--desktop.png")).exists());
-    assert!(shots_dir.path().join(format!("run-{run2}/about--phone.png")).exists());
+    let f2 = api(&app, Method::GET, &format!("/runs/{run2}/findings"), Some(&tok), None).await.json();
+    assert!(shots_dir.path().join(format!("run-{run2}/about--phone.png")).exists(), "{g2:#}\n{f2:#}");
 }
