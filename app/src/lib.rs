@@ -85,6 +85,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/new") view=NewProjectPage/>
                     <Route path=path!("/projects/:id") view=ProjectPage/>
                     <Route path=path!("/projects/:id/edit") view=EditProjectPage/>
+                    <Route path=path!("/projects/:id/scope") view=pages::scope::ScopePage/>
+                    <Route path=path!("/projects/:id/training") view=pages::scope::TrainingPage/>
+                    <Route path=path!("/projects/:id/activity") view=pages::scope::ActivityPage/>
                     <Route path=path!("/runs/:id") view=RunPage/>
                     <Route path=path!("/compare/:before/:after") view=pages::gallery::ComparePage/>
                     <Route path=path!("/team") view=TeamPage/>

@@ -198,3 +198,90 @@ pub async fn get_diff(before: i64, after: i64) -> Result<crate::model::DiffView,
     let dir = state.screenshots_dir.clone().ok_or_else(|| ServerFnError::new("this server keeps no screenshots"))?;
     Ok(crate::ssr::screenshots::diff(&state.pool, &dir, before, after).await?.0)
 }
+
+// ----- Scope register, training notes, activity -----
+
+#[server(prefix = "/rpc", endpoint = "get_scope", input = Json)]
+pub async fn get_scope(project_id: i64) -> Result<crate::model::ScopeView, ServerFnError> {
+    ctx::user()?;
+    Ok(crate::ssr::scope::view(&ctx::state()?.pool, project_id).await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "save_scope_item", input = Json)]
+pub async fn save_scope_item(project_id: i64, item_id: Option<i64>, input: crate::model::ScopeInput) -> Result<crate::model::ScopeItem, ServerFnError> {
+    let user = ctx::user()?;
+    let pool = ctx::state()?.pool;
+    Ok(match item_id {
+        Some(id) => crate::ssr::scope::update(&pool, id, &user.name, &input).await?,
+        None => crate::ssr::scope::create(&pool, project_id, &user.name, &input).await?,
+    })
+}
+
+#[server(prefix = "/rpc", endpoint = "scope_history", input = Json)]
+pub async fn scope_history(item_id: i64) -> Result<Vec<crate::model::ScopeHistoryEntry>, ServerFnError> {
+    ctx::user()?;
+    Ok(crate::ssr::scope::history(&ctx::state()?.pool, item_id).await?)
+}
+
+/// Compares the scope at the end of day `from` with the end of day `to` (`YYYY-MM-DD`).
+#[server(prefix = "/rpc", endpoint = "compare_scope", input = Json)]
+pub async fn compare_scope(project_id: i64, from: String, to: String) -> Result<crate::model::ScopeComparison, ServerFnError> {
+    ctx::user()?;
+    let day = |d: &str| crate::ssr::scope::end_of_day(d).ok_or_else(|| ServerFnError::new(format!("\"{d}\" is not a date; use YYYY-MM-DD")));
+    Ok(crate::ssr::scope::compare(&ctx::state()?.pool, project_id, day(&from)?, day(&to)?).await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "propose_change", input = Json)]
+pub async fn propose_change(project_id: i64, input: crate::model::ChangeRequestInput) -> Result<crate::model::ChangeRequest, ServerFnError> {
+    let user = ctx::user()?;
+    Ok(crate::ssr::scope::propose(&ctx::state()?.pool, project_id, &user.name, false, &input).await?)
+}
+
+/// Records the client's decision on a change request (as told to the team member).
+#[server(prefix = "/rpc", endpoint = "decide_change", input = Json)]
+pub async fn decide_change(change_id: i64, decision: crate::model::Decision) -> Result<crate::model::ChangeRequest, ServerFnError> {
+    ctx::user()?;
+    Ok(crate::ssr::scope::decide(&ctx::state()?.pool, change_id, &decision).await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "get_training", input = Json)]
+pub async fn get_training(project_id: i64) -> Result<(String, Vec<crate::model::TrainingNote>), ServerFnError> {
+    ctx::user()?;
+    let pool = ctx::state()?.pool;
+    let project = crate::ssr::projects::get(&pool, project_id).await?;
+    Ok((project.name, crate::ssr::training::list(&pool, project_id, false).await?))
+}
+
+#[server(prefix = "/rpc", endpoint = "save_training", input = Json)]
+pub async fn save_training(project_id: i64, note_id: Option<i64>, input: crate::model::TrainingInput) -> Result<crate::model::TrainingNote, ServerFnError> {
+    let user = ctx::user()?;
+    let pool = ctx::state()?.pool;
+    Ok(match note_id {
+        Some(id) => crate::ssr::training::update(&pool, id, &user.name, &input).await?,
+        None => crate::ssr::training::create(&pool, project_id, &user.name, &input).await?,
+    })
+}
+
+#[server(prefix = "/rpc", endpoint = "delete_training", input = Json)]
+pub async fn delete_training(note_id: i64) -> Result<(), ServerFnError> {
+    let user = ctx::user()?;
+    Ok(crate::ssr::training::delete(&ctx::state()?.pool, note_id, &user.name).await?)
+}
+
+/// Renders Markdown the way a saved note will look.
+#[server(prefix = "/rpc", endpoint = "preview_markdown", input = Json)]
+pub async fn preview_markdown(body: String) -> Result<String, ServerFnError> {
+    ctx::user()?;
+    if body.len() > 200_000 {
+        return Err(ServerFnError::new("The text is too long to preview (200,000 characters at most)."));
+    }
+    Ok(crate::ssr::markdown::to_safe_html(&body))
+}
+
+#[server(prefix = "/rpc", endpoint = "get_activity", input = Json)]
+pub async fn get_activity(project_id: i64, kind: Option<String>, actor: Option<String>) -> Result<(String, Vec<crate::model::ActivityEntry>), ServerFnError> {
+    ctx::user()?;
+    let pool = ctx::state()?.pool;
+    let project = crate::ssr::projects::get(&pool, project_id).await?;
+    Ok((project.name, crate::ssr::activity::list(&pool, project_id, kind.as_deref(), actor.as_deref(), 500).await?))
+}

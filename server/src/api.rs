@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/runs/{id}", get(get_run))
         .route("/runs/{id}/findings", get(run_findings))
         .route("/runs/{id}/screenshots", get(run_screenshots))
+        .merge(crate::api_scope::router())
         .fallback(|| async { ApiError(AppError::NotFound("API endpoint")) })
         .method_not_allowed_fallback(|| async {
             (StatusCode::METHOD_NOT_ALLOWED, Json(json!({"error": "this method is not allowed on this endpoint"})))
@@ -56,7 +57,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub type ApiResult<T> = Result<T, ApiError>;
 
 /// The user behind the request's API token.
 pub struct ApiUser(pub UserInfo);

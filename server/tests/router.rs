@@ -365,7 +365,10 @@ async fn openapi_document_describes_the_api(pool: SqlitePool) {
     let doc = res.json();
     assert_eq!(doc["openapi"], "3.1.0");
     for (path, method) in [("/projects", "get"), ("/projects", "post"), ("/projects/{id}", "get"), ("/projects/{id}/checklist", "get"), ("/checklist-items/{id}", "patch"),
-        ("/projects/{id}/runs", "post"), ("/runs/{id}", "get"), ("/runs/{id}/findings", "get")] {
+        ("/projects/{id}/runs", "post"), ("/runs/{id}", "get"), ("/runs/{id}/findings", "get"), ("/runs/{id}/screenshots", "get"),
+        ("/projects/{id}/scope-items", "post"), ("/scope-items/{id}", "patch"), ("/scope-items/{id}/history", "get"), ("/projects/{id}/scope/compare", "get"),
+        ("/projects/{id}/change-requests", "post"), ("/change-requests/{id}/decision", "post"), ("/projects/{id}/training-notes", "post"),
+        ("/training-notes/{id}", "delete"), ("/projects/{id}/activity", "get")] {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} is not documented");
     }
     // Every $ref resolves.

@@ -8,4 +8,5 @@ pub mod project;
 pub mod project_form;
 pub mod projects;
 pub mod run;
+pub mod scope;
 pub mod team;

@@ -172,6 +172,7 @@ fn Board(data: ChecklistView) -> impl IntoView {
             </div>
         </div>
         {move || archive_error.get().map(|m| view! { <ErrorBox message=m/> })}
+        <crate::pages::scope::ProjectNav project_id current="checklist"/>
         <details class="card env-summary">
             <summary>{format!("{} environment(s), contact details", project.environments.len())}</summary>
             <ul>

@@ -179,9 +179,19 @@ pub async fn update(
         .bind(actor.id)
         .bind(t)
         .bind(action)
-        .bind(detail)
+        .bind(&detail)
         .execute(&mut *tx)
         .await?;
+    if action == "state" {
+        sqlx::query("INSERT INTO activity (project_id, at, actor, kind, summary) SELECT ?, ?, ?, 'tick', ? || ': ' || title FROM checklist_items WHERE id = ?")
+            .bind(project_id)
+            .bind(t)
+            .bind(&actor.name)
+            .bind(&detail)
+            .bind(item_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
     drop(turn);
     Ok(UpdateOutcome::Updated { item: item(pool, item_id).await? })

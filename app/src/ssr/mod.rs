@@ -1,16 +1,20 @@
 //! Server-only code: database access, authentication and the services that both the
 //! server functions and the public JSON API call. Compiled only with the `ssr` feature.
 
+pub mod activity;
 pub mod auth;
 pub mod checklist;
 pub mod db;
 pub mod error;
+pub mod markdown;
 pub mod projects;
 pub mod ratelimit;
 pub mod runs;
+pub mod scope;
 pub mod screenshots;
 pub mod state;
 pub mod template;
+pub mod training;
 
 pub use error::AppError;
 pub use state::{AppState, LiveEvent};

@@ -109,6 +109,7 @@ pub async fn queue(pool: &SqlitePool, actor: &UserInfo, project_id: i64, environ
     .execute(pool)
     .await?
     .last_insert_rowid();
+    super::activity::log(pool, project_id, &actor.name, "run", &format!("started check run #{id} of {} ({})", env.name, env.base_url)).await?;
     drop(_turn);
     get(pool, id).await
 }

@@ -1,0 +1,464 @@
+//! The agreed scope register: items with their full history, change requests and their
+//! decisions, and the scope on any date compared with any other ("Keep track of what you
+//! agreed to build. Good fences make good neighbors").
+
+use std::collections::BTreeMap;
+
+use sqlx::SqlitePool;
+
+use super::{activity, error::AppResult, now, AppError};
+use crate::model::{ChangeRequest, ChangeRequestInput, ChangeStatus, Decision, ScopeComparison, ScopeHistoryEntry, ScopeInput, ScopeItem, ScopeStatus, ScopeView};
+
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    id: i64,
+    project_id: i64,
+    title: String,
+    description: String,
+    source: String,
+    agreed_on: Option<String>,
+    status: String,
+    version: i64,
+    updated_at: i64,
+}
+
+impl From<ItemRow> for ScopeItem {
+    fn from(r: ItemRow) -> Self {
+        ScopeItem {
+            id: r.id,
+            project_id: r.project_id,
+            title: r.title,
+            description: r.description,
+            source: r.source,
+            agreed_on: r.agreed_on,
+            status: ScopeStatus::parse(&r.status).unwrap_or(ScopeStatus::Agreed),
+            version: r.version,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+const ITEM_COLUMNS: &str = "id, project_id, title, description, source, agreed_on, status, version, updated_at";
+
+fn validate(input: &ScopeInput) -> AppResult<ScopeInput> {
+    let mut out = input.clone();
+    out.title = input.title.trim().to_string();
+    if out.title.is_empty() || out.title.chars().count() > 300 {
+        return Err(AppError::bad("title: give the scope item a title of 1 to 300 characters."));
+    }
+    out.description = input.description.trim().to_string();
+    if out.description.chars().count() > 10_000 {
+        return Err(AppError::bad("description: 10,000 characters at most."));
+    }
+    out.source = input.source.trim().to_string();
+    if out.source.chars().count() > 300 {
+        return Err(AppError::bad("source: 300 characters at most (e.g. \"Contract §3\", \"E-mail from Ann, 2 May\")."));
+    }
+    out.agreed_on = match input.agreed_on.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(d) if crate::model::parse_date(d).is_some() => Some(d.to_string()),
+        Some(d) => return Err(AppError::bad(format!("agreed_on: \"{d}\" is not a date; use YYYY-MM-DD."))),
+    };
+    out.note = input.note.trim().chars().take(2000).collect();
+    Ok(out)
+}
+
+pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<ScopeItem> {
+    let row: ItemRow = sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM scope_items WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound("scope item"))?;
+    Ok(row.into())
+}
+
+pub async fn items(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<ScopeItem>> {
+    let rows: Vec<ItemRow> = sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM scope_items WHERE project_id = ? ORDER BY id"))
+        .bind(project_id)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+async fn record(conn: &mut sqlx::SqliteConnection, item: &ScopeItem, actor: &str, action: &str, note: &str, at: i64) -> AppResult<()> {
+    sqlx::query("INSERT INTO scope_history (scope_item_id, at, actor, action, snapshot, note) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(item.id)
+        .bind(at)
+        .bind(actor)
+        .bind(action)
+        .bind(serde_json::to_string(item).unwrap_or_default())
+        .bind(note)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn fetch_in(conn: &mut sqlx::SqliteConnection, id: i64) -> AppResult<ScopeItem> {
+    let row: ItemRow = sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM scope_items WHERE id = ?")).bind(id).fetch_one(&mut *conn).await?;
+    Ok(row.into())
+}
+
+/// Adds an item to the register.
+pub async fn create(pool: &SqlitePool, project_id: i64, actor: &str, input: &ScopeInput) -> AppResult<ScopeItem> {
+    let v = validate(input)?;
+    super::projects::get(pool, project_id).await?;
+    let t = now();
+    let _turn = super::db::write_turn().await;
+    let mut tx = pool.begin().await?;
+    let id = sqlx::query(
+        "INSERT INTO scope_items (project_id, title, description, source, agreed_on, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(project_id)
+    .bind(&v.title)
+    .bind(&v.description)
+    .bind(&v.source)
+    .bind(&v.agreed_on)
+    .bind(v.status.unwrap_or(ScopeStatus::Agreed).as_str())
+    .bind(t)
+    .bind(t)
+    .execute(&mut *tx)
+    .await?
+    .last_insert_rowid();
+    let item = fetch_in(&mut tx, id).await?;
+    record(&mut tx, &item, actor, "created", &v.note, t).await?;
+    activity::log_in(&mut tx, project_id, actor, "scope", &format!("added \"{}\" to the scope ({})", item.title, item.status.label()), t).await?;
+    tx.commit().await?;
+    Ok(item)
+}
+
+/// Changes an item if it is still at `input.version`; a stale version is a conflict that
+/// names who changed it.
+pub async fn update(pool: &SqlitePool, id: i64, actor: &str, input: &ScopeInput) -> AppResult<ScopeItem> {
+    let v = validate(input)?;
+    let Some(expected) = v.version else {
+        return Err(AppError::bad("version: send the version you edited, so concurrent edits are not lost."));
+    };
+    let t = now();
+    let _turn = super::db::write_turn().await;
+    let mut tx = pool.begin().await?;
+    let before = fetch_in(&mut tx, id).await.map_err(|_| AppError::NotFound("scope item"))?;
+    let status = v.status.unwrap_or(before.status);
+    let r = sqlx::query(
+        "UPDATE scope_items SET title = ?, description = ?, source = ?, agreed_on = ?, status = ?, version = version + 1, updated_at = ?
+         WHERE id = ? AND version = ?",
+    )
+    .bind(&v.title)
+    .bind(&v.description)
+    .bind(&v.source)
+    .bind(&v.agreed_on)
+    .bind(status.as_str())
+    .bind(t)
+    .bind(id)
+    .bind(expected)
+    .execute(&mut *tx)
+    .await?;
+    if r.rows_affected() == 0 {
+        let who: Option<(String, i64)> = sqlx::query_as("SELECT actor, at FROM scope_history WHERE scope_item_id = ? ORDER BY id DESC LIMIT 1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let by = who.map(|(a, _)| a).unwrap_or_else(|| "someone".into());
+        return Err(AppError::Conflict(format!("{by} changed this scope item while you were editing it; reload to see their version.")));
+    }
+    let after = fetch_in(&mut tx, id).await?;
+    let action = if before.status != after.status && before.title == after.title && before.description == after.description { "status" } else { "edited" };
+    record(&mut tx, &after, actor, action, &v.note, t).await?;
+    let summary = if action == "status" {
+        format!("moved \"{}\" from {} to {}", after.title, before.status.label(), after.status.label())
+    } else {
+        format!("edited the scope item \"{}\"", after.title)
+    };
+    activity::log_in(&mut tx, after.project_id, actor, "scope", &summary, t).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+pub async fn history(pool: &SqlitePool, id: i64) -> AppResult<Vec<ScopeHistoryEntry>> {
+    get(pool, id).await?;
+    let rows: Vec<(i64, String, String, String, String)> =
+        sqlx::query_as("SELECT at, actor, action, note, snapshot FROM scope_history WHERE scope_item_id = ? ORDER BY at, id")
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(at, actor, action, note, snap)| serde_json::from_str(&snap).ok().map(|item| ScopeHistoryEntry { at, actor, action, note, item }))
+        .collect())
+}
+
+/// The scope as it stood at `at` (unix seconds): every item's latest state by then.
+pub async fn at(pool: &SqlitePool, project_id: i64, at: i64) -> AppResult<Vec<ScopeItem>> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT h.scope_item_id, h.snapshot FROM scope_history h JOIN scope_items i ON i.id = h.scope_item_id
+         WHERE i.project_id = ? AND h.at <= ? ORDER BY h.scope_item_id, h.at, h.id",
+    )
+    .bind(project_id)
+    .bind(at)
+    .fetch_all(pool)
+    .await?;
+    let mut latest: BTreeMap<i64, ScopeItem> = BTreeMap::new();
+    for (id, snap) in rows {
+        if let Ok(item) = serde_json::from_str(&snap) {
+            latest.insert(id, item);
+        }
+    }
+    Ok(latest.into_values().collect())
+}
+
+/// What changed in the scope between two moments (by title, description, source, date and
+/// status; items out of scope count as part of the register).
+pub async fn compare(pool: &SqlitePool, project_id: i64, from: i64, to: i64) -> AppResult<ScopeComparison> {
+    let (a, b) = (at(pool, project_id, from).await?, at(pool, project_id, to).await?);
+    Ok(diff(from, to, &a, &b))
+}
+
+pub fn diff(from: i64, to: i64, a: &[ScopeItem], b: &[ScopeItem]) -> ScopeComparison {
+    let same = |x: &ScopeItem, y: &ScopeItem| {
+        x.title == y.title && x.description == y.description && x.source == y.source && x.agreed_on == y.agreed_on && x.status == y.status
+    };
+    let mut out = ScopeComparison { from, to, added: vec![], removed: vec![], changed: vec![], unchanged: vec![] };
+    for y in b {
+        match a.iter().find(|x| x.id == y.id) {
+            None => out.added.push(y.clone()),
+            Some(x) if same(x, y) => out.unchanged.push(y.clone()),
+            Some(x) => out.changed.push((x.clone(), y.clone())),
+        }
+    }
+    out.removed = a.iter().filter(|x| !b.iter().any(|y| y.id == x.id)).cloned().collect();
+    out
+}
+
+#[derive(sqlx::FromRow)]
+struct ChangeRow {
+    id: i64,
+    project_id: i64,
+    scope_item_id: Option<i64>,
+    title: String,
+    description: String,
+    reason: String,
+    proposed_by_kind: String,
+    proposed_by: String,
+    proposed_at: i64,
+    status: String,
+    decided_by: Option<String>,
+    decided_at: Option<i64>,
+    decision_note: String,
+}
+
+impl From<ChangeRow> for ChangeRequest {
+    fn from(r: ChangeRow) -> Self {
+        ChangeRequest {
+            id: r.id,
+            project_id: r.project_id,
+            scope_item_id: r.scope_item_id,
+            title: r.title,
+            description: r.description,
+            reason: r.reason,
+            proposed_by_kind: r.proposed_by_kind,
+            proposed_by: r.proposed_by,
+            proposed_at: r.proposed_at,
+            status: match r.status.as_str() {
+                "approved" => ChangeStatus::Approved,
+                "declined" => ChangeStatus::Declined,
+                _ => ChangeStatus::Proposed,
+            },
+            decided_by: r.decided_by,
+            decided_at: r.decided_at,
+            decision_note: r.decision_note,
+        }
+    }
+}
+
+const CHANGE_COLUMNS: &str = "id, project_id, scope_item_id, title, description, reason, proposed_by_kind, proposed_by, proposed_at, status, decided_by, decided_at, decision_note";
+
+pub async fn change_requests(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<ChangeRequest>> {
+    let rows: Vec<ChangeRow> = sqlx::query_as(&format!("SELECT {CHANGE_COLUMNS} FROM change_requests WHERE project_id = ? ORDER BY id DESC"))
+        .bind(project_id)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+pub async fn change_request(pool: &SqlitePool, id: i64) -> AppResult<ChangeRequest> {
+    let row: ChangeRow = sqlx::query_as(&format!("SELECT {CHANGE_COLUMNS} FROM change_requests WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound("change request"))?;
+    Ok(row.into())
+}
+
+/// Proposes a change; `by_client` when it comes through a share link.
+pub async fn propose(pool: &SqlitePool, project_id: i64, actor: &str, by_client: bool, input: &ChangeRequestInput) -> AppResult<ChangeRequest> {
+    let title = input.title.trim();
+    let reason = input.reason.trim();
+    if title.is_empty() || title.chars().count() > 300 {
+        return Err(AppError::bad("title: say what should change, in 1 to 300 characters."));
+    }
+    if reason.is_empty() || reason.chars().count() > 5000 {
+        return Err(AppError::bad("reason: say why the change is needed (up to 5,000 characters)."));
+    }
+    if input.description.chars().count() > 10_000 {
+        return Err(AppError::bad("description: 10,000 characters at most."));
+    }
+    if let Some(item) = input.scope_item_id {
+        if get(pool, item).await?.project_id != project_id {
+            return Err(AppError::bad("scope_item_id: that item belongs to another project."));
+        }
+    }
+    super::projects::get(pool, project_id).await?;
+    let t = now();
+    let _turn = super::db::write_turn().await;
+    let mut tx = pool.begin().await?;
+    let id = sqlx::query(
+        "INSERT INTO change_requests (project_id, scope_item_id, title, description, reason, proposed_by_kind, proposed_by, proposed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(project_id)
+    .bind(input.scope_item_id)
+    .bind(title)
+    .bind(input.description.trim())
+    .bind(reason)
+    .bind(if by_client { "client" } else { "team" })
+    .bind(actor)
+    .bind(t)
+    .execute(&mut *tx)
+    .await?
+    .last_insert_rowid();
+    activity::log_in(&mut tx, project_id, actor, "change-request", &format!("proposed a scope change: \"{title}\""), t).await?;
+    tx.commit().await?;
+    change_request(pool, id).await
+}
+
+/// Approves or declines a proposed change. Approval changes the item it names (title and
+/// description) or adds a new agreed item, dated today, with a history entry.
+pub async fn decide(pool: &SqlitePool, id: i64, decision: &Decision) -> AppResult<ChangeRequest> {
+    let who = decision.decided_by.trim();
+    if who.is_empty() || who.chars().count() > 200 {
+        return Err(AppError::bad("decided_by: give the name of the person who decided."));
+    }
+    let note = decision.note.trim();
+    let cr = change_request(pool, id).await?;
+    if cr.status != ChangeStatus::Proposed {
+        return Err(AppError::Conflict(format!(
+            "This change request was already {} by {}.",
+            if cr.status == ChangeStatus::Approved { "approved" } else { "declined" },
+            cr.decided_by.clone().unwrap_or_default()
+        )));
+    }
+    let t = now();
+    let _turn = super::db::write_turn().await;
+    let mut tx = pool.begin().await?;
+    let r = sqlx::query("UPDATE change_requests SET status = ?, decided_by = ?, decided_at = ?, decision_note = ? WHERE id = ? AND status = 'proposed'")
+        .bind(if decision.approve { "approved" } else { "declined" })
+        .bind(who)
+        .bind(t)
+        .bind(note)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if r.rows_affected() == 0 {
+        return Err(AppError::Conflict("This change request was decided a moment ago; reload to see the decision.".into()));
+    }
+    let today = super::today();
+    if decision.approve {
+        let why = format!("change request #{id} approved by {who}: {}", cr.reason);
+        let item = match cr.scope_item_id {
+            Some(item_id) => {
+                sqlx::query("UPDATE scope_items SET title = ?, description = CASE WHEN ? = '' THEN description ELSE ? END, agreed_on = ?, version = version + 1, updated_at = ? WHERE id = ?")
+                    .bind(&cr.title)
+                    .bind(&cr.description)
+                    .bind(&cr.description)
+                    .bind(&today)
+                    .bind(t)
+                    .bind(item_id)
+                    .execute(&mut *tx)
+                    .await?;
+                fetch_in(&mut tx, item_id).await?
+            }
+            None => {
+                let new_id = sqlx::query(
+                    "INSERT INTO scope_items (project_id, title, description, source, agreed_on, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'agreed', ?, ?)",
+                )
+                .bind(cr.project_id)
+                .bind(&cr.title)
+                .bind(&cr.description)
+                .bind(format!("Change request #{id}"))
+                .bind(&today)
+                .bind(t)
+                .bind(t)
+                .execute(&mut *tx)
+                .await?
+                .last_insert_rowid();
+                fetch_in(&mut tx, new_id).await?
+            }
+        };
+        record(&mut tx, &item, who, "change-approved", &why, t).await?;
+    }
+    let verb = if decision.approve { "approved" } else { "declined" };
+    activity::log_in(&mut tx, cr.project_id, who, "change-request", &format!("{verb} the scope change \"{}\"", cr.title), t).await?;
+    tx.commit().await?;
+    change_request(pool, id).await
+}
+
+pub async fn view(pool: &SqlitePool, project_id: i64) -> AppResult<ScopeView> {
+    let p = super::projects::get(pool, project_id).await?;
+    Ok(ScopeView {
+        project_id,
+        project_name: p.name,
+        launch_date: p.launch_date,
+        items: items(pool, project_id).await?,
+        change_requests: change_requests(pool, project_id).await?,
+    })
+}
+
+/// The end of a `YYYY-MM-DD` day (UTC) as unix seconds; the scope "at launch" is the scope
+/// at the end of the launch day.
+pub fn end_of_day(date: &str) -> Option<i64> {
+    let d = crate::model::parse_date(date)?;
+    Some(d.midnight().assume_utc().unix_timestamp() + 86_399)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(id: i64, title: &str, status: ScopeStatus) -> ScopeItem {
+        ScopeItem {
+            id,
+            project_id: 1,
+            title: title.into(),
+            description: String::new(),
+            source: String::new(),
+            agreed_on: None,
+            status,
+            version: 1,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn comparisons_sort_items_into_added_removed_changed_and_unchanged() {
+        let then = vec![item(1, "Home page", ScopeStatus::Agreed), item(2, "Blog", ScopeStatus::Agreed), item(3, "Shop", ScopeStatus::Agreed)];
+        let now = vec![item(1, "Home page", ScopeStatus::Agreed), item(2, "Blog", ScopeStatus::OutOfScope), item(4, "Newsletter", ScopeStatus::Agreed)];
+        let c = diff(0, 1, &then, &now);
+        assert_eq!(c.unchanged.iter().map(|i| i.id).collect::<Vec<_>>(), [1]);
+        assert_eq!(c.changed.len(), 1);
+        assert_eq!((c.changed[0].0.status, c.changed[0].1.status), (ScopeStatus::Agreed, ScopeStatus::OutOfScope));
+        assert_eq!(c.added[0].title, "Newsletter");
+        assert_eq!(c.removed[0].title, "Shop");
+    }
+
+    #[test]
+    fn inputs_are_checked() {
+        let ok = ScopeInput { title: " Home ".into(), agreed_on: Some("2027-01-02".into()), ..Default::default() };
+        assert_eq!(validate(&ok).unwrap().title, "Home");
+        for (bad, field) in [
+            (ScopeInput { title: " ".into(), ..Default::default() }, "title"),
+            (ScopeInput { title: "x".into(), agreed_on: Some("2 Jan".into()), ..Default::default() }, "agreed_on"),
+        ] {
+            assert!(validate(&bad).unwrap_err().to_string().starts_with(field));
+        }
+        assert_eq!(end_of_day("2027-01-02"), Some(1_798_934_399));
+    }
+}

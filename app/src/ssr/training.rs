@@ -1,0 +1,149 @@
+//! Training notes: Markdown pages the team writes for the client ("Not everyone groks
+//! abstractions, explain how to do things"), each team-only or client-visible, rendered
+//! through the sanitiser.
+
+use sqlx::SqlitePool;
+
+use super::{activity, error::AppResult, markdown, now, AppError};
+use crate::model::{TrainingInput, TrainingNote};
+
+/// The starter page every new project gets, from the talk's training advice.
+pub const STARTER_TITLE: &str = "Running your new site";
+pub const STARTER_BODY: &str = include_str!("../../../templates/training-starter.md");
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    project_id: i64,
+    title: String,
+    body: String,
+    client_visible: bool,
+    version: i64,
+    updated_by: String,
+    updated_at: i64,
+}
+
+impl From<Row> for TrainingNote {
+    fn from(r: Row) -> Self {
+        TrainingNote {
+            html: markdown::to_safe_html(&r.body),
+            id: r.id,
+            project_id: r.project_id,
+            title: r.title,
+            body: r.body,
+            client_visible: r.client_visible,
+            version: r.version,
+            updated_by: r.updated_by,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, project_id, title, body, client_visible, version, updated_by, updated_at";
+
+fn validate(input: &TrainingInput) -> AppResult<(String, String)> {
+    let title = input.title.trim().to_string();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(AppError::bad("title: give the note a title of 1 to 200 characters."));
+    }
+    if input.body.len() > 200_000 {
+        return Err(AppError::bad("body: 200,000 characters at most; split long guides into several notes."));
+    }
+    Ok((title, input.body.clone()))
+}
+
+/// A project's notes; `client_only` for what a client may see.
+pub async fn list(pool: &SqlitePool, project_id: i64, client_only: bool) -> AppResult<Vec<TrainingNote>> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM training_notes WHERE project_id = ? AND (? = 0 OR client_visible = 1) ORDER BY position, id"
+    ))
+    .bind(project_id)
+    .bind(client_only)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<TrainingNote> {
+    let row: Row = sqlx::query_as(&format!("SELECT {COLUMNS} FROM training_notes WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound("training note"))?;
+    Ok(row.into())
+}
+
+/// Inserts a note (also used to seed the starter page inside project creation).
+pub async fn insert_in(conn: &mut sqlx::SqliteConnection, project_id: i64, actor: &str, title: &str, body: &str, client_visible: bool) -> AppResult<i64> {
+    let t = now();
+    let pos: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM training_notes WHERE project_id = ?")
+        .bind(project_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(sqlx::query(
+        "INSERT INTO training_notes (project_id, title, body, client_visible, position, updated_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(project_id)
+    .bind(title)
+    .bind(body)
+    .bind(client_visible)
+    .bind(pos)
+    .bind(actor)
+    .bind(t)
+    .bind(t)
+    .execute(&mut *conn)
+    .await?
+    .last_insert_rowid())
+}
+
+pub async fn create(pool: &SqlitePool, project_id: i64, actor: &str, input: &TrainingInput) -> AppResult<TrainingNote> {
+    let (title, body) = validate(input)?;
+    super::projects::get(pool, project_id).await?;
+    let _turn = super::db::write_turn().await;
+    let mut tx = pool.begin().await?;
+    let id = insert_in(&mut tx, project_id, actor, &title, &body, input.client_visible).await?;
+    let vis = if input.client_visible { "client-visible" } else { "team-only" };
+    activity::log_in(&mut tx, project_id, actor, "training", &format!("wrote the {vis} training note \"{title}\""), now()).await?;
+    tx.commit().await?;
+    get(pool, id).await
+}
+
+/// Saves a note if it is still at `input.version`.
+pub async fn update(pool: &SqlitePool, id: i64, actor: &str, input: &TrainingInput) -> AppResult<TrainingNote> {
+    let (title, body) = validate(input)?;
+    let Some(version) = input.version else {
+        return Err(AppError::bad("version: send the version you edited, so concurrent edits are not lost."));
+    };
+    let before = get(pool, id).await?;
+    let _turn = super::db::write_turn().await;
+    let mut tx = pool.begin().await?;
+    let r = sqlx::query(
+        "UPDATE training_notes SET title = ?, body = ?, client_visible = ?, version = version + 1, updated_by = ?, updated_at = ? WHERE id = ? AND version = ?",
+    )
+    .bind(&title)
+    .bind(&body)
+    .bind(input.client_visible)
+    .bind(actor)
+    .bind(now())
+    .bind(id)
+    .bind(version)
+    .execute(&mut *tx)
+    .await?;
+    if r.rows_affected() == 0 {
+        let current = get(pool, id).await?;
+        return Err(AppError::Conflict(format!("{} saved this note while you were editing it; copy your text, reload and merge.", current.updated_by)));
+    }
+    activity::log_in(&mut tx, before.project_id, actor, "training", &format!("edited the training note \"{title}\""), now()).await?;
+    tx.commit().await?;
+    get(pool, id).await
+}
+
+pub async fn delete(pool: &SqlitePool, id: i64, actor: &str) -> AppResult<()> {
+    let note = get(pool, id).await?;
+    let _turn = super::db::write_turn().await;
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM training_notes WHERE id = ?").bind(id).execute(&mut *tx).await?;
+    activity::log_in(&mut tx, note.project_id, actor, "training", &format!("deleted the training note \"{}\"", note.title), now()).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! `/api/v1` for the agreed scope, change requests, training notes and the activity log.
+
+use axum::{
+    extract::{Query, State},
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use app::model::{ChangeRequestInput, Decision, ScopeInput, TrainingInput};
+use app::ssr::{activity, projects, scope, training, AppError, AppState};
+
+use crate::api::{ApiJson, ApiResult, ApiUser, Id};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/projects/{id}/scope-items", get(list_items).post(create_item))
+        .route("/scope-items/{id}", get(get_item).patch(update_item))
+        .route("/scope-items/{id}/history", get(item_history))
+        .route("/projects/{id}/scope", get(scope_at))
+        .route("/projects/{id}/scope/compare", get(scope_compare))
+        .route("/projects/{id}/change-requests", get(list_changes).post(propose))
+        .route("/change-requests/{id}/decision", post(decide))
+        .route("/projects/{id}/training-notes", get(list_notes).post(create_note))
+        .route("/training-notes/{id}", get(get_note).patch(update_note).delete(delete_note))
+        .route("/projects/{id}/activity", get(list_activity))
+}
+
+fn created<T: serde::Serialize>(location: String, body: T) -> Response {
+    (StatusCode::CREATED, [(header::LOCATION, location)], Json(body)).into_response()
+}
+
+async fn list_items(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
+    projects::get(&s.pool, id).await?;
+    Ok(Json(json!({ "items": scope::items(&s.pool, id).await? })).into_response())
+}
+
+async fn create_item(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(input): ApiJson<ScopeInput>) -> ApiResult<Response> {
+    let item = scope::create(&s.pool, id, &u.name, &input).await?;
+    Ok(created(format!("/api/v1/scope-items/{}", item.id), item))
+}
+
+async fn get_item(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
+    Ok(Json(scope::get(&s.pool, id).await?).into_response())
+}
+
+async fn update_item(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(input): ApiJson<ScopeInput>) -> ApiResult<Response> {
+    Ok(Json(scope::update(&s.pool, id, &u.name, &input).await?).into_response())
+}
+
+async fn item_history(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
+    Ok(Json(json!({ "history": scope::history(&s.pool, id).await? })).into_response())
+}
+
+#[derive(Deserialize)]
+struct At {
+    at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Between {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// A moment: `YYYY-MM-DD` (the end of that day, UTC) or unix seconds.
+fn moment(raw: &str) -> Result<i64, AppError> {
+    let raw = raw.trim();
+    raw.parse::<i64>()
+        .ok()
+        .or_else(|| scope::end_of_day(raw))
+        .ok_or_else(|| AppError::bad(format!("\"{raw}\" is not a date (YYYY-MM-DD) or unix seconds.")))
+}
+
+async fn scope_at(State(s): State<AppState>, _u: ApiUser, Id(id): Id, Query(q): Query<At>) -> ApiResult<Response> {
+    projects::get(&s.pool, id).await?;
+    let at = match q.at.as_deref() {
+        Some(a) => moment(a)?,
+        None => app::ssr::now(),
+    };
+    Ok(Json(json!({ "at": at, "items": scope::at(&s.pool, id, at).await? })).into_response())
+}
+
+/// Defaults: from the end of launch day to now.
+async fn scope_compare(State(s): State<AppState>, _u: ApiUser, Id(id): Id, Query(q): Query<Between>) -> ApiResult<Response> {
+    let project = projects::get(&s.pool, id).await?;
+    let from = match q.from.as_deref() {
+        Some(f) => moment(f)?,
+        None => scope::end_of_day(&project.launch_date).unwrap_or(0),
+    };
+    let to = match q.to.as_deref() {
+        Some(t) => moment(t)?,
+        None => app::ssr::now(),
+    };
+    Ok(Json(scope::compare(&s.pool, id, from, to).await?).into_response())
+}
+
+async fn list_changes(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
+    projects::get(&s.pool, id).await?;
+    Ok(Json(json!({ "change_requests": scope::change_requests(&s.pool, id).await? })).into_response())
+}
+
+async fn propose(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(input): ApiJson<ChangeRequestInput>) -> ApiResult<Response> {
+    let cr = scope::propose(&s.pool, id, &u.name, false, &input).await?;
+    Ok(created(format!("/api/v1/projects/{id}/change-requests"), cr))
+}
+
+async fn decide(State(s): State<AppState>, _u: ApiUser, Id(id): Id, ApiJson(d): ApiJson<Decision>) -> ApiResult<Response> {
+    Ok(Json(scope::decide(&s.pool, id, &d).await?).into_response())
+}
+
+async fn list_notes(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
+    projects::get(&s.pool, id).await?;
+    Ok(Json(json!({ "notes": training::list(&s.pool, id, false).await? })).into_response())
+}
+
+async fn create_note(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(input): ApiJson<TrainingInput>) -> ApiResult<Response> {
+    let note = training::create(&s.pool, id, &u.name, &input).await?;
+    Ok(created(format!("/api/v1/training-notes/{}", note.id), note))
+}
+
+async fn get_note(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
+    Ok(Json(training::get(&s.pool, id).await?).into_response())
+}
+
+async fn update_note(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(input): ApiJson<TrainingInput>) -> ApiResult<Response> {
+    Ok(Json(training::update(&s.pool, id, &u.name, &input).await?).into_response())
+}
+
+async fn delete_note(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id) -> ApiResult<Response> {
+    training::delete(&s.pool, id, &u.name).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+struct ActivityFilter {
+    kind: Option<String>,
+    actor: Option<String>,
+}
+
+async fn list_activity(State(s): State<AppState>, _u: ApiUser, Id(id): Id, Query(f): Query<ActivityFilter>) -> ApiResult<Response> {
+    projects::get(&s.pool, id).await?;
+    Ok(Json(json!({ "activity": activity::list(&s.pool, id, f.kind.as_deref(), f.actor.as_deref(), 1000).await? })).into_response())
+}
