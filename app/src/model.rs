@@ -707,6 +707,8 @@ pub struct ScopeView {
     pub project_id: i64,
     pub project_name: String,
     pub launch_date: String,
+    /// Today on the server (`YYYY-MM-DD`): the browser has no clock of its own here.
+    pub today: String,
     pub items: Vec<ScopeItem>,
     pub change_requests: Vec<ChangeRequest>,
 }

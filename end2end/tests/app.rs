@@ -125,6 +125,24 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     wait_for(&owner, "!!document.querySelector('input[name=viewport-old-ie]') && document.querySelector('input[name=viewport-old-ie]').checked", Duration::from_secs(10))?;
     screenshot(&owner, "11-project-browser-settings")?;
 
+    // --- The agreed scope: add an item, see it listed; training notes start with the
+    // talk's advice for the client; the activity log has it all.
+    owner.navigate_to(&server.url(&format!("{project_path}/scope")))?.wait_until_navigated()?;
+    if let Err(e) = wait_hydrated(&owner) {
+        screenshot(&owner, "12-scope-not-hydrated")?;
+        panic!("{e}: {:#?}", owner_log.entries());
+    }
+    fill(&owner, ".inline-grid input[type=text]", "Product pages with size charts")?;
+    owner.find_element(".inline-grid button.primary")?.click()?;
+    wait_for(&owner, "[...document.querySelectorAll('.scope-item strong')].some(e => e.textContent.includes('size charts'))", Duration::from_secs(10))?;
+    screenshot(&owner, "12-scope")?;
+    owner.navigate_to(&server.url(&format!("{project_path}/training")))?.wait_until_navigated()?;
+    wait_for(&owner, "!!document.querySelector('.note .prose h2') && document.querySelector('.note .prose').textContent.includes('super user')", Duration::from_secs(10))?;
+    screenshot(&owner, "13-training")?;
+    owner.navigate_to(&server.url(&format!("{project_path}/activity")))?.wait_until_navigated()?;
+    wait_for(&owner, "document.querySelectorAll('.activity li').length >= 3", Duration::from_secs(10))?;
+    screenshot(&owner, "14-activity")?;
+
     // Before the restart below, which cuts the live streams on purpose.
     let errors: Vec<String> = owner_log.entries().into_iter().chain(member_log.entries()).collect();
     assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");

@@ -60,7 +60,7 @@ fn status_chip(s: ScopeStatus) -> impl IntoView {
 
 #[component]
 fn ScopeBoard(view: ScopeView, reload: RwSignal<u32>) -> impl IntoView {
-    let ScopeView { project_id, project_name, launch_date, items, change_requests } = view;
+    let ScopeView { project_id, project_name, launch_date, today, items, change_requests } = view;
     let error = RwSignal::new(None::<String>);
     let bump = move || reload.update(|n| *n += 1);
     // New item form.
@@ -108,7 +108,7 @@ fn ScopeBoard(view: ScopeView, reload: RwSignal<u32>) -> impl IntoView {
     };
     // Comparison: launch day against today by default.
     let from = RwSignal::new(launch_date.clone());
-    let to = RwSignal::new(crate::model::format_date(time::OffsetDateTime::now_utc().date()));
+    let to = RwSignal::new(today);
     let comparison = Resource::new(move || (from.get(), to.get()), move |(f, t)| compare_scope(project_id, f, t));
     let item_options: Vec<(i64, String)> = items.iter().map(|i| (i.id, i.title.clone())).collect();
     let open_changes = change_requests.iter().filter(|c| c.status == ChangeStatus::Proposed).count();
@@ -358,7 +358,7 @@ fn NoteEditor(project_id: i64, note: Option<TrainingNote>, error: RwSignal<Optio
         });
     };
     view! {
-        <section class="card note">
+        <section class="card training-note">
             {move || (!editing.get()).then(|| view! {
                 <div class="page-head">
                     <h2>{title.get()} " " <span class=if visible.get() { "chip pass" } else { "chip" }>{if visible.get() { "client-visible" } else { "team only" }}</span></h2>

@@ -407,6 +407,7 @@ pub async fn view(pool: &SqlitePool, project_id: i64) -> AppResult<ScopeView> {
         project_id,
         project_name: p.name,
         launch_date: p.launch_date,
+        today: super::today(),
         items: items(pool, project_id).await?,
         change_requests: change_requests(pool, project_id).await?,
     })
