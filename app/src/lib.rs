@@ -90,6 +90,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:id/activity") view=pages::scope::ActivityPage/>
                     <Route path=path!("/runs/:id") view=RunPage/>
                     <Route path=path!("/compare/:before/:after") view=pages::gallery::ComparePage/>
+                    // Whole-page (async) rendering: a dead link answers with a real 404.
+                    <Route path=path!("/share/:token") view=pages::share::SharePage ssr=leptos_router::SsrMode::Async/>
                     <Route path=path!("/team") view=TeamPage/>
                     <Route path=path!("/account") view=AccountPage/>
                 </Routes>

@@ -340,6 +340,11 @@ pub fn format_date(d: time::Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
+/// The UTC date of a unix timestamp, `YYYY-MM-DD`.
+pub fn format_date_ts(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t).map(|d| format_date(d.date())).unwrap_or_default()
+}
+
 /// Parses a strict `HH:MM` time.
 pub fn parse_time(s: &str) -> Option<(u8, u8)> {
     let (h, m) = s.trim().split_once(':')?;
@@ -505,6 +510,8 @@ pub struct CheckEvidence {
 pub enum LiveUpdate {
     Item { item: ChecklistItem },
     Run { run: RunSummary },
+    /// A client reviewed a screenshot through a share link.
+    Review { review: Review },
 }
 
 /// One page seen at one viewport in a run (its image is at `/screenshots/{id}`).
@@ -529,6 +536,9 @@ pub struct ScreenshotView {
     pub has_thumbnail: bool,
     /// The same page and viewport in the previous finished run of the environment.
     pub previous: Option<i64>,
+    /// The client's latest review of this screenshot.
+    #[serde(default)]
+    pub review: Option<Review>,
 }
 
 /// A run's screenshots and what the gallery says about its viewports.
@@ -749,4 +759,69 @@ pub struct ActivityEntry {
     /// tick, run, scope, change-request, training, review, share
     pub kind: String,
     pub summary: String,
+}
+
+/// A client review link (the token itself is only shown when the link is made).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareLink {
+    pub id: i64,
+    pub project_id: i64,
+    pub run_id: Option<i64>,
+    pub label: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    /// Only in the answer to creating the link: `/share/{token}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ShareLinkInput {
+    /// Unix seconds or `YYYY-MM-DD` (end of that day, UTC); default 30 days.
+    #[serde(default)]
+    pub expires_at: Option<serde_json::Value>,
+    #[serde(default)]
+    pub run_id: Option<i64>,
+    #[serde(default)]
+    pub label: String,
+}
+
+/// One screenshot review by the client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    pub id: i64,
+    pub screenshot_id: i64,
+    /// `approved` or `changes_requested`.
+    pub verdict: String,
+    pub reviewer: String,
+    pub comment: String,
+    pub at: i64,
+}
+
+/// What a share link shows the client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareView {
+    pub project_name: String,
+    pub client: String,
+    pub launch_date: String,
+    pub run_id: Option<i64>,
+    pub gallery: Option<Gallery>,
+    /// Reviews of the shown screenshots, newest first.
+    pub reviews: Vec<Review>,
+    pub training: Vec<TrainingNote>,
+    pub scope: Vec<ScopeItem>,
+    pub change_requests: Vec<ChangeRequest>,
+    pub signoffs: Vec<SignOff>,
+    pub expires_at: Option<i64>,
+}
+
+/// A launch sign-off: who, when, and what stood at that moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignOff {
+    pub id: i64,
+    pub signed_by: String,
+    pub at: i64,
+    pub snapshot: serde_json::Value,
 }

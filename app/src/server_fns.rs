@@ -285,3 +285,70 @@ pub async fn get_activity(project_id: i64, kind: Option<String>, actor: Option<S
     let project = crate::ssr::projects::get(&pool, project_id).await?;
     Ok((project.name, crate::ssr::activity::list(&pool, project_id, kind.as_deref(), actor.as_deref(), 500).await?))
 }
+
+// ----- Client review through a share link (no account: the token is the key) -----
+
+#[server(prefix = "/rpc", endpoint = "share_view", input = Json)]
+pub async fn share_view(token: String) -> Result<crate::model::ShareView, ServerFnError> {
+    let pool = ctx::state()?.pool;
+    let grant = crate::ssr::share::resolve(&pool, &token).await?;
+    Ok(crate::ssr::share::view(&pool, &grant).await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "share_review", input = Json)]
+pub async fn share_review(token: String, screenshot_id: i64, approve: bool, name: String, comment: String) -> Result<crate::model::Review, ServerFnError> {
+    let state = ctx::state()?;
+    let grant = crate::ssr::share::resolve(&state.pool, &token).await?;
+    let review = crate::ssr::share::review(&state.pool, &grant, screenshot_id, approve, &name, &comment).await?;
+    state.publish_update(grant.project_id, crate::model::LiveUpdate::Review { review: review.clone() });
+    Ok(review)
+}
+
+#[server(prefix = "/rpc", endpoint = "share_decide", input = Json)]
+pub async fn share_decide(token: String, change_id: i64, approve: bool, name: String, note: String) -> Result<crate::model::ChangeRequest, ServerFnError> {
+    let state = ctx::state()?;
+    let grant = crate::ssr::share::resolve(&state.pool, &token).await?;
+    Ok(crate::ssr::share::decide(&state.pool, &grant, change_id, approve, &name, &note).await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "share_sign_off", input = Json)]
+pub async fn share_sign_off(token: String, name: String) -> Result<crate::model::SignOff, ServerFnError> {
+    let state = ctx::state()?;
+    let grant = crate::ssr::share::resolve(&state.pool, &token).await?;
+    Ok(crate::ssr::share::sign_off(&state.pool, &grant, &name).await?)
+}
+
+/// The team's view of client reviews of a run's screenshots.
+#[server(prefix = "/rpc", endpoint = "get_reviews", input = Json)]
+pub async fn get_reviews(project_id: i64) -> Result<Vec<crate::model::Review>, ServerFnError> {
+    ctx::user()?;
+    Ok(crate::ssr::share::reviews(&ctx::state()?.pool, project_id).await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "create_share_link", input = Json)]
+pub async fn create_share_link(project_id: i64, input: crate::model::ShareLinkInput) -> Result<crate::model::ShareLink, ServerFnError> {
+    let user = ctx::user()?;
+    let state = ctx::state()?;
+    let mut link = crate::ssr::share::create(&state.pool, &user, project_id, &input).await?;
+    // Shown absolute, so it can be copied into an e-mail.
+    let origin = state.base_url.clone().or_else(|| {
+        let parts = use_context::<http::request::Parts>()?;
+        let host = parts.headers.get(http::header::HOST)?.to_str().ok()?.to_string();
+        let https = parts.headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+        Some(format!("{}://{host}", if https { "https" } else { "http" }))
+    });
+    link.url = link.url.map(|p| format!("{}{p}", origin.unwrap_or_default()));
+    Ok(link)
+}
+
+#[server(prefix = "/rpc", endpoint = "list_share_links", input = Json)]
+pub async fn list_share_links(project_id: i64) -> Result<Vec<crate::model::ShareLink>, ServerFnError> {
+    ctx::user()?;
+    Ok(crate::ssr::share::list(&ctx::state()?.pool, project_id).await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "revoke_share_link", input = Json)]
+pub async fn revoke_share_link(link_id: i64) -> Result<(), ServerFnError> {
+    let user = ctx::user()?;
+    Ok(crate::ssr::share::revoke(&ctx::state()?.pool, &user, link_id).await?)
+}

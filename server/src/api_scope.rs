@@ -145,3 +145,57 @@ async fn list_activity(State(s): State<AppState>, _u: ApiUser, Id(id): Id, Query
     projects::get(&s.pool, id).await?;
     Ok(Json(json!({ "activity": activity::list(&s.pool, id, f.kind.as_deref(), f.actor.as_deref(), 1000).await? })).into_response())
 }
+
+// ----- Share links and review status -----
+
+pub fn share_router() -> Router<AppState> {
+    Router::new()
+        .route("/projects/{id}/share-links", get(list_links).post(create_link))
+        .route("/share-links/{id}", axum::routing::delete(revoke_link))
+        .route("/projects/{id}/reviews", get(list_reviews))
+}
+
+/// The link as people open it: absolute when the server knows its public address.
+fn absolute(state: &AppState, headers: &axum::http::HeaderMap, path: &str) -> String {
+    if let Some(base) = &state.base_url {
+        return format!("{base}{path}");
+    }
+    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+        Some(host) => {
+            let https = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+            format!("{}://{host}{path}", if https { "https" } else { "http" })
+        }
+        None => path.to_string(),
+    }
+}
+
+async fn create_link(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Id(id): Id,
+    headers: axum::http::HeaderMap,
+    ApiJson(input): ApiJson<app::model::ShareLinkInput>,
+) -> ApiResult<Response> {
+    let mut link = app::ssr::share::create(&s.pool, &u, id, &input).await?;
+    link.url = link.url.map(|p| absolute(&s, &headers, &p));
+    Ok(created(format!("/api/v1/projects/{id}/share-links"), link))
+}
+
+async fn list_links(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
+    projects::get(&s.pool, id).await?;
+    Ok(Json(json!({ "share_links": app::ssr::share::list(&s.pool, id).await? })).into_response())
+}
+
+async fn revoke_link(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id) -> ApiResult<Response> {
+    app::ssr::share::revoke(&s.pool, &u, id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn list_reviews(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
+    projects::get(&s.pool, id).await?;
+    Ok(Json(json!({
+        "reviews": app::ssr::share::reviews(&s.pool, id).await?,
+        "signoffs": app::ssr::share::signoffs(&s.pool, id).await?,
+    }))
+    .into_response())
+}

@@ -27,7 +27,8 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 /// Paths that are not pages: no sign-in redirect, and (except the API) still CSRF-checked.
 fn is_page_path(path: &str) -> bool {
     const NOT_PAGES: &[&str] = &["/pkg/", "/auth/", "/api/", "/rpc/", "/events/", "/healthz"];
-    !NOT_PAGES.iter().any(|p| path.starts_with(p)) && !path.starts_with("/favicon") && path != "/robots.txt"
+    // Share pages are for clients without accounts: the token is their key.
+    !NOT_PAGES.iter().any(|p| path.starts_with(p)) && !path.starts_with("/favicon") && path != "/robots.txt" && !path.starts_with("/share/")
 }
 
 /// Resolves the session cookie to a user (put into the request's extensions) and sends
@@ -121,8 +122,14 @@ fn origin_matches(state: &AppState, headers: &HeaderMap, origin: &str) -> bool {
 /// Headers every response gets (pages also get a CSP from the app shell).
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let secure = state.cookie_secure(req.headers());
+    let shared = req.uri().path().starts_with("/share/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if shared {
+        // The token is in the URL: never let it leak to other sites, or into caches.
+        h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+        h.insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    }
     let mut set = |k: &'static str, v: &'static str| {
         h.entry(k).or_insert(HeaderValue::from_static(v));
     };
@@ -144,4 +151,45 @@ pub async fn asset_cache(req: Request<Body>, next: Next) -> Response {
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
     res
+}
+
+/// Requests per minute one address may make to share pages and their calls.
+pub const SHARE_REQUESTS_PER_MINUTE: u32 = 240;
+
+static SHARE_WINDOWS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Share links are public URLs: each address gets a fixed budget per minute on them, so a
+/// leaked or guessed-at link cannot be hammered.
+pub async fn share_rate_limit(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if !(path.starts_with("/share/") || path.starts_with("/rpc/share_")) {
+        return next.run(req).await;
+    }
+    let addr = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let wait = {
+        let mut windows = SHARE_WINDOWS.lock().unwrap_or_else(|e| e.into_inner());
+        if windows.len() > 100_000 {
+            windows.retain(|_, (_, start)| start.elapsed().as_secs() < 60);
+        }
+        let entry = windows.entry(addr).or_insert((0, std::time::Instant::now()));
+        if entry.1.elapsed().as_secs() >= 60 {
+            *entry = (0, std::time::Instant::now());
+        }
+        entry.0 += 1;
+        (entry.0 > SHARE_REQUESTS_PER_MINUTE).then(|| 60 - entry.1.elapsed().as_secs().min(59))
+    };
+    match wait {
+        Some(secs) => (
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            [(axum::http::header::RETRY_AFTER, secs.to_string())],
+            "Too many requests from your address; please wait a minute.",
+        )
+            .into_response(),
+        None => next.run(req).await,
+    }
 }

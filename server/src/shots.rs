@@ -73,3 +73,47 @@ pub async fn diff(State(state): State<AppState>, user: Option<Extension<UserInfo
         Err(e) => refuse(e),
     }
 }
+
+// ----- The same images through a client's share link -----
+
+async fn granted(state: &AppState, token: &str, ids: &[i64]) -> Result<std::path::PathBuf, Response> {
+    let dir = state.screenshots_dir.clone().ok_or_else(|| (StatusCode::NOT_FOUND, "no screenshots here").into_response())?;
+    let not_found = || (StatusCode::NOT_FOUND, "this review link does not exist, was revoked or has expired").into_response();
+    let grant = app::ssr::share::resolve(&state.pool, token).await.map_err(|_| not_found())?;
+    for id in ids {
+        if !app::ssr::share::may_see_screenshot(&state.pool, &grant, *id).await.unwrap_or(false) {
+            return Err(not_found());
+        }
+    }
+    Ok(dir)
+}
+
+pub async fn shared_full(State(state): State<AppState>, Path((token, id)): Path<(String, i64)>) -> Response {
+    shared(state, token, id, screenshots::Variant::Full).await
+}
+
+pub async fn shared_thumb(State(state): State<AppState>, Path((token, id)): Path<(String, i64)>) -> Response {
+    shared(state, token, id, screenshots::Variant::Thumbnail).await
+}
+
+async fn shared(state: AppState, token: String, id: i64, variant: screenshots::Variant) -> Response {
+    let dir = match granted(&state, &token, &[id]).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    match screenshots::file(&state.pool, &dir, id, variant).await {
+        Ok((path, kind)) => send(path, kind).await,
+        Err(e) => refuse(e),
+    }
+}
+
+pub async fn shared_diff(State(state): State<AppState>, Path((token, before, after)): Path<(String, i64, i64)>) -> Response {
+    let dir = match granted(&state, &token, &[before, after]).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    match screenshots::diff(&state.pool, &dir, before, after).await {
+        Ok((_, path)) => send(path, "image/png").await,
+        Err(e) => refuse(e),
+    }
+}

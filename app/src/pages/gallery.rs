@@ -97,6 +97,15 @@ fn Shot(shot: ScreenshotView, label: String) -> impl IntoView {
                     {(problems == 0).then(|| view! { <span class="chip pass">"✓ no problems"</span> })}
                     {shot.previous.map(|p| view! { <A href=format!("/compare/{p}/{}", shot.id) attr:class="chip link">"Compare with before"</A> })}
                 </div>
+                {shot.review.clone().map(|r| {
+                    let approved = r.verdict == "approved";
+                    view! {
+                        <p class=if approved { "review approved" } else { "review changes" }>
+                            {if approved { format!("✓ Approved by {}", r.reviewer) } else { format!("✎ Changes requested by {}", r.reviewer) }}
+                            {(!r.comment.is_empty()).then(|| view! { <span class="comment">{format!(": “{}”", r.comment)}</span> })}
+                        </p>
+                    }
+                })}
                 {(!console.is_empty()).then(|| view! {
                     <details class="console">
                         <summary>"Console"</summary>

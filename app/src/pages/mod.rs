@@ -9,4 +9,5 @@ pub mod project_form;
 pub mod projects;
 pub mod run;
 pub mod scope;
+pub mod share;
 pub mod team;

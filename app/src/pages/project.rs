@@ -117,6 +117,8 @@ fn Board(data: ChecklistView) -> impl IntoView {
                         });
                     }
                 }
+                // Client reviews show on the run pages.
+                crate::model::LiveUpdate::Review { .. } => {}
             },
             move |ok| live.set(ok),
             move || {
@@ -198,6 +200,7 @@ fn Board(data: ChecklistView) -> impl IntoView {
             </p>
         </section>
         <RunsPanel project_id environments=project.environments.clone() runs/>
+        <crate::pages::share::ShareLinksPanel project_id/>
         <FilterBar filters members=members.get_value()/>
         <div class="phases">
             {PHASES.iter().map(|phase| {

@@ -42,11 +42,15 @@ fn RunView(detail: RunDetail, reload: RwSignal<u32>) -> impl IntoView {
     let _ = reload;
 
     // Live progress: the project's event stream carries run updates.
+    // (Always: client reviews of the screenshots arrive after the run has finished.)
     #[cfg(feature = "hydrate")]
-    if !run.status.is_finished() {
+    {
         let sub = crate::live::subscribe(
             project_id,
             move |u| {
+                if let crate::model::LiveUpdate::Review { .. } = &u {
+                    shots.update(|n| *n += 1);
+                }
                 if let crate::model::LiveUpdate::Run { run } = u {
                     if run.id == run_id {
                         let done = run.status.is_finished();

@@ -12,6 +12,7 @@ pub mod ratelimit;
 pub mod runs;
 pub mod scope;
 pub mod screenshots;
+pub mod share;
 pub mod state;
 pub mod template;
 pub mod training;

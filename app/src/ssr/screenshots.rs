@@ -89,6 +89,7 @@ impl Row {
             problems: serde_json::from_str(&self.problems).unwrap_or_default(),
             has_thumbnail: !self.thumb.is_empty(),
             previous,
+            review: None,
         }
     }
 }
@@ -133,7 +134,28 @@ pub async fn gallery(pool: &SqlitePool, run_id: i64) -> AppResult<Gallery> {
             None => ViewportInfo { label: name.clone(), name, note: None },
         })
         .collect();
-    let shots = rows.iter().map(|r| r.view(before.get(&(r.url.clone(), r.viewport.clone())).copied())).collect();
+    let latest: Vec<(i64, i64, String, String, String, i64)> = sqlx::query_as(
+        "SELECT r.id, r.screenshot_id, r.verdict, r.reviewer, r.comment, r.at FROM reviews r JOIN screenshots s ON s.id = r.screenshot_id
+         WHERE s.run_id = ? AND r.id = (SELECT MAX(r2.id) FROM reviews r2 WHERE r2.screenshot_id = r.screenshot_id)",
+    )
+    .bind(run_id)
+    .fetch_all(pool)
+    .await?;
+    let shots = rows
+        .iter()
+        .map(|r| {
+            let mut v = r.view(before.get(&(r.url.clone(), r.viewport.clone())).copied());
+            v.review = latest.iter().find(|l| l.1 == r.id).map(|(id, screenshot_id, verdict, reviewer, comment, at)| crate::model::Review {
+                id: *id,
+                screenshot_id: *screenshot_id,
+                verdict: verdict.clone(),
+                reviewer: reviewer.clone(),
+                comment: comment.clone(),
+                at: *at,
+            });
+            v
+        })
+        .collect();
     Ok(Gallery { shots, viewports, previous_run_id })
 }
 

@@ -1,0 +1,299 @@
+//! Client review through share links: unguessable tokens stored as hashes, scoped to one
+//! project (optionally one run); screenshot reviews, scope decisions and the launch
+//! sign-off made through them.
+
+use sqlx::SqlitePool;
+
+use super::{activity, auth, error::AppResult, now, AppError};
+use crate::model::{Decision, Review, ShareLink, ShareLinkInput, ShareView, SignOff, UserInfo};
+
+/// Default lifetime of a link.
+pub const DEFAULT_DAYS: i64 = 30;
+const TOKEN_PREFIX: &str = "pfs_";
+
+/// What a valid token opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant {
+    pub link_id: i64,
+    pub project_id: i64,
+    pub run_id: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    project_id: i64,
+    run_id: Option<i64>,
+    label: String,
+    created_by: String,
+    created_at: i64,
+    expires_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl From<Row> for ShareLink {
+    fn from(r: Row) -> Self {
+        ShareLink {
+            id: r.id,
+            project_id: r.project_id,
+            run_id: r.run_id,
+            label: r.label,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
+            url: None,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, project_id, run_id, label, created_by, created_at, expires_at, revoked_at";
+
+fn expiry(raw: &Option<serde_json::Value>) -> AppResult<i64> {
+    let t = match raw {
+        None | Some(serde_json::Value::Null) => return Ok(now() + DEFAULT_DAYS * 86_400),
+        Some(serde_json::Value::Number(n)) => n.as_i64().ok_or_else(|| AppError::bad("expires_at: give unix seconds or YYYY-MM-DD."))?,
+        Some(serde_json::Value::String(s)) => s
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .or_else(|| super::scope::end_of_day(s.trim()))
+            .ok_or_else(|| AppError::bad(format!("expires_at: \"{s}\" is not a date (YYYY-MM-DD) or unix seconds.")))?,
+        Some(_) => return Err(AppError::bad("expires_at: give unix seconds or YYYY-MM-DD.")),
+    };
+    if t <= now() {
+        return Err(AppError::bad("expires_at: the link would already be expired; pick a later date."));
+    }
+    if t > now() + 366 * 86_400 {
+        return Err(AppError::bad("expires_at: at most a year from now."));
+    }
+    Ok(t)
+}
+
+/// Makes a link; the answer carries `url` (`/share/{token}`) once — only the hash is kept.
+pub async fn create(pool: &SqlitePool, actor: &UserInfo, project_id: i64, input: &ShareLinkInput) -> AppResult<ShareLink> {
+    let project = super::projects::get(pool, project_id).await?;
+    let expires_at = expiry(&input.expires_at)?;
+    if let Some(run) = input.run_id {
+        if super::runs::get(pool, run).await?.project_id != project_id {
+            return Err(AppError::bad("run_id: that run belongs to another project."));
+        }
+    }
+    let label = input.label.trim().chars().take(200).collect::<String>();
+    let token = format!("{TOKEN_PREFIX}{}", auth::new_secret());
+    let _turn = super::db::write_turn().await;
+    let mut tx = pool.begin().await?;
+    let id = sqlx::query("INSERT INTO share_links (project_id, run_id, token_hash, label, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind(project_id)
+        .bind(input.run_id)
+        .bind(auth::hash_secret(&token))
+        .bind(&label)
+        .bind(&actor.name)
+        .bind(now())
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?
+        .last_insert_rowid();
+    let what = input.run_id.map(|r| format!("run #{r}")).unwrap_or_else(|| "the latest run".into());
+    activity::log_in(&mut tx, project_id, &actor.name, "share", &format!("made a review link for {what} of {} (until {})", project.name, crate::model::format_date_ts(expires_at)), now()).await?;
+    tx.commit().await?;
+    let mut link = get(pool, id).await?;
+    link.url = Some(format!("/share/{token}"));
+    Ok(link)
+}
+
+pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<ShareLink> {
+    let row: Row = sqlx::query_as(&format!("SELECT {COLUMNS} FROM share_links WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound("share link"))?;
+    Ok(row.into())
+}
+
+pub async fn list(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<ShareLink>> {
+    let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM share_links WHERE project_id = ? ORDER BY id DESC")).bind(project_id).fetch_all(pool).await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+pub async fn revoke(pool: &SqlitePool, actor: &UserInfo, id: i64) -> AppResult<()> {
+    let link = get(pool, id).await?;
+    let _turn = super::db::write_turn().await;
+    sqlx::query("UPDATE share_links SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?").bind(now()).bind(id).execute(pool).await?;
+    activity::log(pool, link.project_id, &actor.name, "share", &format!("revoked review link #{id}")).await?;
+    Ok(())
+}
+
+/// The grant behind a token; unknown, revoked and expired tokens are all "not found".
+pub async fn resolve(pool: &SqlitePool, token: &str) -> AppResult<Grant> {
+    if !token.starts_with(TOKEN_PREFIX) || token.len() > 100 {
+        return Err(AppError::NotFound("share link"));
+    }
+    let row: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, project_id, run_id FROM share_links WHERE token_hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+    )
+    .bind(auth::hash_secret(token))
+    .bind(now())
+    .fetch_optional(pool)
+    .await?;
+    row.map(|(link_id, project_id, run_id)| Grant { link_id, project_id, run_id }).ok_or(AppError::NotFound("share link"))
+}
+
+/// The run a grant shows: its own, or the project's latest finished run with screenshots.
+pub async fn run_of(pool: &SqlitePool, g: &Grant) -> AppResult<Option<i64>> {
+    if g.run_id.is_some() {
+        return Ok(g.run_id);
+    }
+    Ok(sqlx::query_scalar(
+        "SELECT r.id FROM runs r WHERE r.project_id = ? AND r.status IN ('passed', 'failed')
+           AND EXISTS (SELECT 1 FROM screenshots s WHERE s.run_id = r.id) ORDER BY r.id DESC LIMIT 1",
+    )
+    .bind(g.project_id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Whether screenshot `id` may be shown through the grant: it belongs to the shown run, or
+/// is the earlier screenshot its diff compares with.
+pub async fn may_see_screenshot(pool: &SqlitePool, g: &Grant, id: i64) -> AppResult<bool> {
+    let Some(run) = run_of(pool, g).await? else { return Ok(false) };
+    let gallery = super::screenshots::gallery(pool, run).await?;
+    Ok(gallery.shots.iter().any(|s| s.id == id || s.previous == Some(id)))
+}
+
+pub async fn reviews(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<Review>> {
+    let rows: Vec<(i64, i64, String, String, String, i64)> =
+        sqlx::query_as("SELECT id, screenshot_id, verdict, reviewer, comment, at FROM reviews WHERE project_id = ? ORDER BY id DESC")
+            .bind(project_id)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().map(|(id, screenshot_id, verdict, reviewer, comment, at)| Review { id, screenshot_id, verdict, reviewer, comment, at }).collect())
+}
+
+fn name(raw: &str) -> AppResult<String> {
+    let n = raw.trim();
+    if n.is_empty() || n.chars().count() > 100 {
+        return Err(AppError::bad("name: please give your name (so the team knows who said it)."));
+    }
+    Ok(n.to_string())
+}
+
+/// The client approves a screenshot or asks for changes (a comment is then required).
+pub async fn review(pool: &SqlitePool, g: &Grant, screenshot_id: i64, approve: bool, reviewer: &str, comment: &str) -> AppResult<Review> {
+    let reviewer = name(reviewer)?;
+    let comment = comment.trim();
+    if !approve && comment.is_empty() {
+        return Err(AppError::bad("comment: say what should change."));
+    }
+    if comment.chars().count() > 5000 {
+        return Err(AppError::bad("comment: 5,000 characters at most."));
+    }
+    let Some(run) = run_of(pool, g).await? else { return Err(AppError::NotFound("screenshot")) };
+    let gallery = super::screenshots::gallery(pool, run).await?;
+    let Some(shot) = gallery.shots.iter().find(|s| s.id == screenshot_id) else { return Err(AppError::NotFound("screenshot")) };
+    let verdict = if approve { "approved" } else { "changes_requested" };
+    let t = now();
+    let _turn = super::db::write_turn().await;
+    let mut tx = pool.begin().await?;
+    let id = sqlx::query("INSERT INTO reviews (project_id, screenshot_id, share_link_id, verdict, reviewer, comment, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind(g.project_id)
+        .bind(screenshot_id)
+        .bind(g.link_id)
+        .bind(verdict)
+        .bind(&reviewer)
+        .bind(comment)
+        .bind(t)
+        .execute(&mut *tx)
+        .await?
+        .last_insert_rowid();
+    let what = if approve { "approved" } else { "asked for changes to" };
+    activity::log_in(&mut tx, g.project_id, &format!("{reviewer} (client)"), "review", &format!("{what} {} at {}", shot.url, shot.viewport), t).await?;
+    tx.commit().await?;
+    Ok(Review { id, screenshot_id, verdict: verdict.into(), reviewer, comment: comment.into(), at: t })
+}
+
+/// The client decides a change request of the shared project.
+pub async fn decide(pool: &SqlitePool, g: &Grant, change_id: i64, approve: bool, who: &str, note: &str) -> AppResult<crate::model::ChangeRequest> {
+    let who = name(who)?;
+    let cr = super::scope::change_request(pool, change_id).await?;
+    if cr.project_id != g.project_id {
+        return Err(AppError::NotFound("change request"));
+    }
+    super::scope::decide(pool, change_id, &Decision { approve, decided_by: format!("{who} (client)"), note: note.to_string() }).await
+}
+
+/// Records the launch sign-off with a frozen snapshot of the checklist, the scope and the
+/// screenshots approved so far.
+pub async fn sign_off(pool: &SqlitePool, g: &Grant, who: &str) -> AppResult<SignOff> {
+    let who = name(who)?;
+    let checklist: Vec<(String, String, String, Option<i64>)> =
+        sqlx::query_as("SELECT phase, title, state, state_changed_at FROM checklist_items WHERE project_id = ? ORDER BY position, id")
+            .bind(g.project_id)
+            .fetch_all(pool)
+            .await?;
+    let scope = super::scope::items(pool, g.project_id).await?;
+    let approved: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+        "SELECT s.id, s.url, s.viewport, r.reviewer, r.at FROM reviews r JOIN screenshots s ON s.id = r.screenshot_id
+         WHERE r.project_id = ? AND r.verdict = 'approved'
+           AND r.id = (SELECT MAX(r2.id) FROM reviews r2 WHERE r2.screenshot_id = r.screenshot_id)
+         ORDER BY s.id",
+    )
+    .bind(g.project_id)
+    .fetch_all(pool)
+    .await?;
+    let snapshot = serde_json::json!({
+        "checklist": checklist.iter().map(|(phase, title, state, at)| serde_json::json!({"phase": phase, "title": title, "state": state, "changed_at": at})).collect::<Vec<_>>(),
+        "scope": scope,
+        "approved_screenshots": approved.iter().map(|(id, url, vp, by, at)| serde_json::json!({"id": id, "url": url, "viewport": vp, "approved_by": by, "at": at})).collect::<Vec<_>>(),
+    });
+    let t = now();
+    let _turn = super::db::write_turn().await;
+    let mut tx = pool.begin().await?;
+    let id = sqlx::query("INSERT INTO signoffs (project_id, share_link_id, signed_by, at, snapshot) VALUES (?, ?, ?, ?, ?)")
+        .bind(g.project_id)
+        .bind(g.link_id)
+        .bind(&who)
+        .bind(t)
+        .bind(snapshot.to_string())
+        .execute(&mut *tx)
+        .await?
+        .last_insert_rowid();
+    activity::log_in(&mut tx, g.project_id, &format!("{who} (client)"), "review", "signed off the launch", t).await?;
+    tx.commit().await?;
+    Ok(SignOff { id, signed_by: who, at: t, snapshot })
+}
+
+pub async fn signoffs(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<SignOff>> {
+    let rows: Vec<(i64, String, i64, String)> =
+        sqlx::query_as("SELECT id, signed_by, at, snapshot FROM signoffs WHERE project_id = ? ORDER BY id DESC").bind(project_id).fetch_all(pool).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, signed_by, at, snap)| SignOff { id, signed_by, at, snapshot: serde_json::from_str(&snap).unwrap_or_default() })
+        .collect())
+}
+
+/// Everything the client sees through the grant.
+pub async fn view(pool: &SqlitePool, g: &Grant) -> AppResult<ShareView> {
+    let project = super::projects::get(pool, g.project_id).await?;
+    let run_id = run_of(pool, g).await?;
+    let gallery = match run_id {
+        Some(r) => Some(super::screenshots::gallery(pool, r).await?),
+        None => None,
+    };
+    let ids: Vec<i64> = gallery.as_ref().map(|g| g.shots.iter().map(|s| s.id).collect()).unwrap_or_default();
+    let reviews = reviews(pool, g.project_id).await?.into_iter().filter(|r| ids.contains(&r.screenshot_id)).collect();
+    let expires_at: Option<i64> = sqlx::query_scalar("SELECT expires_at FROM share_links WHERE id = ?").bind(g.link_id).fetch_one(pool).await?;
+    Ok(ShareView {
+        project_name: project.name,
+        client: project.client,
+        launch_date: project.launch_date,
+        run_id,
+        gallery,
+        reviews,
+        training: super::training::list(pool, g.project_id, true).await?,
+        scope: super::scope::items(pool, g.project_id).await?,
+        change_requests: super::scope::change_requests(pool, g.project_id).await?,
+        signoffs: signoffs(pool, g.project_id).await?,
+        expires_at,
+    })
+}
