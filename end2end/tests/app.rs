@@ -137,11 +137,42 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     wait_for(&owner, "[...document.querySelectorAll('.scope-item strong')].some(e => e.textContent.includes('size charts'))", Duration::from_secs(10))?;
     screenshot(&owner, "12-scope")?;
     owner.navigate_to(&server.url(&format!("{project_path}/training")))?.wait_until_navigated()?;
-    wait_for(&owner, "!!document.querySelector('.note .prose h2') && document.querySelector('.note .prose').textContent.includes('super user')", Duration::from_secs(10))?;
+    wait_for(&owner, "!!document.querySelector('.training-note .prose h2') && document.querySelector('.training-note .prose').textContent.includes('super user')", Duration::from_secs(10))?;
     screenshot(&owner, "13-training")?;
     owner.navigate_to(&server.url(&format!("{project_path}/activity")))?.wait_until_navigated()?;
     wait_for(&owner, "document.querySelectorAll('.activity li').length >= 3", Duration::from_secs(10))?;
     screenshot(&owner, "14-activity")?;
+
+    // --- Client review: a link from the project page, opened without an account; the client
+    // approves one screenshot and asks for changes on another; the team sees both live.
+    owner.navigate_to(&server.url(&project_path))?.wait_until_navigated()?;
+    wait_hydrated(&owner)?;
+    owner.find_element(".share-links button.primary")?.click()?;
+    wait_for(&owner, "!!document.querySelector('.share-url')", Duration::from_secs(10))?;
+    let share_url = js(&owner, "document.querySelector('.share-url').textContent")?.as_str().unwrap_or_default().to_string();
+    assert!(share_url.starts_with("http://127.0.0.1:") && share_url.contains("/share/pfs_"), "{share_url}");
+    owner.navigate_to(&server.url("/runs/2"))?.wait_until_navigated()?;
+    wait_hydrated(&owner)?;
+    wait_for(&owner, "document.querySelectorAll('.gallery .shot img').length >= 2", Duration::from_secs(10))?;
+    let client_ctx = chrome.browser.new_context()?;
+    let client = client_ctx.new_tab()?;
+    let client_log = ConsoleLog::attach(&client)?;
+    client.navigate_to(&share_url)?.wait_until_navigated()?;
+    wait_hydrated(&client)?;
+    wait_for(&client, "document.querySelectorAll('.shot button.approve').length >= 2", Duration::from_secs(10))?;
+    fill(&client, "input[autocomplete=name]", "Carla Client")?;
+    js(&client, "document.querySelectorAll('.shot button.approve')[0].click()")?;
+    wait_for(&client, "!!document.querySelector('.shot .review.approved')", Duration::from_secs(10))?;
+    js(&client, "(() => { const t = document.querySelectorAll('.shot textarea')[1]; t.value = 'The logo is cut off'; t.dispatchEvent(new Event('input', {bubbles: true})); return true; })()")?;
+    js(&client, "document.querySelectorAll('.shot button.request')[1].click()")?;
+    wait_for(&client, "!!document.querySelector('.shot .review.changes')", Duration::from_secs(10))?;
+    screenshot(&client, "15-client-review")?;
+    wait_for(&owner, "!!document.querySelector('.gallery .review.approved') && !!document.querySelector('.gallery .review.changes')", Duration::from_secs(10))?;
+    let said = js(&owner, "document.querySelector('.gallery .review.changes').textContent")?;
+    assert!(said.as_str().unwrap_or_default().contains("The logo is cut off"), "{said}");
+    screenshot(&owner, "16-team-sees-review")?;
+    let client_errors = client_log.entries();
+    assert!(client_errors.is_empty(), "the share page's console reported problems: {client_errors:#?}");
 
     // Before the restart below, which cuts the live streams on purpose.
     let errors: Vec<String> = owner_log.entries().into_iter().chain(member_log.entries()).collect();

@@ -14,6 +14,8 @@ pub fn SharePage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
     let reload = RwSignal::new(0u32);
+    // Kept outside the board, which is rebuilt after every answer.
+    let name = RwSignal::new(String::new());
     let data = Resource::new(move || (token(), reload.get()), |(t, _)| share_view(t));
     view! {
         <Meta name="referrer" content="no-referrer"/>
@@ -21,7 +23,7 @@ pub fn SharePage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(v) => view! { <ShareBoard view=v token=token() reload/> }.into_any(),
+                    Ok(v) => view! { <ShareBoard view=v token=token() reload name/> }.into_any(),
                     Err(e) => {
                         #[cfg(feature = "ssr")]
                         if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
@@ -43,9 +45,8 @@ pub fn SharePage() -> impl IntoView {
 }
 
 #[component]
-fn ShareBoard(view: ShareView, token: String, reload: RwSignal<u32>) -> impl IntoView {
+fn ShareBoard(view: ShareView, token: String, reload: RwSignal<u32>, name: RwSignal<String>) -> impl IntoView {
     let ShareView { project_name, client, launch_date, run_id, gallery, reviews, training, scope, change_requests, signoffs, expires_at } = view;
-    let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let token = StoredValue::new(token);
     let bump = move || reload.update(|n| *n += 1);
