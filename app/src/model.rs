@@ -825,3 +825,80 @@ pub struct SignOff {
     pub at: i64,
     pub snapshot: serde_json::Value,
 }
+
+/// A project's retrospective ("Don't focus on the bad things, focus on what was achieved").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retrospective {
+    pub project_id: i64,
+    pub project_name: String,
+    pub launch_date: String,
+    pub went_well: String,
+    pub smoother: String,
+    pub version: i64,
+    pub updated_by: String,
+    pub actions: Vec<RetroAction>,
+    /// Pre-filled from the launch data.
+    pub suggestions: Vec<RetroSuggestion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetroSuggestion {
+    /// late-tick, failed-on-launch-day, regression, changes-requested
+    pub kind: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct RetroInput {
+    #[serde(default)]
+    pub went_well: String,
+    #[serde(default)]
+    pub smoother: String,
+    /// The version edited (0 or absent for the first save).
+    #[serde(default)]
+    pub version: i64,
+}
+
+/// Something to do differently next time; promoted, it joins the checklist template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetroAction {
+    pub id: i64,
+    pub project_id: i64,
+    pub title: String,
+    pub phase: String,
+    pub why: String,
+    pub due_offset_days: i64,
+    pub created_by: String,
+    pub created_at: i64,
+    /// The template version it was promoted into.
+    pub promoted_version: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct RetroActionInput {
+    pub title: String,
+    pub phase: String,
+    #[serde(default)]
+    pub why: String,
+    #[serde(default)]
+    pub due_offset_days: i64,
+}
+
+/// A version of the checklist template and where its items came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateVersionView {
+    pub version: i64,
+    pub source: String,
+    pub created_at: i64,
+    pub items: Vec<TemplateItemView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateItemView {
+    pub key: String,
+    pub phase: String,
+    pub title: String,
+    pub why: String,
+    /// `built-in`, or e.g. "retrospective of ACME relaunch (action #3, Olivia Owner)".
+    pub origin: String,
+}

@@ -352,3 +352,35 @@ pub async fn revoke_share_link(link_id: i64) -> Result<(), ServerFnError> {
     let user = ctx::user()?;
     Ok(crate::ssr::share::revoke(&ctx::state()?.pool, &user, link_id).await?)
 }
+
+// ----- Retrospective and template -----
+
+#[server(prefix = "/rpc", endpoint = "get_retro", input = Json)]
+pub async fn get_retro(project_id: i64) -> Result<crate::model::Retrospective, ServerFnError> {
+    ctx::user()?;
+    Ok(crate::ssr::retro::get(&ctx::state()?.pool, project_id).await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "save_retro", input = Json)]
+pub async fn save_retro(project_id: i64, input: crate::model::RetroInput) -> Result<crate::model::Retrospective, ServerFnError> {
+    let user = ctx::user()?;
+    Ok(crate::ssr::retro::save(&ctx::state()?.pool, project_id, &user.name, &input).await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "add_retro_action", input = Json)]
+pub async fn add_retro_action(project_id: i64, input: crate::model::RetroActionInput) -> Result<crate::model::RetroAction, ServerFnError> {
+    let user = ctx::user()?;
+    Ok(crate::ssr::retro::add_action(&ctx::state()?.pool, project_id, &user.name, &input).await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "promote_retro_action", input = Json)]
+pub async fn promote_retro_action(action_id: i64) -> Result<i64, ServerFnError> {
+    let user = ctx::user()?;
+    Ok(crate::ssr::retro::promote(&ctx::state()?.pool, action_id, &user.name).await?.version)
+}
+
+#[server(prefix = "/rpc", endpoint = "get_template_versions", input = Json)]
+pub async fn get_template_versions() -> Result<Vec<crate::model::TemplateVersionView>, ServerFnError> {
+    ctx::user()?;
+    Ok(crate::ssr::retro::versions(&ctx::state()?.pool).await?)
+}

@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/runs/{id}/screenshots", get(run_screenshots))
         .merge(crate::api_scope::router())
         .merge(crate::api_scope::share_router())
+        .merge(crate::api_scope::retro_router())
         .fallback(|| async { ApiError(AppError::NotFound("API endpoint")) })
         .method_not_allowed_fallback(|| async {
             (StatusCode::METHOD_NOT_ALLOWED, Json(json!({"error": "this method is not allowed on this endpoint"})))

@@ -199,3 +199,34 @@ async fn list_reviews(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> Api
     }))
     .into_response())
 }
+
+// ----- Retrospectives and the template they feed -----
+
+pub fn retro_router() -> Router<AppState> {
+    Router::new()
+        .route("/projects/{id}/retrospective", get(get_retro).put(save_retro))
+        .route("/projects/{id}/retrospective/actions", post(add_action))
+        .route("/retro-actions/{id}/promote", post(promote_action))
+        .route("/template", get(template_versions))
+}
+
+async fn get_retro(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
+    Ok(Json(app::ssr::retro::get(&s.pool, id).await?).into_response())
+}
+
+async fn save_retro(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(input): ApiJson<app::model::RetroInput>) -> ApiResult<Response> {
+    Ok(Json(app::ssr::retro::save(&s.pool, id, &u.name, &input).await?).into_response())
+}
+
+async fn add_action(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(input): ApiJson<app::model::RetroActionInput>) -> ApiResult<Response> {
+    let a = app::ssr::retro::add_action(&s.pool, id, &u.name, &input).await?;
+    Ok(created(format!("/api/v1/projects/{id}/retrospective"), a))
+}
+
+async fn promote_action(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id) -> ApiResult<Response> {
+    Ok(Json(app::ssr::retro::promote(&s.pool, id, &u.name).await?).into_response())
+}
+
+async fn template_versions(State(s): State<AppState>, _u: ApiUser) -> ApiResult<Response> {
+    Ok(Json(json!({ "versions": app::ssr::retro::versions(&s.pool).await? })).into_response())
+}

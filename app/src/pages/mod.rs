@@ -7,6 +7,7 @@ pub mod gallery;
 pub mod project;
 pub mod project_form;
 pub mod projects;
+pub mod retro;
 pub mod run;
 pub mod scope;
 pub mod share;

@@ -22,6 +22,7 @@ pub fn ProjectNav(project_id: i64, current: &'static str) -> impl IntoView {
             {tab("checklist", "Checklist", format!("/projects/{project_id}"))}
             {tab("scope", "Agreed scope", format!("/projects/{project_id}/scope"))}
             {tab("training", "Training notes", format!("/projects/{project_id}/training"))}
+            {tab("retro", "Retrospective", format!("/projects/{project_id}/retro"))}
             {tab("activity", "Activity", format!("/projects/{project_id}/activity"))}
         </nav>
     }

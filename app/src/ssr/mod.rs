@@ -9,6 +9,7 @@ pub mod error;
 pub mod markdown;
 pub mod projects;
 pub mod ratelimit;
+pub mod retro;
 pub mod runs;
 pub mod scope;
 pub mod screenshots;

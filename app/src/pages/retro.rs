@@ -1,0 +1,161 @@
+//! The retrospective of a project and the checklist template's versions.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_params_map};
+
+use crate::components::{fmt_time, ErrorBox, LoadError};
+use crate::model::{RetroActionInput, RetroInput, Retrospective};
+use crate::pages::scope::ProjectNav;
+use crate::server_fns::{add_retro_action, error_text, get_retro, get_template_versions, promote_retro_action, save_retro};
+
+#[component]
+pub fn RetroPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let reload = RwSignal::new(0u32);
+    let data = Resource::new(move || (id(), reload.get()), |(id, _)| get_retro(id));
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading the retrospective…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(r) => view! { <RetroBoard retro=r reload/> }.into_any(),
+                    Err(e) => view! { <Title text="Retrospective"/> <LoadError error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn RetroBoard(retro: Retrospective, reload: RwSignal<u32>) -> impl IntoView {
+    let Retrospective { project_id, project_name, launch_date, went_well, smoother, version, updated_by, actions, suggestions } = retro;
+    let error = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    let (well, smooth) = (RwSignal::new(went_well), RwSignal::new(smoother));
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = RetroInput { went_well: well.get_untracked(), smoother: smooth.get_untracked(), version };
+        leptos::task::spawn_local(async move {
+            match save_retro(project_id, input).await {
+                Ok(_) => {
+                    saved.set(true);
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+        });
+    };
+    let (title, phase, why) = (RwSignal::new(String::new()), RwSignal::new("launch-week".to_string()), RwSignal::new(String::new()));
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = RetroActionInput { title: title.get_untracked(), phase: phase.get_untracked(), why: why.get_untracked(), due_offset_days: 0 };
+        leptos::task::spawn_local(async move {
+            match add_retro_action(project_id, input).await {
+                Ok(_) => reload.update(|n| *n += 1),
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+        });
+    };
+    view! {
+        <Title text=format!("Retrospective · {project_name}")/>
+        <div class="page-head">
+            <div>
+                <p class="crumbs"><A href="/">"Projects"</A> " / " <A href=format!("/projects/{project_id}")>{project_name.clone()}</A></p>
+                <h1>"Retrospective"</h1>
+                <p class="muted">{format!("Launched {launch_date}. Don't focus on the bad things, focus on what was achieved — and what simple things would make the next one smoother.")}</p>
+            </div>
+        </div>
+        <ProjectNav project_id current="retro"/>
+        {move || error.get().map(|m| view! { <ErrorBox message=m/> })}
+        {(!suggestions.is_empty()).then(|| view! {
+            <section class="card">
+                <h2>"From the launch data"</h2>
+                <ul class="suggestions">
+                    {suggestions.into_iter().map(|s| view! { <li><span class="chip">{s.kind}</span> " " {s.text}</li> }).collect_view()}
+                </ul>
+            </section>
+        })}
+        <form class="card form" on:submit=save>
+            <label>"What went well (what was achieved)" <textarea rows="5" bind:value=well></textarea></label>
+            <label>"What could be smoother" <textarea rows="5" bind:value=smooth></textarea></label>
+            <div class="actions">
+                <button type="submit" class="primary">"Save"</button>
+                {(!updated_by.is_empty()).then(|| view! { <span class="muted">{format!("Last saved by {updated_by}")}</span> })}
+                {move || saved.get().then(|| view! { <span class="chip pass">"Saved"</span> })}
+            </div>
+        </form>
+        <section class="card">
+            <h2>"Action items"</h2>
+            <ul class="change-list">
+                {actions.into_iter().map(|a| {
+                    let id = a.id;
+                    let promote = move |_| {
+                        leptos::task::spawn_local(async move {
+                            match promote_retro_action(id).await {
+                                Ok(_) => reload.update(|n| *n += 1),
+                                Err(e) => error.set(Some(error_text(&e))),
+                            }
+                        });
+                    };
+                    view! {
+                        <li>
+                            <strong>{a.title.clone()}</strong> " " <span class="chip">{crate::phases::phase_title(&a.phase).to_string()}</span>
+                            {(!a.why.is_empty()).then(|| view! { <div class="muted">{a.why.clone()}</div> })}
+                            <div class="muted small">{format!("{} · {}", a.created_by, fmt_time(a.created_at))}</div>
+                            {match a.promoted_version {
+                                Some(v) => view! { <span class="chip pass">{format!("in the checklist template since v{v}")}</span> }.into_any(),
+                                None => view! { <button type="button" class="small" on:click=promote>"Add to the checklist template"</button> }.into_any(),
+                            }}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <form class="form inline-grid" on:submit=add>
+                <h3>"New action item"</h3>
+                <label>"What to do next time" <input type="text" required bind:value=title/></label>
+                <label>"Phase"
+                    <select prop:value=move || phase.get() on:change=move |ev| phase.set(event_target_value(&ev))>
+                        {crate::phases::PHASES.iter().map(|p| view! { <option value=p.key>{p.title}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="wide">"Why" <input type="text" bind:value=why/></label>
+                <div class="actions"><button type="submit">"Add action"</button></div>
+            </form>
+        </section>
+    }
+}
+
+/// `/template`: the checklist template's versions and where each item came from.
+#[component]
+pub fn TemplatePage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| get_template_versions());
+    view! {
+        <Title text="Checklist template"/>
+        <h1>"Checklist template"</h1>
+        <p class="muted">"New projects copy the newest version. Items promoted from retrospectives say where they came from."</p>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(versions) => view! {
+                        {versions.into_iter().enumerate().map(|(i, v)| {
+                            let learned: Vec<_> = v.items.iter().filter(|it| it.origin != "built-in").cloned().collect();
+                            view! {
+                                <section class="card">
+                                    <h2>{format!("Version {}", v.version)} {(i == 0).then(|| view! { " " <span class="chip pass">"current"</span> })}</h2>
+                                    <p class="muted">{format!("{} · {} items · {}", v.source, v.items.len(), fmt_time(v.created_at))}</p>
+                                    {(!learned.is_empty()).then(|| view! {
+                                        <ul class="change-list">
+                                            {learned.into_iter().map(|it| view! { <li><strong>{it.title}</strong> <div class="muted small">{format!("from the {}", it.origin)}</div></li> }).collect_view()}
+                                        </ul>
+                                    })}
+                                </section>
+                            }
+                        }).collect_view()}
+                    }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,244 @@
+//! Retrospectives: what went well, what could be smoother, action items — pre-filled with
+//! suggestions from the launch data — and promotion of an action into the checklist
+//! template ("What simple things can you do to make the next one smoother? Checklists!").
+
+use sqlx::SqlitePool;
+
+use super::{activity, error::AppResult, now, AppError};
+use crate::model::{ItemState, RetroAction, RetroActionInput, RetroInput, RetroSuggestion, Retrospective, TemplateItemView, TemplateVersionView};
+
+/// Suggestions from the launch: late ticks, checks failing on launch day, regressions and
+/// screenshots the client asked to change.
+pub async fn suggestions(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<RetroSuggestion>> {
+    let project = super::projects::get(pool, project_id).await?;
+    let mut out = Vec::new();
+    let items = super::checklist::items(pool, project_id).await?;
+    for it in &items {
+        let due_end = super::scope::end_of_day(&it.due).unwrap_or(i64::MAX);
+        if it.state == ItemState::Done && it.state_changed_at.is_some_and(|t| t > due_end) {
+            let late_days = (it.state_changed_at.unwrap_or(0) - due_end) / 86_400 + 1;
+            out.push(RetroSuggestion {
+                kind: "late-tick".into(),
+                text: format!("\"{}\" was done {late_days} day(s) after it was due ({}): start it earlier next time?", it.title, it.due),
+            });
+        }
+        if it.regression {
+            out.push(RetroSuggestion { kind: "regression".into(), text: format!("\"{}\" was ticked while its automated checks failed.", it.title) })
+        }
+    }
+    if let (Some(start), Some(end)) = (super::scope::end_of_day(&project.launch_date).map(|e| e - 86_399), super::scope::end_of_day(&project.launch_date)) {
+        let failed: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT f.check_id, COUNT(*) FROM findings f JOIN runs r ON r.id = f.run_id
+             WHERE r.project_id = ? AND r.finished_at BETWEEN ? AND ? AND f.severity = 'error' GROUP BY f.check_id ORDER BY COUNT(*) DESC",
+        )
+        .bind(project_id)
+        .bind(start)
+        .bind(end)
+        .fetch_all(pool)
+        .await?;
+        for (check, n) in failed {
+            let title = preflight_engine::find_check(&check).map(|c| c.title).unwrap_or("");
+            out.push(RetroSuggestion { kind: "failed-on-launch-day".into(), text: format!("{check} failed on launch day ({n}×): {title}.") });
+        }
+    }
+    let changes: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT s.url, s.viewport, r.comment FROM reviews r JOIN screenshots s ON s.id = r.screenshot_id
+         WHERE r.project_id = ? AND r.verdict = 'changes_requested' ORDER BY r.id",
+    )
+    .bind(project_id)
+    .fetch_all(pool)
+    .await?;
+    for (url, vp, comment) in changes {
+        out.push(RetroSuggestion { kind: "changes-requested".into(), text: format!("The client asked for changes to {url} at {vp}: \"{comment}\"") });
+    }
+    Ok(out)
+}
+
+pub async fn actions(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<RetroAction>> {
+    let rows: Vec<(i64, i64, String, String, String, i64, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, project_id, title, phase, why, due_offset_days, created_by, created_at, promoted_version FROM retro_actions WHERE project_id = ? ORDER BY id",
+    )
+    .bind(project_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, project_id, title, phase, why, due_offset_days, created_by, created_at, promoted_version)| RetroAction {
+            id,
+            project_id,
+            title,
+            phase,
+            why,
+            due_offset_days,
+            created_by,
+            created_at,
+            promoted_version,
+        })
+        .collect())
+}
+
+pub async fn get(pool: &SqlitePool, project_id: i64) -> AppResult<Retrospective> {
+    let project = super::projects::get(pool, project_id).await?;
+    let row: Option<(String, String, i64, String)> =
+        sqlx::query_as("SELECT went_well, smoother, version, updated_by FROM retrospectives WHERE project_id = ?").bind(project_id).fetch_optional(pool).await?;
+    let (went_well, smoother, version, updated_by) = row.unwrap_or_default();
+    Ok(Retrospective {
+        project_id,
+        project_name: project.name,
+        launch_date: project.launch_date,
+        went_well,
+        smoother,
+        version,
+        updated_by,
+        actions: actions(pool, project_id).await?,
+        suggestions: suggestions(pool, project_id).await?,
+    })
+}
+
+/// Saves the two texts if nobody saved since `input.version`.
+pub async fn save(pool: &SqlitePool, project_id: i64, actor: &str, input: &RetroInput) -> AppResult<Retrospective> {
+    if input.went_well.len() > 50_000 || input.smoother.len() > 50_000 {
+        return Err(AppError::bad("50,000 characters at most per field."));
+    }
+    super::projects::get(pool, project_id).await?;
+    let t = now();
+    let _turn = super::db::write_turn().await;
+    let mut tx = pool.begin().await?;
+    let current: Option<(i64, String)> = sqlx::query_as("SELECT version, updated_by FROM retrospectives WHERE project_id = ?").bind(project_id).fetch_optional(&mut *tx).await?;
+    match current {
+        None => {
+            sqlx::query("INSERT INTO retrospectives (project_id, went_well, smoother, version, updated_by, updated_at) VALUES (?, ?, ?, 1, ?, ?)")
+                .bind(project_id)
+                .bind(&input.went_well)
+                .bind(&input.smoother)
+                .bind(actor)
+                .bind(t)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Some((v, by)) if v != input.version => {
+            return Err(AppError::Conflict(format!("{by} saved the retrospective while you were writing; copy your text, reload and merge.")));
+        }
+        Some(_) => {
+            sqlx::query("UPDATE retrospectives SET went_well = ?, smoother = ?, version = version + 1, updated_by = ?, updated_at = ? WHERE project_id = ?")
+                .bind(&input.went_well)
+                .bind(&input.smoother)
+                .bind(actor)
+                .bind(t)
+                .bind(project_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    activity::log_in(&mut tx, project_id, actor, "retro", "updated the retrospective", t).await?;
+    tx.commit().await?;
+    get(pool, project_id).await
+}
+
+pub async fn add_action(pool: &SqlitePool, project_id: i64, actor: &str, input: &RetroActionInput) -> AppResult<RetroAction> {
+    let title = input.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(AppError::bad("title: 1 to 200 characters."));
+    }
+    if crate::phases::phase(&input.phase).is_none() {
+        return Err(AppError::bad(format!("phase: \"{}\" is not a checklist phase.", input.phase)));
+    }
+    if !(-365..=365).contains(&input.due_offset_days) {
+        return Err(AppError::bad("due_offset_days: within a year of launch."));
+    }
+    super::projects::get(pool, project_id).await?;
+    let t = now();
+    let _turn = super::db::write_turn().await;
+    let mut tx = pool.begin().await?;
+    let id = sqlx::query("INSERT INTO retro_actions (project_id, title, phase, why, due_offset_days, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind(project_id)
+        .bind(title)
+        .bind(&input.phase)
+        .bind(input.why.trim())
+        .bind(input.due_offset_days)
+        .bind(actor)
+        .bind(t)
+        .execute(&mut *tx)
+        .await?
+        .last_insert_rowid();
+    activity::log_in(&mut tx, project_id, actor, "retro", &format!("added the action \"{title}\""), t).await?;
+    tx.commit().await?;
+    Ok(actions(pool, project_id).await?.into_iter().find(|a| a.id == id).expect("just inserted"))
+}
+
+/// Makes a new template version: the current one plus this action as an item whose origin
+/// names the project. Projects created from then on get it; existing ones keep theirs.
+pub async fn promote(pool: &SqlitePool, action_id: i64, actor: &str) -> AppResult<TemplateVersionView> {
+    let (project_id, title, phase, why, due, promoted): (i64, String, String, String, i64, Option<i64>) =
+        sqlx::query_as("SELECT project_id, title, phase, why, due_offset_days, promoted_version FROM retro_actions WHERE id = ?")
+            .bind(action_id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(AppError::NotFound("action"))?;
+    if let Some(v) = promoted {
+        return Err(AppError::Conflict(format!("This action is already in the template (version {v}).")));
+    }
+    let project = super::projects::get(pool, project_id).await?;
+    let t = now();
+    let _turn = super::db::write_turn().await;
+    let mut tx = pool.begin().await?;
+    let (prev_id, prev_version): (i64, i64) =
+        sqlx::query_as("SELECT id, version FROM template_versions ORDER BY version DESC LIMIT 1").fetch_one(&mut *tx).await?;
+    let version = prev_version + 1;
+    let source = format!("v{prev_version} + action #{action_id} from the retrospective of {}", project.name);
+    let vid = sqlx::query("INSERT INTO template_versions (version, source, created_at) VALUES (?, ?, ?)")
+        .bind(version)
+        .bind(&source)
+        .bind(t)
+        .execute(&mut *tx)
+        .await?
+        .last_insert_rowid();
+    sqlx::query(
+        "INSERT INTO template_items (template_version_id, key, phase, position, title, why, due_offset_days, checks, talk, origin)
+         SELECT ?, key, phase, position, title, why, due_offset_days, checks, talk, origin FROM template_items WHERE template_version_id = ?",
+    )
+    .bind(vid)
+    .bind(prev_id)
+    .execute(&mut *tx)
+    .await?;
+    let position: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM template_items WHERE template_version_id = ?").bind(vid).fetch_one(&mut *tx).await?;
+    let origin = format!("retrospective of {} (action #{action_id}, promoted by {actor})", project.name);
+    sqlx::query(
+        "INSERT INTO template_items (template_version_id, key, phase, position, title, why, due_offset_days, checks, talk, origin)
+         VALUES (?, ?, ?, ?, ?, ?, ?, '[]', '', ?)",
+    )
+    .bind(vid)
+    .bind(format!("retro-{project_id}-{action_id}"))
+    .bind(&phase)
+    .bind(position)
+    .bind(&title)
+    .bind(if why.is_empty() { format!("Learned on {}.", project.name) } else { why.clone() })
+    .bind(due)
+    .bind(&origin)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE retro_actions SET promoted_version = ?, promoted_at = ? WHERE id = ?").bind(version).bind(t).bind(action_id).execute(&mut *tx).await?;
+    activity::log_in(&mut tx, project_id, actor, "retro", &format!("promoted \"{title}\" into checklist template v{version}"), t).await?;
+    tx.commit().await?;
+    Ok(versions(pool).await?.into_iter().find(|v| v.version == version).expect("just made"))
+}
+
+/// Every template version, newest first, with its items and their origins.
+pub async fn versions(pool: &SqlitePool) -> AppResult<Vec<TemplateVersionView>> {
+    let vs: Vec<(i64, i64, String, i64)> = sqlx::query_as("SELECT id, version, source, created_at FROM template_versions ORDER BY version DESC").fetch_all(pool).await?;
+    let mut out = Vec::new();
+    for (id, version, source, created_at) in vs {
+        let items: Vec<(String, String, String, String, String)> =
+            sqlx::query_as("SELECT key, phase, title, why, origin FROM template_items WHERE template_version_id = ? ORDER BY position")
+                .bind(id)
+                .fetch_all(pool)
+                .await?;
+        out.push(TemplateVersionView {
+            version,
+            source,
+            created_at,
+            items: items.into_iter().map(|(key, phase, title, why, origin)| TemplateItemView { key, phase, title, why, origin }).collect(),
+        });
+    }
+    Ok(out)
+}
