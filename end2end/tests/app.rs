@@ -171,6 +171,9 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     let said = js(&owner, "document.querySelector('.gallery .review.changes').textContent")?;
     assert!(said.as_str().unwrap_or_default().contains("The logo is cut off"), "{said}");
     screenshot(&owner, "16-team-sees-review")?;
+    owner.navigate_to(&server.url(&format!("{project_path}/retro")))?.wait_until_navigated()?;
+    wait_for(&owner, "!!document.querySelector('.suggestions') && document.querySelector('.suggestions').textContent.includes('changes')", Duration::from_secs(10))?;
+    screenshot(&owner, "17-retro")?;
     let client_errors = client_log.entries();
     assert!(client_errors.is_empty(), "the share page's console reported problems: {client_errors:#?}");
 

@@ -369,7 +369,7 @@ async fn openapi_document_describes_the_api(pool: SqlitePool) {
         ("/projects/{id}/scope-items", "post"), ("/scope-items/{id}", "patch"), ("/scope-items/{id}/history", "get"), ("/projects/{id}/scope/compare", "get"),
         ("/projects/{id}/change-requests", "post"), ("/change-requests/{id}/decision", "post"), ("/projects/{id}/training-notes", "post"),
         ("/training-notes/{id}", "delete"), ("/projects/{id}/activity", "get"), ("/projects/{id}/share-links", "post"), ("/share-links/{id}", "delete"),
-        ("/projects/{id}/reviews", "get")] {
+        ("/projects/{id}/reviews", "get"), ("/projects/{id}/retrospective", "put"), ("/retro-actions/{id}/promote", "post"), ("/template", "get")] {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} is not documented");
     }
     // Every $ref resolves.
