@@ -149,6 +149,13 @@ async fn clients_review_decide_and_sign_off_and_the_sign_off_never_changes(pool:
     let status: Vec<(String, String)> = g["shots"].as_array().unwrap().iter().map(|s| (s["review"]["verdict"].as_str().unwrap().into(), s["review"]["comment"].as_str().unwrap().into())).collect();
     assert_eq!(status, [("approved".into(), "".into()), ("changes_requested".into(), "Phone number is wrong".into())]);
 
+    // Two more runs: the diff on the share page compares with the run the client reviewed.
+    run_with_shots(&st, &user, pid, &["/", "/contact"]).await;
+    run_with_shots(&st, &user, pid, &["/", "/contact"]).await;
+    let v = rpc(&app, "share_view", json!({"token": t})).await.json();
+    assert_eq!(v["gallery"]["previous_run_id"], run, "{}", v["gallery"]);
+    assert_eq!(v["gallery"]["shots"][0]["previous"], shots[0]);
+
     // A change request decided by the client through the link.
     let cr = api(&app, Method::POST, &format!("/projects/{pid}/change-requests"), Some(&tok), Some(json!({"title": "Add a map", "reason": "Visitors get lost"}))).await.json();
     let d = rpc(&app, "share_decide", json!({"token": t, "change_id": cr["id"], "approve": true, "name": "Carla Client", "note": ""})).await.json();

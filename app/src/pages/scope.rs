@@ -391,20 +391,25 @@ pub fn ActivityPage() -> impl IntoView {
     let kind = RwSignal::new(String::new());
     let actor = RwSignal::new(String::new());
     let data = Resource::new(move || (id(), kind.get(), actor.get()), |(id, k, a)| get_activity(id, Some(k), Some(a)));
+    let nav_id = use_params_map().with_untracked(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0));
     view! {
         <Title text="Activity"/>
+        <div class="page-head"><div><h1>"Activity"</h1><p class="muted">"Who did what and when on this project."</p></div></div>
+        <ProjectNav project_id=nav_id current="activity"/>
+        <section class="card filters" aria-label="Filter the activity">
+            <label>"Kind"
+                <select prop:value=move || kind.get() on:change=move |ev| kind.set(event_target_value(&ev))>
+                    <option value="">"Everything"</option>
+                    {["tick", "run", "scope", "change-request", "training", "project", "review", "share", "retro"].into_iter().map(|k| view! { <option value=k>{k}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Person" <input type="search" placeholder="Name" bind:value=actor/></label>
+        </section>
         <Transition fallback=|| view! { <p class="muted">"Loading the activity…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok((name, entries)) => view! {
-                        <div class="page-head">
-                            <div>
-                                <p class="crumbs"><A href="/">"Projects"</A> " / " <A href=format!("/projects/{}", id())>{name}</A></p>
-                                <h1>"Activity"</h1>
-                            </div>
-                        </div>
-                        <ProjectNav project_id=id() current="activity"/>
-                        <section class="card">
+                        <section class="card" aria-label=format!("Activity of {name}")>
                             <ul class="activity">
                                 {entries.is_empty().then(|| view! { <li class="muted">"Nothing matches."</li> })}
                                 {entries.into_iter().map(|e| view! {
@@ -417,14 +422,5 @@ pub fn ActivityPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        <section class="card filters" aria-label="Filter the activity">
-            <label>"Kind"
-                <select prop:value=move || kind.get() on:change=move |ev| kind.set(event_target_value(&ev))>
-                    <option value="">"Everything"</option>
-                    {["tick", "run", "scope", "change-request", "training", "project", "review", "share"].into_iter().map(|k| view! { <option value=k>{k}</option> }).collect_view()}
-                </select>
-            </label>
-            <label>"Person" <input type="search" placeholder="Name" bind:value=actor/></label>
-        </section>
     }
 }

@@ -153,12 +153,34 @@ pub async fn run_of(pool: &SqlitePool, g: &Grant) -> AppResult<Option<i64>> {
     .await?)
 }
 
+/// The shown run's screenshots. Each one's `previous` is the same page and viewport in the
+/// last earlier run the client reviewed (so "what changed since last review" means that),
+/// or, before any review, the previous run of the environment.
+pub async fn gallery(pool: &SqlitePool, g: &Grant) -> AppResult<Option<crate::model::Gallery>> {
+    let Some(run) = run_of(pool, g).await? else { return Ok(None) };
+    let mut gallery = super::screenshots::gallery(pool, run).await?;
+    let reviewed: Option<i64> = sqlx::query_scalar(
+        "SELECT s.run_id FROM reviews r JOIN screenshots s ON s.id = r.screenshot_id
+         WHERE r.project_id = ? AND s.run_id < ? ORDER BY s.run_id DESC LIMIT 1",
+    )
+    .bind(g.project_id)
+    .bind(run)
+    .fetch_optional(pool)
+    .await?;
+    if let Some(prev) = reviewed {
+        let before: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, url, viewport FROM screenshots WHERE run_id = ?").bind(prev).fetch_all(pool).await?;
+        for shot in &mut gallery.shots {
+            shot.previous = before.iter().find(|(_, u, v)| *u == shot.url && *v == shot.viewport).map(|(id, _, _)| *id);
+        }
+        gallery.previous_run_id = Some(prev);
+    }
+    Ok(Some(gallery))
+}
+
 /// Whether screenshot `id` may be shown through the grant: it belongs to the shown run, or
 /// is the earlier screenshot its diff compares with.
 pub async fn may_see_screenshot(pool: &SqlitePool, g: &Grant, id: i64) -> AppResult<bool> {
-    let Some(run) = run_of(pool, g).await? else { return Ok(false) };
-    let gallery = super::screenshots::gallery(pool, run).await?;
-    Ok(gallery.shots.iter().any(|s| s.id == id || s.previous == Some(id)))
+    Ok(gallery(pool, g).await?.is_some_and(|gal| gal.shots.iter().any(|s| s.id == id || s.previous == Some(id))))
 }
 
 pub async fn reviews(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<Review>> {
@@ -188,8 +210,7 @@ pub async fn review(pool: &SqlitePool, g: &Grant, screenshot_id: i64, approve: b
     if comment.chars().count() > 5000 {
         return Err(AppError::bad("comment: 5,000 characters at most."));
     }
-    let Some(run) = run_of(pool, g).await? else { return Err(AppError::NotFound("screenshot")) };
-    let gallery = super::screenshots::gallery(pool, run).await?;
+    let Some(gallery) = gallery(pool, g).await? else { return Err(AppError::NotFound("screenshot")) };
     let Some(shot) = gallery.shots.iter().find(|s| s.id == screenshot_id) else { return Err(AppError::NotFound("screenshot")) };
     let verdict = if approve { "approved" } else { "changes_requested" };
     let t = now();
@@ -276,10 +297,7 @@ pub async fn signoffs(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<SignO
 pub async fn view(pool: &SqlitePool, g: &Grant) -> AppResult<ShareView> {
     let project = super::projects::get(pool, g.project_id).await?;
     let run_id = run_of(pool, g).await?;
-    let gallery = match run_id {
-        Some(r) => Some(super::screenshots::gallery(pool, r).await?),
-        None => None,
-    };
+    let gallery = gallery(pool, g).await?;
     let ids: Vec<i64> = gallery.as_ref().map(|g| g.shots.iter().map(|s| s.id).collect()).unwrap_or_default();
     let reviews = reviews(pool, g.project_id).await?.into_iter().filter(|r| ids.contains(&r.screenshot_id)).collect();
     let expires_at: Option<i64> = sqlx::query_scalar("SELECT expires_at FROM share_links WHERE id = ?").bind(g.link_id).fetch_one(pool).await?;
