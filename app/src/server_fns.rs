@@ -331,12 +331,8 @@ pub async fn create_share_link(project_id: i64, input: crate::model::ShareLinkIn
     let state = ctx::state()?;
     let mut link = crate::ssr::share::create(&state.pool, &user, project_id, &input).await?;
     // Shown absolute, so it can be copied into an e-mail.
-    let origin = state.base_url.clone().or_else(|| {
-        let parts = use_context::<http::request::Parts>()?;
-        let host = parts.headers.get(http::header::HOST)?.to_str().ok()?.to_string();
-        let https = parts.headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
-        Some(format!("{}://{host}", if https { "https" } else { "http" }))
-    });
+    let headers = use_context::<http::request::Parts>().map(|p| p.headers).unwrap_or_default();
+    let origin = state.public_origin(&headers);
     link.url = link.url.map(|p| format!("{}{p}", origin.unwrap_or_default()));
     Ok(link)
 }

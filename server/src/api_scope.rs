@@ -68,11 +68,7 @@ struct Between {
 
 /// A moment: `YYYY-MM-DD` (the end of that day, UTC) or unix seconds.
 fn moment(raw: &str) -> Result<i64, AppError> {
-    let raw = raw.trim();
-    raw.parse::<i64>()
-        .ok()
-        .or_else(|| scope::end_of_day(raw))
-        .ok_or_else(|| AppError::bad(format!("\"{raw}\" is not a date (YYYY-MM-DD) or unix seconds.")))
+    scope::parse_moment(raw).ok_or_else(|| AppError::bad(format!("\"{}\" is not a date (YYYY-MM-DD) or unix seconds.", raw.trim())))
 }
 
 async fn scope_at(State(s): State<AppState>, _u: ApiUser, Id(id): Id, Query(q): Query<At>) -> ApiResult<Response> {
@@ -155,20 +151,6 @@ pub fn share_router() -> Router<AppState> {
         .route("/projects/{id}/reviews", get(list_reviews))
 }
 
-/// The link as people open it: absolute when the server knows its public address.
-fn absolute(state: &AppState, headers: &axum::http::HeaderMap, path: &str) -> String {
-    if let Some(base) = &state.base_url {
-        return format!("{base}{path}");
-    }
-    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
-        Some(host) => {
-            let https = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
-            format!("{}://{host}{path}", if https { "https" } else { "http" })
-        }
-        None => path.to_string(),
-    }
-}
-
 async fn create_link(
     State(s): State<AppState>,
     ApiUser(u): ApiUser,
@@ -177,7 +159,8 @@ async fn create_link(
     ApiJson(input): ApiJson<app::model::ShareLinkInput>,
 ) -> ApiResult<Response> {
     let mut link = app::ssr::share::create(&s.pool, &u, id, &input).await?;
-    link.url = link.url.map(|p| absolute(&s, &headers, &p));
+    // Absolute when the server knows its public address.
+    link.url = link.url.map(|p| format!("{}{p}", s.public_origin(&headers).unwrap_or_default()));
     Ok(created(format!("/api/v1/projects/{id}/share-links"), link))
 }
 

@@ -89,26 +89,6 @@ pub fn browser_settings_from_args(args: &CheckArgs, config: &CheckConfig) -> any
     Ok(s)
 }
 
-/// Adds the browser's findings, checks and screenshots to an HTTP report.
-pub fn merge_browser(report: &mut preflight_engine::Report, outcome: preflight_browser::Outcome) {
-    report.findings.extend(outcome.findings);
-    report.findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.check.cmp(&b.check)).then_with(|| a.url.cmp(&b.url)));
-    for c in outcome.checks_run {
-        if !report.checks_run.contains(&c) {
-            report.checks_run.push(c);
-        }
-    }
-    report.screenshots.extend(outcome.captures.into_iter().filter_map(|c| {
-        Some(preflight_engine::report::Screenshot {
-            url: c.url,
-            viewport: c.viewport,
-            path: c.path?.display().to_string(),
-            width: c.width,
-            height: c.height,
-        })
-    }));
-}
-
 pub async fn run(args: &CheckArgs) -> ExitCode {
     match run_inner(args).await {
         Ok(code) => code,
@@ -147,7 +127,7 @@ async fn run_inner(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         })
         .await?;
         progress(Progress { phase: "done", done: 1, total: 1 });
-        merge_browser(&mut report, outcome);
+        outcome.merge_into(&mut report);
         report.duration_ms += t0.elapsed().as_millis() as u64;
     }
     let color = args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();

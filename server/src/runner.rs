@@ -265,7 +265,7 @@ async fn browser_stage(
     drop(tx);
     let _ = writer.await;
     match outcome {
-        Ok(o) => crate::check_cmd::merge_browser(report, o),
+        Ok(o) => o.merge_into(report),
         Err(e) => fail(report, e.to_string()),
     }
 }

@@ -127,7 +127,7 @@ async fn submit_forms_and_bad_browser_flags() {
 
 /// Chromium processes whose profile belongs to `pid`.
 fn browsers_of(pid: u32) -> Vec<u32> {
-    preflight_browser::chromium::profile_processes(&preflight_browser::chromium::profile_root().join(format!("{pid}-")))
+    preflight_browser::chromium::owned_by(pid).0
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -156,11 +156,6 @@ async fn killing_the_process_mid_run_leaves_no_browser() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // The profile folder is left; the next run cleans it up.
-    let leftover = |pid: u32| {
-        std::fs::read_dir(preflight_browser::chromium::profile_root())
-            .map(|d| d.flatten().any(|e| e.file_name().to_string_lossy().starts_with(&format!("{pid}-"))))
-            .unwrap_or(false)
-    };
     preflight_browser::chromium::clean_leftovers();
-    assert!(!leftover(pid), "the dead process's profile folder was not removed");
+    assert!(!preflight_browser::chromium::owned_by(pid).1, "the dead process's profile folder was not removed");
 }

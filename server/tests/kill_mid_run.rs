@@ -32,6 +32,24 @@ fn cli(data: &std::path::Path, args: &[&str], stdin: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+async fn serve_site(site: Router) -> u16 {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(l, site).await.unwrap() });
+    port
+}
+
+/// An owner account in `data` and an API token for it, through the real CLI.
+async fn owner_token(data: &std::path::Path) -> String {
+    let d = data.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        cli(&d, &["user", "add", "ops@example.test", "--name", "Ops", "--role", "owner"], "ops password 123\n");
+        cli(&d, &["token", "create", "ops@example.test", "--name", "test"], "").trim().to_string()
+    })
+    .await
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_interrupted_by_a_killed_server_is_marked_and_can_be_rerun() {
     // A site that never ends: every page takes a second and links to three more.
@@ -40,18 +58,9 @@ async fn a_run_interrupted_by_a_killed_server_is_marked_and_can_be_rerun() {
         let n: u64 = req.uri().path().trim_start_matches("/p").parse().unwrap_or(0);
         Html(format!("<!doctype html><title>p{n}</title><body>DEV SITE <a href=/p{}>a</a><a href=/p{}>b</a><a href=/p{}>c</a></body>", n * 3 + 1, n * 3 + 2, n * 3 + 3))
     });
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let site_port = l.local_addr().unwrap().port();
-    tokio::spawn(async move { axum::serve(l, site).await.unwrap() });
-
+    let site_port = serve_site(site).await;
     let data = tempfile::tempdir().unwrap();
-    let d = data.path().to_path_buf();
-    let token = tokio::task::spawn_blocking(move || {
-        cli(&d, &["user", "add", "ops@example.test", "--name", "Ops", "--role", "owner"], "ops password 123\n");
-        cli(&d, &["token", "create", "ops@example.test", "--name", "test"], "").trim().to_string()
-    })
-    .await
-    .unwrap();
+    let token = owner_token(data.path()).await;
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut server = start(data.path(), port);
     let http = reqwest::Client::new();
@@ -115,18 +124,9 @@ async fn a_server_killed_during_the_browser_checks_leaves_no_browser_behind() {
             _ => Html("<!doctype html><title>Home</title><body>DEV SITE <iframe src=/forever></iframe></body>".to_string()),
         }
     });
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let site_port = l.local_addr().unwrap().port();
-    tokio::spawn(async move { axum::serve(l, site).await.unwrap() });
-
+    let site_port = serve_site(site).await;
     let data = tempfile::tempdir().unwrap();
-    let d = data.path().to_path_buf();
-    let token = tokio::task::spawn_blocking(move || {
-        cli(&d, &["user", "add", "ops@example.test", "--name", "Ops", "--role", "owner"], "ops password 123\n");
-        cli(&d, &["token", "create", "ops@example.test", "--name", "test"], "").trim().to_string()
-    })
-    .await
-    .unwrap();
+    let token = owner_token(data.path()).await;
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut server = start(data.path(), port);
     let server_pid = server.id();

@@ -9,8 +9,8 @@ use crate::model::{ItemState, RetroAction, RetroActionInput, RetroInput, RetroSu
 
 /// Suggestions from the launch: late ticks, checks failing on launch day, regressions and
 /// screenshots the client asked to change.
-pub async fn suggestions(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<RetroSuggestion>> {
-    let project = super::projects::get(pool, project_id).await?;
+pub async fn suggestions(pool: &SqlitePool, project: &crate::model::Project) -> AppResult<Vec<RetroSuggestion>> {
+    let project_id = project.id;
     let mut out = Vec::new();
     let items = super::checklist::items(pool, project_id).await?;
     for it in &items {
@@ -84,14 +84,14 @@ pub async fn get(pool: &SqlitePool, project_id: i64) -> AppResult<Retrospective>
     let (went_well, smoother, version, updated_by) = row.unwrap_or_default();
     Ok(Retrospective {
         project_id,
-        project_name: project.name,
-        launch_date: project.launch_date,
+        project_name: project.name.clone(),
+        launch_date: project.launch_date.clone(),
         went_well,
         smoother,
         version,
         updated_by,
         actions: actions(pool, project_id).await?,
-        suggestions: suggestions(pool, project_id).await?,
+        suggestions: suggestions(pool, &project).await?,
     })
 }
 

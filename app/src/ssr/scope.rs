@@ -420,6 +420,13 @@ pub fn end_of_day(date: &str) -> Option<i64> {
     Some(d.midnight().assume_utc().unix_timestamp() + 86_399)
 }
 
+/// A moment as people and scripts give it: unix seconds, or `YYYY-MM-DD` (the end of that
+/// day, UTC).
+pub fn parse_moment(raw: &str) -> Option<i64> {
+    let raw = raw.trim();
+    raw.parse::<i64>().ok().or_else(|| end_of_day(raw))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,5 +468,8 @@ mod tests {
             assert!(validate(&bad).unwrap_err().to_string().starts_with(field));
         }
         assert_eq!(end_of_day("2027-01-02"), Some(1_798_934_399));
+        assert_eq!(parse_moment(" 2027-01-02 "), Some(1_798_934_399));
+        assert_eq!(parse_moment("1798934399"), Some(1_798_934_399));
+        assert_eq!(parse_moment("yesterday"), None);
     }
 }

@@ -53,11 +53,7 @@ fn expiry(raw: &Option<serde_json::Value>) -> AppResult<i64> {
     let t = match raw {
         None | Some(serde_json::Value::Null) => return Ok(now() + DEFAULT_DAYS * 86_400),
         Some(serde_json::Value::Number(n)) => n.as_i64().ok_or_else(|| AppError::bad("expires_at: give unix seconds or YYYY-MM-DD."))?,
-        Some(serde_json::Value::String(s)) => s
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .or_else(|| super::scope::end_of_day(s.trim()))
+        Some(serde_json::Value::String(s)) => super::scope::parse_moment(s)
             .ok_or_else(|| AppError::bad(format!("expires_at: \"{s}\" is not a date (YYYY-MM-DD) or unix seconds.")))?,
         Some(_) => return Err(AppError::bad("expires_at: give unix seconds or YYYY-MM-DD.")),
     };

@@ -48,6 +48,17 @@ impl AppState {
         self
     }
 
+    /// The origin (`scheme://host`) links for people are made with: the base URL, else the
+    /// request's Host (https when a proxy says the request came over https).
+    pub fn public_origin(&self, headers: &http::HeaderMap) -> Option<String> {
+        if let Some(base) = &self.base_url {
+            return Some(base.clone());
+        }
+        let host = headers.get(http::header::HOST)?.to_str().ok()?;
+        let https = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+        Some(format!("{}://{host}", if https { "https" } else { "http" }))
+    }
+
     /// Whether a cookie set in answer to a request with these headers gets `Secure`.
     pub fn cookie_secure(&self, headers: &http::HeaderMap) -> bool {
         self.secure_cookies.unwrap_or_else(|| {

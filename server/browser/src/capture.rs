@@ -252,11 +252,9 @@ impl TabHandle {
             .map_err(|e| format!("cannot open {url}: {e}"))?;
         if let Some(err) = nav.error_text.filter(|t| !t.is_empty()) {
             // A download aborts the navigation: that is a finding, not a failure.
-            if !self.events.lock().expect("events lock").downloads.is_empty() || err.contains("ERR_ABORTED") {
-                std::thread::sleep(Duration::from_millis(300));
-                if !self.events.lock().expect("events lock").downloads.is_empty() {
-                    return Ok(true);
-                }
+            // The download's event may arrive just after the aborted navigation's answer.
+            if err.contains("ERR_ABORTED") && self.wait_for(Duration::from_millis(300), |e| !e.downloads.is_empty()) {
+                return Ok(true);
             }
             return Err(format!("the browser could not open the page: {err}"));
         }

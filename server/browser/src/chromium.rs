@@ -233,6 +233,15 @@ fn kill_profile_processes(profile: &Path) {
     }
 }
 
+/// Chromium processes started by the Preflight process `owner`, and whether a profile folder
+/// of it is left.
+pub fn owned_by(owner: u32) -> (Vec<u32>, bool) {
+    let root = profile_root();
+    let prefix = format!("{owner}-");
+    let folder = fs::read_dir(&root).map(|d| d.flatten().any(|e| e.file_name().to_string_lossy().starts_with(&prefix))).unwrap_or(false);
+    (profile_processes(&root.join(prefix)), folder)
+}
+
 /// Every Chromium process started by Preflight (any profile under [`profile_root`]).
 pub fn preflight_chromium_processes() -> Vec<u32> {
     profile_processes(&profile_root())

@@ -179,22 +179,11 @@ fn submit(h: &TabHandle, job: &FormJob, mode: Mode, load_timeout: Duration) -> R
     }
     // Wait for the answer: a new page, or background requests that have gone quiet.
     let t0 = Instant::now();
-    let limit = load_timeout.min(Duration::from_secs(10));
-    loop {
-        std::thread::sleep(Duration::from_millis(50));
-        let e = h.events.lock().expect("events lock");
+    h.wait_for(load_timeout.min(Duration::from_secs(10)), |e| {
         let navigated = e.main_navigations > 0;
-        if navigated && e.loaded {
-            break;
-        }
         let quiet = e.last_activity.is_none_or(|l| l.elapsed() > Duration::from_millis(700));
-        if !navigated && t0.elapsed() > Duration::from_millis(1200) && quiet {
-            break;
-        }
-        if t0.elapsed() > limit || e.crashed {
-            break;
-        }
-    }
+        (navigated && e.loaded) || (!navigated && t0.elapsed() > Duration::from_millis(1200) && quiet) || e.crashed
+    });
     h.settle(Duration::from_millis(200), Duration::from_millis(1000));
     let (navigated, status, background, requests) = {
         let e = h.events.lock().expect("events lock");

@@ -191,6 +191,22 @@ pub struct Outcome {
     pub restarts: usize,
 }
 
+impl Outcome {
+    /// Adds the findings, checks and screenshots to the HTTP checks' report.
+    pub fn merge_into(self, report: &mut preflight_engine::Report) {
+        report.findings.extend(self.findings);
+        report.findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.check.cmp(&b.check)).then_with(|| a.url.cmp(&b.url)));
+        for c in self.checks_run {
+            if !report.checks_run.contains(&c) {
+                report.checks_run.push(c);
+            }
+        }
+        report.screenshots.extend(self.captures.into_iter().filter_map(|c| {
+            Some(preflight_engine::report::Screenshot { url: c.url, viewport: c.viewport, path: c.path?.display().to_string(), width: c.width, height: c.height })
+        }));
+    }
+}
+
 /// Progress reported while the run goes on.
 #[derive(Debug, Clone)]
 pub enum BrowserEvent {

@@ -172,8 +172,7 @@ pub fn about<'a>(o: &'a Outcome, check: &str, path: &str) -> Vec<&'a Finding> {
 
 /// Chromium processes this test process started that are still running.
 pub fn my_browsers() -> Vec<u32> {
-    let prefix = preflight_browser::chromium::profile_root().join(format!("{}-", std::process::id()));
-    preflight_browser::chromium::profile_processes(&prefix)
+    preflight_browser::chromium::owned_by(std::process::id()).0
 }
 
 /// Asserts every browser this process started is gone (allowing a moment for exit).
