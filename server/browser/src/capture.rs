@@ -252,9 +252,14 @@ impl TabHandle {
             .map_err(|e| format!("cannot open {url}: {e}"))?;
         if let Some(err) = nav.error_text.filter(|t| !t.is_empty()) {
             // A download aborts the navigation: that is a finding, not a failure.
-            // The download's event may arrive just after the aborted navigation's answer.
-            if err.contains("ERR_ABORTED") && self.wait_for(Duration::from_millis(300), |e| !e.downloads.is_empty()) {
-                return Ok(true);
+            // A download aborts the navigation; its events (response, downloadWillBegin) may
+            // arrive just after, and all of them must land in this page's log, not the next
+            // page's: give them a fixed moment rather than returning at the first one.
+            if err.contains("ERR_ABORTED") {
+                std::thread::sleep(Duration::from_millis(300));
+                if !self.events.lock().expect("events lock").downloads.is_empty() {
+                    return Ok(true);
+                }
             }
             return Err(format!("the browser could not open the page: {err}"));
         }
