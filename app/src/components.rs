@@ -79,16 +79,7 @@ pub fn LoadError(error: ServerFnError) -> impl IntoView {
 /// Unix seconds as "26 Nov 2026, 14:05 UTC" (the same on server and browser).
 pub fn fmt_time(t: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(t)
-        .map(|d| {
-            format!(
-                "{} {} {}, {:02}:{:02} UTC",
-                d.day(),
-                &d.month().to_string()[..3],
-                d.year(),
-                d.hour(),
-                d.minute()
-            )
-        })
+        .map(|d| format!("{} {} {}, {:02}:{:02} UTC", d.day(), &d.month().to_string()[..3], d.year(), d.hour(), d.minute()))
         .unwrap_or_default()
 }
 

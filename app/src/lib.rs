@@ -21,8 +21,14 @@ use leptos_router::{
 
 use crate::components::Nav;
 use crate::pages::{
-    account::AccountPage, auth::{LoginPage, SetupPage}, errors::NotFound, project::ProjectPage,
-    project_form::{EditProjectPage, NewProjectPage}, projects::ProjectsPage, run::RunPage, team::TeamPage,
+    account::AccountPage,
+    auth::{LoginPage, SetupPage},
+    errors::NotFound,
+    project::ProjectPage,
+    project_form::{EditProjectPage, NewProjectPage},
+    projects::ProjectsPage,
+    run::RunPage,
+    team::TeamPage,
 };
 
 /// The HTML document around the app, rendered on the server only.

@@ -245,9 +245,17 @@ pub struct ChecklistItem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ItemChange {
-    SetState { state: ItemState, #[serde(default)] reason: String },
-    Assign { user_id: Option<i64> },
-    Notes { notes: String },
+    SetState {
+        state: ItemState,
+        #[serde(default)]
+        reason: String,
+    },
+    Assign {
+        user_id: Option<i64>,
+    },
+    Notes {
+        notes: String,
+    },
 }
 
 /// The result of an item update: either it went through, or somebody changed the item
@@ -508,10 +516,16 @@ pub struct CheckEvidence {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LiveUpdate {
-    Item { item: ChecklistItem },
-    Run { run: RunSummary },
+    Item {
+        item: ChecklistItem,
+    },
+    Run {
+        run: RunSummary,
+    },
     /// A client reviewed a screenshot through a share link.
-    Review { review: Review },
+    Review {
+        review: Review,
+    },
 }
 
 /// One page seen at one viewport in a run (its image is at `/screenshots/{id}`).

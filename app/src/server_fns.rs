@@ -5,7 +5,10 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-use crate::model::{ApiTokenInfo, ChecklistItem, ChecklistView, ItemChange, ItemEvent, NewItem, Project, ProjectInput, ProjectSummary, Role, RunDetail, RunSummary, UpdateOutcome, UserInfo};
+use crate::model::{
+    ApiTokenInfo, ChecklistItem, ChecklistView, ItemChange, ItemEvent, NewItem, Project, ProjectInput, ProjectSummary, Role, RunDetail, RunSummary,
+    UpdateOutcome, UserInfo,
+};
 
 #[cfg(feature = "ssr")]
 pub mod ctx {

@@ -21,9 +21,7 @@ pub fn workspace_root() -> PathBuf {
 
 /// The server binary under test: `PREFLIGHT_BIN`, or the debug build.
 pub fn preflight_bin() -> PathBuf {
-    std::env::var_os("PREFLIGHT_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target/debug/preflight"))
+    std::env::var_os("PREFLIGHT_BIN").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target/debug/preflight"))
 }
 
 /// A running server with its own data folder; killed when dropped.

@@ -78,9 +78,20 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     for (name, w, h, mobile) in [("phone", 390, 844, true), ("ipad", 768, 1024, true)] {
         use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
         member.call_method(SetDeviceMetricsOverride {
-            width: w, height: h, device_scale_factor: 1.0, mobile, scale: None, screen_width: None, screen_height: None,
-            position_x: None, position_y: None, dont_set_visible_size: None, screen_orientation: None, viewport: None,
-            display_feature: None, device_posture: None,
+            width: w,
+            height: h,
+            device_scale_factor: 1.0,
+            mobile,
+            scale: None,
+            screen_width: None,
+            screen_height: None,
+            position_x: None,
+            position_y: None,
+            dont_set_visible_size: None,
+            screen_orientation: None,
+            viewport: None,
+            display_feature: None,
+            device_posture: None,
         })?;
         wait_for(&member, &format!("window.innerWidth === {w}"), Duration::from_secs(5))?;
         let overflow = js(&member, "document.documentElement.scrollWidth - window.innerWidth")?.as_i64().unwrap_or(0);
@@ -91,7 +102,10 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     // --- Run the automated checks from the page against a site on loopback (Preflight's own
     // sign-in page, as the "dev" environment); progress and the result arrive live.
     member.call_method(headless_chrome::protocol::cdp::Emulation::ClearDeviceMetricsOverride(None))?;
-    js(&owner, "(() => { const s = document.querySelector('.runs select'); s.value = 'dev'; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()")?;
+    js(
+        &owner,
+        "(() => { const s = document.querySelector('.runs select'); s.value = 'dev'; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()",
+    )?;
     owner.find_element(".runs button.primary")?.click()?;
     wait_for(&member, "!!document.querySelector('.run-row')", Duration::from_secs(10))?;
     wait_for(&owner, "!!document.querySelector('.run-row .status-passed, .run-row .status-failed')", Duration::from_secs(60))?;
@@ -122,7 +136,11 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     assert!(verdict.as_str().unwrap_or_default().contains("changed"), "{verdict}");
     screenshot(&owner, "10-visual-diff")?;
     owner.navigate_to(&server.url(&format!("{project_path}/edit")))?.wait_until_navigated()?;
-    wait_for(&owner, "!!document.querySelector('input[name=viewport-old-ie]') && document.querySelector('input[name=viewport-old-ie]').checked", Duration::from_secs(10))?;
+    wait_for(
+        &owner,
+        "!!document.querySelector('input[name=viewport-old-ie]') && document.querySelector('input[name=viewport-old-ie]').checked",
+        Duration::from_secs(10),
+    )?;
     screenshot(&owner, "11-project-browser-settings")?;
 
     // --- The agreed scope: add an item, see it listed; training notes start with the
@@ -137,7 +155,11 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     wait_for(&owner, "[...document.querySelectorAll('.scope-item strong')].some(e => e.textContent.includes('size charts'))", Duration::from_secs(10))?;
     screenshot(&owner, "12-scope")?;
     owner.navigate_to(&server.url(&format!("{project_path}/training")))?.wait_until_navigated()?;
-    wait_for(&owner, "!!document.querySelector('.training-note .prose h2') && document.querySelector('.training-note .prose').textContent.includes('super user')", Duration::from_secs(10))?;
+    wait_for(
+        &owner,
+        "!!document.querySelector('.training-note .prose h2') && document.querySelector('.training-note .prose').textContent.includes('super user')",
+        Duration::from_secs(10),
+    )?;
     screenshot(&owner, "13-training")?;
     owner.navigate_to(&server.url(&format!("{project_path}/activity")))?.wait_until_navigated()?;
     wait_for(&owner, "document.querySelectorAll('.activity li').length >= 3", Duration::from_secs(10))?;
@@ -172,7 +194,11 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     assert!(said.as_str().unwrap_or_default().contains("The logo is cut off"), "{said}");
     screenshot(&owner, "16-team-sees-review")?;
     owner.navigate_to(&server.url(&format!("{project_path}/retro")))?.wait_until_navigated()?;
-    wait_for(&owner, "!!document.querySelector('.suggestions') && document.querySelector('.suggestions').textContent.includes('changes')", Duration::from_secs(10))?;
+    wait_for(
+        &owner,
+        "!!document.querySelector('.suggestions') && document.querySelector('.suggestions').textContent.includes('changes')",
+        Duration::from_secs(10),
+    )?;
     screenshot(&owner, "17-retro")?;
     let client_errors = client_log.entries();
     assert!(client_errors.is_empty(), "the share page's console reported problems: {client_errors:#?}");

@@ -125,18 +125,14 @@ async fn main() {
         .await
         .unwrap();
     let pid_project = p["id"].as_i64().unwrap();
-    let login = http
-        .post(format!("{}/auth/login", server.base))
-        .header("origin", &server.base)
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap();
+    let login =
+        http.post(format!("{}/auth/login", server.base)).header("origin", &server.base).form(&[("email", email), ("password", password)]).send().await.unwrap();
     let cookie = login.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
-    let mut items: Vec<Value> = http.get(api(&format!("/projects/{pid_project}/checklist"))).bearer_auth(&token).send().await.unwrap().json::<Value>().await.unwrap()["items"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let mut items: Vec<Value> =
+        http.get(api(&format!("/projects/{pid_project}/checklist"))).bearer_auth(&token).send().await.unwrap().json::<Value>().await.unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .clone();
     let mut n = 0;
     while items.len() < 150 {
         n += 1;
@@ -237,7 +233,12 @@ async fn main() {
     println!("  latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms", ms(percentile(&all, 0.5)), ms(percentile(&all, 0.99)), ms(percentile(&all, 1.0)));
     println!("  errors: {errors}   conflicts: {conflicts}");
     println!("  acknowledged changes in the database: {} of {} items match; {} state changes recorded", acked.len() - lost, acked.len(), changes);
-    println!("render: checklist page with {} items, server-side: p50 {:.2} ms, p99 {:.2} ms", items.len(), ms(percentile(&render, 0.5)), ms(percentile(&render, 0.99)));
+    println!(
+        "render: checklist page with {} items, server-side: p50 {:.2} ms, p99 {:.2} ms",
+        items.len(),
+        ms(percentile(&render, 0.5)),
+        ms(percentile(&render, 0.99))
+    );
     println!("memory: idle RSS {:.1} MiB, after load {:.1} MiB", idle_kib as f64 / 1024.0, busy_kib as f64 / 1024.0);
     println!("wasm: {} raw, {} gzipped ({})", kb(wasm_raw), kb(wasm_gz), wasm.display());
     if errors > 0 || lost > 0 {

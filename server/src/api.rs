@@ -34,9 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_scope::share_router())
         .merge(crate::api_scope::retro_router())
         .fallback(|| async { ApiError(AppError::NotFound("API endpoint")) })
-        .method_not_allowed_fallback(|| async {
-            (StatusCode::METHOD_NOT_ALLOWED, Json(json!({"error": "this method is not allowed on this endpoint"})))
-        })
+        .method_not_allowed_fallback(|| async { (StatusCode::METHOD_NOT_ALLOWED, Json(json!({"error": "this method is not allowed on this endpoint"}))) })
 }
 
 /// An error as the API returns it.
@@ -94,9 +92,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(rej) => Err(ApiError(match rej {
-                JsonRejection::MissingJsonContentType(_) => {
-                    AppError::Malformed("send the body as JSON with Content-Type: application/json".into())
-                }
+                JsonRejection::MissingJsonContentType(_) => AppError::Malformed("send the body as JSON with Content-Type: application/json".into()),
                 JsonRejection::JsonSyntaxError(e) => AppError::Malformed(format!("the body is not valid JSON: {}", e.body_text())),
                 JsonRejection::JsonDataError(e) => AppError::bad(format!("the body does not have the expected fields: {}", e.body_text())),
                 other => AppError::Malformed(other.body_text()),
@@ -124,8 +120,8 @@ async fn openapi() -> Response {
 }
 
 async fn list_projects(State(s): State<AppState>, _u: ApiUser, RawQuery(q): RawQuery) -> ApiResult<Response> {
-    let include = url::form_urlencoded::parse(q.unwrap_or_default().as_bytes())
-        .any(|(k, v)| k == "include_archived" && matches!(v.as_ref(), "true" | "1" | "yes"));
+    let include =
+        url::form_urlencoded::parse(q.unwrap_or_default().as_bytes()).any(|(k, v)| k == "include_archived" && matches!(v.as_ref(), "true" | "1" | "yes"));
     let list = projects::list(&s.pool, include).await?;
     Ok(Json(json!({ "projects": list })).into_response())
 }
@@ -167,9 +163,8 @@ struct PatchItem {
 }
 
 async fn patch_item(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(body): ApiJson<PatchItem>) -> ApiResult<Response> {
-    let state = ItemState::parse(&body.state).ok_or_else(|| {
-        AppError::bad(format!("state must be one of todo, done, not_applicable (got {:?})", body.state))
-    })?;
+    let state =
+        ItemState::parse(&body.state).ok_or_else(|| AppError::bad(format!("state must be one of todo, done, not_applicable (got {:?})", body.state)))?;
     let change = ItemChange::SetState { state, reason: body.reason };
     match checklist::update(&s.pool, &u, id, body.version, &change).await? {
         UpdateOutcome::Updated { item } => {

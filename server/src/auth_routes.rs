@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use axum::{
     extract::{ConnectInfo, State},
-    http::{header, HeaderMap, HeaderValue, Extensions},
+    http::{header, Extensions, HeaderMap, HeaderValue},
     response::{IntoResponse, Redirect, Response},
     Form,
 };
@@ -38,7 +38,11 @@ fn client_ip(ext: &Extensions) -> String {
 
 /// Only local paths: never redirect to another site after sign-in.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/" }
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        "/"
+    }
 }
 
 fn session_cookie(state: &AppState, headers: &HeaderMap, value: &str, max_age: i64) -> HeaderValue {
@@ -94,7 +98,13 @@ pub async fn setup(State(state): State<AppState>, headers: HeaderMap, Form(f): F
         Ok(user) => start_session(&state, &headers, user.id, "/").await.unwrap_or_else(error_page),
         Err(AppError::Conflict(_)) => Redirect::to("/login?error=exists").into_response(),
         Err(AppError::BadRequest(m)) => {
-            let code = if m.contains("password") { "password" } else if m.contains("e-mail") { "email" } else { "name" };
+            let code = if m.contains("password") {
+                "password"
+            } else if m.contains("e-mail") {
+                "email"
+            } else {
+                "name"
+            };
             Redirect::to(&format!("/setup?error={code}")).into_response()
         }
         Err(e) => error_page(e),

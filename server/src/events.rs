@@ -21,11 +21,7 @@ use app::ssr::AppState;
 /// `{"project_id":…,"kind":"run","run":{…}}` messages.
 /// If this client falls too far behind, the stream ends; the browser reconnects and
 /// reloads the checklist, so nothing is silently missed.
-pub async fn checklist_events(
-    State(state): State<AppState>,
-    user: Option<Extension<UserInfo>>,
-    Path(project_id): Path<i64>,
-) -> Response {
+pub async fn checklist_events(State(state): State<AppState>, user: Option<Extension<UserInfo>>, Path(project_id): Path<i64>) -> Response {
     if user.is_none() {
         return (StatusCode::UNAUTHORIZED, "please sign in").into_response();
     }

@@ -72,12 +72,12 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
     // still honouring the environment variables.
     let listen: SocketAddr = match args.listen {
         Some(a) => a,
-        None => std::env::var("PREFLIGHT_LISTEN").unwrap_or_else(|_| DEFAULT_LISTEN.into()).parse().context("PREFLIGHT_LISTEN is not an address like 127.0.0.1:3000")?,
+        None => std::env::var("PREFLIGHT_LISTEN")
+            .unwrap_or_else(|_| DEFAULT_LISTEN.into())
+            .parse()
+            .context("PREFLIGHT_LISTEN is not an address like 127.0.0.1:3000")?,
     };
-    let site_root = args
-        .site_root
-        .or_else(|| std::env::var_os("PREFLIGHT_SITE_ROOT").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_SITE_ROOT));
+    let site_root = args.site_root.or_else(|| std::env::var_os("PREFLIGHT_SITE_ROOT").map(PathBuf::from)).unwrap_or_else(|| PathBuf::from(DEFAULT_SITE_ROOT));
     let base_url = args.base_url.or_else(|| std::env::var("PREFLIGHT_BASE_URL").ok()).map(|u| u.trim_end_matches('/').to_string());
     let secure = match args.secure_cookies {
         SecureCookies::Always => Some(true),
@@ -89,10 +89,7 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
         },
     };
     if !site_root.join("pkg").join("preflight_bg.wasm").exists() {
-        tracing::warn!(
-            "no built web assets in {}: pages will render but not become interactive. Build them with ./scripts/build.sh",
-            site_root.display()
-        );
+        tracing::warn!("no built web assets in {}: pages will render but not become interactive. Build them with ./scripts/build.sh", site_root.display());
     }
     let pool = open_db(cli).await?;
     let options = leptos::config::LeptosOptions::builder()

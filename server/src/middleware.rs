@@ -77,8 +77,7 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         None => next.run(req).await,
         Some(reason) => {
             tracing::warn!(path = %req.uri().path(), reason, "refused a cross-site request");
-            (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("Cross-site request refused: {reason}."))
-                .into_response()
+            (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("Cross-site request refused: {reason}.")).into_response()
         }
     }
 }
@@ -113,10 +112,7 @@ fn origin_matches(state: &AppState, headers: &HeaderMap, origin: &str) -> bool {
     if let Some(base) = state.base_url.as_deref().and_then(|b| url::Url::parse(b).ok()) {
         return base.origin() == o.origin();
     }
-    headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(|h| h.eq_ignore_ascii_case(&origin_authority))
+    headers.get(header::HOST).and_then(|h| h.to_str().ok()).is_some_and(|h| h.eq_ignore_ascii_case(&origin_authority))
 }
 
 /// Headers every response gets (pages also get a CSP from the app shell).
@@ -166,11 +162,7 @@ pub async fn share_rate_limit(req: Request, next: Next) -> Response {
     if !(path.starts_with("/share/") || path.starts_with("/rpc/share_")) {
         return next.run(req).await;
     }
-    let addr = req
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let addr = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_else(|| "unknown".into());
     let wait = {
         let mut windows = SHARE_WINDOWS.lock().unwrap_or_else(|e| e.into_inner());
         if windows.len() > 100_000 {

@@ -25,9 +25,7 @@ pub fn router(state: AppState) -> Router {
     let ctx_state = state.clone();
     let context = move || provide_context(ctx_state.clone());
     let options = state.leptos_options.clone();
-    let pkg = Router::new()
-        .fallback_service(ServeDir::new(Path::new(&site_root).join("pkg")).precompressed_gzip())
-        .layer(from_fn(middleware::asset_cache));
+    let pkg = Router::new().fallback_service(ServeDir::new(Path::new(&site_root).join("pkg")).precompressed_gzip()).layer(from_fn(middleware::asset_cache));
     Router::new()
         .route("/auth/login", post(auth_routes::login))
         .route("/auth/logout", post(auth_routes::logout))

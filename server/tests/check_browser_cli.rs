@@ -108,7 +108,10 @@ async fn submit_forms_and_bad_browser_flags() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // The fixture answers the form with a 404: a submission error.
     let findings = v["findings"].as_array().unwrap();
-    assert!(findings.iter().any(|f| f["check"] == "form-error-message-missing" || f["check"] == "form-submit-error" || f["check"] == "form-no-effect"), "{findings:#?}");
+    assert!(
+        findings.iter().any(|f| f["check"] == "form-error-message-missing" || f["check"] == "form-submit-error" || f["check"] == "form-no-effect"),
+        "{findings:#?}"
+    );
     assert!(v["checks_run"].as_array().unwrap().iter().any(|c| c == "form-submit-error"));
 
     for (flag, value, needle) in [

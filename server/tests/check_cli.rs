@@ -26,7 +26,8 @@ fn dev_site() -> Router {
             "/about" => axum::response::Html("<!doctype html><title>About</title><body>DEV SITE about</body>").into_response(),
             "/s.css" => ([(header::CONTENT_TYPE, "text/css")], "body{}").into_response(),
             "/robots.txt" => "User-agent: *\nDisallow: /\n".into_response(),
-            _ => (StatusCode::NOT_FOUND, axum::response::Html("<!doctype html><html><head><style>h1{}</style></head><body><h1>Not found</h1></body></html>")).into_response(),
+            _ => (StatusCode::NOT_FOUND, axum::response::Html("<!doctype html><html><head><style>h1{}</style></head><body><h1>Not found</h1></body></html>"))
+                .into_response(),
         }
     })
 }
@@ -37,7 +38,8 @@ fn clean_dev_site() -> Router {
         match req.uri().path() {
             "/" => axum::response::Html("<!doctype html><title>Dev</title><body>DEV SITE, all fine</body>").into_response(),
             "/robots.txt" => "User-agent: *\nDisallow: /\n".into_response(),
-            _ => (StatusCode::NOT_FOUND, axum::response::Html("<!doctype html><html><head><style>h1{}</style></head><body><h1>Not found</h1></body></html>")).into_response(),
+            _ => (StatusCode::NOT_FOUND, axum::response::Html("<!doctype html><html><head><style>h1{}</style></head><body><h1>Not found</h1></body></html>"))
+                .into_response(),
         }
     })
 }
@@ -136,7 +138,8 @@ async fn old_urls_expected_contacts_and_resolve_flags() {
             "/" => axum::response::Html(format!("<!doctype html><title>Shop</title><body>DEV SITE on {host}. Mail sales@shop.test</body>")).into_response(),
             "/robots.txt" => "User-agent: *\nDisallow: /\n".into_response(),
             "/old-moved" => (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, "/")]).into_response(),
-            _ => (StatusCode::NOT_FOUND, axum::response::Html("<!doctype html><html><head><style>h1{}</style></head><body><h1>Gone</h1></body></html>")).into_response(),
+            _ => (StatusCode::NOT_FOUND, axum::response::Html("<!doctype html><html><head><style>h1{}</style></head><body><h1>Gone</h1></body></html>"))
+                .into_response(),
         }
     });
     let port = serve(app).await;
@@ -145,10 +148,20 @@ async fn old_urls_expected_contacts_and_resolve_flags() {
     std::fs::write(&list, format!("# old site\n/old-moved\n/old-gone\nhttp://www.shop.test:{port}/also-gone\n")).unwrap();
     let url = format!("http://www.shop.test:{port}/");
     let out = preflight(args(&[
-        "check", &url, "--env", "dev", "--format", "json", "--fail-on", "never",
-        "--resolve", &format!("www.shop.test:{port}:127.0.0.1"),
-        "--old-urls", list.to_str().unwrap(),
-        "--expect-contact", "info@shop.test",
+        "check",
+        &url,
+        "--env",
+        "dev",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--resolve",
+        &format!("www.shop.test:{port}:127.0.0.1"),
+        "--old-urls",
+        list.to_str().unwrap(),
+        "--expect-contact",
+        "info@shop.test",
     ]))
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));

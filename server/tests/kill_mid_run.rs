@@ -56,7 +56,12 @@ async fn a_run_interrupted_by_a_killed_server_is_marked_and_can_be_rerun() {
     let site = Router::new().fallback(|req: Request| async move {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let n: u64 = req.uri().path().trim_start_matches("/p").parse().unwrap_or(0);
-        Html(format!("<!doctype html><title>p{n}</title><body>DEV SITE <a href=/p{}>a</a><a href=/p{}>b</a><a href=/p{}>c</a></body>", n * 3 + 1, n * 3 + 2, n * 3 + 3))
+        Html(format!(
+            "<!doctype html><title>p{n}</title><body>DEV SITE <a href=/p{}>a</a><a href=/p{}>b</a><a href=/p{}>c</a></body>",
+            n * 3 + 1,
+            n * 3 + 2,
+            n * 3 + 3
+        ))
     });
     let site_port = serve_site(site).await;
     let data = tempfile::tempdir().unwrap();
@@ -76,7 +81,8 @@ async fn a_run_interrupted_by_a_killed_server_is_marked_and_can_be_rerun() {
         .await
         .unwrap();
     let pid = project["id"].as_i64().unwrap();
-    let run: Value = http.post(api(&format!("/projects/{pid}/runs"))).bearer_auth(&token).json(&json!({"environment": "dev"})).send().await.unwrap().json().await.unwrap();
+    let run: Value =
+        http.post(api(&format!("/projects/{pid}/runs"))).bearer_auth(&token).json(&json!({"environment": "dev"})).send().await.unwrap().json().await.unwrap();
     let run_id = run["id"].as_i64().unwrap();
 
     // Wait until it is crawling, then kill the server without warning.
@@ -144,7 +150,8 @@ async fn a_server_killed_during_the_browser_checks_leaves_no_browser_behind() {
         .await
         .unwrap();
     let pid = project["id"].as_i64().unwrap();
-    let run: Value = http.post(api(&format!("/projects/{pid}/runs"))).bearer_auth(&token).json(&json!({"environment": "dev"})).send().await.unwrap().json().await.unwrap();
+    let run: Value =
+        http.post(api(&format!("/projects/{pid}/runs"))).bearer_auth(&token).json(&json!({"environment": "dev"})).send().await.unwrap().json().await.unwrap();
     assert!(run["id"].is_i64(), "{run}");
 
     // Wait for the run's browser, then kill the server without warning.

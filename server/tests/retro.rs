@@ -28,7 +28,14 @@ async fn retro_actions_become_template_items_for_the_next_project(pool: SqlitePo
     assert!(late.iter().any(|t| t.contains(early["title"].as_str().unwrap())), "{retro}");
 
     // Saving: first save, then a stale save is refused.
-    let saved = api(&app, Method::PUT, &format!("/projects/{first}/retrospective"), Some(&tok), Some(json!({"went_well": "Launched on time", "smoother": "DNS", "version": 0}))).await;
+    let saved = api(
+        &app,
+        Method::PUT,
+        &format!("/projects/{first}/retrospective"),
+        Some(&tok),
+        Some(json!({"went_well": "Launched on time", "smoother": "DNS", "version": 0})),
+    )
+    .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
     assert_eq!(saved.json()["version"], 1);
     let stale = api(&app, Method::PUT, &format!("/projects/{first}/retrospective"), Some(&tok), Some(json!({"went_well": "x", "version": 0}))).await;
@@ -37,8 +44,14 @@ async fn retro_actions_become_template_items_for_the_next_project(pool: SqlitePo
     // An action, promoted into the template.
     let bad = api(&app, Method::POST, &format!("/projects/{first}/retrospective/actions"), Some(&tok), Some(json!({"title": "x", "phase": "someday"}))).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let action = api(&app, Method::POST, &format!("/projects/{first}/retrospective/actions"), Some(&tok),
-        Some(json!({"title": "Ask the client for DNS access a month ahead", "phase": "launch-week", "why": "We waited four days for the registrar"}))).await;
+    let action = api(
+        &app,
+        Method::POST,
+        &format!("/projects/{first}/retrospective/actions"),
+        Some(&tok),
+        Some(json!({"title": "Ask the client for DNS access a month ahead", "phase": "launch-week", "why": "We waited four days for the registrar"})),
+    )
+    .await;
     assert_eq!(action.status, StatusCode::CREATED, "{}", action.body);
     let aid = action.json()["id"].as_i64().unwrap();
     let before = api(&app, Method::GET, "/template", Some(&tok), None).await.json()["versions"][0]["version"].as_i64().unwrap();
@@ -47,7 +60,8 @@ async fn retro_actions_become_template_items_for_the_next_project(pool: SqlitePo
     let v = v.json();
     assert_eq!(v["version"].as_i64().unwrap(), before + 1);
     assert!(v["source"].as_str().unwrap().contains("First shop"));
-    let promoted = v["items"].as_array().unwrap().iter().find(|i| i["title"] == "Ask the client for DNS access a month ahead").expect("in the new version").clone();
+    let promoted =
+        v["items"].as_array().unwrap().iter().find(|i| i["title"] == "Ask the client for DNS access a month ahead").expect("in the new version").clone();
     assert!(promoted["origin"].as_str().unwrap().contains("retrospective of First shop"), "{promoted}");
     assert_eq!(api(&app, Method::POST, &format!("/retro-actions/{aid}/promote"), Some(&tok), None).await.status, StatusCode::CONFLICT);
 

@@ -21,10 +21,7 @@ use app::ssr::auth;
 use common::*;
 
 fn form(method: Method, path: &str, body: &str) -> axum::http::Request<Body> {
-    browser(method, path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body.to_string()))
-        .unwrap()
+    browser(method, path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body.to_string())).unwrap()
 }
 
 #[sqlx::test(migrations = false)]
@@ -146,7 +143,8 @@ async fn cross_site_state_changes_are_refused_even_with_a_valid_session(pool: Sq
         }
         b.body(Body::from(body.clone())).unwrap()
     };
-    for (origin, site) in [(Some("https://evil.test"), None), (None, Some("cross-site")), (Some(ORIGIN), Some("same-site")), (None, None), (Some("null"), None)] {
+    for (origin, site) in [(Some("https://evil.test"), None), (None, Some("cross-site")), (Some(ORIGIN), Some("same-site")), (None, None), (Some("null"), None)]
+    {
         let res = send(&app, call(origin, site)).await;
         assert_eq!(res.status, StatusCode::FORBIDDEN, "origin {origin:?} fetch-site {site:?}: {}", res.body);
     }
@@ -159,7 +157,11 @@ async fn cross_site_state_changes_are_refused_even_with_a_valid_session(pool: Sq
     assert_eq!(v["outcome"], "updated");
     assert_eq!(v["item"]["state"], "done");
     // Cross-site login forms are refused too, and GET does not log out.
-    let res = send(&app, axum::http::Request::builder().method(Method::POST).uri("/auth/login").header(header::ORIGIN, "https://evil.test").body(Body::empty()).unwrap()).await;
+    let res = send(
+        &app,
+        axum::http::Request::builder().method(Method::POST).uri("/auth/login").header(header::ORIGIN, "https://evil.test").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     let res = send(&app, browser(Method::GET, "/auth/logout").header(header::COOKIE, cookie.clone()).body(Body::empty()).unwrap()).await;
     assert_eq!(res.status, StatusCode::METHOD_NOT_ALLOWED);
@@ -351,8 +353,13 @@ async fn concurrent_updates_of_one_version_let_exactly_one_win(pool: SqlitePool)
         }
     }
     assert_eq!(wins, 1, "exactly one writer of version {v} may win");
-    let (version, events): (i64, i64) = sqlx::query_as("SELECT version, (SELECT COUNT(*) FROM checklist_events WHERE item_id = ?) FROM checklist_items WHERE id = ?")
-        .bind(iid).bind(iid).fetch_one(&pool).await.unwrap();
+    let (version, events): (i64, i64) =
+        sqlx::query_as("SELECT version, (SELECT COUNT(*) FROM checklist_events WHERE item_id = ?) FROM checklist_items WHERE id = ?")
+            .bind(iid)
+            .bind(iid)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!((version, events), (v + 1, 1));
 }
 
@@ -364,12 +371,32 @@ async fn openapi_document_describes_the_api(pool: SqlitePool) {
     assert_eq!(res.status, StatusCode::OK);
     let doc = res.json();
     assert_eq!(doc["openapi"], "3.1.0");
-    for (path, method) in [("/projects", "get"), ("/projects", "post"), ("/projects/{id}", "get"), ("/projects/{id}/checklist", "get"), ("/checklist-items/{id}", "patch"),
-        ("/projects/{id}/runs", "post"), ("/runs/{id}", "get"), ("/runs/{id}/findings", "get"), ("/runs/{id}/screenshots", "get"),
-        ("/projects/{id}/scope-items", "post"), ("/scope-items/{id}", "patch"), ("/scope-items/{id}/history", "get"), ("/projects/{id}/scope/compare", "get"),
-        ("/projects/{id}/change-requests", "post"), ("/change-requests/{id}/decision", "post"), ("/projects/{id}/training-notes", "post"),
-        ("/training-notes/{id}", "delete"), ("/projects/{id}/activity", "get"), ("/projects/{id}/share-links", "post"), ("/share-links/{id}", "delete"),
-        ("/projects/{id}/reviews", "get"), ("/projects/{id}/retrospective", "put"), ("/retro-actions/{id}/promote", "post"), ("/template", "get")] {
+    for (path, method) in [
+        ("/projects", "get"),
+        ("/projects", "post"),
+        ("/projects/{id}", "get"),
+        ("/projects/{id}/checklist", "get"),
+        ("/checklist-items/{id}", "patch"),
+        ("/projects/{id}/runs", "post"),
+        ("/runs/{id}", "get"),
+        ("/runs/{id}/findings", "get"),
+        ("/runs/{id}/screenshots", "get"),
+        ("/projects/{id}/scope-items", "post"),
+        ("/scope-items/{id}", "patch"),
+        ("/scope-items/{id}/history", "get"),
+        ("/projects/{id}/scope/compare", "get"),
+        ("/projects/{id}/change-requests", "post"),
+        ("/change-requests/{id}/decision", "post"),
+        ("/projects/{id}/training-notes", "post"),
+        ("/training-notes/{id}", "delete"),
+        ("/projects/{id}/activity", "get"),
+        ("/projects/{id}/share-links", "post"),
+        ("/share-links/{id}", "delete"),
+        ("/projects/{id}/reviews", "get"),
+        ("/projects/{id}/retrospective", "put"),
+        ("/retro-actions/{id}/promote", "post"),
+        ("/template", "get"),
+    ] {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} is not documented");
     }
     // Every $ref resolves.

@@ -65,14 +65,8 @@ async fn runs_take_screenshots_and_diff_them_between_runs(pool: SqlitePool) {
     let st = state(pool.clone()).await.with_screenshots_dir(shots_dir.path().to_path_buf());
     let user = owner(&st).await;
     let tok = token(&st, &user).await;
-    let browser = preflight_server::runner::BrowserRunner {
-        endpoint: preflight_browser::Endpoint::Local { chromium: None },
-        max_pages: 5,
-        concurrency: 2,
-    };
-    preflight_server::runner::start_with_browser(st.clone(), 1, Some(browser), preflight_server::runner::shutdown::Signal::default())
-        .await
-        .unwrap();
+    let browser = preflight_server::runner::BrowserRunner { endpoint: preflight_browser::Endpoint::Local { chromium: None }, max_pages: 5, concurrency: 2 };
+    preflight_server::runner::start_with_browser(st.clone(), 1, Some(browser), preflight_server::runner::shutdown::Signal::default()).await.unwrap();
     let app = preflight_server::router(st.clone());
     let changed = Arc::new(AtomicBool::new(false));
     let port = serve(site(changed.clone())).await;
@@ -136,9 +130,7 @@ async fn runs_take_screenshots_and_diff_them_between_runs(pool: SqlitePool) {
     let g2 = api(&app, Method::GET, &format!("/runs/{run2}/screenshots"), Some(&tok), None).await.json();
     assert_eq!(g2["previous_run_id"], run1);
     let shots2 = g2["shots"].as_array().unwrap().clone();
-    let pick = |list: &[Value], path: &str, vp: &str| {
-        list.iter().find(|s| s["url"].as_str().unwrap().ends_with(path) && s["viewport"] == vp).cloned().unwrap()
-    };
+    let pick = |list: &[Value], path: &str, vp: &str| list.iter().find(|s| s["url"].as_str().unwrap().ends_with(path) && s["viewport"] == vp).cloned().unwrap();
     for (path, vp, moved) in [("/", "desktop", true), ("/about", "desktop", false), ("/", "phone", true)] {
         let before = pick(&shots1, path, vp);
         let after = pick(&shots2, path, vp);

@@ -20,11 +20,8 @@ use common::*;
 fn site(broken: bool) -> Router {
     Router::new().fallback(move |req: Request| async move {
         match req.uri().path() {
-            "/" => Html(format!(
-                "<!doctype html><title>Dev</title><body>DEV SITE {}</body>",
-                if broken { "<a href=\"/missing\">missing</a>" } else { "" }
-            ))
-            .into_response(),
+            "/" => Html(format!("<!doctype html><title>Dev</title><body>DEV SITE {}</body>", if broken { "<a href=\"/missing\">missing</a>" } else { "" }))
+                .into_response(),
             "/robots.txt" => "User-agent: *\nDisallow: /\n".into_response(),
             _ => (StatusCode::NOT_FOUND, Html("<!doctype html><html><head><style>h1{}</style></head><body><h1>Not found</h1></body></html>")).into_response(),
         }
@@ -102,7 +99,8 @@ async fn runs_are_queued_executed_compared_and_become_evidence(pool: SqlitePool)
     assert!(cmp.new.is_empty() && cmp.fixed.is_empty() && cmp.unchanged > 0, "{cmp:?}");
 
     // A clean environment: the evidence passes and the regression clears.
-    let run3 = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "staging"}))).await.json()["id"].as_i64().unwrap();
+    let run3 =
+        api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "staging"}))).await.json()["id"].as_i64().unwrap();
     let done3 = wait_finished(&app, &tok, run3).await;
     assert_eq!(done3["status"], "passed", "{done3}");
     let item = api(&app, Method::GET, &format!("/checklist-items/{iid}"), Some(&tok), None).await.json();

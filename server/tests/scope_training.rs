@@ -25,8 +25,14 @@ async fn scope_items_keep_their_history_and_scope_can_be_compared_over_time(pool
     let bad = api(&app, Method::POST, &format!("/projects/{pid}/scope-items"), Some(&tok), Some(json!({"title": " "}))).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.json()["error"].as_str().unwrap().starts_with("title"));
-    let res = api(&app, Method::POST, &format!("/projects/{pid}/scope-items"), Some(&tok),
-        Some(json!({"title": "Product pages", "source": "Contract §3", "agreed_on": "2026-10-01"}))).await;
+    let res = api(
+        &app,
+        Method::POST,
+        &format!("/projects/{pid}/scope-items"),
+        Some(&tok),
+        Some(json!({"title": "Product pages", "source": "Contract §3", "agreed_on": "2026-10-01"})),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let item = res.json();
     let iid = item["id"].as_i64().unwrap();
@@ -51,15 +57,24 @@ async fn scope_items_keep_their_history_and_scope_can_be_compared_over_time(pool
     assert_eq!(steps, ["agreed", "in_progress", "delivered"]);
 
     // A client's change request, approved: the blog goes, a newsletter comes.
-    let cr = api(&app, Method::POST, &format!("/projects/{pid}/change-requests"), Some(&tok),
-        Some(json!({"title": "Newsletter sign-up", "reason": "Marketing wants it for launch"}))).await;
+    let cr = api(
+        &app,
+        Method::POST,
+        &format!("/projects/{pid}/change-requests"),
+        Some(&tok),
+        Some(json!({"title": "Newsletter sign-up", "reason": "Marketing wants it for launch"})),
+    )
+    .await;
     assert_eq!(cr.status, StatusCode::CREATED, "{}", cr.body);
     let crid = cr.json()["id"].as_i64().unwrap();
     let no_name = api(&app, Method::POST, &format!("/change-requests/{crid}/decision"), Some(&tok), Some(json!({"approve": true, "decided_by": ""}))).await;
     assert_eq!(no_name.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let ok = api(&app, Method::POST, &format!("/change-requests/{crid}/decision"), Some(&tok), Some(json!({"approve": true, "decided_by": "Carla Client"}))).await.json();
+    let ok = api(&app, Method::POST, &format!("/change-requests/{crid}/decision"), Some(&tok), Some(json!({"approve": true, "decided_by": "Carla Client"})))
+        .await
+        .json();
     assert_eq!((ok["status"].as_str(), ok["decided_by"].as_str()), (Some("approved"), Some("Carla Client")));
-    let twice = api(&app, Method::POST, &format!("/change-requests/{crid}/decision"), Some(&tok), Some(json!({"approve": false, "decided_by": "Carla Client"}))).await;
+    let twice =
+        api(&app, Method::POST, &format!("/change-requests/{crid}/decision"), Some(&tok), Some(json!({"approve": false, "decided_by": "Carla Client"}))).await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
     let bid = blog["id"].as_i64().unwrap();
     api(&app, Method::PATCH, &format!("/scope-items/{bid}"), Some(&tok), Some(json!({"title": "Blog", "status": "out_of_scope", "version": 1}))).await;
@@ -72,7 +87,8 @@ async fn scope_items_keep_their_history_and_scope_can_be_compared_over_time(pool
     let cmp = api(&app, Method::GET, &format!("/projects/{pid}/scope/compare?from={then}"), Some(&tok), None).await.json();
     let titles = |k: &str| cmp[k].as_array().unwrap().iter().map(|i| i["title"].as_str().unwrap().to_string()).collect::<Vec<_>>();
     assert_eq!(titles("added"), ["Newsletter sign-up"]);
-    let changed: Vec<(String, String)> = cmp["changed"].as_array().unwrap().iter().map(|p| (p[0]["status"].as_str().unwrap().into(), p[1]["status"].as_str().unwrap().into())).collect();
+    let changed: Vec<(String, String)> =
+        cmp["changed"].as_array().unwrap().iter().map(|p| (p[0]["status"].as_str().unwrap().into(), p[1]["status"].as_str().unwrap().into())).collect();
     assert!(changed.contains(&("agreed".into(), "delivered".into())) && changed.contains(&("agreed".into(), "out_of_scope".into())), "{changed:?}");
     let at_then = api(&app, Method::GET, &format!("/projects/{pid}/scope?at={then}"), Some(&tok), None).await.json();
     assert_eq!(at_then["items"].as_array().unwrap().len(), 2);
@@ -138,14 +154,29 @@ async fn training_notes_are_sanitised_even_in_a_real_browser(pool: SqlitePool) {
     assert!(html.contains(r#"href="https://example.com/help""#), "good links stay: {html}");
     // Optimistic concurrency on edits.
     let nid = note["id"].as_i64().unwrap();
-    let ok = api(&app, Method::PATCH, &format!("/training-notes/{nid}"), Some(&tok), Some(json!({"title": "Hostile", "body": HOSTILE, "client_visible": true, "version": 1}))).await;
+    let ok = api(
+        &app,
+        Method::PATCH,
+        &format!("/training-notes/{nid}"),
+        Some(&tok),
+        Some(json!({"title": "Hostile", "body": HOSTILE, "client_visible": true, "version": 1})),
+    )
+    .await;
     assert_eq!(ok.status, StatusCode::OK);
     let stale = api(&app, Method::PATCH, &format!("/training-notes/{nid}"), Some(&tok), Some(json!({"title": "x", "body": "", "version": 1}))).await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
 
     // Load the rendered note in Chromium: no script may run, no dialog may open.
-    let page = format!("<!doctype html><html><head><meta charset=utf-8><title>Note</title></head><body><main>{html}</main><script>window.ready = 1</script></body></html>");
-    let site = Router::new().route("/", get(move || { let p = page.clone(); async move { Html(p) } }));
+    let page = format!(
+        "<!doctype html><html><head><meta charset=utf-8><title>Note</title></head><body><main>{html}</main><script>window.ready = 1</script></body></html>"
+    );
+    let site = Router::new().route(
+        "/",
+        get(move || {
+            let p = page.clone();
+            async move { Html(p) }
+        }),
+    );
     let port = serve(site).await;
     let mut settings = preflight_browser::BrowserSettings::new(preflight_engine::EnvProfile::Production);
     settings.viewports = preflight_browser::viewport::parse_list("desktop").unwrap();

@@ -32,14 +32,8 @@ async fn run_with_shots(st: &app::ssr::AppState, user: &app::model::UserInfo, pi
     for p in paths {
         let file = format!("run-{}/{}--desktop.png", run.id, p.trim_matches('/'));
         std::fs::write(dir.join(&file), png()).unwrap();
-        let shot = app::ssr::screenshots::NewShot {
-            url: format!("http://dev.test{p}"),
-            viewport: "desktop".into(),
-            file,
-            width: 1,
-            height: 1,
-            ..Default::default()
-        };
+        let shot =
+            app::ssr::screenshots::NewShot { url: format!("http://dev.test{p}"), viewport: "desktop".into(), file, width: 1, height: 1, ..Default::default() };
         ids.push(app::ssr::screenshots::insert(&st.pool, run.id, &shot).await.unwrap());
     }
     (run.id, ids)
@@ -116,9 +110,17 @@ async fn links_open_one_project_or_run_and_die_at_once(pool: SqlitePool) {
     assert_eq!(api(&app, Method::DELETE, &format!("/share-links/{lid}"), Some(&tok), None).await.status, StatusCode::NO_CONTENT);
     assert_eq!(page(&app, &format!("/share/{lt}")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(page(&app, &format!("/share/{lt}/screenshots/{}", a1[0])).await.status, StatusCode::NOT_FOUND);
-    assert!(rpc(&app, "share_view", json!({"token": lt})).await.status.is_client_error() || rpc(&app, "share_view", json!({"token": lt})).await.status.is_server_error());
+    assert!(
+        rpc(&app, "share_view", json!({"token": lt})).await.status.is_client_error()
+            || rpc(&app, "share_view", json!({"token": lt})).await.status.is_server_error()
+    );
     // Expired: the same.
-    sqlx::query("UPDATE share_links SET expires_at = ? WHERE id = ?").bind(app::ssr::now() - 1).bind(link["id"].as_i64().unwrap()).execute(&pool).await.unwrap();
+    sqlx::query("UPDATE share_links SET expires_at = ? WHERE id = ?")
+        .bind(app::ssr::now() - 1)
+        .bind(link["id"].as_i64().unwrap())
+        .execute(&pool)
+        .await
+        .unwrap();
     assert_eq!(page(&app, &format!("/share/{t}")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(page(&app, "/share/pfs_made-up").await.status, StatusCode::NOT_FOUND);
 }
@@ -141,12 +143,19 @@ async fn clients_review_decide_and_sign_off_and_the_sign_off_never_changes(pool:
     assert!(no_comment.body.contains("say what should change"), "{}", no_comment.body);
     let no_name = rpc(&app, "share_review", json!({"token": t, "screenshot_id": shots[1], "approve": true, "name": " ", "comment": ""})).await;
     assert!(no_name.body.contains("your name"), "{}", no_name.body);
-    let changes = rpc(&app, "share_review", json!({"token": t, "screenshot_id": shots[1], "approve": false, "name": "Carla Client", "comment": "Phone number is wrong"})).await;
+    let changes =
+        rpc(&app, "share_review", json!({"token": t, "screenshot_id": shots[1], "approve": false, "name": "Carla Client", "comment": "Phone number is wrong"}))
+            .await;
     assert_eq!(changes.status, StatusCode::OK);
 
     // The team sees the status per screenshot.
     let g = api(&app, Method::GET, &format!("/runs/{run}/screenshots"), Some(&tok), None).await.json();
-    let status: Vec<(String, String)> = g["shots"].as_array().unwrap().iter().map(|s| (s["review"]["verdict"].as_str().unwrap().into(), s["review"]["comment"].as_str().unwrap().into())).collect();
+    let status: Vec<(String, String)> = g["shots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["review"]["verdict"].as_str().unwrap().into(), s["review"]["comment"].as_str().unwrap().into()))
+        .collect();
     assert_eq!(status, [("approved".into(), "".into()), ("changes_requested".into(), "Phone number is wrong".into())]);
 
     // Two more runs: the diff on the share page compares with the run the client reviewed.
@@ -157,7 +166,10 @@ async fn clients_review_decide_and_sign_off_and_the_sign_off_never_changes(pool:
     assert_eq!(v["gallery"]["shots"][0]["previous"], shots[0]);
 
     // A change request decided by the client through the link.
-    let cr = api(&app, Method::POST, &format!("/projects/{pid}/change-requests"), Some(&tok), Some(json!({"title": "Add a map", "reason": "Visitors get lost"}))).await.json();
+    let cr =
+        api(&app, Method::POST, &format!("/projects/{pid}/change-requests"), Some(&tok), Some(json!({"title": "Add a map", "reason": "Visitors get lost"})))
+            .await
+            .json();
     let d = rpc(&app, "share_decide", json!({"token": t, "change_id": cr["id"], "approve": true, "name": "Carla Client", "note": ""})).await.json();
     assert_eq!((d["status"].as_str(), d["decided_by"].as_str()), (Some("approved"), Some("Carla Client (client)")));
 

@@ -43,7 +43,8 @@ fn GalleryView(gallery: Gallery) -> impl IntoView {
             pages.push(s.url.clone());
         }
     }
-    let notes: Vec<String> = viewports.iter().filter_map(|v| v.note.as_ref().map(|n| format!("{}: {}", v.label, n.trim_start_matches("Emulation: ")))).collect();
+    let notes: Vec<String> =
+        viewports.iter().filter_map(|v| v.note.as_ref().map(|n| format!("{}: {}", v.label, n.trim_start_matches("Emulation: ")))).collect();
     let count = shots.len();
     view! {
         <section class="card gallery" aria-labelledby="gallery-title">

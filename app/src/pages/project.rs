@@ -56,11 +56,7 @@ impl Filters {
     }
 
     fn active(&self) -> bool {
-        !self.phase.get().is_empty()
-            || !self.status.get().is_empty()
-            || !self.assignee.get().is_empty()
-            || self.overdue.get()
-            || !self.text.get().is_empty()
+        !self.phase.get().is_empty() || !self.status.get().is_empty() || !self.assignee.get().is_empty() || self.overdue.get() || !self.text.get().is_empty()
     }
 
     fn clear(&self) {
@@ -248,7 +244,8 @@ fn apply_run(runs: RwSignal<Vec<RunSummary>>, run: RunSummary) {
 /// Starting check runs and watching them progress.
 #[component]
 fn RunsPanel(project_id: i64, environments: Vec<Environment>, runs: RwSignal<Vec<RunSummary>>) -> impl IntoView {
-    let first = environments.iter().find(|e| e.kind.map(|k| k.as_str()) == Some("production")).or(environments.first()).map(|e| e.name.clone()).unwrap_or_default();
+    let first =
+        environments.iter().find(|e| e.kind.map(|k| k.as_str()) == Some("production")).or(environments.first()).map(|e| e.name.clone()).unwrap_or_default();
     let env = RwSignal::new(first);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -388,11 +385,14 @@ fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Ve
                 }
                 Ok(UpdateOutcome::Conflict { current }) => {
                     let who = current.updated_by.clone().unwrap_or_else(|| "Someone".into());
-                    message.set(Some((true, format!(
-                        "{who} changed this item at {} before your change arrived, so yours was not saved. \
+                    message.set(Some((
+                        true,
+                        format!(
+                            "{who} changed this item at {} before your change arrived, so yours was not saved. \
                          The item now shows their version; make your change again if it is still needed.",
-                        fmt_time(current.updated_at)
-                    ))));
+                            fmt_time(current.updated_at)
+                        ),
+                    )));
                     apply_item(items, current);
                 }
                 Err(e) => message.set(Some((true, error_text(&e)))),

@@ -149,12 +149,7 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
             client: client.get_untracked(),
             launch_date: launch_date.get_untracked(),
             launch_time: Some(launch_time.get_untracked()),
-            environments: envs
-                .get_untracked()
-                .iter()
-                .map(EnvRow::value)
-                .filter(|e| !(e.base_url.trim().is_empty() && e.id.is_none()))
-                .collect(),
+            environments: envs.get_untracked().iter().map(EnvRow::value).filter(|e| !(e.base_url.trim().is_empty() && e.id.is_none())).collect(),
             contact_emails: lines(emails.get_untracked()),
             contact_phones: lines(phones.get_untracked()),
             postal_address: address.get_untracked(),

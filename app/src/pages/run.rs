@@ -8,8 +8,8 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::components::{fmt_time, ErrorBox, LoadError, Progress};
-use crate::pages::gallery::RunGallery;
 use crate::model::{FindingView, RunDetail, RunStatus};
+use crate::pages::gallery::RunGallery;
 use crate::server_fns::{error_text, get_run, start_run};
 
 #[component]
@@ -87,7 +87,11 @@ fn RunView(detail: RunDetail, reload: RwSignal<u32>) -> impl IntoView {
     let passed: Vec<String> = checks_run.iter().filter(|c| !findings.iter().any(|f| &&f.check == c)).cloned().collect();
     let mut by_severity: BTreeMap<u8, BTreeMap<String, Vec<FindingView>>> = BTreeMap::new();
     for f in findings.iter().cloned() {
-        let rank = match f.severity.as_str() { "error" => 0, "warning" => 1, _ => 2 };
+        let rank = match f.severity.as_str() {
+            "error" => 0,
+            "warning" => 1,
+            _ => 2,
+        };
         by_severity.entry(rank).or_default().entry(f.check.clone()).or_default().push(f);
     }
     let title = format!("Run #{run_id} · {project_name}");

@@ -65,7 +65,8 @@ fn ScopeBoard(view: ScopeView, reload: RwSignal<u32>) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let bump = move || reload.update(|n| *n += 1);
     // New item form.
-    let (title, description, source, agreed_on) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let (title, description, source, agreed_on) =
+        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let input = ScopeInput {
@@ -225,7 +226,16 @@ fn ScopeBoard(view: ScopeView, reload: RwSignal<u32>) -> impl IntoView {
 fn ScopeRow(item: ScopeItem, error: RwSignal<Option<String>>, reload: RwSignal<u32>) -> impl IntoView {
     let id = item.id;
     let show_history = RwSignal::new(false);
-    let history = Resource::new(move || show_history.get(), move |open| async move { if open { scope_history(id).await } else { Ok(vec![]) } });
+    let history = Resource::new(
+        move || show_history.get(),
+        move |open| async move {
+            if open {
+                scope_history(id).await
+            } else {
+                Ok(vec![])
+            }
+        },
+    );
     let current = item.clone();
     let set_status = move |ev: leptos::ev::Event| {
         let Some(status) = ScopeStatus::parse(&event_target_value(&ev)) else { return };

@@ -154,7 +154,14 @@ fn ShareBoard(view: ShareView, token: String, reload: RwSignal<u32>, name: RwSig
 }
 
 #[component]
-fn ReviewShot(shot: ScreenshotView, token: String, name: RwSignal<String>, error: RwSignal<Option<String>>, reload: RwSignal<u32>, reviews: Vec<Review>) -> impl IntoView {
+fn ReviewShot(
+    shot: ScreenshotView,
+    token: String,
+    name: RwSignal<String>,
+    error: RwSignal<Option<String>>,
+    reload: RwSignal<u32>,
+    reviews: Vec<Review>,
+) -> impl IntoView {
     let id = shot.id;
     let full = format!("/share/{token}/screenshots/{id}");
     let thumb = if shot.has_thumbnail { format!("{full}/thumb") } else { full.clone() };

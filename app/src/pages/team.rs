@@ -61,7 +61,10 @@ fn AddMember(reload: RwSignal<u32>) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match add_member(email.get_untracked(), name.get_untracked(), r, password.get_untracked()).await {
                 Ok(u) => {
-                    done.set(Some(format!("{} can now sign in as {} with the password you chose; ask them to change it on their Account page.", u.name, u.email)));
+                    done.set(Some(format!(
+                        "{} can now sign in as {} with the password you chose; ask them to change it on their Account page.",
+                        u.name, u.email
+                    )));
                     error.set(None);
                     email.set(String::new());
                     name.set(String::new());

@@ -28,19 +28,14 @@ pub fn hash_password(password: &str) -> AppResult<String> {
     let mut salt_bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut salt_bytes);
     let salt = SaltString::encode_b64(&salt_bytes).map_err(|_| AppError::Internal)?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| {
-            tracing::error!(error = %e, "password hashing failed");
-            AppError::Internal
-        })
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| {
+        tracing::error!(error = %e, "password hashing failed");
+        AppError::Internal
+    })
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
+    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
 }
 
 /// A new 256-bit random secret, base64url without padding.
@@ -67,9 +62,7 @@ pub fn validate_password(password: &str) -> AppResult<()> {
 pub fn validate_email(email: &str) -> AppResult<String> {
     let email = email.trim();
     let ok = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
-        })
+        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
     if ok {
         Ok(email.to_string())
@@ -98,18 +91,13 @@ pub async fn user_count(pool: &SqlitePool) -> AppResult<i64> {
 
 pub async fn list_users(pool: &SqlitePool) -> AppResult<Vec<UserInfo>> {
     let rows: Vec<UserRow> =
-        sqlx::query_as("SELECT id, email, name, role FROM users WHERE disabled_at IS NULL ORDER BY name COLLATE NOCASE")
-            .fetch_all(pool)
-            .await?;
+        sqlx::query_as("SELECT id, email, name, role FROM users WHERE disabled_at IS NULL ORDER BY name COLLATE NOCASE").fetch_all(pool).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
 pub async fn find_user_by_email(pool: &SqlitePool, email: &str) -> AppResult<Option<UserInfo>> {
     let row: Option<UserRow> =
-        sqlx::query_as("SELECT id, email, name, role FROM users WHERE email = ? AND disabled_at IS NULL")
-            .bind(email.trim())
-            .fetch_optional(pool)
-            .await?;
+        sqlx::query_as("SELECT id, email, name, role FROM users WHERE email = ? AND disabled_at IS NULL").bind(email.trim()).fetch_optional(pool).await?;
     Ok(row.map(Into::into))
 }
 
@@ -204,10 +192,7 @@ async fn hash_password_blocking(password: String) -> AppResult<String> {
 /// reveal whether the account exists.
 pub async fn authenticate(pool: &SqlitePool, email: &str, password: &str) -> AppResult<Option<UserInfo>> {
     let row: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = ? AND disabled_at IS NULL")
-            .bind(email.trim())
-            .fetch_optional(pool)
-            .await?;
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = ? AND disabled_at IS NULL").bind(email.trim()).fetch_optional(pool).await?;
     // A valid hash of a random password: verifying against it costs the same as a real one.
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let (id, hash) = match row {
@@ -223,10 +208,8 @@ pub async fn authenticate(pool: &SqlitePool, email: &str, password: &str) -> App
 }
 
 pub async fn user_by_id(pool: &SqlitePool, id: i64) -> AppResult<Option<UserInfo>> {
-    let row: Option<UserRow> = sqlx::query_as("SELECT id, email, name, role FROM users WHERE id = ? AND disabled_at IS NULL")
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
+    let row: Option<UserRow> =
+        sqlx::query_as("SELECT id, email, name, role FROM users WHERE id = ? AND disabled_at IS NULL").bind(id).fetch_optional(pool).await?;
     Ok(row.map(Into::into))
 }
 
@@ -300,10 +283,7 @@ pub async fn list_api_tokens(pool: &SqlitePool, user_id: i64) -> AppResult<Vec<A
     .bind(user_id)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name, prefix, created_at, last_used_at)| ApiTokenInfo { id, name, prefix, created_at, last_used_at })
-        .collect())
+    Ok(rows.into_iter().map(|(id, name, prefix, created_at, last_used_at)| ApiTokenInfo { id, name, prefix, created_at, last_used_at }).collect())
 }
 
 pub async fn revoke_api_token(pool: &SqlitePool, user_id: i64, token_id: i64) -> AppResult<()> {

@@ -75,10 +75,8 @@ impl ItemRow {
 
 /// All items of a project, in phase order, then due, then template position.
 pub async fn items(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<ChecklistItem>> {
-    let rows: Vec<ItemRow> = sqlx::query_as(&format!("{ITEM_SELECT} WHERE c.project_id = ? ORDER BY c.due_offset_days, c.position, c.id"))
-        .bind(project_id)
-        .fetch_all(pool)
-        .await?;
+    let rows: Vec<ItemRow> =
+        sqlx::query_as(&format!("{ITEM_SELECT} WHERE c.project_id = ? ORDER BY c.due_offset_days, c.position, c.id")).bind(project_id).fetch_all(pool).await?;
     let today = today();
     let evidence = super::runs::evidence_source(pool, project_id).await?;
     let mut items: Vec<ChecklistItem> = rows
@@ -94,11 +92,8 @@ pub async fn items(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<Checklis
 }
 
 pub async fn item(pool: &SqlitePool, id: i64) -> AppResult<ChecklistItem> {
-    let row: ItemRow = sqlx::query_as(&format!("{ITEM_SELECT} WHERE c.id = ?"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or(AppError::NotFound("checklist item"))?;
+    let row: ItemRow =
+        sqlx::query_as(&format!("{ITEM_SELECT} WHERE c.id = ?")).bind(id).fetch_optional(pool).await?.ok_or(AppError::NotFound("checklist item"))?;
     let evidence = super::runs::evidence_source(pool, row.project_id).await?;
     let mut it = row.into_item(&today());
     super::runs::attach_evidence(&mut it, evidence.as_ref());
@@ -107,13 +102,7 @@ pub async fn item(pool: &SqlitePool, id: i64) -> AppResult<ChecklistItem> {
 
 /// Applies a change if the item is still at `expected_version`. A stale version writes
 /// nothing and returns the current item, so the caller can show what changed.
-pub async fn update(
-    pool: &SqlitePool,
-    actor: &UserInfo,
-    item_id: i64,
-    expected_version: i64,
-    change: &ItemChange,
-) -> AppResult<UpdateOutcome> {
+pub async fn update(pool: &SqlitePool, actor: &UserInfo, item_id: i64, expected_version: i64, change: &ItemChange) -> AppResult<UpdateOutcome> {
     let t = now();
     let turn = super::db::write_turn().await;
     let mut tx = pool.begin().await?;
@@ -212,10 +201,8 @@ pub async fn add_item(pool: &SqlitePool, actor: &UserInfo, project_id: i64, new:
     let t = now();
     let _turn = super::db::write_turn().await;
     let mut tx = pool.begin().await?;
-    let position: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM checklist_items WHERE project_id = ?")
-        .bind(project_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let position: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM checklist_items WHERE project_id = ?").bind(project_id).fetch_one(&mut *tx).await?;
     let id = sqlx::query(
         "INSERT INTO checklist_items (project_id, phase, position, title, why, due_offset_days, updated_at, updated_by, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -35,8 +35,6 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
 /// Applies pending migrations and seeds the built-in checklist template.
 pub async fn migrate(pool: &SqlitePool) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     MIGRATOR.run(pool).await.map_err(|e| format!("applying database migrations failed: {e}"))?;
-    super::template::ensure_builtin(pool)
-        .await
-        .map_err(|e| format!("seeding the checklist template failed: {e}"))?;
+    super::template::ensure_builtin(pool).await.map_err(|e| format!("seeding the checklist template failed: {e}"))?;
     Ok(())
 }

@@ -11,11 +11,7 @@ pub fn to_safe_html(markdown: &str) -> String {
     opts.insert(Options::ENABLE_TASKLISTS);
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut raw, Parser::new_ext(markdown, opts));
-    ammonia::Builder::default()
-        .url_schemes(["http", "https", "mailto", "tel"].into())
-        .link_rel(Some("noopener noreferrer nofollow"))
-        .clean(&raw)
-        .to_string()
+    ammonia::Builder::default().url_schemes(["http", "https", "mailto", "tel"].into()).link_rel(Some("noopener noreferrer nofollow")).clean(&raw).to_string()
 }
 
 #[cfg(test)]
@@ -49,7 +45,9 @@ mod tests {
         ];
         for h in hostile {
             let out = to_safe_html(h).to_ascii_lowercase();
-            for bad in ["<script", "onerror", "onload", "ontoggle", "javascript:", "data:text", "<iframe", "<svg", "<object", "<embed", "style=", "<form", "<meta"] {
+            for bad in
+                ["<script", "onerror", "onload", "ontoggle", "javascript:", "data:text", "<iframe", "<svg", "<object", "<embed", "style=", "<form", "<meta"]
+            {
                 assert!(!out.contains(bad), "{h:?} became {out:?}");
             }
         }

@@ -330,17 +330,11 @@ pub async fn update(pool: &SqlitePool, id: i64, input: &ProjectInput) -> AppResu
     if r.rows_affected() == 0 {
         return Err(AppError::NotFound("project"));
     }
-    let existing: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM environments WHERE project_id = ?")
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await?;
+    let existing: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM environments WHERE project_id = ?").bind(id).fetch_all(&mut *tx).await?;
     let mut keep = Vec::new();
     let mut fresh = Vec::new();
     for (pos, e) in p.environments.iter().enumerate() {
-        let matched = existing
-            .iter()
-            .find(|(eid, name)| Some(*eid) == e.id || name.eq_ignore_ascii_case(&e.name))
-            .map(|(eid, _)| *eid);
+        let matched = existing.iter().find(|(eid, name)| Some(*eid) == e.id || name.eq_ignore_ascii_case(&e.name)).map(|(eid, _)| *eid);
         match matched {
             Some(eid) if !keep.iter().any(|(k, _, _)| *k == eid) => keep.push((eid, pos, e.clone())),
             _ => fresh.push(e.clone()),
@@ -399,7 +393,14 @@ mod tests {
             launch_date: "2027-03-01".into(),
             launch_time: Some("09:30".into()),
             environments: vec![
-                Environment { id: None, name: "production".into(), kind: None, base_url: "https://www.acme.test/".into(), resolve_ip: Some("127.0.0.1".into()), submit_forms: None },
+                Environment {
+                    id: None,
+                    name: "production".into(),
+                    kind: None,
+                    base_url: "https://www.acme.test/".into(),
+                    resolve_ip: Some("127.0.0.1".into()),
+                    submit_forms: None,
+                },
                 Environment { id: None, name: "dev".into(), kind: None, base_url: "http://dev.acme.test".into(), resolve_ip: None, submit_forms: None },
             ],
             contact_emails: vec!["info@acme.test, sales@acme.test".into()],

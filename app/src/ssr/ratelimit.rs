@@ -41,7 +41,11 @@ impl LoginLimiter {
                 }
             }
         }
-        if wait > 0 { Err(wait) } else { Ok(()) }
+        if wait > 0 {
+            Err(wait)
+        } else {
+            Ok(())
+        }
     }
 
     pub fn record_failure(&self, account: &str, address: &str) {

@@ -79,8 +79,10 @@ pub async fn actions(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<RetroA
 
 pub async fn get(pool: &SqlitePool, project_id: i64) -> AppResult<Retrospective> {
     let project = super::projects::get(pool, project_id).await?;
-    let row: Option<(String, String, i64, String)> =
-        sqlx::query_as("SELECT went_well, smoother, version, updated_by FROM retrospectives WHERE project_id = ?").bind(project_id).fetch_optional(pool).await?;
+    let row: Option<(String, String, i64, String)> = sqlx::query_as("SELECT went_well, smoother, version, updated_by FROM retrospectives WHERE project_id = ?")
+        .bind(project_id)
+        .fetch_optional(pool)
+        .await?;
     let (went_well, smoother, version, updated_by) = row.unwrap_or_default();
     Ok(Retrospective {
         project_id,
@@ -104,7 +106,8 @@ pub async fn save(pool: &SqlitePool, project_id: i64, actor: &str, input: &Retro
     let t = now();
     let _turn = super::db::write_turn().await;
     let mut tx = pool.begin().await?;
-    let current: Option<(i64, String)> = sqlx::query_as("SELECT version, updated_by FROM retrospectives WHERE project_id = ?").bind(project_id).fetch_optional(&mut *tx).await?;
+    let current: Option<(i64, String)> =
+        sqlx::query_as("SELECT version, updated_by FROM retrospectives WHERE project_id = ?").bind(project_id).fetch_optional(&mut *tx).await?;
     match current {
         None => {
             sqlx::query("INSERT INTO retrospectives (project_id, went_well, smoother, version, updated_by, updated_at) VALUES (?, ?, ?, 1, ?, ?)")
@@ -201,7 +204,8 @@ pub async fn promote(pool: &SqlitePool, action_id: i64, actor: &str) -> AppResul
     .bind(prev_id)
     .execute(&mut *tx)
     .await?;
-    let position: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM template_items WHERE template_version_id = ?").bind(vid).fetch_one(&mut *tx).await?;
+    let position: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM template_items WHERE template_version_id = ?").bind(vid).fetch_one(&mut *tx).await?;
     let origin = format!("retrospective of {} (action #{action_id}, promoted by {actor})", project.name);
     sqlx::query(
         "INSERT INTO template_items (template_version_id, key, phase, position, title, why, due_offset_days, checks, talk, origin)
@@ -225,7 +229,8 @@ pub async fn promote(pool: &SqlitePool, action_id: i64, actor: &str) -> AppResul
 
 /// Every template version, newest first, with its items and their origins.
 pub async fn versions(pool: &SqlitePool) -> AppResult<Vec<TemplateVersionView>> {
-    let vs: Vec<(i64, i64, String, i64)> = sqlx::query_as("SELECT id, version, source, created_at FROM template_versions ORDER BY version DESC").fetch_all(pool).await?;
+    let vs: Vec<(i64, i64, String, i64)> =
+        sqlx::query_as("SELECT id, version, source, created_at FROM template_versions ORDER BY version DESC").fetch_all(pool).await?;
     let mut out = Vec::new();
     for (id, version, source, created_at) in vs {
         let items: Vec<(String, String, String, String, String)> =

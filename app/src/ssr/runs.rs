@@ -120,7 +120,8 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<RunSummary> {
 }
 
 pub async fn list(pool: &SqlitePool, project_id: i64, limit: i64) -> AppResult<Vec<RunSummary>> {
-    let rows: Vec<RunRow> = sqlx::query_as(&format!("{RUN_SELECT} WHERE r.project_id = ? ORDER BY r.id DESC LIMIT ?")).bind(project_id).bind(limit).fetch_all(pool).await?;
+    let rows: Vec<RunRow> =
+        sqlx::query_as(&format!("{RUN_SELECT} WHERE r.project_id = ? ORDER BY r.id DESC LIMIT ?")).bind(project_id).bind(limit).fetch_all(pool).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
@@ -272,7 +273,8 @@ pub async fn evidence_source(pool: &SqlitePool, project_id: i64) -> AppResult<Op
     .fetch_optional(pool)
     .await?;
     let Some((run_id, environment, finished_at, checks)) = run else { return Ok(None) };
-    let counts: Vec<(String, i64)> = sqlx::query_as("SELECT check_id, COUNT(*) FROM findings WHERE run_id = ? GROUP BY check_id").bind(run_id).fetch_all(pool).await?;
+    let counts: Vec<(String, i64)> =
+        sqlx::query_as("SELECT check_id, COUNT(*) FROM findings WHERE run_id = ? GROUP BY check_id").bind(run_id).fetch_all(pool).await?;
     Ok(Some(EvidenceSource {
         run_id,
         environment,
@@ -292,7 +294,14 @@ pub fn attach_evidence(item: &mut ChecklistItem, source: Option<&EvidenceSource>
             .filter(|c| s.checks_run.contains(*c))
             .map(|c| {
                 let n = s.counts.get(c).copied().unwrap_or(0);
-                CheckEvidence { check: c.clone(), passed: n == 0, findings: n, run_id: s.run_id, environment: s.environment.clone(), finished_at: s.finished_at }
+                CheckEvidence {
+                    check: c.clone(),
+                    passed: n == 0,
+                    findings: n,
+                    run_id: s.run_id,
+                    environment: s.environment.clone(),
+                    finished_at: s.finished_at,
+                }
             })
             .collect(),
     };
@@ -304,7 +313,15 @@ mod tests {
     use super::*;
 
     fn f(check: &str, url: &str) -> FindingView {
-        FindingView { check: check.into(), severity: "error".into(), url: url.into(), message: String::new(), evidence: String::new(), advice: String::new(), title: String::new() }
+        FindingView {
+            check: check.into(),
+            severity: "error".into(),
+            url: url.into(),
+            message: String::new(),
+            evidence: String::new(),
+            advice: String::new(),
+            title: String::new(),
+        }
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use sqlx::SqlitePool;
 
 use super::{activity, error::AppResult, now, AppError};
-use crate::model::{ChangeRequest, ChangeRequestInput, ChangeStatus, Decision, ScopeComparison, ScopeHistoryEntry, ScopeInput, ScopeItem, ScopeStatus, ScopeView};
+use crate::model::{
+    ChangeRequest, ChangeRequestInput, ChangeStatus, Decision, ScopeComparison, ScopeHistoryEntry, ScopeInput, ScopeItem, ScopeStatus, ScopeView,
+};
 
 #[derive(sqlx::FromRow)]
 struct ItemRow {
@@ -73,10 +75,8 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<ScopeItem> {
 }
 
 pub async fn items(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<ScopeItem>> {
-    let rows: Vec<ItemRow> = sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM scope_items WHERE project_id = ? ORDER BY id"))
-        .bind(project_id)
-        .fetch_all(pool)
-        .await?;
+    let rows: Vec<ItemRow> =
+        sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM scope_items WHERE project_id = ? ORDER BY id")).bind(project_id).fetch_all(pool).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
@@ -153,10 +153,8 @@ pub async fn update(pool: &SqlitePool, id: i64, actor: &str, input: &ScopeInput)
     .execute(&mut *tx)
     .await?;
     if r.rows_affected() == 0 {
-        let who: Option<(String, i64)> = sqlx::query_as("SELECT actor, at FROM scope_history WHERE scope_item_id = ? ORDER BY id DESC LIMIT 1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let who: Option<(String, i64)> =
+            sqlx::query_as("SELECT actor, at FROM scope_history WHERE scope_item_id = ? ORDER BY id DESC LIMIT 1").bind(id).fetch_optional(&mut *tx).await?;
         let by = who.map(|(a, _)| a).unwrap_or_else(|| "someone".into());
         return Err(AppError::Conflict(format!("{by} changed this scope item while you were editing it; reload to see their version.")));
     }
@@ -176,10 +174,7 @@ pub async fn update(pool: &SqlitePool, id: i64, actor: &str, input: &ScopeInput)
 pub async fn history(pool: &SqlitePool, id: i64) -> AppResult<Vec<ScopeHistoryEntry>> {
     get(pool, id).await?;
     let rows: Vec<(i64, String, String, String, String)> =
-        sqlx::query_as("SELECT at, actor, action, note, snapshot FROM scope_history WHERE scope_item_id = ? ORDER BY at, id")
-            .bind(id)
-            .fetch_all(pool)
-            .await?;
+        sqlx::query_as("SELECT at, actor, action, note, snapshot FROM scope_history WHERE scope_item_id = ? ORDER BY at, id").bind(id).fetch_all(pool).await?;
     Ok(rows
         .into_iter()
         .filter_map(|(at, actor, action, note, snap)| serde_json::from_str(&snap).ok().map(|item| ScopeHistoryEntry { at, actor, action, note, item }))
@@ -269,13 +264,12 @@ impl From<ChangeRow> for ChangeRequest {
     }
 }
 
-const CHANGE_COLUMNS: &str = "id, project_id, scope_item_id, title, description, reason, proposed_by_kind, proposed_by, proposed_at, status, decided_by, decided_at, decision_note";
+const CHANGE_COLUMNS: &str =
+    "id, project_id, scope_item_id, title, description, reason, proposed_by_kind, proposed_by, proposed_at, status, decided_by, decided_at, decision_note";
 
 pub async fn change_requests(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<ChangeRequest>> {
-    let rows: Vec<ChangeRow> = sqlx::query_as(&format!("SELECT {CHANGE_COLUMNS} FROM change_requests WHERE project_id = ? ORDER BY id DESC"))
-        .bind(project_id)
-        .fetch_all(pool)
-        .await?;
+    let rows: Vec<ChangeRow> =
+        sqlx::query_as(&format!("SELECT {CHANGE_COLUMNS} FROM change_requests WHERE project_id = ? ORDER BY id DESC")).bind(project_id).fetch_all(pool).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 

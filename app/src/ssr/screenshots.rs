@@ -94,7 +94,8 @@ impl Row {
     }
 }
 
-const SELECT: &str = "SELECT id, run_id, url, final_url, viewport, file, thumb, width, height, page_height, load_ms, overflow_px, console, problems FROM screenshots";
+const SELECT: &str =
+    "SELECT id, run_id, url, final_url, viewport, file, thumb, width, height, page_height, load_ms, overflow_px, console, problems FROM screenshots";
 
 /// The finished run of the same project and environment before `run_id`.
 async fn previous_run(pool: &SqlitePool, run_id: i64) -> AppResult<Option<i64>> {
@@ -115,8 +116,7 @@ pub async fn gallery(pool: &SqlitePool, run_id: i64) -> AppResult<Gallery> {
     let previous_run_id = previous_run(pool, run_id).await?;
     let mut before: HashMap<(String, String), i64> = HashMap::new();
     if let Some(p) = previous_run_id {
-        let prev: Vec<(i64, String, String)> =
-            sqlx::query_as("SELECT id, url, viewport FROM screenshots WHERE run_id = ?").bind(p).fetch_all(pool).await?;
+        let prev: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, url, viewport FROM screenshots WHERE run_id = ?").bind(p).fetch_all(pool).await?;
         before = prev.into_iter().map(|(id, u, v)| ((u, v), id)).collect();
     }
     let defaults = preflight_browser::viewport::defaults();
@@ -209,10 +209,7 @@ pub async fn diff(pool: &SqlitePool, dir: &Path, before_id: i64, after_id: i64) 
         _ => {
             let a = tokio::fs::read(safe_join(dir, &before.file)?).await.map_err(|e| internal(format!("reading a screenshot: {e}")))?;
             let b = tokio::fs::read(safe_join(dir, &after.file)?).await.map_err(|e| internal(format!("reading a screenshot: {e}")))?;
-            let (png, ppm) = tokio::task::spawn_blocking(move || diff_png(&a, &b))
-                .await
-                .map_err(|e| internal(e.to_string()))?
-                .map_err(internal)?;
+            let (png, ppm) = tokio::task::spawn_blocking(move || diff_png(&a, &b)).await.map_err(|e| internal(e.to_string()))?.map_err(internal)?;
             let name = format!("diffs/{before_id}-{after_id}.png");
             let path = safe_join(dir, &name)?;
             if let Some(parent) = path.parent() {

@@ -53,8 +53,9 @@ fn expiry(raw: &Option<serde_json::Value>) -> AppResult<i64> {
     let t = match raw {
         None | Some(serde_json::Value::Null) => return Ok(now() + DEFAULT_DAYS * 86_400),
         Some(serde_json::Value::Number(n)) => n.as_i64().ok_or_else(|| AppError::bad("expires_at: give unix seconds or YYYY-MM-DD."))?,
-        Some(serde_json::Value::String(s)) => super::scope::parse_moment(s)
-            .ok_or_else(|| AppError::bad(format!("expires_at: \"{s}\" is not a date (YYYY-MM-DD) or unix seconds.")))?,
+        Some(serde_json::Value::String(s)) => {
+            super::scope::parse_moment(s).ok_or_else(|| AppError::bad(format!("expires_at: \"{s}\" is not a date (YYYY-MM-DD) or unix seconds.")))?
+        }
         Some(_) => return Err(AppError::bad("expires_at: give unix seconds or YYYY-MM-DD.")),
     };
     if t <= now() {
@@ -91,7 +92,15 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, project_id: i64, input:
         .await?
         .last_insert_rowid();
     let what = input.run_id.map(|r| format!("run #{r}")).unwrap_or_else(|| "the latest run".into());
-    activity::log_in(&mut tx, project_id, &actor.name, "share", &format!("made a review link for {what} of {} (until {})", project.name, crate::model::format_date_ts(expires_at)), now()).await?;
+    activity::log_in(
+        &mut tx,
+        project_id,
+        &actor.name,
+        "share",
+        &format!("made a review link for {what} of {} (until {})", project.name, crate::model::format_date_ts(expires_at)),
+        now(),
+    )
+    .await?;
     tx.commit().await?;
     let mut link = get(pool, id).await?;
     link.url = Some(format!("/share/{token}"));
@@ -108,7 +117,8 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<ShareLink> {
 }
 
 pub async fn list(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<ShareLink>> {
-    let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM share_links WHERE project_id = ? ORDER BY id DESC")).bind(project_id).fetch_all(pool).await?;
+    let rows: Vec<Row> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM share_links WHERE project_id = ? ORDER BY id DESC")).bind(project_id).fetch_all(pool).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
@@ -125,13 +135,12 @@ pub async fn resolve(pool: &SqlitePool, token: &str) -> AppResult<Grant> {
     if !token.starts_with(TOKEN_PREFIX) || token.len() > 100 {
         return Err(AppError::NotFound("share link"));
     }
-    let row: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT id, project_id, run_id FROM share_links WHERE token_hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
-    )
-    .bind(auth::hash_secret(token))
-    .bind(now())
-    .fetch_optional(pool)
-    .await?;
+    let row: Option<(i64, i64, Option<i64>)> =
+        sqlx::query_as("SELECT id, project_id, run_id FROM share_links WHERE token_hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)")
+            .bind(auth::hash_secret(token))
+            .bind(now())
+            .fetch_optional(pool)
+            .await?;
     row.map(|(link_id, project_id, run_id)| Grant { link_id, project_id, run_id }).ok_or(AppError::NotFound("share link"))
 }
 
@@ -164,7 +173,8 @@ pub async fn gallery(pool: &SqlitePool, g: &Grant) -> AppResult<Option<crate::mo
     .fetch_optional(pool)
     .await?;
     if let Some(prev) = reviewed {
-        let before: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, url, viewport FROM screenshots WHERE run_id = ?").bind(prev).fetch_all(pool).await?;
+        let before: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT id, url, viewport FROM screenshots WHERE run_id = ?").bind(prev).fetch_all(pool).await?;
         for shot in &mut gallery.shots {
             shot.previous = before.iter().find(|(_, u, v)| *u == shot.url && *v == shot.viewport).map(|(id, _, _)| *id);
         }
@@ -283,10 +293,7 @@ pub async fn sign_off(pool: &SqlitePool, g: &Grant, who: &str) -> AppResult<Sign
 pub async fn signoffs(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<SignOff>> {
     let rows: Vec<(i64, String, i64, String)> =
         sqlx::query_as("SELECT id, signed_by, at, snapshot FROM signoffs WHERE project_id = ? ORDER BY id DESC").bind(project_id).fetch_all(pool).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, signed_by, at, snap)| SignOff { id, signed_by, at, snapshot: serde_json::from_str(&snap).unwrap_or_default() })
-        .collect())
+    Ok(rows.into_iter().map(|(id, signed_by, at, snap)| SignOff { id, signed_by, at, snapshot: serde_json::from_str(&snap).unwrap_or_default() }).collect())
 }
 
 /// Everything the client sees through the grant.

@@ -40,7 +40,16 @@ pub struct AppState {
 impl AppState {
     pub fn new(pool: SqlitePool, leptos_options: LeptosOptions, secure_cookies: Option<bool>, base_url: Option<String>) -> Self {
         let (events, _) = broadcast::channel(1024);
-        AppState { pool, leptos_options, secure_cookies, base_url, events, limiter: Arc::new(LoginLimiter::default()), run_queued: Arc::new(tokio::sync::Notify::new()), screenshots_dir: None }
+        AppState {
+            pool,
+            leptos_options,
+            secure_cookies,
+            base_url,
+            events,
+            limiter: Arc::new(LoginLimiter::default()),
+            run_queued: Arc::new(tokio::sync::Notify::new()),
+            screenshots_dir: None,
+        }
     }
 
     pub fn with_screenshots_dir(mut self, dir: std::path::PathBuf) -> Self {

@@ -63,19 +63,13 @@ pub async fn ensure_builtin(pool: &SqlitePool) -> Result<(), String> {
     let source = format!("built-in v{}", file.version);
     let db = |e: sqlx::Error| format!("database error: {e}");
     let mut tx = pool.begin().await.map_err(db)?;
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM template_versions WHERE source = ?")
-        .bind(&source)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
+    let exists: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM template_versions WHERE source = ?").bind(&source).fetch_optional(&mut *tx).await.map_err(db)?;
     if exists.is_some() {
         return Ok(());
     }
     let previous: Option<(i64, i64)> =
-        sqlx::query_as("SELECT id, version FROM template_versions ORDER BY version DESC LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
+        sqlx::query_as("SELECT id, version FROM template_versions ORDER BY version DESC LIMIT 1").fetch_optional(&mut *tx).await.map_err(db)?;
     let version = previous.map(|p| p.1 + 1).unwrap_or(1);
     let vid = sqlx::query("INSERT INTO template_versions (version, source, created_at) VALUES (?, ?, ?)")
         .bind(version)

@@ -54,13 +54,12 @@ fn validate(input: &TrainingInput) -> AppResult<(String, String)> {
 
 /// A project's notes; `client_only` for what a client may see.
 pub async fn list(pool: &SqlitePool, project_id: i64, client_only: bool) -> AppResult<Vec<TrainingNote>> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM training_notes WHERE project_id = ? AND (? = 0 OR client_visible = 1) ORDER BY position, id"
-    ))
-    .bind(project_id)
-    .bind(client_only)
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<Row> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM training_notes WHERE project_id = ? AND (? = 0 OR client_visible = 1) ORDER BY position, id"))
+            .bind(project_id)
+            .bind(client_only)
+            .fetch_all(pool)
+            .await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
@@ -76,10 +75,8 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<TrainingNote> {
 /// Inserts a note (also used to seed the starter page inside project creation).
 pub async fn insert_in(conn: &mut sqlx::SqliteConnection, project_id: i64, actor: &str, title: &str, body: &str, client_visible: bool) -> AppResult<i64> {
     let t = now();
-    let pos: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM training_notes WHERE project_id = ?")
-        .bind(project_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let pos: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM training_notes WHERE project_id = ?").bind(project_id).fetch_one(&mut *conn).await?;
     Ok(sqlx::query(
         "INSERT INTO training_notes (project_id, title, body, client_visible, position, updated_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )

@@ -135,8 +135,8 @@ pub(crate) struct TabHandle {
 
 impl TabHandle {
     pub fn open(ws_url: &str, generation: u64) -> Result<TabHandle, String> {
-        let browser = Browser::connect_with_timeout(ws_url.to_string(), crate::session::CALL_TIMEOUT)
-            .map_err(|e| format!("cannot connect to the browser: {e}"))?;
+        let browser =
+            Browser::connect_with_timeout(ws_url.to_string(), crate::session::CALL_TIMEOUT).map_err(|e| format!("cannot connect to the browser: {e}"))?;
         let tab = browser.new_tab().map_err(|e| format!("cannot open a tab: {e}"))?;
         let events = Arc::new(Mutex::new(PageEvents::default()));
         let err = |what: &str, e: anyhow::Error| format!("cannot set up the tab ({what}): {e}");
@@ -210,35 +210,31 @@ impl TabHandle {
         }
         *self.emulating.lock().expect("emulation lock") = None;
         let e = |what: &str, err: String| format!("cannot emulate {} ({what}): {err}", vp.name);
-        self
-            .call(Emulation::SetDeviceMetricsOverride {
-                width: vp.width,
-                height: vp.height,
-                device_scale_factor: vp.scale,
-                mobile: vp.mobile,
-                scale: None,
-                screen_width: None,
-                screen_height: None,
-                position_x: None,
-                position_y: None,
-                dont_set_visible_size: None,
-                screen_orientation: None,
-                viewport: None,
-                display_feature: None,
-                device_posture: None,
-            })
-            .map_err(|err| e("size", err))?;
-        self
-            .call(Emulation::SetUserAgentOverride {
-                user_agent: vp.user_agent.clone().unwrap_or_else(|| default_ua.to_string()),
-                accept_language: Some("en-GB,en;q=0.9".into()),
-                platform: None,
-                user_agent_metadata: None,
-            })
-            .map_err(|err| e("user agent", err))?;
-        self
-            .call(Emulation::SetTouchEmulationEnabled { enabled: vp.touch, max_touch_points: vp.touch.then_some(5) })
-            .map_err(|err| e("touch", err))?;
+        self.call(Emulation::SetDeviceMetricsOverride {
+            width: vp.width,
+            height: vp.height,
+            device_scale_factor: vp.scale,
+            mobile: vp.mobile,
+            scale: None,
+            screen_width: None,
+            screen_height: None,
+            position_x: None,
+            position_y: None,
+            dont_set_visible_size: None,
+            screen_orientation: None,
+            viewport: None,
+            display_feature: None,
+            device_posture: None,
+        })
+        .map_err(|err| e("size", err))?;
+        self.call(Emulation::SetUserAgentOverride {
+            user_agent: vp.user_agent.clone().unwrap_or_else(|| default_ua.to_string()),
+            accept_language: Some("en-GB,en;q=0.9".into()),
+            platform: None,
+            user_agent_metadata: None,
+        })
+        .map_err(|err| e("user agent", err))?;
+        self.call(Emulation::SetTouchEmulationEnabled { enabled: vp.touch, max_touch_points: vp.touch.then_some(5) }).map_err(|err| e("touch", err))?;
         *self.emulating.lock().expect("emulation lock") = Some(key);
         Ok(())
     }
@@ -361,9 +357,8 @@ impl TabHandle {
                     optimize_for_speed: Some(true),
                 })
             });
-            r.map_err(|e| format!("cannot take the screenshot: {e}")).and_then(|shot| {
-                base64::engine::general_purpose::STANDARD.decode(shot.data).map_err(|e| format!("the screenshot is not base64: {e}"))
-            })
+            r.map_err(|e| format!("cannot take the screenshot: {e}"))
+                .and_then(|shot| base64::engine::general_purpose::STANDARD.decode(shot.data).map_err(|e| format!("the screenshot is not base64: {e}")))
         };
         let png = capture(Page::CaptureScreenshotFormatOption::Png, None, css_height, 1.0)?;
         let (width, height) = png_size(&png).ok_or("the browser returned something that is not a PNG")?;
@@ -461,13 +456,8 @@ fn on_event(g: &mut PageEvents, e: &Event) {
                     None => a.description.clone().unwrap_or_default(),
                 })
                 .collect();
-            let source = c
-                .params
-                .stack_trace
-                .as_ref()
-                .and_then(|s| s.call_frames.first())
-                .map(|f| format!("{}:{}", f.url, f.line_number + 1))
-                .unwrap_or_default();
+            let source =
+                c.params.stack_trace.as_ref().and_then(|s| s.call_frames.first()).map(|f| format!("{}:{}", f.url, f.line_number + 1)).unwrap_or_default();
             g.console.push(ConsoleEntry { level, text: text.join(" "), source });
             g.last_activity = now;
         }
@@ -492,7 +482,10 @@ fn on_event(g: &mut PageEvents, e: &Event) {
             if matches!(p.Type, Network::ResourceType::Document) {
                 g.document_status = Some(p.response.status);
                 let attachment = p.response.headers.0.as_ref().and_then(|h| h.as_object()).is_some_and(|h| {
-                    h.iter().any(|(k, v)| k.eq_ignore_ascii_case("content-disposition") && v.as_str().is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("attachment")))
+                    h.iter().any(|(k, v)| {
+                        k.eq_ignore_ascii_case("content-disposition")
+                            && v.as_str().is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("attachment"))
+                    })
                 });
                 if attachment && !g.downloads.contains(&p.response.url) {
                     g.downloads.push(p.response.url.clone());
@@ -564,7 +557,12 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
     marks.push(("load", Instant::now()));
     let load_ms = t0.elapsed().as_millis() as u64;
     if h.dead() {
-        found(Finding::new("renderer-crash", url, format!("The page crashed the browser tab ({})", vp.label), "Inspector.targetCrashed: the renderer died (out of memory, or a browser bug the page triggers)"));
+        found(Finding::new(
+            "renderer-crash",
+            url,
+            format!("The page crashed the browser tab ({})", vp.label),
+            "Inspector.targetCrashed: the renderer died (out of memory, or a browser bug the page triggers)",
+        ));
         return Ok(out);
     }
     let downloads = h.events.lock().expect("events lock").downloads.clone();
@@ -583,7 +581,8 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
     }
     // Measure and take the screenshot at once (as a person sees the page after it loads);
     // late console messages are waited for afterwards, while nothing else needs the tab.
-    let (measure, interrupted) = h.eval_json::<Measure>(&format!("window.__preflight ? window.__preflight.measure({}) : null", js_string(&settings.dev_marker)))?;
+    let (measure, interrupted) =
+        h.eval_json::<Measure>(&format!("window.__preflight ? window.__preflight.measure({}) : null", js_string(&settings.dev_marker)))?;
     if interrupted {
         found(Finding::new(
             "script-hang",
@@ -611,9 +610,7 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
     for c in ev.console.iter().take(MAX_MESSAGES) {
         let level = if c.level == Severity::Error { "error" } else { "warning" };
         console_lines.push(format!("console {level}: {}", snippet(&c.text, 300)));
-        found(
-            Finding::new("console-error", url, format!("Console {level}: {}", snippet(&c.text, 160)), c.source.clone()).with_severity(c.level),
-        );
+        found(Finding::new("console-error", url, format!("Console {level}: {}", snippet(&c.text, 160)), c.source.clone()).with_severity(c.level));
     }
     for x in ev.exceptions.iter().take(MAX_MESSAGES) {
         console_lines.push(format!("uncaught exception: {}", snippet(&x.text, 300)));
@@ -781,12 +778,7 @@ fn old_ie(shared: &Shared, h: &TabHandle, page: &Url, m: &Measure, final_url: &s
 
 /// A readable, unique file name for a page at a viewport, e.g. `about-team--ipad`.
 fn file_stem(shared: &Shared, page: &Url, viewport: &str) -> String {
-    let mut base: String = page
-        .path()
-        .trim_matches('/')
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
-        .collect();
+    let mut base: String = page.path().trim_matches('/').chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     if let Some(q) = page.query() {
         base.push('-');
         base.extend(q.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }));

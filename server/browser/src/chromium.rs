@@ -32,11 +32,7 @@ pub const SEARCH_PATHS: &[&str] = &[
 /// The Chromium to use: `explicit`, else `PREFLIGHT_CHROMIUM`, else the usual places.
 pub fn find(explicit: Option<&Path>) -> Result<PathBuf, BrowserError> {
     if let Some(p) = explicit {
-        return if p.is_file() {
-            Ok(p.to_path_buf())
-        } else {
-            Err(BrowserError::NoBrowser(format!("there is no Chromium at {}", p.display())))
-        };
+        return if p.is_file() { Ok(p.to_path_buf()) } else { Err(BrowserError::NoBrowser(format!("there is no Chromium at {}", p.display()))) };
     }
     if let Some(p) = std::env::var_os("PREFLIGHT_CHROMIUM").filter(|p| !p.is_empty()) {
         return find(Some(Path::new(&p)));
@@ -96,7 +92,8 @@ impl LocalChromium {
             "--disable-crash-reporter".into(),
             "--disable-default-apps".into(),
             "--disable-dev-shm-usage".into(),
-            "--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,InterestFeedContentSuggestions,CalculateNativeWinOcclusion".into(),
+            "--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,InterestFeedContentSuggestions,CalculateNativeWinOcclusion"
+                .into(),
             "--safebrowsing-disable-auto-update".into(),
             "--metrics-recording-only".into(),
             "--password-store=basic".into(),
@@ -147,10 +144,7 @@ impl LocalChromium {
                     let _ = e.read_to_string(&mut err);
                 }
                 let last: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).rev().take(3).collect();
-                return Err(BrowserError::Launch(format!(
-                    "Chromium exited at start ({status}): {}",
-                    last.into_iter().rev().collect::<Vec<_>>().join(" / ")
-                )));
+                return Err(BrowserError::Launch(format!("Chromium exited at start ({status}): {}", last.into_iter().rev().collect::<Vec<_>>().join(" / "))));
             }
             if let Ok(text) = fs::read_to_string(&file) {
                 let mut lines = text.lines();
@@ -218,11 +212,7 @@ pub fn profile_processes(profile: &Path) -> Vec<u32> {
     let Ok(dir) = fs::read_dir("/proc") else { return Vec::new() };
     dir.flatten()
         .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
-        .filter(|pid| {
-            fs::read(format!("/proc/{pid}/cmdline"))
-                .map(|c| c.split(|b| *b == 0).any(|arg| arg.starts_with(needle.as_bytes())))
-                .unwrap_or(false)
-        })
+        .filter(|pid| fs::read(format!("/proc/{pid}/cmdline")).map(|c| c.split(|b| *b == 0).any(|arg| arg.starts_with(needle.as_bytes()))).unwrap_or(false))
         .collect()
 }
 

@@ -159,9 +159,7 @@ impl<'a> Visit<'a> for Es5Visitor<'_> {
     fn visit_assignment_expression(&mut self, it: &AssignmentExpression<'a>) {
         match it.operator {
             AssignmentOperator::Exponential => self.hit(it.span, "exponent operator"),
-            AssignmentOperator::LogicalAnd | AssignmentOperator::LogicalOr | AssignmentOperator::LogicalNullish => {
-                self.hit(it.span, "logical assignment")
-            }
+            AssignmentOperator::LogicalAnd | AssignmentOperator::LogicalOr | AssignmentOperator::LogicalNullish => self.hit(it.span, "logical assignment"),
             _ => {}
         }
         walk::walk_assignment_expression(self, it);

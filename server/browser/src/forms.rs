@@ -158,12 +158,8 @@ fn submit(h: &TabHandle, job: &FormJob, mode: Mode, load_timeout: Duration) -> R
         return Ok(Submission { mode: Some(mode), problem: Some("the page with the form did not load".into()), ..Default::default() });
     }
     h.settle(Duration::from_millis(200), Duration::from_millis(1000));
-    let expr = format!(
-        "window.__preflight ? window.__preflight.fillAndSubmit({}, {}, {}) : null",
-        job.form.index,
-        js_string(mode.as_str()),
-        js_string(INTERNATIONAL)
-    );
+    let expr =
+        format!("window.__preflight ? window.__preflight.fillAndSubmit({}, {}, {}) : null", job.form.index, js_string(mode.as_str()), js_string(INTERNATIONAL));
     h.events.lock().expect("events lock").mark();
     let (started, _) = h.eval_json::<Started>(&expr)?;
     let Some(started) = started else {
@@ -172,8 +168,7 @@ fn submit(h: &TabHandle, job: &FormJob, mode: Mode, load_timeout: Duration) -> R
     if let Some(e) = started.error {
         return Ok(Submission { mode: Some(mode), problem: Some(e), ..Default::default() });
     }
-    let sent: Vec<(String, String)> =
-        started.sent.into_iter().map(|(k, v)| (k, v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect();
+    let sent: Vec<(String, String)> = started.sent.into_iter().map(|(k, v)| (k, v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect();
     if started.blocked {
         return Ok(Submission { mode: Some(mode), blocked: Some(started.validation), sent, before: started.before, ..Default::default() });
     }
@@ -190,7 +185,12 @@ fn submit(h: &TabHandle, job: &FormJob, mode: Mode, load_timeout: Duration) -> R
         let background = e
             .responses
             .iter()
-            .filter(|r| matches!(r.kind, Some(headless_chrome::protocol::cdp::Network::ResourceType::Xhr | headless_chrome::protocol::cdp::Network::ResourceType::Fetch)))
+            .filter(|r| {
+                matches!(
+                    r.kind,
+                    Some(headless_chrome::protocol::cdp::Network::ResourceType::Xhr | headless_chrome::protocol::cdp::Network::ResourceType::Fetch)
+                )
+            })
             .map(|r| (r.url.clone(), r.status))
             .collect();
         (e.main_navigations > 0, e.document_status, background, e.requests_sent)
@@ -232,12 +232,7 @@ pub fn judge(page: &str, label: &str, subs: &[Submission]) -> Vec<Finding> {
         };
         let server_error = s.status.filter(|c| *c >= 500).or_else(|| s.background.iter().map(|b| b.1).find(|c| *c >= 500));
         if let Some(code) = server_error {
-            out.push(Finding::new(
-                "form-submit-error",
-                page,
-                format!("The form {label} answers {with} with a server error (HTTP {code})"),
-                sent_evidence(s),
-            ));
+            out.push(Finding::new("form-submit-error", page, format!("The form {label} answers {with} with a server error (HTTP {code})"), sent_evidence(s)));
             continue;
         }
         if let Some(hit) = s.after.as_ref().and_then(|a| error_page.find(&format!("{}\n{}", a.title, a.text)).map(|m| m.as_str().to_string())) {
@@ -337,8 +332,8 @@ fn latin1_mojibake(s: &str) -> String {
 
 fn cp1252_mojibake(s: &str) -> String {
     const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—',
-        '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™',
+        'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
     ];
     s.bytes().map(|b| if (0x80..0xa0).contains(&b) { HIGH[(b - 0x80) as usize] } else { b as char }).collect()
 }

@@ -202,7 +202,13 @@ impl Outcome {
             }
         }
         report.screenshots.extend(self.captures.into_iter().filter_map(|c| {
-            Some(preflight_engine::report::Screenshot { url: c.url, viewport: c.viewport, path: c.path?.display().to_string(), width: c.width, height: c.height })
+            Some(preflight_engine::report::Screenshot {
+                url: c.url,
+                viewport: c.viewport,
+                path: c.path?.display().to_string(),
+                width: c.width,
+                height: c.height,
+            })
         }));
     }
 }
@@ -216,11 +222,7 @@ pub enum BrowserEvent {
 
 /// Looks at `pages` at every viewport (and submits their forms when allowed). Fails only
 /// when no browser can be started at all; everything else is a finding.
-pub async fn run(
-    settings: BrowserSettings,
-    pages: Vec<Url>,
-    mut on_event: impl FnMut(BrowserEvent) + Send,
-) -> Result<Outcome, BrowserError> {
+pub async fn run(settings: BrowserSettings, pages: Vec<Url>, mut on_event: impl FnMut(BrowserEvent) + Send) -> Result<Outcome, BrowserError> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()

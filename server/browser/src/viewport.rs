@@ -48,9 +48,8 @@ impl Viewport {
         if let Some(v) = defaults().into_iter().find(|v| v.name == spec) {
             return Ok(v);
         }
-        let bad = |why: &str| {
-            format!("\"{spec}\" is not a viewport ({why}); use desktop, old-ie, ipad, phone or NAME=WIDTHxHEIGHT[@SCALE][,mobile][,touch][,ua=…]")
-        };
+        let bad =
+            |why: &str| format!("\"{spec}\" is not a viewport ({why}); use desktop, old-ie, ipad, phone or NAME=WIDTHxHEIGHT[@SCALE][,mobile][,touch][,ua=…]");
         let (name, rest) = spec.split_once('=').ok_or_else(|| bad("no NAME="))?;
         let name = name.trim();
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {

@@ -60,7 +60,13 @@ pub const CATALOGUE: &[CheckInfo] = &[
     check("error-page-default", Http, Warning, "Style your 500 / 404.html", "404 and 500 pages are styled, not a framework or server default"),
     check("https-redirect-missing", Http, Error, "SSL logins! admins! everything!", "Plain http redirects to https"),
     check("hsts-missing", Http, Warning, "SSL logins! admins! everything!", "HTTPS responses send Strict-Transport-Security"),
-    check("insecure-sensitive-form", Http, Error, "HTTPS Admin, login, and .. anywhere sensitive information is submitted", "Login, admin and password forms are served and submitted over https"),
+    check(
+        "insecure-sensitive-form",
+        Http,
+        Error,
+        "HTTPS Admin, login, and .. anywhere sensitive information is submitted",
+        "Login, admin and password forms are served and submitted over https",
+    ),
     check("mixed-content", Http, Error, "SSL logins! admins! everything!", "HTTPS pages load no http:// resources"),
     check("insecure-cookie", Http, Warning, "Are you assuming anything?", "Session cookies are Secure and HttpOnly"),
     check("canonical-host", Http, Warning, "Redirect to one domain - www", "http/https and www/apex all reach one canonical host in one 301 hop"),
@@ -88,8 +94,20 @@ pub const CATALOGUE: &[CheckInfo] = &[
     check("duplicate-content", Http, Warning, "duplicate content", "The same content is not served on several URLs without a canonical"),
     check("old-url-broken", Http, Error, "If it was a link on Google, don't make it a 404", "URLs of the old site redirect instead of answering 404"),
     check("wrong-host-link", Http, Error, "Make your Sites record accurate", "No absolute links to example.com, localhost or the staging host"),
-    check("sandbox-credentials-on-production", Http, Error, "Keep track of any integration credentials for sandbox vs production", "Production uses no test/sandbox credentials"),
-    check("live-credentials-on-dev", Http, Error, "Keep track of any integration credentials for sandbox vs production", "Dev and staging use no live credentials"),
+    check(
+        "sandbox-credentials-on-production",
+        Http,
+        Error,
+        "Keep track of any integration credentials for sandbox vs production",
+        "Production uses no test/sandbox credentials",
+    ),
+    check(
+        "live-credentials-on-dev",
+        Http,
+        Error,
+        "Keep track of any integration credentials for sandbox vs production",
+        "Dev and staging use no live credentials",
+    ),
     check("dev-banner-missing", Http, Warning, "Make sure it says \"DEV SITE\" somewhere on the front end", "Dev and staging pages say DEV SITE / STAGING"),
     check("redirect-loop", Http, Error, "Run a Site Crawler", "No URL redirects in a loop or through too many hops"),
     check("slow-response", Http, Error, "Does it Perform?", "Every URL answers within the time limit"),
@@ -109,14 +127,44 @@ pub const CATALOGUE: &[CheckInfo] = &[
     check("console-error", Browser, Error, "Check your browser console for errors", "No errors or warnings in the browser console"),
     check("uncaught-exception", Browser, Error, "Check your browser console for errors", "No uncaught JavaScript exceptions"),
     check("failed-request", Browser, Error, "Check your browser console for errors", "No failed or blocked subresource requests"),
-    check("horizontal-overflow", Browser, Warning, "There are over 100 million iPads, what does your site look like on one?", "No content wider than the viewport"),
-    check("form-submit-error", Browser, Error, "Do all your forms submit? Are there human error messages.", "Forms do not answer test submissions with an error page"),
-    check("form-error-message-missing", Browser, Warning, "Do all your forms submit? Are there human error messages.", "Forms explain bad input in human words"),
+    check(
+        "horizontal-overflow",
+        Browser,
+        Warning,
+        "There are over 100 million iPads, what does your site look like on one?",
+        "No content wider than the viewport",
+    ),
+    check(
+        "form-submit-error",
+        Browser,
+        Error,
+        "Do all your forms submit? Are there human error messages.",
+        "Forms do not answer test submissions with an error page",
+    ),
+    check(
+        "form-error-message-missing",
+        Browser,
+        Warning,
+        "Do all your forms submit? Are there human error messages.",
+        "Forms explain bad input in human words",
+    ),
     check("form-unicode-mangled", Browser, Error, "International Data / Unicode", "Forms keep international / Unicode input intact"),
     check("form-no-effect", Browser, Warning, "Do all your forms submit? Are there human error messages.", "Form submissions visibly do something"),
-    check("old-ie-unsupported", Browser, Warning, "As a rule, CEOs use the oldest possible IE version", "Old Internet Explorer gets the site, not an 'unsupported browser' page"),
+    check(
+        "old-ie-unsupported",
+        Browser,
+        Warning,
+        "As a rule, CEOs use the oldest possible IE version",
+        "Old Internet Explorer gets the site, not an 'unsupported browser' page",
+    ),
     check("old-ie-syntax", Browser, Warning, "As a rule, CEOs use the oldest possible IE version", "Scripts parse in an ES5-only browser"),
-    check("dev-banner-not-visible", Browser, Warning, "Make sure it says \"DEV SITE\" somewhere on the front end", "The DEV SITE marker is visible in the browser"),
+    check(
+        "dev-banner-not-visible",
+        Browser,
+        Warning,
+        "Make sure it says \"DEV SITE\" somewhere on the front end",
+        "The DEV SITE marker is visible in the browser",
+    ),
     check("page-load-timeout", Browser, Error, "Does it Perform?", "Pages finish loading in the browser within the time limit"),
     check("script-hang", Browser, Error, "Is it Stable?", "No script keeps the page busy without end"),
     check("renderer-crash", Browser, Error, "Is it Stable?", "No page crashes the browser tab"),
@@ -141,11 +189,7 @@ mod tests {
         let mut seen = HashSet::new();
         for c in CATALOGUE {
             assert!(seen.insert(c.id), "duplicate id {}", c.id);
-            assert!(
-                c.id.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-'),
-                "{} is not kebab-case",
-                c.id
-            );
+            assert!(c.id.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-'), "{} is not kebab-case", c.id);
             assert!(!c.id.starts_with('-') && !c.id.ends_with('-') && !c.id.contains("--"));
         }
     }

@@ -36,15 +36,48 @@ pub struct Site<'a> {
 
 /// The check ids [`run_all`] evaluates (for "passed" bookkeeping).
 pub const HTTP_CHECKS: &[&str] = &[
-    "unreachable", "redirect-loop", "slow-response", "response-too-large", "crawl-incomplete", "server-error",
-    "debug-page-exposed", "soft-404", "error-page-default", "https-redirect-missing", "hsts-missing",
-    "insecure-sensitive-form", "mixed-content", "insecure-cookie", "canonical-host", "favicon-missing", "broken-link",
-    "broken-asset", "asset-not-cached", "asset-not-compressed", "placeholder-text", "contact-missing",
-    "contact-unexpected", "form-missing-csrf", "security-header-missing", "robots-missing", "robots-disallows-all",
-    "robots-allows-indexing-on-dev", "sitemap-missing", "canonical-tag-missing", "canonical-tag-mismatch",
-    "title-missing", "title-duplicate", "meta-description-missing", "meta-description-duplicate", "analytics-missing",
-    "duplicate-content", "old-url-broken", "wrong-host-link", "sandbox-credentials-on-production",
-    "live-credentials-on-dev", "dev-banner-missing",
+    "unreachable",
+    "redirect-loop",
+    "slow-response",
+    "response-too-large",
+    "crawl-incomplete",
+    "server-error",
+    "debug-page-exposed",
+    "soft-404",
+    "error-page-default",
+    "https-redirect-missing",
+    "hsts-missing",
+    "insecure-sensitive-form",
+    "mixed-content",
+    "insecure-cookie",
+    "canonical-host",
+    "favicon-missing",
+    "broken-link",
+    "broken-asset",
+    "asset-not-cached",
+    "asset-not-compressed",
+    "placeholder-text",
+    "contact-missing",
+    "contact-unexpected",
+    "form-missing-csrf",
+    "security-header-missing",
+    "robots-missing",
+    "robots-disallows-all",
+    "robots-allows-indexing-on-dev",
+    "sitemap-missing",
+    "canonical-tag-missing",
+    "canonical-tag-mismatch",
+    "title-missing",
+    "title-duplicate",
+    "meta-description-missing",
+    "meta-description-duplicate",
+    "analytics-missing",
+    "duplicate-content",
+    "old-url-broken",
+    "wrong-host-link",
+    "sandbox-credentials-on-production",
+    "live-credentials-on-dev",
+    "dev-banner-missing",
 ];
 
 /// What can be judged when the site itself cannot be reached.
@@ -97,7 +130,9 @@ fn html_pages<'a>(site: &'a Site) -> impl Iterator<Item = (&'a Url, &'a Response
 fn fetch_error_finding(url: &str, e: &FetchError, what: &str) -> Finding {
     match e {
         FetchError::Timeout(t) => Finding::new("slow-response", url, format!("The {what} did not answer completely within {t:?}."), e.to_string()),
-        FetchError::RedirectLoop(chain) => Finding::new("redirect-loop", url, format!("The {what} redirects in a loop, so browsers show an error."), chain.clone()),
+        FetchError::RedirectLoop(chain) => {
+            Finding::new("redirect-loop", url, format!("The {what} redirects in a loop, so browsers show an error."), chain.clone())
+        }
         FetchError::TooManyRedirects { chain, .. } => Finding::new("redirect-loop", url, format!("The {what} goes through too many redirects."), chain.clone()),
         FetchError::Refused(m) | FetchError::Connect(m) => Finding::new("unreachable", url, format!("The {what} could not be reached."), m.clone()),
     }
@@ -179,7 +214,12 @@ fn server_errors_and_debug_pages(site: &Site, f: &mut Vec<Finding>) {
         if r.is_html() || r.status >= 500 {
             if let Some((name, evidence)) = debug_signature(&r.body) {
                 if debug_seen.insert(name) {
-                    f.push(Finding::new("debug-page-exposed", url.as_str(), format!("A {name} is shown to visitors: it reveals code, settings and sometimes secrets."), evidence));
+                    f.push(Finding::new(
+                        "debug-page-exposed",
+                        url.as_str(),
+                        format!("A {name} is shown to visitors: it reveals code, settings and sometimes secrets."),
+                        evidence,
+                    ));
                 }
             }
         }
@@ -223,7 +263,12 @@ fn not_found_page(site: &Site, f: &mut Vec<Finding>) {
     }
     let text = r.text();
     if let Some((name, _)) = DEFAULT_404.iter().find(|(_, re)| re.is_match(&text)) {
-        f.push(Finding::new("error-page-default", url, format!("The 404 page is {name}'s default page, not one in the site's style."), snippet(&crate::html::collapse(&text), 160)));
+        f.push(Finding::new(
+            "error-page-default",
+            url,
+            format!("The 404 page is {name}'s default page, not one in the site's style."),
+            snippet(&crate::html::collapse(&text), 160),
+        ));
     } else if r.is_html() {
         let d = crate::html::parse(&r.url, &text);
         if !d.has_stylesheet {
@@ -237,7 +282,12 @@ fn not_found_page(site: &Site, f: &mut Vec<Finding>) {
 fn https(site: &Site, f: &mut Vec<Finding>) {
     let start_https = site.start.scheme() == "https";
     if !start_https && site.config.env.is_production() {
-        f.push(Finding::new("https-redirect-missing", site.start.as_str(), "The production site is served over plain http.", format!("final URL {}", site.start)));
+        f.push(Finding::new(
+            "https-redirect-missing",
+            site.start.as_str(),
+            "The production site is served over plain http.",
+            format!("final URL {}", site.start),
+        ));
     }
     if let Some(v) = site.http_variant {
         match v.response() {
@@ -245,7 +295,12 @@ fn https(site: &Site, f: &mut Vec<Finding>) {
                 let loc = r.header("location").unwrap_or("");
                 let target = v.requested.join(loc).ok();
                 if !target.as_ref().is_some_and(|t| t.scheme() == "https") {
-                    f.push(Finding::new("https-redirect-missing", v.requested.as_str(), "Plain http redirects, but not to https.", format!("{} → {loc}", r.status)));
+                    f.push(Finding::new(
+                        "https-redirect-missing",
+                        v.requested.as_str(),
+                        "Plain http redirects, but not to https.",
+                        format!("{} → {loc}", r.status),
+                    ));
                 }
             }
             Some(r) if r.status < 400 => f.push(Finding::new(
@@ -260,11 +315,25 @@ fn https(site: &Site, f: &mut Vec<Finding>) {
     if start_https {
         if let Some(r) = site.start_fetch.response() {
             match r.header("strict-transport-security") {
-                None => f.push(Finding::new("hsts-missing", site.start.as_str(), "HTTPS pages do not send Strict-Transport-Security, so browsers may still try plain http.", "no Strict-Transport-Security header")),
+                None => f.push(Finding::new(
+                    "hsts-missing",
+                    site.start.as_str(),
+                    "HTTPS pages do not send Strict-Transport-Security, so browsers may still try plain http.",
+                    "no Strict-Transport-Security header",
+                )),
                 Some(h) => {
-                    let max_age = h.split(';').find_map(|p| p.trim().strip_prefix("max-age=")).and_then(|v| v.trim_matches('"').parse::<u64>().ok()).unwrap_or(0);
+                    let max_age =
+                        h.split(';').find_map(|p| p.trim().strip_prefix("max-age=")).and_then(|v| v.trim_matches('"').parse::<u64>().ok()).unwrap_or(0);
                     if max_age < 15_552_000 {
-                        f.push(Finding::new("hsts-missing", site.start.as_str(), "Strict-Transport-Security is set with a short max-age (less than 180 days).", format!("Strict-Transport-Security: {h}")).with_severity(Severity::Info));
+                        f.push(
+                            Finding::new(
+                                "hsts-missing",
+                                site.start.as_str(),
+                                "Strict-Transport-Security is set with a short max-age (less than 180 days).",
+                                format!("Strict-Transport-Security: {h}"),
+                            )
+                            .with_severity(Severity::Info),
+                        );
                     }
                 }
             }
@@ -274,7 +343,9 @@ fn https(site: &Site, f: &mut Vec<Finding>) {
         let page_https = r.url.scheme() == "https";
         for form in &d.forms {
             let sensitive = form.has_password()
-                || ["login", "signin", "sign-in", "admin", "password", "checkout", "payment"].iter().any(|w| form.action.path().to_ascii_lowercase().contains(w));
+                || ["login", "signin", "sign-in", "admin", "password", "checkout", "payment"]
+                    .iter()
+                    .any(|w| form.action.path().to_ascii_lowercase().contains(w));
             if sensitive && (!page_https || form.action.scheme() != "https") {
                 let sev = if site.config.env.is_production() { Severity::Error } else { Severity::Warning };
                 f.push(
@@ -317,7 +388,12 @@ fn https(site: &Site, f: &mut Vec<Finding>) {
                 missing.push("SameSite");
             }
             if !missing.is_empty() {
-                f.push(Finding::new("insecure-cookie", p.url.as_str(), format!("The cookie {name} lacks {}.", missing.join(", ")), format!("Set-Cookie: {}", snippet(c, 120))));
+                f.push(Finding::new(
+                    "insecure-cookie",
+                    p.url.as_str(),
+                    format!("The cookie {name} lacks {}.", missing.join(", ")),
+                    format!("Set-Cookie: {}", snippet(c, 120)),
+                ));
             }
         }
     }
@@ -388,7 +464,12 @@ fn broken_links_and_assets(site: &Site, f: &mut Vec<Finding>) {
         if let Some(p) = problem {
             let mut refs: Vec<String> = from.iter().map(|u| u.to_string()).collect();
             refs.dedup();
-            f.push(Finding::new("broken-link", target.as_str(), format!("A link on the site leads to a broken page ({p})."), format!("linked from {}", refs.into_iter().take(3).collect::<Vec<_>>().join(", "))));
+            f.push(Finding::new(
+                "broken-link",
+                target.as_str(),
+                format!("A link on the site leads to a broken page ({p})."),
+                format!("linked from {}", refs.into_iter().take(3).collect::<Vec<_>>().join(", ")),
+            ));
         }
     }
     for a in &site.crawl.assets {
@@ -399,7 +480,12 @@ fn broken_links_and_assets(site: &Site, f: &mut Vec<Finding>) {
         };
         if let Some(p) = problem {
             let what = a.kind.label();
-            f.push(Finding::new("broken-asset", a.url.as_str(), format!("A broken {what} ({p})."), format!("used on {}", a.used_on.iter().take(3).map(|u| u.to_string()).collect::<Vec<_>>().join(", "))));
+            f.push(Finding::new(
+                "broken-asset",
+                a.url.as_str(),
+                format!("A broken {what} ({p})."),
+                format!("used on {}", a.used_on.iter().take(3).map(|u| u.to_string()).collect::<Vec<_>>().join(", ")),
+            ));
         }
     }
 }
@@ -430,10 +516,20 @@ fn asset_caching(site: &Site, f: &mut Vec<Finding>) {
         f.push(Finding::new("asset-not-cached", url.as_str(), "A static file has no caching headers, so every visit downloads it again.", ev.clone()));
     }
     if uncached.len() > 20 {
-        f.push(Finding::new("asset-not-cached", site.start.as_str(), format!("{} more static files have no caching headers.", uncached.len() - 20), String::new()));
+        f.push(Finding::new(
+            "asset-not-cached",
+            site.start.as_str(),
+            format!("{} more static files have no caching headers.", uncached.len() - 20),
+            String::new(),
+        ));
     }
     for (url, ev) in uncompressed.iter().take(20) {
-        f.push(Finding::new("asset-not-compressed", url.as_str(), "A text file is served uncompressed; gzip or brotli would make it several times smaller.", ev.clone()));
+        f.push(Finding::new(
+            "asset-not-compressed",
+            url.as_str(),
+            "A text file is served uncompressed; gzip or brotli would make it several times smaller.",
+            ev.clone(),
+        ));
     }
 }
 
@@ -459,7 +555,12 @@ fn content(site: &Site, f: &mut Vec<Finding>) {
     for (url, _r, d) in html_pages(site) {
         if let Some(m) = PLACEHOLDER.find(&d.text) {
             let start = d.text[..m.start()].char_indices().rev().nth(40).map(|(i, _)| i).unwrap_or(0);
-            f.push(Finding::new("placeholder-text", url.as_str(), format!("Placeholder text \"{}\" is on the page.", m.as_str()), snippet(&d.text[start..], 120)));
+            f.push(Finding::new(
+                "placeholder-text",
+                url.as_str(),
+                format!("Placeholder text \"{}\" is on the page.", m.as_str()),
+                snippet(&d.text[start..], 120),
+            ));
         }
         for e in EMAIL.find_iter(&d.text).map(|m| m.as_str().to_string()).chain(d.mailto.iter().cloned()) {
             found_emails.entry(e.to_ascii_lowercase()).or_insert_with(|| url.clone());
@@ -486,13 +587,23 @@ fn content(site: &Site, f: &mut Vec<Finding>) {
             page_text.contains(&crate::html::collapse(c_trim).to_ascii_lowercase())
         };
         if !present {
-            f.push(Finding::new("contact-missing", site.start.as_str(), format!("The expected contact detail \"{c_trim}\" appears on no page."), format!("searched {} page(s)", site.crawl.pages.len())));
+            f.push(Finding::new(
+                "contact-missing",
+                site.start.as_str(),
+                format!("The expected contact detail \"{c_trim}\" appears on no page."),
+                format!("searched {} page(s)", site.crawl.pages.len()),
+            ));
         }
     }
     if !exp_emails.is_empty() {
         for (e, url) in &found_emails {
             if !exp_emails.contains(e) {
-                f.push(Finding::new("contact-unexpected", url.as_str(), format!("The e-mail address {e} is on the site but not among the expected contacts."), e.clone()));
+                f.push(Finding::new(
+                    "contact-unexpected",
+                    url.as_str(),
+                    format!("The e-mail address {e} is on the site but not among the expected contacts."),
+                    e.clone(),
+                ));
             }
         }
     }
@@ -500,14 +611,20 @@ fn content(site: &Site, f: &mut Vec<Finding>) {
         for (digits, (shown, url)) in &found_phones {
             let known = exp_phones.iter().any(|x| x == digits || x.ends_with(digits.as_str()) || digits.ends_with(x.as_str()));
             if !known {
-                f.push(Finding::new("contact-unexpected", url.as_str(), format!("The phone number {shown} is on the site but not among the expected contacts."), shown.clone()));
+                f.push(Finding::new(
+                    "contact-unexpected",
+                    url.as_str(),
+                    format!("The phone number {shown} is on the site but not among the expected contacts."),
+                    shown.clone(),
+                ));
             }
         }
     }
 }
 
 fn forms(site: &Site, f: &mut Vec<Finding>) {
-    const TOKEN_NAMES: &[&str] = &["csrf", "xsrf", "_token", "authenticity_token", "csrfmiddlewaretoken", "__requestverificationtoken", "nonce", "form_key", "form_build_id"];
+    const TOKEN_NAMES: &[&str] =
+        &["csrf", "xsrf", "_token", "authenticity_token", "csrfmiddlewaretoken", "__requestverificationtoken", "nonce", "form_key", "form_build_id"];
     for (url, _r, d) in html_pages(site) {
         for form in d.forms.iter().filter(|f| f.method == "post") {
             let has_token = form.fields.iter().any(|(n, t)| t == "hidden" && TOKEN_NAMES.iter().any(|k| n.to_ascii_lowercase().contains(k)));
@@ -516,7 +633,11 @@ fn forms(site: &Site, f: &mut Vec<Finding>) {
                     "form-missing-csrf",
                     url.as_str(),
                     "A POST form carries no CSRF token; another site could submit it on a visitor's behalf.",
-                    format!("<form method=post action={}> fields: {}", form.action, form.fields.iter().map(|(n, _)| n.as_str()).filter(|n| !n.is_empty()).collect::<Vec<_>>().join(", ")),
+                    format!(
+                        "<form method=post action={}> fields: {}",
+                        form.action,
+                        form.fields.iter().map(|(n, _)| n.as_str()).filter(|n| !n.is_empty()).collect::<Vec<_>>().join(", ")
+                    ),
                 ));
             }
         }
@@ -578,18 +699,38 @@ fn robots_and_sitemap(site: &Site, f: &mut Vec<Finding>) {
     match robots {
         None => {
             if env.is_production() {
-                f.push(Finding::new("robots-missing", robots_url.clone(), "There is no robots.txt.", site.robots.and_then(Fetched::response).map(|r| r.status_line()).unwrap_or_else(|| "not reachable".into())));
+                f.push(Finding::new(
+                    "robots-missing",
+                    robots_url.clone(),
+                    "There is no robots.txt.",
+                    site.robots.and_then(Fetched::response).map(|r| r.status_line()).unwrap_or_else(|| "not reachable".into()),
+                ));
             } else {
-                f.push(Finding::new("robots-allows-indexing-on-dev", robots_url.clone(), format!("The {} site has no robots.txt disallowing everything, so search engines may index it.", env.as_str()), "no robots.txt"));
+                f.push(Finding::new(
+                    "robots-allows-indexing-on-dev",
+                    robots_url.clone(),
+                    format!("The {} site has no robots.txt disallowing everything, so search engines may index it.", env.as_str()),
+                    "no robots.txt",
+                ));
             }
         }
         Some(r) => {
             let all = robots_disallows_all(&r.text());
             if env.is_production() && all {
-                f.push(Finding::new("robots-disallows-all", robots_url.clone(), "robots.txt tells search engines to stay away from the whole production site.", "User-agent: * / Disallow: /"));
+                f.push(Finding::new(
+                    "robots-disallows-all",
+                    robots_url.clone(),
+                    "robots.txt tells search engines to stay away from the whole production site.",
+                    "User-agent: * / Disallow: /",
+                ));
             }
             if !env.is_production() && !all {
-                f.push(Finding::new("robots-allows-indexing-on-dev", robots_url.clone(), format!("The {} site's robots.txt does not disallow everything.", env.as_str()), snippet(&r.text(), 120)));
+                f.push(Finding::new(
+                    "robots-allows-indexing-on-dev",
+                    robots_url.clone(),
+                    format!("The {} site's robots.txt does not disallow everything.", env.as_str()),
+                    snippet(&r.text(), 120),
+                ));
             }
         }
     }
@@ -597,7 +738,12 @@ fn robots_and_sitemap(site: &Site, f: &mut Vec<Finding>) {
         let sitemap_ok = site.sitemap.and_then(Fetched::response).is_some_and(|r| r.status < 400);
         let declared = robots.is_some_and(|r| r.text().lines().any(|l| l.trim().to_ascii_lowercase().starts_with("sitemap:")));
         if !sitemap_ok && !declared {
-            f.push(Finding::new("sitemap-missing", site.start.join("/sitemap.xml").map(|u| u.to_string()).unwrap_or_default(), "There is no sitemap.xml to tell search engines about every page.", "/sitemap.xml not found and none named in robots.txt"));
+            f.push(Finding::new(
+                "sitemap-missing",
+                site.start.join("/sitemap.xml").map(|u| u.to_string()).unwrap_or_default(),
+                "There is no sitemap.xml to tell search engines about every page.",
+                "/sitemap.xml not found and none named in robots.txt",
+            ));
         }
     }
 }
@@ -616,7 +762,9 @@ fn seo(site: &Site, f: &mut Vec<Finding>) {
             Some(t) => titles.entry(t.clone()).or_default().push(url),
         }
         match &d.meta_description {
-            None if prod => f.push(Finding::new("meta-description-missing", url.as_str(), "The page has no meta description for search results.", String::new())),
+            None if prod => {
+                f.push(Finding::new("meta-description-missing", url.as_str(), "The page has no meta description for search results.", String::new()))
+            }
             None => {}
             Some(m) => descriptions.entry(m.clone()).or_default().push(url),
         }
@@ -625,7 +773,12 @@ fn seo(site: &Site, f: &mut Vec<Finding>) {
             None => {}
             Some(c) => {
                 if c.host_str() != site.start.host_str() || c.scheme() != site.start.scheme() {
-                    f.push(Finding::new("canonical-tag-mismatch", url.as_str(), "The canonical tag points at another host or scheme than the site's.", format!("<link rel=canonical href={c}>")));
+                    f.push(Finding::new(
+                        "canonical-tag-mismatch",
+                        url.as_str(),
+                        "The canonical tag points at another host or scheme than the site's.",
+                        format!("<link rel=canonical href={c}>"),
+                    ));
                 }
             }
         }
@@ -637,10 +790,20 @@ fn seo(site: &Site, f: &mut Vec<Finding>) {
         }
     }
     for (t, urls) in titles.iter().filter(|(_, u)| u.len() > 1) {
-        f.push(Finding::new("title-duplicate", urls[0].as_str(), format!("{} pages share the title \"{t}\".", urls.len()), urls.iter().take(5).map(|u| u.to_string()).collect::<Vec<_>>().join(", ")));
+        f.push(Finding::new(
+            "title-duplicate",
+            urls[0].as_str(),
+            format!("{} pages share the title \"{t}\".", urls.len()),
+            urls.iter().take(5).map(|u| u.to_string()).collect::<Vec<_>>().join(", "),
+        ));
     }
     for (t, urls) in descriptions.iter().filter(|(_, u)| u.len() > 1) {
-        f.push(Finding::new("meta-description-duplicate", urls[0].as_str(), format!("{} pages share the meta description \"{}\".", urls.len(), snippet(t, 60)), urls.iter().take(5).map(|u| u.to_string()).collect::<Vec<_>>().join(", ")));
+        f.push(Finding::new(
+            "meta-description-duplicate",
+            urls[0].as_str(),
+            format!("{} pages share the meta description \"{}\".", urls.len(), snippet(t, 60)),
+            urls.iter().take(5).map(|u| u.to_string()).collect::<Vec<_>>().join(", "),
+        ));
     }
     for group in bodies.values().filter(|g| g.len() > 1) {
         // Fine when all copies name one canonical URL.
@@ -668,7 +831,12 @@ fn analytics(site: &Site, f: &mut Vec<Finding>) {
     let Some(p) = site.crawl.pages.iter().find(|p| p.depth == 0) else { return };
     let Some(r) = p.fetched.response() else { return };
     if r.is_html() && !ANALYTICS.is_match(&r.text()) {
-        f.push(Finding::new("analytics-missing", p.url.as_str(), "The home page carries no analytics tag, so launch traffic will not be measured.", "no Google Analytics/Tag Manager, Plausible, Matomo, Fathom, Umami or similar snippet"));
+        f.push(Finding::new(
+            "analytics-missing",
+            p.url.as_str(),
+            "The home page carries no analytics tag, so launch traffic will not be measured.",
+            "no Google Analytics/Tag Manager, Plausible, Matomo, Fathom, Umami or similar snippet",
+        ));
     }
 }
 
@@ -681,7 +849,9 @@ fn old_urls(site: &Site, f: &mut Vec<Finding>) {
                 "A URL of the old site now answers 404; it should redirect to its new home to keep its search ranking.",
                 if o.hops.is_empty() { r.status_line() } else { o.chain() },
             )),
-            Ok(r) if r.status >= 400 => f.push(Finding::new("old-url-broken", o.requested.as_str(), format!("A URL of the old site now answers {}.", r.status), o.chain())),
+            Ok(r) if r.status >= 400 => {
+                f.push(Finding::new("old-url-broken", o.requested.as_str(), format!("A URL of the old site now answers {}.", r.status), o.chain()))
+            }
             Err(e) => f.push(Finding::new("old-url-broken", o.requested.as_str(), "A URL of the old site cannot be reached.", e.to_string())),
             _ => {}
         }
@@ -712,7 +882,12 @@ fn wrong_hosts(site: &Site, f: &mut Vec<Finding>) {
             }
         }
         for b in bad.iter().take(5) {
-            f.push(Finding::new("wrong-host-link", p.url.as_str(), "The page points at a placeholder, local or other-environment host (check the Sites record / base URL setting).", b.clone()));
+            f.push(Finding::new(
+                "wrong-host-link",
+                p.url.as_str(),
+                "The page points at a placeholder, local or other-environment host (check the Sites record / base URL setting).",
+                b.clone(),
+            ));
         }
     }
 }
@@ -721,7 +896,8 @@ static TEST_CREDENTIALS: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
     regex::bytes::Regex::new(r"(?-u)\b(?:pk_test_[0-9A-Za-z]{8,}|sk_test_[0-9A-Za-z]{8,}|sandbox\.paypal\.com|www\.sandbox\.paypal\.com|js\.braintreegateway\.com/[^\s]*sandbox|6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI|api\.sandbox\.[a-z.]+)").expect("valid")
 });
 static SECRET_LIVE_KEY: LazyLock<regex::bytes::Regex> = LazyLock::new(|| regex::bytes::Regex::new(r"(?-u)\b(?:sk|rk)_live_[0-9A-Za-z]{8,}").expect("valid"));
-static LIVE_CREDENTIALS: LazyLock<regex::bytes::Regex> = LazyLock::new(|| regex::bytes::Regex::new(r"(?-u)\b(?:pk_live_[0-9A-Za-z]{8,}|sk_live_[0-9A-Za-z]{8,}|rk_live_[0-9A-Za-z]{8,})").expect("valid"));
+static LIVE_CREDENTIALS: LazyLock<regex::bytes::Regex> =
+    LazyLock::new(|| regex::bytes::Regex::new(r"(?-u)\b(?:pk_live_[0-9A-Za-z]{8,}|sk_live_[0-9A-Za-z]{8,}|rk_live_[0-9A-Za-z]{8,})").expect("valid"));
 
 fn credentials(site: &Site, f: &mut Vec<Finding>) {
     let prod = site.config.env.is_production();
@@ -737,17 +913,30 @@ fn credentials(site: &Site, f: &mut Vec<Finding>) {
         if prod {
             if let Some(m) = found(&TEST_CREDENTIALS, &r.body) {
                 if seen.insert(m.clone()) {
-                    f.push(Finding::new("sandbox-credentials-on-production", url.as_str(), "Production uses test/sandbox credentials: payments and integrations will not really happen.", mask(&m)));
+                    f.push(Finding::new(
+                        "sandbox-credentials-on-production",
+                        url.as_str(),
+                        "Production uses test/sandbox credentials: payments and integrations will not really happen.",
+                        mask(&m),
+                    ));
                 }
             }
         } else if let Some(m) = found(&LIVE_CREDENTIALS, &r.body) {
             if seen.insert(m.clone()) {
-                f.push(Finding::new("live-credentials-on-dev", url.as_str(), format!("The {} site uses live credentials: test actions will charge real cards or send real data.", site.config.env.as_str()), mask(&m)));
+                f.push(Finding::new(
+                    "live-credentials-on-dev",
+                    url.as_str(),
+                    format!("The {} site uses live credentials: test actions will charge real cards or send real data.", site.config.env.as_str()),
+                    mask(&m),
+                ));
             }
         }
         if let Some(m) = found(&SECRET_LIVE_KEY, &r.body) {
             if seen.insert(format!("secret:{m}")) {
-                f.push(Finding::new("live-credentials-on-dev", url.as_str(), "A secret live API key is visible to every visitor: revoke it now.", mask(&m)).with_severity(Severity::Error));
+                f.push(
+                    Finding::new("live-credentials-on-dev", url.as_str(), "A secret live API key is visible to every visitor: revoke it now.", mask(&m))
+                        .with_severity(Severity::Error),
+                );
             }
         }
     }
@@ -761,7 +950,9 @@ fn mask(s: &str) -> String {
     }
 }
 
-static DEV_MARKER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i-u)\b(?:dev(?:elopment)? site|dev server|staging(?: site| server)?|test site|test server|not the live site|preview site)\b").expect("valid"));
+static DEV_MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i-u)\b(?:dev(?:elopment)? site|dev server|staging(?: site| server)?|test site|test server|not the live site|preview site)\b").expect("valid")
+});
 
 fn dev_banner(site: &Site, f: &mut Vec<Finding>) {
     if site.config.env.is_production() {
@@ -772,7 +963,11 @@ fn dev_banner(site: &Site, f: &mut Vec<Finding>) {
         f.push(Finding::new(
             "dev-banner-missing",
             first.as_str(),
-            format!("{} page(s) of the {} site do not say DEV SITE / STAGING anywhere, so people may mistake it for the live site.", missing.len(), site.config.env.as_str()),
+            format!(
+                "{} page(s) of the {} site do not say DEV SITE / STAGING anywhere, so people may mistake it for the live site.",
+                missing.len(),
+                site.config.env.as_str()
+            ),
             missing.iter().take(5).map(|u| u.to_string()).collect::<Vec<_>>().join(", "),
         ));
     }

@@ -119,7 +119,12 @@ pub async fn check(config: &CheckConfig, url: &Url) -> (Vec<Finding>, Vec<&'stat
 
     let ns = records(&r, &apex, RecordType::NS).await;
     match &ns {
-        Ok(v) if v.is_empty() => out.push(Finding::new("dns-ns-missing", apex.clone(), format!("{apex} has no NS records: the zone is not delegated (or the name is wrong)."), "NS lookup returned nothing")),
+        Ok(v) if v.is_empty() => out.push(Finding::new(
+            "dns-ns-missing",
+            apex.clone(),
+            format!("{apex} has no NS records: the zone is not delegated (or the name is wrong)."),
+            "NS lookup returned nothing",
+        )),
         Err(e) => {
             out.push(Finding::new("dns-ns-missing", apex.clone(), format!("The nameservers of {apex} did not answer."), e.clone()));
             return (out, ran);
@@ -130,7 +135,12 @@ pub async fn check(config: &CheckConfig, url: &Url) -> (Vec<Finding>, Vec<&'stat
     // CNAME at the apex breaks MX, NS and TXT there.
     if let Ok(c) = records(&r, &apex, RecordType::CNAME).await {
         if let Some(rec) = c.first() {
-            out.push(Finding::new("dns-cname-at-apex", apex.clone(), "The zone apex is a CNAME: mail, nameserver and TXT records cannot live beside it. Use A/AAAA (or your DNS host's ALIAS/flattening) instead.", format!("{apex} CNAME {}", rec.data())));
+            out.push(Finding::new(
+                "dns-cname-at-apex",
+                apex.clone(),
+                "The zone apex is a CNAME: mail, nameserver and TXT records cannot live beside it. Use A/AAAA (or your DNS host's ALIAS/flattening) instead.",
+                format!("{apex} CNAME {}", rec.data()),
+            ));
         }
     }
 
@@ -163,26 +173,50 @@ pub async fn check(config: &CheckConfig, url: &Url) -> (Vec<Finding>, Vec<&'stat
 
     // Mail: MX, SPF, DMARC, PTR of the mail servers.
     let mx: Vec<String> = match records(&r, &apex, RecordType::MX).await {
-        Ok(v) => v.iter().filter_map(|rec| match rec.data() { RData::MX(m) => Some(m.exchange().to_ascii().trim_end_matches('.').to_string()), _ => None }).collect(),
+        Ok(v) => v
+            .iter()
+            .filter_map(|rec| match rec.data() {
+                RData::MX(m) => Some(m.exchange().to_ascii().trim_end_matches('.').to_string()),
+                _ => None,
+            })
+            .collect(),
         Err(_) => Vec::new(),
     };
     if mx.is_empty() {
-        out.push(Finding::new("dns-mx-missing", apex.clone(), format!("{apex} has no MX records: mail to its addresses bounces."), "MX lookup returned nothing"));
+        out.push(Finding::new(
+            "dns-mx-missing",
+            apex.clone(),
+            format!("{apex} has no MX records: mail to its addresses bounces."),
+            "MX lookup returned nothing",
+        ));
     }
     let txt = txt_strings(&records(&r, &apex, RecordType::TXT).await.unwrap_or_default());
     if !txt.iter().any(|t| t.trim_start().to_ascii_lowercase().starts_with("v=spf1")) {
-        out.push(Finding::new("dns-spf-missing", apex.clone(), format!("{apex} publishes no SPF record: its mail is more likely to land in spam."), "no TXT record starting with v=spf1"));
+        out.push(Finding::new(
+            "dns-spf-missing",
+            apex.clone(),
+            format!("{apex} publishes no SPF record: its mail is more likely to land in spam."),
+            "no TXT record starting with v=spf1",
+        ));
     }
     let dmarc = txt_strings(&records(&r, &format!("_dmarc.{apex}"), RecordType::TXT).await.unwrap_or_default());
     if !dmarc.iter().any(|t| t.trim_start().to_ascii_lowercase().starts_with("v=dmarc1")) {
-        out.push(Finding::new("dns-dmarc-missing", format!("_dmarc.{apex}"), format!("{apex} publishes no DMARC policy."), "no TXT record starting with v=DMARC1 at _dmarc"));
+        out.push(Finding::new(
+            "dns-dmarc-missing",
+            format!("_dmarc.{apex}"),
+            format!("{apex} publishes no DMARC policy."),
+            "no TXT record starting with v=DMARC1 at _dmarc",
+        ));
     }
     for mail_host in mx.iter().take(3) {
         let ips: Vec<IpAddr> = records(&r, mail_host, RecordType::A)
             .await
             .unwrap_or_default()
             .iter()
-            .filter_map(|rec| match rec.data() { RData::A(a) => Some(IpAddr::V4(a.0)), _ => None })
+            .filter_map(|rec| match rec.data() {
+                RData::A(a) => Some(IpAddr::V4(a.0)),
+                _ => None,
+            })
             .collect();
         for ip in ips.into_iter().take(2) {
             let reverse = reverse_name(ip);
@@ -190,10 +224,18 @@ pub async fn check(config: &CheckConfig, url: &Url) -> (Vec<Finding>, Vec<&'stat
                 .await
                 .unwrap_or_default()
                 .iter()
-                .filter_map(|rec| match rec.data() { RData::PTR(p) => Some(p.0.to_ascii().trim_end_matches('.').to_ascii_lowercase()), _ => None })
+                .filter_map(|rec| match rec.data() {
+                    RData::PTR(p) => Some(p.0.to_ascii().trim_end_matches('.').to_ascii_lowercase()),
+                    _ => None,
+                })
                 .collect();
             if names.is_empty() {
-                out.push(Finding::new("dns-ptr-mismatch", mail_host.clone(), format!("The mail server {mail_host} ({ip}) has no PTR record: many receivers reject its mail."), format!("no PTR at {reverse}")));
+                out.push(Finding::new(
+                    "dns-ptr-mismatch",
+                    mail_host.clone(),
+                    format!("The mail server {mail_host} ({ip}) has no PTR record: many receivers reject its mail."),
+                    format!("no PTR at {reverse}"),
+                ));
                 continue;
             }
             // Forward-confirmed: some PTR name must resolve back to the address.
@@ -205,7 +247,12 @@ pub async fn check(config: &CheckConfig, url: &Url) -> (Vec<Finding>, Vec<&'stat
                 }
             }
             if !confirmed {
-                out.push(Finding::new("dns-ptr-mismatch", mail_host.clone(), format!("The PTR of mail server {mail_host} ({ip}) points at a name that does not resolve back to it."), format!("{reverse} PTR {}", names.join(", "))));
+                out.push(Finding::new(
+                    "dns-ptr-mismatch",
+                    mail_host.clone(),
+                    format!("The PTR of mail server {mail_host} ({ip}) points at a name that does not resolve back to it."),
+                    format!("{reverse} PTR {}", names.join(", ")),
+                ));
             }
         }
     }

@@ -112,7 +112,8 @@ pub fn is_metadata_address(ip: IpAddr) -> bool {
         IpAddr::V4(v4) => v4.is_link_local() || v4.octets() == [100, 100, 100, 200],
         IpAddr::V6(v6) => {
             let s = v6.segments();
-            (s[0] & 0xffc0) == 0xfe80 || v6 == "fd00:ec2::254".parse::<std::net::Ipv6Addr>().expect("valid")
+            (s[0] & 0xffc0) == 0xfe80
+                || v6 == "fd00:ec2::254".parse::<std::net::Ipv6Addr>().expect("valid")
                 || v6.to_ipv4_mapped().is_some_and(|m| is_metadata_address(IpAddr::V4(m)))
         }
     }

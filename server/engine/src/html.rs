@@ -119,12 +119,7 @@ pub fn parse(base: &Url, html: &str) -> PageData {
     let doc = Html::parse_document(html);
     let sel = &*SELECTORS;
     let mut d = PageData::default();
-    let base = doc
-        .select(&sel.base)
-        .next()
-        .and_then(|b| b.value().attr("href"))
-        .and_then(|h| base.join(h).ok())
-        .unwrap_or_else(|| base.clone());
+    let base = doc.select(&sel.base).next().and_then(|b| b.value().attr("href")).and_then(|h| base.join(h).ok()).unwrap_or_else(|| base.clone());
 
     d.title = doc.select(&sel.title).next().map(|t| collapse(&t.text().collect::<String>())).filter(|t| !t.is_empty());
     for m in doc.select(&sel.meta) {
@@ -196,9 +191,7 @@ pub fn parse(base: &Url, html: &str) -> PageData {
         let mut text = String::new();
         for node in body.descendants() {
             if let Some(t) = node.value().as_text() {
-                let hidden = node.ancestors().any(|a| {
-                    a.value().as_element().is_some_and(|e| matches!(e.name(), "script" | "style" | "noscript" | "template"))
-                });
+                let hidden = node.ancestors().any(|a| a.value().as_element().is_some_and(|e| matches!(e.name(), "script" | "style" | "noscript" | "template")));
                 if !hidden {
                     text.push_str(t);
                     text.push(' ');

@@ -108,11 +108,7 @@ pub async fn run(config: &CheckConfig, progress: &(dyn Fn(Progress) + Send + Syn
         .filter(|r| r.status < 400)
         .map(|r| crawl::sitemap_locs(&r.text()).into_iter().filter_map(|s| Url::parse(&s).ok()).collect())
         .unwrap_or_default();
-    let crawl = if site_reachable {
-        crawl::crawl(&fetcher, config, &start, &sitemap_urls, deadline, progress).await
-    } else {
-        crawl::Crawl::default()
-    };
+    let crawl = if site_reachable { crawl::crawl(&fetcher, config, &start, &sitemap_urls, deadline, progress).await } else { crawl::Crawl::default() };
     progress(Progress { phase: "checking", done: 0, total: 1 });
     let site = checks::Site {
         config,
@@ -128,8 +124,7 @@ pub async fn run(config: &CheckConfig, progress: &(dyn Fn(Progress) + Send + Syn
         old_urls: &old_fetched,
     };
     let mut findings = checks::run_all(&site);
-    let mut checks_run: Vec<String> =
-        if site_reachable { checks::HTTP_CHECKS } else { checks::REACHABILITY_CHECKS }.iter().map(|s| s.to_string()).collect();
+    let mut checks_run: Vec<String> = if site_reachable { checks::HTTP_CHECKS } else { checks::REACHABILITY_CHECKS }.iter().map(|s| s.to_string()).collect();
     // TLS and DNS: judged on the site's canonical host.
     progress(Progress { phase: "tls and dns", done: 0, total: 2 });
     if start.scheme() == "https" {
@@ -154,12 +149,7 @@ pub async fn run(config: &CheckConfig, progress: &(dyn Fn(Progress) + Send + Syn
         assets_checked: crawl.assets.len(),
         checks_run,
         findings,
-        pages: crawl
-            .pages
-            .iter()
-            .filter(|p| p.data.is_some() && p.fetched.response().is_some_and(|r| r.status < 400))
-            .map(|p| p.url.to_string())
-            .collect(),
+        pages: crawl.pages.iter().filter(|p| p.data.is_some() && p.fetched.response().is_some_and(|r| r.status < 400)).map(|p| p.url.to_string()).collect(),
         screenshots: Vec::new(),
     })
 }

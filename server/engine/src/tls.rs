@@ -45,7 +45,14 @@ fn rustls_pemfile_certs(pem: &str) -> Vec<CertificateDer<'static>> {
 struct AcceptAll(Arc<rustls::crypto::CryptoProvider>);
 
 impl ServerCertVerifier for AcceptAll {
-    fn verify_server_cert(&self, _: &CertificateDer<'_>, _: &[CertificateDer<'_>], _: &ServerName<'_>, _: &[u8], _: UnixTime) -> Result<ServerCertVerified, rustls::Error> {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
         Ok(ServerCertVerified::assertion())
     }
     fn verify_tls12_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
@@ -162,7 +169,10 @@ pub async fn check(config: &CheckConfig, url: &Url) -> Vec<Finding> {
             out.push(Finding::new(
                 "tls-name-mismatch",
                 site,
-                format!("The certificate does not cover {}: visitors typing that name get a security warning.", missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" and ")),
+                format!(
+                    "The certificate does not cover {}: visitors typing that name get a security warning.",
+                    missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" and ")
+                ),
                 format!("certificate names: {}", if names.is_empty() { "none".to_string() } else { names.join(", ") }),
             ));
         }

@@ -111,10 +111,7 @@ async fn a_long_ttl_the_week_before_launch_is_reported_but_not_a_month_before() 
 
 #[tokio::test]
 async fn a_careless_zone_shows_every_problem() {
-    let z = zone(vec![
-        rec("bad.test.", 3600, RData::CNAME(CNAME(name("lb.hosting.test.")))),
-        rec("www.bad.test.", 3600, RData::A(A::new(127, 0, 0, 1))),
-    ]);
+    let z = zone(vec![rec("bad.test.", 3600, RData::CNAME(CNAME(name("lb.hosting.test.")))), rec("www.bad.test.", 3600, RData::A(A::new(127, 0, 0, 1)))]);
     let (f, _) = run("https://www.bad.test/", z, None).await;
     let ids: Vec<&str> = f.iter().map(|f| f.check.as_str()).collect();
     for id in ["dns-ns-missing", "dns-cname-at-apex", "dns-mx-missing", "dns-spf-missing", "dns-dmarc-missing"] {

@@ -155,7 +155,11 @@ async fn the_total_deadline_stops_a_slow_crawl_and_says_so() {
 async fn the_page_limit_is_respected() {
     let app = Router::new().fallback(|req: Request| async move {
         let n: u64 = req.uri().path().trim_start_matches("/p").parse().unwrap_or(0);
-        axum::response::Html(format!("<!doctype html><title>p{n}</title><body>DEV SITE <a href=\"/p{}\">a</a><a href=\"/p{}\">b</a></body>", n * 2 + 1, n * 2 + 2))
+        axum::response::Html(format!(
+            "<!doctype html><title>p{n}</title><body>DEV SITE <a href=\"/p{}\">a</a><a href=\"/p{}\">b</a></body>",
+            n * 2 + 1,
+            n * 2 + 2
+        ))
     });
     let addr = serve_http(app).await;
     let mut c = quick(&format!("http://127.0.0.1:{}/p0", addr.port()));

@@ -152,11 +152,32 @@ async fn a_bad_production_site_shows_every_defect() {
     let report = check(&config).await;
     let found = ids(&report);
     for expect in [
-        "analytics-missing", "asset-not-cached", "asset-not-compressed", "broken-asset", "broken-link",
-        "canonical-tag-missing", "contact-missing", "contact-unexpected", "debug-page-exposed", "duplicate-content",
-        "favicon-missing", "form-missing-csrf", "https-redirect-missing", "insecure-cookie", "insecure-sensitive-form",
-        "meta-description-missing", "old-url-broken", "placeholder-text", "robots-disallows-all", "sandbox-credentials-on-production",
-        "security-header-missing", "server-error", "sitemap-missing", "soft-404", "title-duplicate", "wrong-host-link",
+        "analytics-missing",
+        "asset-not-cached",
+        "asset-not-compressed",
+        "broken-asset",
+        "broken-link",
+        "canonical-tag-missing",
+        "contact-missing",
+        "contact-unexpected",
+        "debug-page-exposed",
+        "duplicate-content",
+        "favicon-missing",
+        "form-missing-csrf",
+        "https-redirect-missing",
+        "insecure-cookie",
+        "insecure-sensitive-form",
+        "meta-description-missing",
+        "old-url-broken",
+        "placeholder-text",
+        "robots-disallows-all",
+        "sandbox-credentials-on-production",
+        "security-header-missing",
+        "server-error",
+        "sitemap-missing",
+        "soft-404",
+        "title-duplicate",
+        "wrong-host-link",
     ] {
         assert!(found.iter().any(|f| f == expect), "{expect} was not found; report:\n{}", report.to_text(false));
     }
@@ -254,7 +275,10 @@ async fn gzip_bodies_are_decoded_and_count_as_compressed() {
         async move {
             match req.uri().path() {
                 "/" => html(StatusCode::OK, "<!doctype html><title>Z</title><link rel=stylesheet href=/z.css><body>DEV SITE ok</body>".into()),
-                "/z.css" => (StatusCode::OK, [(header::CONTENT_TYPE, "text/css"), (header::CONTENT_ENCODING, "gzip"), (header::CACHE_CONTROL, "max-age=600")], gz).into_response(),
+                "/z.css" => {
+                    (StatusCode::OK, [(header::CONTENT_TYPE, "text/css"), (header::CONTENT_ENCODING, "gzip"), (header::CACHE_CONTROL, "max-age=600")], gz)
+                        .into_response()
+                }
                 _ => (StatusCode::NOT_FOUND, "").into_response(),
             }
         }

@@ -75,10 +75,7 @@ pub async fn api(app: &Router, method: Method, path: &str, token: Option<&str>, 
 /// Signs in through the form handler and returns the session cookie (`name=value`).
 pub async fn login(app: &Router, email: &str, password: &str) -> Res {
     let body = format!("email={}&password={}", urlenc(email), urlenc(password));
-    let req = browser(Method::POST, "/auth/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .unwrap();
+    let req = browser(Method::POST, "/auth/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap();
     send(app, req).await
 }
 

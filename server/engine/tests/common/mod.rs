@@ -5,7 +5,10 @@
 use std::{net::SocketAddr, sync::Arc};
 
 use axum::Router;
-use hyper_util::{rt::{TokioExecutor, TokioIo}, service::TowerToHyperService};
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo},
+    service::TowerToHyperService,
+};
 
 pub async fn serve_http(app: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -39,11 +42,7 @@ pub fn pki_with(names: &[&str], tweak: impl FnOnce(&mut rcgen::CertificateParams
     let mut params = CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
     tweak(&mut params);
     let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
-    TestPki {
-        ca_pem: ca.pem(),
-        cert_der: cert.der().clone(),
-        key_der: rustls_pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-    }
+    TestPki { ca_pem: ca.pem(), cert_der: cert.der().clone(), key_der: rustls_pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()) }
 }
 
 pub async fn serve_https(app: Router, pki: &TestPki) -> SocketAddr {
