@@ -3,6 +3,8 @@
 # packages itself; otherwise it says exactly what to install). Versions are pinned.
 #   scripts/setup.sh            what the app and its tests need
 #   scripts/setup.sh --release  also wasm-opt (npm binaryen, pinned in tools/package.json)
+#   scripts/setup.sh --test     also the report-schema validators the tests use (xmllint,
+#                               Python's jsonschema 4.26.0)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,6 +50,21 @@ if [[ ${1:-} == --release ]]; then
   if [[ "$(tools/node_modules/.bin/wasm-opt --version 2>/dev/null || true)" != *"version 132"* ]]; then
     say "installing binaryen 132.0.0 (wasm-opt) from npm"
     (cd tools && npm ci --no-audit --no-fund --silent)
+  fi
+fi
+# 5. Tests: the validators of the report formats (SARIF JSON Schema, JUnit XSD).
+if [[ ${1:-} == --test ]]; then
+  command -v xmllint >/dev/null || apt_install libxml2-utils
+  command -v python3 >/dev/null || apt_install python3
+  if ! python3 -c 'import jsonschema' 2>/dev/null; then
+    say "installing Python's jsonschema 4.26.0 (validates SARIF in the tests)"
+    if python3 -m pip --version >/dev/null 2>&1; then
+      # Debian's own Python refuses user installs into it (PEP 668); the flag is for that case.
+      python3 -m pip install --quiet --user jsonschema==4.26.0 2>/dev/null \
+        || python3 -m pip install --quiet --user --break-system-packages jsonschema==4.26.0
+    else
+      apt_install python3-jsonschema
+    fi
   fi
 fi
 say "ready"

@@ -3,7 +3,7 @@
 # CLI tests of the real binary, and end-to-end tests in real Chromium against the real server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --test
 scripts/build.sh --no-server
 # End-to-end tests each start a server and a browser; two at a time fit the 2-core machines.
 cargo test --workspace --exclude frontend --no-fail-fast -- --test-threads=2

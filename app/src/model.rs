@@ -444,6 +444,117 @@ impl RunStatus {
     }
 }
 
+/// Where a run ended up, in words for people (the API's `status` keeps its older values:
+/// `passed`/`failed` say whether error findings were found, or that the run could not run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    Queued,
+    Running,
+    /// It looked at the site; findings or not.
+    Completed,
+    /// It could not complete (site unreachable, bad settings).
+    Failed,
+    /// The server stopped while it ran.
+    Interrupted,
+}
+
+impl RunState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Queued => "queued",
+            RunState::Running => "running",
+            RunState::Completed => "completed",
+            RunState::Failed => "failed",
+            RunState::Interrupted => "interrupted",
+        }
+    }
+
+    /// The state of a run with `status` and `error` (the reason it could not complete).
+    pub fn of(status: RunStatus, error: &str) -> RunState {
+        match status {
+            RunStatus::Queued => RunState::Queued,
+            RunStatus::Running => RunState::Running,
+            RunStatus::Interrupted => RunState::Interrupted,
+            RunStatus::Passed | RunStatus::Failed if error.is_empty() => RunState::Completed,
+            RunStatus::Passed | RunStatus::Failed => RunState::Failed,
+        }
+    }
+}
+
+/// "completed — 27 errors", "failed: site unreachable", "interrupted".
+pub fn run_label(state: RunState, errors: i64, warnings: i64, error: &str) -> String {
+    let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    match state {
+        RunState::Queued => "queued".into(),
+        RunState::Running => "running".into(),
+        RunState::Interrupted => "interrupted".into(),
+        RunState::Failed => format!("failed: {}", error.trim_end_matches('.')),
+        RunState::Completed if errors > 0 => {
+            format!("completed — {}", plural(errors, "error", "errors"))
+        }
+        RunState::Completed if warnings > 0 => format!("completed — no errors, {}", plural(warnings, "warning", "warnings")),
+        RunState::Completed => "completed — no errors".into(),
+    }
+}
+
+impl RunSummary {
+    /// The CSS class of its status badge: completed runs are green without errors and amber
+    /// with them; runs that could not complete are red.
+    pub fn badge_class(&self) -> String {
+        match (self.state, self.errors) {
+            (RunState::Completed, 0) => "status status-passed".into(),
+            (RunState::Completed, _) => "status status-completed-errors".into(),
+            (s, _) => format!("status status-{}", s.as_str()),
+        }
+    }
+}
+
+/// A check's verdict in one run (the engine's statuses, in a type the browser can use).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    Passed,
+    Failed,
+    NotApplicable,
+    Skipped,
+}
+
+impl CheckStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckStatus::Passed => "passed",
+            CheckStatus::Failed => "failed",
+            CheckStatus::NotApplicable => "not_applicable",
+            CheckStatus::Skipped => "skipped",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CheckStatus::Passed => "passed",
+            CheckStatus::Failed => "failed",
+            CheckStatus::NotApplicable => "not applicable",
+            CheckStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// One check's outcome in a run, as the run page and the API show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub status: CheckStatus,
+    /// Why it did not apply or was skipped (or how far a partial look went).
+    pub reason: String,
+    /// The catalogue's title.
+    #[serde(default)]
+    pub title: String,
+    /// Findings of this check in the run.
+    #[serde(default)]
+    pub findings: i64,
+}
+
 /// A check run as lists and the API show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunSummary {
@@ -466,6 +577,11 @@ pub struct RunSummary {
     pub infos: i64,
     /// Why a run could not run at all (bad URL…), or was interrupted.
     pub error: String,
+    /// Where it ended up, for people: completed (whatever it found), failed (could not
+    /// complete), interrupted — or still queued/running.
+    pub state: RunState,
+    /// `completed — 27 errors`, `failed: site unreachable`…
+    pub label: String,
 }
 
 /// A finding as stored; the same shape as the CLI's JSON findings.
@@ -498,6 +614,8 @@ pub struct RunDetail {
     pub project_name: String,
     pub findings: Vec<FindingView>,
     pub checks_run: Vec<String>,
+    /// Every check's outcome (runs from before outcomes were recorded derive them).
+    pub checks: Vec<CheckResult>,
     pub comparison: Option<RunComparison>,
 }
 
@@ -505,7 +623,12 @@ pub struct RunDetail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckEvidence {
     pub check: String,
+    /// True only when the check really looked and found nothing.
     pub passed: bool,
+    pub status: CheckStatus,
+    /// Why it was not checked (not applicable or skipped).
+    #[serde(default)]
+    pub reason: String,
     pub findings: i64,
     pub run_id: i64,
     pub environment: String,

@@ -108,8 +108,16 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     )?;
     owner.find_element(".runs button.primary")?.click()?;
     wait_for(&member, "!!document.querySelector('.run-row')", Duration::from_secs(10))?;
-    wait_for(&owner, "!!document.querySelector('.run-row .status-passed, .run-row .status-failed')", Duration::from_secs(60))?;
-    wait_for(&member, "!!document.querySelector('.run-row .status-passed, .run-row .status-failed')", Duration::from_secs(10))?;
+    wait_for(
+        &owner,
+        "!!document.querySelector('.run-row .status-passed, .run-row .status-completed-errors, .run-row .status-failed')",
+        Duration::from_secs(60),
+    )?;
+    wait_for(
+        &member,
+        "!!document.querySelector('.run-row .status-passed, .run-row .status-completed-errors, .run-row .status-failed')",
+        Duration::from_secs(10),
+    )?;
     wait_for(&owner, "!!document.querySelector('.evidence')", Duration::from_secs(10))?;
     screenshot(&owner, "07-checklist-evidence")?;
     owner.find_element(".run-row a")?.click()?;

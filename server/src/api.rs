@@ -202,8 +202,20 @@ async fn list_runs(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiRes
     Ok(Json(json!({ "runs": runs::list(&s.pool, id, 100).await? })).into_response())
 }
 
-async fn get_run(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<RunSummary>> {
-    Ok(Json(runs::get(&s.pool, id).await?))
+/// A run with every check's outcome (`checks`: passed, failed, not_applicable or skipped,
+/// with the reason; empty until the run has finished).
+#[derive(serde::Serialize)]
+struct RunBody {
+    #[serde(flatten)]
+    run: RunSummary,
+    checks: Vec<app::model::CheckResult>,
+}
+
+async fn get_run(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<RunBody>> {
+    let run = runs::get(&s.pool, id).await?;
+    let findings = runs::findings(&s.pool, id).await?;
+    let checks = runs::check_outcomes(&s.pool, &run, &findings).await?;
+    Ok(Json(RunBody { run, checks }))
 }
 
 #[derive(Serialize)]

@@ -116,18 +116,13 @@ async fn run_inner(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let mut report = preflight_engine::run(&config, &progress).await?;
     if let Some(settings) = browser {
         let t0 = std::time::Instant::now();
-        let mut pages: Vec<url::Url> = report.pages.iter().filter_map(|p| url::Url::parse(p).ok()).take(args.browser_pages).collect();
-        if pages.is_empty() {
-            pages.push(url::Url::parse(&report.final_url).unwrap_or_else(|_| config.start_url.clone()));
-        }
-        let outcome = preflight_browser::run(settings, pages, |ev| {
+        preflight_browser::run_after_http(settings, &mut report, args.browser_pages, |ev| {
             if let preflight_browser::BrowserEvent::Progress { done, total } = ev {
                 progress(Progress { phase: "browser", done, total });
             }
         })
         .await?;
         progress(Progress { phase: "done", done: 1, total: 1 });
-        outcome.merge_into(&mut report);
         report.duration_ms += t0.elapsed().as_millis() as u64;
     }
     let color = args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();

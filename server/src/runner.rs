@@ -139,8 +139,11 @@ async fn execute(state: &AppState, job: runs::RunJob, browser: Option<&BrowserRu
         })
     };
     let mut result = preflight_engine::run(&config, &progress).await;
-    if let (Ok(report), Some(browser)) = (result.as_mut(), browser) {
-        browser_stage(state, &job, &config, browser, report, &progress).await;
+    if let Ok(report) = result.as_mut() {
+        match browser {
+            Some(browser) => browser_stage(state, &job, &config, browser, report, &progress).await,
+            None => preflight_browser::not_run(report, "browser checks are turned off on this server (--no-browser)", None),
+        }
     }
     drop(progress);
     let _ = writer.await;
@@ -159,7 +162,15 @@ async fn execute(state: &AppState, job: runs::RunJob, browser: Option<&BrowserRu
                     title: String::new(),
                 })
                 .collect();
-            runs::finish(&state.pool, id, report.pages_crawled as i64, &report.checks_run, &findings, "").await
+            // A site that never answered is a run that could not complete, not a pass.
+            let error = if report.reachable {
+                String::new()
+            } else {
+                let why =
+                    report.findings.iter().find(|f| matches!(f.check.as_str(), "unreachable" | "slow-response" | "redirect-loop")).map(|f| f.evidence.clone());
+                format!("site unreachable{}", why.map(|w| format!(" ({w})")).unwrap_or_default())
+            };
+            runs::finish(&state.pool, id, report.pages_crawled as i64, &report.checks, &findings, &error).await
         }
         Err(e) => runs::finish(&state.pool, id, 0, &[], &[], &e.to_string()).await,
     };
@@ -190,15 +201,17 @@ async fn browser_stage(
     .await
     .ok()
     .flatten();
-    let Some((viewports, forms_listed, submit_forms)) = settings else { return };
+    let Some((viewports, forms_listed, submit_forms)) = settings else {
+        return preflight_browser::not_run(report, "the run's project settings could not be read", None);
+    };
     if viewports.trim().is_empty() {
-        return; // browser checks are off for this project
+        let mut off = preflight_engine::Coverage::default();
+        off.not_applicable(&preflight_browser::all_checks(), "browser checks are off for this project (no viewports chosen)");
+        return report.add_coverage(off);
     }
     let fail = |report: &mut preflight_engine::Report, why: String| {
-        report.findings.push(preflight_engine::Finding::new("browser-check-failed", &report.final_url.clone(), "The browser checks could not run", why));
-        if !report.checks_run.iter().any(|c| c == "browser-check-failed") {
-            report.checks_run.push("browser-check-failed".into());
-        }
+        let finding = preflight_engine::Finding::new("browser-check-failed", report.final_url.clone(), "The browser checks could not run", why.clone());
+        preflight_browser::not_run(report, &format!("browser unavailable: {why}"), Some(finding));
     };
     let mut s = preflight_browser::BrowserSettings::new(config.env);
     s.endpoint = browser.endpoint.clone();
@@ -220,20 +233,15 @@ async fn browser_stage(
     if let Err(e) = preflight_browser::preflight(&s.endpoint) {
         return fail(report, e.to_string());
     }
-    let mut pages: Vec<url::Url> = report.pages.iter().filter_map(|p| url::Url::parse(p).ok()).take(browser.max_pages).collect();
-    if pages.is_empty() {
-        match url::Url::parse(&report.final_url) {
-            Ok(u) => pages.push(u),
-            Err(_) => return,
-        }
-    }
     // Screenshots are recorded as they come, by a writer task (the callback cannot wait).
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<preflight_browser::Capture>();
     let writer = {
         let (state, dir) = (state.clone(), dir.clone());
         tokio::spawn(async move {
             while let Some(c) = rx.recv().await {
-                let (Some(dir), Some(path)) = (&dir, &c.path) else { continue };
+                let (Some(dir), Some(path)) = (&dir, &c.path) else {
+                    continue;
+                };
                 let rel = |p: &std::path::Path| p.strip_prefix(dir).map(|r| r.to_string_lossy().to_string()).unwrap_or_default();
                 let shot = app::ssr::screenshots::NewShot {
                     url: c.url.clone(),
@@ -255,7 +263,7 @@ async fn browser_stage(
             }
         })
     };
-    let outcome = preflight_browser::run(s, pages, |ev| match ev {
+    let outcome = preflight_browser::run_after_http(s, report, browser.max_pages, |ev| match ev {
         preflight_browser::BrowserEvent::Captured(c) => {
             let _ = tx.send(*c);
         }
@@ -264,9 +272,8 @@ async fn browser_stage(
     .await;
     drop(tx);
     let _ = writer.await;
-    match outcome {
-        Ok(o) => o.merge_into(report),
-        Err(e) => fail(report, e.to_string()),
+    if let Err(e) = outcome {
+        fail(report, e.to_string());
     }
 }
 

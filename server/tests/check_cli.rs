@@ -87,7 +87,8 @@ async fn text_junit_and_sarif_outputs() {
 
     let text = preflight(args(&["check", &url, "--env", "dev"])).await;
     let t = String::from_utf8_lossy(&text.stdout);
-    assert!(t.contains("live-credentials-on-dev") && t.contains("checks passed") && t.contains("advice:"), "{t}");
+    assert!(t.contains("live-credentials-on-dev") && t.contains("advice:"), "{t}");
+    assert!(t.contains(" passed, ") && t.contains(" not applicable, ") && t.contains(" skipped"), "check statuses are counted: {t}");
     assert!(!t.contains('\x1b'), "no colours when not on a terminal");
 
     let junit = preflight(args(&["check", &url, "--env", "dev", "--format", "junit"])).await;
@@ -100,6 +101,16 @@ async fn text_junit_and_sarif_outputs() {
     let failed: Vec<&str> = cases.iter().filter(|c| c.children().any(|ch| ch.has_tag_name("failure"))).filter_map(|c| c.attribute("name")).collect();
     assert!(failed.contains(&"live-credentials-on-dev"), "{failed:?}");
     assert_eq!(suites.attribute("failures").unwrap().parse::<usize>().unwrap(), failed.len());
+    // Checks that did not look are skipped test cases with the reason, never passes.
+    let skipped_reason = |name: &str| {
+        cases
+            .iter()
+            .find(|c| c.attribute("name") == Some(name))
+            .and_then(|c| c.children().find(|ch| ch.has_tag_name("skipped")))
+            .and_then(|s| s.attribute("message"))
+    };
+    assert_eq!(skipped_reason("analytics-missing"), Some("not applicable: production-only check on a dev run"));
+    assert_eq!(skipped_reason("old-url-broken"), Some("not applicable: no old URLs configured"));
 
     let sarif = preflight(args(&["check", &url, "--env", "dev", "--format", "sarif"])).await;
     let v: serde_json::Value = serde_json::from_slice(&sarif.stdout).expect("SARIF is JSON");
@@ -117,8 +128,14 @@ async fn text_junit_and_sarif_outputs() {
         let id = r["ruleId"].as_str().unwrap();
         assert!(preflight_engine::find_check(id).is_some(), "rule ids are check ids: {id}");
         assert!(rules.iter().any(|rule| rule["id"] == id));
-        assert!(matches!(r["level"].as_str(), Some("error" | "warning" | "note")));
+        match r["kind"].as_str() {
+            Some("fail") => assert!(matches!(r["level"].as_str(), Some("error" | "warning" | "note"))),
+            Some("pass" | "notApplicable") => assert_eq!(r["level"], "none"),
+            other => panic!("unexpected result kind {other:?}"),
+        }
     }
+    let na = runs[0]["results"].as_array().unwrap().iter().find(|r| r["ruleId"] == "sitemap-missing").unwrap();
+    assert_eq!(na["kind"], "notApplicable");
 
     // --output writes a file instead of stdout.
     let dir = tempfile::tempdir().unwrap();
@@ -128,6 +145,13 @@ async fn text_junit_and_sarif_outputs() {
     assert!(out.stdout.is_empty());
     let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert!(saved["findings"].is_array());
+    let checks = saved["checks"].as_array().unwrap();
+    let of = |id: &str| checks.iter().find(|c| c["id"] == id).unwrap().clone();
+    assert_eq!(of("live-credentials-on-dev")["status"], "failed");
+    assert_eq!(of("robots-missing")["status"], "not_applicable");
+    assert_eq!(of("robots-missing")["reason"], "production-only check on a dev run");
+    assert_eq!(of("console-error")["status"], "skipped", "no --browser");
+    assert!(!saved["checks_run"].as_array().unwrap().iter().any(|c| c == "robots-missing"), "checks_run keeps only what really ran");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

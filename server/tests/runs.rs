@@ -105,7 +105,15 @@ async fn runs_are_queued_executed_compared_and_become_evidence(pool: SqlitePool)
     assert_eq!(done3["status"], "passed", "{done3}");
     let item = api(&app, Method::GET, &format!("/checklist-items/{iid}"), Some(&tok), None).await.json();
     assert_eq!(item["regression"], false);
-    assert!(item["evidence"].as_array().unwrap().iter().all(|e| e["passed"] == true && e["run_id"] == run3));
+    let ev = item["evidence"].as_array().unwrap();
+    assert!(ev.iter().all(|e| e["status"] != "failed" && e["run_id"] == run3), "{ev:?}");
+    let bl = ev.iter().find(|e| e["check"] == "broken-link").unwrap();
+    assert_eq!((bl["status"].as_str(), bl["passed"].as_bool()), (Some("passed"), Some(true)));
+    // Checks that did not look are "not checked" with the reason, never passed.
+    for e in ev.iter().filter(|e| e["status"] == "not_applicable" || e["status"] == "skipped") {
+        assert_eq!(e["passed"], false, "{e}");
+        assert!(!e["reason"].as_str().unwrap().is_empty(), "{e}");
+    }
     let list = api(&app, Method::GET, &format!("/projects/{pid}/runs"), Some(&tok), None).await.json();
     assert_eq!(list["runs"].as_array().unwrap().len(), 3);
 }
@@ -124,4 +132,35 @@ async fn runs_left_running_by_a_dead_server_become_interrupted(pool: SqlitePool)
     assert_eq!(r.status, app::model::RunStatus::Interrupted);
     assert!(r.error.contains("run it again"));
     assert!(app::ssr::runs::findings(&pool, run.id).await.unwrap().is_empty(), "no half-written results");
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_unreachable_site_is_a_run_that_could_not_complete_and_proves_nothing(pool: SqlitePool) {
+    let st = state(pool.clone()).await;
+    let user = owner(&st).await;
+    let tok = token(&st, &user).await;
+    preflight_server::runner::start(st.clone(), 1, preflight_server::runner::shutdown::Signal::default()).await.unwrap();
+    let app = preflight_server::router(st.clone());
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let body = json!({"name": "Gone", "launch_date": "2027-03-01", "environments": [
+        {"name": "dev", "base_url": format!("http://127.0.0.1:{port}/"), "kind": "dev"}
+    ]});
+    let pid = api(&app, Method::POST, "/projects", Some(&tok), Some(body)).await.json()["id"].as_i64().unwrap();
+    let run = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await.json()["id"].as_i64().unwrap();
+    let done = wait_finished(&app, &tok, run).await;
+    assert_eq!(done["state"], "failed", "{done}");
+    assert!(done["label"].as_str().unwrap().starts_with("failed: site unreachable"), "{done}");
+    assert!(done["error"].as_str().unwrap().contains("site unreachable"));
+    let checks = done["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), preflight_engine::CATALOGUE.len());
+    assert!(!checks.iter().any(|c| c["status"] == "passed"), "nothing was looked at, so nothing passed: {checks:?}");
+    let of = |id: &str| checks.iter().find(|c| c["id"] == id).unwrap().clone();
+    assert_eq!(of("unreachable")["status"], "failed");
+    assert_eq!(of("console-error")["status"], "skipped");
+    assert!(of("broken-link")["reason"].as_str().unwrap().starts_with("site unreachable"));
+    // The checklist offers no evidence from it: no chip passes, no one-click tick.
+    let items = api(&app, Method::GET, &format!("/projects/{pid}/checklist"), Some(&tok), None).await.json()["items"].as_array().unwrap().clone();
+    assert!(items.iter().all(|i| i["evidence"].as_array().unwrap().iter().all(|e| e["passed"] == false)), "{items:?}");
 }

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::components::{fmt_time, relative_days, ErrorBox, LoadError, Progress};
-use crate::model::{ChecklistItem, ChecklistView, Environment, ItemChange, ItemState, NewItem, RunSummary, UpdateOutcome, UserInfo};
+use crate::model::{CheckStatus, ChecklistItem, ChecklistView, Environment, ItemChange, ItemState, NewItem, RunSummary, UpdateOutcome, UserInfo};
 use crate::phases::PHASES;
 use crate::server_fns::{add_item, error_text, get_checklist, item_history, set_project_archived, start_run, update_item};
 
@@ -297,13 +297,13 @@ fn RunsPanel(project_id: i64, environments: Vec<Environment>, runs: RwSignal<Vec
 
 #[component]
 fn RunRow(run: RunSummary) -> impl IntoView {
-    let status = run.status.as_str();
+    let (badge, label) = (run.badge_class(), run.label.clone());
     let active = !run.status.is_finished();
     let when = fmt_time(run.finished_at.or(run.started_at).unwrap_or(run.created_at));
     view! {
         <li class="run-row">
             <a href=format!("/runs/{}", run.id)>{format!("Run #{}", run.id)}</a>
-            <span class=format!("status status-{status}")>{status}</span>
+            <span class=badge>{label}</span>
             <span>{run.environment.clone()}</span>
             <span class="muted">{when}</span>
             {if active {
@@ -373,7 +373,9 @@ fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Ve
     let busy = RwSignal::new(false);
 
     let send = move |change: ItemChange| {
-        let Some(it) = item.get_untracked() else { return };
+        let Some(it) = item.get_untracked() else {
+            return;
+        };
         busy.set(true);
         leptos::task::spawn_local(async move {
             match update_item(it.id, it.version, change).await {
@@ -470,10 +472,17 @@ fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Ve
                             <span class="muted">"Evidence from "</span>
                             <a href=format!("/runs/{}", first.run_id)>{format!("run #{} ({}, {})", first.run_id, first.environment, fmt_time(first.finished_at))}</a>
                             ": "
-                            {it.evidence.into_iter().map(|e| view! {
-                                <span class="chip" class:pass=e.passed class:fail=!e.passed>
-                                    {if e.passed { format!("✓ {}", e.check) } else { format!("✗ {} ({})", e.check, e.findings) }}
-                                </span>
+                            {it.evidence.into_iter().map(|e| {
+                                let (class, text, tip) = match e.status {
+                                    CheckStatus::Passed => ("chip pass", format!("✓ {}", e.check), "passed".to_string()),
+                                    CheckStatus::Failed => ("chip fail", format!("✗ {} ({})", e.check, e.findings), format!("{} finding(s)", e.findings)),
+                                    _ => ("chip na", format!("– {} not checked", e.check), e.reason.clone()),
+                                };
+                                view! {
+                                    <span class=class title=tip.clone()>{text}</span>
+                                    {(!e.passed && e.status != CheckStatus::Failed).then(|| view! { <span class="muted small reason">{format!("({tip})")}</span> })}
+                                    " "
+                                }
                             }).collect_view()}
                             {(all_passed && it.state == ItemState::Todo).then(|| view! {
                                 <button type="button" class="small" on:click=move |_| send(ItemChange::SetState { state: ItemState::Done, reason: String::new() })>

@@ -8,7 +8,7 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::components::{fmt_time, ErrorBox, LoadError, Progress};
-use crate::model::{FindingView, RunDetail, RunStatus};
+use crate::model::{CheckResult, CheckStatus, FindingView, RunDetail, RunStatus};
 use crate::pages::gallery::RunGallery;
 use crate::server_fns::{error_text, get_run, start_run};
 
@@ -32,7 +32,7 @@ pub fn RunPage() -> impl IntoView {
 
 #[component]
 fn RunView(detail: RunDetail, reload: RwSignal<u32>) -> impl IntoView {
-    let RunDetail { run, project_name, findings, checks_run, comparison } = detail;
+    let RunDetail { run, project_name, findings, checks, comparison, .. } = detail;
     let run_id = run.id;
     let project_id = run.project_id;
     let status = RwSignal::new(run.clone());
@@ -84,7 +84,9 @@ fn RunView(detail: RunDetail, reload: RwSignal<u32>) -> impl IntoView {
         });
     };
 
-    let passed: Vec<String> = checks_run.iter().filter(|c| !findings.iter().any(|f| &&f.check == c)).cloned().collect();
+    let of = |st: CheckStatus| checks.iter().filter(|c| c.status == st).cloned().collect::<Vec<CheckResult>>();
+    let (passed, failed, not_applicable, skipped) =
+        (of(CheckStatus::Passed), of(CheckStatus::Failed), of(CheckStatus::NotApplicable), of(CheckStatus::Skipped));
     let mut by_severity: BTreeMap<u8, BTreeMap<String, Vec<FindingView>>> = BTreeMap::new();
     for f in findings.iter().cloned() {
         let rank = match f.severity.as_str() {
@@ -110,8 +112,9 @@ fn RunView(detail: RunDetail, reload: RwSignal<u32>) -> impl IntoView {
             </div>
             <div class="actions">
                 {move || {
-                    let s = status.get().status;
-                    view! { <span class=format!("status status-{}", s.as_str())>{s.as_str()}</span> }
+                    let r = status.get();
+                    let class = r.badge_class();
+                    view! { <span class=class>{r.label}</span> }
                 }}
                 <button type="button" on:click=rerun>"Run again"</button>
             </div>
@@ -126,12 +129,20 @@ fn RunView(detail: RunDetail, reload: RwSignal<u32>) -> impl IntoView {
                 </section>
             })
         }}
-        {(!run.error.is_empty()).then(|| view! { <ErrorBox message=run.error.clone()/> })}
+        {(!run.error.is_empty()).then(|| view! { <ErrorBox message=format!("This run could not complete: {}", run.error)/> })}
         {run.status.is_finished().then(|| view! {
             <section class="card summary">
                 <p>
                     <strong>{format!("{} error(s), {} warning(s), {} info", run.errors, run.warnings, run.infos)}</strong>
-                    {format!(" · {} page(s) crawled · {} of {} checks passed", run.pages_crawled, passed.len(), checks_run.len())}
+                    {format!(" · {} page(s) crawled", run.pages_crawled)}
+                </p>
+                <p class="check-counts">
+                    "Checks: "
+                    <span class="chip pass">{format!("{} passed", passed.len())}</span> " "
+                    <span class="chip fail">{format!("{} failed", failed.len())}</span> " "
+                    <span class="chip na">{format!("{} not applicable", not_applicable.len())}</span> " "
+                    <span class="chip skipped">{format!("{} skipped", skipped.len())}</span>
+                    {(!skipped.is_empty()).then(|| view! { " " <a href="#not-checked">"why some checks did not look"</a> })}
                 </p>
                 {comparison.clone().map(|c| view! {
                     <p>
@@ -181,13 +192,37 @@ fn RunView(detail: RunDetail, reload: RwSignal<u32>) -> impl IntoView {
             }
         }).collect_view()}
         <RunGallery run_id refresh=shots/>
-        {(!passed.is_empty()).then(|| view! {
-            <section class="card">
-                <details>
-                    <summary>{format!("{} checks passed", passed.len())}</summary>
-                    <p>{passed.iter().map(|c| view! { <span class="chip pass">{format!("✓ {c}")}</span> " " }).collect_view()}</p>
-                </details>
+        {run.status.is_finished().then(|| view! {
+            <section class="card" id="not-checked">
+                <h2>"What each check concluded"</h2>
+                <p class="muted">"A check that did not look at anything never counts as passed: it is skipped (it could not look) or not applicable (it does not apply to this run), with the reason."</p>
+                <CheckList title="Skipped — could not look" list=skipped open=true class="skipped"/>
+                <CheckList title="Not applicable to this run" list=not_applicable open=false class="na"/>
+                <CheckList title="Passed" list=passed open=false class="pass"/>
+                <CheckList title="Failed" list=failed open=false class="fail"/>
             </section>
         })}
     }
+}
+
+/// One status's checks with their reasons, behind a disclosure.
+#[component]
+fn CheckList(title: &'static str, list: Vec<CheckResult>, open: bool, class: &'static str) -> impl IntoView {
+    (!list.is_empty()).then(|| {
+        view! {
+            <details class="check-status" open=open>
+                <summary>{format!("{title} ({})", list.len())}</summary>
+                <ul class="check-outcomes">
+                    {list.into_iter().map(|c| view! {
+                        <li>
+                            <span class=format!("chip {class}")>{c.status.label()}</span> " "
+                            {c.title.clone()} " " <code class="check-id">{c.id.clone()}</code>
+                            {(c.findings > 0).then(|| format!(" · {} finding(s)", c.findings))}
+                            {(!c.reason.is_empty()).then(|| view! { <div class="muted reason">{c.reason.clone()}</div> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </details>
+        }
+    })
 }

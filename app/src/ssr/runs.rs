@@ -6,7 +6,9 @@ use std::collections::{BTreeSet, HashMap};
 use sqlx::SqlitePool;
 
 use super::{error::AppResult, now, AppError};
-use crate::model::{CheckEvidence, ChecklistItem, FindingView, RunComparison, RunDetail, RunStatus, RunSummary, UserInfo};
+use crate::model::{
+    run_label, CheckEvidence, CheckResult, CheckStatus, ChecklistItem, FindingView, RunComparison, RunDetail, RunState, RunStatus, RunSummary, UserInfo,
+};
 
 const RUN_SELECT: &str = "
     SELECT r.id, r.project_id, r.environment_name, r.env_kind, r.base_url, r.status, u.name AS requested_by,
@@ -41,13 +43,17 @@ struct RunRow {
 
 impl From<RunRow> for RunSummary {
     fn from(r: RunRow) -> Self {
+        let status = RunStatus::parse(&r.status).unwrap_or(RunStatus::Interrupted);
+        let state = RunState::of(status, &r.error);
         RunSummary {
+            state,
+            label: run_label(state, r.errors, r.warnings, &r.error),
             id: r.id,
             project_id: r.project_id,
             environment: r.environment_name,
             env_kind: r.env_kind,
             base_url: r.base_url,
-            status: RunStatus::parse(&r.status).unwrap_or(RunStatus::Interrupted),
+            status,
             requested_by: r.requested_by,
             created_at: r.created_at,
             started_at: r.started_at,
@@ -149,9 +155,9 @@ pub async fn detail(pool: &SqlitePool, run_id: i64) -> AppResult<RunDetail> {
     let run = get(pool, run_id).await?;
     let project_name: String = sqlx::query_scalar("SELECT name FROM projects WHERE id = ?").bind(run.project_id).fetch_one(pool).await?;
     let findings = findings(pool, run_id).await?;
-    let checks_json: String = sqlx::query_scalar("SELECT checks_run FROM runs WHERE id = ?").bind(run_id).fetch_one(pool).await?;
-    let checks_run: Vec<String> = serde_json::from_str(&checks_json).unwrap_or_default();
-    let comparison = if run.status == RunStatus::Passed || run.status == RunStatus::Failed {
+    let checks = check_outcomes(pool, &run, &findings).await?;
+    let checks_run = checks.iter().filter(|c| matches!(c.status, CheckStatus::Passed | CheckStatus::Failed)).map(|c| c.id.clone()).collect();
+    let comparison = if run.state == RunState::Completed {
         let prev: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM runs WHERE project_id = ? AND environment_name = ? AND id < ? AND status IN ('passed', 'failed')
              ORDER BY id DESC LIMIT 1",
@@ -168,12 +174,65 @@ pub async fn detail(pool: &SqlitePool, run_id: i64) -> AppResult<RunDetail> {
     } else {
         None
     };
-    Ok(RunDetail { run, project_name, findings, checks_run, comparison })
+    Ok(RunDetail { run, project_name, findings, checks_run, checks, comparison })
 }
 
-/// New, fixed and unchanged findings, matched by check and URL.
+/// Every check's outcome in a finished run (none while it runs: nothing is settled yet).
+pub async fn check_outcomes(pool: &SqlitePool, run: &RunSummary, findings: &[FindingView]) -> AppResult<Vec<CheckResult>> {
+    if !matches!(run.status, RunStatus::Passed | RunStatus::Failed) {
+        return Ok(Vec::new());
+    }
+    let (checks_json, outcomes_json): (String, String) =
+        sqlx::query_as("SELECT checks_run, checks FROM runs WHERE id = ?").bind(run.id).fetch_one(pool).await?;
+    let checks_run: Vec<String> = serde_json::from_str(&checks_json).unwrap_or_default();
+    let counts: HashMap<&str, i64> = findings.iter().fold(HashMap::new(), |mut m, f| {
+        *m.entry(f.check.as_str()).or_default() += 1;
+        m
+    });
+    Ok(check_results(&outcomes_json, &checks_run, &|id| counts.get(id).copied().unwrap_or(0)))
+}
+
+/// Every check's outcome from a run's stored `checks` JSON; runs finished before outcomes
+/// were recorded derive them from `checks_run` (a check not listed there was not recorded:
+/// skipped, never passed).
+pub fn check_results(outcomes_json: &str, checks_run: &[String], findings_of: &dyn Fn(&str) -> i64) -> Vec<CheckResult> {
+    let stored: Vec<preflight_engine::CheckOutcome> = serde_json::from_str(outcomes_json).unwrap_or_default();
+    let title = |id: &str| preflight_engine::find_check(id).map(|c| c.title.to_string()).unwrap_or_default();
+    if !stored.is_empty() {
+        return stored
+            .into_iter()
+            .map(|o| CheckResult { title: title(&o.id), findings: findings_of(&o.id), status: status_of(o.status), reason: o.reason, id: o.id })
+            .collect();
+    }
+    preflight_engine::CATALOGUE
+        .iter()
+        .map(|c| {
+            let n = findings_of(c.id);
+            let (status, reason) = if n > 0 {
+                (CheckStatus::Failed, String::new())
+            } else if checks_run.iter().any(|r| r == c.id) {
+                (CheckStatus::Passed, String::new())
+            } else {
+                (CheckStatus::Skipped, "not recorded: this run is older than per-check outcomes".to_string())
+            };
+            CheckResult { id: c.id.to_string(), status, reason, title: c.title.to_string(), findings: n }
+        })
+        .collect()
+}
+
+fn status_of(s: preflight_engine::CheckStatus) -> CheckStatus {
+    match s {
+        preflight_engine::CheckStatus::Passed => CheckStatus::Passed,
+        preflight_engine::CheckStatus::Failed => CheckStatus::Failed,
+        preflight_engine::CheckStatus::NotApplicable => CheckStatus::NotApplicable,
+        preflight_engine::CheckStatus::Skipped => CheckStatus::Skipped,
+    }
+}
+
+/// New, fixed and unchanged findings, matched by check and the finding's stable identity
+/// (its URL without run-to-run noise such as the random missing-page probe path).
 pub fn compare(previous_run_id: i64, before: &[FindingView], after: &[FindingView]) -> RunComparison {
-    let key = |f: &FindingView| (f.check.clone(), f.url.clone());
+    let key = |f: &FindingView| (f.check.clone(), preflight_engine::finding::identity(&f.url).into_owned());
     let before_keys: BTreeSet<_> = before.iter().map(key).collect();
     let after_keys: BTreeSet<_> = after.iter().map(key).collect();
     RunComparison {
@@ -222,8 +281,16 @@ pub async fn set_progress(pool: &SqlitePool, run_id: i64, phase: &str, done: i64
     Ok(())
 }
 
-/// Writes all findings and the final status in one transaction.
-pub async fn finish(pool: &SqlitePool, run_id: i64, pages: i64, checks_run: &[String], findings: &[FindingView], error: &str) -> AppResult<RunStatus> {
+/// Writes all findings, every check's outcome and the final status in one transaction.
+pub async fn finish(
+    pool: &SqlitePool,
+    run_id: i64,
+    pages: i64,
+    checks: &[preflight_engine::CheckOutcome],
+    findings: &[FindingView],
+    error: &str,
+) -> AppResult<RunStatus> {
+    let checks_run: Vec<&str> = checks.iter().filter(|c| c.status.ran()).map(|c| c.id.as_str()).collect();
     let status = if !error.is_empty() || findings.iter().any(|f| f.severity == "error") { RunStatus::Failed } else { RunStatus::Passed };
     let _turn = super::db::write_turn().await;
     let mut tx = pool.begin().await?;
@@ -240,13 +307,14 @@ pub async fn finish(pool: &SqlitePool, run_id: i64, pages: i64, checks_run: &[St
             .await?;
     }
     sqlx::query(
-        "UPDATE runs SET status = ?, finished_at = ?, pages_crawled = ?, checks_run = ?, error = ?, progress_phase = 'done'
+        "UPDATE runs SET status = ?, finished_at = ?, pages_crawled = ?, checks_run = ?, checks = ?, error = ?, progress_phase = 'done'
          WHERE id = ? AND status = 'running'",
     )
     .bind(status.as_str())
     .bind(now())
     .bind(pages)
-    .bind(serde_json::to_string(checks_run).unwrap_or_else(|_| "[]".into()))
+    .bind(serde_json::to_string(&checks_run).unwrap_or_else(|_| "[]".into()))
+    .bind(serde_json::to_string(checks).unwrap_or_else(|_| "[]".into()))
     .bind(error)
     .bind(run_id)
     .execute(&mut *tx)
@@ -255,57 +323,58 @@ pub async fn finish(pool: &SqlitePool, run_id: i64, pages: i64, checks_run: &[St
     Ok(status)
 }
 
-/// The latest finished run of a project and its per-check finding counts.
+/// The latest finished run of a project and every check's outcome in it.
 pub struct EvidenceSource {
     pub run_id: i64,
     pub environment: String,
     pub finished_at: i64,
-    pub checks_run: BTreeSet<String>,
-    pub counts: HashMap<String, i64>,
+    pub checks: HashMap<String, CheckResult>,
 }
 
 pub async fn evidence_source(pool: &SqlitePool, project_id: i64) -> AppResult<Option<EvidenceSource>> {
-    let run: Option<(i64, String, i64, String)> = sqlx::query_as(
-        "SELECT id, environment_name, finished_at, checks_run FROM runs
-         WHERE project_id = ? AND status IN ('passed', 'failed') ORDER BY finished_at DESC, id DESC LIMIT 1",
+    let run: Option<(i64, String, i64, String, String)> = sqlx::query_as(
+        "SELECT id, environment_name, finished_at, checks_run, checks FROM runs
+         WHERE project_id = ? AND status IN ('passed', 'failed') AND error = '' ORDER BY finished_at DESC, id DESC LIMIT 1",
     )
     .bind(project_id)
     .fetch_optional(pool)
     .await?;
-    let Some((run_id, environment, finished_at, checks)) = run else { return Ok(None) };
-    let counts: Vec<(String, i64)> =
-        sqlx::query_as("SELECT check_id, COUNT(*) FROM findings WHERE run_id = ? GROUP BY check_id").bind(run_id).fetch_all(pool).await?;
-    Ok(Some(EvidenceSource {
-        run_id,
-        environment,
-        finished_at,
-        checks_run: serde_json::from_str::<Vec<String>>(&checks).unwrap_or_default().into_iter().collect(),
-        counts: counts.into_iter().collect(),
-    }))
+    let Some((run_id, environment, finished_at, checks_run, outcomes)) = run else {
+        return Ok(None);
+    };
+    let counts: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>("SELECT check_id, COUNT(*) FROM findings WHERE run_id = ? GROUP BY check_id")
+        .bind(run_id)
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .collect();
+    let checks_run: Vec<String> = serde_json::from_str(&checks_run).unwrap_or_default();
+    let checks = check_results(&outcomes, &checks_run, &|id| counts.get(id).copied().unwrap_or(0)).into_iter().map(|c| (c.id.clone(), c)).collect();
+    Ok(Some(EvidenceSource { run_id, environment, finished_at, checks }))
 }
 
-/// Fills an item's evidence and regression flag from the latest run.
+/// Fills an item's evidence and regression flag from the latest run: every check the item
+/// names, with its status (a check that did not look is "not checked", never passed).
 pub fn attach_evidence(item: &mut ChecklistItem, source: Option<&EvidenceSource>) {
     item.evidence = match source {
         None => Vec::new(),
         Some(s) => item
             .checks
             .iter()
-            .filter(|c| s.checks_run.contains(*c))
-            .map(|c| {
-                let n = s.counts.get(c).copied().unwrap_or(0);
-                CheckEvidence {
-                    check: c.clone(),
-                    passed: n == 0,
-                    findings: n,
-                    run_id: s.run_id,
-                    environment: s.environment.clone(),
-                    finished_at: s.finished_at,
-                }
+            .filter_map(|c| s.checks.get(c))
+            .map(|r| CheckEvidence {
+                check: r.id.clone(),
+                passed: r.status == CheckStatus::Passed,
+                status: r.status,
+                reason: r.reason.clone(),
+                findings: r.findings,
+                run_id: s.run_id,
+                environment: s.environment.clone(),
+                finished_at: s.finished_at,
             })
             .collect(),
     };
-    item.regression = item.state == crate::model::ItemState::Done && item.evidence.iter().any(|e| !e.passed);
+    item.regression = item.state == crate::model::ItemState::Done && item.evidence.iter().any(|e| e.status == CheckStatus::Failed);
 }
 
 #[cfg(test)]

@@ -114,11 +114,16 @@ pub(crate) fn discover(shared: &Shared, h: &TabHandle, page: &Url) -> Vec<Job> {
     if !policy.submit_found && policy.listed.is_empty() {
         return Vec::new();
     }
-    let Ok(forms) = capture::forms_on_page(h) else { return Vec::new() };
+    let Ok(forms) = capture::forms_on_page(h) else {
+        return Vec::new();
+    };
     let mut jobs = Vec::new();
     for form in forms {
         let listed = policy.lists(page, &form.id) || (!form.name.is_empty() && policy.lists(page, &form.name));
         let allowed = listed || (policy.submit_found && form.sensitive.is_none());
+        if !allowed && policy.submit_found && form.sensitive.is_some() {
+            shared.forms_withheld.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
         if !allowed || form.fillable == 0 || !same_site(page, &form.action) {
             continue;
         }

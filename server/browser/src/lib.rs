@@ -19,13 +19,13 @@ pub mod viewport;
 
 use std::{path::PathBuf, time::Duration};
 
-use preflight_engine::{config::ResolveOverride, EnvProfile, Finding};
+use preflight_engine::{config::ResolveOverride, Coverage, EnvProfile, Finding};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 pub use viewport::Viewport;
 
-/// The browser checks' ids, as they appear in `checks_run`.
+/// The browser checks that look at every opened page.
 pub const BROWSER_CHECKS: &[&str] = &[
     "console-error",
     "uncaught-exception",
@@ -184,7 +184,8 @@ pub struct Capture {
 pub struct Outcome {
     pub findings: Vec<Finding>,
     pub captures: Vec<Capture>,
-    pub checks_run: Vec<String>,
+    /// What each browser check could look at.
+    pub coverage: Coverage,
     /// Forms submitted (each with up to three kinds of data).
     pub forms_tested: usize,
     /// Times the browser was restarted because it stopped answering.
@@ -196,11 +197,7 @@ impl Outcome {
     pub fn merge_into(self, report: &mut preflight_engine::Report) {
         report.findings.extend(self.findings);
         report.findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.check.cmp(&b.check)).then_with(|| a.url.cmp(&b.url)));
-        for c in self.checks_run {
-            if !report.checks_run.contains(&c) {
-                report.checks_run.push(c);
-            }
-        }
+        report.add_coverage(self.coverage);
         report.screenshots.extend(self.captures.into_iter().filter_map(|c| {
             Some(preflight_engine::report::Screenshot {
                 url: c.url,
@@ -211,6 +208,23 @@ impl Outcome {
             })
         }));
     }
+}
+
+/// Every browser check, for runs whose browser part could not happen at all.
+pub fn all_checks() -> Vec<&'static str> {
+    preflight_engine::CATALOGUE.iter().filter(|c| c.category == preflight_engine::Category::Browser).map(|c| c.id).collect()
+}
+
+/// Marks the browser part of `report` as not done, with the reason (`browser-check-failed`
+/// fails when `failed_finding` is given: a browser that should have run but could not).
+pub fn not_run(report: &mut preflight_engine::Report, reason: &str, failed_finding: Option<Finding>) {
+    let mut c = Coverage::default();
+    c.skipped(&all_checks(), reason);
+    if let Some(f) = failed_finding {
+        report.findings.push(f);
+        c.looked(&["browser-check-failed"]);
+    }
+    report.add_coverage(c);
 }
 
 /// Progress reported while the run goes on.
@@ -236,6 +250,29 @@ pub async fn run(settings: BrowserSettings, pages: Vec<Url>, mut on_event: impl 
         on_event(ev);
     }
     done_rx.await.unwrap_or(Err(BrowserError::Cancelled))
+}
+
+/// The browser part of a run, after the HTTP checks: opens up to `max_pages` of the pages the
+/// crawl found (the start page when it found none) and adds the findings, screenshots and
+/// check outcomes to `report`. A site that could not be reached is not opened at all: its
+/// browser checks are skipped. `Err` only when no browser could be started.
+pub async fn run_after_http(
+    settings: BrowserSettings,
+    report: &mut preflight_engine::Report,
+    max_pages: usize,
+    on_event: impl FnMut(BrowserEvent) + Send,
+) -> Result<(), BrowserError> {
+    if !report.reachable {
+        not_run(report, "site unreachable", None);
+        return Ok(());
+    }
+    let mut pages: Vec<Url> = report.pages.iter().filter_map(|p| Url::parse(p).ok()).take(max_pages).collect();
+    if pages.is_empty() {
+        pages.extend(Url::parse(&report.final_url).ok());
+    }
+    let outcome = run(settings, pages, on_event).await?;
+    outcome.merge_into(report);
+    Ok(())
 }
 
 /// Checks a browser can be found or reached, without starting it (for a fast, clear error

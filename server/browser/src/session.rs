@@ -12,7 +12,7 @@ use std::{
 };
 
 use headless_chrome::Browser;
-use preflight_engine::Finding;
+use preflight_engine::{Coverage, Finding};
 use tokio::sync::mpsc::UnboundedSender;
 use url::Url;
 
@@ -119,6 +119,8 @@ pub(crate) struct Shared {
     found: Mutex<Vec<Found>>,
     captures: Mutex<Vec<Capture>>,
     forms_tested: AtomicUsize,
+    /// Forms found but not submitted because they ask for a password or payment details.
+    pub forms_withheld: AtomicUsize,
     /// Scripts already parsed for old IE (by URL or inline-content hash).
     pub seen_scripts: Mutex<HashSet<String>>,
     /// Forms already queued (by action, method and fields), so a footer form is tried once.
@@ -192,6 +194,7 @@ pub(crate) fn run_blocking(settings: BrowserSettings, pages: Vec<Url>, tx: Unbou
         found: Mutex::new(Vec::new()),
         captures: Mutex::new(Vec::new()),
         forms_tested: AtomicUsize::new(0),
+        forms_withheld: AtomicUsize::new(0),
         seen_scripts: Mutex::new(HashSet::new()),
         seen_forms: Mutex::new(HashSet::new()),
         file_names: Mutex::new(HashSet::new()),
@@ -260,18 +263,10 @@ pub(crate) fn run_blocking(settings: BrowserSettings, pages: Vec<Url>, tx: Unbou
         return Err(BrowserError::Cancelled);
     }
     let settings = shared.settings;
-    let mut checks_run: Vec<String> = BROWSER_CHECKS.iter().map(|s| s.to_string()).collect();
-    if settings.viewports.iter().any(|v| v.is_old_ie()) {
-        checks_run.extend(OLD_IE_CHECKS.iter().map(|s| s.to_string()));
-    }
-    if !settings.env.is_production() {
-        checks_run.push("dev-banner-not-visible".into());
-    }
     let forms_tested = shared.forms_tested.into_inner();
-    if forms_tested > 0 {
-        checks_run.extend(FORM_CHECKS.iter().map(|s| s.to_string()));
-    }
-    let mut captures = shared.captures.into_inner().expect("captures lock");
+    let captures = shared.captures.into_inner().expect("captures lock");
+    let coverage = coverage(&settings, &captures, forms_tested, shared.forms_withheld.into_inner(), pages.len());
+    let mut captures = captures;
     captures.sort_by(|a, b| {
         let pos = |c: &Capture| settings.viewports.iter().position(|v| v.name == c.viewport).unwrap_or(usize::MAX);
         let page = |c: &Capture| pages.iter().position(|p| p.as_str() == c.url).unwrap_or(usize::MAX);
@@ -280,10 +275,43 @@ pub(crate) fn run_blocking(settings: BrowserSettings, pages: Vec<Url>, tx: Unbou
     Ok(Outcome {
         findings: merge(shared.found.into_inner().expect("findings lock"), &settings),
         captures,
-        checks_run,
+        coverage,
         forms_tested,
         restarts: shared.restarts.into_inner(),
     })
+}
+
+/// What the browser checks could look at: page checks need at least one page the browser
+/// opened, the old-IE checks an old-IE viewport, the form checks a submitted form.
+fn coverage(settings: &BrowserSettings, captures: &[Capture], forms_tested: usize, forms_withheld: usize, pages: usize) -> Coverage {
+    let mut c = Coverage::default();
+    c.looked(BROWSER_CHECKS).looked(OLD_IE_CHECKS).looked(FORM_CHECKS).looked(&["dev-banner-not-visible", "browser-check-failed"]);
+    if captures.is_empty() {
+        let why = if pages == 0 { "no page to open".to_string() } else { format!("the browser could open none of the {pages} page(s)") };
+        c.skipped(BROWSER_CHECKS, why.clone()).skipped(OLD_IE_CHECKS, why.clone()).skipped(&["dev-banner-not-visible"], why.clone()).skipped(FORM_CHECKS, why);
+    } else {
+        let opened: std::collections::BTreeSet<&str> = captures.iter().map(|c| c.url.as_str()).collect();
+        if opened.len() < pages {
+            c.looked_partly(BROWSER_CHECKS, format!("{} of {pages} page(s) opened", opened.len()));
+        }
+        if !settings.viewports.iter().any(|v| v.is_old_ie()) {
+            c.not_applicable(OLD_IE_CHECKS, "no old-IE viewport in this run");
+        } else if !captures.iter().any(|cap| settings.viewports.iter().any(|v| v.name == cap.viewport && v.is_old_ie())) {
+            c.skipped(OLD_IE_CHECKS, "the browser opened no page at the old-IE viewport");
+        }
+        if forms_tested == 0 {
+            let why = if !settings.forms.submit_found && settings.forms.listed.is_empty() {
+                format!("test form submissions are off for {} runs", settings.env.as_str())
+            } else if forms_withheld > 0 {
+                format!("{forms_withheld} form(s) ask for a password or payment details and are submitted only when listed")
+            } else {
+                "no forms to submit on the checked pages".to_string()
+            };
+            c.not_applicable(FORM_CHECKS, why);
+        }
+    }
+    c.scope_to(settings.env);
+    c
 }
 
 fn worker(shared: &Shared, index: usize, tx: &UnboundedSender<BrowserEvent>) {

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::config::EnvProfile;
+
 /// Which part of the engine produces a check's evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -43,10 +45,50 @@ pub struct CheckInfo {
     pub advice: &'static str,
     /// What the check looks for, in words a project manager understands.
     pub title: &'static str,
+    /// Which environments it judges; on the others it is `not_applicable`.
+    pub scope: Scope,
+}
+
+/// The environments a check judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    Any,
+    Production,
+    /// Dev and staging.
+    PreProduction,
+}
+
+impl Scope {
+    pub fn includes(self, env: EnvProfile) -> bool {
+        match self {
+            Scope::Any => true,
+            Scope::Production => env.is_production(),
+            Scope::PreProduction => !env.is_production(),
+        }
+    }
+
+    /// Why a check of this scope does not apply to a run of `env`.
+    pub fn mismatch_reason(self, env: EnvProfile) -> String {
+        match self {
+            Scope::Production => format!("production-only check on a {} run", env.as_str()),
+            _ => format!("dev/staging-only check on a {} run", env.as_str()),
+        }
+    }
 }
 
 const fn check(id: &'static str, category: Category, severity: Severity, advice: &'static str, title: &'static str) -> CheckInfo {
-    CheckInfo { id, category, severity, advice, title }
+    CheckInfo { id, category, severity, advice, title, scope: Scope::Any }
+}
+
+/// Judged on production runs only.
+const fn prod(c: CheckInfo) -> CheckInfo {
+    CheckInfo { scope: Scope::Production, ..c }
+}
+
+/// Judged on dev and staging runs only.
+const fn pre(c: CheckInfo) -> CheckInfo {
+    CheckInfo { scope: Scope::PreProduction, ..c }
 }
 
 use Category::{Browser, Dns, Http, Tls};
@@ -80,27 +122,27 @@ pub const CATALOGUE: &[CheckInfo] = &[
     check("contact-unexpected", Http, Warning, "Is the contact information correct?", "No e-mail addresses or phone numbers other than the expected ones"),
     check("form-missing-csrf", Http, Warning, "CSRF protection", "POST forms carry a CSRF token"),
     check("security-header-missing", Http, Warning, "Are you assuming anything?", "X-Content-Type-Options, frame protection and Referrer-Policy are set"),
-    check("robots-missing", Http, Warning, "robots.txt", "robots.txt exists"),
-    check("robots-disallows-all", Http, Error, "robots.txt", "Production robots.txt does not disallow everything"),
-    check("robots-allows-indexing-on-dev", Http, Error, "Make sure it has robots.txt disallowing all", "Dev and staging robots.txt disallow everything"),
-    check("sitemap-missing", Http, Info, "Pages with rankings are valuable", "sitemap.xml exists"),
-    check("canonical-tag-missing", Http, Info, "canonical tags", "Pages have a canonical tag"),
+    prod(check("robots-missing", Http, Warning, "robots.txt", "robots.txt exists")),
+    prod(check("robots-disallows-all", Http, Error, "robots.txt", "Production robots.txt does not disallow everything")),
+    pre(check("robots-allows-indexing-on-dev", Http, Error, "Make sure it has robots.txt disallowing all", "Dev and staging robots.txt disallow everything")),
+    prod(check("sitemap-missing", Http, Info, "Pages with rankings are valuable", "sitemap.xml exists")),
+    prod(check("canonical-tag-missing", Http, Info, "canonical tags", "Pages have a canonical tag")),
     check("canonical-tag-mismatch", Http, Warning, "canonical tags", "Canonical tags point at the canonical host and the page itself"),
     check("title-missing", Http, Warning, "meta tags", "Every page has a title"),
     check("title-duplicate", Http, Warning, "meta tags", "Titles are unique"),
-    check("meta-description-missing", Http, Info, "meta tags", "Every page has a meta description"),
+    prod(check("meta-description-missing", Http, Info, "meta tags", "Every page has a meta description")),
     check("meta-description-duplicate", Http, Info, "meta tags", "Meta descriptions are unique"),
-    check("analytics-missing", Http, Warning, "analytics tags", "Production pages carry an analytics tag"),
+    prod(check("analytics-missing", Http, Warning, "analytics tags", "Production pages carry an analytics tag")),
     check("duplicate-content", Http, Warning, "duplicate content", "The same content is not served on several URLs without a canonical"),
     check("old-url-broken", Http, Error, "If it was a link on Google, don't make it a 404", "URLs of the old site redirect instead of answering 404"),
     check("wrong-host-link", Http, Error, "Make your Sites record accurate", "No absolute links to example.com, localhost or the staging host"),
-    check(
+    prod(check(
         "sandbox-credentials-on-production",
         Http,
         Error,
         "Keep track of any integration credentials for sandbox vs production",
         "Production uses no test/sandbox credentials",
-    ),
+    )),
     check(
         "live-credentials-on-dev",
         Http,
@@ -108,19 +150,25 @@ pub const CATALOGUE: &[CheckInfo] = &[
         "Keep track of any integration credentials for sandbox vs production",
         "Dev and staging use no live credentials",
     ),
-    check("dev-banner-missing", Http, Warning, "Make sure it says \"DEV SITE\" somewhere on the front end", "Dev and staging pages say DEV SITE / STAGING"),
+    pre(check(
+        "dev-banner-missing",
+        Http,
+        Warning,
+        "Make sure it says \"DEV SITE\" somewhere on the front end",
+        "Dev and staging pages say DEV SITE / STAGING",
+    )),
     check("redirect-loop", Http, Error, "Run a Site Crawler", "No URL redirects in a loop or through too many hops"),
     check("slow-response", Http, Error, "Does it Perform?", "Every URL answers within the time limit"),
     check("response-too-large", Http, Warning, "Does it Perform?", "No response is larger than the size limit"),
     check("unreachable", Http, Error, "Run a Site Crawler", "The site and its pages can be reached"),
     check("crawl-incomplete", Http, Info, "Run a Site Crawler", "The crawl covered the whole site within its limits"),
-    check("dns-ttl-not-lowered", Dns, Warning, "Lower your DNS TTL", "DNS TTL is lowered before launch"),
-    check("dns-ns-missing", Dns, Error, "Are the nameservers in your control?", "Nameservers answer for the zone"),
-    check("dns-mx-missing", Dns, Warning, "SPF, PTR - make sure your email makes it through the spam filter", "The domain has MX records"),
-    check("dns-spf-missing", Dns, Warning, "SPF, PTR - make sure your email makes it through the spam filter", "The domain publishes SPF"),
-    check("dns-dmarc-missing", Dns, Info, "SPF, PTR - make sure your email makes it through the spam filter", "The domain publishes DMARC"),
-    check("dns-ptr-mismatch", Dns, Warning, "SPF, PTR - make sure your email makes it through the spam filter", "The mail server's PTR matches its name"),
-    check("dns-cname-at-apex", Dns, Error, "IT departments don't get CNAMEs, so watch your load balancers!", "No CNAME at the zone apex"),
+    prod(check("dns-ttl-not-lowered", Dns, Warning, "Lower your DNS TTL", "DNS TTL is lowered before launch")),
+    prod(check("dns-ns-missing", Dns, Error, "Are the nameservers in your control?", "Nameservers answer for the zone")),
+    prod(check("dns-mx-missing", Dns, Warning, "SPF, PTR - make sure your email makes it through the spam filter", "The domain has MX records")),
+    prod(check("dns-spf-missing", Dns, Warning, "SPF, PTR - make sure your email makes it through the spam filter", "The domain publishes SPF")),
+    prod(check("dns-dmarc-missing", Dns, Info, "SPF, PTR - make sure your email makes it through the spam filter", "The domain publishes DMARC")),
+    prod(check("dns-ptr-mismatch", Dns, Warning, "SPF, PTR - make sure your email makes it through the spam filter", "The mail server's PTR matches its name")),
+    prod(check("dns-cname-at-apex", Dns, Error, "IT departments don't get CNAMEs, so watch your load balancers!", "No CNAME at the zone apex")),
     check("tls-certificate-invalid", Tls, Error, "SSL logins! admins! everything!", "The TLS certificate is valid"),
     check("tls-certificate-expiring", Tls, Warning, "SSL logins! admins! everything!", "The TLS certificate does not expire within 30 days"),
     check("tls-name-mismatch", Tls, Error, "Redirect to one domain - www", "The certificate covers both www and the apex"),
@@ -158,13 +206,13 @@ pub const CATALOGUE: &[CheckInfo] = &[
         "Old Internet Explorer gets the site, not an 'unsupported browser' page",
     ),
     check("old-ie-syntax", Browser, Warning, "As a rule, CEOs use the oldest possible IE version", "Scripts parse in an ES5-only browser"),
-    check(
+    pre(check(
         "dev-banner-not-visible",
         Browser,
         Warning,
         "Make sure it says \"DEV SITE\" somewhere on the front end",
         "The DEV SITE marker is visible in the browser",
-    ),
+    )),
     check("page-load-timeout", Browser, Error, "Does it Perform?", "Pages finish loading in the browser within the time limit"),
     check("script-hang", Browser, Error, "Is it Stable?", "No script keeps the page busy without end"),
     check("renderer-crash", Browser, Error, "Is it Stable?", "No page crashes the browser tab"),

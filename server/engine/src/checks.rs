@@ -13,6 +13,7 @@ use crate::{
     fetch::{FetchError, Fetched, Response},
     finding::{snippet, Finding, Severity},
     html::AssetKind,
+    outcome::Coverage,
 };
 
 /// Everything fetched for one site, handed to every check.
@@ -34,7 +35,7 @@ pub struct Site<'a> {
     pub old_urls: &'a [Fetched],
 }
 
-/// The check ids [`run_all`] evaluates (for "passed" bookkeeping).
+/// The check ids [`run_all`] evaluates ([`coverage`] says which really looked).
 pub const HTTP_CHECKS: &[&str] = &[
     "unreachable",
     "redirect-loop",
@@ -80,8 +81,151 @@ pub const HTTP_CHECKS: &[&str] = &[
     "dev-banner-missing",
 ];
 
-/// What can be judged when the site itself cannot be reached.
-pub const REACHABILITY_CHECKS: &[&str] = &["unreachable", "redirect-loop", "slow-response", "old-url-broken"];
+/// What each HTTP check could look at on this site, and why the others did not (the
+/// findings decide between passed and failed afterwards).
+pub fn coverage(site: &Site) -> Coverage {
+    let mut c = Coverage::default();
+    c.looked(HTTP_CHECKS);
+    if let Err(e) = &site.start_fetch.outcome {
+        // One clear error, not a list of passes: only the check that met the problem
+        // failed, and the old URLs (fetched on their own) were still looked at.
+        let why = format!("site unreachable ({e})");
+        c.skipped(HTTP_CHECKS, why);
+        c.looked(&[fetch_error_check(e)]);
+        old_url_coverage(site, &mut c);
+        return c;
+    }
+    let env = site.config.env;
+    let partly = site.crawl.incomplete.as_ref().map(|why| format!("partly: {why}"));
+    if let Some(note) = &partly {
+        c.looked_partly(PAGE_CHECKS, note.clone());
+    }
+    let pages: Vec<_> = html_pages(site).collect();
+    let ok_pages = pages.iter().filter(|(_, r, _)| r.status < 300).count();
+    if pages.is_empty() {
+        let why = match (&site.crawl.incomplete, site.start_fetch.response()) {
+            (Some(why), _) => format!("no HTML page was read: {why}"),
+            (None, Some(r)) => format!("no HTML page could be read: the site answered {} ({})", r.status_line(), r.content_type()),
+            (None, None) => "no HTML page could be read".to_string(),
+        };
+        c.skipped(PAGE_CHECKS, why.clone());
+        c.skipped(ASSET_CHECKS, why);
+        c.skipped(&["broken-link"], "no HTML page was read, so no links were followed");
+    }
+    // Plain http.
+    if site.start.scheme() != "https" {
+        c.not_applicable(&["hsts-missing", "mixed-content"], "the site is served over plain http");
+        if !env.is_production() {
+            c.not_applicable(&["https-redirect-missing"], format!("a plain-http {} site (https is required on production)", env.as_str()));
+        }
+    } else if let Some(Err(e)) = site.http_variant.map(|v| &v.outcome) {
+        c.skipped(&["https-redirect-missing"], format!("plain http did not answer ({e})"));
+    }
+    // The missing-page probe.
+    match site.probe.map(|p| &p.outcome) {
+        None => {
+            c.skipped(&["soft-404", "error-page-default"], "the missing-page probe was not made");
+        }
+        Some(Err(e)) => {
+            c.skipped(&["soft-404", "error-page-default"], format!("the missing-page probe got no answer ({e})"));
+        }
+        Some(Ok(r)) if r.status >= 500 => {
+            c.skipped(&["soft-404", "error-page-default"], format!("a missing page answers {} (a server error), so there is no 404 page to judge", r.status));
+        }
+        Some(Ok(r)) if r.status != 404 && r.status != 410 => {
+            c.skipped(&["error-page-default"], format!("a missing page answers {}, so there is no 404 page to judge", r.status));
+        }
+        Some(Ok(_)) => {}
+    }
+    // www/apex × http/https.
+    if site.host_variants.is_empty() {
+        c.not_applicable(&["canonical-host"], "the site is addressed by IP address, localhost or a single-label name: no www/apex variants");
+    } else if site.host_variants.iter().all(|v| v.outcome.is_err()) {
+        c.skipped(&["canonical-host"], "none of the www/apex and http/https variants answered");
+    }
+    if site.favicon.is_none() {
+        c.skipped(&["favicon-missing"], "/favicon.ico was not requested");
+    }
+    if site.robots.is_none() {
+        c.skipped(&["robots-missing", "robots-disallows-all", "robots-allows-indexing-on-dev"], "robots.txt was not requested");
+    }
+    // Subresources.
+    if site.crawl.assets.is_empty() && !pages.is_empty() {
+        match &site.crawl.incomplete {
+            Some(why) if why.contains("assets") => c.skipped(ASSET_CHECKS, format!("no asset was loaded: {why}")),
+            _ => c.not_applicable(ASSET_CHECKS, "the crawled pages use no images, scripts or stylesheets"),
+        };
+    } else if !site.crawl.assets.iter().any(|a| same_site(site.start, &a.url) && a.fetched.response().is_some_and(|r| r.status < 300)) && !pages.is_empty() {
+        c.not_applicable(&["asset-not-cached", "asset-not-compressed"], "no static file of the site itself loaded");
+    }
+    // Settings that make a check meaningless.
+    let expected = &site.config.expected_contacts;
+    if expected.iter().all(|e| e.trim().is_empty()) {
+        c.not_applicable(&["contact-missing", "contact-unexpected"], "no expected contacts");
+    } else if !expected.iter().any(|e| e.contains('@') || is_phone(e.trim())) {
+        c.not_applicable(&["contact-unexpected"], "no expected e-mail address or phone number to compare with");
+    }
+    if !pages.is_empty() {
+        if !pages.iter().any(|(_, _, d)| d.forms.iter().any(|f| f.method == "post")) {
+            c.not_applicable(&["form-missing-csrf"], "no POST forms on the crawled pages");
+        }
+        if !pages.iter().any(|(_, _, d)| d.canonical.is_some()) {
+            c.not_applicable(&["canonical-tag-mismatch"], "no page has a canonical tag");
+        }
+        if ok_pages < 2 {
+            c.not_applicable(&["title-duplicate", "meta-description-duplicate", "duplicate-content"], "only one page was crawled: nothing to compare");
+        }
+        let home_html = site.crawl.pages.iter().find(|p| p.depth == 0).and_then(|p| p.fetched.response()).is_some_and(|r| r.is_html());
+        if !home_html {
+            c.skipped(&["analytics-missing"], "the home page is not HTML");
+        }
+    }
+    old_url_coverage(site, &mut c);
+    c.scope_to(env);
+    c
+}
+
+fn old_url_coverage(site: &Site, c: &mut Coverage) {
+    if site.old_urls.is_empty() {
+        c.not_applicable(&["old-url-broken"], "no old URLs configured");
+    } else {
+        c.looked(&["old-url-broken"]);
+    }
+}
+
+/// The check a failed fetch is reported under.
+fn fetch_error_check(e: &FetchError) -> &'static str {
+    match e {
+        FetchError::Timeout(_) => "slow-response",
+        FetchError::RedirectLoop(_) | FetchError::TooManyRedirects { .. } => "redirect-loop",
+        FetchError::Refused(_) | FetchError::Connect(_) => "unreachable",
+    }
+}
+
+/// Checks that judge the contents of HTML pages: nothing to judge without one.
+const PAGE_CHECKS: &[&str] = &[
+    "insecure-sensitive-form",
+    "mixed-content",
+    "placeholder-text",
+    "contact-missing",
+    "contact-unexpected",
+    "form-missing-csrf",
+    "security-header-missing",
+    "canonical-tag-missing",
+    "canonical-tag-mismatch",
+    "title-missing",
+    "title-duplicate",
+    "meta-description-missing",
+    "meta-description-duplicate",
+    "duplicate-content",
+    "wrong-host-link",
+    "dev-banner-missing",
+    "analytics-missing",
+    "insecure-cookie",
+    "sandbox-credentials-on-production",
+    "live-credentials-on-dev",
+];
+const ASSET_CHECKS: &[&str] = &["broken-asset", "asset-not-cached", "asset-not-compressed"];
 
 pub fn run_all(site: &Site) -> Vec<Finding> {
     let mut f = Vec::new();
@@ -368,7 +512,9 @@ fn https(site: &Site, f: &mut Vec<Finding>) {
     // Session cookies.
     let mut seen = BTreeSet::new();
     for p in &site.crawl.pages {
-        let Some(r) = p.fetched.response() else { continue };
+        let Some(r) = p.fetched.response() else {
+            continue;
+        };
         for c in r.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()) {
             let name = c.split('=').next().unwrap_or("").trim().to_string();
             let lower = c.to_ascii_lowercase();
@@ -455,7 +601,9 @@ fn favicon(site: &Site, f: &mut Vec<Finding>) {
 fn broken_links_and_assets(site: &Site, f: &mut Vec<Finding>) {
     let by_url: HashMap<&str, &crate::crawl::Page> = site.crawl.pages.iter().map(|p| (p.url.as_str(), p)).collect();
     for (target, from) in &site.crawl.linked_from {
-        let Some(page) = by_url.get(target.as_str()) else { continue };
+        let Some(page) = by_url.get(target.as_str()) else {
+            continue;
+        };
         let problem = match &page.fetched.outcome {
             Ok(r) if r.status >= 400 => Some(r.status_line()),
             Err(FetchError::Connect(m)) | Err(FetchError::Refused(m)) => Some(m.clone()),
@@ -497,7 +645,9 @@ fn max_age(cc: &str) -> Option<u64> {
 fn asset_caching(site: &Site, f: &mut Vec<Finding>) {
     let (mut uncached, mut uncompressed) = (Vec::new(), Vec::new());
     for a in site.crawl.assets.iter().filter(|a| same_site(site.start, &a.url)) {
-        let Some(r) = a.fetched.response() else { continue };
+        let Some(r) = a.fetched.response() else {
+            continue;
+        };
         if r.status >= 300 {
             continue;
         }
@@ -645,7 +795,9 @@ fn forms(site: &Site, f: &mut Vec<Finding>) {
 }
 
 fn security_headers(site: &Site, f: &mut Vec<Finding>) {
-    let Some((url, r, _)) = html_pages(site).next() else { return };
+    let Some((url, r, _)) = html_pages(site).next() else {
+        return;
+    };
     let csp = r.header("content-security-policy").unwrap_or("");
     let mut missing = Vec::new();
     if !r.header("x-content-type-options").is_some_and(|v| v.eq_ignore_ascii_case("nosniff")) {
@@ -668,7 +820,9 @@ pub fn robots_disallows_all(txt: &str) -> bool {
     let mut in_group_header = false;
     for line in txt.lines() {
         let line = line.split('#').next().unwrap_or("").trim();
-        let Some((k, v)) = line.split_once(':') else { continue };
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
         let (k, v) = (k.trim().to_ascii_lowercase(), v.trim());
         match k.as_str() {
             "user-agent" => {
@@ -828,8 +982,12 @@ fn analytics(site: &Site, f: &mut Vec<Finding>) {
     if !site.config.env.is_production() {
         return;
     }
-    let Some(p) = site.crawl.pages.iter().find(|p| p.depth == 0) else { return };
-    let Some(r) = p.fetched.response() else { return };
+    let Some(p) = site.crawl.pages.iter().find(|p| p.depth == 0) else {
+        return;
+    };
+    let Some(r) = p.fetched.response() else {
+        return;
+    };
     if r.is_html() && !ANALYTICS.is_match(&r.text()) {
         f.push(Finding::new(
             "analytics-missing",
@@ -866,7 +1024,9 @@ fn wrong_hosts(site: &Site, f: &mut Vec<Finding>) {
     let own = site.start.host_str().unwrap_or("").to_ascii_lowercase();
     let others: Vec<String> = site.config.other_hosts.iter().map(|h| h.to_ascii_lowercase()).filter(|h| *h != own).collect();
     for p in &site.crawl.pages {
-        let Some(r) = p.fetched.response().filter(|r| r.is_html()) else { continue };
+        let Some(r) = p.fetched.response().filter(|r| r.is_html()) else {
+            continue;
+        };
         let Some(d) = &p.data else { continue };
         let mut bad: BTreeSet<String> = BTreeSet::new();
         for u in d.links.iter().chain(d.assets.iter().map(|(_, u)| u)).chain(d.canonical.iter()) {

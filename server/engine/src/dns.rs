@@ -16,20 +16,26 @@ use hickory_resolver::{
 };
 use url::Url;
 
-use crate::{config::CheckConfig, finding::Finding};
+use crate::{config::CheckConfig, finding::Finding, outcome::Coverage};
 
 /// TTL (seconds) considered "lowered" for a DNS move.
 pub const LOWERED_TTL: u32 = 300;
 /// Days before launch from which the TTL should be low.
 pub const TTL_LOWER_DAYS_BEFORE: i64 = 7;
 
+/// The checks that look whenever the zone can be queried (the TTL check depends on the launch date).
 pub const DNS_CHECKS: &[&str] = &["dns-ns-missing", "dns-mx-missing", "dns-spf-missing", "dns-dmarc-missing", "dns-ptr-mismatch", "dns-cname-at-apex"];
+/// Every DNS check, `dns-ns-missing` first.
+pub const ALL_DNS_CHECKS: &[&str] =
+    &["dns-ns-missing", "dns-mx-missing", "dns-spf-missing", "dns-dmarc-missing", "dns-ptr-mismatch", "dns-cname-at-apex", "dns-ttl-not-lowered"];
 
 const RESERVED_TLDS: &[&str] = &["test", "example", "invalid", "localhost", "local"];
 
 /// Whether DNS checks apply to this URL under this configuration.
 pub fn applies(config: &CheckConfig, url: &Url) -> bool {
-    let Some(url::Host::Domain(host)) = url.host() else { return false };
+    let Some(url::Host::Domain(host)) = url.host() else {
+        return false;
+    };
     if !host.contains('.') {
         return false;
     }
@@ -99,23 +105,38 @@ fn days_from_civil(y: i32, m: u32, d: u32) -> Option<i64> {
     Some(era * 146_097 + doe - 719_468)
 }
 
-/// Runs the DNS checks for the site's host; returns findings and the ids evaluated.
-pub async fn check(config: &CheckConfig, url: &Url) -> (Vec<Finding>, Vec<&'static str>) {
+/// Runs the DNS checks for the site's host; returns findings and what each check covered.
+pub async fn check(config: &CheckConfig, url: &Url) -> (Vec<Finding>, Coverage) {
     let mut out = Vec::new();
-    let mut ran: Vec<&'static str> = Vec::new();
+    let mut cov = Coverage::default();
+    if config.skip_dns {
+        cov.skipped(ALL_DNS_CHECKS, "DNS checks were turned off for this run");
+        return (out, cov);
+    }
     if !applies(config, url) {
-        return (out, ran);
+        let why = match url.host() {
+            Some(url::Host::Domain(h)) if h.contains('.') => {
+                "a reserved test name (.test, .example, .invalid, .localhost, .local) is looked up only with an explicit nameserver"
+            }
+            _ => "the site is addressed by IP address or a single-label name: there is no DNS zone to check",
+        };
+        cov.not_applicable(ALL_DNS_CHECKS, why);
+        return (out, cov);
+    }
+    if !config.env.is_production() {
+        cov.looked(ALL_DNS_CHECKS).scope_to(config.env);
+        return (out, cov);
     }
     let host = url.host_str().unwrap_or("").trim_end_matches('.').to_ascii_lowercase();
     let apex = host.strip_prefix("www.").unwrap_or(&host).to_string();
     let r = match resolver(config) {
         Ok(r) => r,
         Err(e) => {
-            out.push(Finding::new("dns-ns-missing", apex, "DNS could not be checked.", e));
-            return (out, vec!["dns-ns-missing"]);
+            cov.skipped(ALL_DNS_CHECKS, format!("DNS could not be queried: {e}"));
+            return (out, cov);
         }
     };
-    ran.extend_from_slice(DNS_CHECKS);
+    cov.looked(DNS_CHECKS);
 
     let ns = records(&r, &apex, RecordType::NS).await;
     match &ns {
@@ -127,27 +148,39 @@ pub async fn check(config: &CheckConfig, url: &Url) -> (Vec<Finding>, Vec<&'stat
         )),
         Err(e) => {
             out.push(Finding::new("dns-ns-missing", apex.clone(), format!("The nameservers of {apex} did not answer."), e.clone()));
-            return (out, ran);
+            cov.skipped(&ALL_DNS_CHECKS[1..], format!("the nameservers of {apex} did not answer"));
+            return (out, cov);
         }
         Ok(_) => {}
     }
 
     // CNAME at the apex breaks MX, NS and TXT there.
-    if let Ok(c) = records(&r, &apex, RecordType::CNAME).await {
-        if let Some(rec) = c.first() {
-            out.push(Finding::new(
-                "dns-cname-at-apex",
-                apex.clone(),
-                "The zone apex is a CNAME: mail, nameserver and TXT records cannot live beside it. Use A/AAAA (or your DNS host's ALIAS/flattening) instead.",
-                format!("{apex} CNAME {}", rec.data()),
-            ));
+    match records(&r, &apex, RecordType::CNAME).await {
+        Err(e) => {
+            cov.skipped(&["dns-cname-at-apex"], format!("the CNAME lookup failed: {e}"));
+        }
+        Ok(c) => {
+            if let Some(rec) = c.first() {
+                out.push(Finding::new("dns-cname-at-apex", apex.clone(), "The zone apex is a CNAME: mail, nameserver and TXT records cannot live beside it. Use A/AAAA (or your DNS host's ALIAS/flattening) instead.", format!("{apex} CNAME {}", rec.data())));
+            }
         }
     }
 
     // TTL against the launch date.
-    if let Some(launch) = config.launch_date.as_deref() {
-        ran.push("dns-ttl-not-lowered");
-        if let Some(days) = days_until(launch) {
+    match config.launch_date.as_deref().map(|d| (d, days_until(d))) {
+        None => {
+            cov.not_applicable(&["dns-ttl-not-lowered"], "no launch date set");
+        }
+        Some((d, None)) => {
+            cov.skipped(&["dns-ttl-not-lowered"], format!("the launch date \"{d}\" is not a YYYY-MM-DD date"));
+        }
+        Some((_, Some(days))) if days > TTL_LOWER_DAYS_BEFORE => {
+            cov.not_applicable(&["dns-ttl-not-lowered"], format!("more than {TTL_LOWER_DAYS_BEFORE} days before launch ({days} days to go)"));
+        }
+        Some((_, Some(days))) if days < 0 => {
+            cov.not_applicable(&["dns-ttl-not-lowered"], "launch day has passed");
+        }
+        Some((_, Some(days))) => {
             let mut max_ttl: Option<(u32, String)> = None;
             for kind in [RecordType::CNAME, RecordType::A, RecordType::AAAA] {
                 if let Ok(recs) = records(&r, &host, kind).await {
@@ -158,14 +191,20 @@ pub async fn check(config: &CheckConfig, url: &Url) -> (Vec<Finding>, Vec<&'stat
                     }
                 }
             }
-            if let Some((ttl, evidence)) = max_ttl {
-                if (0..=TTL_LOWER_DAYS_BEFORE).contains(&days) && ttl > LOWERED_TTL {
-                    out.push(Finding::new(
-                        "dns-ttl-not-lowered",
-                        host.clone(),
-                        format!("Launch is in {days} day(s) but {host} still has a TTL of {ttl} s: lower it to {LOWERED_TTL} s or less so the DNS switch takes effect quickly."),
-                        evidence,
-                    ));
+            match max_ttl {
+                Some((ttl, evidence)) => {
+                    cov.looked(&["dns-ttl-not-lowered"]);
+                    if ttl > LOWERED_TTL {
+                        out.push(Finding::new(
+                            "dns-ttl-not-lowered",
+                            host.clone(),
+                            format!("Launch is in {days} day(s) but {host} still has a TTL of {ttl} s: lower it to {LOWERED_TTL} s or less so the DNS switch takes effect quickly."),
+                            evidence,
+                        ));
+                    }
+                }
+                None => {
+                    cov.skipped(&["dns-ttl-not-lowered"], format!("{host} has no A, AAAA or CNAME record to read a TTL from"));
                 }
             }
         }
@@ -180,9 +219,13 @@ pub async fn check(config: &CheckConfig, url: &Url) -> (Vec<Finding>, Vec<&'stat
                 _ => None,
             })
             .collect(),
-        Err(_) => Vec::new(),
+        Err(e) => {
+            cov.skipped(&["dns-mx-missing", "dns-ptr-mismatch"], format!("the MX lookup failed: {e}"));
+            Vec::new()
+        }
     };
-    if mx.is_empty() {
+    if mx.is_empty() && cov.is_looked("dns-mx-missing") {
+        cov.not_applicable(&["dns-ptr-mismatch"], format!("{apex} has no mail servers to check"));
         out.push(Finding::new(
             "dns-mx-missing",
             apex.clone(),
@@ -190,8 +233,14 @@ pub async fn check(config: &CheckConfig, url: &Url) -> (Vec<Finding>, Vec<&'stat
             "MX lookup returned nothing",
         ));
     }
-    let txt = txt_strings(&records(&r, &apex, RecordType::TXT).await.unwrap_or_default());
-    if !txt.iter().any(|t| t.trim_start().to_ascii_lowercase().starts_with("v=spf1")) {
+    let txt = match records(&r, &apex, RecordType::TXT).await {
+        Ok(recs) => Some(txt_strings(&recs)),
+        Err(e) => {
+            cov.skipped(&["dns-spf-missing"], format!("the TXT lookup failed: {e}"));
+            None
+        }
+    };
+    if txt.is_some_and(|txt| !txt.iter().any(|t| t.trim_start().to_ascii_lowercase().starts_with("v=spf1"))) {
         out.push(Finding::new(
             "dns-spf-missing",
             apex.clone(),
@@ -199,8 +248,14 @@ pub async fn check(config: &CheckConfig, url: &Url) -> (Vec<Finding>, Vec<&'stat
             "no TXT record starting with v=spf1",
         ));
     }
-    let dmarc = txt_strings(&records(&r, &format!("_dmarc.{apex}"), RecordType::TXT).await.unwrap_or_default());
-    if !dmarc.iter().any(|t| t.trim_start().to_ascii_lowercase().starts_with("v=dmarc1")) {
+    let dmarc = match records(&r, &format!("_dmarc.{apex}"), RecordType::TXT).await {
+        Ok(recs) => Some(txt_strings(&recs)),
+        Err(e) => {
+            cov.skipped(&["dns-dmarc-missing"], format!("the TXT lookup of _dmarc.{apex} failed: {e}"));
+            None
+        }
+    };
+    if dmarc.is_some_and(|dmarc| !dmarc.iter().any(|t| t.trim_start().to_ascii_lowercase().starts_with("v=dmarc1"))) {
         out.push(Finding::new(
             "dns-dmarc-missing",
             format!("_dmarc.{apex}"),
@@ -256,7 +311,7 @@ pub async fn check(config: &CheckConfig, url: &Url) -> (Vec<Finding>, Vec<&'stat
             }
         }
     }
-    (out, ran)
+    (out, cov)
 }
 
 fn reverse_name(ip: IpAddr) -> String {

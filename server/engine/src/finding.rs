@@ -41,6 +41,29 @@ impl Finding {
     }
 }
 
+/// The path of the missing-page probe: random per run, so that no cache or crafted page can
+/// answer it ([`identity`] removes the randomness when runs are compared).
+pub fn probe_path() -> String {
+    format!("{PROBE_PREFIX}{:016x}{PROBE_SUFFIX}", rand::random::<u64>())
+}
+
+const PROBE_PREFIX: &str = "/preflight-check-";
+const PROBE_SUFFIX: &str = "-does-not-exist";
+
+/// A finding URL without run-to-run noise, for matching findings between runs: the random
+/// part of the missing-page probe becomes `*`.
+pub fn identity(url: &str) -> std::borrow::Cow<'_, str> {
+    if let Some(i) = url.find(PROBE_PREFIX) {
+        let rest = &url[i + PROBE_PREFIX.len()..];
+        if let Some(j) = rest.find(PROBE_SUFFIX) {
+            if j == 16 && rest[..j].bytes().all(|b| b.is_ascii_hexdigit()) {
+                return format!("{}{PROBE_PREFIX}*{}", &url[..i], &rest[j..]).into();
+            }
+        }
+    }
+    url.into()
+}
+
 /// Shortens evidence to a readable length on a character boundary.
 pub fn snippet(text: &str, max: usize) -> String {
     let t = text.trim();

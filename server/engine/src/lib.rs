@@ -15,6 +15,7 @@ pub mod dns;
 pub mod fetch;
 pub mod finding;
 pub mod html;
+pub mod outcome;
 pub mod report;
 pub mod tls;
 
@@ -23,6 +24,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 pub use catalogue::{find_check, Category, CheckInfo, Severity, CATALOGUE};
 pub use config::{CheckConfig, EnvProfile, Limits, ResolveOverride};
 pub use finding::Finding;
+pub use outcome::{CheckOutcome, CheckStatus, Coverage};
 pub use report::Report;
 
 use fetch::{Fetched, Fetcher};
@@ -58,7 +60,7 @@ pub async fn run(config: &CheckConfig, progress: &(dyn Fn(Progress) + Send + Syn
     let origin = |path: &str| start.join(path).expect("joining an absolute path");
 
     // Side requests, all at once.
-    let probe_url = origin(&format!("/preflight-check-{:016x}-does-not-exist", rand::random::<u64>()));
+    let probe_url = origin(&finding::probe_path());
     let http_variant_url = (start.scheme() == "https").then(|| {
         let mut u = start.clone();
         let _ = u.set_scheme("http");
@@ -124,18 +126,22 @@ pub async fn run(config: &CheckConfig, progress: &(dyn Fn(Progress) + Send + Syn
         old_urls: &old_fetched,
     };
     let mut findings = checks::run_all(&site);
-    let mut checks_run: Vec<String> = if site_reachable { checks::HTTP_CHECKS } else { checks::REACHABILITY_CHECKS }.iter().map(|s| s.to_string()).collect();
-    // TLS and DNS: judged on the site's canonical host.
+    let mut coverage = checks::coverage(&site);
+    // TLS and DNS: judged on the site's canonical host (not reachable: not judged at all).
     progress(Progress { phase: "tls and dns", done: 0, total: 2 });
-    if start.scheme() == "https" {
-        findings.extend(tls::check(config, &start).await);
-        checks_run.extend(tls::TLS_CHECKS.iter().map(|s| s.to_string()));
-    }
-    if !config.skip_dns {
-        let (dns_findings, dns_ran) = dns::check(config, &start).await;
+    if site_reachable {
+        let (tls_findings, tls_coverage) = tls::check(config, &start).await;
+        findings.extend(tls_findings);
+        coverage.extend(tls_coverage);
+        let (dns_findings, dns_coverage) = dns::check(config, &start).await;
         findings.extend(dns_findings);
-        checks_run.extend(dns_ran.iter().map(|s| s.to_string()));
+        coverage.extend(dns_coverage);
+    } else {
+        let why = "site unreachable";
+        coverage.skipped(tls::TLS_CHECKS, why).skipped(dns::ALL_DNS_CHECKS, why);
     }
+    let browser_checks: Vec<&str> = CATALOGUE.iter().filter(|c| c.category == Category::Browser).map(|c| c.id).collect();
+    coverage.skipped(&browser_checks, BROWSER_NOT_RUN);
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.check.cmp(&b.check)).then_with(|| a.url.cmp(&b.url)));
     findings.dedup();
     progress(Progress { phase: "done", done: 1, total: 1 });
@@ -145,19 +151,27 @@ pub async fn run(config: &CheckConfig, progress: &(dyn Fn(Progress) + Send + Syn
         env: config.env,
         started_at,
         duration_ms: t0.elapsed().as_millis() as u64,
+        reachable: site_reachable,
         pages_crawled: crawl.pages.len(),
         assets_checked: crawl.assets.len(),
-        checks_run,
+        checks_run: Vec::new(),
+        checks: Vec::new(),
         findings,
         pages: crawl.pages.iter().filter(|p| p.data.is_some() && p.fetched.response().is_some_and(|r| r.status < 400)).map(|p| p.url.to_string()).collect(),
         screenshots: Vec::new(),
-    })
+    }
+    .with_coverage(coverage))
 }
+
+/// Why the browser checks have no verdict in a run of the HTTP checks alone.
+pub const BROWSER_NOT_RUN: &str = "the browser checks were not part of this run";
 
 /// The other three of http/https × www/apex for a domain name (none for IP addresses,
 /// `localhost` or single-label hosts).
 pub fn host_variants(start: &Url) -> Vec<Url> {
-    let Some(host) = start.host_str() else { return Vec::new() };
+    let Some(host) = start.host_str() else {
+        return Vec::new();
+    };
     if start.host().is_some_and(|h| !matches!(h, url::Host::Domain(_))) || !host.contains('.') || host.ends_with("localhost") {
         return Vec::new();
     }

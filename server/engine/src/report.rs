@@ -5,7 +5,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{catalogue::find_check, config::EnvProfile, finding::Finding, Severity};
+use crate::{
+    catalogue::find_check,
+    config::EnvProfile,
+    finding::Finding,
+    outcome::{CheckOutcome, CheckStatus, Coverage},
+    Severity,
+};
 
 /// A screenshot taken by the browser checks (filled in by the browser part of a run).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,10 +32,17 @@ pub struct Report {
     /// Unix seconds.
     pub started_at: i64,
     pub duration_ms: u64,
+    /// Whether the start URL answered at all (nothing else is judged when it did not).
+    #[serde(default = "yes")]
+    pub reachable: bool,
     pub pages_crawled: usize,
     pub assets_checked: usize,
-    /// The check ids that were evaluated: those without findings passed.
+    /// The check ids that really looked (passed or failed).
     pub checks_run: Vec<String>,
+    /// Every check's outcome in this run: passed, failed, not applicable or skipped, with
+    /// the reason.
+    #[serde(default)]
+    pub checks: Vec<CheckOutcome>,
     pub findings: Vec<Finding>,
     /// HTML pages the crawl found (these are what the browser checks look at).
     #[serde(default)]
@@ -39,6 +52,34 @@ pub struct Report {
 }
 
 impl Report {
+    /// Settles every check's status from `coverage` and the findings.
+    pub fn with_coverage(mut self, coverage: Coverage) -> Report {
+        self.settle(coverage);
+        self
+    }
+
+    /// Adds a later stage's statements (the browser checks) and settles again.
+    pub fn add_coverage(&mut self, more: Coverage) {
+        let mut coverage = Coverage::from(self.checks.as_slice());
+        coverage.extend(more);
+        self.settle(coverage);
+    }
+
+    fn settle(&mut self, coverage: Coverage) {
+        self.checks = coverage.outcomes(&self.findings, crate::BROWSER_NOT_RUN);
+        self.checks_run = self.checks.iter().filter(|c| c.status.ran()).map(|c| c.id.clone()).collect();
+    }
+
+    /// The outcome of one check.
+    pub fn check(&self, id: &str) -> Option<&CheckOutcome> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+
+    /// How many checks ended with `status`.
+    pub fn count_status(&self, status: CheckStatus) -> usize {
+        self.checks.iter().filter(|c| c.status == status).count()
+    }
+
     pub fn count(&self, s: Severity) -> usize {
         self.findings.iter().filter(|f| f.severity == s).count()
     }
@@ -69,7 +110,13 @@ impl Report {
 
     /// Text for people. `color` adds ANSI colours (for terminals).
     pub fn to_text(&self, color: bool) -> String {
-        let paint = |code: &str, s: &str| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() };
+        let paint = |code: &str, s: &str| {
+            if color {
+                format!("\x1b[{code}m{s}\x1b[0m")
+            } else {
+                s.to_string()
+            }
+        };
         let sev = |s: Severity| match s {
             Severity::Error => paint("1;31", "error"),
             Severity::Warning => paint("1;33", "warning"),
@@ -102,51 +149,74 @@ impl Report {
         for s in &self.screenshots {
             out.push_str(&format!("screenshot {} @ {} ({}×{}): {}\n", s.url, s.viewport, s.width, s.height, s.path));
         }
-        let passed = self.checks_run.iter().filter(|c| !self.findings.iter().any(|f| &f.check == *c)).count();
+        let skipped: Vec<&CheckOutcome> = self.checks.iter().filter(|c| c.status == CheckStatus::Skipped && c.reason != crate::BROWSER_NOT_RUN).collect();
+        if !skipped.is_empty() {
+            out.push_str(&paint("1", "Not checked"));
+            out.push_str(" (these checks could not look, so they neither passed nor failed)\n");
+            for c in skipped {
+                out.push_str(&format!("  {} — {}\n", c.id, c.reason));
+            }
+            out.push('\n');
+        }
         out.push_str(&format!(
-            "{} error(s), {} warning(s), {} info; {} of {} checks passed\n",
+            "{} error(s), {} warning(s), {} info; checks: {} passed, {} failed, {} not applicable, {} skipped\n",
             self.count(Severity::Error),
             self.count(Severity::Warning),
             self.count(Severity::Info),
-            passed,
-            self.checks_run.len()
+            self.count_status(CheckStatus::Passed),
+            self.count_status(CheckStatus::Failed),
+            self.count_status(CheckStatus::NotApplicable),
+            self.count_status(CheckStatus::Skipped),
         ));
         out
     }
 
-    /// JUnit XML: one test case per check that ran; findings are its failures.
+    /// JUnit XML: one test case per check; findings are its failures, and checks that did not
+    /// look (not applicable, skipped) are `<skipped>` with the reason.
     pub fn to_junit(&self) -> String {
         let mut cases = String::new();
-        let mut failures = 0;
-        for check in &self.checks_run {
+        let (mut failures, mut skipped) = (0, 0);
+        for outcome in &self.checks {
+            let check = &outcome.id;
             let fs: Vec<&Finding> = self.findings.iter().filter(|f| &f.check == check).collect();
             let title = find_check(check).map(|c| c.title).unwrap_or("");
-            cases.push_str(&format!("    <testcase classname=\"preflight.{}\" name=\"{}\">\n", xml(self.env.as_str()), xml(check)));
-            if !fs.is_empty() {
-                failures += 1;
-                let body: Vec<String> = fs.iter().map(|f| format!("[{}] {} — {} ({})", f.severity.as_str(), f.url, f.message, f.evidence)).collect();
-                cases.push_str(&format!(
-                    "      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
-                    xml(&format!("{title}: {} finding(s)", fs.len())),
-                    xml(fs.iter().map(|f| f.severity).max().unwrap_or(Severity::Info).as_str()),
-                    xml(&body.join("\n"))
-                ));
+            cases.push_str(&format!("    <testcase classname=\"preflight.{}\" name=\"{}\" time=\"0\">\n", xml(self.env.as_str()), xml(check)));
+            match outcome.status {
+                CheckStatus::Failed => {
+                    failures += 1;
+                    let body: Vec<String> = fs.iter().map(|f| format!("[{}] {} — {} ({})", f.severity.as_str(), f.url, f.message, f.evidence)).collect();
+                    cases.push_str(&format!(
+                        "      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
+                        xml(&format!("{title}: {} finding(s)", fs.len())),
+                        xml(fs.iter().map(|f| f.severity).max().unwrap_or(Severity::Info).as_str()),
+                        xml(&body.join("\n"))
+                    ));
+                }
+                CheckStatus::NotApplicable | CheckStatus::Skipped => {
+                    skipped += 1;
+                    let kind = if outcome.status == CheckStatus::Skipped { "skipped" } else { "not applicable" };
+                    cases.push_str(&format!("      <skipped message=\"{}\"/>\n", xml(&format!("{kind}: {}", outcome.reason))));
+                }
+                CheckStatus::Passed => {}
             }
             cases.push_str("    </testcase>\n");
         }
         format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"preflight\" tests=\"{n}\" failures=\"{failures}\" time=\"{t:.3}\">\n  <testsuite name=\"{target}\" tests=\"{n}\" failures=\"{failures}\" errors=\"0\" time=\"{t:.3}\">\n{cases}  </testsuite>\n</testsuites>\n",
-            n = self.checks_run.len(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"preflight\" tests=\"{n}\" failures=\"{failures}\" errors=\"0\" time=\"{t:.3}\">\n  <testsuite name=\"{target}\" tests=\"{n}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{t:.3}\" timestamp=\"{ts}\">\n{cases}  </testsuite>\n</testsuites>\n",
+            n = self.checks.len(),
             t = self.duration_ms as f64 / 1000.0,
             target = xml(&self.target),
+            ts = iso_timestamp(self.started_at),
         )
     }
 
-    /// SARIF 2.1.0 for code-scanning dashboards; rule ids are the check ids.
+    /// SARIF 2.1.0 for code-scanning dashboards; rule ids are the check ids. Findings are
+    /// `fail` results; checks that passed are `pass` results and checks that did not apply
+    /// `notApplicable` ones (level `none`); skipped checks are tool notifications naming the
+    /// rule and the reason, since the tool could not evaluate them.
     pub fn to_sarif(&self) -> String {
-        let mut rule_ids: Vec<&str> = self.findings.iter().map(|f| f.check.as_str()).collect();
-        rule_ids.sort();
-        rule_ids.dedup();
+        let rule_ids: Vec<&str> = self.checks.iter().map(|c| c.id.as_str()).collect();
+        let rule_index = |id: &str| rule_ids.iter().position(|r| *r == id).unwrap_or(0);
         let rules: Vec<serde_json::Value> = rule_ids
             .iter()
             .map(|id| {
@@ -160,16 +230,45 @@ impl Report {
                 })
             })
             .collect();
-        let results: Vec<serde_json::Value> = self
+        let mut results: Vec<serde_json::Value> = self
             .findings
             .iter()
             .map(|f| {
                 serde_json::json!({
                     "ruleId": f.check,
-                    "ruleIndex": rule_ids.iter().position(|r| *r == f.check).unwrap_or(0),
+                    "ruleIndex": rule_index(&f.check),
+                    "kind": "fail",
                     "level": sarif_level(f.severity),
                     "message": {"text": if f.evidence.is_empty() { f.message.clone() } else { format!("{} Evidence: {}", f.message, f.evidence) }},
                     "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.url}}}],
+                })
+            })
+            .collect();
+        let target = serde_json::json!([{"physicalLocation": {"artifactLocation": {"uri": self.final_url}}}]);
+        for c in &self.checks {
+            let (kind, text) = match c.status {
+                CheckStatus::Passed => ("pass", if c.reason.is_empty() { "Passed.".to_string() } else { format!("Passed ({}).", c.reason) }),
+                CheckStatus::NotApplicable => ("notApplicable", format!("Not applicable: {}.", c.reason)),
+                _ => continue,
+            };
+            results.push(serde_json::json!({
+                "ruleId": c.id,
+                "ruleIndex": rule_index(&c.id),
+                "kind": kind,
+                "level": "none",
+                "message": {"text": text},
+                "locations": target,
+            }));
+        }
+        let notifications: Vec<serde_json::Value> = self
+            .checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::Skipped)
+            .map(|c| {
+                serde_json::json!({
+                    "level": "note",
+                    "message": {"text": format!("{} was skipped: {}", c.id, c.reason)},
+                    "associatedRule": {"id": c.id, "index": rule_index(&c.id)},
                 })
             })
             .collect();
@@ -182,12 +281,24 @@ impl Report {
                     "version": env!("CARGO_PKG_VERSION"),
                     "rules": rules,
                 }},
-                "invocations": [{"executionSuccessful": true}],
+                "invocations": [{"executionSuccessful": true, "toolExecutionNotifications": notifications}],
                 "results": results,
             }],
         });
         serde_json::to_string_pretty(&doc).expect("SARIF serialises")
     }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` (UTC) of unix seconds, as JUnit's `timestamp` wants it.
+fn iso_timestamp(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]")).ok())
+        .unwrap_or_else(|| "1970-01-01T00:00:00".into())
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn sarif_level(s: Severity) -> &'static str {
@@ -216,6 +327,8 @@ fn xml(s: &str) -> String {
 mod tests {
     use super::*;
 
+    const CATALOGUE_LEN: usize = crate::CATALOGUE.len();
+
     fn report() -> Report {
         Report {
             target: "http://127.0.0.1:1/".into(),
@@ -225,25 +338,37 @@ mod tests {
             duration_ms: 1200,
             pages_crawled: 3,
             assets_checked: 2,
-            checks_run: vec!["soft-404".into(), "favicon-missing".into()],
+            reachable: true,
+            checks_run: vec![],
+            checks: vec![],
             findings: vec![Finding::new("soft-404", "http://127.0.0.1:1/x", "A <missing> page & co", "HTTP 200")],
             pages: vec![],
             screenshots: vec![],
         }
+        .with_coverage({
+            let mut c = Coverage::default();
+            c.looked(&["soft-404", "favicon-missing"]).not_applicable(&["old-url-broken"], "no old URLs configured");
+            c.skipped(&["hsts-missing"], "site <unreachable>");
+            c
+        })
     }
 
     #[test]
     fn text_groups_and_summarises() {
         let t = report().to_text(false);
-        assert!(t.contains("soft-404") && t.contains("1 of 2 checks passed") && !t.contains('\x1b'));
+        assert!(t.contains("soft-404") && t.contains("checks: 1 passed, 1 failed, 1 not applicable") && !t.contains('\x1b'), "{t}");
+        assert!(t.contains("Not checked") && t.contains("hsts-missing — site <unreachable>"), "{t}");
         assert!(report().to_text(true).contains("\x1b[1;33m"));
     }
 
     #[test]
     fn junit_escapes_and_counts() {
         let x = report().to_junit();
-        assert!(x.contains("tests=\"2\" failures=\"1\""));
+        let n = CATALOGUE_LEN;
+        assert!(x.contains(&format!("tests=\"{n}\" failures=\"1\" errors=\"0\" skipped=\"{}\"", n - 2)), "{x}");
         assert!(x.contains("A &lt;missing&gt; page &amp; co"));
+        assert!(x.contains("<skipped message=\"not applicable: no old URLs configured\"/>"));
+        assert!(x.contains("<skipped message=\"skipped: site &lt;unreachable&gt;\"/>"));
     }
 
     #[test]
@@ -253,7 +378,17 @@ mod tests {
         let run = &v["runs"][0];
         assert_eq!(run["tool"]["driver"]["name"], "Preflight");
         assert_eq!(run["results"][0]["ruleId"], "soft-404");
-        assert_eq!(run["tool"]["driver"]["rules"][0]["id"], "soft-404");
+        assert_eq!(run["results"][0]["kind"], "fail");
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        assert_eq!(rules.len(), CATALOGUE_LEN, "every check is a rule");
         assert!(run["results"][0]["message"]["text"].is_string());
+        let of = |id: &str| run["results"].as_array().unwrap().iter().find(|r| r["ruleId"] == id && r["kind"] != "fail").cloned();
+        assert_eq!(of("favicon-missing").unwrap()["kind"], "pass");
+        assert_eq!(of("old-url-broken").unwrap()["kind"], "notApplicable");
+        assert_eq!(of("old-url-broken").unwrap()["level"], "none");
+        assert!(of("hsts-missing").is_none(), "skipped checks are not results");
+        let notes = run["invocations"][0]["toolExecutionNotifications"].as_array().unwrap();
+        let hsts = notes.iter().find(|n| n["associatedRule"]["id"] == "hsts-missing").unwrap();
+        assert_eq!(rules[hsts["associatedRule"]["index"].as_u64().unwrap() as usize]["id"], "hsts-missing");
     }
 }

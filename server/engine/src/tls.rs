@@ -11,7 +11,7 @@ use tokio_rustls::rustls::{
 };
 use url::Url;
 
-use crate::{config::CheckConfig, finding::Finding};
+use crate::{config::CheckConfig, finding::Finding, outcome::Coverage};
 
 /// Certificates expiring sooner than this are reported.
 pub const EXPIRY_WARNING_DAYS: i64 = 30;
@@ -91,21 +91,28 @@ async fn handshake(addr: SocketAddr, name: &str, client: ClientConfig, timeout: 
     tokio::time::timeout(timeout, work).await.map_err(|_| format!("no TLS handshake within {timeout:?}"))?
 }
 
-/// Runs the TLS checks for an https site (nothing for plain http).
-pub async fn check(config: &CheckConfig, url: &Url) -> Vec<Finding> {
+/// Runs the TLS checks for an https site (not applicable to plain http); returns the
+/// findings and what each check covered.
+pub async fn check(config: &CheckConfig, url: &Url) -> (Vec<Finding>, Coverage) {
     let mut out = Vec::new();
+    let mut cov = Coverage::default();
     if url.scheme() != "https" {
-        return out;
+        cov.not_applicable(TLS_CHECKS, "the site is served over plain http (no certificate)");
+        return (out, cov);
     }
-    let Some(host) = url.host_str().map(str::to_ascii_lowercase) else { return out };
+    let Some(host) = url.host_str().map(str::to_ascii_lowercase) else {
+        cov.skipped(TLS_CHECKS, "the URL has no host");
+        return (out, cov);
+    };
     let site = format!("{host}:{}", url.port_or_known_default().unwrap_or(443));
     let addr = match address(config, url).await {
         Ok(a) => a,
         Err(e) => {
-            out.push(Finding::new("tls-certificate-invalid", site, "The TLS certificate could not be checked.", e));
-            return out;
+            cov.skipped(TLS_CHECKS, format!("the TLS port could not be reached: {e}"));
+            return (out, cov);
         }
     };
+    cov.looked(TLS_CHECKS);
     let timeout = config.limits.request_timeout;
     let verifying = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
@@ -113,6 +120,10 @@ pub async fn check(config: &CheckConfig, url: &Url) -> Vec<Finding> {
         .with_root_certificates(roots(config))
         .with_no_client_auth();
     if let Err(e) = handshake(addr, &host, verifying, timeout).await {
+        if e.starts_with("could not connect") || e.starts_with("no TLS handshake within") {
+            cov.skipped(TLS_CHECKS, format!("the TLS port could not be reached: {e}"));
+            return (out, cov);
+        }
         let (id, msg) = if e.contains("NotValidForName") || e.contains("not valid for name") {
             ("tls-name-mismatch", format!("The certificate is not valid for {host}: browsers show a security warning."))
         } else if e.contains("Expired") || e.contains("expired") {
@@ -131,9 +142,24 @@ pub async fn check(config: &CheckConfig, url: &Url) -> Vec<Finding> {
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(AcceptAll(provider())))
         .with_no_client_auth();
-    let Ok(chain) = handshake(addr, &host, reading, timeout).await else { return out };
-    let Some(leaf) = chain.first() else { return out };
-    let Ok((_, cert)) = x509_parser::parse_x509_certificate(leaf.as_ref()) else { return out };
+    let unreadable = |cov: &mut Coverage, why: String| {
+        cov.skipped(&["tls-certificate-expiring", "tls-name-mismatch"], format!("the certificate could not be read: {why}"));
+    };
+    let chain = match handshake(addr, &host, reading, timeout).await {
+        Ok(c) => c,
+        Err(e) => {
+            unreadable(&mut cov, e);
+            return (out, cov);
+        }
+    };
+    let Some(leaf) = chain.first() else {
+        unreadable(&mut cov, "the server sent no certificate".into());
+        return (out, cov);
+    };
+    let Ok((_, cert)) = x509_parser::parse_x509_certificate(leaf.as_ref()) else {
+        unreadable(&mut cov, "it is not a valid X.509 certificate".into());
+        return (out, cov);
+    };
     let not_after = cert.validity().not_after.timestamp();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
     let days_left = (not_after - now) / 86_400;
@@ -161,7 +187,11 @@ pub async fn check(config: &CheckConfig, url: &Url) -> Vec<Finding> {
                 .collect()
         })
         .unwrap_or_default();
-    if url.host().is_some_and(|h| matches!(h, url::Host::Domain(_))) && host.contains('.') {
+    let domain = url.host().is_some_and(|h| matches!(h, url::Host::Domain(_))) && host.contains('.');
+    if !domain && !out.iter().any(|f| f.check == "tls-name-mismatch") {
+        cov.not_applicable(&["tls-name-mismatch"], "the site is addressed by IP address or a single-label name: no www/apex names to cover");
+    }
+    if domain {
         let apex = host.trim_start_matches("www.").to_string();
         let www = format!("www.{apex}");
         let missing: Vec<&String> = [&apex, &www].into_iter().filter(|n| !names.iter().any(|c| covers(c, n))).collect();
@@ -177,7 +207,7 @@ pub async fn check(config: &CheckConfig, url: &Url) -> Vec<Finding> {
             ));
         }
     }
-    out
+    (out, cov)
 }
 
 /// Whether certificate name `pattern` (possibly `*.example.com`) covers `name`.

@@ -9,7 +9,7 @@ use hickory_resolver::proto::{
         Name, RData, Record, RecordType,
     },
 };
-use preflight_engine::CheckConfig;
+use preflight_engine::{CheckConfig, CheckStatus, EnvProfile};
 
 type Zone = HashMap<(String, RecordType), Vec<Record>>;
 
@@ -32,8 +32,12 @@ async fn nameserver(zone: Zone) -> SocketAddr {
     tokio::spawn(async move {
         let mut buf = vec![0u8; 4096];
         loop {
-            let Ok((n, peer)) = sock.recv_from(&mut buf).await else { continue };
-            let Ok(req) = Message::from_vec(&buf[..n]) else { continue };
+            let Ok((n, peer)) = sock.recv_from(&mut buf).await else {
+                continue;
+            };
+            let Ok(req) = Message::from_vec(&buf[..n]) else {
+                continue;
+            };
             let mut resp = Message::new();
             resp.set_id(req.id()).set_message_type(MessageType::Response).set_op_code(req.op_code()).set_authoritative(true);
             resp.set_recursion_desired(req.recursion_desired());
@@ -60,12 +64,26 @@ fn in_days(days: i64) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
-async fn run(url: &str, zone: Zone, launch_in: Option<i64>) -> (Vec<preflight_engine::Finding>, Vec<&'static str>) {
+/// Findings and each DNS check's (status, reason).
+type Statuses = HashMap<String, (CheckStatus, String)>;
+
+async fn run(url: &str, zone: Zone, launch_in: Option<i64>) -> (Vec<preflight_engine::Finding>, Statuses) {
     let ns = nameserver(zone).await;
     let mut config = CheckConfig::new(url).unwrap();
     config.nameserver = Some(ns);
     config.launch_date = launch_in.map(in_days);
-    preflight_engine::dns::check(&config, &config.start_url.clone()).await
+    run_with(config).await
+}
+
+async fn run_with(config: CheckConfig) -> (Vec<preflight_engine::Finding>, Statuses) {
+    let (f, cov) = preflight_engine::dns::check(&config, &config.start_url.clone()).await;
+    let statuses = cov.outcomes(&f, "").into_iter().filter(|o| o.id.starts_with("dns-")).map(|o| (o.id, (o.status, o.reason))).collect();
+    (f, statuses)
+}
+
+fn status<'a>(s: &'a Statuses, id: &str) -> (CheckStatus, &'a str) {
+    let (st, r) = &s[id];
+    (*st, r.as_str())
 }
 
 fn name(s: &str) -> Name {
@@ -91,10 +109,10 @@ fn good_zone(www_ttl: u32) -> Zone {
 
 #[tokio::test]
 async fn a_well_prepared_zone_passes() {
-    let (f, ran) = run("https://www.shop.test/", good_zone(300), Some(3)).await;
+    let (f, st) = run("https://www.shop.test/", good_zone(300), Some(3)).await;
     assert!(f.is_empty(), "{f:#?}");
     for id in ["dns-ns-missing", "dns-mx-missing", "dns-spf-missing", "dns-dmarc-missing", "dns-ptr-mismatch", "dns-cname-at-apex", "dns-ttl-not-lowered"] {
-        assert!(ran.contains(&id), "{id} was not evaluated");
+        assert_eq!(status(&st, id).0, CheckStatus::Passed, "{id}: {st:?}");
     }
 }
 
@@ -103,10 +121,15 @@ async fn a_long_ttl_the_week_before_launch_is_reported_but_not_a_month_before() 
     let (f, _) = run("https://www.shop.test/", good_zone(86_400), Some(2)).await;
     assert_eq!(f.iter().map(|f| f.check.as_str()).collect::<Vec<_>>(), vec!["dns-ttl-not-lowered"], "{f:#?}");
     assert!(f[0].message.contains("Launch is in 2 day") && f[0].evidence.contains("86400"), "{f:?}");
-    let (early, _) = run("https://www.shop.test/", good_zone(86_400), Some(30)).await;
+    let (early, st) = run("https://www.shop.test/", good_zone(86_400), Some(30)).await;
     assert!(early.is_empty(), "too early to insist: {early:#?}");
-    let (unknown, ran) = run("https://www.shop.test/", good_zone(86_400), None).await;
-    assert!(unknown.is_empty() && !ran.contains(&"dns-ttl-not-lowered"));
+    assert_eq!(status(&st, "dns-ttl-not-lowered"), (CheckStatus::NotApplicable, "more than 7 days before launch (30 days to go)"));
+    let (unknown, st) = run("https://www.shop.test/", good_zone(86_400), None).await;
+    assert!(unknown.is_empty());
+    assert_eq!(status(&st, "dns-ttl-not-lowered"), (CheckStatus::NotApplicable, "no launch date set"));
+    let (after, st) = run("https://www.shop.test/", good_zone(86_400), Some(-3)).await;
+    assert!(after.is_empty());
+    assert_eq!(status(&st, "dns-ttl-not-lowered"), (CheckStatus::NotApplicable, "launch day has passed"));
 }
 
 #[tokio::test]
@@ -137,4 +160,48 @@ async fn mail_servers_need_forward_confirmed_ptr_records() {
     assert_eq!(ptr.len(), 2, "{f:#?}");
     assert!(ptr.iter().any(|p| p.message.contains("does not resolve back")));
     assert!(ptr.iter().any(|p| p.message.contains("no PTR record")));
+}
+
+#[tokio::test]
+async fn a_zone_without_mail_servers_has_no_ptr_to_check_and_no_address_no_ttl() {
+    let z = zone(vec![
+        rec("web.test.", 3600, RData::NS(NS(name("ns.web.test.")))),
+        rec("web.test.", 3600, txt("v=spf1 -all")),
+        rec("_dmarc.web.test.", 3600, txt("v=DMARC1; p=reject")),
+    ]);
+    let (f, st) = run("https://web.test/", z, Some(2)).await;
+    assert_eq!(f.iter().map(|f| f.check.as_str()).collect::<Vec<_>>(), vec!["dns-mx-missing"], "{f:#?}");
+    assert_eq!(status(&st, "dns-ptr-mismatch"), (CheckStatus::NotApplicable, "web.test has no mail servers to check"));
+    assert_eq!(status(&st, "dns-ttl-not-lowered"), (CheckStatus::Skipped, "web.test has no A, AAAA or CNAME record to read a TTL from"));
+}
+
+#[tokio::test]
+async fn dns_checks_say_why_they_did_not_look() {
+    // A dev run: the zone's mail and TTL are production matters.
+    let mut dev = CheckConfig::new("https://dev.shop.test/").unwrap();
+    dev.nameserver = Some(nameserver(good_zone(300)).await);
+    dev.env = EnvProfile::Dev;
+    let (f, st) = run_with(dev).await;
+    assert!(f.is_empty());
+    assert_eq!(status(&st, "dns-mx-missing"), (CheckStatus::NotApplicable, "production-only check on a dev run"));
+    // A reserved test name without a nameserver, and an IP address: nothing to look up.
+    let (_, st) = run_with(CheckConfig::new("https://www.shop.test/").unwrap()).await;
+    assert_eq!(status(&st, "dns-ns-missing").0, CheckStatus::NotApplicable);
+    assert!(status(&st, "dns-ns-missing").1.contains("reserved test name"));
+    let (_, st) = run_with(CheckConfig::new("http://127.0.0.1:8080/").unwrap()).await;
+    assert!(status(&st, "dns-spf-missing").1.contains("IP address"), "{st:?}");
+    // Turned off.
+    let mut off = CheckConfig::new("https://www.shop.test/").unwrap();
+    off.skip_dns = true;
+    let (_, st) = run_with(off).await;
+    assert_eq!(status(&st, "dns-dmarc-missing"), (CheckStatus::Skipped, "DNS checks were turned off for this run"));
+    // A nameserver that never answers: the NS check fails, the rest could not look.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut dead = CheckConfig::new("https://www.shop.test/").unwrap();
+    dead.nameserver = Some(silent.local_addr().unwrap());
+    dead.limits.request_timeout = std::time::Duration::from_millis(300);
+    let (f, st) = run_with(dead).await;
+    assert_eq!(f.iter().map(|f| f.check.as_str()).collect::<Vec<_>>(), vec!["dns-ns-missing"]);
+    assert_eq!(status(&st, "dns-ns-missing").0, CheckStatus::Failed);
+    assert_eq!(status(&st, "dns-mx-missing"), (CheckStatus::Skipped, "the nameservers of shop.test did not answer"));
 }

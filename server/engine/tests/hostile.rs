@@ -65,7 +65,9 @@ async fn dribbling_server() -> u16 {
     let port = l.local_addr().unwrap().port();
     tokio::spawn(async move {
         loop {
-            let Ok((mut s, _)) = l.accept().await else { continue };
+            let Ok((mut s, _)) = l.accept().await else {
+                continue;
+            };
             tokio::spawn(async move {
                 // Read the request first, as a real (slow) server would.
                 let mut buf = Vec::new();
@@ -149,6 +151,28 @@ async fn the_total_deadline_stops_a_slow_crawl_and_says_so() {
     assert!(t.elapsed() < Duration::from_secs(8), "took {:?}", t.elapsed());
     let f = report.findings.iter().find(|f| f.check == "crawl-incomplete").unwrap_or_else(|| panic!("{}", report.to_text(false)));
     assert!(f.evidence.contains("deadline"), "{}", f.evidence);
+    // What the checks saw is qualified: they looked at part of the site.
+    let title = report.check("title-missing").unwrap();
+    assert!(title.reason.starts_with("partly: the") && title.reason.contains("deadline"), "{title:?}");
+}
+
+#[tokio::test]
+async fn a_deadline_before_the_first_page_skips_the_page_checks() {
+    let app = Router::new().fallback(|| async move {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        axum::response::Html("<!doctype html><title>late</title>")
+    });
+    let addr = serve_http(app).await;
+    let mut c = quick(&format!("http://127.0.0.1:{}/", addr.port()));
+    c.limits.deadline = Duration::from_millis(800);
+    c.limits.request_timeout = Duration::from_millis(600);
+    let report = check(&c).await;
+    assert!(!report.reachable, "the start page timed out");
+    let slow = report.check("slow-response").unwrap();
+    assert_eq!(slow.status, preflight_engine::CheckStatus::Failed);
+    let title = report.check("title-missing").unwrap();
+    assert_eq!(title.status, preflight_engine::CheckStatus::Skipped);
+    assert!(title.reason.starts_with("site unreachable"), "{title:?}");
 }
 
 #[tokio::test]

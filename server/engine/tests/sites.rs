@@ -13,7 +13,13 @@ use axum::{
     Router,
 };
 use common::*;
-use preflight_engine::{CheckConfig, EnvProfile, ResolveOverride, Severity};
+use preflight_engine::{CheckConfig, CheckStatus, EnvProfile, ResolveOverride, Severity};
+
+/// A check's status and reason in a report.
+fn status(report: &preflight_engine::Report, id: &str) -> (CheckStatus, String) {
+    let c = report.check(id).unwrap_or_else(|| panic!("{id} has no outcome"));
+    (c.status, c.reason.clone())
+}
 
 fn html(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
@@ -102,6 +108,136 @@ async fn a_good_production_site_has_no_findings() {
     assert_eq!(report.final_url, format!("https://www.good.test:{}/", addr.port()));
     assert!(report.pages_crawled >= 3, "crawled {}", report.pages_crawled);
     assert!(report.findings.is_empty(), "a good site must be clean, got:\n{}", report.to_text(false));
+    // Every HTTP, TLS and DNS check really looked (DNS: reserved names without a
+    // nameserver are not looked up); only the browser checks were not part of the run.
+    for c in &report.checks {
+        let category = preflight_engine::find_check(&c.id).unwrap().category;
+        match category {
+            preflight_engine::Category::Browser => {
+                assert_eq!(c.status, CheckStatus::Skipped, "{c:?}")
+            }
+            preflight_engine::Category::Dns => {
+                assert_eq!(c.status, CheckStatus::NotApplicable, "{c:?}")
+            }
+            // This fixture has no plain-http port: the redirect could not be looked at (the
+            // http→https fixture test covers it), and saying "passed" would be a lie.
+            _ if c.id == "https-redirect-missing" => {
+                assert_eq!(c.status, CheckStatus::Skipped);
+                assert!(c.reason.starts_with("plain http did not answer"), "{c:?}");
+            }
+            _ if ["robots-allows-indexing-on-dev", "dev-banner-missing"].contains(&c.id.as_str()) => {
+                assert_eq!((c.status, c.reason.as_str()), (CheckStatus::NotApplicable, "dev/staging-only check on a production run"))
+            }
+            _ => assert_eq!(c.status, CheckStatus::Passed, "{c:?}"),
+        }
+    }
+    assert_eq!(report.checks.len(), preflight_engine::CATALOGUE.len());
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    let first = &json["checks"][0];
+    assert!(first["id"].is_string() && first["status"].is_string() && first["reason"].is_string(), "{first}");
+}
+
+#[tokio::test]
+async fn an_unreachable_site_is_one_clear_error_not_a_list_of_passes() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{port}/")).unwrap();
+    config.env = EnvProfile::Dev;
+    let report = check(&config).await;
+    assert!(!report.reachable);
+    assert_eq!(ids(&report), vec!["unreachable"], "{}", report.to_text(false));
+    assert_eq!(report.checks_run, vec!["unreachable"], "only the check that met the problem looked");
+    for c in report.checks.iter().filter(|c| c.id != "unreachable") {
+        assert_ne!(c.status, CheckStatus::Passed, "{c:?}");
+    }
+    let (st, why) = status(&report, "console-error");
+    assert_eq!(st, CheckStatus::Skipped);
+    let (st, why_http) = status(&report, "broken-link");
+    assert_eq!(st, CheckStatus::Skipped);
+    assert!(why_http.starts_with("site unreachable"), "{why_http}");
+    assert!(!why.is_empty());
+    assert_eq!(status(&report, "tls-certificate-invalid"), (CheckStatus::Skipped, "site unreachable".into()));
+    assert_eq!(status(&report, "old-url-broken"), (CheckStatus::NotApplicable, "no old URLs configured".into()));
+    let text = report.to_text(false);
+    assert!(text.contains("checks: 0 passed, 1 failed"), "{text}");
+}
+
+#[tokio::test]
+async fn checks_that_do_not_apply_say_why() {
+    // The careless dev site: one page on an IP address over plain http, nothing configured.
+    let addr = serve_http(careless_dev_site()).await;
+    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{}/", addr.port())).unwrap();
+    config.env = EnvProfile::Dev;
+    let report = check(&config).await;
+    let na = |id: &str, reason: &str| assert_eq!(status(&report, id), (CheckStatus::NotApplicable, reason.to_string()), "{id}");
+    na("analytics-missing", "production-only check on a dev run");
+    na("sitemap-missing", "production-only check on a dev run");
+    na("https-redirect-missing", "a plain-http dev site (https is required on production)");
+    na("hsts-missing", "the site is served over plain http");
+    na("mixed-content", "the site is served over plain http");
+    na("old-url-broken", "no old URLs configured");
+    na("contact-missing", "no expected contacts");
+    na("contact-unexpected", "no expected contacts");
+    na("form-missing-csrf", "no POST forms on the crawled pages");
+    na("canonical-tag-mismatch", "no page has a canonical tag");
+    na("title-duplicate", "only one page was crawled: nothing to compare");
+    assert_eq!(status(&report, "canonical-host").0, CheckStatus::NotApplicable);
+    assert_eq!(status(&report, "tls-name-mismatch").0, CheckStatus::NotApplicable);
+    assert_eq!(status(&report, "dns-mx-missing").0, CheckStatus::NotApplicable);
+    // What it could judge, it judged.
+    assert_eq!(status(&report, "dev-banner-missing").0, CheckStatus::Failed);
+    assert_eq!(status(&report, "broken-link").0, CheckStatus::Passed);
+    assert_eq!(status(&report, "error-page-default").0, CheckStatus::Failed);
+    // Contacts without e-mail or phone: only presence can be checked.
+    config.expected_contacts = vec!["1 Garden Road".into()];
+    let report = check(&config).await;
+    assert_eq!(status(&report, "contact-missing").0, CheckStatus::Failed);
+    assert_eq!(status(&report, "contact-unexpected").1, "no expected e-mail address or phone number to compare with");
+}
+
+#[tokio::test]
+async fn a_site_that_answers_no_html_skips_the_page_checks() {
+    let app = Router::new().fallback(|req: Request| async move {
+        match req.uri().path() {
+            "/" => (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "{\"ok\":true}").into_response(),
+            _ => (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "application/json")], "{}").into_response(),
+        }
+    });
+    let addr = serve_http(app).await;
+    let report = check(&CheckConfig::new(&format!("http://127.0.0.1:{}/", addr.port())).unwrap()).await;
+    let (st, why) = status(&report, "title-missing");
+    assert_eq!(st, CheckStatus::Skipped);
+    assert!(why.contains("no HTML page could be read") && why.contains("application/json"), "{why}");
+    assert_eq!(status(&report, "broken-asset").0, CheckStatus::Skipped);
+    assert_eq!(status(&report, "server-error").0, CheckStatus::Passed, "the answers themselves were judged");
+    // A missing page that answers 5xx leaves no 404 page to judge.
+    let app = Router::new().fallback(|req: Request| async move {
+        match req.uri().path() {
+            "/" => html(StatusCode::OK, "<!doctype html><title>x</title><p>x</p>".into()),
+            _ => html(StatusCode::SERVICE_UNAVAILABLE, "<p>down</p>".into()),
+        }
+    });
+    let addr = serve_http(app).await;
+    let report = check(&CheckConfig::new(&format!("http://127.0.0.1:{}/", addr.port())).unwrap()).await;
+    let (st, why) = status(&report, "error-page-default");
+    assert_eq!(st, CheckStatus::Skipped);
+    assert!(why.contains("503"), "{why}");
+}
+
+#[tokio::test]
+async fn two_runs_of_an_unchanged_site_find_the_same_things() {
+    let addr = serve_http(bad_site()).await;
+    let config = CheckConfig::new(&format!("http://127.0.0.1:{}/", addr.port())).unwrap();
+    let key = |r: &preflight_engine::Report| {
+        let mut k: Vec<(String, String)> = r.findings.iter().map(|f| (f.check.clone(), preflight_engine::finding::identity(&f.url).into_owned())).collect();
+        k.sort();
+        k
+    };
+    let (a, b) = (check(&config).await, check(&config).await);
+    let soft = |r: &preflight_engine::Report| r.findings.iter().find(|f| f.check == "soft-404").map(|f| f.url.clone()).unwrap();
+    assert_ne!(soft(&a), soft(&b), "the missing-page probe is random per run");
+    assert_eq!(key(&a), key(&b));
 }
 
 fn bad_page(title: &str, body: &str) -> String {
