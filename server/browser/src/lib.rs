@@ -254,7 +254,7 @@ pub async fn run(settings: BrowserSettings, pages: Vec<Url>, mut on_event: impl 
 
 /// The browser part of a run, after the HTTP checks: opens up to `max_pages` of the pages the
 /// crawl found (the start page when it found none) and adds the findings, screenshots and
-/// check outcomes to `report`. A site that could not be reached is not opened at all: its
+/// check outcomes to `report`. A site that refused the connection is not opened at all: its
 /// browser checks are skipped. `Err` only when no browser could be started.
 pub async fn run_after_http(
     settings: BrowserSettings,
@@ -262,7 +262,11 @@ pub async fn run_after_http(
     max_pages: usize,
     on_event: impl FnMut(BrowserEvent) + Send,
 ) -> Result<(), BrowserError> {
-    if !report.reachable {
+    // Nothing answers at all: opening it in a browser could only fail the same way. (A start
+    // page that was too slow or redirected in a loop is still opened: the browser's view of
+    // it — a page that never loads — is evidence too.)
+    let refused = report.check("unreachable").is_some_and(|c| c.status == preflight_engine::CheckStatus::Failed);
+    if !report.reachable && refused {
         not_run(report, "site unreachable", None);
         return Ok(());
     }

@@ -188,3 +188,69 @@ async fn a_browser_that_stops_answering_is_restarted_and_the_other_pages_carry_o
     assert_eq!(o.captures.len(), 2);
     assert_no_browsers_left();
 }
+
+/// Each browser check's (status, reason) in an outcome.
+fn statuses(o: &preflight_browser::Outcome) -> std::collections::HashMap<String, (preflight_engine::CheckStatus, String)> {
+    o.coverage
+        .outcomes(&o.findings, "")
+        .into_iter()
+        .filter(|c| preflight_engine::find_check(&c.id).is_some_and(|i| i.category == preflight_engine::Category::Browser))
+        .map(|c| (c.id, (c.status, c.reason)))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_checks_say_why_they_did_not_look() {
+    use preflight_engine::CheckStatus::*;
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let addr = serve().await;
+    // Production, desktop only: no old-IE viewport, no test submissions, no dev marker.
+    let mut s = settings(EnvProfile::Production);
+    s.viewports = viewport::parse_list("desktop").unwrap();
+    let st = statuses(&run(s, urls(addr, &["/", "/login"])).await);
+    assert_eq!(st["console-error"].0, Passed, "{st:?}");
+    assert_eq!(st["old-ie-syntax"], (NotApplicable, "no old-IE viewport in this run".into()));
+    assert_eq!(st["form-submit-error"], (NotApplicable, "test form submissions are off for production runs".into()));
+    assert_eq!(st["dev-banner-not-visible"], (NotApplicable, "dev/staging-only check on a production run".into()));
+    // Staging: submissions on, but the only form asks for a password; then no form at all.
+    let mut s = settings(EnvProfile::Staging);
+    s.viewports = viewport::parse_list("desktop").unwrap();
+    let st = statuses(&run(s.clone(), urls(addr, &["/login"])).await);
+    assert_eq!(st["form-no-effect"].0, NotApplicable);
+    assert!(st["form-no-effect"].1.contains("ask for a password or payment details"), "{st:?}");
+    let st = statuses(&run(s.clone(), urls(addr, &["/"])).await);
+    assert_eq!(st["form-unicode-mangled"], (NotApplicable, "no forms to submit on the checked pages".into()));
+    assert_eq!(st["dev-banner-not-visible"].0, Passed);
+    // A page the browser cannot open: nothing was looked at, so nothing passed.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let gone = closed.local_addr().unwrap();
+    drop(closed);
+    let o = run(s.clone(), urls(gone, &["/"])).await;
+    let st = statuses(&o);
+    assert_eq!(st["browser-check-failed"].0, Failed, "{st:?}");
+    for id in ["console-error", "uncaught-exception", "failed-request", "horizontal-overflow", "form-submit-error", "dev-banner-not-visible"] {
+        assert_eq!(st[id], (Skipped, "the browser could open none of the 1 page(s)".into()), "{id}");
+    }
+    // Part of the pages opened: the checks looked, and say how far.
+    let st = statuses(&run(s, vec![urls(addr, &["/"])[0].clone(), urls(gone, &["/"])[0].clone()]).await);
+    assert_eq!(st["console-error"], (Passed, "1 of 2 page(s) opened".into()));
+    assert_no_browsers_left();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_site_is_not_opened_in_the_browser() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let config = preflight_engine::CheckConfig::new(&format!("http://127.0.0.1:{port}/")).unwrap();
+    let mut report = preflight_engine::run(&config, &|_| {}).await.unwrap();
+    // A browser that does not exist would fail the run if it were started: it is not.
+    let mut s = settings(EnvProfile::Production);
+    s.endpoint = Endpoint::Local { chromium: Some("/nonexistent/chromium".into()) };
+    preflight_browser::run_after_http(s, &mut report, 10, |_| {}).await.expect("nothing to start");
+    for id in preflight_browser::all_checks() {
+        let c = report.check(id).unwrap();
+        assert_eq!((c.status, c.reason.as_str()), (preflight_engine::CheckStatus::Skipped, "site unreachable"), "{id}");
+    }
+    assert!(report.screenshots.is_empty());
+}
