@@ -5,14 +5,15 @@
 use crate::model::LiveUpdate;
 
 /// Subscribes to a project's live updates. `on_update` gets every changed item or run;
-/// `on_reconnect` runs when the stream comes back after a drop (changes may have been
-/// missed, so the caller reloads). Returns a handle that closes the stream when dropped.
+/// `on_open(first)` runs whenever the stream opens — the first time and after a drop — since
+/// changes may have been missed meanwhile (a run that finished between the page's render and
+/// the stream's start), so the caller reloads what may have changed. Returns a handle that closes the stream when dropped.
 #[cfg(feature = "hydrate")]
 pub fn subscribe(
     project_id: i64,
     on_update: impl Fn(LiveUpdate) + 'static,
     on_status: impl Fn(bool) + 'static,
-    on_reconnect: impl Fn() + 'static,
+    on_open: impl Fn(bool) + 'static,
 ) -> Option<Subscription> {
     use wasm_bindgen::{closure::Closure, JsCast};
 
@@ -24,14 +25,14 @@ pub fn subscribe(
         }
     });
     source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    let opened_before = std::rc::Rc::new(std::cell::Cell::new(false));
     let on_status = std::rc::Rc::new(on_status);
     let status_open = on_status.clone();
+    // Every open, the first included, reloads: whatever changed between the page's render and
+    // the stream's start (a run that finished in that gap) would otherwise never arrive.
+    let opened_before = std::cell::Cell::new(false);
     let on_open = Closure::<dyn FnMut()>::new(move || {
         status_open(true);
-        if opened_before.replace(true) {
-            on_reconnect();
-        }
+        on_open(!opened_before.replace(true));
     });
     source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     let on_error = Closure::<dyn FnMut()>::new(move || on_status(false));

@@ -94,6 +94,10 @@ pub struct Environment {
     /// on production).
     #[serde(default)]
     pub submit_forms: Option<bool>,
+    /// When the latest deploy to it was recorded (read only: record one with
+    /// `POST /api/v1/projects/{id}/deploys`). Evidence from runs before it is stale.
+    #[serde(default, skip_deserializing)]
+    pub last_deploy_at: Option<i64>,
 }
 
 /// The browser viewports a new project checks.
@@ -127,6 +131,9 @@ pub struct ProjectInput {
     /// (path or URL) or `PAGE#FORM-ID` per entry.
     #[serde(default)]
     pub forms_listed: Vec<String>,
+    /// Check evidence older than this many days is stale (1–365; absent: 7).
+    #[serde(default)]
+    pub evidence_max_age_days: Option<i64>,
 }
 
 /// A project with its environments.
@@ -144,6 +151,8 @@ pub struct Project {
     /// See [`ProjectInput::viewports`]; `""`: no browser checks.
     pub viewports: String,
     pub forms_listed: Vec<String>,
+    /// Check evidence older than this many days is stale.
+    pub evidence_max_age_days: i64,
     pub archived: bool,
     pub template_version: Option<i64>,
     pub created_at: i64,
@@ -233,12 +242,69 @@ pub struct ChecklistItem {
     pub state_changed_by: Option<String>,
     pub updated_at: i64,
     pub updated_by: Option<String>,
-    /// Evidence from the latest finished check run, for the checks this item names.
+    /// Which environments supply the evidence for the checks it names.
+    #[serde(default)]
+    pub evidence_from: EvidenceFrom,
+    /// For every fitting environment, the outcome of each named check in its latest finished
+    /// run.
     #[serde(default)]
     pub evidence: Vec<CheckEvidence>,
-    /// Ticked, but the latest run's checks for it fail.
+    /// Why there is no evidence although the item names checks ("no production run yet").
+    #[serde(default)]
+    pub evidence_missing: Option<String>,
+    /// Every named check passed in a fresh run of a fitting environment, and none failed in
+    /// another fresh fitting run: the one-click tick is offered.
+    #[serde(default)]
+    pub evidence_passed: bool,
+    /// Ticked, but a named check fails in the latest run of a fitting environment.
     #[serde(default)]
     pub regression: bool,
+}
+
+/// Which environments supply a checklist item's evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceFrom {
+    Production,
+    /// Dev and staging.
+    PreProduction,
+    #[default]
+    Any,
+}
+
+impl EvidenceFrom {
+    pub const ALL: [EvidenceFrom; 3] = [EvidenceFrom::Production, EvidenceFrom::PreProduction, EvidenceFrom::Any];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceFrom::Production => "production",
+            EvidenceFrom::PreProduction => "pre_production",
+            EvidenceFrom::Any => "any",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EvidenceFrom> {
+        EvidenceFrom::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+
+    /// Words for people: "production", "dev or staging", "any environment".
+    pub fn label(self) -> &'static str {
+        match self {
+            EvidenceFrom::Production => "production",
+            EvidenceFrom::PreProduction => "dev or staging",
+            EvidenceFrom::Any => "any environment",
+        }
+    }
+
+    /// Whether a run of an environment of this kind (`dev`, `staging`, `production`) supplies
+    /// evidence.
+    pub fn fits(self, env_kind: &str) -> bool {
+        match self {
+            EvidenceFrom::Production => env_kind == "production",
+            EvidenceFrom::PreProduction => matches!(env_kind, "dev" | "staging"),
+            EvidenceFrom::Any => true,
+        }
+    }
 }
 
 /// A change to one checklist item. Every change names the version it was made against.
@@ -285,6 +351,32 @@ pub struct ChecklistView {
     pub today: String,
     /// The latest check runs, newest first.
     pub runs: Vec<RunSummary>,
+    /// Every automated check (id, what it looks for), for naming checks on custom items.
+    #[serde(default)]
+    pub catalogue: Vec<(String, String)>,
+}
+
+/// A deploy to one of a project's environments, as recorded by the team or CI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deploy {
+    pub id: i64,
+    pub environment: String,
+    pub at: i64,
+    pub revision: String,
+    pub note: String,
+    pub recorded_by: Option<String>,
+}
+
+/// Input for recording a deploy: the environment's name (or id), optionally the revision
+/// deployed and a note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewDeploy {
+    pub environment: String,
+    #[serde(default)]
+    pub revision: String,
+    #[serde(default)]
+    pub note: String,
 }
 
 /// Input for a custom checklist item.
@@ -295,6 +387,12 @@ pub struct NewItem {
     #[serde(default)]
     pub why: String,
     pub due_offset_days: i64,
+    /// Automated checks that provide evidence (catalogue ids).
+    #[serde(default)]
+    pub checks: Vec<String>,
+    /// Which environments supply that evidence (default: any).
+    #[serde(default)]
+    pub evidence_from: EvidenceFrom,
 }
 
 /// An API token as listed on the account page (the secret itself is shown once only).
@@ -632,7 +730,14 @@ pub struct CheckEvidence {
     pub findings: i64,
     pub run_id: i64,
     pub environment: String,
+    /// `dev`, `staging` or `production`: the kind the run checked.
+    #[serde(default)]
+    pub env_kind: String,
     pub finished_at: i64,
+    /// Why this evidence no longer counts for the one-click tick ("deployed after this run",
+    /// "older than 7 days"); `None` while fresh.
+    #[serde(default)]
+    pub stale: Option<String>,
 }
 
 /// A live update for everyone viewing a project.

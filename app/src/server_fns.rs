@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::model::{
-    ApiTokenInfo, ChecklistItem, ChecklistView, ItemChange, ItemEvent, NewItem, Project, ProjectInput, ProjectSummary, Role, RunDetail, RunSummary,
-    UpdateOutcome, UserInfo,
+    ApiTokenInfo, ChecklistItem, ChecklistView, Deploy, ItemChange, ItemEvent, NewDeploy, NewItem, Project, ProjectInput, ProjectSummary, Role, RunDetail,
+    RunSummary, UpdateOutcome, UserInfo,
 };
 
 #[cfg(feature = "ssr")]
@@ -99,7 +99,17 @@ pub async fn get_checklist(project_id: i64) -> Result<ChecklistView, ServerFnErr
         members: crate::ssr::auth::list_users(&pool).await?,
         today: crate::ssr::today(),
         runs: crate::ssr::runs::list(&pool, project_id, 5).await?,
+        catalogue: preflight_engine::CATALOGUE.iter().map(|c| (c.id.to_string(), c.title.to_string())).collect(),
     })
+}
+
+/// Records that an environment was just deployed: passes from earlier runs go stale.
+#[server(prefix = "/rpc", endpoint = "record_deploy", input = Json)]
+pub async fn record_deploy(project_id: i64, deploy: NewDeploy) -> Result<Deploy, ServerFnError> {
+    let user = ctx::user()?;
+    let state = ctx::state()?;
+    let d = crate::ssr::deploys::record(&state.pool, &user, project_id, &deploy).await?;
+    Ok(d)
 }
 
 #[server(prefix = "/rpc", endpoint = "update_item", input = Json)]

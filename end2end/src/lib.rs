@@ -230,6 +230,20 @@ pub fn fill(tab: &Tab, selector: &str, value: &str) -> Result<()> {
     }
 }
 
+/// Picks `value` in a `<select>` the way a person would (fires `change`).
+pub fn choose(tab: &Tab, selector: &str, value: &str) -> Result<()> {
+    let expr = format!(
+        "(() => {{ const s = document.querySelector({sel}); if (!s) return false; s.value = {val}; \
+         s.dispatchEvent(new Event('change', {{bubbles: true}})); return s.value === {val}; }})()",
+        sel = serde_json::to_string(selector)?,
+        val = serde_json::to_string(value)?
+    );
+    match js(tab, &expr)? {
+        serde_json::Value::Bool(true) => Ok(()),
+        _ => bail!("no select {selector} with an option {value} on {}", tab.get_url()),
+    }
+}
+
 /// Saves a PNG screenshot under target/e2e-screenshots/ (for people to look at).
 pub fn screenshot(tab: &Tab, name: &str) -> Result<PathBuf> {
     use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;

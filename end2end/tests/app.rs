@@ -102,10 +102,7 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     // --- Run the automated checks from the page against a site on loopback (Preflight's own
     // sign-in page, as the "dev" environment); progress and the result arrive live.
     member.call_method(headless_chrome::protocol::cdp::Emulation::ClearDeviceMetricsOverride(None))?;
-    js(
-        &owner,
-        "(() => { const s = document.querySelector('.runs select'); s.value = 'dev'; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()",
-    )?;
+    choose(&owner, ".runs select", "dev")?;
     owner.find_element(".runs button.primary")?.click()?;
     wait_for(&member, "!!document.querySelector('.run-row')", Duration::from_secs(10))?;
     wait_for(
@@ -261,5 +258,109 @@ fn wrong_password_is_refused_with_a_human_message() -> Result<()> {
     // A 404 logs one console error for the document's own status; anything else is a bug.
     let errs: Vec<String> = log.entries().into_iter().filter(|e| !e.contains("404")).collect();
     assert!(errs.is_empty(), "{errs:#?}");
+    Ok(())
+}
+
+/// Evidence per environment: a production run that finds problems and a dev run whose site is
+/// down. Production items show failed chips, dev items say "not checked" with the reason, and
+/// neither offers the one-click tick; an item naming checks that did not look never does.
+#[test]
+fn checklist_evidence_comes_from_the_right_environment() -> Result<()> {
+    let server = Server::start()?;
+    server.cli(&["user", "add", "erin@example.test", "--name", "Erin Evidence", "--role", "owner"], &format!("{OWNER_PW}\n"))?;
+    let token = server.cli(&["token", "create", "erin@example.test", "--name", "e2e"], "")?.trim().to_string();
+    let chrome = launch_browser()?;
+    let tab = chrome.browser.new_tab()?;
+    let log = ConsoleLog::attach(&tab)?;
+    tab.navigate_to(&server.url("/login"))?.wait_until_navigated()?;
+    fill(&tab, "input[name=email]", "erin@example.test")?;
+    fill(&tab, "input[name=password]", OWNER_PW)?;
+    tab.find_element("form button[type=submit]")?.click()?;
+    wait_for(&tab, "location.pathname === '/'", Duration::from_secs(15))?;
+
+    // Production: Preflight's own sign-in page (no sitemap, no analytics). Dev: a port nothing
+    // listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let port = closed.local_addr()?.port();
+    drop(closed);
+    let body = serde_json::json!({"name": "Evidence", "launch_date": "2027-03-01", "viewports": "desktop", "environments": [
+        {"name": "production", "base_url": server.url("/login"), "kind": "production"},
+        {"name": "dev", "base_url": format!("http://127.0.0.1:{port}/"), "kind": "dev"}
+    ]});
+    let pid = js(
+        &tab,
+        &format!(
+            "fetch('/api/v1/projects', {{method: 'POST', headers: {{'Authorization': 'Bearer {token}', 'Content-Type': 'application/json'}}, body: JSON.stringify({body})}}).then(r => r.json()).then(j => j.id)"
+        ),
+    )?
+    .as_i64()
+    .expect("the project was created");
+    tab.navigate_to(&server.url(&format!("/projects/{pid}")))?.wait_until_navigated()?;
+    wait_hydrated(&tab)?;
+
+    // Run dev, then production, from the page.
+    for env in ["dev", "production"] {
+        choose(&tab, ".runs select", env)?;
+        let before = js(&tab, "document.querySelectorAll('.run-row').length")?.as_i64().unwrap_or(0);
+        tab.find_element(".runs button.primary")?.click()?;
+        wait_for(&tab, &format!("document.querySelectorAll('.run-row').length > {before}"), Duration::from_secs(10))?;
+        let finished = wait_for(
+            &tab,
+            "document.querySelectorAll('.run-row .status-passed, .run-row .status-completed-errors, .run-row .status-failed').length === document.querySelectorAll('.run-row').length",
+            Duration::from_secs(90),
+        );
+        if let Err(e) = finished {
+            screenshot(&tab, "20-evidence-run-not-finished")?;
+            let api = js(&tab, &format!("fetch('/api/v1/projects/{pid}/runs', {{headers: {{'Authorization': 'Bearer {token}'}}}}).then(r => r.text())"))?;
+            panic!("{e}: {}\nAPI: {api}", js(&tab, "[...document.querySelectorAll('.run-row')].map(r => r.outerHTML).join('\\n')")?);
+        }
+    }
+    let dev_label = js(&tab, "[...document.querySelectorAll('.run-row')].map(r => r.textContent).find(t => t.includes('dev')) || ''")?;
+    assert!(dev_label.as_str().unwrap_or_default().contains("site unreachable"), "{dev_label}");
+    if let Err(e) = wait_for(&tab, "!!document.querySelector('.item[data-key=sitemap] .chip.fail')", Duration::from_secs(15)) {
+        screenshot(&tab, "20-evidence-no-failure")?;
+        panic!("{e}: {}", js(&tab, "document.querySelector('.item[data-key=sitemap]').outerHTML")?);
+    }
+
+    let text = |key: &str| -> Result<String> {
+        Ok(js(&tab, &format!("(document.querySelector('.item[data-key=\"{key}\"] .evidence') || {{}}).textContent || ''"))?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    };
+    // Production items: failed chips from the production run, nothing from dev.
+    for key in ["sitemap", "analytics-tags"] {
+        let t = text(key)?;
+        assert!(t.contains("on production") && !t.contains("on dev"), "{key}: {t}");
+        assert!(t.contains('✗'), "{key} should show a failed check: {t}");
+        assert!(!t.contains("Tick"), "{key} offers the tick on failing evidence: {t}");
+    }
+    // Dev items: "not checked", with the reason, from the dev run only.
+    for key in ["dev-banner", "dev-robots-disallow"] {
+        let t = text(key)?;
+        assert!(t.contains("on dev") && !t.contains("on production"), "{key}: {t}");
+        assert!(t.contains("not checked") && t.contains("site unreachable"), "{key}: {t}");
+        assert!(!t.contains('✓') && !t.contains("Tick"), "{key}: {t}");
+    }
+    // An item for any environment shows both, and the dev half is not a pass.
+    let t = text("browser-console-clean")?;
+    assert!(t.contains("on production") && t.contains("on dev") && t.contains("site unreachable"), "{t}");
+    // Wherever the tick is offered, one fresh run passed every named check and none failed one.
+    let bad = js(
+        &tab,
+        "[...document.querySelectorAll('.evidence')].filter(e => [...e.querySelectorAll('button')].some(b => b.textContent.includes('Tick')))
+           .filter(e => e.querySelector('.chip.fail') || ![...e.querySelectorAll('.evidence-run')].some(r =>
+               !r.querySelector('.chip.stale, .chip.na, .chip.skipped, .chip.fail') && r.querySelector('.chip.pass'))).length",
+    )?;
+    assert_eq!(bad, serde_json::json!(0), "a tick is offered on evidence that did not all pass");
+    js(&tab, "document.querySelector('.item[data-key=\"dev-banner\"]').scrollIntoView({block: 'center'})")?;
+    screenshot(&tab, "20-evidence-per-environment")?;
+
+    // Recording a deploy makes production's passes stale, shown on the chips.
+    choose(&tab, ".runs select", "production")?;
+    tab.find_element(".runs button.deploy")?.click()?;
+    wait_for(&tab, "!!document.querySelector('.runs .alert.ok') && !!document.querySelector('.chip.stale')", Duration::from_secs(10))?;
+    let errors = log.entries();
+    assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
     Ok(())
 }

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/projects/{id}/checklist", get(get_checklist))
         .route("/checklist-items/{id}", patch(patch_item).get(get_item))
         .route("/projects/{id}/runs", get(list_runs).post(start_run))
+        .route("/projects/{id}/deploys", get(list_deploys).post(record_deploy))
         .route("/runs/{id}", get(get_run))
         .route("/runs/{id}/findings", get(run_findings))
         .route("/runs/{id}/screenshots", get(run_screenshots))
@@ -195,6 +196,17 @@ async fn start_run(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, A
     s.run_queued.notify_one();
     s.publish_update(id, LiveUpdate::Run { run: run.clone() });
     Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/runs/{}", run.id))], Json(run)).into_response())
+}
+
+/// Records a deploy (from CI, after it deployed): passes from earlier runs of that
+/// environment go stale, so the one-click tick waits for a new run.
+async fn record_deploy(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(body): ApiJson<app::model::NewDeploy>) -> ApiResult<Response> {
+    let d = app::ssr::deploys::record(&s.pool, &u, id, &body).await?;
+    Ok((StatusCode::CREATED, Json(d)).into_response())
+}
+
+async fn list_deploys(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
+    Ok(Json(json!({ "deploys": app::ssr::deploys::list(&s.pool, id, 100).await? })).into_response())
 }
 
 async fn list_runs(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {

@@ -140,9 +140,10 @@ async fn execute(state: &AppState, job: runs::RunJob, browser: Option<&BrowserRu
     };
     let mut result = preflight_engine::run(&config, &progress).await;
     if let Ok(report) = result.as_mut() {
-        match browser {
-            Some(browser) => browser_stage(state, &job, &config, browser, report, &progress).await,
-            None => preflight_browser::not_run(report, "browser checks are turned off on this server (--no-browser)", None),
+        match (preflight_browser::site_refused(report), browser) {
+            (Some(why), _) => preflight_browser::not_run(report, &why, None),
+            (None, Some(browser)) => browser_stage(state, &job, &config, browser, report, &progress).await,
+            (None, None) => preflight_browser::not_run(report, "browser checks are turned off on this server (--no-browser)", None),
         }
     }
     drop(progress);

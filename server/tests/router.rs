@@ -17,6 +17,7 @@ use axum::{
 use serde_json::{json, Value};
 use sqlx::SqlitePool;
 
+use app::model::EvidenceFrom;
 use app::ssr::auth;
 use common::*;
 
@@ -396,6 +397,8 @@ async fn openapi_document_describes_the_api(pool: SqlitePool) {
         ("/projects/{id}/retrospective", "put"),
         ("/retro-actions/{id}/promote", "post"),
         ("/template", "get"),
+        ("/projects/{id}/deploys", "post"),
+        ("/projects/{id}/deploys", "get"),
     ] {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} is not documented");
     }
@@ -432,9 +435,33 @@ async fn new_projects_copy_the_current_template_version(pool: SqlitePool) {
     let versions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM template_versions").fetch_one(&pool).await.unwrap();
     assert_eq!(versions, 1);
     // Custom items join the project's list, in a known phase only.
-    let new = app::model::NewItem { title: "Send the press release".into(), phase: "launch-day".into(), why: String::new(), due_offset_days: 0 };
+    let new = app::model::NewItem {
+        title: "Send the press release".into(),
+        phase: "launch-day".into(),
+        why: String::new(),
+        due_offset_days: 0,
+        checks: vec![],
+        evidence_from: Default::default(),
+    };
     let it = app::ssr::checklist::add_item(&pool, &user, pid, &new).await.unwrap();
-    assert_eq!((it.template_key, it.due_label.as_str()), (None, "T-0d"));
-    let bad = app::model::NewItem { phase: "someday".into(), ..new };
+    assert_eq!((it.template_key, it.due_label.as_str(), it.evidence_from), (None, "T-0d", EvidenceFrom::Any));
+    let bad = app::model::NewItem { phase: "someday".into(), ..new.clone() };
     assert!(app::ssr::checklist::add_item(&pool, &user, pid, &bad).await.is_err());
+    // Custom items may name checks and say where their evidence comes from; a check judged on
+    // production only cannot take evidence from dev.
+    let with_checks =
+        app::model::NewItem { checks: vec![" sitemap-missing".into(), "sitemap-missing".into()], evidence_from: EvidenceFrom::Production, ..new.clone() };
+    let it = app::ssr::checklist::add_item(&pool, &user, pid, &with_checks).await.unwrap();
+    assert_eq!((it.checks, it.evidence_from), (vec!["sitemap-missing".to_string()], EvidenceFrom::Production));
+    assert_eq!(it.evidence_missing.as_deref(), Some("no finished check run on production yet"), "the project has a production environment, no run");
+    let wrong = app::model::NewItem { evidence_from: EvidenceFrom::PreProduction, ..with_checks.clone() };
+    let e = app::ssr::checklist::add_item(&pool, &user, pid, &wrong).await.unwrap_err().to_string();
+    assert!(e.contains("judges production only"), "{e}");
+    let unknown = app::model::NewItem { checks: vec!["no-such-check".into()], ..new };
+    let e = app::ssr::checklist::add_item(&pool, &user, pid, &unknown).await.unwrap_err().to_string();
+    assert!(e.contains("\"no-such-check\" is not a check"), "{e}");
+    // The built-in template says where each item's evidence comes from.
+    let items = app::ssr::checklist::items(&pool, pid).await.unwrap();
+    let from = |key: &str| items.iter().find(|i| i.template_key.as_deref() == Some(key)).unwrap().evidence_from;
+    assert_eq!((from("sitemap"), from("dev-banner"), from("site-crawler")), (EvidenceFrom::Production, EvidenceFrom::PreProduction, EvidenceFrom::Any));
 }

@@ -98,24 +98,82 @@ async fn runs_are_queued_executed_compared_and_become_evidence(pool: SqlitePool)
     assert_eq!(cmp.previous_run_id, run1);
     assert!(cmp.new.is_empty() && cmp.fixed.is_empty() && cmp.unchanged > 0, "{cmp:?}");
 
-    // A clean environment: the evidence passes and the regression clears.
+    // A clean second environment: its evidence passes, but the regression is per environment —
+    // a pass on staging does not clear the failure dev still has.
     let run3 =
         api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "staging"}))).await.json()["id"].as_i64().unwrap();
     let done3 = wait_finished(&app, &tok, run3).await;
     assert_eq!(done3["status"], "passed", "{done3}");
     let item = api(&app, Method::GET, &format!("/checklist-items/{iid}"), Some(&tok), None).await.json();
-    assert_eq!(item["regression"], false);
+    assert_eq!(item["regression"], true, "dev still fails: {item}");
+    assert_eq!(item["evidence_passed"], false);
     let ev = item["evidence"].as_array().unwrap();
-    assert!(ev.iter().all(|e| e["status"] != "failed" && e["run_id"] == run3), "{ev:?}");
-    let bl = ev.iter().find(|e| e["check"] == "broken-link").unwrap();
-    assert_eq!((bl["status"].as_str(), bl["passed"].as_bool()), (Some("passed"), Some(true)));
+    let of = |run: i64| ev.iter().filter(move |e| e["run_id"] == run);
+    assert!(of(run2).any(|e| e["check"] == "broken-link" && e["status"] == "failed" && e["environment"] == "dev"), "{ev:?}");
+    assert!(of(run3).all(|e| e["status"] != "failed" && e["environment"] == "staging"), "{ev:?}");
+    let bl = of(run3).find(|e| e["check"] == "broken-link").unwrap();
+    assert_eq!((bl["status"].as_str(), bl["passed"].as_bool(), bl["stale"].is_null()), (Some("passed"), Some(true), true));
     // Checks that did not look are "not checked" with the reason, never passed.
     for e in ev.iter().filter(|e| e["status"] == "not_applicable" || e["status"] == "skipped") {
         assert_eq!(e["passed"], false, "{e}");
         assert!(!e["reason"].as_str().unwrap().is_empty(), "{e}");
     }
+
+    // Dev is fixed (it now serves the clean site) and checked again: the regression clears.
+    let project = api(&app, Method::GET, &format!("/projects/{pid}"), Some(&tok), None).await.json();
+    let mut input: app::model::ProjectInput = serde_json::from_value(project.clone()).unwrap();
+    input.environments[0].base_url = format!("http://127.0.0.1:{good}/");
+    app::ssr::projects::update(&pool, pid, &input).await.unwrap();
+    let run4 = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await.json()["id"].as_i64().unwrap();
+    assert_eq!(wait_finished(&app, &tok, run4).await["status"], "passed");
+    let item = api(&app, Method::GET, &format!("/checklist-items/{iid}"), Some(&tok), None).await.json();
+    assert_eq!(item["regression"], false, "{item}");
+    assert!(item["evidence"].as_array().unwrap().iter().all(|e| e["status"] != "failed"), "{item}");
+    // The fixture site has no images, scripts or stylesheets: broken-asset did not apply, so
+    // the crawler item is not "all passed". An item naming only what was judged is.
+    assert_eq!(item["evidence_passed"], false, "{item}");
+    let new = app::model::NewItem {
+        title: "Links and pages work".into(),
+        phase: "content".into(),
+        why: String::new(),
+        due_offset_days: -3,
+        checks: vec!["broken-link".into(), "server-error".into()],
+        evidence_from: app::model::EvidenceFrom::PreProduction,
+    };
+    let links = app::ssr::checklist::add_item(&pool, &user, pid, &new).await.unwrap();
+    assert!(links.evidence_passed, "{links:?}");
+
+    // A deploy makes earlier passes stale: no one-click tick until a new run.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await; // deploys and runs are stamped in seconds
+    let res = api(&app, Method::POST, &format!("/projects/{pid}/deploys"), Some(&tok), Some(json!({"environment": "staging", "revision": "abc123"}))).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    assert_eq!((res.json()["environment"].as_str(), res.json()["revision"].as_str()), (Some("staging"), Some("abc123")));
+    let item = api(&app, Method::GET, &format!("/checklist-items/{}", links.id), Some(&tok), None).await.json();
+    let ev = item["evidence"].as_array().unwrap();
+    assert!(ev.iter().filter(|e| e["run_id"] == run3).all(|e| e["stale"] == "deployed after this run"), "{ev:?}");
+    assert!(ev.iter().filter(|e| e["run_id"] == run4).all(|e| e["stale"].is_null()), "dev was not deployed: {ev:?}");
+    assert_eq!(item["evidence_passed"], true, "dev's fresh pass still counts");
+    api(&app, Method::POST, &format!("/projects/{pid}/deploys"), Some(&tok), Some(json!({"environment": "dev"}))).await;
+    let item = api(&app, Method::GET, &format!("/checklist-items/{}", links.id), Some(&tok), None).await.json();
+    assert_eq!(item["evidence_passed"], false, "both environments deployed since their runs: {item}");
+    let run5 = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await.json()["id"].as_i64().unwrap();
+    wait_finished(&app, &tok, run5).await;
+    let item = api(&app, Method::GET, &format!("/checklist-items/{}", links.id), Some(&tok), None).await.json();
+    assert_eq!(item["evidence_passed"], true, "a run after the deploy is fresh: {item}");
+    let deploys = api(&app, Method::GET, &format!("/projects/{pid}/deploys"), Some(&tok), None).await.json();
+    assert_eq!(deploys["deploys"].as_array().unwrap().len(), 2);
+    let project = api(&app, Method::GET, &format!("/projects/{pid}"), Some(&tok), None).await.json();
+    assert!(project["environments"][1]["last_deploy_at"].as_i64().is_some(), "{project}");
+    // Bad deploy bodies: a clear 4xx.
+    let res = api(&app, Method::POST, &format!("/projects/{pid}/deploys"), Some(&tok), Some(json!({"environment": "nowhere"}))).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.json()["error"].as_str().unwrap().contains("dev, staging"), "{}", res.body);
+    let res = api(&app, Method::POST, &format!("/projects/{pid}/deploys"), Some(&tok), Some(json!({"environment": "dev", "sha": "x"}))).await;
+    assert!(res.status.is_client_error(), "{}", res.body);
+    assert_eq!(api(&app, Method::POST, "/projects/9999/deploys", Some(&tok), Some(json!({"environment": "dev"}))).await.status, StatusCode::NOT_FOUND);
+
     let list = api(&app, Method::GET, &format!("/projects/{pid}/runs"), Some(&tok), None).await.json();
-    assert_eq!(list["runs"].as_array().unwrap().len(), 3);
+    assert_eq!(list["runs"].as_array().unwrap().len(), 5);
 }
 
 #[sqlx::test(migrations = false)]
@@ -160,7 +218,18 @@ async fn an_unreachable_site_is_a_run_that_could_not_complete_and_proves_nothing
     assert_eq!(of("unreachable")["status"], "failed");
     assert_eq!(of("console-error")["status"], "skipped");
     assert!(of("broken-link")["reason"].as_str().unwrap().starts_with("site unreachable"));
-    // The checklist offers no evidence from it: no chip passes, no one-click tick.
+    // On the checklist: dev items say "not checked" with the reason, production items say there
+    // is no production environment; no chip passes and no item offers the one-click tick.
     let items = api(&app, Method::GET, &format!("/projects/{pid}/checklist"), Some(&tok), None).await.json()["items"].as_array().unwrap().clone();
     assert!(items.iter().all(|i| i["evidence"].as_array().unwrap().iter().all(|e| e["passed"] == false)), "{items:?}");
+    assert!(items.iter().all(|i| i["evidence_passed"] == false), "{items:?}");
+    let item = |key: &str| items.iter().find(|i| i["template_key"] == key).unwrap().clone();
+    let console = item("browser-console-clean");
+    let ev = console["evidence"].as_array().unwrap();
+    assert!(!ev.is_empty() && ev.iter().all(|e| e["status"] == "skipped" && e["reason"].as_str().unwrap().starts_with("site unreachable")), "{ev:?}");
+    let banner = item("dev-banner");
+    assert!(banner["evidence"].as_array().unwrap().iter().all(|e| e["run_id"] == run && e["status"] == "skipped"), "{banner}");
+    let sitemap = item("sitemap");
+    assert!(sitemap["evidence"].as_array().unwrap().is_empty(), "a dev run is no evidence for production: {sitemap}");
+    assert_eq!(sitemap["evidence_missing"], "the project has no production environment");
 }

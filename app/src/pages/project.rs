@@ -7,9 +7,12 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::components::{fmt_time, relative_days, ErrorBox, LoadError, Progress};
-use crate::model::{CheckStatus, ChecklistItem, ChecklistView, Environment, ItemChange, ItemState, NewItem, RunSummary, UpdateOutcome, UserInfo};
+use crate::model::{
+    CheckEvidence, CheckStatus, ChecklistItem, ChecklistView, Environment, EvidenceFrom, ItemChange, ItemState, NewDeploy, NewItem, RunSummary, UpdateOutcome,
+    UserInfo,
+};
 use crate::phases::PHASES;
-use crate::server_fns::{add_item, error_text, get_checklist, item_history, set_project_archived, start_run, update_item};
+use crate::server_fns::{add_item, error_text, get_checklist, item_history, record_deploy, set_project_archived, start_run, update_item};
 
 #[component]
 pub fn ProjectPage() -> impl IntoView {
@@ -80,7 +83,7 @@ fn apply_item(items: RwSignal<Vec<ChecklistItem>>, it: ChecklistItem) {
 
 #[component]
 fn Board(data: ChecklistView) -> impl IntoView {
-    let ChecklistView { project, items, members, today, runs } = data;
+    let ChecklistView { project, items, members, today, runs, catalogue } = data;
     let project_id = project.id;
     let items = RwSignal::new(items);
     let runs = RwSignal::new(runs);
@@ -117,7 +120,7 @@ fn Board(data: ChecklistView) -> impl IntoView {
                 crate::model::LiveUpdate::Review { .. } => {}
             },
             move |ok| live.set(ok),
-            move || {
+            move |_| {
                 leptos::task::spawn_local(async move {
                     if let Ok(fresh) = get_checklist(project_id).await {
                         for it in fresh.items {
@@ -195,7 +198,7 @@ fn Board(data: ChecklistView) -> impl IntoView {
                 " Template version " {project.template_version.map(|v| v.to_string()).unwrap_or_else(|| "—".into())} "."
             </p>
         </section>
-        <RunsPanel project_id environments=project.environments.clone() runs/>
+        <RunsPanel project_id environments=project.environments.clone() runs items/>
         <crate::pages::share::ShareLinksPanel project_id/>
         <FilterBar filters members=members.get_value()/>
         <div class="phases">
@@ -226,13 +229,15 @@ fn Board(data: ChecklistView) -> impl IntoView {
                 <p class="card muted">"No items match these filters. " <button type="button" class="link" on:click=move |_| filters.clear()>"Clear filters"</button></p>
             </Show>
         </div>
-        <AddItem project_id items/>
+        <AddItem project_id items catalogue/>
     }
 }
 
 /// Puts a newer state of a run into the list (newest first).
 fn apply_run(runs: RwSignal<Vec<RunSummary>>, run: RunSummary) {
     runs.update(|v| match v.iter_mut().find(|r| r.id == run.id) {
+        // A late answer ("queued") must not undo a live update that already said "finished".
+        Some(r) if r.status.is_finished() && !run.status.is_finished() => {}
         Some(r) => *r = run,
         None => {
             v.insert(0, run);
@@ -243,7 +248,7 @@ fn apply_run(runs: RwSignal<Vec<RunSummary>>, run: RunSummary) {
 
 /// Starting check runs and watching them progress.
 #[component]
-fn RunsPanel(project_id: i64, environments: Vec<Environment>, runs: RwSignal<Vec<RunSummary>>) -> impl IntoView {
+fn RunsPanel(project_id: i64, environments: Vec<Environment>, runs: RwSignal<Vec<RunSummary>>, items: RwSignal<Vec<ChecklistItem>>) -> impl IntoView {
     let first =
         environments.iter().find(|e| e.kind.map(|k| k.as_str()) == Some("production")).or(environments.first()).map(|e| e.name.clone()).unwrap_or_default();
     let env = RwSignal::new(first);
@@ -263,6 +268,24 @@ fn RunsPanel(project_id: i64, environments: Vec<Environment>, runs: RwSignal<Vec
             busy.set(false);
         });
     };
+    let notice = RwSignal::new(None::<String>);
+    let deployed = move |_| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let environment = env.get_untracked();
+            match record_deploy(project_id, NewDeploy { environment: environment.clone(), revision: String::new(), note: String::new() }).await {
+                Ok(d) => {
+                    error.set(None);
+                    notice.set(Some(format!("Deploy to {} recorded at {}: earlier check results for it are now stale.", d.environment, fmt_time(d.at))));
+                    if let Ok(fresh) = get_checklist(project_id).await {
+                        items.set(fresh.items);
+                    }
+                }
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+            busy.set(false);
+        });
+    };
     view! {
         <section class="card runs" aria-labelledby="runs-title">
             <div class="runs-head">
@@ -276,6 +299,8 @@ fn RunsPanel(project_id: i64, environments: Vec<Environment>, runs: RwSignal<Vec
                                 </select>
                             </label>
                             <button type="button" class="primary" on:click=start disabled=move || busy.get()>"Run checks"</button>
+                            <button type="button" class="deploy" on:click=deployed disabled=move || busy.get()
+                                title="Record that this environment was just deployed: check results from before become stale">"Just deployed"</button>
                         </div>
                     }.into_any()
                 } else {
@@ -283,6 +308,7 @@ fn RunsPanel(project_id: i64, environments: Vec<Environment>, runs: RwSignal<Vec
                 }}
             </div>
             {move || error.get().map(|m| view! { <ErrorBox message=m/> })}
+            {move || notice.get().map(|m| view! { <p class="alert ok" role="status">{m}</p> })}
             <ul class="run-list" role="list">
                 <For each=move || runs.get() key=|r| (r.id, r.status, r.progress_done, r.progress_phase.clone()) let:run>
                     <RunRow run/>
@@ -425,7 +451,7 @@ fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Ve
 
     view! {
         <li class="item" class:done=move || get().state == ItemState::Done class:na=move || get().state == ItemState::NotApplicable
-            class:overdue=move || get().overdue data-item-id=id>
+            class:overdue=move || get().overdue data-item-id=id data-key=move || get().template_key.unwrap_or_default()>
             <div class="item-main">
                 <input type="checkbox" id=check_id.clone() prop:checked=move || get().state == ItemState::Done
                     disabled=move || busy.get() on:change=toggle_done/>
@@ -455,7 +481,8 @@ fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Ve
                         {members.get_value().into_iter().map(|m| view! { <option value=m.id.to_string()>{m.name}</option> }).collect_view()}
                     </select>
                 </label>
-                {move || (!get().checks.is_empty()).then(|| view! {
+                // The checks an item names, until evidence shows them with their outcomes.
+                {move || (!get().checks.is_empty() && get().evidence.is_empty()).then(|| view! {
                     <span class="checks" title="Automated checks that provide evidence for this item">
                         {get().checks.into_iter().map(|c| view! { <code class="chip">{c}</code> }).collect_view()}
                     </span>
@@ -463,28 +490,35 @@ fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Ve
             </div>
             {move || {
                 let it = get();
-                (!it.evidence.is_empty()).then(|| {
-                    let all_passed = it.evidence.iter().all(|e| e.passed);
-                    let first = it.evidence[0].clone();
+                (!it.checks.is_empty()).then(|| {
+                    let from = it.evidence_from.label();
                     view! {
                         <div class="evidence" class:regression=it.regression>
                             {it.regression.then(|| view! { <strong class="badge danger">"Regression: ticked, but its checks now fail"</strong> })}
-                            <span class="muted">"Evidence from "</span>
-                            <a href=format!("/runs/{}", first.run_id)>{format!("run #{} ({}, {})", first.run_id, first.environment, fmt_time(first.finished_at))}</a>
-                            ": "
-                            {it.evidence.into_iter().map(|e| {
-                                let (class, text, tip) = match e.status {
-                                    CheckStatus::Passed => ("chip pass", format!("✓ {}", e.check), "passed".to_string()),
-                                    CheckStatus::Failed => ("chip fail", format!("✗ {} ({})", e.check, e.findings), format!("{} finding(s)", e.findings)),
-                                    _ => ("chip na", format!("– {} not checked", e.check), e.reason.clone()),
-                                };
+                            {it.evidence_missing.map(|m| view! {
+                                <p class="evidence-run"><span class="chip na">"not checked"</span> " " <span class="muted">{format!("Evidence from {from}: {m}.")}</span></p>
+                            })}
+                            {group_by_run(it.evidence).into_iter().map(|group| {
+                                let first = group[0].clone();
+                                // One reason for every check not looked at ("site unreachable"): say it once.
+                                let mut reasons: Vec<&str> =
+                                    group.iter().filter(|e| matches!(e.status, CheckStatus::NotApplicable | CheckStatus::Skipped)).map(|e| e.reason.as_str()).collect();
+                                reasons.dedup();
+                                let shared = (reasons.len() == 1 && group.iter().filter(|e| !e.passed && e.status != CheckStatus::Failed).count() > 1)
+                                    .then(|| reasons[0].to_string());
+                                let per_chip = shared.is_none();
                                 view! {
-                                    <span class=class title=tip.clone()>{text}</span>
-                                    {(!e.passed && e.status != CheckStatus::Failed).then(|| view! { <span class="muted small reason">{format!("({tip})")}</span> })}
-                                    " "
+                                    <p class="evidence-run" class:stale=first.stale.is_some()>
+                                        <span class="muted">"From "</span>
+                                        <a href=format!("/runs/{}", first.run_id)>{format!("run #{} on {} ({})", first.run_id, first.environment, fmt_time(first.finished_at))}</a>
+                                        {first.stale.clone().map(|why| view! { " " <span class="chip stale" title="A pass from this run no longer counts for the one-click tick">{format!("stale: {why}")}</span> })}
+                                        ": "
+                                        {group.into_iter().map(|e| evidence_chip(e, per_chip)).collect_view()}
+                                        {shared.map(|why| view! { <span class="muted small reason">{format!("(not checked: {why})")}</span> })}
+                                    </p>
                                 }
                             }).collect_view()}
-                            {(all_passed && it.state == ItemState::Todo).then(|| view! {
+                            {(it.evidence_passed && it.state == ItemState::Todo).then(|| view! {
                                 <button type="button" class="small" on:click=move |_| send(ItemChange::SetState { state: ItemState::Done, reason: String::new() })>
                                     "Tick — checks passed"
                                 </button>
@@ -544,12 +578,39 @@ fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Ve
     }
 }
 
+/// Consecutive evidence of one run together (the server lists it run by run).
+fn group_by_run(evidence: Vec<CheckEvidence>) -> Vec<Vec<CheckEvidence>> {
+    let mut groups: Vec<Vec<CheckEvidence>> = Vec::new();
+    for e in evidence {
+        match groups.last_mut() {
+            Some(g) if g[0].run_id == e.run_id => g.push(e),
+            _ => groups.push(vec![e]),
+        }
+    }
+    groups
+}
+
+/// One check's outcome: passed, failed with its number of findings, or not checked and why.
+fn evidence_chip(e: CheckEvidence, with_reason: bool) -> impl IntoView {
+    let (class, text, tip) = match e.status {
+        CheckStatus::Passed => ("chip pass", format!("✓ {}", e.check), "passed".to_string()),
+        CheckStatus::Failed => ("chip fail", format!("✗ {} ({})", e.check, e.findings), format!("{} finding(s)", e.findings)),
+        CheckStatus::NotApplicable => ("chip na", format!("– {} not checked", e.check), e.reason.clone()),
+        CheckStatus::Skipped => ("chip skipped", format!("– {} not checked", e.check), e.reason.clone()),
+    };
+    let reason = (with_reason && !matches!(e.status, CheckStatus::Passed | CheckStatus::Failed))
+        .then(|| view! { <span class="muted small reason">{format!("({tip})")}</span> });
+    view! { <span class=class title=tip>{text}</span> {reason} " " }
+}
+
 #[component]
-fn AddItem(project_id: i64, items: RwSignal<Vec<ChecklistItem>>) -> impl IntoView {
+fn AddItem(project_id: i64, items: RwSignal<Vec<ChecklistItem>>, catalogue: Vec<(String, String)>) -> impl IntoView {
     let title = RwSignal::new(String::new());
     let phase = RwSignal::new("launch-week".to_string());
     let due = RwSignal::new("-1".to_string());
     let why = RwSignal::new(String::new());
+    let checks = RwSignal::new(String::new());
+    let from = RwSignal::new("any".to_string());
     let error = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -557,13 +618,21 @@ fn AddItem(project_id: i64, items: RwSignal<Vec<ChecklistItem>>) -> impl IntoVie
             error.set(Some("Give the due day as a number of days from launch, e.g. -7 for a week before.".into()));
             return;
         };
-        let new = NewItem { title: title.get_untracked(), phase: phase.get_untracked(), why: why.get_untracked(), due_offset_days };
+        let new = NewItem {
+            title: title.get_untracked(),
+            phase: phase.get_untracked(),
+            why: why.get_untracked(),
+            due_offset_days,
+            checks: checks.get_untracked().split([',', ' ', '\n']).map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect(),
+            evidence_from: EvidenceFrom::parse(&from.get_untracked()).unwrap_or_default(),
+        };
         leptos::task::spawn_local(async move {
             match add_item(project_id, new).await {
                 Ok(it) => {
                     apply_item(items, it);
                     title.set(String::new());
                     why.set(String::new());
+                    checks.set(String::new());
                     error.set(None);
                 }
                 Err(e) => error.set(Some(error_text(&e))),
@@ -583,7 +652,18 @@ fn AddItem(project_id: i64, items: RwSignal<Vec<ChecklistItem>>) -> impl IntoVie
                 </label>
                 <label>"Due (days from launch, e.g. -7)" <input type="number" min="-365" max="365" bind:value=due/></label>
                 <label>"Why (optional)" <input type="text" bind:value=why/></label>
+                <label>"Automated checks (optional, check ids separated by commas)"
+                    <input type="text" list="check-ids" autocomplete="off" placeholder="e.g. broken-link, console-error" bind:value=checks/>
+                </label>
+                <label>"Evidence from"
+                    <select prop:value=move || from.get() on:change=move |ev| from.set(event_target_value(&ev))>
+                        {EvidenceFrom::ALL.iter().map(|e| view! { <option value=e.as_str()>{e.label()}</option> }).collect_view()}
+                    </select>
+                </label>
             </div>
+            <datalist id="check-ids">
+                {catalogue.into_iter().map(|(id, title)| view! { <option value=id>{title}</option> }).collect_view()}
+            </datalist>
             <button type="submit" class="primary">"Add item"</button>
         </form>
     }

@@ -87,6 +87,7 @@ impl EnvRow {
                 "no" => Some(false),
                 _ => None,
             },
+            last_deploy_at: None,
         }
     }
 }
@@ -102,13 +103,22 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
         launch_time: None,
         environments: ["dev", "staging", "production"]
             .iter()
-            .map(|n| Environment { id: None, name: n.to_string(), kind: EnvKind::parse(n), base_url: String::new(), resolve_ip: None, submit_forms: None })
+            .map(|n| Environment {
+                id: None,
+                name: n.to_string(),
+                kind: EnvKind::parse(n),
+                base_url: String::new(),
+                resolve_ip: None,
+                submit_forms: None,
+                last_deploy_at: None,
+            })
             .collect(),
         contact_emails: vec![],
         contact_phones: vec![],
         postal_address: String::new(),
         viewports: DEFAULT_VIEWPORTS.to_string(),
         forms_listed: vec![],
+        evidence_max_age_days: 7,
         archived: false,
         template_version: None,
         created_at: 0,
@@ -127,6 +137,7 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
         STANDARD_VIEWPORTS.iter().map(|(n, l)| (*n, *l, RwSignal::new(listed.iter().any(|x| x == n)))).collect();
     let custom = RwSignal::new(listed.iter().filter(|x| !STANDARD_VIEWPORTS.iter().any(|(n, _)| n == x)).cloned().collect::<Vec<_>>().join("; "));
     let forms = RwSignal::new(p.forms_listed.join("\n"));
+    let max_age = RwSignal::new(p.evidence_max_age_days.to_string());
     let standard_for_submit = standard.clone();
     let next_key = StoredValue::new(p.environments.len());
     let envs = RwSignal::new(p.environments.iter().enumerate().map(|(i, e)| EnvRow::new(i, e)).collect::<Vec<_>>());
@@ -137,7 +148,15 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
     let add_env = move |_| {
         let key = next_key.get_value();
         next_key.set_value(key + 1);
-        let blank = Environment { id: None, name: String::new(), kind: Some(EnvKind::Staging), base_url: String::new(), resolve_ip: None, submit_forms: None };
+        let blank = Environment {
+            id: None,
+            name: String::new(),
+            kind: Some(EnvKind::Staging),
+            base_url: String::new(),
+            resolve_ip: None,
+            submit_forms: None,
+            last_deploy_at: None,
+        };
         envs.update(|v| v.push(EnvRow::new(key, &blank)));
     };
 
@@ -159,6 +178,7 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
                 v.join("; ")
             }),
             forms_listed: lines(forms.get_untracked()),
+            evidence_max_age_days: max_age.get_untracked().trim().parse().ok(),
         };
         busy.set(true);
         let navigate = navigate.clone();
@@ -236,6 +256,13 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
                     <textarea rows="3" placeholder="/contact#enquiry" bind:value=forms></textarea>
                 </label>
                 <p class="hint">"Test submissions (plausible data, empty fields, international text) are made on dev and staging by default and never to forms with a password or payment field — unless the form is listed here."</p>
+            </fieldset>
+            <fieldset>
+                <legend>"Evidence"</legend>
+                <label>"Check results go stale after (days)"
+                    <input type="number" min="1" max="365" inputmode="numeric" name="evidence_max_age_days" bind:value=max_age/>
+                </label>
+                <p class="hint">"A checklist item is ticked in one click only on fresh evidence: a run newer than this, and newer than the environment's last recorded deploy."</p>
             </fieldset>
             <div class="actions">
                 <button type="submit" class="primary" disabled=move || busy.get()>

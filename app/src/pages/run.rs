@@ -65,7 +65,13 @@ fn RunView(detail: RunDetail, reload: RwSignal<u32>) -> impl IntoView {
                 }
             },
             |_| {},
-            move || reload.update(|n| *n += 1),
+            // A finished run does not change (reviews arrive as their own updates): reload it
+            // only after a dropped stream, or when it was still going at render time.
+            move |first| {
+                if !first || !status.get_untracked().status.is_finished() {
+                    reload.update(|n| *n += 1);
+                }
+            },
         );
         let sub = StoredValue::new_local(sub);
         on_cleanup(move || sub.update_value(|s| drop(s.take())));

@@ -4,10 +4,10 @@
 use sqlx::SqlitePool;
 
 use super::{error::AppResult, now, projects, today, AppError};
-use crate::model::{due_label, ChecklistItem, ItemChange, ItemEvent, ItemState, NewItem, UpdateOutcome, UserInfo};
+use crate::model::{due_label, ChecklistItem, EvidenceFrom, ItemChange, ItemEvent, ItemState, NewItem, UpdateOutcome, UserInfo};
 
 const ITEM_SELECT: &str = "
-    SELECT c.id, c.project_id, c.template_key, c.phase, c.position, c.title, c.why, c.due_offset_days, c.checks,
+    SELECT c.id, c.project_id, c.template_key, c.phase, c.position, c.title, c.why, c.due_offset_days, c.checks, c.evidence_from,
            c.state, c.na_reason, c.assignee_id, a.name AS assignee_name, c.notes, c.version,
            c.state_changed_at, s.name AS state_changed_by, c.updated_at, u.name AS updated_by, p.launch_date
     FROM checklist_items c
@@ -27,6 +27,7 @@ struct ItemRow {
     why: String,
     due_offset_days: i64,
     checks: String,
+    evidence_from: String,
     state: String,
     na_reason: String,
     assignee_id: Option<i64>,
@@ -67,7 +68,10 @@ impl ItemRow {
             state_changed_by: self.state_changed_by,
             updated_at: self.updated_at,
             updated_by: self.updated_by,
+            evidence_from: EvidenceFrom::parse(&self.evidence_from).unwrap_or_default(),
             evidence: Vec::new(),
+            evidence_missing: None,
+            evidence_passed: false,
             regression: false,
         }
     }
@@ -78,12 +82,12 @@ pub async fn items(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<Checklis
     let rows: Vec<ItemRow> =
         sqlx::query_as(&format!("{ITEM_SELECT} WHERE c.project_id = ? ORDER BY c.due_offset_days, c.position, c.id")).bind(project_id).fetch_all(pool).await?;
     let today = today();
-    let evidence = super::runs::evidence_source(pool, project_id).await?;
+    let evidence = super::evidence::project_evidence(pool, project_id).await?;
     let mut items: Vec<ChecklistItem> = rows
         .into_iter()
         .map(|r| {
             let mut it = r.into_item(&today);
-            super::runs::attach_evidence(&mut it, evidence.as_ref());
+            evidence.attach(&mut it);
             it
         })
         .collect();
@@ -94,9 +98,9 @@ pub async fn items(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<Checklis
 pub async fn item(pool: &SqlitePool, id: i64) -> AppResult<ChecklistItem> {
     let row: ItemRow =
         sqlx::query_as(&format!("{ITEM_SELECT} WHERE c.id = ?")).bind(id).fetch_optional(pool).await?.ok_or(AppError::NotFound("checklist item"))?;
-    let evidence = super::runs::evidence_source(pool, row.project_id).await?;
+    let evidence = super::evidence::project_evidence(pool, row.project_id).await?;
     let mut it = row.into_item(&today());
-    super::runs::attach_evidence(&mut it, evidence.as_ref());
+    evidence.attach(&mut it);
     Ok(it)
 }
 
@@ -198,14 +202,15 @@ pub async fn add_item(pool: &SqlitePool, actor: &UserInfo, project_id: i64, new:
     if !(-365..=365).contains(&new.due_offset_days) {
         return Err(AppError::bad("The due day must be within a year of launch."));
     }
+    let checks = validate_checks(&new.checks, new.evidence_from)?;
     let t = now();
     let _turn = super::db::write_turn().await;
     let mut tx = pool.begin().await?;
     let position: i64 =
         sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM checklist_items WHERE project_id = ?").bind(project_id).fetch_one(&mut *tx).await?;
     let id = sqlx::query(
-        "INSERT INTO checklist_items (project_id, phase, position, title, why, due_offset_days, updated_at, updated_by, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO checklist_items (project_id, phase, position, title, why, due_offset_days, checks, evidence_from, updated_at, updated_by, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(project_id)
     .bind(&new.phase)
@@ -213,6 +218,8 @@ pub async fn add_item(pool: &SqlitePool, actor: &UserInfo, project_id: i64, new:
     .bind(title)
     .bind(new.why.trim())
     .bind(new.due_offset_days)
+    .bind(serde_json::to_string(&checks).unwrap_or_else(|_| "[]".into()))
+    .bind(new.evidence_from.as_str())
     .bind(t)
     .bind(actor.id)
     .bind(t)
@@ -233,6 +240,38 @@ pub async fn add_item(pool: &SqlitePool, actor: &UserInfo, project_id: i64, new:
         .await?;
     tx.commit().await?;
     item(pool, id).await
+}
+
+/// Checks an item may name: catalogue ids, each judged on the environments the item takes its
+/// evidence from (a production-only check on a dev/staging item would never be looked at).
+/// Returns them trimmed, without repeats, in the order given.
+pub fn validate_checks(checks: &[String], from: EvidenceFrom) -> AppResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for c in checks.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+        let Some(info) = preflight_engine::find_check(c) else {
+            return Err(AppError::bad(format!("\"{c}\" is not a check Preflight knows; the check ids are listed on the Checks page.")));
+        };
+        if let Some(why) = scope_conflict(info.scope, from) {
+            return Err(AppError::bad(format!("{c} {why}")));
+        }
+        if !out.iter().any(|o| o == c) {
+            out.push(c.to_string());
+        }
+    }
+    if out.len() > 30 {
+        return Err(AppError::bad("Name at most 30 checks per item."));
+    }
+    Ok(out)
+}
+
+/// Why a check of `scope` cannot give evidence to an item whose evidence comes `from` there.
+pub fn scope_conflict(scope: preflight_engine::Scope, from: EvidenceFrom) -> Option<&'static str> {
+    use preflight_engine::Scope;
+    match (scope, from) {
+        (Scope::Production, EvidenceFrom::Production) | (Scope::PreProduction, EvidenceFrom::PreProduction) | (Scope::Any, _) => None,
+        (Scope::Production, _) => Some("judges production only: take the item's evidence from production."),
+        (Scope::PreProduction, _) => Some("judges dev and staging only: take the item's evidence from dev or staging."),
+    }
 }
 
 pub async fn history(pool: &SqlitePool, item_id: i64) -> AppResult<Vec<ItemEvent>> {

@@ -56,7 +56,7 @@ pub fn validate(input: &ProjectInput) -> AppResult<ProjectInput> {
             },
         };
         let kind = env.kind.unwrap_or_else(|| EnvKind::infer(&name));
-        out.environments.push(Environment { id: env.id, name, kind: Some(kind), base_url, resolve_ip, submit_forms: env.submit_forms });
+        out.environments.push(Environment { id: env.id, name, kind: Some(kind), base_url, resolve_ip, submit_forms: env.submit_forms, last_deploy_at: None });
     }
     out.contact_emails = clean_list(&input.contact_emails);
     for e in &out.contact_emails {
@@ -86,6 +86,10 @@ pub fn validate(input: &ProjectInput) -> AppResult<ProjectInput> {
             specs.join(if specs.iter().any(|s| s.contains('=')) { "; " } else { "," })
         }
     });
+    out.evidence_max_age_days = Some(input.evidence_max_age_days.unwrap_or(7));
+    if !(1..=365).contains(&out.evidence_max_age_days.unwrap_or(7)) {
+        return Err(AppError::bad("evidence_max_age_days: give a number of days from 1 to 365."));
+    }
     out.forms_listed = clean_lines(&input.forms_listed);
     if out.forms_listed.len() > 50 {
         return Err(AppError::bad("forms_listed: 50 forms at most."));
@@ -156,6 +160,7 @@ struct ProjectRow {
     updated_at: i64,
     viewports: String,
     forms_listed: String,
+    evidence_max_age_days: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -166,13 +171,14 @@ struct EnvRow {
     base_url: String,
     resolve_ip: Option<String>,
     submit_forms: Option<bool>,
+    last_deploy_at: Option<i64>,
 }
 
 pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<Project> {
     let row: ProjectRow = sqlx::query_as(
         "SELECT p.id, p.name, p.client, p.launch_date, p.launch_time, p.contact_emails, p.contact_phones,
                 p.postal_address, p.archived_at, v.version AS template_version, p.created_at, p.updated_at,
-                p.viewports, p.forms_listed
+                p.viewports, p.forms_listed, p.evidence_max_age_days
          FROM projects p LEFT JOIN template_versions v ON v.id = p.template_version_id WHERE p.id = ?",
     )
     .bind(id)
@@ -180,7 +186,10 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<Project> {
     .await?
     .ok_or(AppError::NotFound("project"))?;
     let envs: Vec<EnvRow> =
-        sqlx::query_as("SELECT id, name, kind, base_url, resolve_ip, submit_forms FROM environments WHERE project_id = ? ORDER BY position, id")
+        sqlx::query_as(
+            "SELECT e.id, e.name, e.kind, e.base_url, e.resolve_ip, e.submit_forms, (SELECT MAX(d.at) FROM deploys d WHERE d.environment_id = e.id) AS last_deploy_at
+             FROM environments e WHERE e.project_id = ? ORDER BY e.position, e.id",
+        )
             .bind(id)
             .fetch_all(pool)
             .await?;
@@ -199,6 +208,7 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<Project> {
                 base_url: e.base_url,
                 resolve_ip: e.resolve_ip,
                 submit_forms: e.submit_forms,
+                last_deploy_at: e.last_deploy_at,
             })
             .collect(),
         contact_emails: serde_json::from_str(&row.contact_emails).unwrap_or_default(),
@@ -206,6 +216,7 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<Project> {
         postal_address: row.postal_address,
         viewports: row.viewports,
         forms_listed: row.forms_listed.lines().map(str::to_string).collect(),
+        evidence_max_age_days: row.evidence_max_age_days,
         archived: row.archived_at.is_some(),
         template_version: row.template_version,
         created_at: row.created_at,
@@ -251,8 +262,8 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, input: &ProjectInput) -
     let mut tx = pool.begin().await?;
     let id = sqlx::query(
         "INSERT INTO projects (name, client, launch_date, launch_time, contact_emails, contact_phones, postal_address,
-                               viewports, forms_listed, template_version_id, created_by, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               viewports, forms_listed, evidence_max_age_days, template_version_id, created_by, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&p.name)
     .bind(&p.client)
@@ -263,6 +274,7 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, input: &ProjectInput) -
     .bind(&p.postal_address)
     .bind(p.viewports.as_deref().unwrap_or(crate::model::DEFAULT_VIEWPORTS))
     .bind(p.forms_listed.join("\n"))
+    .bind(p.evidence_max_age_days.unwrap_or(7))
     .bind(template)
     .bind(actor.id)
     .bind(t)
@@ -273,8 +285,8 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, input: &ProjectInput) -
     insert_environments(&mut tx, id, &p.environments).await?;
     sqlx::query(
         "INSERT INTO checklist_items (project_id, template_key, phase, position, title, why, due_offset_days, checks,
-                                      updated_at, created_at)
-         SELECT ?, key, phase, position, title, why, due_offset_days, checks, ?, ? FROM template_items
+                                      evidence_from, updated_at, created_at)
+         SELECT ?, key, phase, position, title, why, due_offset_days, checks, evidence_from, ?, ? FROM template_items
          WHERE template_version_id = ? ORDER BY position",
     )
     .bind(id)
@@ -312,7 +324,7 @@ pub async fn update(pool: &SqlitePool, id: i64, input: &ProjectInput) -> AppResu
     let mut tx = pool.begin().await?;
     let r = sqlx::query(
         "UPDATE projects SET name = ?, client = ?, launch_date = ?, launch_time = ?, contact_emails = ?,
-                contact_phones = ?, postal_address = ?, viewports = ?, forms_listed = ?, updated_at = ? WHERE id = ?",
+                contact_phones = ?, postal_address = ?, viewports = ?, forms_listed = ?, evidence_max_age_days = ?, updated_at = ? WHERE id = ?",
     )
     .bind(&p.name)
     .bind(&p.client)
@@ -323,6 +335,7 @@ pub async fn update(pool: &SqlitePool, id: i64, input: &ProjectInput) -> AppResu
     .bind(&p.postal_address)
     .bind(p.viewports.as_deref().unwrap_or(crate::model::DEFAULT_VIEWPORTS))
     .bind(p.forms_listed.join("\n"))
+    .bind(p.evidence_max_age_days.unwrap_or(7))
     .bind(now())
     .bind(id)
     .execute(&mut *tx)
@@ -400,14 +413,24 @@ mod tests {
                     base_url: "https://www.acme.test/".into(),
                     resolve_ip: Some("127.0.0.1".into()),
                     submit_forms: None,
+                    last_deploy_at: None,
                 },
-                Environment { id: None, name: "dev".into(), kind: None, base_url: "http://dev.acme.test".into(), resolve_ip: None, submit_forms: None },
+                Environment {
+                    id: None,
+                    name: "dev".into(),
+                    kind: None,
+                    base_url: "http://dev.acme.test".into(),
+                    resolve_ip: None,
+                    submit_forms: None,
+                    last_deploy_at: None,
+                },
             ],
             contact_emails: vec!["info@acme.test, sales@acme.test".into()],
             contact_phones: vec!["+1 (555) 010-2000".into()],
             postal_address: "1 Road".into(),
             viewports: None,
             forms_listed: vec![],
+            evidence_max_age_days: None,
         }
     }
 

@@ -6,9 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use sqlx::SqlitePool;
 
 use super::{error::AppResult, now, AppError};
-use crate::model::{
-    run_label, CheckEvidence, CheckResult, CheckStatus, ChecklistItem, FindingView, RunComparison, RunDetail, RunState, RunStatus, RunSummary, UserInfo,
-};
+use crate::model::{run_label, CheckResult, CheckStatus, FindingView, RunComparison, RunDetail, RunState, RunStatus, RunSummary, UserInfo};
 
 const RUN_SELECT: &str = "
     SELECT r.id, r.project_id, r.environment_name, r.env_kind, r.base_url, r.status, u.name AS requested_by,
@@ -321,60 +319,6 @@ pub async fn finish(
     .await?;
     tx.commit().await?;
     Ok(status)
-}
-
-/// The latest finished run of a project and every check's outcome in it.
-pub struct EvidenceSource {
-    pub run_id: i64,
-    pub environment: String,
-    pub finished_at: i64,
-    pub checks: HashMap<String, CheckResult>,
-}
-
-pub async fn evidence_source(pool: &SqlitePool, project_id: i64) -> AppResult<Option<EvidenceSource>> {
-    let run: Option<(i64, String, i64, String, String)> = sqlx::query_as(
-        "SELECT id, environment_name, finished_at, checks_run, checks FROM runs
-         WHERE project_id = ? AND status IN ('passed', 'failed') AND error = '' ORDER BY finished_at DESC, id DESC LIMIT 1",
-    )
-    .bind(project_id)
-    .fetch_optional(pool)
-    .await?;
-    let Some((run_id, environment, finished_at, checks_run, outcomes)) = run else {
-        return Ok(None);
-    };
-    let counts: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>("SELECT check_id, COUNT(*) FROM findings WHERE run_id = ? GROUP BY check_id")
-        .bind(run_id)
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .collect();
-    let checks_run: Vec<String> = serde_json::from_str(&checks_run).unwrap_or_default();
-    let checks = check_results(&outcomes, &checks_run, &|id| counts.get(id).copied().unwrap_or(0)).into_iter().map(|c| (c.id.clone(), c)).collect();
-    Ok(Some(EvidenceSource { run_id, environment, finished_at, checks }))
-}
-
-/// Fills an item's evidence and regression flag from the latest run: every check the item
-/// names, with its status (a check that did not look is "not checked", never passed).
-pub fn attach_evidence(item: &mut ChecklistItem, source: Option<&EvidenceSource>) {
-    item.evidence = match source {
-        None => Vec::new(),
-        Some(s) => item
-            .checks
-            .iter()
-            .filter_map(|c| s.checks.get(c))
-            .map(|r| CheckEvidence {
-                check: r.id.clone(),
-                passed: r.status == CheckStatus::Passed,
-                status: r.status,
-                reason: r.reason.clone(),
-                findings: r.findings,
-                run_id: s.run_id,
-                environment: s.environment.clone(),
-                finished_at: s.finished_at,
-            })
-            .collect(),
-    };
-    item.regression = item.state == crate::model::ItemState::Done && item.evidence.iter().any(|e| e.status == CheckStatus::Failed);
 }
 
 #[cfg(test)]

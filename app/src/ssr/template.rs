@@ -28,6 +28,9 @@ pub struct TemplateItemDef {
     pub checks: Vec<String>,
     #[serde(default)]
     pub talk: String,
+    /// Which environments supply the evidence of its checks.
+    #[serde(default)]
+    pub evidence_from: crate::model::EvidenceFrom,
 }
 
 /// Parses and validates a template: known phases and check ids, unique keys, valid dues.
@@ -44,8 +47,11 @@ pub fn parse(toml_src: &str) -> Result<TemplateFile, String> {
         if crate::model::parse_due_label(&it.due).is_none() {
             return Err(format!("template item {} has a due of {:?}; expected e.g. T-7d", it.key, it.due));
         }
-        if let Some(bad) = it.checks.iter().find(|c| preflight_engine::find_check(c).is_none()) {
-            return Err(format!("template item {} names unknown check {bad}", it.key));
+        for c in &it.checks {
+            let info = preflight_engine::find_check(c).ok_or_else(|| format!("template item {} names unknown check {c}", it.key))?;
+            if let Some(why) = super::checklist::scope_conflict(info.scope, it.evidence_from) {
+                return Err(format!("template item {}: {c} {why}", it.key));
+            }
         }
     }
     Ok(file)
@@ -81,8 +87,8 @@ pub async fn ensure_builtin(pool: &SqlitePool) -> Result<(), String> {
         .last_insert_rowid();
     for (pos, it) in file.items.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO template_items (template_version_id, key, phase, position, title, why, due_offset_days, checks, talk, origin)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'built-in')",
+            "INSERT INTO template_items (template_version_id, key, phase, position, title, why, due_offset_days, checks, talk, evidence_from, origin)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'built-in')",
         )
         .bind(vid)
         .bind(&it.key)
@@ -93,6 +99,7 @@ pub async fn ensure_builtin(pool: &SqlitePool) -> Result<(), String> {
         .bind(crate::model::parse_due_label(&it.due).unwrap_or(0))
         .bind(serde_json::to_string(&it.checks).unwrap_or_else(|_| "[]".into()))
         .bind(&it.talk)
+        .bind(it.evidence_from.as_str())
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -100,8 +107,8 @@ pub async fn ensure_builtin(pool: &SqlitePool) -> Result<(), String> {
     if let Some((prev_id, _)) = previous {
         // Carry over items promoted from retrospectives (anything not built in).
         sqlx::query(
-            "INSERT INTO template_items (template_version_id, key, phase, position, title, why, due_offset_days, checks, talk, origin)
-             SELECT ?, key, phase, position + 100000, title, why, due_offset_days, checks, talk, origin
+            "INSERT INTO template_items (template_version_id, key, phase, position, title, why, due_offset_days, checks, talk, evidence_from, origin)
+             SELECT ?, key, phase, position + 100000, title, why, due_offset_days, checks, talk, evidence_from, origin
              FROM template_items WHERE template_version_id = ? AND origin != 'built-in'
                AND key NOT IN (SELECT key FROM template_items WHERE template_version_id = ?)",
         )
@@ -150,5 +157,11 @@ mod tests {
         assert!(parse(&base("[[item]]\nkey = \"a\"\nphase = \"foundations\"\ntitle = \"T\"\nwhy = \"W\"\ndue = \"T-1d\"")).unwrap_err().contains("twice"));
         assert!(parse(&base("").replace("T-1d", "soon")).unwrap_err().contains("due"));
         assert!(parse(&base("").replace("foundations", "whenever")).unwrap_err().contains("phase"));
+        // A check judged on production only cannot take its evidence from dev, nor a dev-only
+        // check from production.
+        assert!(parse(&base("checks = [\"sitemap-missing\"]")).unwrap_err().contains("take the item's evidence from production"));
+        assert!(parse(&base("checks = [\"sitemap-missing\"]\nevidence_from = \"production\"")).is_ok());
+        assert!(parse(&base("checks = [\"dev-banner-missing\"]\nevidence_from = \"production\"")).unwrap_err().contains("dev or staging"));
+        assert!(parse(&base("evidence_from = \"nowhere\"")).unwrap_err().contains("not valid TOML"));
     }
 }

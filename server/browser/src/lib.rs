@@ -252,6 +252,21 @@ pub async fn run(settings: BrowserSettings, pages: Vec<Url>, mut on_event: impl 
     done_rx.await.unwrap_or(Err(BrowserError::Cancelled))
 }
 
+/// Nothing answered at the site's address (refused, no such host): the browser checks can only
+/// say "site unreachable" — in the HTTP checks' words, so one cause reads as one reason —
+/// whatever else would stop them.
+pub fn site_refused(report: &preflight_engine::Report) -> Option<String> {
+    let refused = !report.reachable && report.check("unreachable").is_some_and(|c| c.status == preflight_engine::CheckStatus::Failed);
+    refused.then(|| {
+        report
+            .checks
+            .iter()
+            .find(|c| c.status == preflight_engine::CheckStatus::Skipped && c.reason.starts_with("site unreachable"))
+            .map(|c| c.reason.clone())
+            .unwrap_or_else(|| "site unreachable".into())
+    })
+}
+
 /// The browser part of a run, after the HTTP checks: opens up to `max_pages` of the pages the
 /// crawl found (the start page when it found none) and adds the findings, screenshots and
 /// check outcomes to `report`. A site that refused the connection is not opened at all: its
@@ -265,9 +280,8 @@ pub async fn run_after_http(
     // Nothing answers at all: opening it in a browser could only fail the same way. (A start
     // page that was too slow or redirected in a loop is still opened: the browser's view of
     // it — a page that never loads — is evidence too.)
-    let refused = report.check("unreachable").is_some_and(|c| c.status == preflight_engine::CheckStatus::Failed);
-    if !report.reachable && refused {
-        not_run(report, "site unreachable", None);
+    if let Some(why) = site_refused(report) {
+        not_run(report, &why, None);
         return Ok(());
     }
     let mut pages: Vec<Url> = report.pages.iter().filter_map(|p| Url::parse(p).ok()).take(max_pages).collect();

@@ -889,17 +889,35 @@ fn robots_and_sitemap(site: &Site, f: &mut Vec<Finding>) {
         }
     }
     if env.is_production() {
-        let sitemap_ok = site.sitemap.and_then(Fetched::response).is_some_and(|r| r.status < 400);
+        // A sign-in page or a catch-all HTML page answering 200 at /sitemap.xml is no sitemap:
+        // only an XML document with <urlset> or <sitemapindex> counts.
+        let answer = site.sitemap.and_then(Fetched::response);
+        let sitemap_ok = answer.is_some_and(|r| r.status < 300 && is_sitemap(&r.body));
         let declared = robots.is_some_and(|r| r.text().lines().any(|l| l.trim().to_ascii_lowercase().starts_with("sitemap:")));
         if !sitemap_ok && !declared {
+            let evidence = match answer {
+                Some(r) if r.status < 300 => format!(
+                    "/sitemap.xml answers {} ({}) with no <urlset> or <sitemapindex>, and robots.txt names no sitemap",
+                    r.status_line(),
+                    if r.content_type().is_empty() { "no content type".to_string() } else { r.content_type() }
+                ),
+                _ => "/sitemap.xml not found and none named in robots.txt".to_string(),
+            };
             f.push(Finding::new(
                 "sitemap-missing",
                 site.start.join("/sitemap.xml").map(|u| u.to_string()).unwrap_or_default(),
                 "There is no sitemap.xml to tell search engines about every page.",
-                "/sitemap.xml not found and none named in robots.txt",
+                evidence,
             ));
         }
     }
+}
+
+/// An XML sitemap or sitemap index (the sitemaps.org protocol's root elements).
+fn is_sitemap(body: &[u8]) -> bool {
+    let head = &body[..body.len().min(64 * 1024)];
+    let text = String::from_utf8_lossy(head);
+    text.contains("<urlset") || text.contains("<sitemapindex") || text.contains(":urlset") || text.contains(":sitemapindex")
 }
 
 fn seo(site: &Site, f: &mut Vec<Finding>) {

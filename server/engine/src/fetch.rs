@@ -298,15 +298,35 @@ fn decode(reader: impl Read, cap: usize, truncated: &mut bool) -> Vec<u8> {
 }
 
 /// A reqwest error as one line, with its cause (e.g. "connection refused").
+/// Says what went wrong in words a person can act on: the innermost cause decides (the layers
+/// above it repeat it in library terms, "client error (Connect)").
 fn describe(e: &reqwest::Error) -> String {
-    let mut msg = if e.is_connect() { "could not connect".to_string() } else { e.to_string() };
+    let mut causes: Vec<&(dyn std::error::Error + 'static)> = Vec::new();
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
+        causes.push(s);
         src = s.source();
     }
-    msg
+    let io_kind = causes.iter().find_map(|c| c.downcast_ref::<std::io::Error>()).map(std::io::Error::kind);
+    let innermost = causes.last().map(|c| c.to_string()).unwrap_or_default();
+    match io_kind {
+        Some(std::io::ErrorKind::ConnectionRefused) => return "could not connect: connection refused (nothing answers on that port)".into(),
+        Some(std::io::ErrorKind::ConnectionReset) => return "the connection was reset by the server".into(),
+        Some(std::io::ErrorKind::TimedOut) => return "could not connect: the connection timed out".into(),
+        _ => {}
+    }
+    if e.is_connect() {
+        let lower = innermost.to_ascii_lowercase();
+        if lower.contains("dns error") || lower.contains("failed to lookup address") || lower.contains("name or service not known") {
+            return format!("could not connect: the host name does not resolve ({innermost})");
+        }
+        return if innermost.is_empty() { "could not connect".into() } else { format!("could not connect: {innermost}") };
+    }
+    if innermost.is_empty() {
+        e.to_string()
+    } else {
+        format!("{e}: {innermost}")
+    }
 }
 
 #[cfg(test)]

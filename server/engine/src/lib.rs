@@ -21,7 +21,7 @@ pub mod tls;
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-pub use catalogue::{find_check, Category, CheckInfo, Severity, CATALOGUE};
+pub use catalogue::{find_check, Category, CheckInfo, Scope, Severity, CATALOGUE};
 pub use config::{CheckConfig, EnvProfile, Limits, ResolveOverride};
 pub use finding::Finding;
 pub use outcome::{CheckOutcome, CheckStatus, Coverage};

@@ -156,6 +156,8 @@ async fn an_unreachable_site_is_one_clear_error_not_a_list_of_passes() {
     let (st, why_http) = status(&report, "broken-link");
     assert_eq!(st, CheckStatus::Skipped);
     assert!(why_http.starts_with("site unreachable"), "{why_http}");
+    // In words a person can act on, not the HTTP library's layers.
+    assert!(why_http.contains("connection refused (nothing answers on that port)") && !why_http.contains("client error"), "{why_http}");
     assert!(!why.is_empty());
     assert_eq!(status(&report, "tls-certificate-invalid"), (CheckStatus::Skipped, "site unreachable".into()));
     assert_eq!(status(&report, "old-url-broken"), (CheckStatus::NotApplicable, "no old URLs configured".into()));
@@ -495,4 +497,28 @@ async fn plain_http_must_redirect_to_https() {
             assert!(f.message.contains("instead of redirecting"), "{}", f.message);
         }
     }
+}
+
+/// An application that sends every unknown path to its sign-in page (as Preflight itself
+/// does): /sitemap.xml answers 200 after the redirect, but with HTML. That is no sitemap.
+#[tokio::test]
+async fn a_sign_in_page_at_sitemap_xml_is_not_a_sitemap() {
+    let app = Router::new().fallback(|req: Request| async move {
+        match req.uri().path() {
+            "/" => html(StatusCode::OK, "<!doctype html><html><head><title>Home</title></head><body><a href=/login>Sign in</a></body></html>".into()),
+            "/login" => html(
+                StatusCode::OK,
+                "<!doctype html><html><head><title>Sign in</title></head><body><form method=post><input type=password name=p></form></body></html>".into(),
+            ),
+            "/robots.txt" => (StatusCode::OK, "User-agent: *\nDisallow: /admin/\n").into_response(),
+            _ => (StatusCode::SEE_OTHER, [(header::LOCATION, "/login")]).into_response(),
+        }
+    });
+    let addr = serve_http(app).await;
+    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{}/", addr.port())).unwrap();
+    config.env = EnvProfile::Production;
+    let report = check(&config).await;
+    let f = report.findings.iter().find(|f| f.check == "sitemap-missing").unwrap_or_else(|| panic!("{}", report.to_text(false)));
+    assert!(f.evidence.contains("HTTP 200") && f.evidence.contains("text/html") && f.evidence.contains("no <urlset>"), "{}", f.evidence);
+    assert_eq!(status(&report, "sitemap-missing").0, CheckStatus::Failed);
 }
