@@ -78,7 +78,7 @@ impl EnvKind {
 }
 
 /// One place a project is deployed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Environment {
     #[serde(default)]
     pub id: Option<i64>,
@@ -98,6 +98,61 @@ pub struct Environment {
     /// `POST /api/v1/projects/{id}/deploys`). Evidence from runs before it is stale.
     #[serde(default, skip_deserializing)]
     pub last_deploy_at: Option<i64>,
+    /// What its check runs are told (the CLI's flags, per environment).
+    #[serde(default)]
+    pub settings: RunSettings,
+    /// The protected site's credentials, as they may be shown: kind and user or header name,
+    /// never the secret (read only: set them with `PUT /api/v1/environments/{id}/credentials`).
+    #[serde(default, skip_deserializing)]
+    pub credentials: Option<String>,
+}
+
+/// A protected site's credentials as the browser sends them once (they are never sent back).
+/// The same JSON as the engine's `Credentials`: `{"kind": "basic", "username", "password"}`,
+/// `{"kind": "header", "name", "value"}` or `{"kind": "cookie", "name", "value"}`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Credentials {
+    Basic { username: String, password: String },
+    Header { name: String, value: String },
+    Cookie { name: String, value: String },
+}
+
+/// Never prints the secret.
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Credentials::Basic { .. } => "Credentials::Basic(hidden)",
+            Credentials::Header { .. } => "Credentials::Header(hidden)",
+            Credentials::Cookie { .. } => "Credentials::Cookie(hidden)",
+        })
+    }
+}
+
+/// An environment's run settings; absent fields keep the engine's defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct RunSettings {
+    /// URLs of the old site (absolute, or paths) that must redirect rather than answer 404.
+    #[serde(default)]
+    pub old_urls: Vec<String>,
+    /// Most pages to crawl (1–5000; default 200).
+    #[serde(default)]
+    pub max_pages: Option<i64>,
+    /// Most links to follow from the start page (0–50; default 6).
+    #[serde(default)]
+    pub max_depth: Option<i64>,
+    /// Seconds the HTTP part of a run may take (10–3600; default 300).
+    #[serde(default)]
+    pub deadline_secs: Option<i64>,
+    /// Also check links to other sites (off: nothing outside the site is contacted).
+    #[serde(default)]
+    pub check_external_links: bool,
+    /// Words that mark a dev or staging page besides the built-in ones.
+    #[serde(default)]
+    pub dev_markers: Vec<String>,
+    /// DNS server for the DNS checks, `IP` or `IP:PORT` (default: the system's resolver).
+    #[serde(default)]
+    pub nameserver: Option<String>,
 }
 
 /// The browser viewports a new project checks.

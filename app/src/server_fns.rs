@@ -103,6 +103,22 @@ pub async fn get_checklist(project_id: i64) -> Result<ChecklistView, ServerFnErr
     })
 }
 
+/// Saves (or with `None` removes) a protected environment's credentials; returns what may be
+/// shown of them (never the secret).
+#[server(prefix = "/rpc", endpoint = "set_credentials", input = Json)]
+pub async fn set_credentials(env_id: i64, credentials: Option<crate::model::Credentials>) -> Result<Option<String>, ServerFnError> {
+    let user = ctx::user()?;
+    let state = ctx::state()?;
+    Ok(crate::ssr::environments::set_credentials(&state.pool, &state.sealer, &user, env_id, credentials.as_ref()).await?)
+}
+
+/// Adds the pages of the old site's sitemap to an environment's old URLs; returns the list.
+#[server(prefix = "/rpc", endpoint = "import_old_urls", input = Json)]
+pub async fn import_old_urls(env_id: i64, sitemap_url: String) -> Result<Vec<String>, ServerFnError> {
+    let user = ctx::user()?;
+    Ok(crate::ssr::environments::import_old_urls(&ctx::state()?.pool, &user, env_id, &sitemap_url).await?)
+}
+
 /// Records that an environment was just deployed: passes from earlier runs go stale.
 #[server(prefix = "/rpc", endpoint = "record_deploy", input = Json)]
 pub async fn record_deploy(project_id: i64, deploy: NewDeploy) -> Result<Deploy, ServerFnError> {

@@ -360,6 +360,16 @@ fn checklist_evidence_comes_from_the_right_environment() -> Result<()> {
     choose(&tab, ".runs select", "production")?;
     tab.find_element(".runs button.deploy")?.click()?;
     wait_for(&tab, "!!document.querySelector('.runs .alert.ok') && !!document.querySelector('.chip.stale')", Duration::from_secs(10))?;
+
+    // Each environment's run settings, behind a disclosure on the project form.
+    tab.navigate_to(&server.url(&format!("/projects/{pid}/edit")))?.wait_until_navigated()?;
+    wait_hydrated(&tab)?;
+    wait_for(&tab, "document.querySelectorAll('details.env-settings').length === 2", Duration::from_secs(10))?;
+    js(&tab, "(() => { const d = document.querySelectorAll('details.env-settings')[1]; d.open = true; d.scrollIntoView(); return true; })()")?;
+    let text = js(&tab, "document.querySelectorAll('details.env-settings')[1].textContent")?;
+    let text = text.as_str().unwrap_or_default();
+    assert!(text.contains("Old URLs") && text.contains("Protected site") && text.contains("Import"), "{text}");
+    screenshot(&tab, "21-environment-run-settings")?;
     let errors = log.entries();
     assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
     Ok(())

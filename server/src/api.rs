@@ -28,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/checklist-items/{id}", patch(patch_item).get(get_item))
         .route("/projects/{id}/runs", get(list_runs).post(start_run))
         .route("/projects/{id}/deploys", get(list_deploys).post(record_deploy))
+        .route("/environments/{id}/credentials", axum::routing::put(put_credentials).delete(delete_credentials))
+        .route("/environments/{id}/old-urls/import", axum::routing::post(import_old_urls))
         .route("/runs/{id}", get(get_run))
         .route("/runs/{id}/findings", get(run_findings))
         .route("/runs/{id}/screenshots", get(run_screenshots))
@@ -203,6 +205,30 @@ async fn start_run(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, A
 async fn record_deploy(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(body): ApiJson<app::model::NewDeploy>) -> ApiResult<Response> {
     let d = app::ssr::deploys::record(&s.pool, &u, id, &body).await?;
     Ok((StatusCode::CREATED, Json(d)).into_response())
+}
+
+/// Sets a protected environment's credentials (basic auth, a header or a cookie). The answer
+/// shows what may be shown — never the secret.
+async fn put_credentials(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(body): ApiJson<app::model::Credentials>) -> ApiResult<Response> {
+    let hint = app::ssr::environments::set_credentials(&s.pool, &s.sealer, &u, id, Some(&body)).await?;
+    Ok(Json(json!({ "credentials": hint })).into_response())
+}
+
+async fn delete_credentials(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id) -> ApiResult<Response> {
+    app::ssr::environments::set_credentials(&s.pool, &s.sealer, &u, id, None).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportOldUrls {
+    sitemap_url: String,
+}
+
+/// Adds the pages of the old site's sitemap.xml to the environment's old URLs.
+async fn import_old_urls(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(body): ApiJson<ImportOldUrls>) -> ApiResult<Response> {
+    let list = app::ssr::environments::import_old_urls(&s.pool, &u, id, &body.sitemap_url).await?;
+    Ok(Json(json!({ "old_urls": list })).into_response())
 }
 
 async fn list_deploys(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {

@@ -65,7 +65,28 @@ pub fn config_from_args(args: &CheckArgs) -> anyhow::Result<CheckConfig> {
     config.http_port = args.http_port;
     config.allow_metadata = args.allow_metadata;
     config.check_external_links = args.check_external_links;
+    config.dev_markers = args.dev_marker.iter().map(|w| w.trim().to_string()).filter(|w| !w.is_empty()).collect();
+    config.credentials = credentials_from_args(args)?;
     Ok(config)
+}
+
+/// `--basic-auth`, `--auth-header` or `--auth-cookie`; the error names the flag, never the secret.
+fn credentials_from_args(args: &CheckArgs) -> anyhow::Result<Option<preflight_engine::Credentials>> {
+    use preflight_engine::Credentials;
+    let (flag, creds) = if let Some(v) = &args.basic_auth {
+        let (u, p) = v.split_once(':').ok_or_else(|| anyhow::anyhow!("--basic-auth: write it as USER:PASSWORD"))?;
+        ("--basic-auth", Credentials::Basic { username: u.to_string(), password: p.to_string() })
+    } else if let Some(v) = &args.auth_header {
+        let (n, val) = v.split_once(':').ok_or_else(|| anyhow::anyhow!("--auth-header: write it as 'NAME: VALUE'"))?;
+        ("--auth-header", Credentials::Header { name: n.trim().to_string(), value: val.trim().to_string() })
+    } else if let Some(v) = &args.auth_cookie {
+        let (n, val) = v.split_once('=').ok_or_else(|| anyhow::anyhow!("--auth-cookie: write it as NAME=VALUE"))?;
+        ("--auth-cookie", Credentials::Cookie { name: n.trim().to_string(), value: val.trim().to_string() })
+    } else {
+        return Ok(None);
+    };
+    creds.validate().map_err(|e| anyhow::anyhow!("{flag}: {e}"))?;
+    Ok(Some(creds))
 }
 
 /// The browser part of `preflight check --browser`.
@@ -86,6 +107,8 @@ pub fn browser_settings_from_args(args: &CheckArgs, config: &CheckConfig) -> any
     s.screenshot_dir = args.screenshots.clone();
     s.forms = preflight_browser::FormPolicy { submit_found: args.submit_forms || !config.env.is_production(), listed: args.form.clone() };
     s.resolve = config.resolve.clone();
+    s.dev_marker = preflight_engine::checks::dev_marker_pattern(&config.dev_markers);
+    s.credentials = config.credentials.clone().map(|c| (c, config.start_url.clone()));
     Ok(s)
 }
 

@@ -245,6 +245,25 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_dns: bool,
 
+    /// Words that mark a dev or staging page besides the built-in "DEV SITE", "staging",
+    /// "test site"… (for the dev-banner checks). Repeatable.
+    #[arg(long, value_name = "WORDS")]
+    pub dev_marker: Vec<String>,
+
+    /// A protected site's HTTP basic authentication, USER:PASSWORD (better given in the
+    /// environment than on the command line). Sent only to the site's own host.
+    #[arg(long, value_name = "USER:PASSWORD", env = "PREFLIGHT_BASIC_AUTH", hide_env_values = true, conflicts_with_all = ["auth_header", "auth_cookie"])]
+    pub basic_auth: Option<String>,
+
+    /// A protected site's extra request header, 'NAME: VALUE' (e.g. a preview token). Sent
+    /// only to the site's own host.
+    #[arg(long, value_name = "NAME: VALUE", env = "PREFLIGHT_AUTH_HEADER", hide_env_values = true, conflicts_with = "auth_cookie")]
+    pub auth_header: Option<String>,
+
+    /// A protected site's cookie, NAME=VALUE. Sent only to the site's own host.
+    #[arg(long, value_name = "NAME=VALUE", env = "PREFLIGHT_AUTH_COOKIE", hide_env_values = true)]
+    pub auth_cookie: Option<String>,
+
     /// Port where an https site's plain-http side listens (default 80), for servers on
     /// non-standard ports.
     #[arg(long, value_name = "PORT")]

@@ -98,7 +98,8 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
         .site_pkg_dir("pkg")
         .site_addr(listen)
         .build();
-    let state = app::ssr::AppState::new(pool.clone(), options, secure, base_url).with_screenshots_dir(cli.data_dir.join("screenshots"));
+    let sealer = app::ssr::secrets::Sealer::from_key_file(&cli.data_dir.join("secret.key")).map_err(|e| anyhow::anyhow!(e))?;
+    let state = app::ssr::AppState::new(pool.clone(), options, secure, base_url).with_screenshots_dir(cli.data_dir.join("screenshots")).with_sealer(sealer);
     let browser = (!args.no_browser).then(|| preflight_server::runner::BrowserRunner {
         endpoint: match &args.browser_ws {
             Some(ws) => preflight_browser::Endpoint::Remote { ws_url: ws.clone() },

@@ -93,7 +93,32 @@ pub async fn config_for(state: &AppState, job: &runs::RunJob) -> Result<CheckCon
             config.resolve.push(ResolveOverride { host: h, port, addr: ip });
         }
     }
-    config.expected_contacts = project.contact_emails.iter().chain(project.contact_phones.iter()).cloned().collect();
+    // The postal address is checked line by line ("1 Garden Road", "Springfield"): pages lay it
+    // out in many ways, but each line is on them.
+    config.expected_contacts = project
+        .contact_emails
+        .iter()
+        .chain(project.contact_phones.iter())
+        .cloned()
+        .chain(project.postal_address.lines().map(|l| l.trim().trim_end_matches(',').to_string()).filter(|l| !l.is_empty()))
+        .collect();
+    if let Some(env) = project.environments.iter().find(|e| e.id.is_some() && e.id == job.environment_id) {
+        let s = &env.settings;
+        config.old_urls = s.old_urls.clone();
+        if let Some(n) = s.max_pages {
+            config.limits.max_pages = n.clamp(1, 5000) as usize;
+        }
+        if let Some(n) = s.max_depth {
+            config.limits.max_depth = n.clamp(0, 50) as usize;
+        }
+        if let Some(n) = s.deadline_secs {
+            config.limits.deadline = std::time::Duration::from_secs(n.clamp(10, 3600) as u64);
+        }
+        config.check_external_links = s.check_external_links;
+        config.dev_markers = s.dev_markers.clone();
+        config.nameserver = s.nameserver.as_deref().and_then(app::ssr::projects::nameserver_addr);
+        config.credentials = app::ssr::environments::credentials_for(&state.pool, &state.sealer, env.id.unwrap_or_default()).await?;
+    }
     config.other_hosts = project
         .environments
         .iter()
@@ -215,6 +240,8 @@ async fn browser_stage(
         preflight_browser::not_run(report, &format!("browser unavailable: {why}"), Some(finding));
     };
     let mut s = preflight_browser::BrowserSettings::new(config.env);
+    s.dev_marker = preflight_engine::checks::dev_marker_pattern(&config.dev_markers);
+    s.credentials = config.credentials.clone().map(|c| (c, config.start_url.clone()));
     s.endpoint = browser.endpoint.clone();
     s.concurrency = browser.concurrency;
     s.resolve = config.resolve.clone();

@@ -222,3 +222,56 @@ async fn bad_targets_and_flags_exit_2_with_a_message() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["findings"][0]["check"], "unreachable");
 }
+
+/// `--basic-auth` (here from PREFLIGHT_BASIC_AUTH, as the help advises), `--dev-marker`, and
+/// credentials flags that are refused with the flag named and the secret not echoed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_protected_site_with_credentials_and_dev_marker_words() {
+    let site = Router::new().fallback(|req: axum::extract::Request| async move {
+        let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        if auth != "Basic cHJldmlldzpzM2NyZXQtcHc=" {
+            return (StatusCode::UNAUTHORIZED, "Sign in").into_response();
+        }
+        match req.uri().path() {
+            "/" => axum::response::Html("<!doctype html><title>Dev</title><body>VORSCHAU</body>").into_response(),
+            "/robots.txt" => "User-agent: *\nDisallow: /\n".into_response(),
+            _ => StatusCode::NOT_FOUND.into_response(),
+        }
+    });
+    let port = serve(site).await;
+    let url = format!("http://127.0.0.1:{port}/");
+    let run = |extra: &[&str], env: Option<&str>| {
+        let mut a = args(&["check", &url, "--env", "dev", "--no-dns", "--format", "json", "--fail-on", "never"]);
+        a.extend(extra.iter().map(|s| s.to_string()));
+        let env = env.map(str::to_string);
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let mut c = Command::cargo_bin("preflight").unwrap();
+                c.args(&a).env("NO_COLOR", "1").env_remove("PREFLIGHT_BASIC_AUTH");
+                if let Some(e) = env {
+                    c.env("PREFLIGHT_BASIC_AUTH", e);
+                }
+                c.output().unwrap()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let status = |out: &Output, id: &str| -> String {
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+        v["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()["status"].as_str().unwrap().to_string()
+    };
+    let without = run(&["--dev-marker", "Vorschau"], None).await;
+    assert_ne!(status(&without, "dev-banner-missing"), "passed", "the 401 page was not judged as the site");
+    let with = run(&["--dev-marker", "Vorschau"], Some("preview:s3cret-pw")).await;
+    assert_eq!(status(&with, "dev-banner-missing"), "passed", "{}", String::from_utf8_lossy(&with.stdout));
+    assert!(!String::from_utf8_lossy(&with.stdout).contains("s3cret"));
+    let no_word = run(&[], Some("preview:s3cret-pw")).await;
+    assert_eq!(status(&no_word, "dev-banner-missing"), "failed", "VORSCHAU is only a marker when named");
+    let bad = run(&["--auth-header", "Bad Name: s3cret"], None).await;
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("--auth-header: name") && !err.contains("s3cret"), "{err}");
+    let bad = run(&["--basic-auth", "no-colon"], None).await;
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("USER:PASSWORD"));
+}

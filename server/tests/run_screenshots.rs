@@ -4,12 +4,9 @@
 
 mod common;
 
-use std::{
-    sync::{
-        atomic::{AtomicBool, Ordering},
-        Arc,
-    },
-    time::Duration,
+use std::sync::{
+    atomic::{AtomicBool, Ordering},
+    Arc,
 };
 
 use axum::{
@@ -38,17 +35,6 @@ fn site(changed: Arc<AtomicBool>) -> Router {
             }
         }
     })
-}
-
-async fn wait_finished(app: &Router, tok: &str, run: i64) -> Value {
-    for _ in 0..1200 {
-        let r = api(app, Method::GET, &format!("/runs/{run}"), Some(tok), None).await.json();
-        if matches!(r["status"].as_str(), Some("passed" | "failed" | "interrupted")) {
-            return r;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("run {run} did not finish within two minutes");
 }
 
 async fn get(app: &Router, path: &str, cookie: Option<&str>) -> Res {

@@ -3,15 +3,13 @@
 
 mod common;
 
-use std::time::Duration;
-
 use axum::{
     extract::Request,
     http::{Method, StatusCode},
     response::{Html, IntoResponse},
     Router,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 use sqlx::SqlitePool;
 
 use common::*;
@@ -26,17 +24,6 @@ fn site(broken: bool) -> Router {
             _ => (StatusCode::NOT_FOUND, Html("<!doctype html><html><head><style>h1{}</style></head><body><h1>Not found</h1></body></html>")).into_response(),
         }
     })
-}
-
-async fn wait_finished(app: &Router, tok: &str, run: i64) -> Value {
-    for _ in 0..200 {
-        let r = api(app, Method::GET, &format!("/runs/{run}"), Some(tok), None).await.json();
-        if matches!(r["status"].as_str(), Some("passed" | "failed" | "interrupted")) {
-            return r;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("run {run} did not finish");
 }
 
 #[sqlx::test(migrations = false)]

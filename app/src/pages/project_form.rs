@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::components::{ErrorBox, LoadError};
-use crate::model::{EnvKind, Environment, Project, ProjectInput, DEFAULT_VIEWPORTS};
+use crate::model::{Credentials, EnvKind, Environment, Project, ProjectInput, RunSettings, DEFAULT_VIEWPORTS};
 
 /// The standard viewports, with what the form says about them.
 const STANDARD_VIEWPORTS: [(&str, &str); 4] = [
@@ -15,7 +15,7 @@ const STANDARD_VIEWPORTS: [(&str, &str); 4] = [
     ("ipad", "iPad 768×1024 @2×, touch"),
     ("phone", "Phone 390×844 @3×, touch"),
 ];
-use crate::server_fns::{error_text, get_project, save_project};
+use crate::server_fns::{error_text, get_project, import_old_urls, save_project, set_credentials};
 
 #[component]
 pub fn NewProjectPage() -> impl IntoView {
@@ -55,6 +55,15 @@ struct EnvRow {
     resolve_ip: RwSignal<String>,
     /// "" (by kind), "yes" or "no".
     submit_forms: RwSignal<String>,
+    old_urls: RwSignal<String>,
+    max_pages: RwSignal<String>,
+    max_depth: RwSignal<String>,
+    deadline: RwSignal<String>,
+    external: RwSignal<bool>,
+    markers: RwSignal<String>,
+    nameserver: RwSignal<String>,
+    /// What may be shown of the saved credentials ("HTTP basic authentication as …").
+    credentials: RwSignal<Option<String>>,
 }
 
 impl EnvRow {
@@ -71,6 +80,14 @@ impl EnvRow {
                 Some(true) => "yes".into(),
                 Some(false) => "no".into(),
             }),
+            old_urls: RwSignal::new(e.settings.old_urls.join("\n")),
+            max_pages: RwSignal::new(e.settings.max_pages.map(|v| v.to_string()).unwrap_or_default()),
+            max_depth: RwSignal::new(e.settings.max_depth.map(|v| v.to_string()).unwrap_or_default()),
+            deadline: RwSignal::new(e.settings.deadline_secs.map(|v| v.to_string()).unwrap_or_default()),
+            external: RwSignal::new(e.settings.check_external_links),
+            markers: RwSignal::new(e.settings.dev_markers.join("\n")),
+            nameserver: RwSignal::new(e.settings.nameserver.clone().unwrap_or_default()),
+            credentials: RwSignal::new(e.credentials.clone()),
         }
     }
 
@@ -87,9 +104,29 @@ impl EnvRow {
                 "no" => Some(false),
                 _ => None,
             },
-            last_deploy_at: None,
+            settings: RunSettings {
+                old_urls: lines(&self.old_urls.get_untracked()),
+                // An unreadable number is sent as 0, which the server refuses with the range.
+                max_pages: number(&self.max_pages.get_untracked()),
+                max_depth: number(&self.max_depth.get_untracked()),
+                deadline_secs: number(&self.deadline.get_untracked()),
+                check_external_links: self.external.get_untracked(),
+                dev_markers: lines(&self.markers.get_untracked()),
+                nameserver: Some(self.nameserver.get_untracked()).filter(|n| !n.trim().is_empty()),
+            },
+            ..Default::default()
         }
     }
+}
+
+fn lines(s: &str) -> Vec<String> {
+    s.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
+}
+
+/// Blank: `None` (the default); otherwise the number, or 0 when it is not one.
+fn number(s: &str) -> Option<i64> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.parse().unwrap_or(0))
 }
 
 #[component]
@@ -103,15 +140,7 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
         launch_time: None,
         environments: ["dev", "staging", "production"]
             .iter()
-            .map(|n| Environment {
-                id: None,
-                name: n.to_string(),
-                kind: EnvKind::parse(n),
-                base_url: String::new(),
-                resolve_ip: None,
-                submit_forms: None,
-                last_deploy_at: None,
-            })
+            .map(|n| Environment { name: n.to_string(), kind: EnvKind::parse(n), ..Default::default() })
             .collect(),
         contact_emails: vec![],
         contact_phones: vec![],
@@ -148,36 +177,27 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
     let add_env = move |_| {
         let key = next_key.get_value();
         next_key.set_value(key + 1);
-        let blank = Environment {
-            id: None,
-            name: String::new(),
-            kind: Some(EnvKind::Staging),
-            base_url: String::new(),
-            resolve_ip: None,
-            submit_forms: None,
-            last_deploy_at: None,
-        };
+        let blank = Environment { kind: Some(EnvKind::Staging), ..Default::default() };
         envs.update(|v| v.push(EnvRow::new(key, &blank)));
     };
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let lines = |s: String| s.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect::<Vec<_>>();
         let input = ProjectInput {
             name: name.get_untracked(),
             client: client.get_untracked(),
             launch_date: launch_date.get_untracked(),
             launch_time: Some(launch_time.get_untracked()),
             environments: envs.get_untracked().iter().map(EnvRow::value).filter(|e| !(e.base_url.trim().is_empty() && e.id.is_none())).collect(),
-            contact_emails: lines(emails.get_untracked()),
-            contact_phones: lines(phones.get_untracked()),
+            contact_emails: lines(&emails.get_untracked()),
+            contact_phones: lines(&phones.get_untracked()),
             postal_address: address.get_untracked(),
             viewports: Some({
                 let mut v: Vec<String> = standard_for_submit.iter().filter(|(_, _, on)| on.get_untracked()).map(|(n, _, _)| n.to_string()).collect();
                 v.extend(custom.get_untracked().split(';').map(str::trim).filter(|s| !s.is_empty()).map(String::from));
                 v.join("; ")
             }),
-            forms_listed: lines(forms.get_untracked()),
+            forms_listed: lines(&forms.get_untracked()),
             evidence_max_age_days: max_age.get_untracked().trim().parse().ok(),
         };
         busy.set(true);
@@ -225,6 +245,7 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
                                     <option value="no">"No"</option>
                                 </select>
                             </label>
+                            <EnvSettings row/>
                             <button type="button" class="link danger" on:click=move |_| envs.update(|v| v.retain(|r| r.key != row.key))
                                 aria-label=move || format!("Remove environment {}", row.name.get())>"Remove"</button>
                         </div>
@@ -271,5 +292,106 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
                 <a href=id.map(|i| format!("/projects/{i}")).unwrap_or_else(|| "/".into()) class="button">"Cancel"</a>
             </div>
         </form>
+    }
+}
+
+/// An environment's run settings, behind a disclosure: old URLs (and importing them from the
+/// old site's sitemap), crawl limits, external links, dev-marker words, the DNS server, and
+/// the credentials of a protected site (saved at once, never shown back).
+#[component]
+fn EnvSettings(row: EnvRow) -> impl IntoView {
+    let sitemap = RwSignal::new(String::new());
+    let note = RwSignal::new(None::<(bool, String)>);
+    let kind = RwSignal::new("basic".to_string());
+    let user = RwSignal::new(String::new());
+    let secret = RwSignal::new(String::new());
+    let import = move |_| {
+        let Some(env_id) = row.id else { return };
+        let url = sitemap.get_untracked();
+        leptos::task::spawn_local(async move {
+            match import_old_urls(env_id, url).await {
+                Ok(list) => {
+                    let n = list.len();
+                    row.old_urls.set(list.join("\n"));
+                    note.set(Some((false, format!("{n} old URL(s) imported and saved; edit the list here and save the project to change it."))));
+                }
+                Err(e) => note.set(Some((true, error_text(&e)))),
+            }
+        });
+    };
+    let save_credentials = move |remove: bool| {
+        let Some(env_id) = row.id else { return };
+        let creds = (!remove).then(|| match kind.get_untracked().as_str() {
+            "header" => Credentials::Header { name: user.get_untracked().trim().to_string(), value: secret.get_untracked() },
+            "cookie" => Credentials::Cookie { name: user.get_untracked().trim().to_string(), value: secret.get_untracked() },
+            _ => Credentials::Basic { username: user.get_untracked(), password: secret.get_untracked() },
+        });
+        leptos::task::spawn_local(async move {
+            match set_credentials(env_id, creds).await {
+                Ok(hint) => {
+                    secret.set(String::new());
+                    note.set(Some((false, if hint.is_some() { "Credentials saved.".to_string() } else { "Credentials removed.".to_string() })));
+                    row.credentials.set(hint);
+                }
+                Err(e) => note.set(Some((true, error_text(&e)))),
+            }
+        });
+    };
+    view! {
+        <details class="env-settings wide">
+            <summary>"Run settings"</summary>
+            <div class="grid2">
+                <label>"Most pages to crawl" <input type="number" min="1" max="5000" placeholder="200" bind:value=row.max_pages/></label>
+                <label>"Most links deep" <input type="number" min="0" max="50" placeholder="6" bind:value=row.max_depth/></label>
+                <label>"Time limit (seconds)" <input type="number" min="10" max="3600" placeholder="300" bind:value=row.deadline/></label>
+                <label>"DNS server (optional)" <input type="text" inputmode="decimal" placeholder="203.0.113.53" bind:value=row.nameserver/></label>
+            </div>
+            <label class="check"><input type="checkbox" bind:checked=row.external/> "Also check links to other sites"</label>
+            <label>"Dev-site words, besides DEV SITE / staging / test site (one per line)"
+                <textarea rows="2" placeholder="Vorschau" bind:value=row.markers></textarea>
+            </label>
+            <label>"Old URLs that must redirect, not 404 (one per line)"
+                <textarea rows="4" placeholder="/old-page" bind:value=row.old_urls></textarea>
+            </label>
+            {move || match row.id {
+                Some(_) => view! {
+                    <div class="inline-form">
+                        <label>"Import from the old site's sitemap"
+                            <input type="url" placeholder="https://old.example.com/sitemap.xml" bind:value=sitemap/>
+                        </label>
+                        <button type="button" on:click=import>"Import"</button>
+                    </div>
+                    <div class="credentials" role="group" aria-label="Protected site">
+                        <p class="hint">
+                            {move || match row.credentials.get() {
+                                Some(h) => format!("Protected site: {h}. Saved sealed; never shown back."),
+                                None => "Protected site? Give Preflight a way in: it is sent only to this environment's own host.".to_string(),
+                            }}
+                        </p>
+                        <div class="grid2">
+                            <label>"Kind"
+                                <select prop:value=move || kind.get() on:change=move |ev| kind.set(event_target_value(&ev))>
+                                    <option value="basic">"HTTP basic authentication"</option>
+                                    <option value="header">"Extra request header"</option>
+                                    <option value="cookie">"Cookie"</option>
+                                </select>
+                            </label>
+                            <label>{move || if kind.get() == "basic" { "User name" } else { "Name" }}
+                                <input type="text" autocomplete="off" bind:value=user/>
+                            </label>
+                            <label>{move || if kind.get() == "basic" { "Password" } else { "Value" }}
+                                <input type="password" autocomplete="new-password" bind:value=secret/>
+                            </label>
+                        </div>
+                        <button type="button" on:click=move |_| save_credentials(false)>"Save credentials"</button>
+                        {move || row.credentials.get().map(|_| view! {
+                            <button type="button" class="link danger" on:click=move |_| save_credentials(true)>"Remove credentials"</button>
+                        })}
+                    </div>
+                }.into_any(),
+                None => view! { <p class="hint">"Save the project first to import old URLs or give credentials for a protected site."</p> }.into_any(),
+            }}
+            {move || note.get().map(|(bad, m)| view! { <p class=if bad { "alert error" } else { "alert ok" } role="status">{m}</p> })}
+        </details>
     }
 }

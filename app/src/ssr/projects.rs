@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use sqlx::SqlitePool;
 
 use super::{error::AppResult, now, today, AppError};
-use crate::model::{add_days, parse_date, parse_time, EnvKind, Environment, Project, ProjectInput, ProjectSummary, UserInfo};
+use crate::model::{add_days, parse_date, parse_time, EnvKind, Environment, Project, ProjectInput, ProjectSummary, RunSettings, UserInfo};
 
 const MAX_ENVIRONMENTS: usize = 20;
 
@@ -56,7 +56,17 @@ pub fn validate(input: &ProjectInput) -> AppResult<ProjectInput> {
             },
         };
         let kind = env.kind.unwrap_or_else(|| EnvKind::infer(&name));
-        out.environments.push(Environment { id: env.id, name, kind: Some(kind), base_url, resolve_ip, submit_forms: env.submit_forms, last_deploy_at: None });
+        let settings = validate_settings(&env.settings).map_err(|m| AppError::bad(format!("environments[{n}].settings.{m}")))?;
+        out.environments.push(Environment {
+            id: env.id,
+            name,
+            kind: Some(kind),
+            base_url,
+            resolve_ip,
+            submit_forms: env.submit_forms,
+            settings,
+            ..Default::default()
+        });
     }
     out.contact_emails = clean_list(&input.contact_emails);
     for e in &out.contact_emails {
@@ -102,6 +112,39 @@ pub fn validate(input: &ProjectInput) -> AppResult<ProjectInput> {
         }
     }
     Ok(out)
+}
+
+/// Checks an environment's run settings; the error starts with the field's name.
+pub fn validate_settings(s: &RunSettings) -> Result<RunSettings, String> {
+    let mut out = s.clone();
+    out.old_urls = clean_lines(&s.old_urls);
+    if out.old_urls.len() > preflight_engine::MAX_IMPORTED_URLS {
+        return Err(format!("old_urls: {} at most", preflight_engine::MAX_IMPORTED_URLS));
+    }
+    if let Some(bad) = out.old_urls.iter().find(|u| !(u.starts_with('/') || url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))) {
+        return Err(format!("old_urls: \"{bad}\" is not a URL or a path; write https://old.example.com/page or /page"));
+    }
+    let range = |v: Option<i64>, lo: i64, hi: i64, field: &str, what: &str| match v {
+        Some(x) if !(lo..=hi).contains(&x) => Err(format!("{field}: give {what} from {lo} to {hi}")),
+        _ => Ok(()),
+    };
+    range(s.max_pages, 1, 5000, "max_pages", "a number of pages")?;
+    range(s.max_depth, 0, 50, "max_depth", "a number of links")?;
+    range(s.deadline_secs, 10, 3600, "deadline_secs", "a number of seconds")?;
+    out.dev_markers = clean_lines(&s.dev_markers);
+    if out.dev_markers.len() > 20 || out.dev_markers.iter().any(|w| w.chars().count() > 100) {
+        return Err("dev_markers: at most 20 words or phrases of up to 100 characters".into());
+    }
+    out.nameserver = match s.nameserver.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(ns) => Some(nameserver_addr(ns).map(|_| ns.to_string()).ok_or_else(|| format!("nameserver: \"{ns}\" is not an IP address or IP:PORT"))?),
+    };
+    Ok(out)
+}
+
+/// `IP` (port 53) or `IP:PORT`.
+pub fn nameserver_addr(ns: &str) -> Option<std::net::SocketAddr> {
+    ns.parse::<std::net::SocketAddr>().ok().or_else(|| ns.parse::<IpAddr>().ok().map(|ip| std::net::SocketAddr::new(ip, 53)))
 }
 
 /// One entry per line (commas are part of URLs here), trimmed, without repeats.
@@ -172,6 +215,14 @@ struct EnvRow {
     resolve_ip: Option<String>,
     submit_forms: Option<bool>,
     last_deploy_at: Option<i64>,
+    old_urls: String,
+    max_pages: Option<i64>,
+    max_depth: Option<i64>,
+    deadline_secs: Option<i64>,
+    check_external_links: bool,
+    dev_markers: String,
+    nameserver: Option<String>,
+    credentials_hint: String,
 }
 
 pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<Project> {
@@ -187,7 +238,8 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<Project> {
     .ok_or(AppError::NotFound("project"))?;
     let envs: Vec<EnvRow> =
         sqlx::query_as(
-            "SELECT e.id, e.name, e.kind, e.base_url, e.resolve_ip, e.submit_forms, (SELECT MAX(d.at) FROM deploys d WHERE d.environment_id = e.id) AS last_deploy_at
+            "SELECT e.id, e.name, e.kind, e.base_url, e.resolve_ip, e.submit_forms, (SELECT MAX(d.at) FROM deploys d WHERE d.environment_id = e.id) AS last_deploy_at,
+                    e.old_urls, e.max_pages, e.max_depth, e.deadline_secs, e.check_external_links, e.dev_markers, e.nameserver, e.credentials_hint
              FROM environments e WHERE e.project_id = ? ORDER BY e.position, e.id",
         )
             .bind(id)
@@ -209,6 +261,16 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<Project> {
                 resolve_ip: e.resolve_ip,
                 submit_forms: e.submit_forms,
                 last_deploy_at: e.last_deploy_at,
+                settings: RunSettings {
+                    old_urls: e.old_urls.lines().map(str::to_string).collect(),
+                    max_pages: e.max_pages,
+                    max_depth: e.max_depth,
+                    deadline_secs: e.deadline_secs,
+                    check_external_links: e.check_external_links,
+                    dev_markers: e.dev_markers.lines().map(str::to_string).collect(),
+                    nameserver: e.nameserver,
+                },
+                credentials: (!e.credentials_hint.is_empty()).then_some(e.credentials_hint),
             })
             .collect(),
         contact_emails: serde_json::from_str(&row.contact_emails).unwrap_or_default(),
@@ -303,7 +365,7 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, input: &ProjectInput) -
 
 async fn insert_environments(tx: &mut sqlx::SqliteConnection, project_id: i64, envs: &[Environment]) -> AppResult<()> {
     for (pos, e) in envs.iter().enumerate() {
-        sqlx::query("INSERT INTO environments (project_id, name, kind, base_url, resolve_ip, submit_forms, position) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        let id = sqlx::query("INSERT INTO environments (project_id, name, kind, base_url, resolve_ip, submit_forms, position) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .bind(project_id)
             .bind(&e.name)
             .bind(e.kind.unwrap_or_else(|| EnvKind::infer(&e.name)).as_str())
@@ -312,8 +374,28 @@ async fn insert_environments(tx: &mut sqlx::SqliteConnection, project_id: i64, e
             .bind(e.submit_forms)
             .bind(pos as i64)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .last_insert_rowid();
+        write_settings(tx, id, &e.settings).await?;
     }
+    Ok(())
+}
+
+async fn write_settings(tx: &mut sqlx::SqliteConnection, env_id: i64, s: &RunSettings) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE environments SET old_urls = ?, max_pages = ?, max_depth = ?, deadline_secs = ?, check_external_links = ?, dev_markers = ?, nameserver = ?
+         WHERE id = ?",
+    )
+    .bind(s.old_urls.join("\n"))
+    .bind(s.max_pages)
+    .bind(s.max_depth)
+    .bind(s.deadline_secs)
+    .bind(s.check_external_links)
+    .bind(s.dev_markers.join("\n"))
+    .bind(&s.nameserver)
+    .bind(env_id)
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
@@ -370,6 +452,7 @@ pub async fn update(pool: &SqlitePool, id: i64, input: &ProjectInput) -> AppResu
             .bind(eid)
             .execute(&mut *tx)
             .await?;
+        write_settings(&mut tx, *eid, &e.settings).await?;
     }
     insert_environments(&mut tx, id, &fresh).await?;
     tx.commit().await?;
@@ -413,7 +496,7 @@ mod tests {
                     base_url: "https://www.acme.test/".into(),
                     resolve_ip: Some("127.0.0.1".into()),
                     submit_forms: None,
-                    last_deploy_at: None,
+                    ..Default::default()
                 },
                 Environment {
                     id: None,
@@ -422,7 +505,7 @@ mod tests {
                     base_url: "http://dev.acme.test".into(),
                     resolve_ip: None,
                     submit_forms: None,
-                    last_deploy_at: None,
+                    ..Default::default()
                 },
             ],
             contact_emails: vec!["info@acme.test, sales@acme.test".into()],

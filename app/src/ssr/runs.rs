@@ -77,6 +77,8 @@ pub struct RunJob {
     pub env_kind: String,
     pub base_url: String,
     pub resolve_ip: Option<String>,
+    /// `None` when the environment was deleted after the run was queued.
+    pub environment_id: Option<i64>,
 }
 
 /// Queues a run of the project's environment named `environment` (case-insensitive).
@@ -260,7 +262,7 @@ pub async fn claim_next(pool: &SqlitePool) -> AppResult<Option<RunJob>> {
     Ok(sqlx::query_as(
         "UPDATE runs SET status = 'running', started_at = ?, progress_phase = 'starting'
          WHERE id = (SELECT id FROM runs WHERE status = 'queued' ORDER BY id LIMIT 1)
-         RETURNING id, project_id, environment_name, env_kind, base_url, resolve_ip",
+         RETURNING id, project_id, environment_name, env_kind, base_url, resolve_ip, environment_id",
     )
     .bind(now())
     .fetch_optional(pool)

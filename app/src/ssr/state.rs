@@ -35,6 +35,8 @@ pub struct AppState {
     /// Where check runs keep their screenshots (`<data>/screenshots`); `None`: no
     /// screenshots are taken or served.
     pub screenshots_dir: Option<std::path::PathBuf>,
+    /// Seals the secrets kept in the database (see [`super::secrets`]).
+    pub sealer: Arc<super::secrets::Sealer>,
 }
 
 impl AppState {
@@ -49,7 +51,14 @@ impl AppState {
             limiter: Arc::new(LoginLimiter::default()),
             run_queued: Arc::new(tokio::sync::Notify::new()),
             screenshots_dir: None,
+            sealer: Arc::new(super::secrets::Sealer::ephemeral()),
         }
+    }
+
+    /// Uses the key in `<data-dir>/secret.key` (created the first time).
+    pub fn with_sealer(mut self, sealer: super::secrets::Sealer) -> Self {
+        self.sealer = Arc::new(sealer);
+        self
     }
 
     pub fn with_screenshots_dir(mut self, dir: std::path::PathBuf) -> Self {

@@ -133,8 +133,91 @@ pub(crate) struct TabHandle {
     direct: Option<Direct>,
 }
 
+/// The protected site's origins: its host and www/apex twin, on its port (what
+/// [`preflight_engine::Credentials::applies_to`] allows).
+fn site_origins(site: &Url) -> Vec<String> {
+    let host = site.host_str().unwrap_or_default().to_string();
+    let twin = match host.strip_prefix("www.") {
+        Some(apex) => apex.to_string(),
+        None if host.parse::<std::net::IpAddr>().is_err() && host.contains('.') => format!("www.{host}"),
+        None => String::new(),
+    };
+    let port = site.port().map(|p| format!(":{p}")).unwrap_or_default();
+    [host, twin].into_iter().filter(|h| !h.is_empty()).map(|h| format!("{}://{h}{port}", site.scheme())).collect()
+}
+
+/// Lets the tab into a protected site — and only that site: a cookie scoped to its origins,
+/// basic-auth answers and an extra header only on requests the Fetch domain pauses, which are
+/// those to the site's origins. Third-party requests never see them.
+fn apply_credentials(tab: &Arc<Tab>, creds: &preflight_engine::Credentials, site: &Url) -> anyhow::Result<()> {
+    use headless_chrome::browser::tab::RequestPausedDecision;
+    use headless_chrome::protocol::cdp::Fetch;
+    use preflight_engine::Credentials;
+    let origins = site_origins(site);
+    let patterns: Vec<Fetch::RequestPattern> = origins
+        .iter()
+        .map(|o| Fetch::RequestPattern { url_pattern: Some(format!("{o}/*")), resource_Type: None, request_stage: Some(Fetch::RequestStage::Request) })
+        .collect();
+    match creds {
+        Credentials::Cookie { name, value } => {
+            for o in &origins {
+                tab.call_method(Network::SetCookie {
+                    name: name.clone(),
+                    value: value.clone(),
+                    url: Some(format!("{o}/")),
+                    domain: None,
+                    path: Some("/".into()),
+                    secure: None,
+                    http_only: Some(true),
+                    same_site: None,
+                    expires: None,
+                    priority: None,
+                    same_party: None,
+                    source_scheme: None,
+                    source_port: None,
+                    partition_key: None,
+                })?;
+            }
+        }
+        Credentials::Basic { username, password } => {
+            tab.enable_fetch(Some(&patterns), Some(true))?;
+            tab.authenticate(Some(username.clone()), Some(password.clone()))?;
+        }
+        Credentials::Header { name, value } => {
+            tab.enable_fetch(Some(&patterns), None)?;
+            let (name, value) = (name.clone(), value.clone());
+            tab.enable_request_interception(Arc::new(move |_transport, _session, ev: Fetch::events::RequestPausedEvent| {
+                let mut headers: Vec<Fetch::HeaderEntry> = ev
+                    .params
+                    .request
+                    .headers
+                    .0
+                    .as_ref()
+                    .and_then(|h| h.as_object())
+                    .map(|m| {
+                        m.iter()
+                            .filter(|(k, _)| !k.eq_ignore_ascii_case(&name))
+                            .map(|(k, v)| Fetch::HeaderEntry { name: k.clone(), value: v.as_str().unwrap_or_default().to_string() })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                headers.push(Fetch::HeaderEntry { name: name.clone(), value: value.clone() });
+                RequestPausedDecision::Continue(Some(Fetch::ContinueRequest {
+                    request_id: ev.params.request_id,
+                    url: None,
+                    method: None,
+                    post_data: None,
+                    headers: Some(headers),
+                    intercept_response: None,
+                }))
+            }))?;
+        }
+    }
+    Ok(())
+}
+
 impl TabHandle {
-    pub fn open(ws_url: &str, generation: u64) -> Result<TabHandle, String> {
+    pub fn open(ws_url: &str, generation: u64, credentials: Option<&(preflight_engine::Credentials, Url)>) -> Result<TabHandle, String> {
         let browser =
             Browser::connect_with_timeout(ws_url.to_string(), crate::session::CALL_TIMEOUT).map_err(|e| format!("cannot connect to the browser: {e}"))?;
         let tab = browser.new_tab().map_err(|e| format!("cannot open a tab: {e}"))?;
@@ -160,6 +243,9 @@ impl TabHandle {
             run_immediately: None,
         })
         .map_err(|e| err("init script", e))?;
+        if let Some((creds, site)) = credentials {
+            apply_credentials(&tab, creds, site).map_err(|e| err("credentials", e))?;
+        }
         let ev = events.clone();
         let dialog = tab.get_dialog();
         tab.add_event_listener(Arc::new(move |e: &Event| {

@@ -126,16 +126,18 @@ pub struct BrowserSettings {
     pub forms: FormPolicy,
     /// `host:port` → address overrides (a local browser only).
     pub resolve: Vec<ResolveOverride>,
-    /// The words that mark a dev site (a regular expression, case-insensitive).
+    /// The words that mark a dev site (a regular expression, case-insensitive): see
+    /// [`preflight_engine::checks::dev_marker_pattern`].
     pub dev_marker: String,
+    /// A protected site's credentials and the site they belong to: given only to requests to
+    /// that site's origins.
+    pub credentials: Option<(preflight_engine::Credentials, Url)>,
 }
 
 pub const DEFAULT_LOAD_TIMEOUT: Duration = Duration::from_secs(15);
 pub const DEFAULT_STEP_DEADLINE: Duration = Duration::from_secs(40);
 pub const DEFAULT_MAX_SCREENSHOT_HEIGHT: u32 = 5000;
 pub const DEFAULT_CONCURRENCY: usize = 2;
-pub const DEFAULT_DEV_MARKER: &str = r"\b(dev(elopment)?\s+site|staging(\s+site)?|test\s+site|demo\s+site)\b";
-
 impl BrowserSettings {
     pub fn new(env: EnvProfile) -> BrowserSettings {
         BrowserSettings {
@@ -150,7 +152,8 @@ impl BrowserSettings {
             thumbnails: false,
             forms: FormPolicy::for_env(env),
             resolve: Vec::new(),
-            dev_marker: DEFAULT_DEV_MARKER.into(),
+            dev_marker: preflight_engine::checks::dev_marker_pattern(&[]),
+            credentials: None,
         }
     }
 }

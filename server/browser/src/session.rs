@@ -382,7 +382,7 @@ fn run_job(shared: &Shared, tab: &mut Option<TabHandle>, job: &Job) -> Result<Jo
         if let Some(old) = tab.take() {
             old.close();
         }
-        *tab = Some(TabHandle::open(&conn.ws_url, conn.generation)?);
+        *tab = Some(TabHandle::open(&conn.ws_url, conn.generation, shared.settings.credentials.as_ref())?);
     }
     let handle = tab.as_ref().expect("a tab");
     let out = match job {

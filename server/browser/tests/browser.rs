@@ -257,3 +257,60 @@ async fn an_unreachable_site_is_not_opened_in_the_browser() {
     }
     assert!(report.screenshots.is_empty());
 }
+
+/// A protected dev site opened in Chromium with each kind of credentials: the page behind the
+/// wall loads (its image on another host is requested), and that other host never sees them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_open_a_protected_site_in_the_browser_and_nowhere_else() {
+    use axum::{extract::Request, http::header, response::IntoResponse};
+    use std::sync::{Arc, Mutex};
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let third = {
+        let seen = seen.clone();
+        axum::Router::new().fallback(move |req: Request| {
+            let seen = seen.clone();
+            async move {
+                let h = req.headers();
+                let creds = ["authorization", "cookie", "x-preview-token"].iter().filter(|n| h.contains_key(**n)).map(|n| n.to_string()).collect::<Vec<_>>();
+                seen.lock().unwrap().push(format!("{} {}", req.uri().path(), creds.join(",")).trim().to_string());
+                ([(header::CONTENT_TYPE, "image/svg+xml")], "<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'/>").into_response()
+            }
+        })
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.2:0").await.unwrap();
+    let other = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, third).await.unwrap() });
+    let site = axum::Router::new().fallback(move |req: Request| async move {
+        let h = req.headers();
+        let get = |n: &str| h.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let ok = get("authorization") == "Basic cHJldmlldzpzM2NyZXQtcHc=" || get("x-preview-token") == "tok-123" || get("cookie").contains("preview=tok-456");
+        if !ok {
+            return (axum::http::StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Basic realm=\"dev\"")], "Sign in").into_response();
+        }
+        axum::response::Html(format!("<!doctype html><title>Dev</title><body><h1>VORSCHAU</h1><img src=\"http://{other}/logo.svg\" alt=logo></body>"))
+            .into_response()
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, site).await.unwrap() });
+    let start = url::Url::parse(&format!("http://{addr}/")).unwrap();
+    for creds in [
+        preflight_engine::Credentials::Basic { username: "preview".into(), password: "s3cret-pw".into() },
+        preflight_engine::Credentials::Header { name: "X-Preview-Token".into(), value: "tok-123".into() },
+        preflight_engine::Credentials::Cookie { name: "preview".into(), value: "tok-456".into() },
+    ] {
+        seen.lock().unwrap().clear();
+        let mut s = settings(EnvProfile::Dev);
+        s.viewports = viewport::parse_list("desktop").unwrap();
+        s.forms = FormPolicy::default();
+        s.dev_marker = preflight_engine::checks::dev_marker_pattern(&["Vorschau".into()]);
+        s.credentials = Some((creds.clone(), start.clone()));
+        let o = run(s, vec![start.clone()]).await;
+        let seen = seen.lock().unwrap().clone();
+        assert!(seen.iter().any(|r| r.starts_with("/logo.svg")), "{creds:?}: the page behind the wall did not load: {seen:?} {:#?}", o.findings);
+        assert!(seen.iter().all(|r| r == "/logo.svg"), "{creds:?}: credentials reached another host: {seen:?}");
+        assert!(o.findings.iter().all(|f| f.check != "dev-banner-not-visible" && f.check != "failed-request"), "{creds:?}: {:#?}", o.findings);
+    }
+    assert_no_browsers_left();
+}

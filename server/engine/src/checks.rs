@@ -725,7 +725,10 @@ fn content(site: &Site, f: &mut Vec<Finding>) {
     }
     let exp_emails: Vec<String> = expected.iter().filter(|c| c.contains('@')).map(|c| c.trim().to_ascii_lowercase()).collect();
     let exp_phones: Vec<String> = expected.iter().filter(|c| !c.contains('@') && is_phone(c)).map(|c| phone_digits(c)).collect();
-    let page_text: String = html_pages(site).map(|(_, _, d)| d.text.to_ascii_lowercase()).collect::<Vec<_>>().join("\n");
+    // Text (a postal address line) is compared as words: case, punctuation and line breaks
+    // do not matter ("1 Garden Road, Springfield" matches "1 Garden Road<br>Springfield").
+    let words = |s: &str| s.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+    let page_text: String = html_pages(site).map(|(_, _, d)| format!(" {} ", words(&d.text))).collect::<Vec<_>>().join("\n");
     for c in expected {
         let c_trim = c.trim();
         let present = if c_trim.contains('@') {
@@ -734,7 +737,7 @@ fn content(site: &Site, f: &mut Vec<Finding>) {
             let want = phone_digits(c_trim);
             found_phones.keys().any(|k| k == &want || (k.len() >= 7 && (k.ends_with(&want) || want.ends_with(k.as_str()))))
         } else {
-            page_text.contains(&crate::html::collapse(c_trim).to_ascii_lowercase())
+            page_text.contains(&format!(" {} ", words(c_trim)))
         };
         if !present {
             f.push(Finding::new(
@@ -914,7 +917,7 @@ fn robots_and_sitemap(site: &Site, f: &mut Vec<Finding>) {
 }
 
 /// An XML sitemap or sitemap index (the sitemaps.org protocol's root elements).
-fn is_sitemap(body: &[u8]) -> bool {
+pub(crate) fn is_sitemap(body: &[u8]) -> bool {
     let head = &body[..body.len().min(64 * 1024)];
     let text = String::from_utf8_lossy(head);
     text.contains("<urlset") || text.contains("<sitemapindex") || text.contains(":urlset") || text.contains(":sitemapindex")
@@ -1128,15 +1131,34 @@ fn mask(s: &str) -> String {
     }
 }
 
-static DEV_MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i-u)\b(?:dev(?:elopment)? site|dev server|staging(?: site| server)?|test site|test server|not the live site|preview site)\b").expect("valid")
-});
+/// The words that mark a dev or staging page, as a regular expression both the HTTP checks
+/// and the browser (JavaScript `RegExp`, flag `i`) understand: the built-in phrases plus
+/// `extra` words (matched literally, any run of spaces in them matching any whitespace).
+pub fn dev_marker_pattern(extra: &[String]) -> String {
+    let mut alternatives = vec![
+        r"dev(?:elopment)?\s+site".to_string(),
+        r"dev\s+server".into(),
+        r"staging(?:\s+site|\s+server)?".into(),
+        r"test\s+site".into(),
+        r"test\s+server".into(),
+        r"demo\s+site".into(),
+        r"not\s+the\s+live\s+site".into(),
+        r"preview\s+site".into(),
+    ];
+    for w in extra.iter().map(|w| w.split_whitespace().map(regex::escape).collect::<Vec<_>>().join(r"\s+")).filter(|w| !w.is_empty()) {
+        alternatives.push(w);
+    }
+    format!(r"(?:^|[^\w])(?:{})(?:$|[^\w])", alternatives.join("|"))
+}
 
 fn dev_banner(site: &Site, f: &mut Vec<Finding>) {
     if site.config.env.is_production() {
         return;
     }
-    let missing: Vec<&Url> = html_pages(site).filter(|(_, r, d)| r.status < 300 && !DEV_MARKER.is_match(&d.text)).map(|(u, _, _)| u).collect();
+    let Ok(marker) = Regex::new(&format!("(?i){}", dev_marker_pattern(&site.config.dev_markers))) else {
+        return;
+    };
+    let missing: Vec<&Url> = html_pages(site).filter(|(_, r, d)| r.status < 300 && !marker.is_match(&d.text)).map(|(u, _, _)| u).collect();
     if let Some(first) = missing.first() {
         f.push(Finding::new(
             "dev-banner-missing",

@@ -132,6 +132,92 @@ pub struct CheckConfig {
     /// canonical-host checks of servers on non-standard ports.
     #[serde(default)]
     pub http_port: Option<u16>,
+    /// Words that mark a dev or staging page besides the built-in ones ("DEV SITE",
+    /// "staging", "test site"…), e.g. a team's own banner text.
+    #[serde(default)]
+    pub dev_markers: Vec<String>,
+    /// Credentials for a protected (dev/staging) site: sent only to the site's own host
+    /// (and its www/apex twin), never to other sites. Never serialised.
+    #[serde(skip)]
+    pub credentials: Option<Credentials>,
+}
+
+/// How a protected site lets Preflight in.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Credentials {
+    /// HTTP basic authentication.
+    Basic { username: String, password: String },
+    /// An extra request header, e.g. `X-Preview-Token`.
+    Header { name: String, value: String },
+    /// A cookie, `name=value`.
+    Cookie { name: String, value: String },
+}
+
+/// Never prints a secret, even in debug output.
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.hint())
+    }
+}
+
+impl Credentials {
+    /// What may be shown back: the kind and the non-secret part, never the secret.
+    pub fn hint(&self) -> String {
+        match self {
+            Credentials::Basic { username, .. } => format!("HTTP basic authentication as \"{username}\" (password hidden)"),
+            Credentials::Header { name, .. } => format!("header {name} (value hidden)"),
+            Credentials::Cookie { name, .. } => format!("cookie {name} (value hidden)"),
+        }
+    }
+
+    /// Checks the parts can go into an HTTP request; the message names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        let printable = |s: &str| !s.is_empty() && s.len() <= 4096 && s.chars().all(|c| c == '\t' || (' '..='~').contains(&c) || (c as u32) >= 0x80);
+        match self {
+            Credentials::Basic { username, password } => {
+                if username.is_empty() || username.contains(':') || !printable(username) {
+                    return Err("username: give the user name, without a colon".into());
+                }
+                if !printable(password) {
+                    return Err("password: give the password (printable characters, no line breaks)".into());
+                }
+            }
+            Credentials::Header { name, value } => {
+                if !token(name) {
+                    return Err(format!("name: \"{name}\" is not a header name (letters, digits and - only, e.g. X-Preview-Token)"));
+                }
+                let lower = name.to_ascii_lowercase();
+                if ["host", "content-length", "transfer-encoding", "connection", "cookie"].contains(&lower.as_str()) {
+                    return Err(format!("name: {name} is set by Preflight itself; use the cookie option for cookies"));
+                }
+                if !printable(value) {
+                    return Err("value: give the header's value (printable characters, no line breaks)".into());
+                }
+            }
+            Credentials::Cookie { name, value } => {
+                if !token(name) {
+                    return Err(format!("name: \"{name}\" is not a cookie name"));
+                }
+                if value.is_empty() || value.len() > 4096 || value.bytes().any(|b| b <= b' ' || b == b';' || b == b',' || b == b'"' || b == b'\\' || b >= 0x7f)
+                {
+                    return Err("value: give the cookie's value (no spaces, commas, semicolons or quotes)".into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a request to `url` may carry these credentials: only the site's own host or
+    /// its www/apex twin, on the site's port or the standard http/https port of that host.
+    pub fn applies_to(site: &Url, url: &Url) -> bool {
+        let bare = |h: &str| h.trim_end_matches('.').to_ascii_lowercase().trim_start_matches("www.").to_string();
+        match (site.host_str(), url.host_str()) {
+            (Some(a), Some(b)) if bare(a) == bare(b) => site.port_or_known_default() == url.port_or_known_default() || url.port().is_none(),
+            _ => false,
+        }
+    }
 }
 
 impl CheckConfig {
@@ -152,6 +238,8 @@ impl CheckConfig {
             launch_date: None,
             skip_dns: false,
             http_port: None,
+            dev_markers: Vec::new(),
+            credentials: None,
         })
     }
 }
@@ -173,6 +261,39 @@ pub fn parse_target(raw: &str) -> Result<Url, crate::EngineError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_go_to_the_site_only_and_never_print() {
+        let site = Url::parse("https://dev.shop.test:8443/").unwrap();
+        for ok in ["https://dev.shop.test:8443/a", "https://www.dev.shop.test:8443/", "http://dev.shop.test/x"] {
+            assert!(Credentials::applies_to(&site, &Url::parse(ok).unwrap()), "{ok}");
+        }
+        for no in ["https://cdn.test/a.js", "https://dev.shop.test:9000/", "https://shop.test:8443/", "https://evil.test/?dev.shop.test"] {
+            assert!(!Credentials::applies_to(&site, &Url::parse(no).unwrap()), "{no}");
+        }
+        let c = Credentials::Basic { username: "preview".into(), password: "s3cret-pw".into() };
+        assert!(!format!("{c:?}").contains("s3cret") && format!("{c:?}").contains("preview"));
+        let mut config = CheckConfig::new("https://dev.shop.test/").unwrap();
+        config.credentials = Some(c);
+        assert!(!serde_json::to_string(&config).unwrap().contains("s3cret"), "never serialised with the config");
+        assert!(!format!("{config:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn credentials_are_validated_with_field_names() {
+        let basic = |u: &str, p: &str| Credentials::Basic { username: u.into(), password: p.into() }.validate();
+        assert!(basic("a", "b").is_ok());
+        assert!(basic("a:b", "c").unwrap_err().starts_with("username"));
+        assert!(basic("a", "line\nbreak").unwrap_err().starts_with("password"));
+        let header = |n: &str, v: &str| Credentials::Header { name: n.into(), value: v.into() }.validate();
+        assert!(header("X-Preview-Token", "abc").is_ok());
+        assert!(header("Bad Name", "abc").unwrap_err().starts_with("name"));
+        assert!(header("Host", "abc").unwrap_err().contains("set by Preflight"));
+        assert!(header("X-A", "a\r\nInjected: 1").unwrap_err().starts_with("value"));
+        let cookie = |n: &str, v: &str| Credentials::Cookie { name: n.into(), value: v.into() }.validate();
+        assert!(cookie("preview", "tok123").is_ok());
+        assert!(cookie("preview", "a; b=c").unwrap_err().starts_with("value"));
+    }
 
     #[test]
     fn targets_must_be_http_or_https() {

@@ -160,6 +160,8 @@ pub struct Fetcher {
     max_body: usize,
     max_redirects: usize,
     allow_metadata: bool,
+    /// The protected site's credentials and the site they belong to.
+    credentials: Option<(crate::Credentials, Url)>,
 }
 
 impl Fetcher {
@@ -189,6 +191,7 @@ impl Fetcher {
             max_body: config.limits.max_body_bytes,
             max_redirects: config.limits.max_redirects,
             allow_metadata: config.allow_metadata,
+            credentials: config.credentials.clone().map(|c| (c, config.start_url.clone())),
         })
     }
 
@@ -248,14 +251,14 @@ impl Fetcher {
         }
         let start = Instant::now();
         let work = async {
-            let resp = self
-                .client
-                .request(method, url.clone())
-                .header(ACCEPT_ENCODING, "gzip, deflate")
-                .header(ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
-                .send()
-                .await
-                .map_err(|e| FetchError::Connect(describe(&e)))?;
+            let mut req =
+                self.client.request(method, url.clone()).header(ACCEPT_ENCODING, "gzip, deflate").header(ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8");
+            if let Some((creds, site)) = &self.credentials {
+                if crate::Credentials::applies_to(site, url) {
+                    req = with_credentials(req, creds);
+                }
+            }
+            let resp = req.send().await.map_err(|e| FetchError::Connect(describe(&e)))?;
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
             let final_url = resp.url().clone();
@@ -283,6 +286,27 @@ impl Fetcher {
             _ => raw,
         };
         Ok(Response { url: final_url, status, headers, body, truncated, content_encoding: encoding, wire_bytes, elapsed: start.elapsed() })
+    }
+}
+
+/// Adds credentials to a request, marked sensitive (never shown in debug output).
+fn with_credentials(req: reqwest::RequestBuilder, creds: &crate::Credentials) -> reqwest::RequestBuilder {
+    use base64::Engine as _;
+    let (name, value) = match creds {
+        crate::Credentials::Basic { username, password } => (
+            reqwest::header::AUTHORIZATION.as_str().to_string(),
+            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"))),
+        ),
+        crate::Credentials::Header { name, value } => (name.clone(), value.clone()),
+        crate::Credentials::Cookie { name, value } => (reqwest::header::COOKIE.as_str().to_string(), format!("{name}={value}")),
+    };
+    match (reqwest::header::HeaderName::from_bytes(name.as_bytes()), reqwest::header::HeaderValue::from_str(&value)) {
+        (Ok(n), Ok(mut v)) => {
+            v.set_sensitive(true);
+            req.header(n, v)
+        }
+        // Validated when stored; a bad one is simply not sent (the site then answers 401).
+        _ => req,
     }
 }
 

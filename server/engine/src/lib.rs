@@ -22,7 +22,7 @@ pub mod tls;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 pub use catalogue::{find_check, Category, CheckInfo, Scope, Severity, CATALOGUE};
-pub use config::{CheckConfig, EnvProfile, Limits, ResolveOverride};
+pub use config::{CheckConfig, Credentials, EnvProfile, Limits, ResolveOverride};
 pub use finding::Finding;
 pub use outcome::{CheckOutcome, CheckStatus, Coverage};
 pub use report::Report;
@@ -37,6 +37,53 @@ pub enum EngineError {
     BadTarget(String),
     #[error("{0}")]
     Setup(String),
+}
+
+/// Most URLs read from an old site's sitemap (and the sitemaps an index names).
+pub const MAX_IMPORTED_URLS: usize = 10_000;
+
+/// Reads the page URLs of an old site's sitemap.xml, for the old-URL list: fetched through
+/// the engine's guarded fetcher (the same limits, metadata refusal and `--resolve` overrides
+/// as a run), following a sitemap index one level down (at most 50 sitemaps). The error says
+/// what was wrong in words for people.
+pub async fn import_sitemap(config: &CheckConfig, sitemap_url: &str) -> Result<Vec<String>, String> {
+    let url = config::parse_target(sitemap_url).map_err(|e| e.to_string())?;
+    let fetcher = Fetcher::new(config).map_err(|e| e.to_string())?;
+    let read = |f: fetch::Fetched| -> Result<String, String> {
+        let r = f.outcome.map_err(|e| format!("{} could not be read: {e}", f.requested))?;
+        if r.status >= 300 {
+            return Err(format!("{} answered {}", r.url, r.status_line()));
+        }
+        if !checks::is_sitemap(&r.body) {
+            return Err(format!("{} is not a sitemap (no <urlset> or <sitemapindex>; content type {})", r.url, r.content_type()));
+        }
+        Ok(r.text())
+    };
+    let first = read(fetcher.get(&url).await)?;
+    let mut out: Vec<String> = Vec::new();
+    let push = |locs: Vec<String>, out: &mut Vec<String>| {
+        for l in locs {
+            if out.len() < MAX_IMPORTED_URLS && !out.contains(&l) {
+                out.push(l);
+            }
+        }
+    };
+    if first.contains("<sitemapindex") || first.contains(":sitemapindex") {
+        for child in crawl::sitemap_locs(&first).into_iter().take(50) {
+            let Ok(child) = url.join(&child) else { continue };
+            if !matches!(child.scheme(), "http" | "https") {
+                continue;
+            }
+            let text = read(fetcher.get(&child).await)?;
+            push(crawl::sitemap_locs(&text), &mut out);
+        }
+    } else {
+        push(crawl::sitemap_locs(&first), &mut out);
+    }
+    if out.is_empty() {
+        return Err(format!("{url} lists no pages"));
+    }
+    Ok(out)
 }
 
 /// Where a run is, for progress bars.

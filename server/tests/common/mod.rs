@@ -108,3 +108,15 @@ pub async fn serve(app: axum::Router) -> u16 {
     tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
     port
 }
+
+/// Polls `GET /api/v1/runs/{run}` until it has finished (up to two minutes: browser runs are slow).
+pub async fn wait_finished(app: &Router, tok: &str, run: i64) -> Value {
+    for _ in 0..1200 {
+        let r = api(app, Method::GET, &format!("/runs/{run}"), Some(tok), None).await.json();
+        if matches!(r["status"].as_str(), Some("passed" | "failed" | "interrupted")) {
+            return r;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("run {run} did not finish within two minutes");
+}

@@ -1,0 +1,161 @@
+//! Protected dev sites (basic auth, a preview header, a cookie), the team's own dev-marker
+//! words, postal addresses among the expected contacts, and importing an old site's sitemap —
+//! all against fixture sites on 127.0.0.1.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use axum::{
+    extract::Request,
+    http::{header, StatusCode},
+    response::IntoResponse,
+    Router,
+};
+use common::*;
+use preflight_engine::{CheckConfig, CheckStatus, Credentials, EnvProfile};
+
+/// What a third-party server saw: every request's credentials-bearing headers.
+type Seen = Arc<Mutex<Vec<String>>>;
+
+fn third_party(seen: Seen) -> Router {
+    Router::new().fallback(move |req: Request| {
+        let seen = seen.clone();
+        async move {
+            let h = req.headers();
+            seen.lock().unwrap().push("request".into());
+            for name in ["authorization", "cookie", "x-preview-token"] {
+                if let Some(v) = h.get(name) {
+                    seen.lock().unwrap().push(format!("{name}: {}", v.to_str().unwrap_or("")));
+                }
+            }
+            (StatusCode::OK, [(header::CONTENT_TYPE, "image/png")], vec![0u8; 8]).into_response()
+        }
+    })
+}
+
+/// A dev site that answers 401 without the right credentials. Its page says "Vorschau" (the
+/// team's banner word), shows a postal address over two lines, and uses an image on another
+/// host (`other`, on 127.0.0.2).
+fn protected_site(expect: &'static str, other: u16) -> Router {
+    Router::new().fallback(move |req: Request| async move {
+        let h = req.headers();
+        let get = |n: &str| h.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let ok = match expect {
+            "basic" => get("authorization") == "Basic cHJldmlldzpzM2NyZXQtcHc=", // preview:s3cret-pw
+            "header" => get("x-preview-token") == "tok-123",
+            _ => get("cookie").split("; ").any(|c| c == "preview=tok-456"),
+        };
+        if !ok {
+            return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Basic realm=\"dev\"")], "Sign in").into_response();
+        }
+        let body = format!(
+            "<!doctype html><html><head><title>Home</title></head><body><div class=banner>VORSCHAU — nicht die echte Seite</div>\
+             <img src=\"http://127.0.0.2:{other}/logo.png\" alt=logo><a href=\"http://127.0.0.2:{other}/partner\">Partner</a>\
+             <address>Good Co<br>1 Garden Road,<br>Springfield</address></body></html>"
+        );
+        ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+    })
+}
+
+async fn run(creds: Option<Credentials>, expect: &'static str) -> (preflight_engine::Report, Vec<String>) {
+    let seen: Seen = Arc::default();
+    // Another host: 127.0.0.2 (loopback, but not the site's address).
+    let listener = tokio::net::TcpListener::bind("127.0.0.2:0").await.unwrap();
+    let other = listener.local_addr().unwrap();
+    let app = third_party(seen.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let site = serve_http(protected_site(expect, other.port())).await;
+    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{}/", site.port())).unwrap();
+    config.env = EnvProfile::Dev;
+    config.skip_dns = true;
+    config.check_external_links = true;
+    config.dev_markers = vec!["Vorschau".into()];
+    config.expected_contacts = vec!["1 Garden Road, Springfield".into(), "Good Co".into()];
+    config.credentials = creds;
+    let report = check(&config).await;
+    let seen = seen.lock().unwrap().clone();
+    (report, seen)
+}
+
+#[tokio::test]
+async fn credentials_open_a_protected_site_and_go_nowhere_else() {
+    let cases = [
+        ("basic", Credentials::Basic { username: "preview".into(), password: "s3cret-pw".into() }),
+        ("header", Credentials::Header { name: "X-Preview-Token".into(), value: "tok-123".into() }),
+        ("cookie", Credentials::Cookie { name: "preview".into(), value: "tok-456".into() }),
+    ];
+    for (kind, creds) in cases {
+        let (report, seen) = run(Some(creds), kind).await;
+        assert!(report.reachable, "{kind}: {}", report.to_text(false));
+        assert_eq!(report.pages.len(), 1, "{kind}: the page behind the credentials was read");
+        let text = report.to_text(false);
+        // The page was judged: the banner word and the address were found, the link checked.
+        assert_eq!(report.check("dev-banner-missing").unwrap().status, CheckStatus::Passed, "{kind}: {text}");
+        assert_eq!(report.check("contact-missing").unwrap().status, CheckStatus::Passed, "{kind}: {text}");
+        assert_eq!(report.check("broken-link").unwrap().status, CheckStatus::Passed, "{kind}: {text}");
+        // The third-party host was contacted (external links are on) but saw no credentials.
+        assert!(seen.iter().any(|s| s == "request"), "{kind}: the other host was contacted");
+        assert!(seen.iter().all(|s| s == "request"), "{kind}: credentials leaked to another host: {seen:?}");
+        // Nothing in the report carries the secret.
+        let json = report.to_json();
+        for secret in ["s3cret-pw", "cHJldmlldzpzM2NyZXQtcHc", "tok-123", "tok-456"] {
+            assert!(!json.contains(secret) && !text.contains(secret), "{kind}: the report shows {secret}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn without_credentials_a_protected_site_is_not_a_pass() {
+    let (report, _) = run(None, "basic").await;
+    let text = report.to_text(false);
+    // 401 on the start page: the content checks had nothing to read.
+    assert_ne!(report.check("dev-banner-missing").unwrap().status, CheckStatus::Passed, "{text}");
+    assert_ne!(report.check("contact-missing").unwrap().status, CheckStatus::Passed, "{text}");
+}
+
+#[tokio::test]
+async fn a_postal_address_is_matched_as_words_and_a_missing_line_is_named() {
+    let site = serve_http(Router::new().fallback(|| async {
+        ([(header::CONTENT_TYPE, "text/html")], "<!doctype html><title>x</title><footer>Good Co · 1 Garden Road<br>SPRINGFIELD</footer>").into_response()
+    }))
+    .await;
+    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{}/", site.port())).unwrap();
+    config.env = EnvProfile::Dev;
+    config.skip_dns = true;
+    config.expected_contacts = vec!["1 Garden Road, Springfield".into(), "PO Box 12".into()];
+    let report = check(&config).await;
+    let missing: Vec<&str> = report.findings.iter().filter(|f| f.check == "contact-missing").map(|f| f.message.as_str()).collect();
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert!(missing[0].contains("PO Box 12"), "{missing:?}");
+}
+
+#[tokio::test]
+async fn an_old_sitemap_is_imported_through_an_index_and_html_is_refused() {
+    let app = Router::new().fallback(|req: Request| async move {
+        let base = format!("http://{}", req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or(""));
+        let xml = |b: String| (StatusCode::OK, [(header::CONTENT_TYPE, "application/xml")], b).into_response();
+        match req.uri().path() {
+            "/sitemap.xml" => xml(format!(
+                "<?xml version=\"1.0\"?><sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\
+                 <sitemap><loc>{base}/sitemap-pages.xml</loc></sitemap><sitemap><loc>{base}/sitemap-news.xml</loc></sitemap></sitemapindex>"
+            )),
+            "/sitemap-pages.xml" => xml(format!(
+                "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"><url><loc>{base}/about</loc></url><url><loc>{base}/shop?cat=1&amp;p=2</loc></url></urlset>"
+            )),
+            "/sitemap-news.xml" => xml(format!("<urlset><url><loc>{base}/news/1</loc></url><url><loc>{base}/about</loc></url></urlset>")),
+            _ => (StatusCode::OK, [(header::CONTENT_TYPE, "text/html")], "<html><body>Sign in</body></html>").into_response(),
+        }
+    });
+    let addr = serve_http(app).await;
+    let base = format!("http://127.0.0.1:{}", addr.port());
+    let config = CheckConfig::new(&format!("{base}/")).unwrap();
+    let urls = preflight_engine::import_sitemap(&config, &format!("{base}/sitemap.xml")).await.unwrap();
+    assert_eq!(urls, vec![format!("{base}/about"), format!("{base}/shop?cat=1&p=2"), format!("{base}/news/1")]);
+    let e = preflight_engine::import_sitemap(&config, &format!("{base}/login")).await.unwrap_err();
+    assert!(e.contains("is not a sitemap"), "{e}");
+    let e = preflight_engine::import_sitemap(&config, "ftp://old.test/sitemap.xml").await.unwrap_err();
+    assert!(e.contains("only http and https"), "{e}");
+    let e = preflight_engine::import_sitemap(&config, "http://169.254.169.254/sitemap.xml").await.unwrap_err();
+    assert!(e.contains("metadata"), "{e}");
+}
