@@ -304,6 +304,12 @@ pub struct ChecklistItem {
     /// run.
     #[serde(default)]
     pub evidence: Vec<CheckEvidence>,
+    /// Evidence from Preflight's own data the item names (see [`SIGNALS`]).
+    #[serde(default)]
+    pub signals: Vec<String>,
+    /// Each named signal's outcome (per fitting environment for `screenshots-approved`).
+    #[serde(default)]
+    pub signal_evidence: Vec<SignalEvidence>,
     /// Why there is no evidence although the item names checks ("no production run yet").
     #[serde(default)]
     pub evidence_missing: Option<String>,
@@ -314,6 +320,38 @@ pub struct ChecklistItem {
     /// Ticked, but a named check fails in the latest run of a fitting environment.
     #[serde(default)]
     pub regression: bool,
+}
+
+/// Evidence from Preflight's own data, by id, with what it says when it passes.
+pub const SIGNALS: &[(&str, &str)] = &[
+    ("screenshots-approved", "The client approved the latest screenshots"),
+    ("training-notes-shared", "Training notes are visible to the client"),
+    ("training-acknowledged", "The client acknowledged the training notes"),
+    ("scope-agreed", "The scope register has items and no undecided change request"),
+    ("dev-environment-reached", "A dev or staging site exists and its latest run reached it"),
+    ("retrospective-saved", "A retrospective is saved"),
+    ("retro-action-promoted", "A retrospective action became part of the checklist template"),
+];
+
+pub fn signal_title(id: &str) -> Option<&'static str> {
+    SIGNALS.iter().find(|(s, _)| *s == id).map(|(_, t)| *t)
+}
+
+/// One signal's outcome for a checklist item: the same statuses as a check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignalEvidence {
+    pub signal: String,
+    pub title: String,
+    pub status: CheckStatus,
+    /// What was found ("12 of 15 screenshots approved") or why it was not checked.
+    pub detail: String,
+    /// For `screenshots-approved`: the run and environment it looked at.
+    #[serde(default)]
+    pub run_id: Option<i64>,
+    #[serde(default)]
+    pub environment: Option<String>,
+    #[serde(default)]
+    pub stale: Option<String>,
 }
 
 /// Which environments supply a checklist item's evidence.
@@ -448,6 +486,9 @@ pub struct NewItem {
     /// Which environments supply that evidence (default: any).
     #[serde(default)]
     pub evidence_from: EvidenceFrom,
+    /// Evidence from Preflight's own data (ids of [`SIGNALS`]).
+    #[serde(default)]
+    pub signals: Vec<String>,
 }
 
 /// An API token as listed on the account page (the secret itself is shown once only).
@@ -1112,6 +1153,9 @@ pub struct ShareView {
     pub change_requests: Vec<ChangeRequest>,
     pub signoffs: Vec<SignOff>,
     pub expires_at: Option<i64>,
+    /// The latest acknowledgement of the training notes: who, and when.
+    #[serde(default)]
+    pub training_ack: Option<(String, i64)>,
 }
 
 /// A launch sign-off: who, when, and what stood at that moment.

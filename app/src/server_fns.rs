@@ -340,6 +340,20 @@ pub async fn share_decide(token: String, change_id: i64, approve: bool, name: St
     Ok(crate::ssr::share::decide(&state.pool, &grant, change_id, approve, &name, &note).await?)
 }
 
+#[server(prefix = "/rpc", endpoint = "share_propose_change", input = Json)]
+pub async fn share_propose_change(token: String, name: String, title: String, reason: String) -> Result<crate::model::ChangeRequest, ServerFnError> {
+    let state = ctx::state()?;
+    let grant = crate::ssr::share::resolve(&state.pool, &token).await?;
+    Ok(crate::ssr::share::propose_change(&state.pool, &grant, &name, &title, &reason).await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "share_acknowledge_training", input = Json)]
+pub async fn share_acknowledge_training(token: String, name: String) -> Result<(String, i64), ServerFnError> {
+    let state = ctx::state()?;
+    let grant = crate::ssr::share::resolve(&state.pool, &token).await?;
+    Ok(crate::ssr::share::acknowledge_training(&state.pool, &grant, &name).await?)
+}
+
 #[server(prefix = "/rpc", endpoint = "share_sign_off", input = Json)]
 pub async fn share_sign_off(token: String, name: String) -> Result<crate::model::SignOff, ServerFnError> {
     let state = ctx::state()?;

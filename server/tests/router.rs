@@ -442,6 +442,7 @@ async fn new_projects_copy_the_current_template_version(pool: SqlitePool) {
         due_offset_days: 0,
         checks: vec![],
         evidence_from: Default::default(),
+        signals: vec![],
     };
     let it = app::ssr::checklist::add_item(&pool, &user, pid, &new).await.unwrap();
     assert_eq!((it.template_key, it.due_label.as_str(), it.evidence_from), (None, "T-0d", EvidenceFrom::Any));

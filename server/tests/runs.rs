@@ -126,6 +126,7 @@ async fn runs_are_queued_executed_compared_and_become_evidence(pool: SqlitePool)
         due_offset_days: -3,
         checks: vec!["broken-link".into(), "server-error".into()],
         evidence_from: app::model::EvidenceFrom::PreProduction,
+        signals: vec![],
     };
     let links = app::ssr::checklist::add_item(&pool, &user, pid, &new).await.unwrap();
     assert!(links.evidence_passed, "{links:?}");

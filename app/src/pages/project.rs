@@ -8,8 +8,8 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::components::{fmt_time, relative_days, ErrorBox, LoadError, Progress};
 use crate::model::{
-    CheckEvidence, CheckStatus, ChecklistItem, ChecklistView, Environment, EvidenceFrom, ItemChange, ItemState, NewDeploy, NewItem, RunSummary, UpdateOutcome,
-    UserInfo,
+    CheckEvidence, CheckStatus, ChecklistItem, ChecklistView, Environment, EvidenceFrom, ItemChange, ItemState, NewDeploy, NewItem, RunSummary, SignalEvidence,
+    UpdateOutcome, UserInfo,
 };
 use crate::phases::PHASES;
 use crate::server_fns::{add_item, error_text, get_checklist, item_history, record_deploy, set_project_archived, start_run, update_item};
@@ -490,7 +490,7 @@ fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Ve
             </div>
             {move || {
                 let it = get();
-                (!it.checks.is_empty()).then(|| {
+                (!it.checks.is_empty() || !it.signals.is_empty()).then(|| {
                     let from = it.evidence_from.label();
                     view! {
                         <div class="evidence" class:regression=it.regression>
@@ -518,6 +518,12 @@ fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Ve
                                     </p>
                                 }
                             }).collect_view()}
+                            {(!it.signal_evidence.is_empty()).then(|| view! {
+                                <p class="evidence-run signals">
+                                    <span class="muted">"From Preflight: "</span>
+                                    {it.signal_evidence.into_iter().map(signal_chip).collect_view()}
+                                </p>
+                            })}
                             {(it.evidence_passed && it.state == ItemState::Todo).then(|| view! {
                                 <button type="button" class="small" on:click=move |_| send(ItemChange::SetState { state: ItemState::Done, reason: String::new() })>
                                     "Tick — checks passed"
@@ -603,6 +609,26 @@ fn evidence_chip(e: CheckEvidence, with_reason: bool) -> impl IntoView {
     view! { <span class=class title=tip>{text}</span> {reason} " " }
 }
 
+/// One signal's outcome: what the app's own data says, with the run it looked at if any.
+fn signal_chip(e: SignalEvidence) -> impl IntoView {
+    let (class, mark) = match e.status {
+        CheckStatus::Passed => ("chip pass", "✓"),
+        CheckStatus::Failed => ("chip fail", "✗"),
+        CheckStatus::NotApplicable => ("chip na", "–"),
+        CheckStatus::Skipped => ("chip skipped", "–"),
+    };
+    let source = match (e.run_id, e.environment) {
+        (Some(run), Some(env)) => format!(" (run #{run} on {env})"),
+        _ => String::new(),
+    };
+    let stale = e.stale.map(|s| format!(" · stale: {s}")).unwrap_or_default();
+    view! {
+        <span class=class title=e.title.clone()>{format!("{mark} {}", e.signal)}</span>
+        <span class="muted small reason">{format!("{}{source}{stale}", e.detail)}</span>
+        " "
+    }
+}
+
 #[component]
 fn AddItem(project_id: i64, items: RwSignal<Vec<ChecklistItem>>, catalogue: Vec<(String, String)>) -> impl IntoView {
     let title = RwSignal::new(String::new());
@@ -625,6 +651,7 @@ fn AddItem(project_id: i64, items: RwSignal<Vec<ChecklistItem>>, catalogue: Vec<
             due_offset_days,
             checks: checks.get_untracked().split([',', ' ', '\n']).map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect(),
             evidence_from: EvidenceFrom::parse(&from.get_untracked()).unwrap_or_default(),
+            signals: Vec::new(),
         };
         leptos::task::spawn_local(async move {
             match add_item(project_id, new).await {

@@ -67,10 +67,25 @@ fn RunView(detail: RunDetail, reload: RwSignal<u32>) -> impl IntoView {
             |_| {},
             // A finished run does not change (reviews arrive as their own updates): reload it
             // only after a dropped stream, or when it was still going at render time.
+            // Re-rendering the whole run view while its gallery is still loading would drop
+            // the gallery mid-load, so the first open only refreshes the status, and reloads
+            // the view only when the run turns out to have finished meanwhile.
             move |first| {
-                if !first || !status.get_untracked().status.is_finished() {
+                if !first {
                     reload.update(|n| *n += 1);
+                    return;
                 }
+                if status.get_untracked().status.is_finished() {
+                    return;
+                }
+                leptos::task::spawn_local(async move {
+                    if let Ok(d) = get_run(run_id).await {
+                        let done = d.run.status.is_finished();
+                        if status.try_set(d.run).is_none() && done {
+                            reload.try_update(|n| *n += 1);
+                        }
+                    }
+                });
             },
         );
         let sub = StoredValue::new_local(sub);
@@ -174,22 +189,45 @@ fn RunView(detail: RunDetail, reload: RwSignal<u32>) -> impl IntoView {
                     {checks.into_iter().map(|(check, list)| {
                         let advice = list[0].advice.clone();
                         let title = list[0].title.clone();
+                        let count = list.len();
+                        let mut pages: Vec<&str> = list.iter().map(|f| f.url.as_str()).collect();
+                        pages.sort_unstable();
+                        pages.dedup();
+                        let spread = format!("{count} finding{} on {} page{}", if count == 1 { "" } else { "s" }, pages.len(), if pages.len() == 1 { "" } else { "s" });
+                        // Many findings of one check: the first few, the rest behind a disclosure.
+                        let shown = if count > 6 { 3 } else { count };
+                        let mut rest = list;
+                        let first: Vec<FindingView> = rest.drain(..shown).collect();
+                        let item = {
+                            let new_keys = new_keys.clone();
+                            move |f: FindingView| {
+                                let is_new = new_keys.contains(&(f.check.clone(), f.url.clone()));
+                                view! {
+                                    <li>
+                                        {is_new.then(|| view! { <span class="chip fail">"new"</span> " " })}
+                                        {f.message.clone()}
+                                        <div class="muted url">{url_link(&f.url)}</div>
+                                        {(!f.evidence.is_empty()).then(|| view! { <pre class="evidence-text">{f.evidence.clone()}</pre> })}
+                                    </li>
+                                }
+                            }
+                        };
+                        let more = rest.len();
                         view! {
                             <details class="check-group" open=rank == 0>
-                                <summary><code>{check.clone()}</code> " " {title} <span class="badge">{list.len()}</span></summary>
+                                <summary>
+                                    <strong>{title}</strong> " " <span class="badge">{count}</span> " "
+                                    <span class="muted small">{spread}</span> " " <code class="check-id">{check.clone()}</code>
+                                </summary>
                                 <ul class="finding-list">
-                                    {list.into_iter().map(|f| {
-                                        let is_new = new_keys.contains(&(f.check.clone(), f.url.clone()));
-                                        view! {
-                                            <li>
-                                                {is_new.then(|| view! { <span class="chip fail">"new"</span> " " })}
-                                                {f.message.clone()}
-                                                <div class="muted url">{f.url.clone()}</div>
-                                                {(!f.evidence.is_empty()).then(|| view! { <pre class="evidence-text">{f.evidence.clone()}</pre> })}
-                                            </li>
-                                        }
-                                    }).collect_view()}
+                                    {first.into_iter().map(item.clone()).collect_view()}
                                 </ul>
+                                {(more > 0).then(|| view! {
+                                    <details class="more-findings">
+                                        <summary>{format!("Show the other {more}")}</summary>
+                                        <ul class="finding-list">{rest.into_iter().map(item.clone()).collect_view()}</ul>
+                                    </details>
+                                })}
                                 {(!advice.is_empty()).then(|| view! { <p class="advice">"Launch advice: “" {advice} "”"</p> })}
                             </details>
                         }
@@ -208,6 +246,16 @@ fn RunView(detail: RunDetail, reload: RwSignal<u32>) -> impl IntoView {
                 <CheckList title="Failed" list=failed open=false class="fail"/>
             </section>
         })}
+    }
+}
+
+/// A finding's URL: a link when it is a web address (opens in a new tab, no referrer), text
+/// otherwise.
+fn url_link(url: &str) -> AnyView {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        view! { <a href=url.to_string() target="_blank" rel="noopener noreferrer">{url.to_string()}</a> }.into_any()
+    } else {
+        view! { <span>{url.to_string()}</span> }.into_any()
     }
 }
 

@@ -7,7 +7,10 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::{fmt_time, ErrorBox};
 use crate::model::{ChangeStatus, Review, ScreenshotView, ShareLink, ShareLinkInput, ShareView};
-use crate::server_fns::{create_share_link, error_text, list_share_links, revoke_share_link, share_decide, share_review, share_sign_off, share_view};
+use crate::server_fns::{
+    create_share_link, error_text, list_share_links, revoke_share_link, share_acknowledge_training, share_decide, share_propose_change, share_review,
+    share_sign_off, share_view,
+};
 
 #[component]
 pub fn SharePage() -> impl IntoView {
@@ -46,7 +49,8 @@ pub fn SharePage() -> impl IntoView {
 
 #[component]
 fn ShareBoard(view: ShareView, token: String, reload: RwSignal<u32>, name: RwSignal<String>) -> impl IntoView {
-    let ShareView { project_name, client, launch_date, run_id, gallery, reviews, training, scope, change_requests, signoffs, expires_at } = view;
+    let ShareView { project_name, client, launch_date, run_id, gallery, reviews, training, scope, change_requests, signoffs, expires_at, training_ack } = view;
+    let has_training = !training.is_empty();
     let error = RwSignal::new(None::<String>);
     let token = StoredValue::new(token);
     let bump = move || reload.update(|n| *n += 1);
@@ -103,9 +107,23 @@ fn ShareBoard(view: ShareView, token: String, reload: RwSignal<u32>, name: RwSig
                 }
             }).collect_view()}
         </section>
-        {(!scope.is_empty() || !change_requests.is_empty()).then(|| view! {
-            <section class="card">
+        {
+            let cr_title = RwSignal::new(String::new());
+            let cr_reason = RwSignal::new(String::new());
+            let propose = move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                let t = token.get_value();
+                leptos::task::spawn_local(async move {
+                    match share_propose_change(t, name.get_untracked(), cr_title.get_untracked(), cr_reason.get_untracked()).await {
+                        Ok(_) => bump(),
+                        Err(e) => error.set(Some(error_text(&e))),
+                    }
+                });
+            };
+            view! {
+            <section class="card scope-share">
                 <h2>"What we agreed to build"</h2>
+                {scope.is_empty().then(|| view! { <p class="muted">"Nothing is listed yet."</p> })}
                 <ul class="scope-list">
                     {scope.into_iter().map(|i| view! { <li><strong>{i.title}</strong> " " <span class="chip">{i.status.label()}</span> {(!i.description.is_empty()).then(|| view! { <p>{i.description}</p> })}</li> }).collect_view()}
                 </ul>
@@ -126,6 +144,9 @@ fn ShareBoard(view: ShareView, token: String, reload: RwSignal<u32>, name: RwSig
                             <li>
                                 <strong>{c.title.clone()}</strong> " — " {c.reason.clone()}
                                 {match c.status {
+                                    ChangeStatus::Proposed if c.proposed_by_kind == "client" => view! {
+                                        <span class="chip">{format!("proposed by {}: waiting for the team's decision", c.proposed_by)}</span>
+                                    }.into_any(),
                                     ChangeStatus::Proposed => view! {
                                         <div class="inline-form">
                                             <button type="button" class="small" on:click=move |_| decide(true)>"Approve change"</button>
@@ -139,11 +160,39 @@ fn ShareBoard(view: ShareView, token: String, reload: RwSignal<u32>, name: RwSig
                         }
                     }).collect_view()}
                 </ul>
+                <form class="inline-form propose-change" on:submit=propose>
+                    <h3>"Propose a change"</h3>
+                    <label>"What should change" <input type="text" required bind:value=cr_title/></label>
+                    <label>"Why" <textarea rows="2" required bind:value=cr_reason></textarea></label>
+                    <button type="submit">"Propose the change"</button>
+                    <p class="muted small">"The team decides it; your name above is recorded with it."</p>
+                </form>
             </section>
-        })}
+            }
+        }
         {training.into_iter().map(|n| view! {
             <section class="card training-note"><h2>{n.title}</h2><div class="prose" inner_html=n.html></div></section>
         }).collect_view()}
+        {has_training.then(|| {
+            let acknowledge = move |_| {
+                let t = token.get_value();
+                leptos::task::spawn_local(async move {
+                    match share_acknowledge_training(t, name.get_untracked()).await {
+                        Ok(_) => bump(),
+                        Err(e) => error.set(Some(error_text(&e))),
+                    }
+                });
+            };
+            view! {
+                <section class="card training-ack">
+                    {match training_ack.clone() {
+                        Some((who, at)) => view! { <p>{format!("✓ Training notes acknowledged by {who} on {}", fmt_time(at))}</p> }.into_any(),
+                        None => view! { <p class="muted">"Let the team know you have read the training notes above."</p> }.into_any(),
+                    }}
+                    <button type="button" on:click=acknowledge>"I have read the training notes"</button>
+                </section>
+            }
+        })}
         <section class="card">
             <h2>"Launch sign-off"</h2>
             <p class="muted">"Signing off records your name and the time, with the checklist, the agreed scope and the screenshots you approved as they stand now."</p>

@@ -7,7 +7,7 @@ use super::{error::AppResult, now, projects, today, AppError};
 use crate::model::{due_label, ChecklistItem, EvidenceFrom, ItemChange, ItemEvent, ItemState, NewItem, UpdateOutcome, UserInfo};
 
 const ITEM_SELECT: &str = "
-    SELECT c.id, c.project_id, c.template_key, c.phase, c.position, c.title, c.why, c.due_offset_days, c.checks, c.evidence_from,
+    SELECT c.id, c.project_id, c.template_key, c.phase, c.position, c.title, c.why, c.due_offset_days, c.checks, c.evidence_from, c.signals,
            c.state, c.na_reason, c.assignee_id, a.name AS assignee_name, c.notes, c.version,
            c.state_changed_at, s.name AS state_changed_by, c.updated_at, u.name AS updated_by, p.launch_date
     FROM checklist_items c
@@ -28,6 +28,7 @@ struct ItemRow {
     due_offset_days: i64,
     checks: String,
     evidence_from: String,
+    signals: String,
     state: String,
     na_reason: String,
     assignee_id: Option<i64>,
@@ -69,6 +70,8 @@ impl ItemRow {
             updated_at: self.updated_at,
             updated_by: self.updated_by,
             evidence_from: EvidenceFrom::parse(&self.evidence_from).unwrap_or_default(),
+            signals: serde_json::from_str(&self.signals).unwrap_or_default(),
+            signal_evidence: Vec::new(),
             evidence: Vec::new(),
             evidence_missing: None,
             evidence_passed: false,
@@ -203,14 +206,15 @@ pub async fn add_item(pool: &SqlitePool, actor: &UserInfo, project_id: i64, new:
         return Err(AppError::bad("The due day must be within a year of launch."));
     }
     let checks = validate_checks(&new.checks, new.evidence_from)?;
+    let signals = validate_signals(&new.signals)?;
     let t = now();
     let _turn = super::db::write_turn().await;
     let mut tx = pool.begin().await?;
     let position: i64 =
         sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM checklist_items WHERE project_id = ?").bind(project_id).fetch_one(&mut *tx).await?;
     let id = sqlx::query(
-        "INSERT INTO checklist_items (project_id, phase, position, title, why, due_offset_days, checks, evidence_from, updated_at, updated_by, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO checklist_items (project_id, phase, position, title, why, due_offset_days, checks, evidence_from, signals, updated_at, updated_by, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(project_id)
     .bind(&new.phase)
@@ -220,6 +224,7 @@ pub async fn add_item(pool: &SqlitePool, actor: &UserInfo, project_id: i64, new:
     .bind(new.due_offset_days)
     .bind(serde_json::to_string(&checks).unwrap_or_else(|_| "[]".into()))
     .bind(new.evidence_from.as_str())
+    .bind(serde_json::to_string(&signals).unwrap_or_else(|_| "[]".into()))
     .bind(t)
     .bind(actor.id)
     .bind(t)
@@ -260,6 +265,21 @@ pub fn validate_checks(checks: &[String], from: EvidenceFrom) -> AppResult<Vec<S
     }
     if out.len() > 30 {
         return Err(AppError::bad("Name at most 30 checks per item."));
+    }
+    Ok(out)
+}
+
+/// Signals an item may name: ids of [`crate::model::SIGNALS`], without repeats.
+pub fn validate_signals(signals: &[String]) -> AppResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for s in signals.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        if crate::model::signal_title(s).is_none() {
+            let known: Vec<&str> = crate::model::SIGNALS.iter().map(|(id, _)| *id).collect();
+            return Err(AppError::bad(format!("\"{s}\" is not a signal Preflight knows ({}).", known.join(", "))));
+        }
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_string());
+        }
     }
     Ok(out)
 }

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use sqlx::SqlitePool;
 
 use super::{error::AppResult, now};
-use crate::model::{CheckEvidence, CheckResult, CheckStatus, ChecklistItem, EvidenceFrom, ItemState};
+use crate::model::{signal_title, CheckEvidence, CheckResult, CheckStatus, ChecklistItem, EvidenceFrom, ItemState, SignalEvidence};
 
 /// The latest finished run of one environment and every check's outcome in it.
 #[derive(Debug, Clone)]
@@ -37,6 +37,23 @@ pub struct ProjectEvidence {
     pub env_kinds: Vec<String>,
     /// The latest finished run per environment, in the environments' order.
     pub runs: Vec<EnvRun>,
+    /// What the app's own data says (for signals).
+    pub facts: Facts,
+}
+
+/// The app's own data behind the signals.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// Per run: (screenshots, approved, changes requested) — by each screenshot's latest review.
+    pub shots: HashMap<i64, (i64, i64, i64)>,
+    pub training_visible: i64,
+    /// The latest acknowledgement of the training notes: who and when.
+    pub training_ack: Option<(String, i64)>,
+    pub scope_items: i64,
+    pub undecided_changes: i64,
+    /// When a retrospective with content was last saved.
+    pub retro_saved_at: Option<i64>,
+    pub promoted_actions: i64,
 }
 
 /// Why evidence from a run started at `started_at` and finished at `finished_at` no longer
@@ -81,23 +98,68 @@ pub async fn project_evidence(pool: &SqlitePool, project_id: i64) -> AppResult<P
             super::runs::check_results(&outcomes, &checks_run, &|id| counts.get(id).copied().unwrap_or(0)).into_iter().map(|c| (c.id.clone(), c)).collect();
         runs.push(EnvRun { environment, env_kind, run_id, finished_at, stale: staleness(started_at, finished_at, deployed_at, max_age, t), checks });
     }
-    Ok(ProjectEvidence { env_kinds, runs })
+    let mut facts = Facts::default();
+    for r in &runs {
+        let row: (i64, i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*),
+                    COALESCE(SUM((SELECT v.verdict FROM reviews v WHERE v.screenshot_id = s.id ORDER BY v.at DESC, v.id DESC LIMIT 1) = 'approved'), 0),
+                    COALESCE(SUM((SELECT v.verdict FROM reviews v WHERE v.screenshot_id = s.id ORDER BY v.at DESC, v.id DESC LIMIT 1) = 'changes_requested'), 0)
+             FROM screenshots s WHERE s.run_id = ?",
+        )
+        .bind(r.run_id)
+        .fetch_one(pool)
+        .await?;
+        facts.shots.insert(r.run_id, row);
+    }
+    facts.training_visible =
+        sqlx::query_scalar("SELECT COUNT(*) FROM training_notes WHERE project_id = ? AND client_visible = 1").bind(project_id).fetch_one(pool).await?;
+    facts.training_ack = sqlx::query_as("SELECT name, at FROM training_acks WHERE project_id = ? ORDER BY at DESC, id DESC LIMIT 1")
+        .bind(project_id)
+        .fetch_optional(pool)
+        .await?;
+    facts.scope_items = sqlx::query_scalar("SELECT COUNT(*) FROM scope_items WHERE project_id = ?").bind(project_id).fetch_one(pool).await?;
+    facts.undecided_changes =
+        sqlx::query_scalar("SELECT COUNT(*) FROM change_requests WHERE project_id = ? AND status = 'proposed'").bind(project_id).fetch_one(pool).await?;
+    facts.retro_saved_at = sqlx::query_scalar("SELECT updated_at FROM retrospectives WHERE project_id = ? AND (trim(went_well) != '' OR trim(smoother) != '')")
+        .bind(project_id)
+        .fetch_optional(pool)
+        .await?;
+    facts.promoted_actions =
+        sqlx::query_scalar("SELECT COUNT(*) FROM retro_actions WHERE project_id = ? AND promoted_at IS NOT NULL").bind(project_id).fetch_one(pool).await?;
+    Ok(ProjectEvidence { env_kinds, runs, facts })
+}
+
+impl EnvRun {
+    /// The run reached its site (the `unreachable` check did not fail).
+    pub fn reached(&self) -> bool {
+        self.checks.get("unreachable").is_none_or(|c| c.status != CheckStatus::Failed)
+    }
 }
 
 impl ProjectEvidence {
     /// Fills an item's evidence, its tick offer and its regression flag.
     pub fn attach(&self, item: &mut ChecklistItem) {
         item.evidence.clear();
+        item.signal_evidence.clear();
         item.evidence_missing = None;
         item.evidence_passed = false;
         item.regression = false;
-        if item.checks.is_empty() {
-            return;
-        }
         let from = item.evidence_from;
         let fitting: Vec<&EnvRun> = self.runs.iter().filter(|r| from.fits(&r.env_kind)).collect();
+        item.signal_evidence = item.signals.iter().flat_map(|s| self.signal(s, from, &fitting)).collect();
+        let signals_ok = item.signals.iter().all(|s| {
+            let ev: Vec<&SignalEvidence> = item.signal_evidence.iter().filter(|e| &e.signal == s).collect();
+            ev.iter().any(|e| e.status == CheckStatus::Passed && e.stale.is_none()) && !ev.iter().any(|e| e.status == CheckStatus::Failed)
+        });
+        let signal_failed = item.signal_evidence.iter().any(|e| e.status == CheckStatus::Failed);
+        if item.checks.is_empty() {
+            item.evidence_passed = !item.signals.is_empty() && signals_ok;
+            item.regression = item.state == ItemState::Done && signal_failed;
+            return;
+        }
         if fitting.is_empty() {
             item.evidence_missing = Some(self.missing(from));
+            item.regression = item.state == ItemState::Done && signal_failed;
             return;
         }
         let status = |r: &EnvRun, c: &str| r.checks.get(c).map(|x| x.status).unwrap_or(CheckStatus::Skipped);
@@ -121,8 +183,79 @@ impl ProjectEvidence {
         }
         let any_failed = item.evidence.iter().any(|e| e.status == CheckStatus::Failed);
         let fresh_pass = fitting.iter().any(|r| r.stale.is_none() && item.checks.iter().all(|c| status(r, c) == CheckStatus::Passed));
-        item.evidence_passed = fresh_pass && !any_failed;
-        item.regression = item.state == ItemState::Done && any_failed;
+        item.evidence_passed = fresh_pass && !any_failed && signals_ok;
+        item.regression = item.state == ItemState::Done && (any_failed || signal_failed);
+    }
+
+    /// One signal's evidence (one per fitting run for `screenshots-approved`).
+    fn signal(&self, id: &str, from: EvidenceFrom, fitting: &[&EnvRun]) -> Vec<SignalEvidence> {
+        let f = &self.facts;
+        let one = |status: CheckStatus, detail: String| SignalEvidence {
+            signal: id.to_string(),
+            title: signal_title(id).unwrap_or(id).to_string(),
+            status,
+            detail,
+            run_id: None,
+            environment: None,
+            stale: None,
+        };
+        use CheckStatus::*;
+        match id {
+            "screenshots-approved" if fitting.is_empty() => vec![one(Skipped, self.missing(from))],
+            "screenshots-approved" => fitting
+                .iter()
+                .map(|r| {
+                    let (total, approved, changes) = f.shots.get(&r.run_id).copied().unwrap_or_default();
+                    let (status, detail) = if total == 0 {
+                        (Skipped, format!("run #{} took no screenshots", r.run_id))
+                    } else if changes > 0 {
+                        (Failed, format!("the client asked for changes on {changes} of {total} screenshots"))
+                    } else if approved == total {
+                        (Passed, format!("all {total} screenshots approved"))
+                    } else {
+                        (Skipped, format!("{approved} of {total} screenshots approved; the rest are not reviewed yet"))
+                    };
+                    SignalEvidence { run_id: Some(r.run_id), environment: Some(r.environment.clone()), stale: r.stale.clone(), ..one(status, detail) }
+                })
+                .collect(),
+            "training-notes-shared" if f.training_visible > 0 => vec![one(Passed, format!("{} training note(s) visible to the client", f.training_visible))],
+            "training-notes-shared" => vec![one(Failed, "no training note is visible to the client".into())],
+            "training-acknowledged" => vec![match (&f.training_ack, f.training_visible) {
+                (Some((who, at)), _) => one(Passed, format!("acknowledged by {who} on {}", crate::model::format_date_ts(*at))),
+                (None, 0) => one(Skipped, "no training note is visible to the client yet".into()),
+                (None, _) => one(Failed, "the client has not acknowledged the training notes on the review page".into()),
+            }],
+            "scope-agreed" if f.scope_items == 0 => vec![one(Failed, "the scope register is empty".into())],
+            "scope-agreed" if f.undecided_changes > 0 => vec![one(Failed, format!("{} change request(s) not decided", f.undecided_changes))],
+            "scope-agreed" => vec![one(Passed, format!("{} scope item(s), every change request decided", f.scope_items))],
+            "dev-environment-reached" => {
+                let pre: Vec<&EnvRun> = self.runs.iter().filter(|r| EvidenceFrom::PreProduction.fits(&r.env_kind)).collect();
+                let (status, detail, run) = if !self.env_kinds.iter().any(|k| EvidenceFrom::PreProduction.fits(k)) {
+                    (Failed, "the project has no dev or staging environment".to_string(), None)
+                } else if let Some(r) = pre.iter().find(|r| r.reached()) {
+                    (Passed, format!("run #{} reached {}", r.run_id, r.environment), Some(*r))
+                } else if let Some(r) = pre.first() {
+                    (Failed, format!("the latest run of {} could not reach it", r.environment), Some(*r))
+                } else {
+                    (Skipped, "no finished check run on dev or staging yet".to_string(), None)
+                };
+                vec![SignalEvidence {
+                    run_id: run.map(|r| r.run_id),
+                    environment: run.map(|r| r.environment.clone()),
+                    stale: run.and_then(|r| r.stale.clone()),
+                    ..one(status, detail)
+                }]
+            }
+            "retrospective-saved" => vec![match f.retro_saved_at {
+                Some(at) => one(Passed, format!("saved on {}", crate::model::format_date_ts(at))),
+                None => one(Failed, "no retrospective saved yet".into()),
+            }],
+            "retro-action-promoted" if f.promoted_actions > 0 => {
+                vec![one(Passed, format!("{} action(s) promoted into the checklist template", f.promoted_actions))]
+            }
+            "retro-action-promoted" => vec![one(Failed, "no retrospective action promoted into the template yet".into())],
+            _ => vec![one(Skipped, "Preflight does not know this signal".into())],
+        }
     }
 
     /// Why an item has no evidence from `from`.
@@ -188,6 +321,8 @@ mod tests {
             updated_at: 0,
             updated_by: None,
             evidence_from: from,
+            signals: vec![],
+            signal_evidence: vec![],
             evidence: vec![],
             evidence_missing: None,
             evidence_passed: false,
@@ -202,6 +337,7 @@ mod tests {
         let ev = ProjectEvidence {
             env_kinds: vec!["production".into(), "dev".into()],
             runs: vec![run("production", "production", 1, None, &[("a", Failed)]), run("dev", "dev", 2, None, &[("a", Skipped)])],
+            ..Default::default()
         };
         let mut prod = item(EvidenceFrom::Production, &["a"], ItemState::Todo);
         ev.attach(&mut prod);
@@ -221,32 +357,34 @@ mod tests {
     fn the_tick_needs_a_fresh_pass_and_no_failure_anywhere_fitting() {
         let pass = |id, stale| run("staging", "staging", id, stale, &[("a", Passed), ("b", Passed)]);
         let mut it = item(EvidenceFrom::PreProduction, &["a", "b"], ItemState::Todo);
-        ProjectEvidence { env_kinds: vec!["staging".into()], runs: vec![pass(1, None)] }.attach(&mut it);
+        ProjectEvidence { env_kinds: vec!["staging".into()], runs: vec![pass(1, None)], ..Default::default() }.attach(&mut it);
         assert!(it.evidence_passed);
-        ProjectEvidence { env_kinds: vec!["staging".into()], runs: vec![pass(1, Some("deployed after this run"))] }.attach(&mut it);
+        ProjectEvidence { env_kinds: vec!["staging".into()], runs: vec![pass(1, Some("deployed after this run"))], ..Default::default() }.attach(&mut it);
         assert!(!it.evidence_passed, "a stale pass does not count");
         assert_eq!(it.evidence[0].stale.as_deref(), Some("deployed after this run"));
         // A failure on dev is not cleared by a pass on staging: per environment.
         let ev = ProjectEvidence {
             env_kinds: vec!["dev".into(), "staging".into()],
             runs: vec![run("dev", "dev", 2, Some("older than 7 days"), &[("a", Failed), ("b", Passed)]), pass(3, None)],
+            ..Default::default()
         };
         let mut done = item(EvidenceFrom::PreProduction, &["a", "b"], ItemState::Done);
         ev.attach(&mut done);
         assert!(done.regression && !done.evidence_passed, "failures never go stale");
         // One check passing is not enough when another was skipped.
         let mut half = item(EvidenceFrom::Any, &["a", "b"], ItemState::Todo);
-        ProjectEvidence { env_kinds: vec!["dev".into()], runs: vec![run("dev", "dev", 4, None, &[("a", Passed), ("b", Skipped)])] }.attach(&mut half);
+        ProjectEvidence { env_kinds: vec!["dev".into()], runs: vec![run("dev", "dev", 4, None, &[("a", Passed), ("b", Skipped)])], ..Default::default() }
+            .attach(&mut half);
         assert!(!half.evidence_passed);
         // A check the run did not record is "not checked", never passed.
         let mut unknown = item(EvidenceFrom::Any, &["zzz"], ItemState::Todo);
-        ProjectEvidence { env_kinds: vec!["dev".into()], runs: vec![pass(5, None)] }.attach(&mut unknown);
+        ProjectEvidence { env_kinds: vec!["dev".into()], runs: vec![pass(5, None)], ..Default::default() }.attach(&mut unknown);
         assert_eq!((unknown.evidence[0].status, unknown.evidence_passed), (Skipped, false));
     }
 
     #[test]
     fn missing_evidence_says_why() {
-        let none = ProjectEvidence { env_kinds: vec!["dev".into()], runs: vec![] };
+        let none = ProjectEvidence { env_kinds: vec!["dev".into()], runs: vec![], ..Default::default() };
         let mut it = item(EvidenceFrom::Production, &["a"], ItemState::Todo);
         none.attach(&mut it);
         assert_eq!(it.evidence_missing.as_deref(), Some("the project has no production environment"));
@@ -256,6 +394,46 @@ mod tests {
         let mut no_checks = item(EvidenceFrom::Production, &[], ItemState::Todo);
         none.attach(&mut no_checks);
         assert_eq!(no_checks.evidence_missing, None);
+    }
+
+    #[test]
+    fn signals_follow_the_same_rules_as_checks() {
+        let facts = Facts { shots: [(1, (4, 4, 0)), (2, (4, 1, 1))].into_iter().collect(), scope_items: 3, undecided_changes: 1, ..Default::default() };
+        let ev = ProjectEvidence {
+            env_kinds: vec!["staging".into(), "production".into()],
+            runs: vec![run("staging", "staging", 1, None, &[]), run("production", "production", 2, None, &[])],
+            facts,
+        };
+        let mut content = item(EvidenceFrom::PreProduction, &[], ItemState::Todo);
+        content.signals = vec!["screenshots-approved".into()];
+        ev.attach(&mut content);
+        assert_eq!((content.signal_evidence.len(), content.signal_evidence[0].status), (1, Passed), "{:?}", content.signal_evidence);
+        assert_eq!(content.signal_evidence[0].detail, "all 4 screenshots approved");
+        assert!(content.evidence_passed);
+        let mut any = item(EvidenceFrom::Any, &[], ItemState::Done);
+        any.signals = vec!["screenshots-approved".into()];
+        ev.attach(&mut any);
+        assert!(!any.evidence_passed && any.regression, "production has a change request: {:?}", any.signal_evidence);
+        let mut scope = item(EvidenceFrom::Any, &[], ItemState::Todo);
+        scope.signals = vec!["scope-agreed".into(), "retrospective-saved".into()];
+        ev.attach(&mut scope);
+        let details: Vec<(CheckStatus, &str)> = scope.signal_evidence.iter().map(|e| (e.status, e.detail.as_str())).collect();
+        assert_eq!(details, vec![(Failed, "1 change request(s) not decided"), (Failed, "no retrospective saved yet")]);
+        assert!(!scope.evidence_passed);
+        // A dev site that is down is no dev site that works.
+        let down = ProjectEvidence { env_kinds: vec!["dev".into()], runs: vec![run("dev", "dev", 3, None, &[("unreachable", Failed)])], ..Default::default() };
+        let mut dev = item(EvidenceFrom::PreProduction, &[], ItemState::Todo);
+        dev.signals = vec!["dev-environment-reached".into()];
+        down.attach(&mut dev);
+        assert_eq!((dev.signal_evidence[0].status, dev.signal_evidence[0].detail.as_str()), (Failed, "the latest run of dev could not reach it"));
+        // A stale pass does not offer the tick.
+        let stale = ProjectEvidence {
+            env_kinds: vec!["staging".into()],
+            runs: vec![run("staging", "staging", 1, Some("older than 7 days"), &[])],
+            facts: Facts { shots: [(1, (2, 2, 0))].into_iter().collect(), ..Default::default() },
+        };
+        stale.attach(&mut content);
+        assert!(!content.evidence_passed);
     }
 
     #[test]

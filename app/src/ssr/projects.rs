@@ -347,8 +347,8 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, input: &ProjectInput) -
     insert_environments(&mut tx, id, &p.environments).await?;
     sqlx::query(
         "INSERT INTO checklist_items (project_id, template_key, phase, position, title, why, due_offset_days, checks,
-                                      evidence_from, updated_at, created_at)
-         SELECT ?, key, phase, position, title, why, due_offset_days, checks, evidence_from, ?, ? FROM template_items
+                                      evidence_from, signals, updated_at, created_at)
+         SELECT ?, key, phase, position, title, why, due_offset_days, checks, evidence_from, signals, ?, ? FROM template_items
          WHERE template_version_id = ? ORDER BY position",
     )
     .bind(id)

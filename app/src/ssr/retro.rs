@@ -197,8 +197,8 @@ pub async fn promote(pool: &SqlitePool, action_id: i64, actor: &str) -> AppResul
         .await?
         .last_insert_rowid();
     sqlx::query(
-        "INSERT INTO template_items (template_version_id, key, phase, position, title, why, due_offset_days, checks, talk, evidence_from, origin)
-         SELECT ?, key, phase, position, title, why, due_offset_days, checks, talk, evidence_from, origin FROM template_items WHERE template_version_id = ?",
+        "INSERT INTO template_items (template_version_id, key, phase, position, title, why, due_offset_days, checks, talk, evidence_from, signals, origin)
+         SELECT ?, key, phase, position, title, why, due_offset_days, checks, talk, evidence_from, signals, origin FROM template_items WHERE template_version_id = ?",
     )
     .bind(vid)
     .bind(prev_id)

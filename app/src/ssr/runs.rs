@@ -143,7 +143,8 @@ pub async fn findings(pool: &SqlitePool, run_id: i64) -> AppResult<Vec<FindingVi
     Ok(rows
         .into_iter()
         .map(|(check, severity, url, message, evidence, advice)| {
-            let title = preflight_engine::find_check(&check).map(|c| c.title.to_string()).unwrap_or_default();
+            // Findings are shown under what is wrong ("Broken links"), not what passing means.
+            let title = preflight_engine::problem_title(&check).to_string();
             FindingView { check, severity, url, message, evidence, advice, title }
         })
         .collect())
@@ -197,11 +198,18 @@ pub async fn check_outcomes(pool: &SqlitePool, run: &RunSummary, findings: &[Fin
 /// skipped, never passed).
 pub fn check_results(outcomes_json: &str, checks_run: &[String], findings_of: &dyn Fn(&str) -> i64) -> Vec<CheckResult> {
     let stored: Vec<preflight_engine::CheckOutcome> = serde_json::from_str(outcomes_json).unwrap_or_default();
-    let title = |id: &str| preflight_engine::find_check(id).map(|c| c.title.to_string()).unwrap_or_default();
+    // In words for people: a failed check says what is wrong, the others what they judge.
+    let title = |id: &str, status: CheckStatus| match status {
+        CheckStatus::Failed => preflight_engine::problem_title(id).to_string(),
+        _ => preflight_engine::find_check(id).map(|c| c.title.to_string()).unwrap_or_default(),
+    };
     if !stored.is_empty() {
         return stored
             .into_iter()
-            .map(|o| CheckResult { title: title(&o.id), findings: findings_of(&o.id), status: status_of(o.status), reason: o.reason, id: o.id })
+            .map(|o| {
+                let status = status_of(o.status);
+                CheckResult { title: title(&o.id, status), findings: findings_of(&o.id), status, reason: o.reason, id: o.id }
+            })
             .collect();
     }
     preflight_engine::CATALOGUE
@@ -215,7 +223,7 @@ pub fn check_results(outcomes_json: &str, checks_run: &[String], findings_of: &d
             } else {
                 (CheckStatus::Skipped, "not recorded: this run is older than per-check outcomes".to_string())
             };
-            CheckResult { id: c.id.to_string(), status, reason, title: c.title.to_string(), findings: n }
+            CheckResult { id: c.id.to_string(), status, reason, title: title(c.id, status), findings: n }
         })
         .collect()
 }

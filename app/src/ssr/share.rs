@@ -246,7 +246,18 @@ pub async fn decide(pool: &SqlitePool, g: &Grant, change_id: i64, approve: bool,
     if cr.project_id != g.project_id {
         return Err(AppError::NotFound("change request"));
     }
+    if cr.proposed_by_kind == "client" {
+        return Err(AppError::bad("The team decides the changes you proposed; you will see their decision here."));
+    }
     super::scope::decide(pool, change_id, &Decision { approve, decided_by: format!("{who} (client)"), note: note.to_string() }).await
+}
+
+/// The client proposes a scope change through the link: recorded as the client's, with the
+/// name they typed and their reason; the team decides it.
+pub async fn propose_change(pool: &SqlitePool, g: &Grant, who: &str, title: &str, reason: &str) -> AppResult<crate::model::ChangeRequest> {
+    let who = name(who)?;
+    let input = crate::model::ChangeRequestInput { scope_item_id: None, title: title.to_string(), description: String::new(), reason: reason.to_string() };
+    super::scope::propose(pool, g.project_id, &who, true, &input).await
 }
 
 /// Records the launch sign-off with a frozen snapshot of the checklist, the scope and the
@@ -316,5 +327,33 @@ pub async fn view(pool: &SqlitePool, g: &Grant) -> AppResult<ShareView> {
         change_requests: super::scope::change_requests(pool, g.project_id).await?,
         signoffs: signoffs(pool, g.project_id).await?,
         expires_at,
+        training_ack: sqlx::query_as("SELECT name, at FROM training_acks WHERE project_id = ? ORDER BY at DESC, id DESC LIMIT 1")
+            .bind(g.project_id)
+            .fetch_optional(pool)
+            .await?,
     })
+}
+
+/// The client confirms having read the client-visible training notes (evidence for the
+/// checklist's training items).
+pub async fn acknowledge_training(pool: &SqlitePool, g: &Grant, who: &str) -> AppResult<(String, i64)> {
+    let who = name(who)?;
+    let visible: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM training_notes WHERE project_id = ? AND client_visible = 1").bind(g.project_id).fetch_one(pool).await?;
+    if visible == 0 {
+        return Err(AppError::bad("There are no training notes to acknowledge yet."));
+    }
+    let t = now();
+    let _turn = super::db::write_turn().await;
+    let mut tx = pool.begin().await?;
+    sqlx::query("INSERT INTO training_acks (project_id, share_link_id, name, at) VALUES (?, ?, ?, ?)")
+        .bind(g.project_id)
+        .bind(g.link_id)
+        .bind(&who)
+        .bind(t)
+        .execute(&mut *tx)
+        .await?;
+    activity::log_in(&mut tx, g.project_id, &format!("{who} (client)"), "training", &format!("acknowledged the {visible} training note(s)"), t).await?;
+    tx.commit().await?;
+    Ok((who, t))
 }

@@ -31,6 +31,9 @@ pub struct TemplateItemDef {
     /// Which environments supply the evidence of its checks.
     #[serde(default)]
     pub evidence_from: crate::model::EvidenceFrom,
+    /// Evidence from Preflight's own data (ids of [`crate::model::SIGNALS`]).
+    #[serde(default)]
+    pub signals: Vec<String>,
 }
 
 /// Parses and validates a template: known phases and check ids, unique keys, valid dues.
@@ -46,6 +49,9 @@ pub fn parse(toml_src: &str) -> Result<TemplateFile, String> {
         }
         if crate::model::parse_due_label(&it.due).is_none() {
             return Err(format!("template item {} has a due of {:?}; expected e.g. T-7d", it.key, it.due));
+        }
+        if let Some(bad) = it.signals.iter().find(|s| crate::model::signal_title(s).is_none()) {
+            return Err(format!("template item {} names unknown signal {bad}", it.key));
         }
         for c in &it.checks {
             let info = preflight_engine::find_check(c).ok_or_else(|| format!("template item {} names unknown check {c}", it.key))?;
@@ -87,8 +93,8 @@ pub async fn ensure_builtin(pool: &SqlitePool) -> Result<(), String> {
         .last_insert_rowid();
     for (pos, it) in file.items.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO template_items (template_version_id, key, phase, position, title, why, due_offset_days, checks, talk, evidence_from, origin)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'built-in')",
+            "INSERT INTO template_items (template_version_id, key, phase, position, title, why, due_offset_days, checks, talk, evidence_from, signals, origin)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'built-in')",
         )
         .bind(vid)
         .bind(&it.key)
@@ -100,6 +106,7 @@ pub async fn ensure_builtin(pool: &SqlitePool) -> Result<(), String> {
         .bind(serde_json::to_string(&it.checks).unwrap_or_else(|_| "[]".into()))
         .bind(&it.talk)
         .bind(it.evidence_from.as_str())
+        .bind(serde_json::to_string(&it.signals).unwrap_or_else(|_| "[]".into()))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -107,8 +114,8 @@ pub async fn ensure_builtin(pool: &SqlitePool) -> Result<(), String> {
     if let Some((prev_id, _)) = previous {
         // Carry over items promoted from retrospectives (anything not built in).
         sqlx::query(
-            "INSERT INTO template_items (template_version_id, key, phase, position, title, why, due_offset_days, checks, talk, evidence_from, origin)
-             SELECT ?, key, phase, position + 100000, title, why, due_offset_days, checks, talk, evidence_from, origin
+            "INSERT INTO template_items (template_version_id, key, phase, position, title, why, due_offset_days, checks, talk, evidence_from, signals, origin)
+             SELECT ?, key, phase, position + 100000, title, why, due_offset_days, checks, talk, evidence_from, signals, origin
              FROM template_items WHERE template_version_id = ? AND origin != 'built-in'
                AND key NOT IN (SELECT key FROM template_items WHERE template_version_id = ?)",
         )
@@ -163,5 +170,7 @@ mod tests {
         assert!(parse(&base("checks = [\"sitemap-missing\"]\nevidence_from = \"production\"")).is_ok());
         assert!(parse(&base("checks = [\"dev-banner-missing\"]\nevidence_from = \"production\"")).unwrap_err().contains("dev or staging"));
         assert!(parse(&base("evidence_from = \"nowhere\"")).unwrap_err().contains("not valid TOML"));
+        assert!(parse(&base("signals = [\"scope-agreed\"]")).is_ok());
+        assert!(parse(&base("signals = [\"vibes\"]")).unwrap_err().contains("unknown signal vibes"));
     }
 }

@@ -91,6 +91,9 @@ pub struct After {
     pub error_messages: Vec<String>,
     pub values: Vec<String>,
     pub invalid_fields: usize,
+    /// Style sheets on the page after the submission (none: a bare error page).
+    #[serde(default)]
+    pub stylesheets: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -238,6 +241,17 @@ pub fn judge(page: &str, label: &str, subs: &[Submission]) -> Vec<Finding> {
         let server_error = s.status.filter(|c| *c >= 500).or_else(|| s.background.iter().map(|b| b.1).find(|c| *c >= 500));
         if let Some(code) = server_error {
             out.push(Finding::new("form-submit-error", page, format!("The form {label} answers {with} with a server error (HTTP {code})"), sent_evidence(s)));
+            // The 500 page itself, as visitors see it: styled like the site, or a bare default?
+            if let (Some(doc), Some(after)) = (s.status.filter(|c| *c >= 500), s.after.as_ref()) {
+                if after.stylesheets == 0 {
+                    out.push(Finding::new(
+                        "error-page-default",
+                        after.url.as_str(),
+                        format!("The error page (HTTP {doc}) the form {label} leads to has no styling: visitors see a bare page with no way back."),
+                        format!("the page says \"{}\"", snippet(&format!("{} {}", after.title, after.text).trim().to_string(), 120)),
+                    ));
+                }
+            }
             continue;
         }
         if let Some(hit) = s.after.as_ref().and_then(|a| error_page.find(&format!("{}\n{}", a.title, a.text)).map(|m| m.as_str().to_string())) {
@@ -353,6 +367,27 @@ mod tests {
 
     fn sub(mode: Mode) -> Submission {
         Submission { mode: Some(mode), before: "Contact us\nName".into(), ..Default::default() }
+    }
+
+    #[test]
+    fn a_bare_500_page_after_a_submission_is_judged_as_an_error_page() {
+        let after = |sheets: usize| -> After {
+            serde_json::from_value(serde_json::json!({"url": "http://x/contact", "title": "", "text": "Internal Server Error", "errorMessages": [], "values": [], "invalidFields": 0, "stylesheets": sheets}))
+                .unwrap()
+        };
+        let mut s = sub(Mode::Valid);
+        s.navigated = true;
+        s.status = Some(500);
+        s.after = Some(after(0));
+        let f = judge("http://x/contact", "form#c", &[s]);
+        let ids: Vec<&str> = f.iter().map(|f| f.check.as_str()).collect();
+        assert_eq!(ids, vec!["form-submit-error", "error-page-default"]);
+        assert!(f[1].message.contains("HTTP 500") && f[1].evidence.contains("Internal Server Error"), "{:?}", f[1]);
+        let mut styled = sub(Mode::Valid);
+        styled.navigated = true;
+        styled.status = Some(502);
+        styled.after = Some(after(2));
+        assert_eq!(judge("http://x/contact", "form#c", &[styled]).len(), 1, "a styled error page is fine");
     }
 
     #[test]

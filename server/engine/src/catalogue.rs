@@ -125,6 +125,7 @@ pub const CATALOGUE: &[CheckInfo] = &[
     prod(check("robots-missing", Http, Warning, "robots.txt", "robots.txt exists")),
     prod(check("robots-disallows-all", Http, Error, "robots.txt", "Production robots.txt does not disallow everything")),
     pre(check("robots-allows-indexing-on-dev", Http, Error, "Make sure it has robots.txt disallowing all", "Dev and staging robots.txt disallow everything")),
+    pre(check("dev-publicly-accessible", Http, Warning, "If possible, control access", "Dev and staging sites do not open for anyone without a password")),
     prod(check("sitemap-missing", Http, Info, "Pages with rankings are valuable", "sitemap.xml exists")),
     prod(check("canonical-tag-missing", Http, Info, "canonical tags", "Pages have a canonical tag")),
     check("canonical-tag-mismatch", Http, Warning, "canonical tags", "Canonical tags point at the canonical host and the page itself"),
@@ -227,10 +228,97 @@ pub fn find_check(id: &str) -> Option<&'static CheckInfo> {
     CATALOGUE.iter().find(|c| c.id == id)
 }
 
+/// What a failing check means, in words for people ("Broken images, scripts or stylesheets"):
+/// the heading of its findings. [`CheckInfo::title`] says what passing means.
+pub fn problem_title(id: &str) -> &'static str {
+    match id {
+        "debug-page-exposed" => "Framework debug pages are exposed",
+        "server-error" => "Pages answer with a server error (5xx)",
+        "soft-404" => "Missing pages answer 200 instead of 404",
+        "error-page-default" => "Error pages are unstyled framework or server defaults",
+        "https-redirect-missing" => "Plain http does not redirect to https",
+        "hsts-missing" => "HTTPS responses lack Strict-Transport-Security",
+        "insecure-sensitive-form" => "Login, admin or password forms travel over plain http",
+        "mixed-content" => "HTTPS pages load http:// resources",
+        "insecure-cookie" => "Session cookies lack Secure or HttpOnly",
+        "canonical-host" => "http/https and www/apex do not reach one host in one 301",
+        "favicon-missing" => "No favicon",
+        "broken-link" => "Broken links",
+        "broken-asset" => "Broken images, scripts or stylesheets",
+        "asset-not-cached" => "Static assets are not cacheable",
+        "asset-not-compressed" => "Text assets are served uncompressed",
+        "placeholder-text" => "Placeholder text (Lorem Ipsum, TODO, TBD) on pages",
+        "contact-missing" => "Expected contact details are missing",
+        "contact-unexpected" => "Unexpected e-mail addresses or phone numbers",
+        "form-missing-csrf" => "POST forms without a CSRF token",
+        "security-header-missing" => "Security headers are missing",
+        "robots-missing" => "No robots.txt",
+        "robots-disallows-all" => "Production robots.txt blocks all search engines",
+        "robots-allows-indexing-on-dev" => "Dev or staging robots.txt lets search engines in",
+        "dev-publicly-accessible" => "Dev or staging site opens for anyone without a password",
+        "sitemap-missing" => "No sitemap.xml",
+        "canonical-tag-missing" => "Pages without a canonical tag",
+        "canonical-tag-mismatch" => "Canonical tags point elsewhere",
+        "title-missing" => "Pages without a title",
+        "title-duplicate" => "Duplicate page titles",
+        "meta-description-missing" => "Pages without a meta description",
+        "meta-description-duplicate" => "Duplicate meta descriptions",
+        "analytics-missing" => "Production pages without an analytics tag",
+        "duplicate-content" => "The same content on several URLs without a canonical",
+        "old-url-broken" => "Old URLs answer 404 instead of redirecting",
+        "wrong-host-link" => "Links to example.com, localhost or another environment",
+        "sandbox-credentials-on-production" => "Production uses test/sandbox credentials",
+        "live-credentials-on-dev" => "Live credentials on dev or staging",
+        "dev-banner-missing" => "Dev or staging pages do not say DEV SITE",
+        "redirect-loop" => "URLs redirect in a loop or through too many hops",
+        "slow-response" => "URLs answer too slowly",
+        "response-too-large" => "Responses larger than the size limit",
+        "unreachable" => "The site or some of its pages cannot be reached",
+        "crawl-incomplete" => "The crawl did not cover the whole site",
+        "dns-ttl-not-lowered" => "DNS TTL not lowered before launch",
+        "dns-ns-missing" => "Nameservers do not answer for the zone",
+        "dns-mx-missing" => "The domain has no MX records",
+        "dns-spf-missing" => "The domain publishes no SPF",
+        "dns-dmarc-missing" => "The domain publishes no DMARC",
+        "dns-ptr-mismatch" => "The mail server's PTR does not match its name",
+        "dns-cname-at-apex" => "CNAME at the zone apex",
+        "tls-certificate-invalid" => "The TLS certificate is not valid",
+        "tls-certificate-expiring" => "The TLS certificate expires within 30 days",
+        "tls-name-mismatch" => "The certificate does not cover both www and the apex",
+        "console-error" => "Errors or warnings in the browser console",
+        "uncaught-exception" => "Uncaught JavaScript exceptions",
+        "failed-request" => "Failed or blocked requests in the browser",
+        "horizontal-overflow" => "Content wider than the screen",
+        "form-submit-error" => "Forms answer test submissions with an error page",
+        "form-error-message-missing" => "Forms do not explain bad input",
+        "form-unicode-mangled" => "Forms mangle international / Unicode input",
+        "form-no-effect" => "Form submissions visibly do nothing",
+        "old-ie-unsupported" => "Old Internet Explorer gets an 'unsupported browser' page",
+        "old-ie-syntax" => "Scripts do not parse in an ES5-only browser",
+        "dev-banner-not-visible" => "The DEV SITE marker is hidden in the browser",
+        "page-load-timeout" => "Pages do not finish loading in time",
+        "script-hang" => "A script keeps the page busy without end",
+        "renderer-crash" => "A page crashes the browser tab",
+        "javascript-dialog" => "Pages open alert/confirm/prompt boxes on their own",
+        "popup-opened" => "Pages open pop-up windows on their own",
+        "download-on-visit" => "Opening a page starts a download",
+        "browser-check-failed" => "The browser could not check some pages (test them by hand)",
+        _ => "Other problems",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn every_check_says_what_is_wrong_when_it_fails() {
+        for c in CATALOGUE {
+            let p = problem_title(c.id);
+            assert!(p != "Other problems" && p != c.title && !p.is_empty(), "{} needs a failure wording", c.id);
+        }
+    }
 
     #[test]
     fn ids_are_unique_and_kebab_case() {

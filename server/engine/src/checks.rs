@@ -33,6 +33,8 @@ pub struct Site<'a> {
     /// http/https × www/apex variants, not followed.
     pub host_variants: &'a [Fetched],
     pub old_urls: &'a [Fetched],
+    /// The start URL fetched without the credentials, when the run has some (dev/staging only).
+    pub anonymous: Option<&'a Fetched>,
 }
 
 /// The check ids [`run_all`] evaluates ([`coverage`] says which really looked).
@@ -65,6 +67,7 @@ pub const HTTP_CHECKS: &[&str] = &[
     "robots-missing",
     "robots-disallows-all",
     "robots-allows-indexing-on-dev",
+    "dev-publicly-accessible",
     "sitemap-missing",
     "canonical-tag-missing",
     "canonical-tag-mismatch",
@@ -121,19 +124,31 @@ pub fn coverage(site: &Site) -> Coverage {
     } else if let Some(Err(e)) = site.http_variant.map(|v| &v.outcome) {
         c.skipped(&["https-redirect-missing"], format!("plain http did not answer ({e})"));
     }
-    // The missing-page probe.
+    // The missing-page probe. The error-page check also judges every 5xx page the crawl met:
+    // when there was one, it looked even without a 404 page.
+    let met_5xx = site
+        .crawl
+        .pages
+        .iter()
+        .filter_map(|p| p.fetched.response())
+        .chain(site.old_urls.iter().filter_map(Fetched::response))
+        .chain(site.probe.and_then(Fetched::response))
+        .any(|r| r.status >= 500);
+    let error_page: &[&str] = if met_5xx { &[] } else { &["error-page-default"] };
     match site.probe.map(|p| &p.outcome) {
         None => {
-            c.skipped(&["soft-404", "error-page-default"], "the missing-page probe was not made");
+            c.skipped(&["soft-404"], "the missing-page probe was not made");
+            c.skipped(error_page, "the missing-page probe was not made and no page answered with a server error");
         }
         Some(Err(e)) => {
-            c.skipped(&["soft-404", "error-page-default"], format!("the missing-page probe got no answer ({e})"));
+            c.skipped(&["soft-404"], format!("the missing-page probe got no answer ({e})"));
+            c.skipped(error_page, format!("the missing-page probe got no answer ({e}) and no page answered with a server error"));
         }
         Some(Ok(r)) if r.status >= 500 => {
-            c.skipped(&["soft-404", "error-page-default"], format!("a missing page answers {} (a server error), so there is no 404 page to judge", r.status));
+            c.skipped(&["soft-404"], format!("a missing page answers {} (a server error), so there is no 404 page to judge", r.status));
         }
         Some(Ok(r)) if r.status != 404 && r.status != 410 => {
-            c.skipped(&["error-page-default"], format!("a missing page answers {}, so there is no 404 page to judge", r.status));
+            c.skipped(error_page, format!("a missing page answers {}, so there is no 404 page to judge, and no page answered with a server error", r.status));
         }
         Some(Ok(_)) => {}
     }
@@ -145,6 +160,19 @@ pub fn coverage(site: &Site) -> Coverage {
     }
     if site.favicon.is_none() {
         c.skipped(&["favicon-missing"], "/favicon.ico was not requested");
+    }
+    // Access control: only a refusal (401/403, a sign-in form) or a readable page says anything.
+    match site.anonymous.unwrap_or(site.start_fetch).outcome.as_ref() {
+        Err(e) => {
+            c.skipped(&["dev-publicly-accessible"], format!("the request without credentials got no answer ({e})"));
+        }
+        Ok(r) if r.status >= 400 && r.status != 401 && r.status != 403 => {
+            c.skipped(
+                &["dev-publicly-accessible"],
+                format!("the start page answers {} without credentials, which says nothing about access control", r.status_line()),
+            );
+        }
+        Ok(_) => {}
     }
     if site.robots.is_none() {
         c.skipped(&["robots-missing", "robots-disallows-all", "robots-allows-indexing-on-dev"], "robots.txt was not requested");
@@ -239,6 +267,7 @@ pub fn run_all(site: &Site) -> Vec<Finding> {
     const ALL: &[(&str, Check)] = &[
         ("server errors", server_errors_and_debug_pages),
         ("404 page", not_found_page),
+        ("500 pages", server_error_pages),
         ("https", https),
         ("canonical host", canonical_host),
         ("favicon", favicon),
@@ -248,6 +277,7 @@ pub fn run_all(site: &Site) -> Vec<Finding> {
         ("forms", forms),
         ("security headers", security_headers),
         ("robots", robots_and_sitemap),
+        ("dev access", dev_access),
         ("seo", seo),
         ("analytics", analytics),
         ("old urls", old_urls),
@@ -373,6 +403,9 @@ fn server_errors_and_debug_pages(site: &Site, f: &mut Vec<Finding>) {
 static DEFAULT_404: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
     [
         ("nginx", r"<center>nginx[^<]*</center>"),
+        ("Apache", r"<address>Apache[^<]*Server at|The server encountered an internal error or"),
+        ("Django", r"<h1>Server Error \(500\)</h1>|<h1>Bad Request \(400\)</h1>"),
+        ("Express / Node.js", r"^Internal Server Error\s*$"),
         ("Apache", r"<address>Apache[^<]*Server at|The requested URL [^ ]+ was not found on this server"),
         ("IIS", r"HTTP Error 404\.0 - Not Found|Server Error in Application"),
         ("Express", r"<pre>Cannot GET [^<]*</pre>"),
@@ -385,6 +418,38 @@ static DEFAULT_404: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
     .map(|(n, r)| (n, Regex::new(r).expect("valid 404 signature")))
     .collect()
 });
+
+/// The 500 pages visitors meet: every server error the crawl got (pages, old URLs, the
+/// probe) is judged like the 404 page — a framework or server default, or bare, is a finding,
+/// once per kind of page.
+fn server_error_pages(site: &Site, f: &mut Vec<Finding>) {
+    let mut seen = BTreeSet::new();
+    let met = site
+        .crawl
+        .pages
+        .iter()
+        .filter_map(|p| Some((&p.url, p.fetched.response()?)))
+        .chain(site.old_urls.iter().filter_map(|p| Some((&p.requested, p.response()?))))
+        .chain(site.probe.and_then(|p| Some((&p.requested, p.response()?))))
+        .filter(|(_, r)| r.status >= 500);
+    for (url, r) in met {
+        let text = r.text();
+        let verdict = if let Some((name, _)) = DEFAULT_404.iter().find(|(_, re)| re.is_match(&text)) {
+            Some((format!("default:{name}"), format!("The {} page is {name}'s default page, not one in the site's style.", r.status)))
+        } else if r.is_html() && !crate::html::parse(&r.url, &text).has_stylesheet {
+            Some(("bare-html".to_string(), format!("The {} page has no styling: visitors see a bare page with no way back.", r.status)))
+        } else if !r.is_html() && text.len() < 200 {
+            Some(("bare-text".to_string(), format!("The {} page is bare text, not a page in the site's style.", r.status)))
+        } else {
+            None
+        };
+        if let Some((kind, message)) = verdict {
+            if seen.insert(kind) {
+                f.push(Finding::new("error-page-default", url.as_str(), message, snippet(&crate::html::collapse(&text), 160)));
+            }
+        }
+    }
+}
 
 fn not_found_page(site: &Site, f: &mut Vec<Finding>) {
     let Some(probe) = site.probe else { return };
@@ -847,6 +912,30 @@ pub fn robots_disallows_all(txt: &str) -> bool {
         }
     }
     false
+}
+
+/// A dev or staging site should not open for anyone who finds its address: the talk's "If
+/// possible, control access". The anonymous answer decides: 401/403, or a sign-in form, is
+/// controlled; a page anyone can read is not.
+fn dev_access(site: &Site, f: &mut Vec<Finding>) {
+    if site.config.env.is_production() {
+        return;
+    }
+    let fetched = site.anonymous.unwrap_or(site.start_fetch);
+    let Some(r) = fetched.response() else { return };
+    let sign_in = r.is_html() && String::from_utf8_lossy(&r.body).to_ascii_lowercase().contains("type=\"password\"")
+        || String::from_utf8_lossy(&r.body).to_ascii_lowercase().contains("type=password");
+    if r.status < 400 && !sign_in {
+        f.push(Finding::new(
+            "dev-publicly-accessible",
+            r.url.as_str(),
+            format!(
+                "The {} site answers anyone who asks, without a password: put it behind HTTP basic authentication or an IP allow-list.",
+                site.config.env.as_str()
+            ),
+            format!("{} without credentials", r.status_line()),
+        ));
+    }
 }
 
 fn robots_and_sitemap(site: &Site, f: &mut Vec<Finding>) {

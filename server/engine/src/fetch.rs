@@ -195,6 +195,11 @@ impl Fetcher {
         })
     }
 
+    /// The same client without the protected site's credentials (an anonymous visitor).
+    pub fn without_credentials(&self) -> Fetcher {
+        Fetcher { credentials: None, ..self.clone() }
+    }
+
     /// GET `url`, following redirects up to the hop limit.
     pub async fn get(&self, url: &Url) -> Fetched {
         self.fetch(Method::GET, url, true).await

@@ -21,7 +21,7 @@ pub mod tls;
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-pub use catalogue::{find_check, Category, CheckInfo, Scope, Severity, CATALOGUE};
+pub use catalogue::{find_check, problem_title, Category, CheckInfo, Scope, Severity, CATALOGUE};
 pub use config::{CheckConfig, Credentials, EnvProfile, Limits, ResolveOverride};
 pub use finding::Finding;
 pub use outcome::{CheckOutcome, CheckStatus, Coverage};
@@ -135,6 +135,11 @@ pub async fn run(config: &CheckConfig, progress: &(dyn Fn(Progress) + Send + Syn
         .filter_map(|s| if s.starts_with("http://") || s.starts_with("https://") { Url::parse(s).ok() } else { start.join(s).ok() })
         .collect();
     let site_reachable = start_fetch.outcome.is_ok();
+    // A protected dev/staging site: would it also let in someone without the credentials?
+    let anonymous = match (&config.credentials, config.env.is_production(), site_reachable) {
+        (Some(_), false, true) => Some(fetcher.without_credentials().get(&config.start_url).await),
+        _ => None,
+    };
     let (robots, sitemap, probe, favicon, http_variant, variants, old_fetched) = if site_reachable {
         let (robots_url, sitemap_url, favicon_url) = (origin("/robots.txt"), origin("/sitemap.xml"), origin("/favicon.ico"));
         let (robots, sitemap, probe, favicon) =
@@ -171,6 +176,7 @@ pub async fn run(config: &CheckConfig, progress: &(dyn Fn(Progress) + Send + Syn
         http_variant: http_variant.as_ref(),
         host_variants: &variants,
         old_urls: &old_fetched,
+        anonymous: anonymous.as_ref(),
     };
     let mut findings = checks::run_all(&site);
     let mut coverage = checks::coverage(&site);

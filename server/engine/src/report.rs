@@ -130,8 +130,8 @@ impl Report {
         }
         out.push_str(&format!("  {} page(s) and {} asset(s) in {:.1} s\n\n", self.pages_crawled, self.assets_checked, self.duration_ms as f64 / 1000.0));
         for (check, findings) in self.grouped() {
-            let title = find_check(check).map(|c| c.title).unwrap_or("");
-            out.push_str(&format!("{} {} — {}\n", sev(findings.iter().map(|f| f.severity).max().unwrap_or(Severity::Info)), paint("1", check), title));
+            let title = crate::catalogue::problem_title(check);
+            out.push_str(&format!("{} {} — {}\n", sev(findings.iter().map(|f| f.severity).max().unwrap_or(Severity::Info)), paint("1", title), check));
             for f in findings.iter().take(25) {
                 out.push_str(&format!("  • {}\n    {}\n", f.message, paint("2", &f.url)));
                 if !f.evidence.is_empty() {
@@ -179,7 +179,7 @@ impl Report {
         for outcome in &self.checks {
             let check = &outcome.id;
             let fs: Vec<&Finding> = self.findings.iter().filter(|f| &f.check == check).collect();
-            let title = find_check(check).map(|c| c.title).unwrap_or("");
+            let title = crate::catalogue::problem_title(check);
             cases.push_str(&format!("    <testcase classname=\"preflight.{}\" name=\"{}\" time=\"0\">\n", xml(self.env.as_str()), xml(check)));
             match outcome.status {
                 CheckStatus::Failed => {

@@ -159,3 +159,36 @@ async fn an_old_sitemap_is_imported_through_an_index_and_html_is_refused() {
     let e = preflight_engine::import_sitemap(&config, "http://169.254.169.254/sitemap.xml").await.unwrap_err();
     assert!(e.contains("metadata"), "{e}");
 }
+
+/// `dev-publicly-accessible`: a protected dev site passes (its anonymous answer is 401), an
+/// open one fails, a sign-in page counts as controlled, and production is not judged.
+#[tokio::test]
+async fn dev_sites_should_not_open_for_anyone() {
+    let basic = Credentials::Basic { username: "preview".into(), password: "s3cret-pw".into() };
+    let (protected, _) = run(Some(basic), "basic").await;
+    assert_eq!(protected.check("dev-publicly-accessible").unwrap().status, CheckStatus::Passed, "{}", protected.to_text(false));
+
+    let open =
+        serve_http(Router::new().fallback(|| async { ([(header::CONTENT_TYPE, "text/html")], "<!doctype html><title>Dev</title><body>DEV SITE</body>") }))
+            .await;
+    let login = serve_http(Router::new().fallback(|| async {
+        ([(header::CONTENT_TYPE, "text/html")], "<!doctype html><title>Sign in</title><form method=post><input type=\"password\" name=p></form>")
+    }))
+    .await;
+    for (addr, env, want) in [
+        (open, EnvProfile::Dev, CheckStatus::Failed),
+        (login, EnvProfile::Staging, CheckStatus::Passed),
+        (open, EnvProfile::Production, CheckStatus::NotApplicable),
+    ] {
+        let mut config = CheckConfig::new(&format!("http://127.0.0.1:{}/", addr.port())).unwrap();
+        config.env = env;
+        config.skip_dns = true;
+        let report = check(&config).await;
+        let c = report.check("dev-publicly-accessible").unwrap();
+        assert_eq!(c.status, want, "{env:?}: {c:?}");
+        if want == CheckStatus::Failed {
+            let f = report.findings.iter().find(|f| f.check == "dev-publicly-accessible").unwrap();
+            assert!(f.message.contains("answers anyone") && f.evidence.contains("HTTP 200"), "{f:?}");
+        }
+    }
+}

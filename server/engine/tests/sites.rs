@@ -125,7 +125,7 @@ async fn a_good_production_site_has_no_findings() {
                 assert_eq!(c.status, CheckStatus::Skipped);
                 assert!(c.reason.starts_with("plain http did not answer"), "{c:?}");
             }
-            _ if ["robots-allows-indexing-on-dev", "dev-banner-missing"].contains(&c.id.as_str()) => {
+            _ if ["robots-allows-indexing-on-dev", "dev-banner-missing", "dev-publicly-accessible"].contains(&c.id.as_str()) => {
                 assert_eq!((c.status, c.reason.as_str()), (CheckStatus::NotApplicable, "dev/staging-only check on a production run"))
             }
             _ => assert_eq!(c.status, CheckStatus::Passed, "{c:?}"),
@@ -213,7 +213,8 @@ async fn a_site_that_answers_no_html_skips_the_page_checks() {
     assert!(why.contains("no HTML page could be read") && why.contains("application/json"), "{why}");
     assert_eq!(status(&report, "broken-asset").0, CheckStatus::Skipped);
     assert_eq!(status(&report, "server-error").0, CheckStatus::Passed, "the answers themselves were judged");
-    // A missing page that answers 5xx leaves no 404 page to judge.
+    // A missing page that answers 5xx leaves no 404 page to judge — but its 503 page is a
+    // server-error page visitors meet, and that is judged: bare, so a finding.
     let app = Router::new().fallback(|req: Request| async move {
         match req.uri().path() {
             "/" => html(StatusCode::OK, "<!doctype html><title>x</title><p>x</p>".into()),
@@ -222,9 +223,35 @@ async fn a_site_that_answers_no_html_skips_the_page_checks() {
     });
     let addr = serve_http(app).await;
     let report = check(&CheckConfig::new(&format!("http://127.0.0.1:{}/", addr.port())).unwrap()).await;
-    let (st, why) = status(&report, "error-page-default");
+    let (st, why) = status(&report, "soft-404");
     assert_eq!(st, CheckStatus::Skipped);
     assert!(why.contains("503"), "{why}");
+    assert_eq!(status(&report, "error-page-default").0, CheckStatus::Failed);
+    let f = report.findings.iter().find(|f| f.check == "error-page-default").unwrap();
+    assert!(f.message.contains("The 503 page has no styling"), "{f:?}");
+}
+
+/// Every 5xx page the crawl meets is judged like the 404 page: nginx's default 502 page on a
+/// linked page is a finding, while a styled 404 page is fine.
+#[tokio::test]
+async fn server_error_pages_met_by_the_crawl_are_judged() {
+    let app = Router::new().fallback(|req: Request| async move {
+        let styled = |code: StatusCode, body: &str| html(code, format!("<!doctype html><html><head><title>{body}</title><link rel=stylesheet href=/s.css></head><body><h1>{body}</h1><a href=/>Home</a></body></html>"));
+        match req.uri().path() {
+            "/" => styled(StatusCode::OK, "Home <a href=/shop>Shop</a>"),
+            "/s.css" => (StatusCode::OK, [(header::CONTENT_TYPE, "text/css")], "h1{}").into_response(),
+            "/shop" => html(
+                StatusCode::BAD_GATEWAY,
+                "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>".into(),
+            ),
+            _ => styled(StatusCode::NOT_FOUND, "Not found"),
+        }
+    });
+    let addr = serve_http(app).await;
+    let report = check(&CheckConfig::new(&format!("http://127.0.0.1:{}/", addr.port())).unwrap()).await;
+    let found: Vec<&preflight_engine::Finding> = report.findings.iter().filter(|f| f.check == "error-page-default").collect();
+    assert_eq!(found.len(), 1, "{}", report.to_text(false));
+    assert!(found[0].url.ends_with("/shop") && found[0].message.contains("502 page is nginx's default page"), "{:?}", found[0]);
 }
 
 #[tokio::test]

@@ -227,7 +227,8 @@
       text: document.body ? (document.body.innerText || '').slice(0, 20000) : '',
       errorMessages: msgs,
       values: values,
-      invalidFields: invalid
+      invalidFields: invalid,
+      stylesheets: document.styleSheets ? document.styleSheets.length : 0
     });
   };
 })();
