@@ -449,6 +449,15 @@ pub struct ChecklistView {
     pub catalogue: Vec<(String, String)>,
 }
 
+/// What deleting a project did: deleted it, or — when the client signed off its launch — kept
+/// the sign-off record and archived the project instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteOutcome {
+    pub deleted: bool,
+    pub archived: bool,
+    pub message: String,
+}
+
 /// A deploy to one of a project's environments, as recorded by the team or CI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deploy {
@@ -1187,6 +1196,9 @@ pub struct RetroSuggestion {
     /// late-tick, failed-on-launch-day, regression, changes-requested
     pub kind: String,
     pub text: String,
+    /// The action it suggests, ready to add in one click.
+    #[serde(default)]
+    pub action: Option<RetroActionInput>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -1213,6 +1225,9 @@ pub struct RetroAction {
     pub created_at: i64,
     /// The template version it was promoted into.
     pub promoted_version: Option<i64>,
+    /// Automated checks the future checklist item takes its evidence from.
+    #[serde(default)]
+    pub checks: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -1221,8 +1236,12 @@ pub struct RetroActionInput {
     pub phase: String,
     #[serde(default)]
     pub why: String,
+    /// Days from launch (absent: the phase's usual day, e.g. T-3d for launch week).
     #[serde(default)]
-    pub due_offset_days: i64,
+    pub due_offset_days: Option<i64>,
+    /// Automated checks the future checklist item takes its evidence from.
+    #[serde(default)]
+    pub checks: Vec<String>,
 }
 
 /// A version of the checklist template and where its items came from.

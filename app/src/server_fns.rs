@@ -89,6 +89,14 @@ pub async fn set_project_archived(id: i64, archived: bool) -> Result<(), ServerF
     Ok(crate::ssr::projects::set_archived(&ctx::state()?.pool, id, archived).await?)
 }
 
+/// Deletes a project (archives it instead when its launch was signed off).
+#[server(prefix = "/rpc", endpoint = "delete_project", input = Json)]
+pub async fn delete_project(id: i64) -> Result<crate::model::DeleteOutcome, ServerFnError> {
+    let user = ctx::user()?;
+    let state = ctx::state()?;
+    Ok(crate::ssr::projects::delete(&state.pool, &user, id, state.screenshots_dir.as_deref()).await?)
+}
+
 #[server(prefix = "/rpc", endpoint = "get_checklist", input = Json)]
 pub async fn get_checklist(project_id: i64) -> Result<ChecklistView, ServerFnError> {
     ctx::user()?;

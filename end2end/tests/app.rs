@@ -194,6 +194,22 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     js(&client, "document.querySelectorAll('.shot button.request')[1].click()")?;
     wait_for(&client, "!!document.querySelector('.shot .review.changes')", Duration::from_secs(10))?;
     screenshot(&client, "15-client-review")?;
+    // The client proposes a scope change (the team decides it) and acknowledges the training
+    // notes; a change without a reason is refused with the reason why, shown on the page.
+    fill(&client, ".propose-change input[type=text]", "Add a store locator")?;
+    client.find_element(".propose-change button[type=submit]")?.click()?;
+    wait_for(
+        &client,
+        "!!document.querySelector('.alert') || document.querySelector('.propose-change textarea').validity.valueMissing",
+        Duration::from_secs(5),
+    )?;
+    fill(&client, ".propose-change textarea", "Visitors ask where to buy")?;
+    client.find_element(".propose-change button[type=submit]")?.click()?;
+    wait_for(&client, "[...document.querySelectorAll('.change-list li')].some(l => l.textContent.includes('Add a store locator') && l.textContent.includes('waiting for the team'))", Duration::from_secs(10))?;
+    client.find_element(".training-ack button")?.click()?;
+    wait_for(&client, "document.querySelector('.training-ack').textContent.includes('acknowledged by Carla Client')", Duration::from_secs(10))?;
+    js(&client, "document.querySelector('.scope-share').scrollIntoView()")?;
+    screenshot(&client, "15b-client-proposes-and-acknowledges")?;
     wait_for(&owner, "!!document.querySelector('.gallery .review.approved') && !!document.querySelector('.gallery .review.changes')", Duration::from_secs(10))?;
     let said = js(&owner, "document.querySelector('.gallery .review.changes').textContent")?;
     assert!(said.as_str().unwrap_or_default().contains("The logo is cut off"), "{said}");
@@ -205,6 +221,13 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
         Duration::from_secs(10),
     )?;
     screenshot(&owner, "17-retro")?;
+    // A suggestion becomes an action in one click, with its due day.
+    wait_hydrated(&owner)?;
+    let before = js(&owner, "document.querySelectorAll('.change-list li').length")?.as_i64().unwrap_or(0);
+    owner.find_element(".suggestions li button")?.click()?;
+    wait_for(&owner, &format!("document.querySelectorAll('.change-list li').length > {before}"), Duration::from_secs(10))?;
+    let added = js(&owner, "[...document.querySelectorAll('.change-list li')].pop().textContent")?;
+    assert!(added.as_str().unwrap_or_default().contains("due T-14d"), "{added}");
     let client_errors = client_log.entries();
     assert!(client_errors.is_empty(), "the share page's console reported problems: {client_errors:#?}");
 

@@ -23,7 +23,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
         .route("/projects", get(list_projects).post(create_project))
-        .route("/projects/{id}", get(get_project))
+        .route("/projects/{id}", get(get_project).delete(delete_project))
         .route("/projects/{id}/checklist", get(get_checklist))
         .route("/checklist-items/{id}", patch(patch_item).get(get_item))
         .route("/projects/{id}/runs", get(list_runs).post(start_run))
@@ -133,6 +133,13 @@ async fn create_project(State(s): State<AppState>, ApiUser(u): ApiUser, ApiJson(
     let id = projects::create(&s.pool, &u, &input).await?;
     let p = projects::get(&s.pool, id).await?;
     Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/projects/{id}"))], Json(p)).into_response())
+}
+
+/// Deletes a project; one with a launch sign-off is archived instead (200 with
+/// `{"deleted": false, "archived": true, "message"}`).
+async fn delete_project(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id) -> ApiResult<Response> {
+    let outcome = projects::delete(&s.pool, &u, id, s.screenshots_dir.as_deref()).await?;
+    Ok(Json(outcome).into_response())
 }
 
 async fn get_project(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<Project>> {

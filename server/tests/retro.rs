@@ -26,6 +26,19 @@ async fn retro_actions_become_template_items_for_the_next_project(pool: SqlitePo
     let retro = api(&app, Method::GET, &format!("/projects/{first}/retrospective"), Some(&tok), None).await.json();
     let late: Vec<&str> = retro["suggestions"].as_array().unwrap().iter().filter(|s| s["kind"] == "late-tick").map(|s| s["text"].as_str().unwrap()).collect();
     assert!(late.iter().any(|t| t.contains(early["title"].as_str().unwrap())), "{retro}");
+    // Each suggestion comes with an action to add in one click: earlier than the late tick.
+    let sug = retro["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "late-tick" && s["text"].as_str().unwrap().contains(early["title"].as_str().unwrap()))
+        .unwrap();
+    let proposed = sug["action"].clone();
+    assert!(proposed["title"].as_str().unwrap().starts_with("Start \""), "{proposed}");
+    assert!(proposed["due_offset_days"].as_i64().unwrap() < early["due_offset_days"].as_i64().unwrap(), "{proposed} vs {early}");
+    let one_click = api(&app, Method::POST, &format!("/projects/{first}/retrospective/actions"), Some(&tok), Some(proposed.clone())).await;
+    assert_eq!(one_click.status, StatusCode::CREATED, "{}", one_click.body);
+    assert_eq!(one_click.json()["due_offset_days"], proposed["due_offset_days"]);
 
     // Saving: first save, then a stale save is refused.
     let saved = api(
@@ -44,15 +57,28 @@ async fn retro_actions_become_template_items_for_the_next_project(pool: SqlitePo
     // An action, promoted into the template.
     let bad = api(&app, Method::POST, &format!("/projects/{first}/retrospective/actions"), Some(&tok), Some(json!({"title": "x", "phase": "someday"}))).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mixed = api(
+        &app,
+        Method::POST,
+        &format!("/projects/{first}/retrospective/actions"),
+        Some(&tok),
+        Some(json!({"title": "x", "phase": "search", "checks": ["sitemap-missing", "dev-banner-missing"]})),
+    )
+    .await;
+    assert_eq!(mixed.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", mixed.body);
+    assert!(mixed.json()["error"].as_str().unwrap().contains("two actions"));
     let action = api(
         &app,
         Method::POST,
         &format!("/projects/{first}/retrospective/actions"),
         Some(&tok),
-        Some(json!({"title": "Ask the client for DNS access a month ahead", "phase": "launch-week", "why": "We waited four days for the registrar"})),
+        Some(json!({"title": "Ask the client for DNS access a month ahead", "phase": "launch-week", "why": "We waited four days for the registrar",
+                    "checks": ["dns-ttl-not-lowered"]})),
     )
     .await;
     assert_eq!(action.status, StatusCode::CREATED, "{}", action.body);
+    assert_eq!(action.json()["due_offset_days"], -3, "no due given: the phase's usual day, not launch day");
+    assert_eq!(action.json()["checks"], json!(["dns-ttl-not-lowered"]));
     let aid = action.json()["id"].as_i64().unwrap();
     let before = api(&app, Method::GET, "/template", Some(&tok), None).await.json()["versions"][0]["version"].as_i64().unwrap();
     let v = api(&app, Method::POST, &format!("/retro-actions/{aid}/promote"), Some(&tok), None).await;
@@ -77,6 +103,10 @@ async fn retro_actions_become_template_items_for_the_next_project(pool: SqlitePo
     };
     assert!(has(second).await);
     assert!(!has(first).await);
+    // It keeps its due day, its check and where that check's evidence comes from.
+    let items = app::ssr::checklist::items(&pool, second).await.unwrap();
+    let it = items.iter().find(|i| i.title == "Ask the client for DNS access a month ahead").unwrap();
+    assert_eq!((it.due_offset_days, it.checks.clone(), it.evidence_from), (-3, vec!["dns-ttl-not-lowered".to_string()], app::model::EvidenceFrom::Production));
     let p2 = api(&app, Method::GET, &format!("/projects/{second}"), Some(&tok), None).await.json();
     assert_eq!(p2["template_version"].as_i64().unwrap(), before + 1);
     let versions = api(&app, Method::GET, "/template", Some(&tok), None).await.json();

@@ -172,6 +172,24 @@ async fn clients_review_decide_and_sign_off_and_the_sign_off_never_changes(pool:
             .json();
     let d = rpc(&app, "share_decide", json!({"token": t, "change_id": cr["id"], "approve": true, "name": "Carla Client", "note": ""})).await.json();
     assert_eq!((d["status"].as_str(), d["decided_by"].as_str()), (Some("approved"), Some("Carla Client (client)")));
+    // A change the client proposes through the link: recorded as theirs, decided by the team.
+    let bad = rpc(&app, "share_propose_change", json!({"token": t, "name": "Carla Client", "title": "Add a shop", "reason": ""})).await;
+    assert!(bad.status.is_client_error() && bad.body.contains("reason"), "{} {}", bad.status, bad.body);
+    let p = rpc(&app, "share_propose_change", json!({"token": t, "name": "Carla Client", "title": "Add a shop", "reason": "Sell online"})).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    let p = p.json();
+    assert_eq!((p["proposed_by_kind"].as_str(), p["proposed_by"].as_str(), p["status"].as_str()), (Some("client"), Some("Carla Client"), Some("proposed")));
+    let own = rpc(&app, "share_decide", json!({"token": t, "change_id": p["id"], "approve": true, "name": "Carla Client", "note": ""})).await;
+    assert!(own.status.is_client_error() && own.body.contains("The team decides"), "{}", own.body);
+    let decided = api(
+        &app,
+        Method::POST,
+        &format!("/change-requests/{}/decision", p["id"]),
+        Some(&tok),
+        Some(json!({"approve": false, "decided_by": "Olivia Owner", "note": "Phase 2"})),
+    )
+    .await;
+    assert_eq!(decided.json()["status"], "declined", "{}", decided.body);
 
     // Sign-off: a frozen snapshot.
     let s = rpc(&app, "share_sign_off", json!({"token": t, "name": "Carla Client"})).await;
@@ -192,4 +210,25 @@ async fn clients_review_decide_and_sign_off_and_the_sign_off_never_changes(pool:
     // The activity log has the client's actions.
     let log = api(&app, Method::GET, &format!("/projects/{pid}/activity?kind=review"), Some(&tok), None).await.json();
     assert_eq!(log["activity"].as_array().unwrap().len(), 3, "{log}");
+
+    // The sign-off is a record: deleting the project archives it instead, and the database
+    // refuses to delete a sign-off.
+    let del = api(&app, Method::DELETE, &format!("/projects/{pid}"), Some(&tok), None).await;
+    assert_eq!(del.status, StatusCode::OK, "{}", del.body);
+    assert_eq!((del.json()["deleted"].as_bool(), del.json()["archived"].as_bool()), (Some(false), Some(true)));
+    assert!(del.json()["message"].as_str().unwrap().contains("sign-off"));
+    assert_eq!(api(&app, Method::GET, &format!("/projects/{pid}"), Some(&tok), None).await.json()["archived"], true);
+    let gone = sqlx::query("DELETE FROM signoffs").execute(&pool).await;
+    assert!(gone.unwrap_err().to_string().contains("never deleted"));
+    assert!(dir.path().join(format!("run-{run}")).exists(), "the screenshots stay with the archived project");
+    // A project without one is deleted, with its screenshots.
+    let body = json!({"name": "Beta", "launch_date": "2027-03-01", "environments": [{"name": "dev", "base_url": "http://dev.test"}]});
+    let beta = api(&app, Method::POST, "/projects", Some(&tok), Some(body)).await.json()["id"].as_i64().unwrap();
+    let (beta_run, _) = run_with_shots(&st, &user, beta, &["/"]).await;
+    assert!(dir.path().join(format!("run-{beta_run}")).exists());
+    let del = api(&app, Method::DELETE, &format!("/projects/{beta}"), Some(&tok), None).await;
+    assert_eq!(del.json()["deleted"], true, "{}", del.body);
+    assert_eq!(api(&app, Method::GET, &format!("/projects/{beta}"), Some(&tok), None).await.status, StatusCode::NOT_FOUND);
+    assert!(!dir.path().join(format!("run-{beta_run}")).exists(), "its screenshots are gone");
+    assert_eq!(api(&app, Method::DELETE, &format!("/projects/{beta}"), Some(&tok), None).await.status, StatusCode::NOT_FOUND);
 }

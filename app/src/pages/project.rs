@@ -12,7 +12,7 @@ use crate::model::{
     UpdateOutcome, UserInfo,
 };
 use crate::phases::PHASES;
-use crate::server_fns::{add_item, error_text, get_checklist, item_history, record_deploy, set_project_archived, start_run, update_item};
+use crate::server_fns::{add_item, delete_project, error_text, get_checklist, item_history, record_deploy, set_project_archived, start_run, update_item};
 
 #[component]
 pub fn ProjectPage() -> impl IntoView {
@@ -151,6 +151,23 @@ fn Board(data: ChecklistView) -> impl IntoView {
         });
     };
 
+    let confirm_delete = RwSignal::new(false);
+    let navigate = leptos_router::hooks::use_navigate();
+    let delete = move |_| {
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match delete_project(project_id).await {
+                Ok(o) if o.deleted => navigate("/", Default::default()),
+                Ok(o) => {
+                    confirm_delete.set(false);
+                    archived.set(o.archived);
+                    archive_error.set(Some(o.message));
+                }
+                Err(e) => archive_error.set(Some(error_text(&e))),
+            }
+        });
+    };
+
     view! {
         <Title text=project.name.clone()/>
         <div class="page-head">
@@ -170,6 +187,17 @@ fn Board(data: ChecklistView) -> impl IntoView {
                 </span>
                 <A href=format!("/projects/{project_id}/edit") attr:class="button">"Edit project"</A>
                 <button type="button" on:click=toggle_archive>{move || if archived.get() { "Unarchive" } else { "Archive" }}</button>
+                {move || if confirm_delete.get() {
+                    view! {
+                        <span class="confirm-delete" role="group" aria-label="Confirm deletion">
+                            "Delete everything in this project? "
+                            <button type="button" class="danger" on:click=delete.clone()>"Delete for good"</button>
+                            <button type="button" on:click=move |_| confirm_delete.set(false)>"Keep it"</button>
+                        </span>
+                    }.into_any()
+                } else {
+                    view! { <button type="button" class="link danger" on:click=move |_| confirm_delete.set(true)>"Delete…"</button> }.into_any()
+                }}
             </div>
         </div>
         {move || archive_error.get().map(|m| view! { <ErrorBox message=m/> })}

@@ -47,14 +47,28 @@ fn RetroBoard(retro: Retrospective, reload: RwSignal<u32>) -> impl IntoView {
         });
     };
     let (title, phase, why) = (RwSignal::new(String::new()), RwSignal::new("launch-week".to_string()), RwSignal::new(String::new()));
-    let add = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let input = RetroActionInput { title: title.get_untracked(), phase: phase.get_untracked(), why: why.get_untracked(), due_offset_days: 0 };
+    let due = RwSignal::new(crate::phases::phase("launch-week").map(|p| p.default_due).unwrap_or(0).to_string());
+    let checks = RwSignal::new(String::new());
+    let add_input = move |input: RetroActionInput| {
         leptos::task::spawn_local(async move {
             match add_retro_action(project_id, input).await {
                 Ok(_) => reload.update(|n| *n += 1),
                 Err(e) => error.set(Some(error_text(&e))),
             }
+        });
+    };
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(due_offset_days) = due.get_untracked().trim().parse::<i64>() else {
+            error.set(Some("Give the due day as a number of days from launch, e.g. -7 for a week before.".into()));
+            return;
+        };
+        add_input(RetroActionInput {
+            title: title.get_untracked(),
+            phase: phase.get_untracked(),
+            why: why.get_untracked(),
+            due_offset_days: Some(due_offset_days),
+            checks: checks.get_untracked().split([',', ' ', '\n']).map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect(),
         });
     };
     view! {
@@ -72,7 +86,18 @@ fn RetroBoard(retro: Retrospective, reload: RwSignal<u32>) -> impl IntoView {
             <section class="card">
                 <h2>"From the launch data"</h2>
                 <ul class="suggestions">
-                    {suggestions.into_iter().map(|s| view! { <li><span class="chip">{s.kind}</span> " " {s.text}</li> }).collect_view()}
+                    {suggestions.into_iter().map(|s| {
+                        let action = s.action.clone();
+                        view! {
+                            <li>
+                                <span class="chip">{s.kind}</span> " " {s.text}
+                                {action.map(|a| {
+                                    let label = format!("Make it an action: {}", a.title);
+                                    view! { " " <button type="button" class="small" on:click=move |_| add_input(a.clone())>{label}</button> }
+                                })}
+                            </li>
+                        }
+                    }).collect_view()}
                 </ul>
             </section>
         })}
@@ -102,7 +127,8 @@ fn RetroBoard(retro: Retrospective, reload: RwSignal<u32>) -> impl IntoView {
                         <li>
                             <strong>{a.title.clone()}</strong> " " <span class="chip">{crate::phases::phase_title(&a.phase).to_string()}</span>
                             {(!a.why.is_empty()).then(|| view! { <div class="muted">{a.why.clone()}</div> })}
-                            <div class="muted small">{format!("{} · {}", a.created_by, fmt_time(a.created_at))}</div>
+                            <div class="muted small">{format!("{} · {} · due {}", a.created_by, fmt_time(a.created_at), crate::model::due_label(a.due_offset_days))}</div>
+                            {(!a.checks.is_empty()).then(|| view! { <div class="checks">{a.checks.iter().map(|c| view! { <code class="chip">{c.clone()}</code> " " }).collect_view()}</div> })}
                             {match a.promoted_version {
                                 Some(v) => view! { <span class="chip pass">{format!("in the checklist template since v{v}")}</span> }.into_any(),
                                 None => view! { <button type="button" class="small" on:click=promote>"Add to the checklist template"</button> }.into_any(),
@@ -115,10 +141,19 @@ fn RetroBoard(retro: Retrospective, reload: RwSignal<u32>) -> impl IntoView {
                 <h3>"New action item"</h3>
                 <label>"What to do next time" <input type="text" required bind:value=title/></label>
                 <label>"Phase"
-                    <select prop:value=move || phase.get() on:change=move |ev| phase.set(event_target_value(&ev))>
+                    <select prop:value=move || phase.get() on:change=move |ev| {
+                        let key = event_target_value(&ev);
+                        // A phase brings its usual due day; the field stays editable.
+                        if let Some(p) = crate::phases::phase(&key) {
+                            due.set(p.default_due.to_string());
+                        }
+                        phase.set(key);
+                    }>
                         {crate::phases::PHASES.iter().map(|p| view! { <option value=p.key>{p.title}</option> }).collect_view()}
                     </select>
                 </label>
+                <label>"Due (days from launch)" <input type="number" min="-365" max="365" bind:value=due/></label>
+                <label>"Automated checks (optional)" <input type="text" placeholder="e.g. broken-link" bind:value=checks/></label>
                 <label class="wide">"Why" <input type="text" bind:value=why/></label>
                 <div class="actions"><button type="submit">"Add action"</button></div>
             </form>

@@ -1,26 +1,42 @@
 //! The service layer's error. Its `Display` is what a user may see: infrastructure
 //! failures are logged where they happen and shown only as a generic message.
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum AppError {
     /// Input that is well-formed but not acceptable (422).
-    #[error("{0}")]
     BadRequest(String),
     /// Input that could not even be read: malformed JSON, wrong content type (400).
-    #[error("{0}")]
     Malformed(String),
-    #[error("{0} not found")]
     NotFound(&'static str),
-    #[error("please sign in")]
     Unauthorized,
-    #[error("{0}")]
     Forbidden(String),
-    #[error("{0}")]
     Conflict(String),
-    #[error("too many attempts; try again in {0} seconds")]
     RateLimited(u64),
-    #[error("something went wrong on the server; the error was logged")]
     Internal,
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppError::BadRequest(m) | AppError::Malformed(m) | AppError::Forbidden(m) | AppError::Conflict(m) => f.write_str(m),
+            AppError::NotFound(what) => write!(f, "{what} not found"),
+            AppError::Unauthorized => f.write_str("please sign in"),
+            AppError::RateLimited(s) => write!(f, "too many attempts; try again in {s} seconds"),
+            AppError::Internal => f.write_str("something went wrong on the server; the error was logged"),
+        }
+    }
+}
+
+/// A server function's error keeps its HTTP status: bad input is a 4xx with the message, as in
+/// the JSON API — never a 500. (`AppError` is deliberately not a `std::error::Error`, so this
+/// conversion, not server_fn's generic one, is what `?` uses.)
+impl From<AppError> for leptos::server_fn::error::ServerFnError {
+    fn from(e: AppError) -> Self {
+        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(e.status());
+        }
+        leptos::server_fn::error::ServerFnError::ServerError(e.to_string())
+    }
 }
 
 impl AppError {

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use sqlx::SqlitePool;
 
 use super::{error::AppResult, now, today, AppError};
-use crate::model::{add_days, parse_date, parse_time, EnvKind, Environment, Project, ProjectInput, ProjectSummary, RunSettings, UserInfo};
+use crate::model::{add_days, parse_date, parse_time, DeleteOutcome, EnvKind, Environment, Project, ProjectInput, ProjectSummary, RunSettings, UserInfo};
 
 const MAX_ENVIRONMENTS: usize = 20;
 
@@ -457,6 +457,33 @@ pub async fn update(pool: &SqlitePool, id: i64, input: &ProjectInput) -> AppResu
     insert_environments(&mut tx, id, &fresh).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Deletes a project with everything in it (runs, screenshots on disk, checklist, scope…) —
+/// unless the client signed off its launch: a sign-off is a record that is never deleted, so
+/// the project is archived instead and says so.
+pub async fn delete(pool: &SqlitePool, actor: &UserInfo, id: i64, screenshots_dir: Option<&std::path::Path>) -> AppResult<DeleteOutcome> {
+    let project = get(pool, id).await?;
+    let signoffs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signoffs WHERE project_id = ?").bind(id).fetch_one(pool).await?;
+    if signoffs > 0 {
+        set_archived(pool, id, true).await?;
+        super::activity::log(pool, id, &actor.name, "project", "asked to delete the project; archived it instead (the launch sign-off is kept)").await?;
+        return Ok(DeleteOutcome {
+            deleted: false,
+            archived: true,
+            message: format!("\"{}\" has a launch sign-off, which is a record that is never deleted: the project was archived instead.", project.name),
+        });
+    }
+    let runs: Vec<i64> = sqlx::query_scalar("SELECT id FROM runs WHERE project_id = ?").bind(id).fetch_all(pool).await?;
+    let _turn = super::db::write_turn().await;
+    sqlx::query("DELETE FROM projects WHERE id = ?").bind(id).execute(pool).await?;
+    if let Some(dir) = screenshots_dir {
+        for run in runs {
+            let _ = std::fs::remove_dir_all(dir.join(format!("run-{run}")));
+        }
+    }
+    tracing::info!(project = id, by = %actor.email, "project deleted");
+    Ok(DeleteOutcome { deleted: true, archived: false, message: format!("\"{}\" was deleted.", project.name) })
 }
 
 pub async fn set_archived(pool: &SqlitePool, id: i64, archived: bool) -> AppResult<()> {

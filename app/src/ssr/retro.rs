@@ -20,10 +20,27 @@ pub async fn suggestions(pool: &SqlitePool, project: &crate::model::Project) -> 
             out.push(RetroSuggestion {
                 kind: "late-tick".into(),
                 text: format!("\"{}\" was done {late_days} day(s) after it was due ({}): start it earlier next time?", it.title, it.due),
+                action: Some(RetroActionInput {
+                    title: format!("Start \"{}\" earlier", it.title),
+                    phase: it.phase.clone(),
+                    why: format!("It was done {late_days} day(s) late on a previous launch."),
+                    due_offset_days: Some((it.due_offset_days - late_days).max(-365)),
+                    checks: it.checks.clone(),
+                }),
             });
         }
         if it.regression {
-            out.push(RetroSuggestion { kind: "regression".into(), text: format!("\"{}\" was ticked while its automated checks failed.", it.title) })
+            out.push(RetroSuggestion {
+                kind: "regression".into(),
+                text: format!("\"{}\" was ticked while its automated checks failed.", it.title),
+                action: Some(RetroActionInput {
+                    title: format!("Re-run the checks of \"{}\" after the last deploy before ticking it", it.title),
+                    phase: it.phase.clone(),
+                    why: "It was ticked while its automated checks failed.".into(),
+                    due_offset_days: Some(it.due_offset_days),
+                    checks: it.checks.clone(),
+                }),
+            })
         }
     }
     if let (Some(start), Some(end)) = (super::scope::end_of_day(&project.launch_date).map(|e| e - 86_399), super::scope::end_of_day(&project.launch_date)) {
@@ -37,8 +54,18 @@ pub async fn suggestions(pool: &SqlitePool, project: &crate::model::Project) -> 
         .fetch_all(pool)
         .await?;
         for (check, n) in failed {
-            let title = preflight_engine::find_check(&check).map(|c| c.title).unwrap_or("");
-            out.push(RetroSuggestion { kind: "failed-on-launch-day".into(), text: format!("{check} failed on launch day ({n}×): {title}.") });
+            let problem = preflight_engine::problem_title(&check);
+            out.push(RetroSuggestion {
+                kind: "failed-on-launch-day".into(),
+                text: format!("{problem} on launch day ({n}× {check})."),
+                action: Some(RetroActionInput {
+                    title: format!("Fix \"{problem}\" before launch day"),
+                    phase: "launch-week".into(),
+                    why: format!("{check} failed {n} time(s) on launch day."),
+                    due_offset_days: Some(-3),
+                    checks: vec![check.clone()],
+                }),
+            });
         }
     }
     let changes: Vec<(String, String, String)> = sqlx::query_as(
@@ -49,21 +76,31 @@ pub async fn suggestions(pool: &SqlitePool, project: &crate::model::Project) -> 
     .fetch_all(pool)
     .await?;
     for (url, vp, comment) in changes {
-        out.push(RetroSuggestion { kind: "changes-requested".into(), text: format!("The client asked for changes to {url} at {vp}: \"{comment}\"") });
+        out.push(RetroSuggestion {
+            kind: "changes-requested".into(),
+            text: format!("The client asked for changes to {url} at {vp}: \"{comment}\""),
+            action: Some(RetroActionInput {
+                title: "Walk the client through the pages on staging before the screenshot review".into(),
+                phase: "content".into(),
+                why: format!("The client asked for changes late: \"{comment}\""),
+                due_offset_days: Some(-14),
+                checks: vec![],
+            }),
+        });
     }
     Ok(out)
 }
 
 pub async fn actions(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<RetroAction>> {
-    let rows: Vec<(i64, i64, String, String, String, i64, String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT id, project_id, title, phase, why, due_offset_days, created_by, created_at, promoted_version FROM retro_actions WHERE project_id = ? ORDER BY id",
+    let rows: Vec<(i64, i64, String, String, String, i64, String, i64, Option<i64>, String)> = sqlx::query_as(
+        "SELECT id, project_id, title, phase, why, due_offset_days, created_by, created_at, promoted_version, checks FROM retro_actions WHERE project_id = ? ORDER BY id",
     )
     .bind(project_id)
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, project_id, title, phase, why, due_offset_days, created_by, created_at, promoted_version)| RetroAction {
+        .map(|(id, project_id, title, phase, why, due_offset_days, created_by, created_at, promoted_version, checks)| RetroAction {
             id,
             project_id,
             title,
@@ -73,6 +110,7 @@ pub async fn actions(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<RetroA
             created_by,
             created_at,
             promoted_version,
+            checks: serde_json::from_str(&checks).unwrap_or_default(),
         })
         .collect())
 }
@@ -143,27 +181,32 @@ pub async fn add_action(pool: &SqlitePool, project_id: i64, actor: &str, input: 
     if title.is_empty() || title.chars().count() > 200 {
         return Err(AppError::bad("title: 1 to 200 characters."));
     }
-    if crate::phases::phase(&input.phase).is_none() {
+    let Some(phase) = crate::phases::phase(&input.phase) else {
         return Err(AppError::bad(format!("phase: \"{}\" is not a checklist phase.", input.phase)));
-    }
-    if !(-365..=365).contains(&input.due_offset_days) {
+    };
+    let due = input.due_offset_days.unwrap_or(phase.default_due);
+    if !(-365..=365).contains(&due) {
         return Err(AppError::bad("due_offset_days: within a year of launch."));
     }
+    let checks = super::checklist::validate_checks(&input.checks, evidence_from_checks(&input.checks)?)?;
     super::projects::get(pool, project_id).await?;
     let t = now();
     let _turn = super::db::write_turn().await;
     let mut tx = pool.begin().await?;
-    let id = sqlx::query("INSERT INTO retro_actions (project_id, title, phase, why, due_offset_days, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind(project_id)
-        .bind(title)
-        .bind(&input.phase)
-        .bind(input.why.trim())
-        .bind(input.due_offset_days)
-        .bind(actor)
-        .bind(t)
-        .execute(&mut *tx)
-        .await?
-        .last_insert_rowid();
+    let id = sqlx::query(
+        "INSERT INTO retro_actions (project_id, title, phase, why, due_offset_days, checks, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(project_id)
+    .bind(title)
+    .bind(&input.phase)
+    .bind(input.why.trim())
+    .bind(due)
+    .bind(serde_json::to_string(&checks).unwrap_or_else(|_| "[]".into()))
+    .bind(actor)
+    .bind(t)
+    .execute(&mut *tx)
+    .await?
+    .last_insert_rowid();
     activity::log_in(&mut tx, project_id, actor, "retro", &format!("added the action \"{title}\""), t).await?;
     tx.commit().await?;
     Ok(actions(pool, project_id).await?.into_iter().find(|a| a.id == id).expect("just inserted"))
@@ -172,8 +215,8 @@ pub async fn add_action(pool: &SqlitePool, project_id: i64, actor: &str, input: 
 /// Makes a new template version: the current one plus this action as an item whose origin
 /// names the project. Projects created from then on get it; existing ones keep theirs.
 pub async fn promote(pool: &SqlitePool, action_id: i64, actor: &str) -> AppResult<TemplateVersionView> {
-    let (project_id, title, phase, why, due, promoted): (i64, String, String, String, i64, Option<i64>) =
-        sqlx::query_as("SELECT project_id, title, phase, why, due_offset_days, promoted_version FROM retro_actions WHERE id = ?")
+    let (project_id, title, phase, why, due, promoted, checks): (i64, String, String, String, i64, Option<i64>, String) =
+        sqlx::query_as("SELECT project_id, title, phase, why, due_offset_days, promoted_version, checks FROM retro_actions WHERE id = ?")
             .bind(action_id)
             .fetch_optional(pool)
             .await?
@@ -208,8 +251,8 @@ pub async fn promote(pool: &SqlitePool, action_id: i64, actor: &str) -> AppResul
         sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM template_items WHERE template_version_id = ?").bind(vid).fetch_one(&mut *tx).await?;
     let origin = format!("retrospective of {} (action #{action_id}, promoted by {actor})", project.name);
     sqlx::query(
-        "INSERT INTO template_items (template_version_id, key, phase, position, title, why, due_offset_days, checks, talk, origin)
-         VALUES (?, ?, ?, ?, ?, ?, ?, '[]', '', ?)",
+        "INSERT INTO template_items (template_version_id, key, phase, position, title, why, due_offset_days, checks, talk, evidence_from, origin)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)",
     )
     .bind(vid)
     .bind(format!("retro-{project_id}-{action_id}"))
@@ -218,6 +261,8 @@ pub async fn promote(pool: &SqlitePool, action_id: i64, actor: &str) -> AppResul
     .bind(&title)
     .bind(if why.is_empty() { format!("Learned on {}.", project.name) } else { why.clone() })
     .bind(due)
+    .bind(&checks)
+    .bind(evidence_from_checks(&serde_json::from_str::<Vec<String>>(&checks).unwrap_or_default())?.as_str())
     .bind(&origin)
     .execute(&mut *tx)
     .await?;
@@ -225,6 +270,21 @@ pub async fn promote(pool: &SqlitePool, action_id: i64, actor: &str) -> AppResul
     activity::log_in(&mut tx, project_id, actor, "retro", &format!("promoted \"{title}\" into checklist template v{version}"), t).await?;
     tx.commit().await?;
     Ok(versions(pool).await?.into_iter().find(|v| v.version == version).expect("just made"))
+}
+
+/// Where an action's checks can take their evidence from: production when one judges
+/// production only, dev/staging when one judges those only, else any. Both kinds at once
+/// cannot be one item.
+fn evidence_from_checks(checks: &[String]) -> AppResult<crate::model::EvidenceFrom> {
+    use crate::model::EvidenceFrom;
+    use preflight_engine::Scope;
+    let scopes: Vec<Scope> = checks.iter().filter_map(|c| preflight_engine::find_check(c.trim())).map(|c| c.scope).collect();
+    match (scopes.contains(&Scope::Production), scopes.contains(&Scope::PreProduction)) {
+        (true, true) => Err(AppError::bad("checks: some of these judge production only and others dev/staging only; make two actions.")),
+        (true, false) => Ok(EvidenceFrom::Production),
+        (false, true) => Ok(EvidenceFrom::PreProduction),
+        (false, false) => Ok(EvidenceFrom::Any),
+    }
 }
 
 /// Every template version, newest first, with its items and their origins.
