@@ -98,6 +98,12 @@ async fn runs_are_queued_executed_compared_and_become_evidence(pool: SqlitePool)
     let of = |run: i64| ev.iter().filter(move |e| e["run_id"] == run);
     assert!(of(run2).any(|e| e["check"] == "broken-link" && e["status"] == "failed" && e["environment"] == "dev"), "{ev:?}");
     assert!(of(run3).all(|e| e["status"] != "failed" && e["environment"] == "staging"), "{ev:?}");
+    // This server runs without a browser: its checks say so.
+    let console = done3["checks"].as_array().unwrap().iter().find(|c| c["id"] == "console-error").unwrap();
+    assert_eq!(
+        (console["status"].as_str(), console["reason"].as_str()),
+        (Some("skipped"), Some("browser checks are turned off on this server (--no-browser)"))
+    );
     let bl = of(run3).find(|e| e["check"] == "broken-link").unwrap();
     assert_eq!((bl["status"].as_str(), bl["passed"].as_bool(), bl["stale"].is_null()), (Some("passed"), Some(true), true));
     // Checks that did not look are "not checked" with the reason, never passed.
@@ -119,6 +125,8 @@ async fn runs_are_queued_executed_compared_and_become_evidence(pool: SqlitePool)
     // The fixture site has no images, scripts or stylesheets: broken-asset did not apply, so
     // the crawler item is not "all passed". An item naming only what was judged is.
     assert_eq!(item["evidence_passed"], false, "{item}");
+    let asset = item["evidence"].as_array().unwrap().iter().find(|e| e["check"] == "broken-asset" && e["run_id"] == run4).unwrap().clone();
+    assert_eq!((asset["status"].as_str(), asset["reason"].as_str()), (Some("not_applicable"), Some("the crawled pages use no images, scripts or stylesheets")));
     let new = app::model::NewItem {
         title: "Links and pages work".into(),
         phase: "content".into(),
@@ -220,4 +228,45 @@ async fn an_unreachable_site_is_a_run_that_could_not_complete_and_proves_nothing
     let sitemap = item("sitemap");
     assert!(sitemap["evidence"].as_array().unwrap().is_empty(), "a dev run is no evidence for production: {sitemap}");
     assert_eq!(sitemap["evidence_missing"], "the project has no production environment");
+}
+
+/// In app runs the browser checks say why they did not look: a server started without a
+/// browser, a project with no viewports, a browser that cannot start (then also a
+/// `browser-check-failed` finding, and the HTTP results still count).
+#[sqlx::test(migrations = false)]
+async fn app_runs_say_why_the_browser_checks_did_not_look(pool: SqlitePool) {
+    let st = state(pool.clone()).await;
+    let user = owner(&st).await;
+    let tok = token(&st, &user).await;
+    let broken = preflight_server::runner::BrowserRunner {
+        endpoint: preflight_browser::Endpoint::Local { chromium: Some("/nonexistent/chromium".into()) },
+        max_pages: 2,
+        concurrency: 1,
+    };
+    preflight_server::runner::start_with_browser(st.clone(), 1, Some(broken), preflight_server::runner::shutdown::Signal::default()).await.unwrap();
+    let app = preflight_server::router(st.clone());
+    let port = serve(site(false)).await;
+    let create = |viewports: &str| {
+        json!({"name": format!("B{viewports}"), "launch_date": "2027-03-01", "viewports": viewports,
+               "environments": [{"name": "dev", "kind": "dev", "base_url": format!("http://127.0.0.1:{port}/")}]})
+    };
+    let reason = |run: &serde_json::Value, id: &str| {
+        let c = run["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone();
+        (c["status"].as_str().unwrap().to_string(), c["reason"].as_str().unwrap().to_string())
+    };
+    // No viewports chosen: the browser checks do not apply to this project.
+    let off = api(&app, Method::POST, "/projects", Some(&tok), Some(create(""))).await.json()["id"].as_i64().unwrap();
+    let run = api(&app, Method::POST, &format!("/projects/{off}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await.json()["id"].as_i64().unwrap();
+    let done = wait_finished(&app, &tok, run).await;
+    let (s, r) = reason(&done, "console-error");
+    assert_eq!((s.as_str(), r.as_str()), ("not_applicable", "browser checks are off for this project (no viewports chosen)"), "{done}");
+    // A browser that cannot start: skipped with the reason, and a finding that says so.
+    let on = api(&app, Method::POST, "/projects", Some(&tok), Some(create("desktop"))).await.json()["id"].as_i64().unwrap();
+    let run = api(&app, Method::POST, &format!("/projects/{on}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await.json()["id"].as_i64().unwrap();
+    let done = wait_finished(&app, &tok, run).await;
+    let (s, r) = reason(&done, "console-error");
+    assert!(s == "skipped" && r.starts_with("browser unavailable"), "{s} {r}");
+    assert_eq!(reason(&done, "broken-link").0, "passed", "the HTTP results still count");
+    let f = api(&app, Method::GET, &format!("/runs/{run}/findings"), Some(&tok), None).await.json();
+    assert!(f["findings"].as_array().unwrap().iter().any(|f| f["check"] == "browser-check-failed"), "{f}");
 }

@@ -69,8 +69,15 @@ async fn records(r: &Resolver<TokioConnectionProvider>, name: &str, kind: Record
     }
 }
 
+/// The name has no records of the type (NOERROR with no answers, or NXDOMAIN) — not a
+/// failed lookup: hickory also reports SERVFAIL and REFUSED answers as "no records found",
+/// which must not become a false "no MX records" finding.
 fn no_data(e: &ResolveError) -> bool {
-    e.is_no_records_found() || e.is_nx_domain()
+    use hickory_resolver::proto::{op::ResponseCode, ProtoErrorKind};
+    match e.proto().map(|p| p.kind()) {
+        Some(ProtoErrorKind::NoRecordsFound { response_code, .. }) => matches!(*response_code, ResponseCode::NoError | ResponseCode::NXDomain),
+        _ => e.is_nx_domain(),
+    }
 }
 
 fn txt_strings(recs: &[Record]) -> Vec<String> {

@@ -27,6 +27,11 @@ fn zone(records: Vec<Record>) -> Zone {
 
 /// A tiny authoritative server: answers from the zone, NXDOMAIN for unknown names.
 async fn nameserver(zone: Zone) -> SocketAddr {
+    nameserver_failing(zone, vec![]).await
+}
+
+/// The same server, answering SERVFAIL to queries of the `failing` record types.
+async fn nameserver_failing(zone: Zone, failing: Vec<RecordType>) -> SocketAddr {
     let sock = Arc::new(tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap());
     let addr = sock.local_addr().unwrap();
     tokio::spawn(async move {
@@ -51,6 +56,10 @@ async fn nameserver(zone: Zone) -> SocketAddr {
                 }
             }
             resp.set_response_code(if known_name { ResponseCode::NoError } else { ResponseCode::NXDomain });
+            if req.queries().iter().any(|q| failing.contains(&q.query_type())) {
+                resp.take_answers();
+                resp.set_response_code(ResponseCode::ServFail);
+            }
             if let Ok(bytes) = resp.to_vec() {
                 let _ = sock.send_to(&bytes, peer).await;
             }
@@ -204,4 +213,29 @@ async fn dns_checks_say_why_they_did_not_look() {
     assert_eq!(f.iter().map(|f| f.check.as_str()).collect::<Vec<_>>(), vec!["dns-ns-missing"]);
     assert_eq!(status(&st, "dns-ns-missing").0, CheckStatus::Failed);
     assert_eq!(status(&st, "dns-mx-missing"), (CheckStatus::Skipped, "the nameservers of shop.test did not answer"));
+    // Nameservers that fail some lookups: those checks could not look — never a false finding.
+    let ns = nameserver_failing(good_zone(300), vec![RecordType::CNAME, RecordType::MX, RecordType::TXT]).await;
+    let mut flaky = CheckConfig::new("https://www.shop.test/").unwrap();
+    flaky.nameserver = Some(ns);
+    flaky.limits.request_timeout = std::time::Duration::from_millis(500);
+    let (f, st) = run_with(flaky).await;
+    assert!(f.is_empty(), "{f:#?}");
+    for (id, why) in [
+        ("dns-cname-at-apex", "the CNAME lookup failed"),
+        ("dns-mx-missing", "the MX lookup failed"),
+        ("dns-ptr-mismatch", "the MX lookup failed"),
+        ("dns-spf-missing", "the TXT lookup failed"),
+        ("dns-dmarc-missing", "the TXT lookup of _dmarc.shop.test failed"),
+    ] {
+        let (s, r) = status(&st, id);
+        assert!(s == CheckStatus::Skipped && r.starts_with(why), "{id}: {s:?} {r}");
+    }
+    assert_eq!(status(&st, "dns-ns-missing").0, CheckStatus::Passed);
+    // A launch date that is not a date: the TTL check says so.
+    let ns = nameserver(good_zone(300)).await;
+    let mut odd = CheckConfig::new("https://www.shop.test/").unwrap();
+    odd.nameserver = Some(ns);
+    odd.launch_date = Some("next Tuesday".into());
+    let (_, st) = run_with(odd).await;
+    assert_eq!(status(&st, "dns-ttl-not-lowered"), (CheckStatus::Skipped, "the launch date \"next Tuesday\" is not a YYYY-MM-DD date"));
 }

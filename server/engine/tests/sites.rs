@@ -184,7 +184,7 @@ async fn checks_that_do_not_apply_say_why() {
     na("form-missing-csrf", "no POST forms on the crawled pages");
     na("canonical-tag-mismatch", "no page has a canonical tag");
     na("title-duplicate", "only one page was crawled: nothing to compare");
-    assert_eq!(status(&report, "canonical-host").0, CheckStatus::NotApplicable);
+    na("canonical-host", "the site is addressed by IP address, localhost or a single-label name: no www/apex variants");
     assert_eq!(status(&report, "tls-name-mismatch").0, CheckStatus::NotApplicable);
     assert_eq!(status(&report, "dns-mx-missing").0, CheckStatus::NotApplicable);
     // What it could judge, it judged.
@@ -212,6 +212,7 @@ async fn a_site_that_answers_no_html_skips_the_page_checks() {
     assert_eq!(st, CheckStatus::Skipped);
     assert!(why.contains("no HTML page could be read") && why.contains("application/json"), "{why}");
     assert_eq!(status(&report, "broken-asset").0, CheckStatus::Skipped);
+    assert_eq!(status(&report, "broken-link"), (CheckStatus::Skipped, "no HTML page was read, so no links were followed".into()));
     assert_eq!(status(&report, "server-error").0, CheckStatus::Passed, "the answers themselves were judged");
     // A missing page that answers 5xx leaves no 404 page to judge — but its 503 page is a
     // server-error page visitors meet, and that is judged: bare, so a finding.

@@ -96,4 +96,22 @@ async fn tls_checks_say_why_they_did_not_look() {
     assert_eq!(get("tls-certificate-expiring").0, Passed);
     assert_eq!(get("tls-name-mismatch").0, NotApplicable);
     assert!(get("tls-name-mismatch").1.contains("IP address"));
+    // Something listens but hangs up without a TLS handshake: the handshake fails (a finding)
+    // and the certificate could not be read (skipped, never passed).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            drop(sock);
+        }
+    });
+    let mut c = CheckConfig::new(&format!("https://www.shop.test:{port}/")).unwrap();
+    c.resolve.push(ResolveOverride { host: "www.shop.test".into(), port, addr: "127.0.0.1".parse().unwrap() });
+    let st = tls_statuses(c).await;
+    let get = |id: &str| st.iter().find(|(i, _, _)| i == id).map(|(_, s, r)| (*s, r.clone())).unwrap();
+    assert_eq!(get("tls-certificate-invalid").0, Failed, "{st:?}");
+    for id in ["tls-certificate-expiring", "tls-name-mismatch"] {
+        let (s, r) = get(id);
+        assert!(s == Skipped && r.starts_with("the certificate could not be read"), "{id}: {s:?} {r}");
+    }
 }
