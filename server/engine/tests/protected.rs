@@ -192,3 +192,81 @@ async fn dev_sites_should_not_open_for_anyone() {
         }
     }
 }
+
+/// The last reasons: a missing-page probe that gets no answer, and a protected site whose
+/// anonymous request gets none either.
+#[tokio::test]
+async fn probes_without_an_answer_are_skipped_with_the_reason() {
+    let app = Router::new().fallback(|req: Request| async move {
+        let path = req.uri().path().to_string();
+        if path.starts_with("/preflight-check-") {
+            // The probe hangs past the request timeout.
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        }
+        if path == "/" {
+            return ([(header::CONTENT_TYPE, "text/html")], "<!doctype html><title>Home</title><body>DEV SITE</body>").into_response();
+        }
+        (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/html")], "<!doctype html><title>Not found</title><link rel=stylesheet href=/s.css>")
+            .into_response()
+    });
+    let addr = serve_http(app).await;
+    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{}/", addr.port())).unwrap();
+    config.env = EnvProfile::Dev;
+    config.skip_dns = true;
+    config.limits.request_timeout = std::time::Duration::from_millis(700);
+    let report = check(&config).await;
+    for id in ["soft-404", "error-page-default"] {
+        let c = report.check(id).unwrap();
+        assert!(c.status == CheckStatus::Skipped && c.reason.starts_with("the missing-page probe got no answer"), "{c:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_protected_site_that_never_answers_anonymous_requests_is_not_judged_on_access() {
+    let app = Router::new().fallback(|req: Request| async move {
+        if !req.headers().contains_key(header::AUTHORIZATION) {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        ([(header::CONTENT_TYPE, "text/html")], "<!doctype html><title>Dev</title><body>DEV SITE</body>").into_response()
+    });
+    let addr = serve_http(app).await;
+    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{}/", addr.port())).unwrap();
+    config.env = EnvProfile::Staging;
+    config.skip_dns = true;
+    config.limits.request_timeout = std::time::Duration::from_millis(700);
+    config.credentials = Some(Credentials::Basic { username: "a".into(), password: "b".into() });
+    let report = check(&config).await;
+    let c = report.check("dev-publicly-accessible").unwrap();
+    assert!(c.status == CheckStatus::Skipped && c.reason.starts_with("the request without credentials got no answer"), "{c:?}");
+    assert_eq!(report.check("dev-banner-missing").unwrap().status, CheckStatus::Passed, "the site itself was read with the credentials");
+}
+
+#[tokio::test]
+async fn more_reasons_from_real_runs() {
+    // A missing page that answers 403, and only an image from another host (external links
+    // on, so it is requested: 127.0.0.2, where nothing listens).
+    let app = Router::new().fallback(|req: Request| async move {
+        match req.uri().path() {
+            "/" => (
+                [(header::CONTENT_TYPE, "text/html")],
+                "<!doctype html><title>Home</title><body>DEV SITE <img src=\"http://127.0.0.2:9/logo.png\" alt=x></body>",
+            )
+                .into_response(),
+            _ => (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/html")], "<!doctype html><title>No</title>").into_response(),
+        }
+    });
+    let addr = serve_http(app).await;
+    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{}/", addr.port())).unwrap();
+    config.env = EnvProfile::Dev;
+    config.skip_dns = true;
+    config.check_external_links = true;
+    let report = check(&config).await;
+    let c = report.check("error-page-default").unwrap();
+    assert_eq!(
+        (c.status, c.reason.as_str()),
+        (CheckStatus::Skipped, "a missing page answers 403, so there is no 404 page to judge, and no page answered with a server error")
+    );
+    let c = report.check("asset-not-cached").unwrap();
+    assert_eq!((c.status, c.reason.as_str()), (CheckStatus::NotApplicable, "no static file of the site itself loaded"), "{}", report.to_text(false));
+}
