@@ -69,11 +69,15 @@ pub fn staleness(started_at: i64, finished_at: i64, deployed_at: Option<i64>, ma
     }
 }
 
+/// An environment's latest finished run: name, last deploy, run id, kind, started, finished,
+/// the ids that looked, every check's outcome (JSON).
+type LatestRunRow = (String, Option<i64>, i64, String, i64, i64, String, String);
+
 pub async fn project_evidence(pool: &SqlitePool, project_id: i64) -> AppResult<ProjectEvidence> {
     let max_age: i64 = sqlx::query_scalar("SELECT evidence_max_age_days FROM projects WHERE id = ?").bind(project_id).fetch_optional(pool).await?.unwrap_or(7);
     let env_kinds: Vec<String> =
         sqlx::query_scalar("SELECT kind FROM environments WHERE project_id = ? ORDER BY position, id").bind(project_id).fetch_all(pool).await?;
-    let rows: Vec<(String, Option<i64>, i64, String, i64, i64, String, String)> = sqlx::query_as(
+    let rows: Vec<LatestRunRow> = sqlx::query_as(
         "SELECT e.name, (SELECT MAX(d.at) FROM deploys d WHERE d.environment_id = e.id), r.id, r.env_kind,
                 COALESCE(r.started_at, r.finished_at), r.finished_at, r.checks_run, r.checks
          FROM environments e

@@ -91,8 +91,11 @@ pub async fn suggestions(pool: &SqlitePool, project: &crate::model::Project) -> 
     Ok(out)
 }
 
+/// id, project, title, phase, why, due, created by, created at, promoted version, checks (JSON).
+type ActionRow = (i64, i64, String, String, String, i64, String, i64, Option<i64>, String);
+
 pub async fn actions(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<RetroAction>> {
-    let rows: Vec<(i64, i64, String, String, String, i64, String, i64, Option<i64>, String)> = sqlx::query_as(
+    let rows: Vec<ActionRow> = sqlx::query_as(
         "SELECT id, project_id, title, phase, why, due_offset_days, created_by, created_at, promoted_version, checks FROM retro_actions WHERE project_id = ? ORDER BY id",
     )
     .bind(project_id)

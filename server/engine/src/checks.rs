@@ -135,11 +135,10 @@ pub fn coverage(site: &Site) -> Coverage {
         .chain(site.probe.and_then(Fetched::response))
         .any(|r| r.status >= 500);
     let error_page: &[&str] = if met_5xx { &[] } else { &["error-page-default"] };
+    // (Robots, favicon and the probe are always requested from a site that answered: the
+    // unreachable case returned above.)
     match site.probe.map(|p| &p.outcome) {
-        None => {
-            c.skipped(&["soft-404"], "the missing-page probe was not made");
-            c.skipped(error_page, "the missing-page probe was not made and no page answered with a server error");
-        }
+        None => {}
         Some(Err(e)) => {
             c.skipped(&["soft-404"], format!("the missing-page probe got no answer ({e})"));
             c.skipped(error_page, format!("the missing-page probe got no answer ({e}) and no page answered with a server error"));
@@ -158,9 +157,6 @@ pub fn coverage(site: &Site) -> Coverage {
     } else if site.host_variants.iter().all(|v| v.outcome.is_err()) {
         c.skipped(&["canonical-host"], "none of the www/apex and http/https variants answered");
     }
-    if site.favicon.is_none() {
-        c.skipped(&["favicon-missing"], "/favicon.ico was not requested");
-    }
     // Access control: only a refusal (401/403, a sign-in form) or a readable page says anything.
     match site.anonymous.unwrap_or(site.start_fetch).outcome.as_ref() {
         Err(e) => {
@@ -173,9 +169,6 @@ pub fn coverage(site: &Site) -> Coverage {
             );
         }
         Ok(_) => {}
-    }
-    if site.robots.is_none() {
-        c.skipped(&["robots-missing", "robots-disallows-all", "robots-allows-indexing-on-dev"], "robots.txt was not requested");
     }
     // Subresources.
     if site.crawl.assets.is_empty() && !pages.is_empty() {

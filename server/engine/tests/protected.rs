@@ -270,3 +270,55 @@ async fn more_reasons_from_real_runs() {
     let c = report.check("asset-not-cached").unwrap();
     assert_eq!((c.status, c.reason.as_str()), (CheckStatus::NotApplicable, "no static file of the site itself loaded"), "{}", report.to_text(false));
 }
+
+#[tokio::test]
+async fn reasons_about_the_home_page_and_the_host_variants() {
+    // The home page answers JSON; the sitemap leads to an HTML page.
+    let app = Router::new().fallback(|req: Request| async move {
+        let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("").to_string();
+        match req.uri().path() {
+            "/" => ([(header::CONTENT_TYPE, "application/json")], "{}".to_string()).into_response(),
+            "/sitemap.xml" => {
+                ([(header::CONTENT_TYPE, "application/xml")], format!("<urlset><url><loc>http://{host}/about</loc></url></urlset>")).into_response()
+            }
+            "/about" => ([(header::CONTENT_TYPE, "text/html")], "<!doctype html><title>About</title><body>About us</body>".to_string()).into_response(),
+            _ => (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/html")], "<!doctype html><title>Not found</title>".to_string()).into_response(),
+        }
+    });
+    let addr = serve_http(app).await;
+    // www.shop.test reaches the fixture; its apex twin is sent to 127.0.0.3, where nothing listens.
+    let mut config = CheckConfig::new(&format!("http://www.shop.test:{}/", addr.port())).unwrap();
+    config.skip_dns = true;
+    config.resolve.push(preflight_engine::ResolveOverride { host: "www.shop.test".into(), port: addr.port(), addr: "127.0.0.1".parse().unwrap() });
+    config.resolve.push(preflight_engine::ResolveOverride { host: "shop.test".into(), port: addr.port(), addr: "127.0.0.3".parse().unwrap() });
+    let report = check(&config).await;
+    let c = report.check("analytics-missing").unwrap();
+    assert_eq!((c.status, c.reason.as_str()), (CheckStatus::Skipped, "the home page is not HTML"), "{}", report.to_text(false));
+    let c = report.check("canonical-host").unwrap();
+    assert_eq!((c.status, c.reason.as_str()), (CheckStatus::Skipped, "none of the www/apex and http/https variants answered"), "{}", report.to_text(false));
+}
+
+#[tokio::test]
+async fn assets_cut_off_by_the_deadline_are_not_checked() {
+    let app = Router::new().fallback(|req: Request| async move {
+        match req.uri().path() {
+            "/" => ([(header::CONTENT_TYPE, "text/html")], "<!doctype html><title>Home</title><body>DEV SITE<img src=/slow.png alt=x></body>").into_response(),
+            "/slow.png" => {
+                tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+                ([(header::CONTENT_TYPE, "image/png")], vec![0u8; 4]).into_response()
+            }
+            _ => (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/html")], "<!doctype html><title>Not found</title>").into_response(),
+        }
+    });
+    let addr = serve_http(app).await;
+    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{}/", addr.port())).unwrap();
+    config.env = EnvProfile::Dev;
+    config.skip_dns = true;
+    config.limits.deadline = std::time::Duration::from_millis(1500);
+    let report = check(&config).await;
+    let c = report.check("broken-asset").unwrap();
+    assert!(
+        c.status == CheckStatus::Skipped && c.reason.starts_with("no asset was loaded: the") && c.reason.contains("deadline passed while loading assets"),
+        "{c:?}"
+    );
+}
