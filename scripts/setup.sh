@@ -4,7 +4,7 @@
 #   scripts/setup.sh            what the app and its tests need
 #   scripts/setup.sh --release  also wasm-opt (npm binaryen, pinned in tools/package.json)
 #   scripts/setup.sh --test     also the report-schema validators the tests use (xmllint,
-#                               Python's jsonschema 4.26.0)
+#                               Python's jsonschema 4.26.0, Django 5.2.8)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,15 +56,21 @@ fi
 if [[ ${1:-} == --test ]]; then
   command -v xmllint >/dev/null || apt_install libxml2-utils
   command -v python3 >/dev/null || apt_install python3
+  pip_user() {
+    # Debian's own Python refuses user installs into it (PEP 668); the flag is for that case.
+    python3 -m pip install --quiet --user "$@" 2>/dev/null || python3 -m pip install --quiet --user --break-system-packages "$@"
+  }
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    apt_install python3-pip
+  fi
   if ! python3 -c 'import jsonschema' 2>/dev/null; then
     say "installing Python's jsonschema 4.26.0 (validates SARIF in the tests)"
-    if python3 -m pip --version >/dev/null 2>&1; then
-      # Debian's own Python refuses user installs into it (PEP 668); the flag is for that case.
-      python3 -m pip install --quiet --user jsonschema==4.26.0 2>/dev/null \
-        || python3 -m pip install --quiet --user --break-system-packages jsonschema==4.26.0
-    else
-      apt_install python3-jsonschema
-    fi
+    pip_user jsonschema==4.26.0
+  fi
+  # The real frameworks the debug-page detectors are proven on (server/engine/tests/frameworks.rs).
+  if ! python3 -c 'import django, sys; sys.exit(django.get_version() != "5.2.8")' 2>/dev/null; then
+    say "installing Django 5.2.8 (the framework corpus tests run it)"
+    pip_user django==5.2.8 asgiref==3.13.0 sqlparse==0.6.1
   fi
 fi
 say "ready"

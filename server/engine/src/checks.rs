@@ -335,7 +335,11 @@ fn fetch_problems(site: &Site, f: &mut Vec<Finding>) {
 /// automata stay small (Unicode classes made these checks the slowest part of a run).
 static DEBUG_SIGNATURES: LazyLock<Vec<(&'static str, regex::bytes::Regex)>> = LazyLock::new(|| {
     [
-        ("Django debug page (DEBUG = True)", r"You're seeing this error because you have <code>DEBUG = True</code>|<th>Django Version:</th>"),
+        // Django 5 writes a typographic apostrophe (U+2019, UTF-8 E2 80 99) and `<th scope="row">`.
+        (
+            "Django debug page (DEBUG = True)",
+            r"You(?:'|\xE2\x80\x99|&#x27;|&#39;|&rsquo;)re seeing this error because you have <code>DEBUG = True</code>|<th[^>]*>Django Version:</th>",
+        ),
         ("Werkzeug / Flask debugger", r"Werkzeug Debugger|The debugger caught an exception in your WSGI application"),
         ("Rails exception page", r"Action Controller: Exception caught|<h2 style=.*>Application Trace</h2>|ActionView::Template::Error"),
         ("Laravel / Ignition error page", r"Whoops! There was an error\.|Illuminate\\[A-Za-z\\]+Exception|ignition-[a-z]+|Symfony\\Component\\ErrorHandler"),
@@ -752,6 +756,16 @@ pub fn phone_digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
+/// Two phone numbers are the same when one's digits end with the other's national number:
+/// "0117 496 0123" (national, with the trunk prefix 0) is "+44 117 496 0123" (international).
+/// At least seven digits must agree.
+pub fn same_phone(a: &str, b: &str) -> bool {
+    let (a, b) = (phone_digits(a), phone_digits(b));
+    let (na, nb) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
+    let (short, long) = if na.len() <= nb.len() { (na, nb) } else { (nb, na) };
+    short.len() >= 7 && long.ends_with(short)
+}
+
 fn is_phone(s: &str) -> bool {
     let d = phone_digits(s);
     (7..=15).contains(&d.len()) && !s.contains("..") && s.chars().filter(|c| *c == '.').count() < 2
@@ -792,8 +806,7 @@ fn content(site: &Site, f: &mut Vec<Finding>) {
         let present = if c_trim.contains('@') {
             found_emails.contains_key(&c_trim.to_ascii_lowercase())
         } else if is_phone(c_trim) {
-            let want = phone_digits(c_trim);
-            found_phones.keys().any(|k| k == &want || (k.len() >= 7 && (k.ends_with(&want) || want.ends_with(k.as_str()))))
+            found_phones.keys().any(|k| same_phone(k, c_trim))
         } else {
             page_text.contains(&format!(" {} ", words(c_trim)))
         };
@@ -820,7 +833,7 @@ fn content(site: &Site, f: &mut Vec<Finding>) {
     }
     if !exp_phones.is_empty() {
         for (digits, (shown, url)) in &found_phones {
-            let known = exp_phones.iter().any(|x| x == digits || x.ends_with(digits.as_str()) || digits.ends_with(x.as_str()));
+            let known = exp_phones.iter().any(|x| same_phone(x, digits));
             if !known {
                 f.push(Finding::new(
                     "contact-unexpected",
@@ -1078,7 +1091,13 @@ fn seo(site: &Site, f: &mut Vec<Finding>) {
 }
 
 static ANALYTICS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)googletagmanager\.com|google-analytics\.com|gtag\(|ga\('create'|plausible\.io|/matomo\.js|/piwik\.js|_paq\.push|usefathom\.com|cdn\.usefathom|umami\.is|data-website-id|static\.cloudflareinsights\.com|clarity\.ms|cdn\.segment\.com|analytics\.js|simpleanalytics").expect("valid")
+    // Vendors' documented snippets, including self-hosted and proxied forms: Plausible's
+    // `data-domain` with a renamed script, Matomo's `_paq`, Umami's `data-website-id`, Fathom's
+    // `data-site`, Cloudflare's beacon, Pirsch, Simple Analytics, PostHog, Clarity, Segment.
+    Regex::new(
+        r#"(?i)googletagmanager\.com|google-analytics\.com|gtag\(|ga\('create'|plausible\.io|/plausible[\w.-]*\.js|<script[^>]+data-domain=|/matomo\.js|/piwik\.js|_paq\.push|usefathom\.com|<script[^>]+data-site="[A-Z]{5,}"|umami\.is|data-website-id|static\.cloudflareinsights\.com|data-cf-beacon|clarity\.ms|cdn\.segment\.com|analytics\.js|simpleanalytics|pirsch\.io|posthog\.init|posthog\.com"#,
+    )
+    .expect("valid")
 });
 
 fn analytics(site: &Site, f: &mut Vec<Finding>) {
@@ -1258,6 +1277,35 @@ fn dev_banner(site: &Site, f: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phone_numbers_compare_as_numbers() {
+        assert!(same_phone("0117 496 0123", "+441174960123"), "national with trunk 0 = international");
+        assert!(same_phone("+1 (555) 010-0123", "555.010.0123"));
+        assert!(!same_phone("0117 496 0123", "0117 496 0124"));
+        assert!(!same_phone("12345", "12345"), "too short to be a phone number");
+    }
+
+    #[test]
+    fn analytics_snippets_of_the_vendors_are_recognised() {
+        for snippet in [
+            r#"<script defer data-domain="shop.test" src="/static/js/plausible.1a2b3c.js"></script>"#,
+            r#"<script defer data-domain="shop.test" src="https://plausible.io/js/script.js"></script>"#,
+            r#"<script async src="https://www.googletagmanager.com/gtag/js?id=G-ABC123"></script>"#,
+            r#"<script>var _paq = window._paq = window._paq || []; _paq.push(['trackPageView']);</script>"#,
+            r#"<script defer src="https://cloud.umami.is/script.js" data-website-id="94db1cb1"></script>"#,
+            r#"<script src="https://cdn.usefathom.com/script.js" data-site="ABCDEFG" defer></script>"#,
+            r#"<script defer src="https://static.cloudflareinsights.com/beacon.min.js" data-cf-beacon='{"token": "x"}'></script>"#,
+            r#"<script defer src="https://api.pirsch.io/pa.js" id="pianjs" data-code="x"></script>"#,
+            r#"<script async defer src="https://scripts.simpleanalyticscdn.com/latest.js"></script>"#,
+            r#"<script>!function(t,e){}(document,window.posthog||[]);posthog.init('phc_x',{api_host:'https://eu.i.posthog.com'})</script>"#,
+        ] {
+            assert!(ANALYTICS.is_match(snippet), "{snippet}");
+        }
+        assert!(!ANALYTICS.is_match("<script src=/app.js></script>"));
+        // Words in the text are not a tag.
+        assert!(!ANALYTICS.is_match("<p>A plausible plan: ask PostHog fans and Pirsch users.</p><div data-site=\"x\">"));
+    }
 
     #[test]
     fn debug_signatures_match_framework_pages() {

@@ -153,7 +153,12 @@ pub fn parse(base: &Url, html: &str) -> PageData {
         let href = a.value().attr("href").unwrap_or("");
         let lower = href.trim().to_ascii_lowercase();
         if let Some(m) = lower.strip_prefix("mailto:") {
-            d.mailto.push(m.split('?').next().unwrap_or("").to_string());
+            // `mailto:?subject=…` (a "share by e-mail" link) names no address; percent-encoded
+            // and comma-separated addresses are read as such.
+            let to = m.split('?').next().unwrap_or("");
+            for a in to.split(',').map(|a| percent_encoding::percent_decode_str(a.trim()).decode_utf8_lossy().trim().to_string()).filter(|a| a.contains('@')) {
+                d.mailto.push(a);
+            }
         } else if lower.starts_with("tel:") {
             d.tel.push(href.trim()[4..].to_string());
         } else if let Some(u) = resolve(&base, href) {
@@ -243,6 +248,9 @@ mod tests {
         assert_eq!(d.canonical.as_ref().map(Url::as_str), Some("https://www.example.test/shop/"));
         assert_eq!(d.links, vec![Url::parse("https://www.example.test/shop/a.html").unwrap()]);
         assert_eq!(d.mailto, vec!["info@example.test"]);
+        // A share link names no address; encoded and listed addresses are read.
+        let share = parse(&base, r#"<a href="mailto:?subject=Look&body=x">Share</a><a href="mailto:a%40x.test,b@y.test">Both</a>"#);
+        assert_eq!(share.mailto, vec!["a@x.test", "b@y.test"]);
         assert_eq!(d.tel, vec!["+1 555 0100"]);
         assert!(d.assets.iter().any(|(k, u)| *k == AssetKind::Image && u.path() == "/i.png"));
         assert_eq!(d.insecure_refs, vec!["http://cdn.example.test/x.js"]);

@@ -1,0 +1,130 @@
+//! Detectors proven on what real frameworks emit: the tests start the real software (installed
+//! pinned by `scripts/setup.sh --test`) on 127.0.0.1 in its debug and its production
+//! configuration and check it with the engine. Debug mode must be found; production must not.
+
+mod common;
+
+use std::{
+    net::TcpListener,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use common::*;
+use preflight_engine::{CheckConfig, EnvProfile, Finding};
+
+/// A server process, stopped when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Waits until something accepts connections on `port`.
+fn wait_listening(server: &mut Server, port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = server.0.try_wait() {
+            panic!("{what} exited during start-up ({status}); is it installed? scripts/setup.sh --test installs it");
+        }
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{what} did not listen on port {port} within 30 s");
+}
+
+/// A minimal Django project: a home page linking to a view that raises and to a page that
+/// does not exist. `DEBUG` comes from the environment.
+fn django_project(dir: &Path) {
+    let proj = dir.join("proj");
+    std::fs::create_dir_all(&proj).unwrap();
+    std::fs::write(proj.join("__init__.py"), "").unwrap();
+    std::fs::write(
+        proj.join("settings.py"),
+        r#"import os
+SECRET_KEY = "preflight-tests-only"
+DEBUG = os.environ.get("PF_DEBUG") == "1"
+ALLOWED_HOSTS = ["127.0.0.1"]
+ROOT_URLCONF = "proj.urls"
+INSTALLED_APPS = []
+MIDDLEWARE = []
+DATABASES = {}
+USE_TZ = True
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        proj.join("urls.py"),
+        r#"from django.http import HttpResponse
+from django.urls import path
+
+def home(request):
+    return HttpResponse('<!doctype html><html><head><title>Shop</title></head><body><h1>Shop</h1><a href="/boom">Order</a> <a href="/missing-page">Old page</a></body></html>')
+
+def boom(request):
+    raise RuntimeError("the order service is down")
+
+urlpatterns = [path("", home), path("boom", boom)]
+"#,
+    )
+    .unwrap();
+}
+
+async fn run_django(debug: bool) -> Vec<Finding> {
+    let dir = tempfile::tempdir().unwrap();
+    django_project(dir.path());
+    let port = free_port();
+    let child = Command::new("python3")
+        .args(["-m", "django", "runserver", &format!("127.0.0.1:{port}"), "--noreload", "--nothreading"])
+        .env("DJANGO_SETTINGS_MODULE", "proj.settings")
+        .env("PYTHONPATH", dir.path())
+        .env("PF_DEBUG", if debug { "1" } else { "0" })
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 runs");
+    let mut server = Server(child);
+    wait_listening(&mut server, port, "Django's runserver");
+    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{port}/")).unwrap();
+    config.env = EnvProfile::Production;
+    config.skip_dns = true;
+    let report = check(&config).await;
+    drop(server);
+    report.findings
+}
+
+fn of<'a>(f: &'a [Finding], check: &str) -> Vec<&'a Finding> {
+    f.iter().filter(|x| x.check == check).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn django_debug_pages_are_found_and_production_pages_are_not() {
+    let version = Command::new("python3").args(["-c", "import django; print(django.get_version())"]).output().expect("python3 runs");
+    assert_eq!(String::from_utf8_lossy(&version.stdout).trim(), "5.2.8", "scripts/setup.sh --test installs Django 5.2.8");
+
+    // DEBUG = True: the technical 404 and 500 pages give the site away.
+    let debug = run_django(true).await;
+    let exposed = of(&debug, "debug-page-exposed");
+    assert_eq!(exposed.len(), 1, "one finding per kind of debug page: {debug:#?}");
+    assert!(exposed[0].message.contains("Django debug page"), "{:?}", exposed[0]);
+    assert!(of(&debug, "server-error").iter().any(|f| f.url.ends_with("/boom")), "{debug:#?}");
+
+    // DEBUG = False: the same failures, but no debug page; Django's bare default 500 page is
+    // recognised as a default error page.
+    let prod = run_django(false).await;
+    assert!(of(&prod, "debug-page-exposed").is_empty(), "{prod:#?}");
+    assert!(of(&prod, "server-error").iter().any(|f| f.url.ends_with("/boom")), "{prod:#?}");
+    let default_500 = of(&prod, "error-page-default").into_iter().find(|f| f.url.ends_with("/boom")).cloned();
+    let default_500 = default_500.unwrap_or_else(|| panic!("{prod:#?}"));
+    assert!(default_500.message.contains("Django's default page"), "{default_500:?}");
+}
