@@ -4,7 +4,7 @@
 #   scripts/setup.sh            what the app and its tests need
 #   scripts/setup.sh --release  also wasm-opt (npm binaryen, pinned in tools/package.json)
 #   scripts/setup.sh --test     also the report-schema validators the tests use (xmllint,
-#                               Python's jsonschema 4.26.0, Django 5.2.8)
+#                               Python's jsonschema 4.26.0, Django 5.2.8, Flask 3.1.3, Express 5.3.0)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -71,6 +71,15 @@ if [[ ${1:-} == --test ]]; then
   if ! python3 -c 'import django, sys; sys.exit(django.get_version() != "5.2.8")' 2>/dev/null; then
     say "installing Django 5.2.8 (the framework corpus tests run it)"
     pip_user django==5.2.8 asgiref==3.13.0 sqlparse==0.6.1
+  fi
+  if ! python3 -c 'import sys, importlib.metadata as m; sys.exit(m.version("werkzeug") != "3.1.9" or m.version("flask") != "3.1.3")' 2>/dev/null; then
+    say "installing Flask 3.1.3 with Werkzeug 3.1.9 (the framework corpus tests run its debugger)"
+    pip_user flask==3.1.3 werkzeug==3.1.9 blinker==1.9.0 click==8.5.1 itsdangerous==2.2.0 jinja2==3.1.6 markupsafe==3.0.4
+  fi
+  if [[ ! -d server/engine/tests/corpus/express/node_modules/express ]]; then
+    command -v npm >/dev/null || apt_install nodejs npm
+    say "installing Express 5.3.0 from npm (pinned in server/engine/tests/corpus/express)"
+    (cd server/engine/tests/corpus/express && npm ci --no-audit --no-fund --silent)
   fi
 fi
 say "ready"

@@ -347,7 +347,11 @@ static DEBUG_SIGNATURES: LazyLock<Vec<(&'static str, regex::bytes::Regex)>> = La
         ("PHP error with file paths", r"(?:Fatal error|Parse error|Warning)</b>:.* in <b>/[^<]+</b> on line"),
         ("Java stack trace", r"(?m)^\s*at (?:java|javax|org\.springframework|jdk)\.[\w.$]+\([\w]+\.java:\d+\)"),
         ("ASP.NET error page", r"Server Error in '/' Application|<b> Stack Trace: </b>"),
-        ("Node.js stack trace", r"(?m)^\s*at [\w.<>]+ \((?:/|[A-Z]:\\)[^)]+\.js:\d+:\d+\)"),
+        // Express's development error page writes the frames as `<br> &nbsp; &nbsp;at …`.
+        (
+            "Node.js stack trace",
+            r"(?:^|\n|>|;)\s*at [\w.<>$]+ \((?:/|[A-Z]:\\)[^)]+\.[cm]?js:\d+:\d+\)|(?:^|\n|>|;)\s*at (?:/|[A-Z]:\\)[^ <]+\.[cm]?js:\d+:\d+",
+        ),
     ]
     .into_iter()
     .map(|(n, r)| (n, regex::bytes::Regex::new(&format!("(?-u){r}")).expect("valid debug signature")))

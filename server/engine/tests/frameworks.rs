@@ -128,3 +128,103 @@ async fn django_debug_pages_are_found_and_production_pages_are_not() {
     let default_500 = default_500.unwrap_or_else(|| panic!("{prod:#?}"));
     assert!(default_500.message.contains("Django's default page"), "{default_500:?}");
 }
+
+/// A minimal Flask app: a home page linking to a view that raises. `debug` turns on the
+/// Werkzeug debugger (what `flask run --debug` does).
+const FLASK_APP: &str = r#"import os, sys
+from flask import Flask
+app = Flask(__name__)
+
+@app.route("/")
+def home():
+    return '<!doctype html><html><head><title>Shop</title></head><body><h1>Shop</h1><a href="/boom">Order</a></body></html>'
+
+@app.route("/boom")
+def boom():
+    raise RuntimeError("the order service is down")
+
+if __name__ == "__main__":
+    app.run(host="127.0.0.1", port=int(sys.argv[1]), debug=os.environ.get("PF_DEBUG") == "1", use_reloader=False)
+"#;
+
+async fn run_flask(debug: bool) -> Vec<Finding> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("shop.py"), FLASK_APP).unwrap();
+    let port = free_port();
+    let child = Command::new("python3")
+        .arg(dir.path().join("shop.py"))
+        .arg(port.to_string())
+        .env("PF_DEBUG", if debug { "1" } else { "0" })
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 runs");
+    let mut server = Server(child);
+    wait_listening(&mut server, port, "Flask's development server");
+    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{port}/")).unwrap();
+    config.env = EnvProfile::Production;
+    config.skip_dns = true;
+    let report = check(&config).await;
+    drop(server);
+    report.findings
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_werkzeug_debugger_is_found_and_flasks_production_pages_are_not() {
+    let version = Command::new("python3").args(["-c", "import importlib.metadata as m; print(m.version('flask'), m.version('werkzeug'))"]).output();
+    let version = version.expect("python3 runs");
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        "3.1.3 3.1.9",
+        "scripts/setup.sh --test installs Flask 3.1.3 with Werkzeug 3.1.9: {}",
+        String::from_utf8_lossy(&version.stderr)
+    );
+
+    let debug = run_flask(true).await;
+    let exposed = of(&debug, "debug-page-exposed");
+    assert_eq!(exposed.len(), 1, "{debug:#?}");
+    assert!(exposed[0].message.contains("Werkzeug"), "{:?}", exposed[0]);
+    assert!(exposed[0].url.ends_with("/boom"));
+
+    let prod = run_flask(false).await;
+    assert!(of(&prod, "debug-page-exposed").is_empty(), "{prod:#?}");
+    assert!(of(&prod, "server-error").iter().any(|f| f.url.ends_with("/boom")), "{prod:#?}");
+    assert!(of(&prod, "error-page-default").iter().any(|f| f.url.ends_with("/boom") && f.message.contains("500 page")), "{prod:#?}");
+}
+
+/// Express (npm, pinned in tests/corpus/express) under `NODE_ENV=development` and `production`.
+async fn run_express(env: &str) -> Vec<Finding> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/express");
+    assert!(dir.join("node_modules/express").exists(), "scripts/setup.sh --test installs Express (npm ci in {})", dir.display());
+    let port = free_port();
+    let child = Command::new("node")
+        .arg(dir.join("app.js"))
+        .arg(port.to_string())
+        .env("NODE_ENV", env)
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("node runs");
+    let mut server = Server(child);
+    wait_listening(&mut server, port, "the Express app");
+    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{port}/")).unwrap();
+    config.env = EnvProfile::Production;
+    config.skip_dns = true;
+    let report = check(&config).await;
+    drop(server);
+    report.findings
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn express_stack_traces_are_found_in_development_and_not_in_production() {
+    let dev = run_express("development").await;
+    let exposed = of(&dev, "debug-page-exposed");
+    assert_eq!(exposed.len(), 1, "{dev:#?}");
+    assert!(exposed[0].message.contains("Node.js stack trace") && exposed[0].url.ends_with("/boom"), "{:?}", exposed[0]);
+    assert!(exposed[0].evidence.contains("app.js:"), "{:?}", exposed[0]);
+
+    let prod = run_express("production").await;
+    assert!(of(&prod, "debug-page-exposed").is_empty(), "{prod:#?}");
+    assert!(of(&prod, "error-page-default").iter().any(|f| f.url.ends_with("/boom")), "{prod:#?}");
+}
