@@ -43,6 +43,20 @@ fn wait_listening(server: &mut Server, port: u16, what: &str) {
     panic!("{what} did not listen on port {port} within 30 s");
 }
 
+/// Starts `cmd` (a framework's server that will listen on `port`), checks it as a production
+/// site with the engine, and stops it.
+async fn check_server(mut cmd: Command, port: u16, what: &str) -> Vec<Finding> {
+    let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap_or_else(|e| panic!("{what} does not start: {e}"));
+    let mut server = Server(child);
+    wait_listening(&mut server, port, what);
+    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{port}/")).unwrap();
+    config.env = EnvProfile::Production;
+    config.skip_dns = true;
+    let report = check(&config).await;
+    drop(server);
+    report.findings
+}
+
 /// A minimal Django project: a home page linking to a view that raises and to a page that
 /// does not exist. `DEBUG` comes from the environment.
 fn django_project(dir: &Path) {
@@ -84,23 +98,12 @@ async fn run_django(debug: bool) -> Vec<Finding> {
     let dir = tempfile::tempdir().unwrap();
     django_project(dir.path());
     let port = free_port();
-    let child = Command::new("python3")
-        .args(["-m", "django", "runserver", &format!("127.0.0.1:{port}"), "--noreload", "--nothreading"])
+    let mut cmd = Command::new("python3");
+    cmd.args(["-m", "django", "runserver", &format!("127.0.0.1:{port}"), "--noreload", "--nothreading"])
         .env("DJANGO_SETTINGS_MODULE", "proj.settings")
         .env("PYTHONPATH", dir.path())
-        .env("PF_DEBUG", if debug { "1" } else { "0" })
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3 runs");
-    let mut server = Server(child);
-    wait_listening(&mut server, port, "Django's runserver");
-    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{port}/")).unwrap();
-    config.env = EnvProfile::Production;
-    config.skip_dns = true;
-    let report = check(&config).await;
-    drop(server);
-    report.findings
+        .env("PF_DEBUG", if debug { "1" } else { "0" });
+    check_server(cmd, port, "Django's runserver").await
 }
 
 fn of<'a>(f: &'a [Finding], check: &str) -> Vec<&'a Finding> {
@@ -151,22 +154,9 @@ async fn run_flask(debug: bool) -> Vec<Finding> {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("shop.py"), FLASK_APP).unwrap();
     let port = free_port();
-    let child = Command::new("python3")
-        .arg(dir.path().join("shop.py"))
-        .arg(port.to_string())
-        .env("PF_DEBUG", if debug { "1" } else { "0" })
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3 runs");
-    let mut server = Server(child);
-    wait_listening(&mut server, port, "Flask's development server");
-    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{port}/")).unwrap();
-    config.env = EnvProfile::Production;
-    config.skip_dns = true;
-    let report = check(&config).await;
-    drop(server);
-    report.findings
+    let mut cmd = Command::new("python3");
+    cmd.arg(dir.path().join("shop.py")).arg(port.to_string()).env("PF_DEBUG", if debug { "1" } else { "0" });
+    check_server(cmd, port, "Flask's development server").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -197,23 +187,9 @@ async fn run_express(env: &str) -> Vec<Finding> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/express");
     assert!(dir.join("node_modules/express").exists(), "scripts/setup.sh --test installs Express (npm ci in {})", dir.display());
     let port = free_port();
-    let child = Command::new("node")
-        .arg(dir.join("app.js"))
-        .arg(port.to_string())
-        .env("NODE_ENV", env)
-        .current_dir(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("node runs");
-    let mut server = Server(child);
-    wait_listening(&mut server, port, "the Express app");
-    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{port}/")).unwrap();
-    config.env = EnvProfile::Production;
-    config.skip_dns = true;
-    let report = check(&config).await;
-    drop(server);
-    report.findings
+    let mut cmd = Command::new("node");
+    cmd.arg(dir.join("app.js")).arg(port.to_string()).env("NODE_ENV", env).current_dir(&dir);
+    check_server(cmd, port, "the Express app").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
