@@ -68,6 +68,7 @@ pub const HTTP_CHECKS: &[&str] = &[
     "robots-disallows-all",
     "robots-allows-indexing-on-dev",
     "dev-publicly-accessible",
+    "noindex-on-production",
     "sitemap-missing",
     "canonical-tag-missing",
     "canonical-tag-mismatch",
@@ -225,6 +226,7 @@ fn fetch_error_check(e: &FetchError) -> &'static str {
 
 /// Checks that judge the contents of HTML pages: nothing to judge without one.
 const PAGE_CHECKS: &[&str] = &[
+    "noindex-on-production",
     "insecure-sensitive-form",
     "mixed-content",
     "placeholder-text",
@@ -271,6 +273,7 @@ pub fn run_all(site: &Site) -> Vec<Finding> {
         ("security headers", security_headers),
         ("robots", robots_and_sitemap),
         ("dev access", dev_access),
+        ("noindex", noindex),
         ("seo", seo),
         ("analytics", analytics),
         ("old urls", old_urls),
@@ -948,10 +951,40 @@ fn dev_access(site: &Site, f: &mut Vec<Finding>) {
     }
 }
 
+/// A page that asks search engines not to index it: `<meta name="robots|googlebot"
+/// content="noindex">` (or `none`), or an `X-Robots-Tag` header saying so.
+fn says_noindex(r: &Response, d: &crate::html::PageData) -> bool {
+    let noindex = |v: &str| {
+        let v = v.to_ascii_lowercase();
+        v.contains("noindex") || v.split([',', ' ', ':']).any(|t| t.trim() == "none")
+    };
+    r.headers.get_all("x-robots-tag").iter().filter_map(|v| v.to_str().ok()).any(noindex) || d.robots_meta.as_deref().is_some_and(noindex)
+}
+
+/// The launch disaster of a staging setting carried over: production pages that tell search
+/// engines to stay away. (On dev and staging the same markers are the wanted protection.)
+fn noindex(site: &Site, f: &mut Vec<Finding>) {
+    if !site.config.env.is_production() {
+        return;
+    }
+    let pages: Vec<&Url> = html_pages(site).filter(|(_, r, d)| r.status < 300 && says_noindex(r, d)).map(|(u, _, _)| u).collect();
+    if let Some(first) = pages.first() {
+        f.push(Finding::new(
+            "noindex-on-production",
+            first.as_str(),
+            format!("{} production page(s) tell search engines not to index them (noindex): they will drop out of search results.", pages.len()),
+            pages.iter().take(5).map(|u| u.to_string()).collect::<Vec<_>>().join(", "),
+        ));
+    }
+}
+
 fn robots_and_sitemap(site: &Site, f: &mut Vec<Finding>) {
     let robots_url = site.start.join("/robots.txt").map(|u| u.to_string()).unwrap_or_default();
     let robots = site.robots.and_then(Fetched::response).filter(|r| r.status < 400);
     let env = site.config.env;
+    // On dev and staging, noindex on every page protects as well as a disallow-all robots.txt.
+    let ok_pages: Vec<(&Response, &crate::html::PageData)> = html_pages(site).filter(|(_, r, _)| r.status < 300).map(|(_, r, d)| (r, d)).collect();
+    let all_noindex = !ok_pages.is_empty() && ok_pages.iter().all(|(r, d)| says_noindex(r, d));
     match robots {
         None => {
             if env.is_production() {
@@ -961,7 +994,7 @@ fn robots_and_sitemap(site: &Site, f: &mut Vec<Finding>) {
                     "There is no robots.txt.",
                     site.robots.and_then(Fetched::response).map(|r| r.status_line()).unwrap_or_else(|| "not reachable".into()),
                 ));
-            } else {
+            } else if !all_noindex {
                 f.push(Finding::new(
                     "robots-allows-indexing-on-dev",
                     robots_url.clone(),
@@ -980,7 +1013,7 @@ fn robots_and_sitemap(site: &Site, f: &mut Vec<Finding>) {
                     "User-agent: * / Disallow: /",
                 ));
             }
-            if !env.is_production() && !all {
+            if !env.is_production() && !all && !all_noindex {
                 f.push(Finding::new(
                     "robots-allows-indexing-on-dev",
                     robots_url.clone(),

@@ -127,7 +127,13 @@ pub fn parse(base: &Url, html: &str) -> PageData {
         let content = m.value().attr("content").map(collapse);
         match name.as_str() {
             "description" => d.meta_description = content.filter(|c| !c.is_empty()),
-            "robots" => d.robots_meta = content,
+            // Both address the same question; either saying noindex is enough.
+            "robots" | "googlebot" => {
+                d.robots_meta = Some(match (d.robots_meta.take(), content) {
+                    (Some(a), Some(b)) => format!("{a}, {b}"),
+                    (a, b) => a.or(b).unwrap_or_default(),
+                })
+            }
             _ => {}
         }
     }

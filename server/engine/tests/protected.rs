@@ -322,3 +322,31 @@ async fn assets_cut_off_by_the_deadline_are_not_checked() {
         "{c:?}"
     );
 }
+
+/// `noindex-on-production`: a meta robots tag or an `X-Robots-Tag` header saying noindex on a
+/// production page is the staging setting carried over; on dev the same markers protect the
+/// site as well as a disallow-all robots.txt.
+#[tokio::test]
+async fn noindex_on_production_is_a_launch_killer_and_on_dev_a_protection() {
+    let app = Router::new().fallback(|req: Request| async move {
+        match req.uri().path() {
+            "/" => ([(header::CONTENT_TYPE, "text/html")], r#"<!doctype html><html><head><title>Home</title><meta name="robots" content="noindex, nofollow"></head><body>DEV SITE <a href="/about">About</a></body></html>"#).into_response(),
+            "/about" => ([(header::CONTENT_TYPE, "text/html"), (axum::http::HeaderName::from_static("x-robots-tag"), "noindex")], "<!doctype html><html><head><title>About</title></head><body>DEV SITE about</body></html>").into_response(),
+            _ => (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/html")], "<!doctype html><title>Not found</title>").into_response(),
+        }
+    });
+    let addr = serve_http(app).await;
+    let url = format!("http://127.0.0.1:{}/", addr.port());
+    let mut prod = CheckConfig::new(&url).unwrap();
+    prod.skip_dns = true;
+    let report = check(&prod).await;
+    let f = report.findings.iter().find(|f| f.check == "noindex-on-production").unwrap_or_else(|| panic!("{}", report.to_text(false)));
+    assert!(f.message.starts_with("2 production page(s)") && f.evidence.contains("/about"), "{f:?}");
+    // On dev: no robots.txt at all, but every page says noindex — protected.
+    let mut dev = CheckConfig::new(&url).unwrap();
+    dev.env = EnvProfile::Dev;
+    dev.skip_dns = true;
+    let report = check(&dev).await;
+    assert_eq!(report.check("robots-allows-indexing-on-dev").unwrap().status, CheckStatus::Passed, "{}", report.to_text(false));
+    assert_eq!(report.check("noindex-on-production").unwrap().status, CheckStatus::NotApplicable);
+}
