@@ -69,6 +69,8 @@ pub const HTTP_CHECKS: &[&str] = &[
     "robots-allows-indexing-on-dev",
     "dev-publicly-accessible",
     "noindex-on-production",
+    "dev-server-in-production",
+    "server-version-disclosed",
     "sitemap-missing",
     "canonical-tag-missing",
     "canonical-tag-mismatch",
@@ -274,6 +276,7 @@ pub fn run_all(site: &Site) -> Vec<Finding> {
         ("robots", robots_and_sitemap),
         ("dev access", dev_access),
         ("noindex", noindex),
+        ("server software", server_software),
         ("seo", seo),
         ("analytics", analytics),
         ("old urls", old_urls),
@@ -948,6 +951,63 @@ fn dev_access(site: &Site, f: &mut Vec<Finding>) {
             ),
             format!("{} without credentials", r.status_line()),
         ));
+    }
+}
+
+/// Development servers by their `Server` header: Django's runserver (`WSGIServer/… CPython/…`),
+/// Werkzeug's, Python's http.server, Twisted's.
+static DEV_SERVER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^(?:WSGIServer/|Werkzeug/|SimpleHTTP/|BaseHTTP/|TwistedWeb/|webpack-dev-server|vite)").expect("valid"));
+/// Development clients in a page: Vite's and webpack's hot reloading.
+static DEV_CLIENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"/@vite/client|webpack-dev-server|__webpack_hmr|/sockjs-node/").expect("valid"));
+/// A software name with a version number (`nginx/1.22.1`, `PHP/8.2.7`, `Werkzeug/3.1.9`).
+static VERSIONED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z][\w.+-]*/\d+(?:\.\d+)+").expect("valid"));
+
+/// "We use Nginx + Gunicorn": production answered by a development server (or serving a dev
+/// client), and headers that tell attackers which versions to look up.
+fn server_software(site: &Site, f: &mut Vec<Finding>) {
+    let responses: Vec<(&Url, &Response)> = site
+        .start_fetch
+        .response()
+        .map(|r| (&r.url, r))
+        .into_iter()
+        .chain(site.crawl.pages.iter().filter_map(|p| Some((&p.url, p.fetched.response()?))))
+        .collect();
+    let header = |r: &Response, name: &str| r.headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).map(str::to_string).collect::<Vec<_>>();
+    if site.config.env.is_production() {
+        let by_header =
+            responses.iter().find_map(|(u, r)| header(r, "server").into_iter().find(|s| DEV_SERVER.is_match(s)).map(|s| (*u, format!("Server: {s}"))));
+        let by_page = || {
+            responses
+                .iter()
+                .find_map(|(u, r)| r.is_html().then(|| DEV_CLIENT.find(&r.text()).map(|m| (*u, format!("the page loads {}", m.as_str())))).flatten())
+        };
+        if let Some((url, evidence)) = by_header.or_else(by_page) {
+            f.push(Finding::new(
+                "dev-server-in-production",
+                url.as_str(),
+                "Production is served by a development server: it is slow, single-threaded and not hardened. Put a production server (Gunicorn, uWSGI, a built bundle behind nginx…) in front.",
+                evidence,
+            ));
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (url, r) in &responses {
+        for (name, shown) in
+            [("server", "Server"), ("x-powered-by", "X-Powered-By"), ("x-aspnet-version", "X-AspNet-Version"), ("x-aspnetmvc-version", "X-AspNetMvc-Version")]
+        {
+            for value in header(r, name) {
+                let versioned = VERSIONED.is_match(&value) || (name.starts_with("x-aspnet") && value.chars().any(|c| c.is_ascii_digit()));
+                if versioned && seen.insert(format!("{shown}: {value}")) && seen.len() <= 3 {
+                    f.push(Finding::new(
+                        "server-version-disclosed",
+                        url.as_str(),
+                        format!("The {shown} header names software versions, which tells attackers which known flaws to try."),
+                        format!("{shown}: {value}"),
+                    ));
+                }
+            }
+        }
     }
 }
 

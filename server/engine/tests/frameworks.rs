@@ -130,6 +130,9 @@ async fn django_debug_pages_are_found_and_production_pages_are_not() {
     let default_500 = of(&prod, "error-page-default").into_iter().find(|f| f.url.ends_with("/boom")).cloned();
     let default_500 = default_500.unwrap_or_else(|| panic!("{prod:#?}"));
     assert!(default_500.message.contains("Django's default page"), "{default_500:?}");
+    // runserver answering a production site: a development server, naming its versions.
+    assert!(of(&prod, "dev-server-in-production").iter().any(|f| f.evidence.starts_with("Server: WSGIServer/")), "{prod:#?}");
+    assert!(of(&prod, "server-version-disclosed").iter().any(|f| f.evidence.contains("CPython/")), "{prod:#?}");
 }
 
 /// A minimal Flask app: a home page linking to a view that raises. `debug` turns on the
@@ -180,6 +183,8 @@ async fn the_werkzeug_debugger_is_found_and_flasks_production_pages_are_not() {
     assert!(of(&prod, "debug-page-exposed").is_empty(), "{prod:#?}");
     assert!(of(&prod, "server-error").iter().any(|f| f.url.ends_with("/boom")), "{prod:#?}");
     assert!(of(&prod, "error-page-default").iter().any(|f| f.url.ends_with("/boom") && f.message.contains("500 page")), "{prod:#?}");
+    assert!(of(&prod, "dev-server-in-production").iter().any(|f| f.evidence.starts_with("Server: Werkzeug/3.1.9")), "{prod:#?}");
+    assert!(of(&prod, "server-version-disclosed").iter().any(|f| f.evidence.contains("Werkzeug/3.1.9")), "{prod:#?}");
 }
 
 /// Express (npm, pinned in tests/corpus/express) under `NODE_ENV=development` and `production`.
@@ -203,4 +208,6 @@ async fn express_stack_traces_are_found_in_development_and_not_in_production() {
     let prod = run_express("production").await;
     assert!(of(&prod, "debug-page-exposed").is_empty(), "{prod:#?}");
     assert!(of(&prod, "error-page-default").iter().any(|f| f.url.ends_with("/boom")), "{prod:#?}");
+    // Node serving Express is a production server; "X-Powered-By: Express" names no version.
+    assert!(of(&prod, "dev-server-in-production").is_empty() && of(&prod, "server-version-disclosed").is_empty(), "{prod:#?}");
 }

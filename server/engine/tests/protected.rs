@@ -350,3 +350,25 @@ async fn noindex_on_production_is_a_launch_killer_and_on_dev_a_protection() {
     assert_eq!(report.check("robots-allows-indexing-on-dev").unwrap().status, CheckStatus::Passed, "{}", report.to_text(false));
     assert_eq!(report.check("noindex-on-production").unwrap().status, CheckStatus::NotApplicable);
 }
+
+/// A production page that loads Vite's development client is served by a dev server too.
+#[tokio::test]
+async fn a_vite_dev_client_on_production_is_a_dev_server() {
+    let app = Router::new().fallback(|| async {
+        (
+            [(header::CONTENT_TYPE, "text/html")],
+            r#"<!doctype html><html><head><title>App</title><script type="module" src="/@vite/client"></script></head><body>DEV SITE</body></html>"#,
+        )
+    });
+    let addr = serve_http(app).await;
+    let url = format!("http://127.0.0.1:{}/", addr.port());
+    let mut prod = CheckConfig::new(&url).unwrap();
+    prod.skip_dns = true;
+    let report = check(&prod).await;
+    let f = report.findings.iter().find(|f| f.check == "dev-server-in-production").unwrap_or_else(|| panic!("{}", report.to_text(false)));
+    assert_eq!(f.evidence, "the page loads /@vite/client");
+    let mut dev = CheckConfig::new(&url).unwrap();
+    dev.env = EnvProfile::Dev;
+    dev.skip_dns = true;
+    assert_eq!(check(&dev).await.check("dev-server-in-production").unwrap().status, CheckStatus::NotApplicable);
+}
