@@ -9,13 +9,7 @@ use crate::model::{Deploy, NewDeploy, UserInfo};
 /// Records a deploy of the project's environment named `new.environment` (name or id).
 pub async fn record(pool: &SqlitePool, actor: &UserInfo, project_id: i64, new: &NewDeploy) -> AppResult<Deploy> {
     let project = super::projects::get(pool, project_id).await?;
-    let wanted = new.environment.trim();
-    let env = project.environments.iter().find(|e| e.name.eq_ignore_ascii_case(wanted) || e.id.map(|i| i.to_string()).as_deref() == Some(wanted)).ok_or_else(
-        || {
-            let names: Vec<&str> = project.environments.iter().map(|e| e.name.as_str()).collect();
-            AppError::bad(format!("environment: \"{wanted}\" is not one of this project's environments ({}).", names.join(", ")))
-        },
-    )?;
+    let env = super::projects::environment_named(&project, &new.environment)?;
     let revision = new.revision.trim();
     let note = new.note.trim();
     if revision.chars().count() > 200 {

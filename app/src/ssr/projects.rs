@@ -500,6 +500,20 @@ pub async fn set_archived(pool: &SqlitePool, id: i64, archived: bool) -> AppResu
     Ok(())
 }
 
+/// The project's environment called `wanted` (case-insensitive) or with that id; otherwise a
+/// 422 that lists the environments there are.
+pub fn environment_named<'a>(project: &'a Project, wanted: &str) -> AppResult<&'a Environment> {
+    let wanted = wanted.trim();
+    project.environments.iter().find(|e| e.name.eq_ignore_ascii_case(wanted) || e.id.map(|i| i.to_string()).as_deref() == Some(wanted)).ok_or_else(|| {
+        let names: Vec<&str> = project.environments.iter().map(|e| e.name.as_str()).collect();
+        AppError::bad(if names.is_empty() {
+            "The project has no environments yet: add one with its URL first.".to_string()
+        } else {
+            format!("environment: \"{wanted}\" is not one of this project's environments ({}).", names.join(", "))
+        })
+    })
+}
+
 /// The due date of an item `offset` days from the project's launch.
 pub fn due_date(launch_date: &str, offset: i64) -> String {
     add_days(launch_date, offset).unwrap_or_else(|| launch_date.to_string())

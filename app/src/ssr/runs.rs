@@ -87,18 +87,7 @@ pub async fn queue(pool: &SqlitePool, actor: &UserInfo, project_id: i64, environ
     if project.archived {
         return Err(AppError::bad("The project is archived; unarchive it to run checks."));
     }
-    let env = project
-        .environments
-        .iter()
-        .find(|e| e.name.eq_ignore_ascii_case(environment.trim()) || e.id.map(|i| i.to_string()).as_deref() == Some(environment.trim()))
-        .ok_or_else(|| {
-            let names: Vec<&str> = project.environments.iter().map(|e| e.name.as_str()).collect();
-            AppError::bad(if names.is_empty() {
-                "The project has no environments yet: add one with its URL first.".to_string()
-            } else {
-                format!("environment: \"{environment}\" is not one of this project's environments ({}).", names.join(", "))
-            })
-        })?;
+    let env = super::projects::environment_named(&project, environment)?;
     let _turn = super::db::write_turn().await;
     let id = sqlx::query(
         "INSERT INTO runs (project_id, environment_id, environment_name, env_kind, base_url, resolve_ip, requested_by, created_at)

@@ -129,14 +129,7 @@ pub fn coverage(site: &Site) -> Coverage {
     }
     // The missing-page probe. The error-page check also judges every 5xx page the crawl met:
     // when there was one, it looked even without a 404 page.
-    let met_5xx = site
-        .crawl
-        .pages
-        .iter()
-        .filter_map(|p| p.fetched.response())
-        .chain(site.old_urls.iter().filter_map(Fetched::response))
-        .chain(site.probe.and_then(Fetched::response))
-        .any(|r| r.status >= 500);
+    let met_5xx = page_answers(site).any(|(_, r)| r.status >= 500);
     let error_page: &[&str] = if met_5xx { &[] } else { &["error-page-default"] };
     // (Robots, favicon and the probe are always requested from a site that answered: the
     // unreachable case returned above.)
@@ -407,7 +400,8 @@ fn server_errors_and_debug_pages(site: &Site, f: &mut Vec<Finding>) {
     }
 }
 
-static DEFAULT_404: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
+/// Framework and server default error pages (404 and 5xx), by name.
+static DEFAULT_ERROR_PAGES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
     [
         ("nginx", r"<center>nginx[^<]*</center>"),
         ("Apache", r"<address>Apache[^<]*Server at|The server encountered an internal error or"),
@@ -422,7 +416,7 @@ static DEFAULT_404: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
         ("Caddy / Go net/http", r"^404 page not found\s*$"),
     ]
     .into_iter()
-    .map(|(n, r)| (n, Regex::new(r).expect("valid 404 signature")))
+    .map(|(n, r)| (n, Regex::new(r).expect("valid error-page signature")))
     .collect()
 });
 
@@ -431,29 +425,62 @@ static DEFAULT_404: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
 /// once per kind of page.
 fn server_error_pages(site: &Site, f: &mut Vec<Finding>) {
     let mut seen = BTreeSet::new();
-    let met = site
-        .crawl
+    for (url, r) in page_answers(site).filter(|(_, r)| r.status >= 500) {
+        let text = r.text();
+        if let Some(v) = ErrorPage::judge(r, &text) {
+            if seen.insert(v.kind()) {
+                f.push(Finding::new("error-page-default", url.as_str(), v.message(r.status), snippet(&crate::html::collapse(&text), 160)));
+            }
+        }
+    }
+}
+
+/// The answers to page requests: crawled pages, old URLs and the missing-page probe.
+fn page_answers<'a>(site: &'a Site) -> impl Iterator<Item = (&'a Url, &'a Response)> {
+    site.crawl
         .pages
         .iter()
         .filter_map(|p| Some((&p.url, p.fetched.response()?)))
         .chain(site.old_urls.iter().filter_map(|p| Some((&p.requested, p.response()?))))
         .chain(site.probe.and_then(|p| Some((&p.requested, p.response()?))))
-        .filter(|(_, r)| r.status >= 500);
-    for (url, r) in met {
-        let text = r.text();
-        let verdict = if let Some((name, _)) = DEFAULT_404.iter().find(|(_, re)| re.is_match(&text)) {
-            Some((format!("default:{name}"), format!("The {} page is {name}'s default page, not one in the site's style.", r.status)))
-        } else if r.is_html() && !crate::html::parse(&r.url, &text).has_stylesheet {
-            Some(("bare-html".to_string(), format!("The {} page has no styling: visitors see a bare page with no way back.", r.status)))
-        } else if !r.is_html() && text.len() < 200 {
-            Some(("bare-text".to_string(), format!("The {} page is bare text, not a page in the site's style.", r.status)))
-        } else {
-            None
-        };
-        if let Some((kind, message)) = verdict {
-            if seen.insert(kind) {
-                f.push(Finding::new("error-page-default", url.as_str(), message, snippet(&crate::html::collapse(&text), 160)));
-            }
+}
+
+/// How an error page (404 or 5xx) falls short of one in the site's style.
+enum ErrorPage {
+    /// A framework's or server's default page, by name.
+    Default(&'static str),
+    /// HTML without any style sheet; its visible text.
+    Unstyled(String),
+    /// A short non-HTML body.
+    BareText,
+}
+
+impl ErrorPage {
+    fn judge(r: &Response, text: &str) -> Option<ErrorPage> {
+        if let Some((name, _)) = DEFAULT_ERROR_PAGES.iter().find(|(_, re)| re.is_match(text)) {
+            return Some(ErrorPage::Default(name));
+        }
+        if r.is_html() {
+            let d = crate::html::parse(&r.url, text);
+            return (!d.has_stylesheet).then_some(ErrorPage::Unstyled(d.text));
+        }
+        (text.len() < 200).then_some(ErrorPage::BareText)
+    }
+
+    /// One finding per kind of page.
+    fn kind(&self) -> String {
+        match self {
+            ErrorPage::Default(name) => format!("default:{name}"),
+            ErrorPage::Unstyled(_) => "bare-html".into(),
+            ErrorPage::BareText => "bare-text".into(),
+        }
+    }
+
+    fn message(&self, status: impl std::fmt::Display) -> String {
+        match self {
+            ErrorPage::Default(name) => format!("The {status} page is {name}'s default page, not one in the site's style."),
+            ErrorPage::Unstyled(_) => format!("The {status} page has no styling: visitors see a bare page with no way back."),
+            ErrorPage::BareText => format!("The {status} page is bare text, not a page in the site's style."),
         }
     }
 }
@@ -478,20 +505,13 @@ fn not_found_page(site: &Site, f: &mut Vec<Finding>) {
         return;
     }
     let text = r.text();
-    if let Some((name, _)) = DEFAULT_404.iter().find(|(_, re)| re.is_match(&text)) {
-        f.push(Finding::new(
-            "error-page-default",
-            url,
-            format!("The 404 page is {name}'s default page, not one in the site's style."),
-            snippet(&crate::html::collapse(&text), 160),
-        ));
-    } else if r.is_html() {
-        let d = crate::html::parse(&r.url, &text);
-        if !d.has_stylesheet {
-            f.push(Finding::new("error-page-default", url, "The 404 page has no styling: visitors see a bare page with no way back.", snippet(&d.text, 160)));
-        }
-    } else if text.len() < 200 {
-        f.push(Finding::new("error-page-default", url, "The 404 page is bare text, not a page in the site's style.", snippet(&text, 160)));
+    if let Some(v) = ErrorPage::judge(r, &text) {
+        let evidence = match &v {
+            ErrorPage::Default(_) => snippet(&crate::html::collapse(&text), 160),
+            ErrorPage::Unstyled(visible) => snippet(visible, 160),
+            ErrorPage::BareText => snippet(&text, 160),
+        };
+        f.push(Finding::new("error-page-default", url, v.message(404), evidence));
     }
 }
 
@@ -939,8 +959,8 @@ fn dev_access(site: &Site, f: &mut Vec<Finding>) {
     }
     let fetched = site.anonymous.unwrap_or(site.start_fetch);
     let Some(r) = fetched.response() else { return };
-    let sign_in = r.is_html() && String::from_utf8_lossy(&r.body).to_ascii_lowercase().contains("type=\"password\"")
-        || String::from_utf8_lossy(&r.body).to_ascii_lowercase().contains("type=password");
+    let body = String::from_utf8_lossy(&r.body).to_ascii_lowercase();
+    let sign_in = r.is_html() && body.contains("type=\"password\"") || body.contains("type=password");
     if r.status < 400 && !sign_in {
         f.push(Finding::new(
             "dev-publicly-accessible",
