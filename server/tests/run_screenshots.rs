@@ -85,7 +85,7 @@ async fn runs_take_screenshots_and_diff_them_between_runs(pool: SqlitePool) {
     );
     let g1 = api(&app, Method::GET, &format!("/runs/{run1}/screenshots"), Some(&tok), None).await.json();
     let shots1 = g1["shots"].as_array().unwrap().clone();
-    assert_eq!(shots1.len(), 4, "two pages at two viewports: {g1}");
+    assert_eq!(shots1.len(), 4, "two pages at two viewports: {g1}\n{findings}");
     assert_eq!(g1["viewports"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect::<Vec<_>>(), ["desktop", "phone"]);
     assert!(g1["previous_run_id"].is_null());
     for s in &shots1 {

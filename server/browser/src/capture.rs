@@ -220,7 +220,24 @@ impl TabHandle {
     pub fn open(ws_url: &str, generation: u64, credentials: Option<&(preflight_engine::Credentials, Url)>) -> Result<TabHandle, String> {
         let browser =
             Browser::connect_with_timeout(ws_url.to_string(), crate::session::CALL_TIMEOUT).map_err(|e| format!("cannot connect to the browser: {e}"))?;
-        let tab = browser.new_tab().map_err(|e| format!("cannot open a tab: {e}"))?;
+        // Each worker's tab in a window of its own, in front: a tab behind another in the same
+        // window may not paint, and its screenshot then waits until the step deadline.
+        let tab = browser
+            .new_tab_with_options(headless_chrome::protocol::cdp::Target::CreateTarget {
+                url: "about:blank".into(),
+                left: None,
+                top: None,
+                width: None,
+                height: None,
+                window_state: None,
+                browser_context_id: None,
+                enable_begin_frame_control: None,
+                new_window: Some(true),
+                background: Some(false),
+                for_tab: None,
+                hidden: None,
+            })
+            .map_err(|e| format!("cannot open a tab: {e}"))?;
         let events = Arc::new(Mutex::new(PageEvents::default()));
         let err = |what: &str, e: anyhow::Error| format!("cannot set up the tab ({what}): {e}");
         tab.call_method(Log::Enable(None)).map_err(|e| err("log", e))?;

@@ -85,6 +85,12 @@ impl LocalChromium {
             "--disable-extensions".into(),
             "--disable-component-update".into(),
             "--disable-background-networking".into(),
+            // Pages run in several tabs at once; only one is in front. Without these a tab in
+            // the background is throttled and may never paint, so its screenshot waits until
+            // the step deadline (seen as a flaky "page never lets the browser draw it").
+            "--disable-renderer-backgrounding".into(),
+            "--disable-background-timer-throttling".into(),
+            "--disable-backgrounding-occluded-windows".into(),
             "--disable-domain-reliability".into(),
             "--disable-quic".into(),
             "--disable-sync".into(),
