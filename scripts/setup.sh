@@ -3,8 +3,10 @@
 # packages itself; otherwise it says exactly what to install). Versions are pinned.
 #   scripts/setup.sh            what the app and its tests need
 #   scripts/setup.sh --release  also wasm-opt (npm binaryen, pinned in tools/package.json)
-#   scripts/setup.sh --test     also the report-schema validators the tests use (xmllint,
-#                               Python's jsonschema 4.26.0, Django 5.2.8, Flask 3.1.3, Express 5.3.0)
+#   scripts/setup.sh --test     also what the tests use: the report-schema validators (xmllint,
+#                               Python's jsonschema 4.26.0) and the real frameworks the detectors
+#                               are proven on (Django 5.2.8 + debug toolbar 8.0.0, Flask 3.1.3,
+#                               Starlette 1.10.0 + uvicorn 0.54.0, Express 5.3.0, Debian's PHP 8.2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -76,6 +78,16 @@ if [[ ${1:-} == --test ]]; then
     say "installing Flask 3.1.3 with Werkzeug 3.1.9 (the framework corpus tests run its debugger)"
     pip_user flask==3.1.3 werkzeug==3.1.9 blinker==1.9.0 click==8.5.1 itsdangerous==2.2.0 jinja2==3.1.6 markupsafe==3.0.4
   fi
+  if ! python3 -c 'import sys, importlib.metadata as m; sys.exit(m.version("django-debug-toolbar") != "8.0.0")' 2>/dev/null; then
+    say "installing django-debug-toolbar 8.0.0 (the framework corpus tests run it)"
+    pip_user django-debug-toolbar==8.0.0
+  fi
+  if ! python3 -c 'import sys, importlib.metadata as m; sys.exit(m.version("starlette") != "1.10.0" or m.version("uvicorn") != "0.54.0")' 2>/dev/null; then
+    say "installing Starlette 1.10.0 with uvicorn 0.54.0 (the framework corpus tests run its debug page)"
+    pip_user starlette==1.10.0 anyio==4.16.0 idna==3.13 typing_extensions==4.16.0 uvicorn==0.54.0 h11==0.16.0 click==8.5.1
+  fi
+  # Debian 12's PHP (8.2): its built-in server with display_errors on and off.
+  command -v php >/dev/null || apt_install php8.2-cli
   if [[ ! -d server/engine/tests/corpus/express/node_modules/express ]]; then
     command -v npm >/dev/null || apt_install nodejs npm
     say "installing Express 5.3.0 from npm (pinned in server/engine/tests/corpus/express)"

@@ -189,6 +189,14 @@ pub struct ProjectInput {
     /// Check evidence older than this many days is stale (1–365; absent: 7).
     #[serde(default)]
     pub evidence_max_age_days: Option<i64>,
+    /// The region the site's national phone numbers are written in (ISO 3166 alpha-2, `GB`,
+    /// `US`…): "0117 496 0123" is then the same number as "+44 117 496 0123". Empty: none.
+    #[serde(default)]
+    pub phone_region: String,
+    /// Analytics ids every production page must carry: `G-XXXXXXX`, `GTM-XXXX`, a Plausible
+    /// domain, a Matomo site id URL…
+    #[serde(default)]
+    pub analytics_ids: Vec<String>,
 }
 
 /// A project with its environments.
@@ -208,6 +216,12 @@ pub struct Project {
     pub forms_listed: Vec<String>,
     /// Check evidence older than this many days is stale.
     pub evidence_max_age_days: i64,
+    /// See [`ProjectInput::phone_region`].
+    #[serde(default)]
+    pub phone_region: String,
+    /// See [`ProjectInput::analytics_ids`].
+    #[serde(default)]
+    pub analytics_ids: Vec<String>,
     pub archived: bool,
     pub template_version: Option<i64>,
     pub created_at: i64,

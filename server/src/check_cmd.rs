@@ -67,6 +67,15 @@ pub fn config_from_args(args: &CheckArgs) -> anyhow::Result<CheckConfig> {
     config.check_external_links = args.check_external_links;
     config.dev_markers = args.dev_marker.iter().map(|w| w.trim().to_string()).filter(|w| !w.is_empty()).collect();
     config.credentials = credentials_from_args(args)?;
+    if let Some(r) = &args.phone_region {
+        anyhow::ensure!(
+            preflight_engine::checks::is_phone_region(r.trim()),
+            "--phone-region {r:?} is not a country code; give two letters such as GB, US or DE"
+        );
+        config.phone_region = Some(r.trim().to_ascii_uppercase());
+    }
+    config.analytics_ids = args.analytics_id.iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect();
+    config.old_ie = args.old_ie || (args.browser && args.viewports.split([',', ';']).any(|v| v.trim() == "old-ie" || v.trim().starts_with("old-ie=")));
     Ok(config)
 }
 

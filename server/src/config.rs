@@ -250,6 +250,21 @@ pub struct CheckArgs {
     #[arg(long, value_name = "WORDS")]
     pub dev_marker: Vec<String>,
 
+    /// The country national phone numbers are written in (two letters: GB, US, DE…), so that
+    /// an expected "0117 496 0123" matches the site's "+44 117 496 0123".
+    #[arg(long, value_name = "CC")]
+    pub phone_region: Option<String>,
+
+    /// An analytics id every production page must carry (G-XXXXXXX, GTM-XXXX, a Plausible
+    /// domain…). Repeatable.
+    #[arg(long, value_name = "ID")]
+    pub analytics_id: Vec<String>,
+
+    /// The site must work in old Internet Explorer: check that pages ask for IE's newest
+    /// document mode (also on when --browser runs the old-ie viewport).
+    #[arg(long)]
+    pub old_ie: bool,
+
     /// A protected site's HTTP basic authentication, USER:PASSWORD (better given in the
     /// environment than on the command line). Sent only to the site's own host.
     #[arg(long, value_name = "USER:PASSWORD", env = "PREFLIGHT_BASIC_AUTH", hide_env_values = true, conflicts_with_all = ["auth_header", "auth_cookie"])]

@@ -126,6 +126,10 @@ pub async fn config_for(state: &AppState, job: &runs::RunJob) -> Result<CheckCon
         .filter_map(|e| url::Url::parse(&e.base_url).ok()?.host_str().map(str::to_string))
         .collect();
     config.launch_date = Some(project.launch_date.clone());
+    config.phone_region = Some(project.phone_region.clone()).filter(|r| !r.is_empty());
+    config.analytics_ids = project.analytics_ids.clone();
+    // A project that runs the old-IE viewport targets old Internet Explorer.
+    config.old_ie = preflight_browser::viewport::parse_list(&project.viewports).is_ok_and(|v| v.iter().any(|v| v.name == "old-ie"));
     Ok(config)
 }
 

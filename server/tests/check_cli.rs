@@ -199,6 +199,43 @@ async fn old_urls_expected_contacts_and_resolve_flags() {
     assert_eq!(v["final_url"], url, "the host override was used");
 }
 
+/// `--phone-region`, `--analytics-id` and `--old-ie` reach the checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phone_region_analytics_id_and_old_ie_flags() {
+    let app = Router::new().fallback(|req: Request| async move {
+        match req.uri().path() {
+            "/" => axum::response::Html("<!doctype html><title>Shop</title><body>Call <a href=\"tel:+441174960123\">us</a></body>").into_response(),
+            _ => (StatusCode::NOT_FOUND, "no").into_response(),
+        }
+    });
+    let port = serve(app).await;
+    let url = format!("http://127.0.0.1:{port}/");
+    let out = preflight(args(&[
+        "check",
+        &url,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--no-dns",
+        "--expect-contact",
+        "0117 496 0123",
+        "--phone-region",
+        "gb",
+        "--analytics-id",
+        "G-XYZ123",
+        "--old-ie",
+    ]))
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = v["findings"].as_array().unwrap();
+    let has = |check: &str, text: &str| f.iter().any(|x| x["check"] == check && x["message"].as_str().unwrap().contains(text));
+    assert!(!f.iter().any(|x| x["check"] == "contact-missing" || x["check"] == "contact-unexpected"), "the tel: link is the expected number: {f:?}");
+    assert!(has("analytics-missing", "G-XYZ123"), "{f:?}");
+    assert!(has("old-ie-document-mode", "X-UA-Compatible"), "{f:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_targets_and_flags_exit_2_with_a_message() {
     for (a, expect) in [
@@ -209,6 +246,7 @@ async fn bad_targets_and_flags_exit_2_with_a_message() {
         (args(&["check", "http://127.0.0.1:9/", "--old-urls", "/no/such/file"]), "reading the old-URL list"),
         (args(&["check", "http://127.0.0.1:9/", "--format", "pdf"]), "invalid value"),
         (args(&["check", "http://127.0.0.1:9/", "--timeout", "0"]), "--timeout"),
+        (args(&["check", "http://127.0.0.1:9/", "--phone-region", "Britain"]), "is not a country code"),
     ] {
         let out = preflight(a.clone()).await;
         assert_eq!(out.status.code(), Some(2), "{a:?}");

@@ -148,6 +148,8 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
         viewports: DEFAULT_VIEWPORTS.to_string(),
         forms_listed: vec![],
         evidence_max_age_days: 7,
+        phone_region: String::new(),
+        analytics_ids: vec![],
         archived: false,
         template_version: None,
         created_at: 0,
@@ -167,6 +169,8 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
     let custom = RwSignal::new(listed.iter().filter(|x| !STANDARD_VIEWPORTS.iter().any(|(n, _)| n == x)).cloned().collect::<Vec<_>>().join("; "));
     let forms = RwSignal::new(p.forms_listed.join("\n"));
     let max_age = RwSignal::new(p.evidence_max_age_days.to_string());
+    let phone_region = RwSignal::new(p.phone_region.clone());
+    let analytics = RwSignal::new(p.analytics_ids.join("\n"));
     let standard_for_submit = standard.clone();
     let next_key = StoredValue::new(p.environments.len());
     let envs = RwSignal::new(p.environments.iter().enumerate().map(|(i, e)| EnvRow::new(i, e)).collect::<Vec<_>>());
@@ -199,6 +203,8 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
             }),
             forms_listed: lines(&forms.get_untracked()),
             evidence_max_age_days: max_age.get_untracked().trim().parse().ok(),
+            phone_region: phone_region.get_untracked(),
+            analytics_ids: lines(&analytics.get_untracked()),
         };
         busy.set(true);
         let navigate = navigate.clone();
@@ -260,7 +266,20 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
                     <label>"E-mail addresses (one per line)" <textarea rows="3" bind:value=emails></textarea></label>
                     <label>"Phone numbers (one per line)" <textarea rows="3" bind:value=phones></textarea></label>
                 </div>
-                <label>"Postal address" <textarea rows="3" bind:value=address></textarea></label>
+                <div class="grid2">
+                    <label>"Postal address" <textarea rows="3" bind:value=address></textarea></label>
+                    <label>"Country of the phone numbers (two letters, e.g. GB)"
+                        <input type="text" name="phone_region" maxlength="2" autocapitalize="characters" placeholder="GB" bind:value=phone_region/>
+                        <span class="hint">"National numbers like 0117 496 0123 are then compared as numbers with +44 117 496 0123."</span>
+                    </label>
+                </div>
+            </fieldset>
+            <fieldset>
+                <legend>"Analytics"</legend>
+                <label>"Analytics ids every production page must carry (one per line)"
+                    <textarea rows="2" name="analytics_ids" placeholder="G-ABC123XYZ" bind:value=analytics></textarea>
+                </label>
+                <p class="hint">"A GA4 or Tag Manager id, a Plausible domain, a Matomo site URL… Without one, any analytics snippet on the home page counts; with one, every production page must have it."</p>
             </fieldset>
             <fieldset>
                 <legend>"Browser checks"</legend>

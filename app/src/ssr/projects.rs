@@ -100,6 +100,22 @@ pub fn validate(input: &ProjectInput) -> AppResult<ProjectInput> {
     if !(1..=365).contains(&out.evidence_max_age_days.unwrap_or(7)) {
         return Err(AppError::bad("evidence_max_age_days: give a number of days from 1 to 365."));
     }
+    out.phone_region = input.phone_region.trim().to_ascii_uppercase();
+    if !out.phone_region.is_empty() && !preflight_engine::checks::is_phone_region(&out.phone_region) {
+        return Err(AppError::bad(format!(
+            "phone_region: \"{}\" is not a country code; give the two letters of the country the phone numbers are written in (GB, US, DE…).",
+            out.phone_region
+        )));
+    }
+    out.analytics_ids = clean_list(&input.analytics_ids);
+    if out.analytics_ids.len() > 10 {
+        return Err(AppError::bad("analytics_ids: 10 at most."));
+    }
+    if let Some(bad) = out.analytics_ids.iter().find(|a| a.len() < 3 || a.len() > 200 || a.chars().any(char::is_whitespace)) {
+        return Err(AppError::bad(format!(
+            "analytics_ids: \"{bad}\" is not an analytics id; write it as the site's snippet has it, e.g. G-ABC123XYZ or example.com."
+        )));
+    }
     out.forms_listed = clean_lines(&input.forms_listed);
     if out.forms_listed.len() > 50 {
         return Err(AppError::bad("forms_listed: 50 forms at most."));
@@ -204,6 +220,8 @@ struct ProjectRow {
     viewports: String,
     forms_listed: String,
     evidence_max_age_days: i64,
+    phone_region: String,
+    analytics_ids: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -229,7 +247,7 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<Project> {
     let row: ProjectRow = sqlx::query_as(
         "SELECT p.id, p.name, p.client, p.launch_date, p.launch_time, p.contact_emails, p.contact_phones,
                 p.postal_address, p.archived_at, v.version AS template_version, p.created_at, p.updated_at,
-                p.viewports, p.forms_listed, p.evidence_max_age_days
+                p.viewports, p.forms_listed, p.evidence_max_age_days, p.phone_region, p.analytics_ids
          FROM projects p LEFT JOIN template_versions v ON v.id = p.template_version_id WHERE p.id = ?",
     )
     .bind(id)
@@ -279,6 +297,8 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<Project> {
         viewports: row.viewports,
         forms_listed: row.forms_listed.lines().map(str::to_string).collect(),
         evidence_max_age_days: row.evidence_max_age_days,
+        phone_region: row.phone_region,
+        analytics_ids: row.analytics_ids.lines().map(str::to_string).collect(),
         archived: row.archived_at.is_some(),
         template_version: row.template_version,
         created_at: row.created_at,
@@ -324,8 +344,8 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, input: &ProjectInput) -
     let mut tx = pool.begin().await?;
     let id = sqlx::query(
         "INSERT INTO projects (name, client, launch_date, launch_time, contact_emails, contact_phones, postal_address,
-                               viewports, forms_listed, evidence_max_age_days, template_version_id, created_by, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               viewports, forms_listed, evidence_max_age_days, phone_region, analytics_ids, template_version_id, created_by, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&p.name)
     .bind(&p.client)
@@ -337,6 +357,8 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, input: &ProjectInput) -
     .bind(p.viewports.as_deref().unwrap_or(crate::model::DEFAULT_VIEWPORTS))
     .bind(p.forms_listed.join("\n"))
     .bind(p.evidence_max_age_days.unwrap_or(7))
+    .bind(&p.phone_region)
+    .bind(p.analytics_ids.join("\n"))
     .bind(template)
     .bind(actor.id)
     .bind(t)
@@ -406,7 +428,8 @@ pub async fn update(pool: &SqlitePool, id: i64, input: &ProjectInput) -> AppResu
     let mut tx = pool.begin().await?;
     let r = sqlx::query(
         "UPDATE projects SET name = ?, client = ?, launch_date = ?, launch_time = ?, contact_emails = ?,
-                contact_phones = ?, postal_address = ?, viewports = ?, forms_listed = ?, evidence_max_age_days = ?, updated_at = ? WHERE id = ?",
+                contact_phones = ?, postal_address = ?, viewports = ?, forms_listed = ?, evidence_max_age_days = ?,
+                phone_region = ?, analytics_ids = ?, updated_at = ? WHERE id = ?",
     )
     .bind(&p.name)
     .bind(&p.client)
@@ -418,6 +441,8 @@ pub async fn update(pool: &SqlitePool, id: i64, input: &ProjectInput) -> AppResu
     .bind(p.viewports.as_deref().unwrap_or(crate::model::DEFAULT_VIEWPORTS))
     .bind(p.forms_listed.join("\n"))
     .bind(p.evidence_max_age_days.unwrap_or(7))
+    .bind(&p.phone_region)
+    .bind(p.analytics_ids.join("\n"))
     .bind(now())
     .bind(id)
     .execute(&mut *tx)
@@ -555,6 +580,8 @@ mod tests {
             viewports: None,
             forms_listed: vec![],
             evidence_max_age_days: None,
+            phone_region: "gb".into(),
+            analytics_ids: vec!["G-ABC123".into()],
         }
     }
 
@@ -567,6 +594,8 @@ mod tests {
         assert_eq!(v.environments[1].kind, Some(EnvKind::Dev));
         assert_eq!(v.contact_emails, vec!["info@acme.test", "sales@acme.test"]);
         assert_eq!(v.viewports.as_deref(), Some(crate::model::DEFAULT_VIEWPORTS), "absent: the four defaults");
+        assert_eq!(v.phone_region, "GB");
+        assert_eq!(v.analytics_ids, vec!["G-ABC123"]);
     }
 
     #[test]
@@ -598,6 +627,8 @@ mod tests {
             (Box::new(|p| p.viewports = Some("desktop,watch".into())), "viewports:"),
             (Box::new(|p| p.viewports = Some("tv=10x10".into())), "viewports:"),
             (Box::new(|p| p.forms_listed = vec!["contact".into()]), "forms_listed:"),
+            (Box::new(|p| p.phone_region = "Britain".into()), "phone_region:"),
+            (Box::new(|p| p.analytics_ids = vec!["G ABC".into()]), "analytics_ids:"),
         ];
         for (mutate, expect) in cases {
             let mut p = input();

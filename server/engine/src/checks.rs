@@ -35,6 +35,14 @@ pub struct Site<'a> {
     pub old_urls: &'a [Fetched],
     /// The start URL fetched without the credentials, when the run has some (dev/staging only).
     pub anonymous: Option<&'a Fetched>,
+    /// Files and consoles that must not be public, each with what came back.
+    pub sensitive: &'a [(&'static crate::exposure::SensitiveProbe, Fetched)],
+    /// Folders of the site's own files, asked for a listing.
+    pub listings: &'a [Fetched],
+    /// One unknown URL under each of the first sections of the site, not followed.
+    pub section_probes: &'a [Fetched],
+    /// The start URL requested with a made-up `Host` header, not followed.
+    pub foreign_host: Option<&'a Fetched>,
 }
 
 /// The check ids [`run_all`] evaluates ([`coverage`] says which really looked).
@@ -68,6 +76,12 @@ pub const HTTP_CHECKS: &[&str] = &[
     "robots-disallows-all",
     "robots-allows-indexing-on-dev",
     "dev-publicly-accessible",
+    "sensitive-file-exposed",
+    "host-header-accepted",
+    "session-page-publicly-cached",
+    "error-tracking-missing",
+    "social-tags-missing",
+    "old-ie-document-mode",
     "noindex-on-production",
     "dev-server-in-production",
     "server-version-disclosed",
@@ -194,8 +208,17 @@ pub fn coverage(site: &Site) -> Coverage {
         }
         let home_html = site.crawl.pages.iter().find(|p| p.depth == 0).and_then(|p| p.fetched.response()).is_some_and(|r| r.is_html());
         if !home_html {
-            c.skipped(&["analytics-missing"], "the home page is not HTML");
+            c.skipped(&["analytics-missing", "social-tags-missing"], "the home page is not HTML");
         }
+    }
+    if !site.config.old_ie {
+        c.not_applicable(&["old-ie-document-mode"], "the project does not target old Internet Explorer (no old-ie viewport)");
+    }
+    if !site.sensitive.is_empty() && site.sensitive.iter().all(|(_, p)| p.outcome.is_err()) && site.listings.iter().all(|p| p.outcome.is_err()) {
+        c.skipped(&["sensitive-file-exposed"], "none of the requests for sensitive files got an answer");
+    }
+    if let Some(why) = crate::exposure::host_header_unjudged(site) {
+        c.skipped(&["host-header-accepted"], why);
     }
     old_url_coverage(site, &mut c);
     c.scope_to(env);
@@ -222,6 +245,10 @@ fn fetch_error_check(e: &FetchError) -> &'static str {
 /// Checks that judge the contents of HTML pages: nothing to judge without one.
 const PAGE_CHECKS: &[&str] = &[
     "noindex-on-production",
+    "session-page-publicly-cached",
+    "error-tracking-missing",
+    "social-tags-missing",
+    "old-ie-document-mode",
     "insecure-sensitive-form",
     "mixed-content",
     "placeholder-text",
@@ -276,6 +303,12 @@ pub fn run_all(site: &Site) -> Vec<Finding> {
         ("wrong hosts", wrong_hosts),
         ("credentials", credentials),
         ("dev banner", dev_banner),
+        ("sensitive files", crate::exposure::sensitive_files),
+        ("host header", crate::exposure::host_header),
+        ("session caching", session_caching),
+        ("error tracking", error_tracking),
+        ("social tags", social_tags),
+        ("old ie mode", old_ie_document_mode),
     ];
     // PREFLIGHT_PROFILE_CHECKS=1 prints how long each group of checks takes.
     let profile = std::env::var_os("PREFLIGHT_PROFILE_CHECKS").is_some();
@@ -340,10 +373,19 @@ static DEBUG_SIGNATURES: LazyLock<Vec<(&'static str, regex::bytes::Regex)>> = La
             r"You(?:'|\xE2\x80\x99|&#x27;|&#39;|&rsquo;)re seeing this error because you have <code>DEBUG = True</code>|<th[^>]*>Django Version:</th>",
         ),
         ("Werkzeug / Flask debugger", r"Werkzeug Debugger|The debugger caught an exception in your WSGI application"),
+        // Starlette's ServerErrorMiddleware with debug=True (FastAPI's debug page is the same).
+        ("Starlette / FastAPI debug page", r"<title>Starlette Debugger</title>"),
+        ("Django Debug Toolbar", r#"id="djDebug"|/debug_toolbar/js/toolbar\.js"#),
+        ("phpinfo() page", r"<title>PHP [0-9.]+ - phpinfo\(\)</title>"),
         ("Rails exception page", r"Action Controller: Exception caught|<h2 style=.*>Application Trace</h2>|ActionView::Template::Error"),
         ("Laravel / Ignition error page", r"Whoops! There was an error\.|Illuminate\\[A-Za-z\\]+Exception|ignition-[a-z]+|Symfony\\Component\\ErrorHandler"),
         ("Python traceback", r"Traceback \(most recent call last\):"),
-        ("PHP error with file paths", r"(?:Fatal error|Parse error|Warning)</b>:.* in <b>/[^<]+</b> on line"),
+        // PHP's display_errors: `<b>Warning</b>:  … in <b>/path</b> on line <b>4</b>`; an uncaught
+        // error writes its stack trace between the message and `thrown in <b>/path</b>`.
+        (
+            "PHP error with file paths",
+            r"<b>(?:Fatal error|Parse error|Warning|Notice|Deprecated)</b>:[^\n]* in (?:<b>)?(?:/|[A-Z]:\\)[^<\n]+(?:</b>)? on line|thrown in <b>(?:/|[A-Z]:\\)[^<]+</b> on line",
+        ),
         ("Java stack trace", r"(?m)^\s*at (?:java|javax|org\.springframework|jdk)\.[\w.$]+\([\w]+\.java:\d+\)"),
         ("ASP.NET error page", r"Server Error in '/' Application|<b> Stack Trace: </b>"),
         // Express's development error page writes the frames as `<br> &nbsp; &nbsp;at …`.
@@ -379,6 +421,7 @@ fn server_errors_and_debug_pages(site: &Site, f: &mut Vec<Finding>) {
     let mut responses: Vec<(&Url, &Response)> = site.crawl.pages.iter().filter_map(|p| Some((&p.url, p.fetched.response()?))).collect();
     responses.extend(site.crawl.assets.iter().filter_map(|a| Some((&a.url, a.fetched.response()?))));
     responses.extend(site.probe.and_then(|p| Some((&p.requested, p.response()?))));
+    responses.extend(site.section_probes.iter().filter_map(|p| Some((&p.requested, p.response()?))));
     responses.extend(site.old_urls.iter().filter_map(|p| Some((&p.requested, p.response()?))));
     let mut debug_seen = BTreeSet::new();
     for (url, r) in responses {
@@ -406,7 +449,6 @@ static DEFAULT_ERROR_PAGES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new
         ("nginx", r"<center>nginx[^<]*</center>"),
         ("Apache", r"<address>Apache[^<]*Server at|The server encountered an internal error or"),
         ("Django", r"<h1>Server Error \(500\)</h1>|<h1>Bad Request \(400\)</h1>"),
-        ("Express / Node.js", r"^Internal Server Error\s*$"),
         ("Apache", r"<address>Apache[^<]*Server at|The requested URL [^ ]+ was not found on this server"),
         ("IIS", r"HTTP Error 404\.0 - Not Found|Server Error in Application"),
         ("Express", r"<pre>Cannot GET [^<]*</pre>"),
@@ -443,6 +485,7 @@ fn page_answers<'a>(site: &'a Site) -> impl Iterator<Item = (&'a Url, &'a Respon
         .filter_map(|p| Some((&p.url, p.fetched.response()?)))
         .chain(site.old_urls.iter().filter_map(|p| Some((&p.requested, p.response()?))))
         .chain(site.probe.and_then(|p| Some((&p.requested, p.response()?))))
+        .chain(site.section_probes.iter().filter_map(|p| Some((&p.requested, p.response()?))))
 }
 
 /// How an error page (404 or 5xx) falls short of one in the site's style.
@@ -486,32 +529,41 @@ impl ErrorPage {
 }
 
 fn not_found_page(site: &Site, f: &mut Vec<Finding>) {
-    let Some(probe) = site.probe else { return };
-    let Some(r) = probe.response() else { return };
-    let url = probe.requested.as_str();
-    if (200..300).contains(&r.status) {
-        f.push(Finding::new(
-            "soft-404",
-            url,
-            "A page that does not exist answers 200 OK instead of 404, so search engines index error pages.",
-            format!("GET {url} → {}", r.status_line()),
-        ));
-        return;
-    }
-    if r.status != 404 && r.status != 410 {
-        if r.status < 500 {
-            f.push(Finding::new("soft-404", url, format!("A page that does not exist answers {} instead of 404.", r.status), r.status_line()));
+    // The root probe, then one unknown URL per section (`/blog/<slug>`): an unknown slug
+    // must be a 404 too. Each kind of unstyled 404 page is reported once.
+    let mut kinds = BTreeSet::new();
+    for probe in site.probe.into_iter().chain(site.section_probes) {
+        let Some(r) = probe.response() else { continue };
+        let url = probe.requested.as_str();
+        let section = !site.probe.is_some_and(|p| std::ptr::eq(p, probe));
+        if (200..300).contains(&r.status) {
+            let message = if section {
+                "An unknown URL in this section answers 200 OK instead of 404: every made-up link shows a page, and search engines index them."
+            } else {
+                "A page that does not exist answers 200 OK instead of 404, so search engines index error pages."
+            };
+            f.push(Finding::new("soft-404", url, message, format!("GET {url} → {}", r.status_line())));
+            continue;
         }
-        return;
-    }
-    let text = r.text();
-    if let Some(v) = ErrorPage::judge(r, &text) {
-        let evidence = match &v {
-            ErrorPage::Default(_) => snippet(&crate::html::collapse(&text), 160),
-            ErrorPage::Unstyled(visible) => snippet(visible, 160),
-            ErrorPage::BareText => snippet(&text, 160),
-        };
-        f.push(Finding::new("error-page-default", url, v.message(404), evidence));
+        if r.status != 404 && r.status != 410 {
+            // A section that redirects unknown slugs to its index is a choice, not an error.
+            if r.status < 500 && !section {
+                f.push(Finding::new("soft-404", url, format!("A page that does not exist answers {} instead of 404.", r.status), r.status_line()));
+            }
+            continue;
+        }
+        let text = r.text();
+        if let Some(v) = ErrorPage::judge(r, &text) {
+            if !kinds.insert(v.kind()) {
+                continue;
+            }
+            let evidence = match &v {
+                ErrorPage::Default(_) => snippet(&crate::html::collapse(&text), 160),
+                ErrorPage::Unstyled(visible) => snippet(visible, 160),
+                ErrorPage::BareText => snippet(&text, 160),
+            };
+            f.push(Finding::new("error-page-default", url, v.message(404), evidence));
+        }
     }
 }
 
@@ -778,6 +830,34 @@ fn asset_caching(site: &Site, f: &mut Vec<Finding>) {
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)(?:lorem ipsum|dolor sit amet|TODO|TBD|FIXME|placeholder text|coming soon)(?-u:\b)|\[insert [^\]]*\]").expect("valid")
 });
+/// Image services that serve stand-in pictures while the real ones are being made.
+static PLACEHOLDER_IMAGE_HOSTS: &[&str] = &[
+    "placehold.co",
+    "placehold.it",
+    "placeholder.com",
+    "via.placeholder.com",
+    "picsum.photos",
+    "dummyimage.com",
+    "placekitten.com",
+    "loremflickr.com",
+    "fakeimg.pl",
+    "placeimg.com",
+];
+/// Addresses written to fool harvesters: `info [at] example [dot] com`, `info(at)example.com`.
+static OBFUSCATED_EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b([a-z0-9._%+-]+)\s*(?:\[at\]|\(at\)|\{at\}|\[@\]|\(@\))\s*([a-z0-9-]+(?:(?:\s*(?:\[dot\]|\(dot\)|\{dot\})\s*|\.)[a-z0-9-]+)+)\b")
+        .expect("valid")
+});
+static DOT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\s*(?:\[dot\]|\(dot\)|\{dot\})\s*").expect("valid"));
+
+/// The addresses in a page's text, obfuscated ones read back.
+fn emails_in(text: &str) -> impl Iterator<Item = String> + '_ {
+    EMAIL
+        .find_iter(text)
+        .map(|m| m.as_str().to_string())
+        .chain(OBFUSCATED_EMAIL.captures_iter(text).map(|c| format!("{}@{}", &c[1], DOT.replace_all(&c[2], "."))))
+}
+
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i-u)\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b").expect("valid"));
 static PHONE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)(?:\+|\b)[0-9][0-9 ().-]{6,}[0-9]\b").expect("valid"));
 
@@ -786,10 +866,27 @@ pub fn phone_digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// Two phone numbers are the same when one's digits end with the other's national number:
-/// "0117 496 0123" (national, with the trunk prefix 0) is "+44 117 496 0123" (international).
-/// At least seven digits must agree.
-pub fn same_phone(a: &str, b: &str) -> bool {
+/// A phone number as libphonenumber reads it (country code, national number): written
+/// internationally (`+44 117 496 0123`, `tel:+441174960123`), or nationally in the project's
+/// region (`0117 496 0123` with region GB).
+fn parse_phone(s: &str, region: Option<&str>) -> Option<(u16, u64)> {
+    let id = region.and_then(|r| r.trim().to_ascii_uppercase().parse::<phonenumber::country::Id>().ok());
+    let n = phonenumber::parse(id, s.trim()).ok()?;
+    Some((n.code().value(), n.national().value()))
+}
+
+/// Is `region` a region libphonenumber knows (ISO 3166 alpha-2: GB, US, DE…)?
+pub fn is_phone_region(region: &str) -> bool {
+    region.len() == 2 && region.to_ascii_uppercase().parse::<phonenumber::country::Id>().is_ok()
+}
+
+/// Two phone numbers are the same number: compared by libphonenumber when it can read both
+/// (national numbers need the project's region), else by digits — one's digits ending with
+/// the other's national number, "0117 496 0123" = "+44 117 496 0123", at least seven agreeing.
+pub fn same_phone(a: &str, b: &str, region: Option<&str>) -> bool {
+    if let (Some(x), Some(y)) = (parse_phone(a, region), parse_phone(b, region)) {
+        return x == y;
+    }
     let (a, b) = (phone_digits(a), phone_digits(b));
     let (na, nb) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
     let (short, long) = if na.len() <= nb.len() { (na, nb) } else { (nb, na) };
@@ -802,6 +899,7 @@ fn is_phone(s: &str) -> bool {
 }
 
 fn content(site: &Site, f: &mut Vec<Finding>) {
+    let region = site.config.phone_region.as_deref();
     let mut found_emails: BTreeMap<String, Url> = BTreeMap::new();
     let mut found_phones: BTreeMap<String, (String, Url)> = BTreeMap::new();
     for (url, _r, d) in html_pages(site) {
@@ -814,11 +912,24 @@ fn content(site: &Site, f: &mut Vec<Finding>) {
                 snippet(&d.text[start..], 120),
             ));
         }
-        for e in EMAIL.find_iter(&d.text).map(|m| m.as_str().to_string()).chain(d.mailto.iter().cloned()) {
+        let placeholder_image = d
+            .assets
+            .iter()
+            .find(|(k, u)| *k == AssetKind::Image && u.host_str().is_some_and(|h| PLACEHOLDER_IMAGE_HOSTS.contains(&h.trim_start_matches("www."))));
+        if let Some((_, img)) = placeholder_image {
+            f.push(Finding::new(
+                "placeholder-text",
+                url.as_str(),
+                format!("A placeholder image from {} is on the page.", img.host_str().unwrap_or_default()),
+                img.to_string(),
+            ));
+        }
+        for e in emails_in(&d.text).chain(d.mailto.iter().cloned()) {
             found_emails.entry(e.to_ascii_lowercase()).or_insert_with(|| url.clone());
         }
         for p in PHONE.find_iter(&d.text).map(|m| m.as_str().to_string()).filter(|p| is_phone(p)).chain(d.tel.iter().cloned()) {
-            found_phones.entry(phone_digits(&p)).or_insert_with(|| (p.trim().to_string(), url.clone()));
+            let key = parse_phone(&p, region).map(|(c, n)| format!("+{c}{n}")).unwrap_or_else(|| phone_digits(&p));
+            found_phones.entry(key).or_insert_with(|| (p.trim().to_string(), url.clone()));
         }
     }
     let expected = &site.config.expected_contacts;
@@ -826,7 +937,7 @@ fn content(site: &Site, f: &mut Vec<Finding>) {
         return;
     }
     let exp_emails: Vec<String> = expected.iter().filter(|c| c.contains('@')).map(|c| c.trim().to_ascii_lowercase()).collect();
-    let exp_phones: Vec<String> = expected.iter().filter(|c| !c.contains('@') && is_phone(c)).map(|c| phone_digits(c)).collect();
+    let exp_phones: Vec<&String> = expected.iter().filter(|c| !c.contains('@') && is_phone(c)).collect();
     // Text (a postal address line) is compared as words: case, punctuation and line breaks
     // do not matter ("1 Garden Road, Springfield" matches "1 Garden Road<br>Springfield").
     let words = |s: &str| s.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
@@ -836,7 +947,7 @@ fn content(site: &Site, f: &mut Vec<Finding>) {
         let present = if c_trim.contains('@') {
             found_emails.contains_key(&c_trim.to_ascii_lowercase())
         } else if is_phone(c_trim) {
-            found_phones.keys().any(|k| same_phone(k, c_trim))
+            found_phones.values().any(|(shown, _)| same_phone(shown, c_trim, region))
         } else {
             page_text.contains(&format!(" {} ", words(c_trim)))
         };
@@ -862,8 +973,8 @@ fn content(site: &Site, f: &mut Vec<Finding>) {
         }
     }
     if !exp_phones.is_empty() {
-        for (digits, (shown, url)) in &found_phones {
-            let known = exp_phones.iter().any(|x| same_phone(x, digits));
+        for (shown, url) in found_phones.values() {
+            let known = exp_phones.iter().any(|x| same_phone(x, shown, region));
             if !known {
                 f.push(Finding::new(
                     "contact-unexpected",
@@ -995,8 +1106,18 @@ fn server_software(site: &Site, f: &mut Vec<Finding>) {
         .collect();
     let header = |r: &Response, name: &str| r.headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).map(str::to_string).collect::<Vec<_>>();
     if site.config.env.is_production() {
-        let by_header =
-            responses.iter().find_map(|(u, r)| header(r, "server").into_iter().find(|s| DEV_SERVER.is_match(s)).map(|s| (*u, format!("Server: {s}"))));
+        // PHP's built-in server (`php -S`) sends no Server header but echoes the request's
+        // Host back as a response header, which no production server does.
+        let php_builtin = |r: &Response| {
+            let host = r.header("host")?;
+            header(r, "x-powered-by")
+                .iter()
+                .any(|p| p.starts_with("PHP"))
+                .then(|| format!("Host: {host} sent back as a response header (PHP's built-in server)"))
+        };
+        let by_header = responses.iter().find_map(|(u, r)| {
+            header(r, "server").into_iter().find(|s| DEV_SERVER.is_match(s)).map(|s| format!("Server: {s}")).or_else(|| php_builtin(r)).map(|e| (*u, e))
+        });
         let by_page = || {
             responses
                 .iter()
@@ -1227,6 +1348,23 @@ fn analytics(site: &Site, f: &mut Vec<Finding>) {
     let Some(r) = p.fetched.response() else {
         return;
     };
+    // The project's own ids: on every production page, not just some tag.
+    for id in site.config.analytics_ids.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
+        let lower = id.to_ascii_lowercase();
+        let lacking: Vec<&Url> = html_pages(site)
+            .filter(|(_, r, _)| r.status < 300)
+            .filter(|(_, r, _)| !String::from_utf8_lossy(&r.body).to_ascii_lowercase().contains(&lower))
+            .map(|(u, _, _)| u)
+            .collect();
+        if let Some(first) = lacking.first() {
+            f.push(Finding::new(
+                "analytics-missing",
+                first.as_str(),
+                format!("{} production page(s) do not carry the expected analytics id {id}: their visits will not be counted.", lacking.len()),
+                lacking.iter().take(5).map(|u| u.to_string()).collect::<Vec<_>>().join(", "),
+            ));
+        }
+    }
     if r.is_html() && !ANALYTICS.is_match(&r.text()) {
         f.push(Finding::new(
             "analytics-missing",
@@ -1391,16 +1529,170 @@ fn dev_banner(site: &Site, f: &mut Vec<Finding>) {
     }
 }
 
+/// Session cookies by their usual names (Django, PHP, Java, ASP.NET, Express, Rails, Laravel)
+/// and CSRF cookies.
+static SESSION_COOKIE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:sessionid|session|sess|sid|phpsessid|jsessionid|asp\.net_sessionid|connect\.sid|laravel_session|_[a-z0-9_]*_session|[a-z0-9_]*session[a-z0-9_]*|csrftoken|xsrf-token|_csrf)$").expect("valid")
+});
+static LOG_OUT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\b(?:log ?out|sign ?out|abmelden)\b").expect("valid"));
+
+/// Why a shared cache may keep this answer for others, if it may.
+fn publicly_cached(r: &Response) -> Option<String> {
+    let cc = r.header("cache-control").unwrap_or("").to_ascii_lowercase();
+    let private = ["private", "no-store", "no-cache"].iter().any(|d| cc.split(',').any(|x| x.trim() == *d));
+    if let Some(hit) = ["x-cache", "cf-cache-status", "x-cache-status", "x-varnish-cache", "x-proxy-cache"]
+        .iter()
+        .find_map(|h| r.header(h).filter(|v| v.to_ascii_uppercase().contains("HIT")).map(|v| format!("{h}: {v}")))
+    {
+        return Some(format!("a shared cache served it ({hit})"));
+    }
+    if let Some(age) = r.header("age").and_then(|a| a.trim().parse::<u64>().ok()).filter(|a| *a > 0) {
+        return Some(format!("a shared cache served it (Age: {age})"));
+    }
+    if private {
+        return None;
+    }
+    let s_maxage = cc.split(',').find_map(|d| d.trim().strip_prefix("s-maxage=").and_then(|v| v.parse::<u64>().ok())).filter(|v| *v > 0);
+    if cc.split(',').any(|d| d.trim() == "public") || s_maxage.is_some() || max_age(&cc).is_some_and(|v| v > 0) {
+        return Some(format!("Cache-Control: {cc}"));
+    }
+    None
+}
+
+/// "Don't cache session specific stuff": a page that starts a session or carries a CSRF token
+/// or a log-out link, answered so that a shared cache (CDN, Varnish, proxy) keeps it for
+/// everyone — the next visitor gets someone else's session or token.
+fn session_caching(site: &Site, f: &mut Vec<Finding>) {
+    const TOKEN_NAMES: &[&str] = &["csrf", "xsrf", "authenticity_token", "csrfmiddlewaretoken", "__requestverificationtoken", "_token"];
+    let mut hits: Vec<(&Url, String, String)> = Vec::new();
+    for (url, r, d) in html_pages(site).filter(|(_, r, _)| r.status < 300) {
+        let Some(cached) = publicly_cached(r) else { continue };
+        let cookie = r
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|c| c.split('=').next().map(str::trim))
+            .find(|name| SESSION_COOKIE.is_match(name))
+            .map(|name| format!("sets the cookie {name}"));
+        let token = || {
+            d.forms
+                .iter()
+                .flat_map(|f| f.fields.iter())
+                .find(|(n, t)| t == "hidden" && TOKEN_NAMES.iter().any(|k| n.to_ascii_lowercase().contains(k)))
+                .map(|(n, _)| format!("carries the CSRF token {n}"))
+        };
+        let logged_in = || LOG_OUT.find(&d.text).map(|m| format!("shows \"{}\"", m.as_str()));
+        if let Some(why) = cookie.or_else(token).or_else(logged_in) {
+            hits.push((url, why, cached));
+        }
+    }
+    if let Some((url, why, cached)) = hits.first() {
+        f.push(Finding::new(
+            "session-page-publicly-cached",
+            url.as_str(),
+            format!(
+                "{} page(s) with session data may be kept by shared caches and served to other visitors: this one {why}. Send Cache-Control: private (or no-store) on them.",
+                hits.len()
+            ),
+            format!("{cached}; {}", hits.iter().take(5).map(|(u, _, _)| u.to_string()).collect::<Vec<_>>().join(", ")),
+        ));
+    }
+}
+
+/// Browser error trackers: the vendors' loader snippets and CDN URLs in the page, or their SDK
+/// inside the site's own scripts (a bundled `@sentry/browser`).
+static ERROR_TRACKER: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    regex::bytes::Regex::new(
+        r"(?i-u)sentry-cdn\.com|\bSentry\.init\(|\bSentry\.onLoad\(|__SENTRY__|sentry\.javascript\.|ingest\.sentry\.io|bugsnag\.com|Bugsnag\.start\(|bugsnag-js|_rollbarConfig|cdn\.rollbar\.com|rollbar\.min\.js|honeybadger\.io|Honeybadger\.configure\(|raygun\.io|rg4js\(|trackjs\.com|TrackJS\.install\(|datadoghq-browser-agent|DD_RUM\.init|@datadog/browser-rum|js-agent\.newrelic\.com|\bNREUM\b|appsignal|airbrake|glitchtip|elastic-apm-rum|logrocket",
+    )
+    .expect("valid")
+});
+
+fn error_tracking(site: &Site, f: &mut Vec<Finding>) {
+    if !site.config.env.is_production() {
+        return;
+    }
+    let in_pages = html_pages(site).any(|(_, r, _)| ERROR_TRACKER.is_match(&r.body));
+    let in_scripts = || {
+        site.crawl
+            .assets
+            .iter()
+            .filter(|a| a.kind == AssetKind::Script)
+            .filter_map(|a| a.fetched.response())
+            .any(|r| r.status < 300 && ERROR_TRACKER.is_match(&r.body))
+    };
+    if !in_pages && !in_scripts() && html_pages(site).next().is_some() {
+        f.push(Finding::new(
+            "error-tracking-missing",
+            site.start.as_str(),
+            "No page reports JavaScript errors to an error tracker: visitors' errors after launch go unseen. Add Sentry (or Bugsnag, Rollbar, Honeybadger…).",
+            format!("no error-tracker snippet or SDK in {} page(s) and their scripts", html_pages(site).count()),
+        ));
+    }
+}
+
+/// Link previews (chat apps, social networks) need `og:title` and `og:image` on the home page.
+fn social_tags(site: &Site, f: &mut Vec<Finding>) {
+    if !site.config.env.is_production() {
+        return;
+    }
+    let Some((url, d)) = site.crawl.pages.iter().find(|p| p.depth == 0).and_then(|p| Some((&p.url, p.data.as_ref()?))) else { return };
+    let missing: Vec<&str> = ["og:title", "og:image"].into_iter().filter(|t| !d.open_graph.iter().any(|o| o == t)).collect();
+    if !missing.is_empty() {
+        f.push(Finding::new(
+            "social-tags-missing",
+            url.as_str(),
+            format!("The home page has no {}: links shared in chats and social networks show no proper preview.", missing.join(" or ")),
+            format!("Open Graph tags present: {}", if d.open_graph.is_empty() { "none".to_string() } else { d.open_graph.join(", ") }),
+        ));
+    }
+}
+
+/// Old Internet Explorer falls back to an old document mode ("Compatibility View", on intranets
+/// by default) unless the page says `X-UA-Compatible: IE=edge`.
+fn old_ie_document_mode(site: &Site, f: &mut Vec<Finding>) {
+    if !site.config.old_ie {
+        return;
+    }
+    let edge = |v: &str| v.to_ascii_lowercase().replace(' ', "").contains("ie=edge");
+    let lacking: Vec<&Url> = html_pages(site)
+        .filter(|(_, r, _)| r.status < 300)
+        .filter(|(_, r, d)| !r.header("x-ua-compatible").is_some_and(edge) && !d.x_ua_compatible.as_deref().is_some_and(edge))
+        .map(|(u, _, _)| u)
+        .collect();
+    if let Some(first) = lacking.first() {
+        f.push(Finding::new(
+            "old-ie-document-mode",
+            first.as_str(),
+            format!(
+                "{} page(s) do not send X-UA-Compatible: IE=edge, so old Internet Explorer may show them in an outdated document mode (Compatibility View).",
+                lacking.len()
+            ),
+            lacking.iter().take(5).map(|u| u.to_string()).collect::<Vec<_>>().join(", "),
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn phone_numbers_compare_as_numbers() {
-        assert!(same_phone("0117 496 0123", "+441174960123"), "national with trunk 0 = international");
-        assert!(same_phone("+1 (555) 010-0123", "555.010.0123"));
-        assert!(!same_phone("0117 496 0123", "0117 496 0124"));
-        assert!(!same_phone("12345", "12345"), "too short to be a phone number");
+        // Without a region: digits, with the trunk prefix.
+        assert!(same_phone("0117 496 0123", "+441174960123", None), "national with trunk 0 = international");
+        assert!(same_phone("+1 (555) 010-0123", "555.010.0123", None));
+        assert!(!same_phone("0117 496 0123", "0117 496 0124", None));
+        assert!(!same_phone("12345", "12345", None), "too short to be a phone number");
+        // With the project's region, libphonenumber reads national numbers.
+        let gb = Some("GB");
+        assert!(same_phone("0117 496 0123", "tel:+44-117-496-0123", gb));
+        assert!(same_phone("(0117) 4960123", "+44 (0)117 496 0123", gb));
+        assert!(!same_phone("0117 496 0123", "+1 117 496 0123", gb), "the same digits in another country are another number");
+        assert!(same_phone("030 1234567", "+49 30 1234567", Some("de")));
+        assert!(same_phone("(202) 555-0143", "+1 202-555-0143", Some("US")));
+        assert!(is_phone_region("gb") && !is_phone_region("XX") && !is_phone_region("GBR"));
     }
 
     #[test]
@@ -1446,5 +1738,11 @@ mod tests {
         assert_eq!(mask("pk_test_51Habcdefghijkl"), "pk_test_51Ha…");
         assert_eq!(phone_digits("+1 (555) 010-2000"), "15550102000");
         assert!(is_phone("+1 (555) 010-2000") && !is_phone("2026") && !is_phone("1.2.3.4.5.6.7"));
+    }
+
+    #[test]
+    fn obfuscated_addresses_are_read_back() {
+        let found: Vec<String> = emails_in("Write to info [at] good [dot] test. Or sales(at)good.co.uk or plain@good.test. Meet us at the fair.").collect();
+        assert_eq!(found, vec!["plain@good.test", "info@good.test", "sales@good.co.uk"]);
     }
 }

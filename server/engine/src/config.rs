@@ -136,6 +136,18 @@ pub struct CheckConfig {
     /// "staging", "test site"…), e.g. a team's own banner text.
     #[serde(default)]
     pub dev_markers: Vec<String>,
+    /// The region national phone numbers are written in (ISO 3166: GB, US, DE…), for comparing
+    /// the expected contacts with the site's numbers. None: international numbers only.
+    #[serde(default)]
+    pub phone_region: Option<String>,
+    /// Analytics ids every production page must carry (`G-XXXXXXX`, `GTM-XXXX`, a Plausible
+    /// domain, a Matomo site URL…).
+    #[serde(default)]
+    pub analytics_ids: Vec<String>,
+    /// The project targets old Internet Explorer (its runs include the old-ie viewport): pages
+    /// must ask for IE's newest document mode.
+    #[serde(default)]
+    pub old_ie: bool,
     /// Credentials for a protected (dev/staging) site: sent only to the site's own host
     /// (and its www/apex twin), never to other sites. Never serialised.
     #[serde(skip)]
@@ -239,6 +251,9 @@ impl CheckConfig {
             skip_dns: false,
             http_port: None,
             dev_markers: Vec::new(),
+            phone_region: None,
+            analytics_ids: Vec::new(),
+            old_ie: false,
             credentials: None,
         })
     }

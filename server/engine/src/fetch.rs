@@ -210,6 +210,13 @@ impl Fetcher {
         self.fetch(Method::GET, url, false).await
     }
 
+    /// GET `url` with another `Host` header (not followed): does the server answer for a name
+    /// that is not its own? The connection still goes to `url`'s host.
+    pub async fn get_with_host(&self, url: &Url, host: &str) -> Fetched {
+        let outcome = self.one_with(Method::GET, url, Some(host)).await;
+        Fetched { requested: url.clone(), hops: Vec::new(), outcome }
+    }
+
     pub async fn fetch(&self, method: Method, url: &Url, follow: bool) -> Fetched {
         let mut hops = Vec::new();
         let mut seen = HashSet::new();
@@ -247,6 +254,10 @@ impl Fetcher {
 
     /// One request, no redirects, all within the timeout.
     async fn one(&self, method: Method, url: &Url) -> Result<Response, FetchError> {
+        self.one_with(method, url, None).await
+    }
+
+    async fn one_with(&self, method: Method, url: &Url, host: Option<&str>) -> Result<Response, FetchError> {
         if !self.allow_metadata {
             let host = url.host_str().unwrap_or("");
             let literal = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok();
@@ -258,6 +269,9 @@ impl Fetcher {
         let work = async {
             let mut req =
                 self.client.request(method, url.clone()).header(ACCEPT_ENCODING, "gzip, deflate").header(ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8");
+            if let Some(host) = host {
+                req = req.header(reqwest::header::HOST, host);
+            }
             if let Some((creds, site)) = &self.credentials {
                 if crate::Credentials::applies_to(site, url) {
                     req = with_credentials(req, creds);

@@ -61,6 +61,10 @@ pub struct PageData {
     /// Inline script text (for analytics and credentials).
     pub scripts: String,
     pub has_stylesheet: bool,
+    /// Open Graph properties (`og:title`, `og:image`…) with content.
+    pub open_graph: Vec<String>,
+    /// `<meta http-equiv="X-UA-Compatible" content="…">`.
+    pub x_ua_compatible: Option<String>,
 }
 
 /// CSS selectors, parsed once.
@@ -83,7 +87,7 @@ static SELECTORS: std::sync::LazyLock<Selectors> = std::sync::LazyLock::new(|| {
     Selectors {
         base: sel("base[href]"),
         title: sel("title"),
-        meta: sel("meta[name]"),
+        meta: sel("meta"),
         link: sel("link[rel][href]"),
         style: sel("style"),
         anchors: sel("a[href], area[href]"),
@@ -125,6 +129,16 @@ pub fn parse(base: &Url, html: &str) -> PageData {
     for m in doc.select(&sel.meta) {
         let name = m.value().attr("name").unwrap_or("").to_ascii_lowercase();
         let content = m.value().attr("content").map(collapse);
+        // Open Graph uses `property`, though many sites write `name`.
+        let property = m.value().attr("property").unwrap_or("").to_ascii_lowercase();
+        for og in [&property, &name] {
+            if og.starts_with("og:") && content.as_ref().is_some_and(|c| !c.is_empty()) && !d.open_graph.contains(og) {
+                d.open_graph.push(og.clone());
+            }
+        }
+        if m.value().attr("http-equiv").is_some_and(|h| h.eq_ignore_ascii_case("x-ua-compatible")) {
+            d.x_ua_compatible = content.clone();
+        }
         match name.as_str() {
             "description" => d.meta_description = content.filter(|c| !c.is_empty()),
             // Both address the same question; either saying noindex is enough.
@@ -263,5 +277,12 @@ mod tests {
         assert!(d.forms[0].has_password() && d.forms[0].method == "post");
         assert!(d.text.contains("Hello world") && !d.text.contains("hidden"));
         assert!(d.scripts.contains("gtag"));
+        let social = parse(
+            &base,
+            r#"<meta property="og:title" content="Shop"><meta name="og:image" content="/i.png"><meta property="og:url" content="">
+            <meta http-equiv="X-UA-Compatible" content="IE=edge">"#,
+        );
+        assert_eq!(social.open_graph, vec!["og:title", "og:image"]);
+        assert_eq!(social.x_ua_compatible.as_deref(), Some("IE=edge"));
     }
 }

@@ -12,6 +12,7 @@ pub mod checks;
 pub mod config;
 pub mod crawl;
 pub mod dns;
+pub mod exposure;
 pub mod fetch;
 pub mod finding;
 pub mod html;
@@ -163,6 +164,7 @@ pub async fn run(config: &CheckConfig, progress: &(dyn Fn(Progress) + Send + Syn
         .map(|r| crawl::sitemap_locs(&r.text()).into_iter().filter_map(|s| Url::parse(&s).ok()).collect())
         .unwrap_or_default();
     let crawl = if site_reachable { crawl::crawl(&fetcher, config, &start, &sitemap_urls, deadline, progress).await } else { crawl::Crawl::default() };
+    let probes = if site_reachable { probe_exposure(&fetcher, config, &start, &crawl).await } else { Exposure::default() };
     progress(Progress { phase: "checking", done: 0, total: 1 });
     let site = checks::Site {
         config,
@@ -177,6 +179,10 @@ pub async fn run(config: &CheckConfig, progress: &(dyn Fn(Progress) + Send + Syn
         host_variants: &variants,
         old_urls: &old_fetched,
         anonymous: anonymous.as_ref(),
+        sensitive: &probes.sensitive,
+        listings: &probes.listings,
+        section_probes: &probes.sections,
+        foreign_host: probes.foreign_host.as_ref(),
     };
     let mut findings = checks::run_all(&site);
     let mut coverage = checks::coverage(&site);
@@ -214,6 +220,43 @@ pub async fn run(config: &CheckConfig, progress: &(dyn Fn(Progress) + Send + Syn
         screenshots: Vec::new(),
     }
     .with_coverage(coverage))
+}
+
+/// What the exposure probes got back.
+#[derive(Default)]
+struct Exposure {
+    sensitive: Vec<(&'static exposure::SensitiveProbe, Fetched)>,
+    listings: Vec<Fetched>,
+    sections: Vec<Fetched>,
+    foreign_host: Option<Fetched>,
+}
+
+/// After the crawl: files that must not be public, listings of the folders the site's files
+/// live in, an unknown URL per section, and the home page for a made-up `Host`. At most
+/// `concurrency` requests at a time.
+async fn probe_exposure(fetcher: &Fetcher, config: &CheckConfig, start: &Url, crawl: &crawl::Crawl) -> Exposure {
+    use futures::StreamExt as _;
+    let n = config.limits.concurrency.max(1);
+    let asset_urls: Vec<Url> = crawl.assets.iter().map(|a| a.url.clone()).collect();
+    let listing_urls = exposure::listing_probe_urls(start, &asset_urls);
+    let page_urls: Vec<Url> = crawl.pages.iter().filter(|p| p.data.is_some()).map(|p| p.url.clone()).collect();
+    let section_urls = exposure::section_probe_urls(start, &page_urls);
+    let (n_sensitive, n_listings) = (exposure::SENSITIVE.len(), listing_urls.len());
+    let urls = exposure::SENSITIVE.iter().map(|p| start.join(p.path).expect("joining an absolute path")).chain(listing_urls).chain(section_urls);
+    // The futures own what they use: borrowing futures inside `buffered` make the whole run
+    // future lose `Send` (a known rustc limitation), which the runner's `tokio::spawn` needs.
+    let gets: Vec<_> = urls
+        .map(|u| {
+            let f = fetcher.clone();
+            async move { f.get_no_follow(&u).await }
+        })
+        .collect();
+    let all = futures::stream::iter(gets).buffered(n).collect::<Vec<Fetched>>();
+    let (mut all, foreign_host) = tokio::join!(all, fetcher.get_with_host(start, exposure::FOREIGN_HOST));
+    let sections = all.split_off(n_sensitive + n_listings);
+    let listings = all.split_off(n_sensitive);
+    let sensitive = exposure::SENSITIVE.iter().zip(all).collect();
+    Exposure { sensitive, listings, sections, foreign_host: Some(foreign_host) }
 }
 
 /// Why the browser checks have no verdict in a run of the HTTP checks alone.

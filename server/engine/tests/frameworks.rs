@@ -12,7 +12,7 @@ use std::{
 };
 
 use common::*;
-use preflight_engine::{CheckConfig, EnvProfile, Finding};
+use preflight_engine::{CheckConfig, CheckStatus, EnvProfile, Finding, Report};
 
 /// A server process, stopped when dropped.
 struct Server(Child);
@@ -45,7 +45,11 @@ fn wait_listening(server: &mut Server, port: u16, what: &str) {
 
 /// Starts `cmd` (a framework's server that will listen on `port`), checks it as a production
 /// site with the engine, and stops it.
-async fn check_server(mut cmd: Command, port: u16, what: &str) -> Vec<Finding> {
+async fn check_server(cmd: Command, port: u16, what: &str) -> Vec<Finding> {
+    check_server_report(cmd, port, what).await.findings
+}
+
+async fn check_server_report(mut cmd: Command, port: u16, what: &str) -> Report {
     let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap_or_else(|e| panic!("{what} does not start: {e}"));
     let mut server = Server(child);
     wait_listening(&mut server, port, what);
@@ -54,7 +58,7 @@ async fn check_server(mut cmd: Command, port: u16, what: &str) -> Vec<Finding> {
     config.skip_dns = true;
     let report = check(&config).await;
     drop(server);
-    report.findings
+    report
 }
 
 /// A minimal Django project: a home page linking to a view that raises and to a page that
@@ -68,18 +72,26 @@ fn django_project(dir: &Path) {
         r#"import os
 SECRET_KEY = "preflight-tests-only"
 DEBUG = os.environ.get("PF_DEBUG") == "1"
-ALLOWED_HOSTS = ["127.0.0.1"]
+ALLOWED_HOSTS = os.environ.get("PF_HOSTS", "127.0.0.1").split(",")
 ROOT_URLCONF = "proj.urls"
 INSTALLED_APPS = []
-MIDDLEWARE = []
+# What `startproject` writes first: CommonMiddleware is what checks the Host against ALLOWED_HOSTS.
+MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
 DATABASES = {}
 USE_TZ = True
+if os.environ.get("PF_TOOLBAR") == "1":
+    INSTALLED_APPS = ["django.contrib.staticfiles", "debug_toolbar"]
+    MIDDLEWARE = ["django.middleware.common.CommonMiddleware", "debug_toolbar.middleware.DebugToolbarMiddleware"]
+    INTERNAL_IPS = ["127.0.0.1"]
+    STATIC_URL = "/static/"
+    TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
 "#,
     )
     .unwrap();
     std::fs::write(
         proj.join("urls.py"),
-        r#"from django.http import HttpResponse
+        r#"import os
+from django.http import HttpResponse
 from django.urls import path
 
 def home(request):
@@ -89,12 +101,20 @@ def boom(request):
     raise RuntimeError("the order service is down")
 
 urlpatterns = [path("", home), path("boom", boom)]
+if os.environ.get("PF_TOOLBAR") == "1":
+    from django.urls import include
+    urlpatterns.append(path("__debug__/", include("debug_toolbar.urls")))
 "#,
     )
     .unwrap();
 }
 
 async fn run_django(debug: bool) -> Vec<Finding> {
+    run_django_with(debug, &[]).await.findings
+}
+
+/// Django with extra settings from the environment (`PF_TOOLBAR=1`, `PF_HOSTS=*`).
+async fn run_django_with(debug: bool, env: &[(&str, &str)]) -> Report {
     let dir = tempfile::tempdir().unwrap();
     django_project(dir.path());
     let port = free_port();
@@ -102,8 +122,9 @@ async fn run_django(debug: bool) -> Vec<Finding> {
     cmd.args(["-m", "django", "runserver", &format!("127.0.0.1:{port}"), "--noreload", "--nothreading"])
         .env("DJANGO_SETTINGS_MODULE", "proj.settings")
         .env("PYTHONPATH", dir.path())
-        .env("PF_DEBUG", if debug { "1" } else { "0" });
-    check_server(cmd, port, "Django's runserver").await
+        .env("PF_DEBUG", if debug { "1" } else { "0" })
+        .envs(env.iter().copied());
+    check_server_report(cmd, port, "Django's runserver").await
 }
 
 fn of<'a>(f: &'a [Finding], check: &str) -> Vec<&'a Finding> {
@@ -133,6 +154,112 @@ async fn django_debug_pages_are_found_and_production_pages_are_not() {
     // runserver answering a production site: a development server, naming its versions.
     assert!(of(&prod, "dev-server-in-production").iter().any(|f| f.evidence.starts_with("Server: WSGIServer/")), "{prod:#?}");
     assert!(of(&prod, "server-version-disclosed").iter().any(|f| f.evidence.contains("CPython/")), "{prod:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn djangos_debug_toolbar_and_allowed_hosts_are_seen() {
+    let version = Command::new("python3").args(["-c", "import importlib.metadata as m; print(m.version('django-debug-toolbar'))"]).output();
+    assert_eq!(String::from_utf8_lossy(&version.expect("python3 runs").stdout).trim(), "8.0.0", "scripts/setup.sh --test installs django-debug-toolbar 8.0.0");
+    // The toolbar on every page (DEBUG with the toolbar installed), and ALLOWED_HOSTS = ["*"].
+    let toolbar = run_django_with(true, &[("PF_TOOLBAR", "1"), ("PF_HOSTS", "*")]).await;
+    let exposed = of(&toolbar.findings, "debug-page-exposed");
+    assert!(exposed.iter().any(|f| f.message.contains("Django Debug Toolbar")), "{:#?}", toolbar.findings);
+    let host = of(&toolbar.findings, "host-header-accepted");
+    assert_eq!(host.len(), 1, "ALLOWED_HOSTS = ['*'] answers any host: {:#?}", toolbar.findings);
+
+    // ALLOWED_HOSTS naming the site: Django answers a made-up Host with 400, which passes.
+    let strict = run_django_with(false, &[]).await;
+    let outcome = strict.checks.iter().find(|c| c.id == "host-header-accepted").unwrap();
+    assert_eq!(outcome.status, CheckStatus::Passed, "{}", strict.to_text(false));
+}
+
+/// A minimal Starlette app (what FastAPI's `debug=True` also shows), served by uvicorn.
+const STARLETTE_APP: &str = r#"import os
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+async def home(request):
+    return HTMLResponse('<!doctype html><html><head><title>Shop</title></head><body><h1>Shop</h1><a href="/boom">Order</a></body></html>')
+
+async def boom(request):
+    raise RuntimeError("the order service is down")
+
+app = Starlette(debug=os.environ.get("PF_DEBUG") == "1", routes=[Route("/", home), Route("/boom", boom)])
+"#;
+
+async fn run_starlette(debug: bool) -> Vec<Finding> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("shop.py"), STARLETTE_APP).unwrap();
+    let port = free_port();
+    let mut cmd = Command::new("python3");
+    cmd.args(["-m", "uvicorn", "shop:app", "--host", "127.0.0.1", "--port", &port.to_string(), "--log-level", "critical"])
+        .current_dir(dir.path())
+        .env("PF_DEBUG", if debug { "1" } else { "0" });
+    check_server(cmd, port, "uvicorn with the Starlette app").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starlettes_debug_page_is_found_and_its_production_page_is_not() {
+    let version = Command::new("python3").args(["-c", "import importlib.metadata as m; print(m.version('starlette'), m.version('uvicorn'))"]).output();
+    assert_eq!(
+        String::from_utf8_lossy(&version.expect("python3 runs").stdout).trim(),
+        "1.10.0 0.54.0",
+        "scripts/setup.sh --test installs Starlette 1.10.0 and uvicorn 0.54.0"
+    );
+    let debug = run_starlette(true).await;
+    let exposed = of(&debug, "debug-page-exposed");
+    assert_eq!(exposed.len(), 1, "{debug:#?}");
+    assert!(exposed[0].message.contains("Starlette") && exposed[0].url.ends_with("/boom"), "{:?}", exposed[0]);
+
+    let prod = run_starlette(false).await;
+    assert!(of(&prod, "debug-page-exposed").is_empty(), "{prod:#?}");
+    assert!(of(&prod, "server-error").iter().any(|f| f.url.ends_with("/boom")), "{prod:#?}");
+    assert!(of(&prod, "error-page-default").iter().any(|f| f.url.ends_with("/boom") && f.message.contains("bare text")), "{prod:#?}");
+    // uvicorn is a production server and names no version.
+    assert!(of(&prod, "dev-server-in-production").is_empty() && of(&prod, "server-version-disclosed").is_empty(), "{prod:#?}");
+}
+
+/// A PHP front controller: a page that calls an undefined function, one with warnings, and a
+/// phpinfo() page where careless deployments leave one.
+const PHP_APP: &str = r#"<?php
+$path = parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH);
+if ($path === '/boom') { undefined_function_call(); }
+if ($path === '/cart') { echo '<!doctype html><html><head><title>Cart</title></head><body>'; echo $undefined_var['x']; echo '</body></html>'; exit; }
+if ($path === '/info.php' && getenv('PF_DEBUG') === '1') { phpinfo(); exit; }
+if ($path !== '/') { http_response_code(404); echo '<!doctype html><html><head><title>Not found</title><style>body{margin:0}</style></head><body><h1>Not found</h1></body></html>'; exit; }
+echo '<!doctype html><html><head><title>Shop</title></head><body><h1>Shop</h1><a href="/boom">Order</a> <a href="/cart">Cart</a></body></html>';
+"#;
+
+/// PHP's built-in server (Debian's php8.2-cli) with `display_errors` on or off.
+async fn run_php(debug: bool) -> Vec<Finding> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.php"), PHP_APP).unwrap();
+    let port = free_port();
+    let mut cmd = Command::new("php");
+    cmd.args(["-S", &format!("127.0.0.1:{port}"), "-d", if debug { "display_errors=1" } else { "display_errors=0" }, "index.php"])
+        .current_dir(dir.path())
+        .env("PF_DEBUG", if debug { "1" } else { "0" });
+    check_server(cmd, port, "PHP's built-in server").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn php_errors_and_phpinfo_are_found_and_production_php_is_quiet() {
+    let version = Command::new("php").args(["-r", "echo PHP_MAJOR_VERSION, '.', PHP_MINOR_VERSION;"]).output();
+    let version = version.expect("php runs: scripts/setup.sh --test installs php8.2-cli");
+    assert_eq!(String::from_utf8_lossy(&version.stdout), "8.2", "Debian 12's PHP 8.2");
+    let debug = run_php(true).await;
+    let exposed = of(&debug, "debug-page-exposed");
+    assert!(exposed.iter().any(|f| f.message.contains("PHP error with file paths")), "{debug:#?}");
+    // Nothing links to the phpinfo() page: the sensitive-file probe finds it.
+    let info = of(&debug, "sensitive-file-exposed");
+    assert!(info.len() == 1 && info[0].url.ends_with("/info.php") && info[0].message.contains("phpinfo()"), "{debug:#?}");
+
+    let prod = run_php(false).await;
+    assert!(of(&prod, "debug-page-exposed").is_empty() && of(&prod, "sensitive-file-exposed").is_empty(), "{prod:#?}");
+    assert!(of(&prod, "server-error").iter().any(|f| f.url.ends_with("/boom")), "{prod:#?}");
+    assert!(of(&prod, "dev-server-in-production").iter().any(|f| f.evidence.contains("PHP's built-in server")), "{prod:#?}");
+    assert!(of(&prod, "server-version-disclosed").iter().any(|f| f.evidence.starts_with("X-Powered-By: PHP/8.2.")), "{prod:#?}");
 }
 
 /// A minimal Flask app: a home page linking to a view that raises. `debug` turns on the

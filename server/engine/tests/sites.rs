@@ -34,6 +34,9 @@ fn good_page(base: &str, path: &str, title: &str, desc: &str) -> String {
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="description" content="{desc}"><link rel="canonical" href="{base}{path}">
 <link rel="stylesheet" href="/style.css"><link rel="icon" href="/favicon.ico">
+<meta http-equiv="X-UA-Compatible" content="IE=edge">
+<meta property="og:title" content="{title}"><meta property="og:image" content="{base}/logo.png">
+<script src="https://js.sentry-cdn.com/0123456789abcdef0123456789abcdef.min.js" crossorigin="anonymous"></script>
 <script async src="https://www.googletagmanager.com/gtag/js?id=G-TEST"></script>
 <script>window.dataLayer=window.dataLayer||[];function gtag(){{dataLayer.push(arguments)}}gtag('config','G-TEST');</script>
 <script src="/app.js"></script></head>
@@ -54,7 +57,10 @@ fn good_site(port_cell: std::sync::Arc<std::sync::OnceLock<u16>>) -> Router {
             let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("").to_string();
             let base = format!("https://www.good.test:{port}");
             let path = req.uri().path().to_string();
-            let mut res = if host.starts_with("good.test") {
+            let mut res = if !host.starts_with("good.test") && !host.starts_with("www.good.test") {
+                // Like Django's ALLOWED_HOSTS: not one of the site's names.
+                (StatusCode::BAD_REQUEST, "Bad Request (400)").into_response()
+            } else if host.starts_with("good.test") {
                 (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, format!("{base}{path}"))]).into_response()
             } else {
                 match path.as_str() {
@@ -104,6 +110,7 @@ async fn a_good_production_site_has_no_findings() {
     }
     config.expected_contacts = vec!["info@good.test".into(), "+1 (555) 010-0123".into(), "1 Garden Road".into()];
     config.old_urls = vec!["/old-catalogue".into()];
+    config.old_ie = true;
     let report = check(&config).await;
     assert_eq!(report.final_url, format!("https://www.good.test:{}/", addr.port()));
     assert!(report.pages_crawled >= 3, "crawled {}", report.pages_crawled);
@@ -549,4 +556,42 @@ async fn a_sign_in_page_at_sitemap_xml_is_not_a_sitemap() {
     let f = report.findings.iter().find(|f| f.check == "sitemap-missing").unwrap_or_else(|| panic!("{}", report.to_text(false)));
     assert!(f.evidence.contains("HTTP 200") && f.evidence.contains("text/html") && f.evidence.contains("no <urlset>"), "{}", f.evidence);
     assert_eq!(status(&report, "sitemap-missing").0, CheckStatus::Failed);
+}
+
+/// Contacts written the way real sites write them, the project's analytics id, and stand-in
+/// images from placeholder services.
+#[tokio::test]
+async fn contacts_analytics_ids_and_placeholder_images() {
+    let app = Router::new().fallback(|req: Request| async move {
+        let body = match req.uri().path() {
+            "/" => r##"<!doctype html><html><head><title>Home</title><script async src="https://www.googletagmanager.com/gtag/js?id=G-GOOD123"></script></head><body>
+                <p>Call <a href="tel:+441174960123">0117 496 0123</a> or write to info [at] good [dot] test.</p>
+                <a href="mailto:?subject=Look%20at%20this">Share by e-mail</a> <a href="/team">Team</a></body></html>"##,
+            "/team" => r##"<!doctype html><html><head><title>Team</title></head><body><img src="https://placehold.co/600x400" alt="Ann">
+                <p>Ann: ann (at) good.test</p></body></html>"##,
+            _ => return (StatusCode::NOT_FOUND, "not found").into_response(),
+        };
+        html(StatusCode::OK, body.to_string())
+    });
+    let addr = common::serve_http(app).await;
+    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{}/", addr.port())).unwrap();
+    config.env = EnvProfile::Production;
+    config.skip_dns = true;
+    config.expected_contacts = vec!["0117 496 0123".into(), "info@good.test".into()];
+    config.phone_region = Some("GB".into());
+    config.analytics_ids = vec!["G-GOOD123".into()];
+    let report = check(&config).await;
+    let text = report.to_text(false);
+    let of = |id: &str| report.findings.iter().filter(|f| f.check == id).collect::<Vec<_>>();
+    // The tel: link is the expected number; the share link names no address; the obfuscated
+    // address is the expected one; Ann's is not expected.
+    assert!(of("contact-missing").is_empty(), "{text}");
+    let unexpected = of("contact-unexpected");
+    assert_eq!(unexpected.len(), 1, "{text}");
+    assert!(unexpected[0].message.contains("ann@good.test"), "{text}");
+    // The project's GA4 id is on the home page but not on /team.
+    let analytics = of("analytics-missing");
+    assert!(analytics.len() == 1 && analytics[0].url.ends_with("/team") && analytics[0].message.contains("G-GOOD123"), "{text}");
+    let placeholder = of("placeholder-text");
+    assert!(placeholder.iter().any(|f| f.message.contains("placehold.co") && f.url.ends_with("/team")), "{text}");
 }
