@@ -1,6 +1,9 @@
 //! Test form submissions: each allowed form is sent plausible data, then nothing in the
-//! required fields, then international text, and the answers are judged the way a careful
-//! tester would ("Test it like a consumer — bad / missing data, international data / Unicode").
+//! required fields, then international text, then malformed data (a bad e-mail address,
+//! letters in number fields, 10,000 characters, HTML and a script tag in text fields, with the
+//! browser's own validation off, as a script would send them), and the answers are judged the
+//! way a careful tester would ("Test it like a consumer — bad / missing data, international
+//! data / Unicode").
 //!
 //! Safety: forms are only submitted when the run's [`FormPolicy`](crate::FormPolicy) allows
 //! it, only to the page's own site, and never with a password or payment field unless the
@@ -50,6 +53,7 @@ pub enum Mode {
     Valid,
     Empty,
     Unicode,
+    Malformed,
 }
 
 impl Mode {
@@ -58,6 +62,7 @@ impl Mode {
             Mode::Valid => "valid",
             Mode::Empty => "empty",
             Mode::Unicode => "unicode",
+            Mode::Malformed => "malformed",
         }
     }
 }
@@ -94,6 +99,12 @@ pub struct After {
     /// Style sheets on the page after the submission (none: a bare error page).
     #[serde(default)]
     pub stylesheets: usize,
+    /// The submitted markup came back as elements (not escaped text).
+    #[serde(default)]
+    pub markup: bool,
+    /// The submitted script tag came back and ran.
+    #[serde(default)]
+    pub script_ran: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,7 +163,7 @@ pub(crate) fn run(shared: &Shared, h: &TabHandle, job: &FormJob) -> Result<JobOu
     let vp = &settings.viewports[0];
     h.emulate(vp, &shared.user_agent)?;
     let mut subs = Vec::new();
-    for mode in [Mode::Valid, Mode::Empty, Mode::Unicode] {
+    for mode in [Mode::Valid, Mode::Empty, Mode::Unicode, Mode::Malformed] {
         subs.push(submit(h, job, mode, settings.load_timeout)?);
     }
     let what = format!("form {}", job.form.label);
@@ -237,6 +248,7 @@ pub fn judge(page: &str, label: &str, subs: &[Submission]) -> Vec<Finding> {
             Mode::Valid => "plausible data",
             Mode::Empty => "required fields left empty",
             Mode::Unicode => "international text (accents, CJK, Arabic, emoji)",
+            Mode::Malformed => "malformed data (a bad e-mail address, letters in number fields, 10,000 characters, HTML)",
         };
         let server_error = s.status.filter(|c| *c >= 500).or_else(|| s.background.iter().map(|b| b.1).find(|c| *c >= 500));
         if let Some(code) = server_error {
@@ -265,6 +277,17 @@ pub fn judge(page: &str, label: &str, subs: &[Submission]) -> Vec<Finding> {
         }
         let Some(after) = &s.after else { continue };
         match mode {
+            Mode::Malformed => {
+                if after.markup || after.script_ran {
+                    let what = if after.script_ran { "the submitted script tag came back and ran" } else { "the submitted HTML came back as markup" };
+                    out.push(Finding::new(
+                        "form-reflects-markup",
+                        page,
+                        format!("The form {label} sends submitted HTML back unescaped ({what}): anyone can inject content or scripts into the page (cross-site scripting)"),
+                        format!("{}; answer at {}", sent_evidence(s), after.url),
+                    ));
+                }
+            }
             Mode::Valid => {
                 let changed = s.navigated || s.requests > 0 || after.text.trim() != s.before.trim();
                 if !changed {

@@ -41,7 +41,7 @@ pub const BROWSER_CHECKS: &[&str] = &[
 /// Checks that run when a viewport emulates old Internet Explorer.
 pub const OLD_IE_CHECKS: &[&str] = &["old-ie-unsupported", "old-ie-syntax"];
 /// Checks of test form submissions.
-pub const FORM_CHECKS: &[&str] = &["form-submit-error", "form-error-message-missing", "form-unicode-mangled", "form-no-effect"];
+pub const FORM_CHECKS: &[&str] = &["form-submit-error", "form-error-message-missing", "form-unicode-mangled", "form-reflects-markup", "form-no-effect"];
 
 /// A run that could not start, or a browser that could not be started again.
 #[derive(Debug, thiserror::Error)]

@@ -78,7 +78,7 @@ async fn test_submissions_find_broken_forms_and_pass_the_good_one() {
     let addr = serve().await;
     let mut s = settings(EnvProfile::Staging);
     s.viewports = viewport::parse_list("desktop").unwrap();
-    let pages = urls(addr, &["/form-good", "/form-500", "/form-silent", "/form-mangle", "/form-nothing", "/login"]);
+    let pages = urls(addr, &["/form-good", "/form-500", "/form-silent", "/form-mangle", "/form-nothing", "/form-reflect", "/login"]);
     let o = run(s, pages.clone()).await;
     let checks = |path: &str| -> Vec<String> {
         o.findings.iter().filter(|f| f.check.starts_with("form-") && f.url.ends_with(path)).map(|f| format!("{}: {}", f.check, f.message)).collect()
@@ -92,9 +92,15 @@ async fn test_submissions_find_broken_forms_and_pass_the_good_one() {
     assert!(mangle.iter().any(|f| f.starts_with("form-unicode-mangled")), "{mangle:?}");
     let dead = checks("/form-nothing");
     assert!(dead.iter().any(|f| f.starts_with("form-no-effect")), "{dead:?}");
+    // The name comes back unescaped: the script tag in the malformed round runs.
+    let reflect = checks("/form-reflect");
+    assert!(reflect.iter().any(|f| f.starts_with("form-reflects-markup") && f.contains("ran")), "{reflect:?}");
+    assert!(["/form-good", "/form-500", "/form-silent", "/form-mangle", "/form-nothing"]
+        .iter()
+        .all(|p| !checks(p).iter().any(|f| f.starts_with("form-reflects-markup"))));
     // The login form has a password field: never submitted unless listed.
     assert!(checks("/login").is_empty(), "{:?}", checks("/login"));
-    assert_eq!(o.forms_tested, 5);
+    assert_eq!(o.forms_tested, 6);
 
     // Production: nothing is submitted, except a form listed explicitly.
     let mut prod = settings(EnvProfile::Production);

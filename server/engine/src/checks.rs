@@ -366,6 +366,9 @@ fn fetch_problems(site: &Site, f: &mut Vec<Finding>) {
 /// Byte regexes in ASCII mode: they scan raw bodies without decoding them first, and their
 /// automata stay small (Unicode classes made these checks the slowest part of a run).
 static DEBUG_SIGNATURES: LazyLock<Vec<(&'static str, regex::bytes::Regex)>> = LazyLock::new(|| {
+    // Framework-specific pages first, generic stack traces last (the first match names the page).
+    // Where the markers come from: README.md ("Frameworks the debug signatures are proven on")
+    // and server/engine/tests/corpus/markers/README.md.
     [
         // Django 5 writes a typographic apostrophe (U+2019, UTF-8 E2 80 99) and `<th scope="row">`.
         (
@@ -377,8 +380,24 @@ static DEBUG_SIGNATURES: LazyLock<Vec<(&'static str, regex::bytes::Regex)>> = La
         ("Starlette / FastAPI debug page", r"<title>Starlette Debugger</title>"),
         ("Django Debug Toolbar", r#"id="djDebug"|/debug_toolbar/js/toolbar\.js"#),
         ("phpinfo() page", r"<title>PHP [0-9.]+ - phpinfo\(\)</title>"),
-        ("Rails exception page", r"Action Controller: Exception caught|<h2 style=.*>Application Trace</h2>|ActionView::Template::Error"),
-        ("Laravel / Ignition error page", r"Whoops! There was an error\.|Illuminate\\[A-Za-z\\]+Exception|ignition-[a-z]+|Symfony\\Component\\ErrorHandler"),
+        // ActionDispatch::DebugExceptions (rescues/layout.erb, diagnostics.html.erb), Rails 2.3–8.1.
+        ("Rails exception page", r"<title>Action Controller: Exception caught</title>|<p><code>Rails\.root: |ActionView::Template::Error"),
+        // Laravel 11+'s own renderer, Ignition (Laravel 6–10), Whoops (5.x).
+        (
+            "Laravel / Ignition error page",
+            r"window\.ignite\(window\.data\)|<!-- Hide dumps asap -->|>Exception trace</h3>|'Copied to clipboard' : 'Copy as Markdown'|PHP [0-9.]+ \xE2\x80\x94 Laravel [0-9.]+|Whoops! There was an error\.|Illuminate\\[A-Za-z\\]+Exception",
+        ),
+        // symfony/error-handler exception_full.html.php.
+        ("Symfony exception page", r#"Symfony Exception</h1>|<div class="exception-summary|<h1 class="break-long-words exception-message"#),
+        // WebProfilerBundle's toolbar (toolbar_js.html.twig).
+        ("Symfony web debug toolbar", r#"<div id="sfwdt|class="sf-toolbar sf-display-none"|Sfjs\.loadToolbar\("#),
+        // Spring Boot's Whitelabel page with `include-stacktrace` on (or devtools).
+        ("Spring Boot error page with a stack trace", r"(?s)Whitelabel Error Page</h1>.{0,2000}<div style='white-space:pre-wrap;'>"),
+        // ASP.NET Core's DeveloperExceptionPage (ErrorPage.cshtml).
+        ("ASP.NET Core developer exception page", r#"<h1>An unhandled exception occurred while processing the request\.</h1>|<pre class="rawExceptionStackTrace">"#),
+        // Classic ASP.NET's "yellow screen" with details (ErrorFormatter.cs); its safe
+        // "Runtime Error" page has none of these.
+        ("ASP.NET error page", r"<b>\s*Stack Trace:\s*</b>|<b>\s*Exception Details:\s*</b>|<b>\s*Version Information:\s*</b>"),
         ("Python traceback", r"Traceback \(most recent call last\):"),
         // PHP's display_errors: `<b>Warning</b>:  … in <b>/path</b> on line <b>4</b>`; an uncaught
         // error writes its stack trace between the message and `thrown in <b>/path</b>`.
@@ -386,8 +405,8 @@ static DEBUG_SIGNATURES: LazyLock<Vec<(&'static str, regex::bytes::Regex)>> = La
             "PHP error with file paths",
             r"<b>(?:Fatal error|Parse error|Warning|Notice|Deprecated)</b>:[^\n]* in (?:<b>)?(?:/|[A-Z]:\\)[^<\n]+(?:</b>)? on line|thrown in <b>(?:/|[A-Z]:\\)[^<]+</b> on line",
         ),
-        ("Java stack trace", r"(?m)^\s*at (?:java|javax|org\.springframework|jdk)\.[\w.$]+\([\w]+\.java:\d+\)"),
-        ("ASP.NET error page", r"Server Error in '/' Application|<b> Stack Trace: </b>"),
+        // Java 9+ writes the module: `at java.base/java.lang.Thread.run(Thread.java:1583)`.
+        ("Java stack trace", r"(?m)^\s*at (?:[\w.]+/)?(?:java|javax|jakarta|jdk|sun|org\.springframework|org\.apache)\.[\w.$]+\([\w]+\.java:\d+\)"),
         // Express's development error page writes the frames as `<br> &nbsp; &nbsp;at …`.
         (
             "Node.js stack trace",
@@ -447,13 +466,19 @@ fn server_errors_and_debug_pages(site: &Site, f: &mut Vec<Finding>) {
 static DEFAULT_ERROR_PAGES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
     [
         ("nginx", r"<center>nginx[^<]*</center>"),
-        ("Apache", r"<address>Apache[^<]*Server at|The server encountered an internal error or"),
-        ("Django", r"<h1>Server Error \(500\)</h1>|<h1>Bad Request \(400\)</h1>"),
-        ("Apache", r"<address>Apache[^<]*Server at|The requested URL [^ ]+ was not found on this server"),
-        ("IIS", r"HTTP Error 404\.0 - Not Found|Server Error in Application"),
+        ("Apache", r"<address>Apache[^<]*Server at|The server encountered an internal error or|The requested URL [^ ]+ was not found on this server"),
+        ("Django", r"<h1>Server Error \(500\)</h1>|<h1>Bad Request \(400\)</h1>|<title>Page not found at /"),
+        ("IIS", r"HTTP Error 404\.0 - Not Found"),
+        ("ASP.NET", r"<title>Runtime Error</title>|<h2> <i>Runtime Error</i> </h2>"),
         ("Express", r"<pre>Cannot GET [^<]*</pre>"),
-        ("Django", r"<title>Page not found at /"),
-        ("Rails", r"The page you were looking for doesn't exist\."),
+        // public/404.html and 500.html of a new Rails app (Rails 8.0 writes ’).
+        (
+            "Rails",
+            r"<!-- This file lives in public/\d{3}\.html -->|The page you were looking for doesn(?:'|’)t exist\.|We(?:'|’)re sorry, but something went wrong",
+        ),
+        // minimal.blade.php; `items-top` is a typo class in every version from 8 to 13.
+        ("Laravel", r"items-top justify-center min-h-screen"),
+        ("Symfony", r"<h1>Oops! An Error Occurred</h1>"),
         ("Spring Boot", r"Whitelabel Error Page"),
         ("Caddy / Go net/http", r"^404 page not found\s*$"),
     ]
@@ -461,6 +486,11 @@ static DEFAULT_ERROR_PAGES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new
     .map(|(n, r)| (n, Regex::new(r).expect("valid error-page signature")))
     .collect()
 });
+
+/// The framework or server whose default error page this is, if it is one.
+pub fn default_error_page(text: &str) -> Option<&'static str> {
+    DEFAULT_ERROR_PAGES.iter().find(|(_, re)| re.is_match(text)).map(|(name, _)| *name)
+}
 
 /// The 500 pages visitors meet: every server error the crawl got (pages, old URLs, the
 /// probe) is judged like the 404 page — a framework or server default, or bare, is a finding,
@@ -500,7 +530,7 @@ enum ErrorPage {
 
 impl ErrorPage {
     fn judge(r: &Response, text: &str) -> Option<ErrorPage> {
-        if let Some((name, _)) = DEFAULT_ERROR_PAGES.iter().find(|(_, re)| re.is_match(text)) {
+        if let Some(name) = default_error_page(text) {
             return Some(ErrorPage::Default(name));
         }
         if r.is_html() {

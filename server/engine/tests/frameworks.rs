@@ -338,3 +338,54 @@ async fn express_stack_traces_are_found_in_development_and_not_in_production() {
     // Node serving Express is a production server; "X-Powered-By: Express" names no version.
     assert!(of(&prod, "dev-server-in-production").is_empty() && of(&prod, "server-version-disclosed").is_empty(), "{prod:#?}");
 }
+
+/// Frameworks that cannot run here (Rails, Laravel, Symfony, Spring Boot, ASP.NET): fixture
+/// pages that reproduce their real error pages, each built from the framework's template source
+/// at the version its first line names (tests/corpus/markers/README.md lists the sources).
+/// Debug pages must be found by name; production pages must not be debug pages, and the
+/// framework's default pages must be recognised as such.
+#[test]
+fn error_pages_of_frameworks_that_cannot_run_here() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/markers");
+    // (fixture, the debug page it is, or the default page it is)
+    let debug: &[(&str, &str)] = &[
+        ("rails-debug.html", "Rails exception page"),
+        ("laravel-debug.html", "Laravel / Ignition error page"),
+        ("laravel-ignition-debug.html", "Laravel / Ignition error page"),
+        ("symfony-debug.html", "Symfony exception page"),
+        ("symfony-toolbar.html", "Symfony web debug toolbar"),
+        ("spring-boot-trace.html", "Spring Boot error page with a stack trace"),
+        ("aspnet-core-debug.html", "ASP.NET Core developer exception page"),
+        ("aspnet-classic-debug.html", "ASP.NET error page"),
+    ];
+    let production: &[(&str, &str)] = &[
+        ("rails-production-500.html", "Rails"),
+        ("rails-production-404.html", "Rails"),
+        ("rails-8.0-production-404.html", "Rails"),
+        ("laravel-production-500.html", "Laravel"),
+        ("laravel-production-404.html", "Laravel"),
+        ("symfony-production-500.html", "Symfony"),
+        ("spring-boot-whitelabel.html", "Spring Boot"),
+        ("aspnet-classic-production-500.html", "ASP.NET"),
+    ];
+    let page = |name: &str| {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(text.starts_with("<!-- framework: "), "{name} starts with its provenance");
+        // Line 1 names the framework and the source: not part of the page.
+        text.split_once('\n').map(|(_, rest)| rest.to_string()).unwrap_or_default()
+    };
+    for (name, expected) in debug {
+        let found = preflight_engine::checks::debug_signature(page(name).as_bytes()).map(|(n, _)| n);
+        assert_eq!(found, Some(*expected), "{name}");
+    }
+    for (name, expected) in production {
+        let body = page(name);
+        assert_eq!(preflight_engine::checks::debug_signature(body.as_bytes()).map(|(n, _)| n), None, "{name} is not a debug page");
+        assert_eq!(preflight_engine::checks::default_error_page(&body), Some(*expected), "{name}");
+    }
+    let listed: std::collections::BTreeSet<&str> = debug.iter().chain(production).map(|(n, _)| *n).collect();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        assert!(!name.ends_with(".html") || listed.contains(name.as_str()), "{name} is not asserted");
+    }
+}

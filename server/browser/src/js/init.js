@@ -162,6 +162,18 @@
     if (Object.prototype.hasOwnProperty.call(VALID, x.type) && VALID[x.type] !== null) { return VALID[x.type]; }
     return VALID.text;
   }
+  // Malformed data, as a script (not a browser) would send it: the page must survive it and
+  // must not send the markup back as markup.
+  var MARKUP = '<b data-pf-probe="1">pf</b><script>window.__pfScriptRan=1<\/script>';
+  var SANITISING = { number: 1, range: 1, date: 1, 'datetime-local': 1, month: 1, week: 1, time: 1, color: 1 };
+  function malformed(x) {
+    var n = x.name.toLowerCase();
+    if (x.type === 'email' || /mail/.test(n)) { return 'not-an-address@'; }
+    if (SANITISING[x.type]) { x.el.type = 'text'; return 'twelve'; }
+    if (x.type === 'tel' || /phone|tel|mobile/.test(n)) { return 'call me maybe'; }
+    if (x.type === 'textarea') { return MARKUP + ' ' + new Array(10001).join('x'); }
+    return MARKUP;
+  }
   function setValue(el, value) {
     var proto = el.tagName === 'TEXTAREA' ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
     var desc = Object.getOwnPropertyDescriptor(proto, 'value');
@@ -175,6 +187,7 @@
     var form = document.forms[index];
     if (!form) { return JSON.stringify({ error: 'the form is no longer on the page' }); }
     var fs = fields(form), sent = {}, radios = {};
+    if (mode === 'malformed') { form.noValidate = true; }
     for (var i = 0; i < fs.length; i++) {
       var x = fs[i], el = x.el;
       if (x.type === 'hidden' || x.type === 'file' || el.disabled || el.readOnly) { continue; }
@@ -189,12 +202,13 @@
         sent[x.name] = el.value;
         continue;
       }
-      var v = plausible(x, mode === 'unicode', intl);
+      var v = mode === 'malformed' ? malformed(x) : plausible(x, mode === 'unicode', intl);
       setValue(el, v);
       sent[x.name] = v;
     }
     var blocked = false, message = '';
-    if (form.checkValidity && !form.checkValidity()) {
+    // (Malformed data is meant to get past the browser's checks, as a script's would.)
+    if (mode !== 'malformed' && form.checkValidity && !form.checkValidity()) {
       blocked = true;
       for (var j = 0; j < fs.length; j++) {
         if (fs[j].el.validationMessage) { message = (fs[j].name || fs[j].type) + ': ' + fs[j].el.validationMessage; break; }
@@ -228,7 +242,9 @@
       errorMessages: msgs,
       values: values,
       invalidFields: invalid,
-      stylesheets: document.styleSheets ? document.styleSheets.length : 0
+      stylesheets: document.styleSheets ? document.styleSheets.length : 0,
+      markup: !!document.querySelector('[data-pf-probe]'),
+      scriptRan: window.__pfScriptRan === 1
     });
   };
 })();

@@ -92,6 +92,13 @@ pub fn router() -> Router {
                 page("Thanks", "<p>Thank you!</p>").into_response()
             }),
         )
+        .route(
+            "/form-reflect",
+            get(|| async { page("Search", FORM) }).post(|Form(f): Fields| async move {
+                // Shows the name back without escaping it.
+                page("Thanks", &format!("<p>Thank you, {}!</p>", field(&f, "name")))
+            }),
+        )
         .route("/form-silent", get(|| async { page("Silent form", FORM) }).post(|| async { page("Thanks", "<p>Thanks!</p>") }))
         .route(
             "/form-mangle",
