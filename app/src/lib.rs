@@ -43,7 +43,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <link rel="stylesheet" href="/pkg/preflight.css"/>
+                // The assets' folder is versioned by content (pkg/<hash>): cached for good.
+                <link rel="stylesheet" href=format!("/{}/preflight.css", options.site_pkg_dir)/>
                 <HydrationScripts options/>
                 <leptos_meta::MetaTags/>
             </head>

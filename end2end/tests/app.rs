@@ -397,3 +397,39 @@ fn checklist_evidence_comes_from_the_right_environment() -> Result<()> {
     assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
     Ok(())
 }
+
+/// Preflight passes its own checks: `preflight check` on a real server (the production
+/// profile, on loopback) finds no error and no warning except what plain http on loopback
+/// causes — on a fresh install (setup page) and once an owner exists (sign-in page).
+#[test]
+fn preflight_passes_its_own_checks() -> Result<()> {
+    let server = Server::start()?;
+    // Only plain http on loopback may cause these (production wants https).
+    const PLAIN_HTTP: &[&str] = &["https-redirect-missing", "insecure-sensitive-form", "insecure-cookie"];
+    let check = |stage: &str| -> Result<()> {
+        let out =
+            std::process::Command::new(preflight_bin()).args(["check", &server.url("/"), "--no-dns", "--format", "json", "--fail-on", "never"]).output()?;
+        anyhow::ensure!(out.status.success(), "{stage}: {}", String::from_utf8_lossy(&out.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        let serious: Vec<String> = report["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|f| f["severity"] != "info" && !PLAIN_HTTP.contains(&f["check"].as_str().unwrap_or_default()))
+            .map(|f| format!("{} {}: {} ({})", f["check"], f["url"], f["message"], f["evidence"]))
+            .collect();
+        anyhow::ensure!(serious.is_empty(), "{stage}: Preflight fails its own checks:\n{}", serious.join("\n"));
+        // The assets it loads are cacheable for good (content-versioned), which the check saw.
+        let checks = report["checks"].as_array().cloned().unwrap_or_default();
+        let passed = |id: &str| checks.iter().any(|c| c["id"] == id && c["status"] == "passed");
+        for id in ["asset-not-cached", "asset-not-compressed", "host-header-accepted", "form-missing-csrf", "security-header-missing", "sensitive-file-exposed"]
+        {
+            anyhow::ensure!(passed(id), "{stage}: {id} did not pass: {:?}", checks.iter().find(|c| c["id"] == id));
+        }
+        Ok(())
+    };
+    check("fresh install")?;
+    server.cli(&["user", "add", "owner@example.test", "--name", "Olivia", "--role", "owner"], &format!("{OWNER_PW}\n"))?;
+    check("with an owner")?;
+    Ok(())
+}

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod api_scope;
+pub mod assets;
 pub mod auth_routes;
 pub mod check_cmd;
 pub mod cli;

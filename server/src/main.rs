@@ -95,7 +95,8 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
     let options = leptos::config::LeptosOptions::builder()
         .output_name("preflight")
         .site_root(site_root.display().to_string())
-        .site_pkg_dir("pkg")
+        // `pkg/<hash of the built files>`: pages load content-versioned, long-cached URLs.
+        .site_pkg_dir(preflight_server::assets::pkg_dir(&site_root))
         .site_addr(listen)
         .build();
     let sealer = app::ssr::secrets::Sealer::from_key_file(&cli.data_dir.join("secret.key")).map_err(|e| anyhow::anyhow!(e))?;

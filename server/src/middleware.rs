@@ -2,7 +2,6 @@
 //! pages, and security headers.
 
 use axum::{
-    body::Body,
     extract::{Request, State},
     http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     middleware::Next,
@@ -115,6 +114,53 @@ fn origin_matches(state: &AppState, headers: &HeaderMap, origin: &str) -> bool {
     headers.get(header::HOST).and_then(|h| h.to_str().ok()).is_some_and(|h| h.eq_ignore_ascii_case(&origin_authority))
 }
 
+/// The host names this server answers as: the `--base-url`'s, and the address it listens on
+/// (with `localhost` for a loopback one). `None`: any, because it listens on every interface
+/// without a base URL, so its public name is unknown.
+pub fn allowed_hosts(state: &AppState) -> Option<Vec<String>> {
+    let listen = state.leptos_options.site_addr;
+    let mut hosts = Vec::new();
+    if let Some(base) = state.base_url.as_deref().and_then(|b| url::Url::parse(b).ok()) {
+        let host = base.host_str().unwrap_or_default().to_ascii_lowercase();
+        hosts.push(match base.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host,
+        });
+    } else if listen.ip().is_unspecified() {
+        return None;
+    }
+    let port = listen.port();
+    match listen.ip() {
+        std::net::IpAddr::V6(ip) => hosts.push(format!("[{ip}]:{port}")),
+        ip => hosts.push(format!("{ip}:{port}")),
+    }
+    if listen.ip().is_loopback() {
+        hosts.push(format!("localhost:{port}"));
+    }
+    Some(hosts)
+}
+
+/// Refuses requests for a host name that is not this server's (a forged or rebound `Host`,
+/// the black-box form of Django's ALLOWED_HOSTS): links, redirects and the first-owner setup
+/// never trust a name the server does not own. Requests without a `Host` (HTTP/1.0, tests)
+/// pass.
+pub async fn known_host(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(allowed) = allowed_hosts(&state) else { return next.run(req).await };
+    let Some(host) = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_ascii_lowercase) else {
+        return next.run(req).await;
+    };
+    // `example.com` and `example.com:443` name the same https site.
+    let bare = host.strip_suffix(":443").or_else(|| host.strip_suffix(":80")).unwrap_or(&host).to_string();
+    if allowed.iter().any(|a| *a == host || *a == bare) {
+        return next.run(req).await;
+    }
+    let message = format!(
+        "This Preflight server answers as {} only, not as {host}. If that is its public name, start it with --base-url https://{bare} (or set PREFLIGHT_BASE_URL).",
+        allowed.join(" or ")
+    );
+    (StatusCode::MISDIRECTED_REQUEST, message).into_response()
+}
+
 /// Headers every response gets (pages also get a CSP from the app shell).
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let secure = state.cookie_secure(req.headers());
@@ -133,18 +179,11 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     set("x-frame-options", "DENY");
     set("referrer-policy", "strict-origin-when-cross-origin");
     set("permissions-policy", "camera=(), microphone=(), geolocation=()");
+    // Internet Explorer's newest mode, never Compatibility View (Preflight's own
+    // old-ie-document-mode check).
+    set("x-ua-compatible", "IE=edge");
     if secure {
         set("strict-transport-security", "max-age=31536000; includeSubDomains");
-    }
-    res
-}
-
-/// Cache policy for the built assets: their names carry no hash, so browsers must
-/// revalidate (cheap: 304 with ETag / Last-Modified) instead of trusting a stale copy.
-pub async fn asset_cache(req: Request<Body>, next: Next) -> Response {
-    let mut res = next.run(req).await;
-    if res.status().is_success() {
-        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
     res
 }

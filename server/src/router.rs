@@ -25,7 +25,10 @@ pub fn router(state: AppState) -> Router {
     let ctx_state = state.clone();
     let context = move || provide_context(ctx_state.clone());
     let options = state.leptos_options.clone();
-    let pkg = Router::new().fallback_service(ServeDir::new(Path::new(&site_root).join("pkg")).precompressed_gzip()).layer(from_fn(middleware::asset_cache));
+    let version = state.leptos_options.site_pkg_dir.strip_prefix("pkg/").map(str::to_string);
+    let pkg = Router::new()
+        .fallback_service(ServeDir::new(Path::new(&site_root).join("pkg")).precompressed_gzip())
+        .layer(from_fn(move |req, next| crate::assets::serve(version.clone(), req, next)));
     Router::new()
         .route("/auth/login", post(auth_routes::login))
         .route("/auth/logout", post(auth_routes::logout))
@@ -49,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(middleware::share_rate_limit))
         .layer(from_fn_with_state(state.clone(), middleware::csrf))
         .layer(from_fn_with_state(state.clone(), middleware::security_headers))
+        .layer(from_fn_with_state(state.clone(), middleware::known_host))
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(server_error_page))
         .with_state(state)

@@ -466,3 +466,39 @@ async fn new_projects_copy_the_current_template_version(pool: SqlitePool) {
     let from = |key: &str| items.iter().find(|i| i.template_key.as_deref() == Some(key)).unwrap().evidence_from;
     assert_eq!((from("sitemap"), from("dev-banner"), from("site-crawler")), (EvidenceFrom::Production, EvidenceFrom::PreProduction, EvidenceFrom::Any));
 }
+
+/// Requests for a host name that is not the server's are refused (421, with what to do), and
+/// the built assets load from content-versioned URLs that may be cached for good.
+#[sqlx::test(migrations = false)]
+async fn foreign_hosts_are_refused_and_assets_are_versioned(pool: SqlitePool) {
+    let _one_at_a_time = SERIAL.lock().await;
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    for (f, body) in [("preflight_bg.wasm", "\0asm"), ("preflight.js", "export default 1;"), ("preflight.css", "body{margin:0}")] {
+        std::fs::write(site.path().join("pkg").join(f), body).unwrap();
+    }
+    let mut st = state(pool).await;
+    let dir = preflight_server::assets::pkg_dir(site.path());
+    let version = dir.strip_prefix("pkg/").expect("versioned").to_string();
+    st.leptos_options =
+        leptos::config::LeptosOptions::builder().output_name("preflight").site_root(site.path().display().to_string()).site_pkg_dir(dir.clone()).build();
+    let app = preflight_server::router(st);
+
+    let get = |path: &str, host: &str| axum::http::Request::builder().uri(path).header(header::HOST, host).body(Body::empty()).unwrap();
+    let res = send(&app, get("/setup", "evil.test")).await;
+    assert_eq!(res.status, StatusCode::MISDIRECTED_REQUEST, "{}", res.body);
+    assert!(res.body.contains("preflight.test") && res.body.contains("--base-url"), "{}", res.body);
+    let res = send(&app, get("/setup", "preflight.test:80")).await;
+    assert_eq!(res.status, StatusCode::OK, "the base URL's host, with its default port");
+
+    // The page names the versioned files; they are cached for a year; another build's are gone.
+    assert!(res.body.contains(&format!("/pkg/{version}/preflight.css")) && res.body.contains(&format!("/pkg/{version}/preflight.js")), "{}", res.body);
+    let css = send(&app, get(&format!("/pkg/{version}/preflight.css"), "preflight.test")).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(css.body, "body{margin:0}");
+    assert_eq!(css.header("cache-control"), preflight_server::assets::IMMUTABLE);
+    let old = send(&app, get("/pkg/0123456789abcdef/preflight.css", "preflight.test")).await;
+    assert_eq!(old.status, StatusCode::NOT_FOUND);
+    let plain = send(&app, get("/pkg/preflight.css", "preflight.test")).await;
+    assert_eq!((plain.status, plain.header("cache-control")), (StatusCode::OK, "no-cache".to_string()));
+}

@@ -43,6 +43,8 @@ pub struct Site<'a> {
     pub section_probes: &'a [Fetched],
     /// The start URL requested with a made-up `Host` header, not followed.
     pub foreign_host: Option<&'a Fetched>,
+    /// Empty cross-site POSTs to sign-in forms without a token field.
+    pub cross_site_posts: &'a [Fetched],
 }
 
 /// The check ids [`run_all`] evaluates ([`coverage`] says which really looked).
@@ -220,6 +222,12 @@ pub fn coverage(site: &Site) -> Coverage {
     if let Some(why) = crate::exposure::host_header_unjudged(site) {
         c.skipped(&["host-header-accepted"], why);
     }
+    if sign_in_wall(site) {
+        c.not_applicable(PUBLIC_SITE_CHECKS, SIGN_IN_WALL);
+        if probe_sent_to_sign_in(site) && site.section_probes.is_empty() {
+            c.not_applicable(&["soft-404"], "a missing page sends visitors to sign in, like every page behind the login");
+        }
+    }
     old_url_coverage(site, &mut c);
     c.scope_to(env);
     c
@@ -311,6 +319,7 @@ pub fn run_all(site: &Site) -> Vec<Finding> {
         ("old ie mode", old_ie_document_mode),
     ];
     // PREFLIGHT_PROFILE_CHECKS=1 prints how long each group of checks takes.
+    let walled = sign_in_wall(site);
     let profile = std::env::var_os("PREFLIGHT_PROFILE_CHECKS").is_some();
     for (name, check) in ALL {
         let t = std::time::Instant::now();
@@ -319,11 +328,51 @@ pub fn run_all(site: &Site) -> Vec<Finding> {
             eprintln!("check {name}: {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
         }
     }
+    if walled {
+        f.retain(|x| !PUBLIC_SITE_CHECKS.contains(&x.check.as_str()));
+        if probe_sent_to_sign_in(site) {
+            let probe = site.probe.map(|p| p.requested.as_str());
+            f.retain(|x| !(x.check == "soft-404" && Some(x.url.as_str()) == probe));
+        }
+    }
     f
 }
 
+/// The HTML pages read, each once: a link that redirects to a page also crawled (`/` →
+/// `/login`) is the same page, not a duplicate of it.
 fn html_pages<'a>(site: &'a Site) -> impl Iterator<Item = (&'a Url, &'a Response, &'a crate::html::PageData)> {
-    site.crawl.pages.iter().filter_map(|p| Some((&p.url, p.fetched.response()?, p.data.as_ref()?)))
+    let mut seen = std::collections::HashSet::new();
+    site.crawl.pages.iter().filter_map(move |p| {
+        let (r, d) = (p.fetched.response()?, p.data.as_ref()?);
+        seen.insert(r.url.as_str()).then_some((&p.url, r, d))
+    })
+}
+
+/// Checks about pages meant for search engines and the public, which say nothing about a web
+/// app that shows visitors only its sign-in page.
+const PUBLIC_SITE_CHECKS: &[&str] = &[
+    "robots-missing",
+    "robots-disallows-all",
+    "noindex-on-production",
+    "sitemap-missing",
+    "canonical-tag-missing",
+    "meta-description-missing",
+    "social-tags-missing",
+    "analytics-missing",
+];
+const SIGN_IN_WALL: &str = "visitors see only a sign-in page (a web app behind a login): search and public-site checks do not apply";
+
+/// Every page a visitor can read (2xx HTML) is a sign-in (or account setup) form: the site is
+/// an app behind a login, not a public site.
+fn sign_in_wall(site: &Site) -> bool {
+    let mut pages = html_pages(site).filter(|(_, r, _)| r.status < 300).peekable();
+    pages.peek().is_some() && pages.all(|(_, _, d)| d.forms.iter().any(|f| f.has_password()))
+}
+
+/// Behind a login, a missing page sends visitors to sign in like every other page: that is
+/// the wall, not a soft 404.
+fn probe_sent_to_sign_in(site: &Site) -> bool {
+    site.probe.and_then(Fetched::response).is_some_and(|r| (300..400).contains(&r.status)) && sign_in_wall(site)
 }
 
 fn fetch_error_finding(url: &str, e: &FetchError, what: &str) -> Finding {
@@ -1017,13 +1066,19 @@ fn content(site: &Site, f: &mut Vec<Finding>) {
     }
 }
 
-fn forms(site: &Site, f: &mut Vec<Finding>) {
+/// A hidden field named like a CSRF token (Django, Rails, Laravel, ASP.NET, Magento, Drupal…).
+pub fn has_csrf_token(form: &crate::html::FormInfo) -> bool {
     const TOKEN_NAMES: &[&str] =
         &["csrf", "xsrf", "_token", "authenticity_token", "csrfmiddlewaretoken", "__requestverificationtoken", "nonce", "form_key", "form_build_id"];
+    form.fields.iter().any(|(n, t)| t == "hidden" && TOKEN_NAMES.iter().any(|k| n.to_ascii_lowercase().contains(k)))
+}
+
+fn forms(site: &Site, f: &mut Vec<Finding>) {
+    // Sign-in forms whose server refused a cross-site POST are protected without a token.
+    let refuses_cross_site = |action: &Url| site.cross_site_posts.iter().any(|p| &p.requested == action && p.response().is_some_and(|r| r.status == 403));
     for (url, _r, d) in html_pages(site) {
         for form in d.forms.iter().filter(|f| f.method == "post") {
-            let has_token = form.fields.iter().any(|(n, t)| t == "hidden" && TOKEN_NAMES.iter().any(|k| n.to_ascii_lowercase().contains(k)));
-            if !has_token && same_site(site.start, &form.action) {
+            if !has_csrf_token(form) && same_site(site.start, &form.action) && !refuses_cross_site(&form.action) {
                 f.push(Finding::new(
                     "form-missing-csrf",
                     url.as_str(),

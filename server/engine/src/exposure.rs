@@ -249,6 +249,26 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100000001b3))
 }
 
+/// Most sign-in forms whose action is asked about cross-site requests.
+const MAX_CROSS_SITE_POSTS: usize = 3;
+
+/// The same-site actions of POST forms with a password field and no CSRF token field (sign-in,
+/// sign-up, setup): an empty cross-site POST to them is harmless, and a refusal (403) shows
+/// the server checks where requests come from (Origin / Fetch Metadata) instead of a token.
+pub fn sign_in_form_actions(start: &Url, crawl: &crate::crawl::Crawl) -> Vec<Url> {
+    let mut out: Vec<Url> = Vec::new();
+    for form in crawl.pages.iter().filter_map(|p| p.data.as_ref()).flat_map(|d| d.forms.iter()) {
+        if form.method == "post" && form.has_password() && !crate::checks::has_csrf_token(form) && same_site(start, &form.action) && !out.contains(&form.action)
+        {
+            out.push(form.action.clone());
+        }
+        if out.len() >= MAX_CROSS_SITE_POSTS {
+            break;
+        }
+    }
+    out
+}
+
 /// `sensitive-file-exposed`: each probe that came back as the real thing, and folders that
 /// answer with a listing of their files.
 pub fn sensitive_files(site: &Site, f: &mut Vec<Finding>) {

@@ -105,6 +105,9 @@ impl Fetched {
     }
 }
 
+/// The made-up site a cross-site probe claims to come from.
+pub const CROSS_SITE_ORIGIN: &str = "https://preflight-csrf-check.invalid";
+
 /// Cloud metadata endpoints: link-local 169.254/16 (AWS, GCP, Azure, OpenStack),
 /// Alibaba's 100.100.100.200, AWS's IPv6 fd00:ec2::254 and IPv6 link-local.
 pub fn is_metadata_address(ip: IpAddr) -> bool {
@@ -213,7 +216,16 @@ impl Fetcher {
     /// GET `url` with another `Host` header (not followed): does the server answer for a name
     /// that is not its own? The connection still goes to `url`'s host.
     pub async fn get_with_host(&self, url: &Url, host: &str) -> Fetched {
-        let outcome = self.one_with(Method::GET, url, Some(host)).await;
+        let outcome = self.one_with(Method::GET, url, &[("host", host)]).await;
+        Fetched { requested: url.clone(), hops: Vec::new(), outcome }
+    }
+
+    /// An empty POST to a form's action as another site would send it (`Origin` and
+    /// `Sec-Fetch-Site: cross-site`), not followed: does the server check where state-changing
+    /// requests come from? Only for sign-in forms, where an empty submission changes nothing.
+    pub async fn post_cross_site(&self, url: &Url) -> Fetched {
+        let headers = [("origin", CROSS_SITE_ORIGIN), ("sec-fetch-site", "cross-site"), ("content-type", "application/x-www-form-urlencoded")];
+        let outcome = self.one_with(Method::POST, url, &headers).await;
         Fetched { requested: url.clone(), hops: Vec::new(), outcome }
     }
 
@@ -254,10 +266,10 @@ impl Fetcher {
 
     /// One request, no redirects, all within the timeout.
     async fn one(&self, method: Method, url: &Url) -> Result<Response, FetchError> {
-        self.one_with(method, url, None).await
+        self.one_with(method, url, &[]).await
     }
 
-    async fn one_with(&self, method: Method, url: &Url, host: Option<&str>) -> Result<Response, FetchError> {
+    async fn one_with(&self, method: Method, url: &Url, headers: &[(&str, &str)]) -> Result<Response, FetchError> {
         if !self.allow_metadata {
             let host = url.host_str().unwrap_or("");
             let literal = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok();
@@ -269,8 +281,8 @@ impl Fetcher {
         let work = async {
             let mut req =
                 self.client.request(method, url.clone()).header(ACCEPT_ENCODING, "gzip, deflate").header(ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8");
-            if let Some(host) = host {
-                req = req.header(reqwest::header::HOST, host);
+            for (name, value) in headers {
+                req = req.header(*name, *value);
             }
             if let Some((creds, site)) = &self.credentials {
                 if crate::Credentials::applies_to(site, url) {

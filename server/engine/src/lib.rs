@@ -183,6 +183,7 @@ pub async fn run(config: &CheckConfig, progress: &(dyn Fn(Progress) + Send + Syn
         listings: &probes.listings,
         section_probes: &probes.sections,
         foreign_host: probes.foreign_host.as_ref(),
+        cross_site_posts: &probes.cross_site_posts,
     };
     let mut findings = checks::run_all(&site);
     let mut coverage = checks::coverage(&site);
@@ -229,6 +230,7 @@ struct Exposure {
     listings: Vec<Fetched>,
     sections: Vec<Fetched>,
     foreign_host: Option<Fetched>,
+    cross_site_posts: Vec<Fetched>,
 }
 
 /// After the crawl: files that must not be public, listings of the folders the site's files
@@ -252,11 +254,14 @@ async fn probe_exposure(fetcher: &Fetcher, config: &CheckConfig, start: &Url, cr
         })
         .collect();
     let all = futures::stream::iter(gets).buffered(n).collect::<Vec<Fetched>>();
-    let (mut all, foreign_host) = tokio::join!(all, fetcher.get_with_host(start, exposure::FOREIGN_HOST));
+    // Sign-in forms without a CSRF token: does the server refuse a cross-site POST?
+    let sign_in_actions: Vec<Url> = exposure::sign_in_form_actions(start, crawl);
+    let posts = futures::future::join_all(sign_in_actions.iter().map(|u| fetcher.post_cross_site(u)));
+    let (mut all, foreign_host, cross_site_posts) = tokio::join!(all, fetcher.get_with_host(start, exposure::FOREIGN_HOST), posts);
     let sections = all.split_off(n_sensitive + n_listings);
     let listings = all.split_off(n_sensitive);
     let sensitive = exposure::SENSITIVE.iter().zip(all).collect();
-    Exposure { sensitive, listings, sections, foreign_host: Some(foreign_host) }
+    Exposure { sensitive, listings, sections, foreign_host: Some(foreign_host), cross_site_posts }
 }
 
 /// Why the browser checks have no verdict in a run of the HTTP checks alone.

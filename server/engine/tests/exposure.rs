@@ -203,3 +203,45 @@ async fn private_session_pages_error_trackers_and_social_tags_pass() {
         assert_eq!(outcome.status, CheckStatus::Passed, "{id}: {}", report.to_text(false));
     }
 }
+
+/// A web app behind a login: every page sends visitors to a sign-in form that has no token
+/// field, and the server checks where POSTs come from (403 for a cross-site one), like
+/// Preflight itself. The public-site checks do not apply; the form is protected.
+fn app_behind_login(checks_origin: bool) -> Router {
+    Router::new().fallback(move |req: Request| async move {
+        let path = req.uri().path().to_string();
+        let cross_site = req.headers().get("sec-fetch-site").is_some_and(|v| v == "cross-site");
+        match (req.method().as_str(), path.as_str()) {
+            ("GET", "/login") => html(
+                StatusCode::OK,
+                page("Sign in", r#"<form method="post" action="/auth/login"><input name="email" type="email"><input name="password" type="password"><button>Sign in</button></form>"#),
+            ),
+            ("GET", "/robots.txt") => text("text/plain", b"User-agent: *\nDisallow: /\n"),
+            ("GET", "/static/css/site.css") => text("text/css", b"body{margin:0}"),
+            ("POST", "/auth/login") if checks_origin && cross_site => (StatusCode::FORBIDDEN, "cross-site request refused").into_response(),
+            ("POST", "/auth/login") => (StatusCode::SEE_OTHER, [(header::LOCATION, "/login?error=1")]).into_response(),
+            _ => (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/login?next={path}"))]).into_response(),
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_behind_a_login_is_not_judged_as_a_public_site() {
+    let addr = serve_http(app_behind_login(true)).await;
+    let report = run(addr, EnvProfile::Production, false).await;
+    let text = report.to_text(false);
+    for id in ["robots-disallows-all", "analytics-missing", "sitemap-missing", "meta-description-missing", "social-tags-missing", "soft-404"] {
+        let outcome = report.checks.iter().find(|c| c.id == id).unwrap();
+        assert_eq!(outcome.status, CheckStatus::NotApplicable, "{id}: {text}");
+        assert!(!report.findings.iter().any(|f| f.check == id), "{id}: {text}");
+    }
+    // No token field, but the server refuses a cross-site POST: protected.
+    assert!(!report.findings.iter().any(|f| f.check == "form-missing-csrf"), "{text}");
+    // `/` redirects to the sign-in page the crawl also read: one page, not duplicate content.
+    assert!(!report.findings.iter().any(|f| f.check == "duplicate-content" || f.check == "title-duplicate"), "{text}");
+
+    // The same form on a server that takes cross-site POSTs is unprotected.
+    let addr = serve_http(app_behind_login(false)).await;
+    let report = run(addr, EnvProfile::Production, false).await;
+    assert!(report.findings.iter().any(|f| f.check == "form-missing-csrf"), "{}", report.to_text(false));
+}

@@ -21,7 +21,8 @@ pub const PASSWORD: &str = "a long enough password";
 pub async fn state(pool: SqlitePool) -> AppState {
     app::ssr::db::migrate(&pool).await.expect("migrations");
     let options = leptos::config::LeptosOptions::builder().output_name("preflight").site_root("target/site").build();
-    AppState::new(pool, options, None, None)
+    // The requests below are for http://preflight.test, so that is the server's base URL.
+    AppState::new(pool, options, None, Some(ORIGIN.to_string()))
 }
 
 pub async fn owner(state: &AppState) -> UserInfo {
