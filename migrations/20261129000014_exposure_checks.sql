@@ -14,3 +14,5 @@ UPDATE checklist_items SET checks = '["old-ie-unsupported","old-ie-syntax","old-
 WHERE template_key = 'old-ie' AND checks = '["old-ie-unsupported","old-ie-syntax"]';
 UPDATE checklist_items SET checks = '["form-submit-error","form-error-message-missing","server-error","form-reflects-markup"]'
 WHERE template_key = 'test-bad-data' AND checks = '["form-submit-error","form-error-message-missing","server-error"]';
+UPDATE checklist_items SET checks = '["analytics-missing","analytics-not-running"]'
+WHERE template_key = 'analytics-tags' AND checks = '["analytics-missing"]';

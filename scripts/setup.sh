@@ -88,6 +88,11 @@ if [[ ${1:-} == --test ]]; then
   fi
   # Debian 12's PHP (8.2): its built-in server with display_errors on and off.
   command -v php >/dev/null || apt_install php8.2-cli
+  if [[ ! -f server/browser/tests/corpus/analytics/node_modules/@plausible-analytics/tracker/plausible.js ]]; then
+    command -v npm >/dev/null || apt_install nodejs npm
+    say "installing Plausible's tracker 0.4.6 from npm (the browser tests confirm analytics with it)"
+    (cd server/browser/tests/corpus/analytics && npm ci --no-audit --no-fund --silent)
+  fi
   if [[ ! -d server/engine/tests/corpus/express/node_modules/express ]]; then
     command -v npm >/dev/null || apt_install nodejs npm
     say "installing Express 5.3.0 from npm (pinned in server/engine/tests/corpus/express)"

@@ -641,6 +641,59 @@ struct Measure {
     inline_scripts: Vec<String>,
 }
 
+/// Analytics collectors by their request URLs: Google (GA4 and Universal), Plausible (also
+/// proxied: `/api/event`), Matomo, Umami (`/api/send`), Fathom, Cloudflare, Pirsch, Simple
+/// Analytics, PostHog, Clarity, Segment.
+const COLLECTOR: &str = r"(?i)google-analytics\.com/(?:g/|j/)?collect|/g/collect\?|plausible\.io/api/event|/api/event(?:$|\?)|/matomo\.php|/piwik\.php|/api/send(?:$|\?)|usefathom\.com/\?|cloudflareinsights\.com/cdn-cgi/rum|/cdn-cgi/rum|api\.pirsch\.io|simpleanalyticscdn\.com|posthog\.com/(?:e|i/v0/e|batch|decide|flags)|clarity\.ms/collect|api\.segment\.io";
+
+/// Vendors' globals that exist only once their script has loaded (not the snippets' stubs).
+const ANALYTICS_GLOBALS: &str = "(function(){var w=window,g=[];\
+if(w.google_tag_manager)g.push('Google tag');if(w.Matomo||w.Piwik)g.push('Matomo');\
+if(w.umami&&typeof w.umami.track==='function')g.push('Umami');if(w.fathom&&typeof w.fathom.trackPageview==='function')g.push('Fathom');\
+if(w.__cfBeacon)g.push('Cloudflare Web Analytics');if(w.sa_loaded)g.push('Simple Analytics');\
+if(w.posthog&&w.posthog.__loaded)g.push('PostHog');if(w.pirsch)g.push('Pirsch');\
+return JSON.stringify({running:g,html:document.documentElement?document.documentElement.outerHTML.slice(0,400000):''});})()";
+
+#[derive(Debug, Default, Deserialize)]
+struct AnalyticsSeen {
+    running: Vec<String>,
+    html: String,
+}
+
+/// "analytics tags", confirmed: a page whose HTML carries an analytics snippet must call the
+/// vendor's collector or load the vendor's script in the browser; otherwise the tag is
+/// blocked (CSP, a consent banner that never says yes), broken or misconfigured.
+fn analytics(h: &TabHandle, url: &str, ev: &PageEvents, found: &mut impl FnMut(Finding)) {
+    let Ok((Some(seen), _)) = h.eval_json::<AnalyticsSeen>(ANALYTICS_GLOBALS) else { return };
+    if !preflight_engine::checks::has_analytics_tag(&seen.html) || !seen.running.is_empty() {
+        return;
+    }
+    let collector = regex::Regex::new(COLLECTOR).expect("a valid pattern");
+    let called = ev.requests.values().map(|(u, _)| u.as_str()).chain(ev.responses.iter().map(|r| r.url.as_str())).any(|u| collector.is_match(u));
+    // Vendors skip their collector in automated browsers (Plausible checks
+    // navigator.webdriver, so Preflight's visits do not count): the vendor's script loading
+    // is confirmation enough.
+    let script_loaded = ev
+        .responses
+        .iter()
+        .any(|r| r.status < 400 && matches!(r.kind, Some(Network::ResourceType::Script)) && preflight_engine::checks::has_analytics_tag(&r.url));
+    if !called && !script_loaded {
+        let failed: Vec<&str> =
+            ev.failed.iter().map(|(u, _)| u.as_str()).chain(ev.responses.iter().filter(|r| r.status >= 400).map(|r| r.url.as_str())).take(3).collect();
+        let evidence = if failed.is_empty() {
+            "no collector request, no analytics script loaded and no vendor global after the page settled".to_string()
+        } else {
+            format!("no collector request; failed requests: {}", failed.join(", "))
+        };
+        found(Finding::new(
+            "analytics-not-running",
+            url,
+            "The page carries an analytics tag, but no analytics ran in the browser: the tag is blocked, broken or misconfigured, so visits are not counted",
+            evidence,
+        ));
+    }
+}
+
 /// Pages that turn old browsers away.
 const UNSUPPORTED_BROWSER: &str = r"(?i)(upgrade|update|switch) (to a (newer|modern|supported) |your )(web )?browser|(browser|internet explorer|ie ?11)( version)? (is|isn't|is not|are not) (supported|compatible)|unsupported browser|outdated browser|(no longer|don't|do not|does not) support (internet explorer|ie ?11|your browser|this browser)|use a (modern|different|newer|supported) browser";
 
@@ -765,6 +818,9 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
         old_ie(shared, h, page, &m, &final_url, &ev, &mut found);
     } else {
         shared.page_texts.lock().expect("texts lock").entry(url.to_string()).or_insert_with(|| (m.text.clone(), final_url.clone()));
+    }
+    if vi == 0 && settings.env.is_production() {
+        analytics(h, url, &ev, &mut found);
     }
     if vi == 0 {
         out.jobs.extend(crate::forms::discover(shared, h, page));

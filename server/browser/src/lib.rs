@@ -37,6 +37,7 @@ pub const BROWSER_CHECKS: &[&str] = &[
     "javascript-dialog",
     "popup-opened",
     "download-on-visit",
+    "analytics-not-running",
 ];
 /// Checks that run when a viewport emulates old Internet Explorer.
 pub const OLD_IE_CHECKS: &[&str] = &["old-ie-unsupported", "old-ie-syntax"];

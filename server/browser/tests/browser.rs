@@ -320,3 +320,26 @@ async fn credentials_open_a_protected_site_in_the_browser_and_nowhere_else() {
     }
     assert_no_browsers_left();
 }
+
+/// Analytics confirmed in the browser with Plausible's real tracker (npm): loaded and sending
+/// its pageview on one page; renamed away (a 404) on the other, where the tag is on the page
+/// but nothing runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn analytics_tags_are_confirmed_in_the_browser() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let addr = serve().await;
+    let mut s = settings(EnvProfile::Production);
+    s.viewports = viewport::parse_list("desktop").unwrap();
+    let before = PLAUSIBLE_EVENTS.load(std::sync::atomic::Ordering::SeqCst);
+    let o = run(s, urls(addr, &["/analytics-ok", "/analytics-broken"])).await;
+    let at = |path: &str| o.findings.iter().filter(|f| f.check == "analytics-not-running" && f.url.ends_with(path)).count();
+    assert_eq!(at("/analytics-ok"), 0, "{:#?}", o.findings);
+    assert_eq!(at("/analytics-broken"), 1, "{:#?}", o.findings);
+    assert!(PLAUSIBLE_EVENTS.load(std::sync::atomic::Ordering::SeqCst) > before, "the real tracker sent its pageview to the site's collector");
+    // Not a production site: not judged.
+    let mut dev = settings(EnvProfile::Dev);
+    dev.viewports = viewport::parse_list("desktop").unwrap();
+    let o = run(dev, urls(addr, &["/analytics-broken"])).await;
+    assert!(!o.findings.iter().any(|f| f.check == "analytics-not-running"));
+    assert_no_browsers_left();
+}

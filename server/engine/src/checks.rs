@@ -1423,6 +1423,12 @@ static ANALYTICS: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid")
 });
 
+/// Does this HTML carry an analytics vendor's snippet (for the browser stage, which then
+/// looks for the vendor's collector request or global)?
+pub fn has_analytics_tag(html: &str) -> bool {
+    ANALYTICS.is_match(html)
+}
+
 fn analytics(site: &Site, f: &mut Vec<Finding>) {
     if !site.config.env.is_production() {
         return;

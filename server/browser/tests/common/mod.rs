@@ -31,6 +31,17 @@ const FORM: &str = "<form method=post><label>Name <input name=name></label><labe
 
 type Fields = Form<Vec<(String, String)>>;
 
+/// Events Plausible's tracker sent to the fixture site's collector.
+pub static PLAUSIBLE_EVENTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The tracker's documented set-up, as a module script (`captureOnLocalhost`: the site is on
+/// 127.0.0.1).
+fn plausible_tag(src: &str) -> String {
+    format!(
+        r#"<script type="module">import {{ init }} from "{src}"; init({{ domain: "shop.test", endpoint: "/api/event", captureOnLocalhost: true }});</script>"#
+    )
+}
+
 fn field<'a>(f: &'a [(String, String)], name: &str) -> &'a str {
     f.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
 }
@@ -92,6 +103,25 @@ pub fn router() -> Router {
                 page("Thanks", "<p>Thank you!</p>").into_response()
             }),
         )
+        // Plausible's real tracker (npm, tests/corpus/analytics), proxied through the site as
+        // Plausible documents: it sends its pageview to /api/event.
+        .route(
+            "/js/plausible.js",
+            get(|| async {
+                let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/analytics/node_modules/@plausible-analytics/tracker/plausible.js");
+                let js = std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e} (scripts/setup.sh --test installs it)", file.display()));
+                ([(header::CONTENT_TYPE, "text/javascript")], js)
+            }),
+        )
+        .route(
+            "/api/event",
+            axum::routing::post(|| async {
+                PLAUSIBLE_EVENTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                (StatusCode::ACCEPTED, "ok")
+            }),
+        )
+        .route("/analytics-ok", get(|| async { page("Shop", &format!("<h1>Shop</h1>{}", plausible_tag("/js/plausible.js"))) }))
+        .route("/analytics-broken", get(|| async { page("Shop", &format!("<h1>Shop</h1>{}", plausible_tag("/js/plausible-renamed.js"))) }))
         .route(
             "/form-reflect",
             get(|| async { page("Search", FORM) }).post(|Form(f): Fields| async move {
