@@ -301,8 +301,8 @@ fn checklist_evidence_comes_from_the_right_environment() -> Result<()> {
     tab.find_element("form button[type=submit]")?.click()?;
     wait_for(&tab, "location.pathname === '/'", Duration::from_secs(15))?;
 
-    // Production: Preflight's own sign-in page (no sitemap, no analytics). Dev: a port nothing
-    // listens on.
+    // Production: Preflight's own sign-in page over plain http (no https, a password form on
+    // http). Dev: a port nothing listens on.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")?;
     let port = closed.local_addr()?.port();
     drop(closed);
@@ -340,9 +340,9 @@ fn checklist_evidence_comes_from_the_right_environment() -> Result<()> {
     }
     let dev_label = js(&tab, "[...document.querySelectorAll('.run-row')].map(r => r.textContent).find(t => t.includes('dev')) || ''")?;
     assert!(dev_label.as_str().unwrap_or_default().contains("site unreachable"), "{dev_label}");
-    if let Err(e) = wait_for(&tab, "!!document.querySelector('.item[data-key=sitemap] .chip.fail')", Duration::from_secs(15)) {
+    if let Err(e) = wait_for(&tab, "!!document.querySelector('.item[data-key=ssl-everywhere] .chip.fail')", Duration::from_secs(15)) {
         screenshot(&tab, "20-evidence-no-failure")?;
-        panic!("{e}: {}", js(&tab, "document.querySelector('.item[data-key=sitemap]').outerHTML")?);
+        panic!("{e}: {}", js(&tab, "document.querySelector('.item[data-key=ssl-everywhere]').outerHTML")?);
     }
 
     let text = |key: &str| -> Result<String> {
@@ -352,7 +352,7 @@ fn checklist_evidence_comes_from_the_right_environment() -> Result<()> {
             .to_string())
     };
     // Production items: failed chips from the production run, nothing from dev.
-    for key in ["sitemap", "analytics-tags"] {
+    for key in ["ssl-everywhere", "https-sensitive-forms"] {
         let t = text(key)?;
         assert!(t.contains("on production") && !t.contains("on dev"), "{key}: {t}");
         assert!(t.contains('✗'), "{key} should show a failed check: {t}");
