@@ -147,6 +147,19 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
         Duration::from_secs(10),
     )?;
     screenshot(&owner, "11-project-browser-settings")?;
+    // The phone numbers' country and the analytics ids are saved (the region normalised).
+    fill(&owner, "input[name=phone_region]", "gb")?;
+    fill(&owner, "textarea[name=analytics_ids]", "G-ABC123XYZ")?;
+    js(&owner, "document.querySelector('input[name=phone_region]').scrollIntoView({block: 'center'})")?;
+    screenshot(&owner, "11b-project-contacts-analytics")?;
+    owner.find_element("form button.primary[type=submit]")?.click()?;
+    wait_for(&owner, &format!("location.pathname === '{project_path}'"), Duration::from_secs(10))?;
+    owner.navigate_to(&server.url(&format!("{project_path}/edit")))?.wait_until_navigated()?;
+    wait_for(
+        &owner,
+        "(document.querySelector('input[name=phone_region]') || {}).value === 'GB' && document.querySelector('textarea[name=analytics_ids]').value === 'G-ABC123XYZ'",
+        Duration::from_secs(10),
+    )?;
 
     // --- The agreed scope: add an item, see it listed; training notes start with the
     // talk's advice for the client; the activity log has it all.
