@@ -116,6 +116,9 @@ pub fn browser_settings_from_args(args: &CheckArgs, config: &CheckConfig) -> any
     s.screenshot_dir = args.screenshots.clone();
     s.forms = preflight_browser::FormPolicy { submit_found: args.submit_forms || !config.env.is_production(), listed: args.form.clone() };
     s.resolve = config.resolve.clone();
+    // The browser's network guard applies the crawler's policy: metadata addresses only with
+    // --allow-metadata.
+    s.allow_metadata = config.allow_metadata;
     s.dev_marker = preflight_engine::checks::dev_marker_pattern(&config.dev_markers);
     s.credentials = config.credentials.clone().map(|c| (c, config.start_url.clone()));
     Ok(s)

@@ -162,3 +162,39 @@ async fn killing_the_process_mid_run_leaves_no_browser() {
     preflight_browser::chromium::clean_leftovers();
     assert!(!preflight_browser::chromium::owned_by(pid).1, "the dead process's profile folder was not removed");
 }
+
+/// Browser SSRF: a start URL the HTTP engine refuses (a cloud metadata address) is never
+/// opened in the browser: its browser checks are skipped with the engine's reason and no
+/// screenshot is taken. (Every request a browser makes goes through the network guard too:
+/// see the browser crate's canary test.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_start_url_is_never_opened_in_the_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let shots = dir.path().join("shots");
+    let out = preflight(
+        [
+            "check",
+            "http://169.254.169.254/latest/meta-data/",
+            "--browser",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--no-dns",
+            "--screenshots",
+            shots.to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["reachable"], false);
+    assert!(v["findings"][0]["evidence"].as_str().unwrap().contains("cloud metadata address"), "{v}");
+    assert_eq!(v["screenshots"].as_array().map(Vec::len).unwrap_or(0), 0);
+    let console = v["checks"].as_array().unwrap().iter().find(|c| c["id"] == "console-error").unwrap().clone();
+    assert_eq!(console["status"], "skipped", "{console}");
+    assert!(!shots.exists() || std::fs::read_dir(&shots).unwrap().next().is_none(), "no screenshot was written");
+}

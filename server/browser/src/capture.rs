@@ -749,6 +749,25 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
     }
     let m = measure.unwrap_or_default();
     marks.push(("measure", Instant::now()));
+    // The page itself (or where it navigated: JavaScript, meta refresh, a redirect served only
+    // to browsers) refused by the network guard: a finding, never a screenshot.
+    if let Some(guard) = &shared.guard {
+        let refused =
+            guard.refusal_for(url).map(|why| (url.to_string(), why)).or_else(|| guard.refusal_for(&m.url).map(|why| (m.url.clone(), why))).or_else(|| {
+                let ev = h.events.lock().expect("events lock");
+                let error_page = m.url.starts_with("chrome-error:") || m.url.is_empty();
+                error_page.then(|| ev.failed.iter().find_map(|(u, _)| guard.refusal_for(u).map(|why| (u.clone(), why)))).flatten()
+            });
+        if let Some((target, why)) = refused {
+            found(Finding::new(
+                "failed-request",
+                url,
+                format!("The page leads to an address Preflight refuses ({}): nothing from it was loaded or captured", snippet(&target, 120)),
+                format!("refused by the browser's network guard: {why}"),
+            ));
+            return Ok(out);
+        }
+    }
     let shot = match &settings.screenshot_dir {
         Some(_) => Some(h.screenshot(vp, (m.height > 0).then_some(m.height), settings.max_screenshot_height, settings.thumbnails)?),
         None => None,
@@ -778,7 +797,22 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
     for r in ev.responses.iter().filter(|r| r.status >= 400 && !matches!(r.kind, Some(Network::ResourceType::Document)) && !automatic(&r.url)) {
         failed.push((r.url.clone(), format!("HTTP {}", r.status)));
     }
+    if let Some(guard) = &shared.guard {
+        // Frames are documents too: a refused iframe is a refused request of this page.
+        for r in ev.responses.iter().filter(|r| matches!(r.kind, Some(Network::ResourceType::Document)) && r.status == 403) {
+            if guard.refusal_for(&r.url).is_some() {
+                failed.push((r.url.clone(), String::new()));
+            }
+        }
+    }
     failed.dedup();
+    if let Some(guard) = &shared.guard {
+        for (furl, why) in failed.iter_mut() {
+            if let Some(refusal) = guard.refusal_for(furl) {
+                *why = format!("refused by the browser's network guard: {refusal}");
+            }
+        }
+    }
     for (furl, why) in failed.iter().take(MAX_MESSAGES) {
         console_lines.push(format!("failed request: {furl} ({why})"));
         found(Finding::new("failed-request", url, format!("A resource failed to load: {}", snippet(furl, 160)), why.clone()));

@@ -14,6 +14,7 @@ pub mod chromium;
 mod direct;
 pub mod es5;
 pub mod forms;
+pub mod guard;
 mod session;
 pub mod viewport;
 
@@ -133,6 +134,11 @@ pub struct BrowserSettings {
     /// A protected site's credentials and the site they belong to: given only to requests to
     /// that site's origins.
     pub credentials: Option<(preflight_engine::Credentials, Url)>,
+    /// Let the browser reach cloud metadata addresses (`--allow-metadata`). Off: every request
+    /// a local browser makes goes through [`guard`], which refuses them like the crawler does.
+    pub allow_metadata: bool,
+    /// Addresses the guard refuses as if they were metadata addresses (the policy's test hook).
+    pub refuse_also: Vec<std::net::IpAddr>,
 }
 
 pub const DEFAULT_LOAD_TIMEOUT: Duration = Duration::from_secs(15);
@@ -155,6 +161,8 @@ impl BrowserSettings {
             resolve: Vec::new(),
             dev_marker: preflight_engine::checks::dev_marker_pattern(&[]),
             credentials: None,
+            allow_metadata: false,
+            refuse_also: Vec::new(),
         }
     }
 }

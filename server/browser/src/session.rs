@@ -65,7 +65,7 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    fn open(settings: &BrowserSettings, generation: u64) -> Result<Connection, BrowserError> {
+    fn open(settings: &BrowserSettings, generation: u64, extra_args: &[String]) -> Result<Connection, BrowserError> {
         let (ws_url, local) = match &settings.endpoint {
             Endpoint::Local { chromium: path } => {
                 let path = chromium::find(path.as_deref())?;
@@ -77,7 +77,7 @@ impl Connection {
                         format!("MAP {}:{} {addr}:{}", r.host, r.port, r.port)
                     })
                     .collect();
-                let local = LocalChromium::launch(&LaunchSettings { path, host_rules, extra_args: Vec::new() })?;
+                let local = LocalChromium::launch(&LaunchSettings { path, host_rules, extra_args: extra_args.to_vec() })?;
                 (local.ws_url.clone(), Some(local))
             }
             Endpoint::Remote { ws_url } => (ws_url.clone(), None),
@@ -131,6 +131,9 @@ pub(crate) struct Shared {
     pub page_texts: Mutex<HashMap<String, (String, String)>>,
     fatal: Mutex<Option<BrowserError>>,
     retired: Mutex<Vec<TabHandle>>,
+    /// The network guard a local browser's requests go through.
+    pub guard: Option<crate::guard::Guard>,
+    launch_args: Vec<String>,
 }
 
 impl Shared {
@@ -156,7 +159,7 @@ impl Shared {
         let old = self.current();
         old.kill();
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
-        let fresh = Connection::open(&self.settings, generation)?;
+        let fresh = Connection::open(&self.settings, generation, &self.launch_args)?;
         *self.conn.write().expect("connection lock") = Arc::new(fresh);
         self.restarts.fetch_add(1, Ordering::SeqCst);
         tracing::warn!(generation, "browser restarted");
@@ -172,7 +175,20 @@ pub(crate) fn run_blocking(settings: BrowserSettings, pages: Vec<Url>, tx: Unbou
     if let Some(dir) = &settings.screenshot_dir {
         std::fs::create_dir_all(dir).map_err(|e| BrowserError::Launch(format!("cannot create {}: {e}", dir.display())))?;
     }
-    let conn = Connection::open(&settings, 0)?;
+    // A local browser reaches the network only through the guard (the crawler's policy).
+    let guard = match &settings.endpoint {
+        crate::Endpoint::Local { .. } => Some(
+            crate::guard::Guard::start(crate::guard::Policy {
+                allow_metadata: settings.allow_metadata,
+                resolve: settings.resolve.clone(),
+                also_refused: settings.refuse_also.clone(),
+            })
+            .map_err(|e| BrowserError::Launch(format!("cannot start the browser's network guard: {e}")))?,
+        ),
+        crate::Endpoint::Remote { .. } => None,
+    };
+    let launch_args = guard.as_ref().map(|g| g.chromium_args()).unwrap_or_default();
+    let conn = Connection::open(&settings, 0, &launch_args)?;
     let user_agent = conn
         .browser
         .get_version()
@@ -201,6 +217,8 @@ pub(crate) fn run_blocking(settings: BrowserSettings, pages: Vec<Url>, tx: Unbou
         page_texts: Mutex::new(HashMap::new()),
         fatal: Mutex::new(None),
         retired: Mutex::new(Vec::new()),
+        guard,
+        launch_args,
         settings,
     });
     // Viewport-major order: a tab keeps its emulation from page to page, and the first

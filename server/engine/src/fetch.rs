@@ -133,6 +133,44 @@ fn is_metadata_host(host: &str) -> bool {
     matches!(host.trim_end_matches('.').to_ascii_lowercase().as_str(), "metadata.google.internal" | "metadata" | "instance-data" | "instance-data.ec2.internal")
 }
 
+/// Why a host name (not an IP literal) may not be looked up or contacted, if it may not.
+pub fn refused_name(host: &str, allow_metadata: bool) -> Option<String> {
+    if !allow_metadata && is_metadata_host(host) {
+        return Some(format!("{host} is a cloud metadata address; pass --allow-metadata if you really mean it"));
+    }
+    is_reserved_name(host).then(|| format!("{host} is a reserved name that public DNS never resolves; map it with --resolve"))
+}
+
+/// Why an address may not be contacted, if it may not: cloud metadata addresses unless
+/// allowed, and any address in `also` (a test hook: "refuse this one as if it were one").
+pub fn refused_address(ip: IpAddr, allow_metadata: bool, also: &[IpAddr]) -> Option<String> {
+    if also.contains(&ip) || (!allow_metadata && is_metadata_address(ip)) {
+        return Some(format!("{ip} is a cloud metadata address; pass --allow-metadata if you really mean it"));
+    }
+    None
+}
+
+/// The crawler's address policy, for anything that connects on its behalf (the browser's
+/// guard too): system DNS, refused when a name is reserved or resolves to a refused address.
+/// The caller connects to exactly the addresses returned (no second lookup to rebind).
+pub async fn lookup_guarded(host: &str, port: u16, allow_metadata: bool, also: &[IpAddr]) -> Result<Vec<SocketAddr>, String> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return match refused_address(ip, allow_metadata, also) {
+            Some(why) => Err(why),
+            None => Ok(vec![SocketAddr::new(ip, port)]),
+        };
+    }
+    if let Some(why) = refused_name(bare, allow_metadata) {
+        return Err(why);
+    }
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((bare, port)).await.map_err(|e| format!("{bare} does not resolve: {e}"))?.collect();
+    if let Some(why) = addrs.iter().find_map(|a| refused_address(a.ip(), allow_metadata, also)) {
+        return Err(format!("{bare} resolves to a refused address: {why}"));
+    }
+    Ok(addrs)
+}
+
 /// System DNS, refusing names that resolve to metadata addresses.
 struct GuardedResolver {
     allow_metadata: bool,
@@ -142,14 +180,7 @@ impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let allow = self.allow_metadata;
         Box::pin(async move {
-            let host = name.as_str().to_string();
-            if is_reserved_name(&host) {
-                return Err(format!("{host} is a reserved name that public DNS never resolves; map it with --resolve").into());
-            }
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if !allow && addrs.iter().any(|a| is_metadata_address(a.ip())) {
-                return Err(format!("{host} resolves to a cloud metadata address; pass --allow-metadata if you really mean it").into());
-            }
+            let addrs = lookup_guarded(name.as_str(), 0, allow, &[]).await?;
             Ok(Box::new(addrs.into_iter()) as Addrs)
         })
     }

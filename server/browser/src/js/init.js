@@ -43,7 +43,9 @@
   }
 
   pf.measure = function (markerPattern) {
-    var de = document.documentElement, body = document.body;
+    // (A document being replaced — a late meta refresh or script navigation — may have no
+    // root element for a moment: measure what is there instead of failing.)
+    var de = document.documentElement || document.createElement('html'), body = document.body;
     // The layout viewport: mobile browsers zoom out to fit wide content, which widens
     // innerWidth but not clientWidth.
     var vw = de.clientWidth || window.innerWidth;
