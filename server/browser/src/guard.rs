@@ -182,6 +182,13 @@ fn refuse(log: &Mutex<Vec<Refusal>>, authority: String, reason: String) -> Vec<u
         .into_bytes()
 }
 
+/// A connection to `host:port` under the policy, or the answer to give the browser instead
+/// (403 for a refusal, which is recorded; 502 when nothing answers).
+async fn upstream(host: &str, port: u16, policy: &Policy, log: &Mutex<Vec<Refusal>>) -> Result<TcpStream, Vec<u8>> {
+    let addrs = resolve(host, port, policy).await.map_err(|why| refuse(log, format!("{host}:{port}"), why))?;
+    connect(&addrs).await.map_err(|_| b"HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n".to_vec())
+}
+
 async fn handle(conn: TcpStream, policy: &Policy, log: &Mutex<Vec<Refusal>>) -> std::io::Result<()> {
     let mut client = BufReader::new(conn);
     let head = tokio::time::timeout(HEAD_TIMEOUT, read_head(&mut client)).await.map_err(|_| std::io::Error::other("head timeout"))??;
@@ -198,13 +205,9 @@ async fn handle(conn: TcpStream, policy: &Policy, log: &Mutex<Vec<Refusal>>) -> 
             Some(hp) => hp,
             None => return client.get_mut().write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n").await,
         };
-        let addrs = match resolve(host, port, policy).await {
-            Ok(a) => a,
-            Err(why) => return client.get_mut().write_all(&refuse(log, format!("{host}:{port}"), why)).await,
-        };
-        let mut upstream = match connect(&addrs).await {
+        let mut upstream = match upstream(host, port, policy, log).await {
             Ok(s) => s,
-            Err(_) => return client.get_mut().write_all(b"HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n").await,
+            Err(answer) => return client.get_mut().write_all(&answer).await,
         };
         client.get_mut().write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n").await?;
         let buffered = client.buffer().to_vec();
@@ -224,13 +227,9 @@ async fn handle(conn: TcpStream, policy: &Policy, log: &Mutex<Vec<Refusal>>) -> 
     if !matches!(url.scheme(), "http" | "ws") {
         return client.get_mut().write_all(&refuse(log, format!("{host}:{port}"), format!("{} URLs are not fetched", url.scheme()))).await;
     }
-    let addrs = match resolve(host, port, policy).await {
-        Ok(a) => a,
-        Err(why) => return client.get_mut().write_all(&refuse(log, format!("{host}:{port}"), why)).await,
-    };
-    let mut upstream = match connect(&addrs).await {
+    let mut upstream = match upstream(host, port, policy, log).await {
         Ok(s) => s,
-        Err(_) => return client.get_mut().write_all(b"HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n").await,
+        Err(answer) => return client.get_mut().write_all(&answer).await,
     };
     let path = &url[url::Position::BeforePath..url::Position::AfterQuery];
     upstream.write_all(&rewrite_head(&format!("{method} {path} {version}"), &headers)).await?;
