@@ -309,10 +309,7 @@ pub async fn delete_training(note_id: i64) -> Result<(), ServerFnError> {
 #[server(prefix = "/rpc", endpoint = "preview_markdown", input = Json)]
 pub async fn preview_markdown(body: String) -> Result<String, ServerFnError> {
     ctx::user()?;
-    if body.len() > 200_000 {
-        return Err(ServerFnError::new("The text is too long to preview (200,000 characters at most)."));
-    }
-    Ok(crate::ssr::markdown::to_safe_html(&body))
+    Ok(crate::ssr::markdown::render(body).await.map_err(|why| crate::ssr::AppError::bad(format!("The text cannot be previewed: {why}.")))?)
 }
 
 #[server(prefix = "/rpc", endpoint = "get_activity", input = Json)]

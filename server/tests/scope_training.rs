@@ -192,3 +192,48 @@ async fn training_notes_are_sanitised_even_in_a_real_browser(pool: SqlitePool) {
     let log: Value = api(&app, Method::GET, &format!("/projects/{pid}/activity?kind=training"), Some(&tok), None).await.json();
     assert_eq!(log["activity"].as_array().unwrap().len(), 3, "{log}");
 }
+
+/// Markdown that is slow to render (100 KB of nested quotes took over 60 s of CPU and 3 GB)
+/// is refused with a clear message; a note saved before the bounds existed is not rendered on
+/// the unauthenticated share page at all (plain text instead), and a note within the bounds
+/// is rendered once, when saved.
+#[sqlx::test(migrations = false)]
+async fn slow_markdown_is_refused_and_notes_render_once(pool: SqlitePool) {
+    let st = state(pool.clone()).await;
+    let user = owner(&st).await;
+    let tok = token(&st, &user).await;
+    let app = preflight_server::router(st.clone());
+    let pid = project(&app, &tok).await;
+    let nested = format!("{} deep\n", ">".repeat(100_000));
+    let t = std::time::Instant::now();
+    let res = api(&app, Method::POST, &format!("/projects/{pid}/training-notes"), Some(&tok), Some(json!({"title": "Deep", "body": nested}))).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(res.body.contains("body:") && res.body.contains("characters at most"), "{}", res.body);
+    let quotes = format!("{} deep\n", "> ".repeat(40));
+    let res = api(&app, Method::POST, &format!("/projects/{pid}/training-notes"), Some(&tok), Some(json!({"title": "Deep", "body": quotes}))).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(res.body.contains("nests quotes 40 levels deep"), "{}", res.body);
+    assert!(t.elapsed() < std::time::Duration::from_secs(5), "refusing takes no rendering");
+
+    // Saved within the bounds: the stored HTML is what every reader gets.
+    let res = api(
+        &app,
+        Method::POST,
+        &format!("/projects/{pid}/training-notes"),
+        Some(&tok),
+        Some(json!({"title": "Ok", "body": "# Hello", "client_visible": true})),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let nid = res.json()["id"].as_i64().unwrap();
+    let stored: Option<String> = sqlx::query_scalar("SELECT html FROM training_notes WHERE id = ?").bind(nid).fetch_one(&pool).await.unwrap();
+    assert_eq!(stored.as_deref(), Some("<h1>Hello</h1>\n"));
+
+    // A hostile note from before the bounds (no stored HTML): shown as text, quickly.
+    sqlx::query("UPDATE training_notes SET body = ?, html = NULL WHERE id = ?").bind(&nested).bind(nid).execute(&pool).await.unwrap();
+    let t = std::time::Instant::now();
+    let note = api(&app, Method::GET, &format!("/training-notes/{nid}"), Some(&tok), None).await.json();
+    assert!(t.elapsed() < std::time::Duration::from_secs(5));
+    let html = note["html"].as_str().unwrap();
+    assert!(html.contains("not shown formatted") && html.contains("<pre>") && !html.contains("<blockquote>"), "{}", &html[..200.min(html.len())]);
+}

@@ -379,7 +379,7 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, input: &ProjectInput) -
     .bind(template)
     .execute(&mut *tx)
     .await?;
-    super::training::insert_in(&mut tx, id, &actor.name, super::training::STARTER_TITLE, super::training::STARTER_BODY, true).await?;
+    super::training::insert_in(&mut tx, id, &actor.name, super::training::STARTER_TITLE, super::training::STARTER_BODY, None, true).await?;
     super::activity::log_in(&mut tx, id, &actor.name, "project", &format!("created the project \"{}\"", p.name), t).await?;
     tx.commit().await?;
     Ok(id)

@@ -17,16 +17,38 @@ struct Row {
     project_id: i64,
     title: String,
     body: String,
+    html: Option<String>,
     client_visible: bool,
     version: i64,
     updated_by: String,
     updated_at: i64,
 }
 
+/// What a note shows: its stored HTML; a note saved before HTML was stored is rendered now
+/// (off the async workers) and kept — or, past the bounds, shown as plain text.
+async fn shown(pool: &SqlitePool, r: Row) -> AppResult<TrainingNote> {
+    let html = match r.html.clone() {
+        Some(h) => h,
+        None => {
+            let html = match markdown::render(r.body.clone()).await {
+                Ok(h) => h,
+                Err(why) => format!(
+                    "<p><em>This note is not shown formatted ({}); edit it to fix that.</em></p><pre>{}</pre>",
+                    ammonia::clean_text(&why),
+                    ammonia::clean_text(&r.body)
+                ),
+            };
+            sqlx::query("UPDATE training_notes SET html = ? WHERE id = ? AND version = ?").bind(&html).bind(r.id).bind(r.version).execute(pool).await?;
+            html
+        }
+    };
+    Ok(TrainingNote { html, ..r.into() })
+}
+
 impl From<Row> for TrainingNote {
     fn from(r: Row) -> Self {
         TrainingNote {
-            html: markdown::to_safe_html(&r.body),
+            html: r.html.unwrap_or_default(),
             id: r.id,
             project_id: r.project_id,
             title: r.title,
@@ -39,17 +61,16 @@ impl From<Row> for TrainingNote {
     }
 }
 
-const COLUMNS: &str = "id, project_id, title, body, client_visible, version, updated_by, updated_at";
+const COLUMNS: &str = "id, project_id, title, body, html, client_visible, version, updated_by, updated_at";
 
-fn validate(input: &TrainingInput) -> AppResult<(String, String)> {
+/// The title, the body and the body's sanitised HTML (rendered once, here).
+async fn validate(input: &TrainingInput) -> AppResult<(String, String, String)> {
     let title = input.title.trim().to_string();
     if title.is_empty() || title.chars().count() > 200 {
         return Err(AppError::bad("title: give the note a title of 1 to 200 characters."));
     }
-    if input.body.len() > 200_000 {
-        return Err(AppError::bad("body: 200,000 characters at most; split long guides into several notes."));
-    }
-    Ok((title, input.body.clone()))
+    let html = markdown::render(input.body.clone()).await.map_err(|why| AppError::bad(format!("body: {why}.")))?;
+    Ok((title, input.body.clone(), html))
 }
 
 /// A project's notes; `client_only` for what a client may see.
@@ -60,7 +81,11 @@ pub async fn list(pool: &SqlitePool, project_id: i64, client_only: bool) -> AppR
             .bind(client_only)
             .fetch_all(pool)
             .await?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(shown(pool, r).await?);
+    }
+    Ok(out)
 }
 
 pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<TrainingNote> {
@@ -69,20 +94,31 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<TrainingNote> {
         .fetch_optional(pool)
         .await?
         .ok_or(AppError::NotFound("training note"))?;
-    Ok(row.into())
+    shown(pool, row).await
 }
 
 /// Inserts a note (also used to seed the starter page inside project creation).
-pub async fn insert_in(conn: &mut sqlx::SqliteConnection, project_id: i64, actor: &str, title: &str, body: &str, client_visible: bool) -> AppResult<i64> {
+/// (`html` is the body's sanitised HTML; `None` renders it on first read.)
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_in(
+    conn: &mut sqlx::SqliteConnection,
+    project_id: i64,
+    actor: &str,
+    title: &str,
+    body: &str,
+    html: Option<&str>,
+    client_visible: bool,
+) -> AppResult<i64> {
     let t = now();
     let pos: i64 =
         sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM training_notes WHERE project_id = ?").bind(project_id).fetch_one(&mut *conn).await?;
     Ok(sqlx::query(
-        "INSERT INTO training_notes (project_id, title, body, client_visible, position, updated_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO training_notes (project_id, title, body, html, client_visible, position, updated_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(project_id)
     .bind(title)
     .bind(body)
+    .bind(html)
     .bind(client_visible)
     .bind(pos)
     .bind(actor)
@@ -94,11 +130,11 @@ pub async fn insert_in(conn: &mut sqlx::SqliteConnection, project_id: i64, actor
 }
 
 pub async fn create(pool: &SqlitePool, project_id: i64, actor: &str, input: &TrainingInput) -> AppResult<TrainingNote> {
-    let (title, body) = validate(input)?;
+    let (title, body, html) = validate(input).await?;
     super::projects::get(pool, project_id).await?;
     let _turn = super::db::write_turn().await;
     let mut tx = pool.begin().await?;
-    let id = insert_in(&mut tx, project_id, actor, &title, &body, input.client_visible).await?;
+    let id = insert_in(&mut tx, project_id, actor, &title, &body, Some(&html), input.client_visible).await?;
     let vis = if input.client_visible { "client-visible" } else { "team-only" };
     activity::log_in(&mut tx, project_id, actor, "training", &format!("wrote the {vis} training note \"{title}\""), now()).await?;
     tx.commit().await?;
@@ -107,7 +143,7 @@ pub async fn create(pool: &SqlitePool, project_id: i64, actor: &str, input: &Tra
 
 /// Saves a note if it is still at `input.version`.
 pub async fn update(pool: &SqlitePool, id: i64, actor: &str, input: &TrainingInput) -> AppResult<TrainingNote> {
-    let (title, body) = validate(input)?;
+    let (title, body, html) = validate(input).await?;
     let Some(version) = input.version else {
         return Err(AppError::bad("version: send the version you edited, so concurrent edits are not lost."));
     };
@@ -115,10 +151,11 @@ pub async fn update(pool: &SqlitePool, id: i64, actor: &str, input: &TrainingInp
     let _turn = super::db::write_turn().await;
     let mut tx = pool.begin().await?;
     let r = sqlx::query(
-        "UPDATE training_notes SET title = ?, body = ?, client_visible = ?, version = version + 1, updated_by = ?, updated_at = ? WHERE id = ? AND version = ?",
+        "UPDATE training_notes SET title = ?, body = ?, html = ?, client_visible = ?, version = version + 1, updated_by = ?, updated_at = ? WHERE id = ? AND version = ?",
     )
     .bind(&title)
     .bind(&body)
+    .bind(&html)
     .bind(input.client_visible)
     .bind(actor)
     .bind(now())
