@@ -75,6 +75,11 @@ impl Server {
         bail!("the server did not start listening within 30 s")
     }
 
+    /// The one-time setup code a fresh install printed (and keeps in `<data>/setup-code`).
+    pub fn setup_code(&self) -> Result<String> {
+        Ok(std::fs::read_to_string(self.data.path().join("setup-code")).context("reading the setup code")?.trim().to_string())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

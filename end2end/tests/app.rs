@@ -21,6 +21,7 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     owner.navigate_to(&server.url("/"))?.wait_until_navigated()?;
     assert!(owner.get_url().ends_with("/setup"), "fresh install should offer setup, got {}", owner.get_url());
     screenshot(&owner, "01-setup")?;
+    fill(&owner, "input[name=setup_code]", &server.setup_code()?)?;
     fill(&owner, "input[name=name]", "Olivia Owner")?;
     fill(&owner, "input[name=email]", "olivia@example.test")?;
     fill(&owner, "input[name=password]", OWNER_PW)?;

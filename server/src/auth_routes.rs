@@ -25,6 +25,9 @@ pub struct LoginForm {
 
 #[derive(Deserialize)]
 pub struct SetupForm {
+    /// The one-time code the server printed when it started.
+    #[serde(default)]
+    setup_code: String,
     name: String,
     email: String,
     password: String,
@@ -91,11 +94,28 @@ pub async fn login(State(state): State<AppState>, ext: Extensions, headers: Head
 }
 
 pub async fn setup(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<SetupForm>) -> Response {
+    // Whoever reaches a fresh install first must also have read the server's log: a page on
+    // another site (DNS rebinding, a forged form) cannot know the code.
+    if state.setup_code.lock().map(|c| c.is_none()).unwrap_or(true) {
+        return Redirect::to("/setup?error=nocode").into_response();
+    }
+    if !state.setup_code_matches(&f.setup_code) {
+        tracing::warn!("first-owner setup refused: wrong setup code");
+        return Redirect::to("/setup?error=code").into_response();
+    }
     if f.password != f.password2 {
         return Redirect::to("/setup?error=mismatch").into_response();
     }
     match auth::create_first_owner(&state.pool, &f.email, &f.name, &f.password).await {
-        Ok(user) => start_session(&state, &headers, user.id, "/").await.unwrap_or_else(error_page),
+        Ok(user) => {
+            if let Ok(mut c) = state.setup_code.lock() {
+                *c = None;
+            }
+            if let Some(file) = &state.setup_code_file {
+                let _ = std::fs::remove_file(file);
+            }
+            start_session(&state, &headers, user.id, "/").await.unwrap_or_else(error_page)
+        }
         Err(AppError::Conflict(_)) => Redirect::to("/login?error=exists").into_response(),
         Err(AppError::BadRequest(m)) => {
             let code = if m.contains("password") {

@@ -101,6 +101,22 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
         .build();
     let sealer = app::ssr::secrets::Sealer::from_key_file(&cli.data_dir.join("secret.key")).map_err(|e| anyhow::anyhow!(e))?;
     let state = app::ssr::AppState::new(pool.clone(), options, secure, base_url).with_screenshots_dir(cli.data_dir.join("screenshots")).with_sealer(sealer);
+    // A fresh install: creating the first owner needs a one-time code from this terminal (or
+    // the data folder), so a page that reaches the server first cannot take it over.
+    let code_file = cli.data_dir.join("setup-code");
+    let state = if app::ssr::auth::user_count(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))? == 0 {
+        let code = app::ssr::auth::new_setup_code();
+        write_private(&code_file, &format!("{code}\n")).with_context(|| format!("writing {}", code_file.display()))?;
+        eprintln!(
+            "\n  Fresh install: to create the owner account, open /setup and enter the setup code\n\n      {code}\n\n  (also in {}; or create the owner with `preflight user add EMAIL --name NAME --role owner`)\n",
+            code_file.display()
+        );
+        tracing::info!(file = %code_file.display(), "fresh install: the first owner needs the setup code printed above");
+        app::ssr::AppState { setup_code_file: Some(code_file), ..state.with_setup_code(code) }
+    } else {
+        let _ = std::fs::remove_file(&code_file);
+        state
+    };
     let browser = (!args.no_browser).then(|| preflight_server::runner::BrowserRunner {
         endpoint: match &args.browser_ws {
             Some(ws) => preflight_browser::Endpoint::Remote { ws_url: ws.clone() },
@@ -152,4 +168,14 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Writes a file only its owner can read (0600 on Unix).
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path)?.write_all(text.as_bytes())
 }

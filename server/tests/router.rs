@@ -33,7 +33,16 @@ async fn fresh_install_offers_setup_then_creates_one_owner(pool: SqlitePool) {
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.header("location"), "/setup");
 
-    let body = format!("name=Olivia&email=olivia%40example.test&password={p}&password2={p}", p = urlenc(PASSWORD));
+    // Without the setup code the server printed (a page on another site, DNS rebinding), or
+    // with a wrong one, no owner is created.
+    let body = format!("name=Mallory&email=m%40example.test&password={p}&password2={p}", p = urlenc(PASSWORD));
+    for code in ["", "&setup_code=ABCD-EFGH-JKMP"] {
+        let res = send(&app, form(Method::POST, "/auth/setup", &format!("{body}{code}"))).await;
+        assert_eq!(res.header("location"), "/setup?error=code", "{code:?}");
+    }
+    assert_eq!(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(&pool).await.unwrap(), 0);
+    // The code is read out and typed: case, spaces and dashes do not matter.
+    let body = format!("name=Olivia&email=olivia%40example.test&password={p}&password2={p}&setup_code=abcd%20efgh%20jkmn", p = urlenc(PASSWORD));
     let res = send(&app, form(Method::POST, "/auth/setup", &body)).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     assert_eq!(res.header("location"), "/");
@@ -44,9 +53,9 @@ async fn fresh_install_offers_setup_then_creates_one_owner(pool: SqlitePool) {
     assert_eq!(role, "owner");
 
     // Setup cannot be run twice, whoever tries.
-    let body2 = format!("name=Eve&email=eve%40example.test&password={p}&password2={p}", p = urlenc(PASSWORD));
+    let body2 = format!("name=Eve&email=eve%40example.test&password={p}&password2={p}&setup_code={SETUP_CODE}", p = urlenc(PASSWORD));
     let res = send(&app, form(Method::POST, "/auth/setup", &body2)).await;
-    assert_eq!(res.header("location"), "/login?error=exists");
+    assert_eq!(res.header("location"), "/setup?error=nocode", "the code is used up");
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&pool).await.unwrap();
     assert_eq!(n, 1);
 }

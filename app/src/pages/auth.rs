@@ -16,6 +16,8 @@ pub fn auth_error_message(code: &str) -> Option<&'static str> {
         "name" => "Please enter your name.",
         "exists" => "Setup is already done: an owner account exists. Sign in instead.",
         "mismatch" => "The two passwords do not match.",
+        "code" => "That is not the setup code. It is in the server's log (and in the data folder's setup-code file) since it started.",
+        "nocode" => "This server has no setup code: restart it to get one, or create the owner with `preflight user add` on the server.",
         "session" => "Your session has ended. Please sign in again.",
         _ => return None,
     })
@@ -57,7 +59,11 @@ pub fn SetupPage() -> impl IntoView {
             <p>"This is a fresh installation. Create the owner account: owners add the rest of the team."</p>
             {move || error().map(|m| view! { <div class="alert error" role="alert">{m}</div> })}
             <form method="post" action="/auth/setup" class="stack">
-                <label>"Your name" <input type="text" name="name" autocomplete="name" required autofocus/></label>
+                <label>"Setup code"
+                    <input type="text" name="setup_code" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" placeholder="XXXX-XXXX-XXXX" required autofocus/>
+                    <span class="hint">"Printed in the server's log when it started, and kept in the data folder's setup-code file until the owner exists."</span>
+                </label>
+                <label>"Your name" <input type="text" name="name" autocomplete="name" required/></label>
                 <label>"E-mail" <input type="email" name="email" autocomplete="username" required/></label>
                 <label>"Password (at least 10 characters)"
                     <input type="password" name="password" autocomplete="new-password" minlength="10" required/>

@@ -85,6 +85,14 @@ impl From<UserRow> for UserInfo {
     }
 }
 
+/// A one-time setup code: 12 characters people can read out and type (no 0/O, 1/I/L),
+/// grouped by four — 60 bits of chance.
+pub fn new_setup_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let chars: Vec<char> = (0..12).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect();
+    chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+}
+
 pub async fn user_count(pool: &SqlitePool) -> AppResult<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?)
 }

@@ -37,6 +37,11 @@ pub struct AppState {
     pub screenshots_dir: Option<std::path::PathBuf>,
     /// Seals the secrets kept in the database (see [`super::secrets`]).
     pub sealer: Arc<super::secrets::Sealer>,
+    /// The one-time code that creating the first owner needs, printed when a fresh install
+    /// starts (`None`: setup is refused; create the owner with `preflight user add`).
+    pub setup_code: Arc<std::sync::Mutex<Option<String>>>,
+    /// Where the setup code is also kept (`<data-dir>/setup-code`), removed once used.
+    pub setup_code_file: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -52,7 +57,24 @@ impl AppState {
             run_queued: Arc::new(tokio::sync::Notify::new()),
             screenshots_dir: None,
             sealer: Arc::new(super::secrets::Sealer::ephemeral()),
+            setup_code: Arc::default(),
+            setup_code_file: None,
         }
+    }
+
+    /// Requires `code` to create the first owner.
+    pub fn with_setup_code(self, code: impl Into<String>) -> Self {
+        if let Ok(mut c) = self.setup_code.lock() {
+            *c = Some(code.into());
+        }
+        self
+    }
+
+    /// Is `given` the setup code (case, spaces and dashes aside)? Compared as digests.
+    pub fn setup_code_matches(&self, given: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        let norm = |s: &str| Sha256::digest(s.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase().as_bytes());
+        self.setup_code.lock().ok().and_then(|c| c.clone()).is_some_and(|code| norm(&code) == norm(given))
     }
 
     /// Uses the key in `<data-dir>/secret.key` (created the first time).

@@ -16,13 +16,15 @@ use app::ssr::{auth, AppState};
 
 pub const ORIGIN: &str = "http://preflight.test";
 pub const PASSWORD: &str = "a long enough password";
+/// The setup code the test server "printed" at start.
+pub const SETUP_CODE: &str = "ABCD-EFGH-JKMN";
 
 /// A migrated, template-seeded database's app state (site assets are not needed here).
 pub async fn state(pool: SqlitePool) -> AppState {
     app::ssr::db::migrate(&pool).await.expect("migrations");
     let options = leptos::config::LeptosOptions::builder().output_name("preflight").site_root("target/site").build();
     // The requests below are for http://preflight.test, so that is the server's base URL.
-    AppState::new(pool, options, None, Some(ORIGIN.to_string()))
+    AppState::new(pool, options, None, Some(ORIGIN.to_string())).with_setup_code(SETUP_CODE)
 }
 
 pub async fn owner(state: &AppState) -> UserInfo {
