@@ -39,9 +39,12 @@ fn client_ip(ext: &Extensions) -> String {
     ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_else(|| "unknown".into())
 }
 
-/// Only local paths: never redirect to another site after sign-in.
+/// Where to go after signing in: only a plain path of this site. Browsers drop tabs and line
+/// breaks from URLs (`/\t/evil.test` becomes `//evil.test`) and read `\` as `/`, so any of
+/// those — or any other control character or space — sends the person home instead.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+    let plain = next.len() <= 2000 && !next.contains('\\') && !next.chars().any(|c| c.is_control() || c.is_whitespace());
+    if plain && next.starts_with('/') && !next.starts_with("//") {
         next
     } else {
         "/"
@@ -142,4 +145,18 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
 
 fn error_page(e: AppError) -> Response {
     (e.status(), [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], e.to_string()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_only_ever_a_plain_local_path() {
+        assert_eq!(safe_next("/projects/3?tab=runs"), "/projects/3?tab=runs");
+        for bad in ["//evil.test", "/\\evil.test", "/\t/evil.test", "/\n/evil.test", "/x\r\nSet-Cookie: a=b", "https://evil.test/", "/ /evil.test", "evil", ""]
+        {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+    }
 }

@@ -47,6 +47,17 @@ pub async fn token_create(pool: &SqlitePool, email: &str, label: &str) -> anyhow
 
 /// `preflight backup PATH`: an online, consistent copy with `VACUUM INTO`, safe while the
 /// server writes (it reads one snapshot).
+/// Makes a file readable and writable by its owner only (0600), if it exists (Unix).
+pub fn make_private(path: &Path) {
+    #[cfg(unix)]
+    if path.exists() {
+        use std::os::unix::fs::PermissionsExt;
+        if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+            tracing::warn!(path = %path.display(), "could not make the file private: {e}");
+        }
+    }
+}
+
 pub async fn backup(pool: &SqlitePool, path: &Path) -> anyhow::Result<()> {
     if path.exists() {
         bail!("{} already exists; choose a new file name", path.display());
@@ -56,6 +67,7 @@ pub async fn backup(pool: &SqlitePool, path: &Path) -> anyhow::Result<()> {
     }
     let target = path.to_str().context("the backup path must be valid UTF-8")?;
     sqlx::query("VACUUM INTO ?").bind(target).execute(pool).await.context("writing the backup")?;
+    make_private(path);
     let check: String = {
         let copy = app::ssr::db::connect(&format!("sqlite://{target}")).await?;
         let r = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&copy).await?;

@@ -34,6 +34,12 @@ async fn open_db(cli: &Cli) -> anyhow::Result<sqlx::SqlitePool> {
     let url = cli.database_url();
     let pool = app::ssr::db::connect(&url).await.with_context(|| format!("opening the database {url}"))?;
     app::ssr::db::migrate(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The database holds password hashes and sealed credentials: its files are the owner's only.
+    if let Some(file) = url.strip_prefix("sqlite://").map(|p| p.split('?').next().unwrap_or(p)) {
+        for f in [file.to_string(), format!("{file}-wal"), format!("{file}-shm")] {
+            preflight_server::cli::make_private(std::path::Path::new(&f));
+        }
+    }
     Ok(pool)
 }
 
@@ -101,6 +107,11 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
         .build();
     let sealer = app::ssr::secrets::Sealer::from_key_file(&cli.data_dir.join("secret.key")).map_err(|e| anyhow::anyhow!(e))?;
     let state = app::ssr::AppState::new(pool.clone(), options, secure, base_url).with_screenshots_dir(cli.data_dir.join("screenshots")).with_sealer(sealer);
+    if preflight_browser::chromium::running_as_root() && !args.no_browser {
+        tracing::warn!(
+            "Preflight runs as root, so Chromium runs without its sandbox: a hostile site's page is then less contained. Run it as a dedicated user (README, Security: a systemd unit)."
+        );
+    }
     // A fresh install: creating the first owner needs a one-time code from this terminal (or
     // the data folder), so a page that reaches the server first cannot take it over.
     let code_file = cli.data_dir.join("setup-code");

@@ -131,6 +131,12 @@ async fn backup_during_writes_is_consistent() {
     let templates: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM template_items").fetch_one(&copy).await.unwrap();
     assert!(templates > 0);
 
+    // The database and its backup hold password hashes and sealed credentials: owner only.
+    use std::os::unix::fs::PermissionsExt;
+    for f in [dir.path().join("preflight.db"), backup.clone()] {
+        assert_eq!(std::fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o600, "{}", f.display());
+    }
+
     // An existing file is never overwritten.
     let out = preflight(dir.path()).arg("backup").arg(&backup).output().unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -201,7 +201,8 @@ impl Drop for LocalChromium {
     }
 }
 
-fn running_as_root() -> bool {
+/// Is this process root (Chromium then has to run without its sandbox)?
+pub fn running_as_root() -> bool {
     fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(2) == Some("0")))
