@@ -80,18 +80,28 @@ pub async fn login(State(state): State<AppState>, ext: Extensions, headers: Head
         let next_q = if next == "/" { String::new() } else { format!("&next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()) };
         Redirect::to(&format!("/login?error={code}{next_q}")).into_response()
     };
-    if state.limiter.check(&f.email, &ip).is_err() {
-        return back("rate");
-    }
+    // The attempt is counted before the password is hashed; a wrong one stays counted.
+    let reservation = match state.limiter.reserve(&f.email, &ip).await {
+        Ok(r) => r,
+        Err(secs) => {
+            let browser = headers.get(header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+            if browser {
+                return back("rate");
+            }
+            return (
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, secs.to_string())],
+                format!("Too many failed sign-ins for this account from your address; try again in {} minute(s).", secs.div_ceil(60)),
+            )
+                .into_response();
+        }
+    };
     match auth::authenticate(&state.pool, &f.email, &f.password).await {
         Ok(Some(user)) => {
-            state.limiter.record_success(&f.email);
+            reservation.succeeded();
             start_session(&state, &headers, user.id, &next).await.unwrap_or_else(error_page)
         }
-        Ok(None) => {
-            state.limiter.record_failure(&f.email, &ip);
-            back("credentials")
-        }
+        Ok(None) => back("credentials"),
         Err(e) => error_page(e),
     }
 }

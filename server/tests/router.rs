@@ -118,10 +118,41 @@ async fn wrong_passwords_are_rate_limited_per_account(pool: SqlitePool) {
         let r = login(&app, "owner@example.test", "wrong password!").await;
         assert_eq!(r.header("location"), "/login?error=credentials");
     }
-    // Even the right password waits now.
+    // Even the right password waits now, from this address: a script gets 429 with
+    // Retry-After, a browser the sign-in page with a message.
     let r = login(&app, "owner@example.test", PASSWORD).await;
-    assert_eq!(r.header("location"), "/login?error=rate");
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    assert!(r.header("retry-after").parse::<u64>().is_ok_and(|s| s > 0 && s <= 900), "{}", r.header("retry-after"));
     assert!(r.header("set-cookie").is_empty());
+    let from = |ip: &str, accept_html: bool| {
+        let body = format!("email=owner%40example.test&password={}", urlenc(PASSWORD));
+        let mut b = browser(Method::POST, "/auth/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if accept_html {
+            b = b.header(header::ACCEPT, "text/html,application/xhtml+xml");
+        }
+        let mut req = b.body(Body::from(body)).unwrap();
+        req.extensions_mut().insert(axum::extract::ConnectInfo::<std::net::SocketAddr>(format!("{ip}:50000").parse().unwrap()));
+        req
+    };
+    // (oneshot requests carry no peer address: the failures above count as "unknown".)
+    let r = send(&app, from("203.0.113.7", true)).await;
+    assert!(!r.header("set-cookie").is_empty(), "the owner from their own address is not locked out by others' failures: {}", r.header("location"));
+    // 200 wrong passwords at once from one address: only the limit's worth are even checked.
+    let attacker = |_| {
+        send(&app, {
+            let body = format!("email=owner%40example.test&password={}", urlenc("wrong password!"));
+            let mut req =
+                browser(Method::POST, "/auth/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap();
+            req.extensions_mut().insert(axum::extract::ConnectInfo::<std::net::SocketAddr>("198.51.100.9:40000".parse().unwrap()));
+            req
+        })
+    };
+    let answers = futures::future::join_all((0..200).map(attacker)).await;
+    let checked = answers.iter().filter(|r| r.header("location") == "/login?error=credentials").count();
+    assert_eq!(checked, app::ssr::ratelimit::MAX_FAILURES_PER_ACCOUNT, "parallel guesses beyond the limit are refused before hashing");
+    assert!(answers.iter().filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS).count() >= 190);
+    let r = send(&app, from("198.51.100.9", true)).await;
+    assert_eq!(r.header("location"), "/login?error=rate");
     // Unknown accounts answer like wrong passwords.
     let r = login(&app, "nobody@example.test", PASSWORD).await;
     assert_eq!(r.header("location"), "/login?error=credentials");
