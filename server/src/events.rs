@@ -17,20 +17,50 @@ use tokio_stream::wrappers::BroadcastStream;
 use app::model::UserInfo;
 use app::ssr::AppState;
 
+/// How often an open stream checks that its session still exists.
+pub const SESSION_RECHECK: Duration = Duration::from_secs(5);
+
 /// `GET /events/projects/{id}`: a stream of `{"project_id":…,"kind":"item","item":{…}}` and
 /// `{"project_id":…,"kind":"run","run":{…}}` messages.
 /// If this client falls too far behind, the stream ends; the browser reconnects and
 /// reloads the checklist, so nothing is silently missed.
-pub async fn checklist_events(State(state): State<AppState>, user: Option<Extension<UserInfo>>, Path(project_id): Path<i64>) -> Response {
+///
+/// The stream ends within [`SESSION_RECHECK`] of its session ending (sign-out, expiry, an
+/// account disabled): nothing more reaches a browser whose session is gone.
+pub async fn checklist_events(
+    State(state): State<AppState>,
+    user: Option<Extension<UserInfo>>,
+    headers: axum::http::HeaderMap,
+    Path(project_id): Path<i64>,
+) -> Response {
     if user.is_none() {
         return (StatusCode::UNAUTHORIZED, "please sign in").into_response();
     }
-    let stream = BroadcastStream::new(state.events.subscribe())
+    let secret = crate::middleware::cookie(&headers, app::ssr::auth::SESSION_COOKIE);
+    let pool = state.pool.clone();
+    // `None` when the session is gone: the merged stream stops there.
+    let session_gone = futures::stream::unfold((pool, secret), |(pool, secret)| async move {
+        tokio::time::sleep(SESSION_RECHECK).await;
+        let alive = match &secret {
+            Some(s) => app::ssr::auth::session_user(&pool, s).await.ok().flatten().is_some(),
+            None => false,
+        };
+        Some((alive, (pool, secret)))
+    })
+    .filter(|alive| std::future::ready(!*alive))
+    .map(|_| None);
+    let events = BroadcastStream::new(state.events.subscribe())
         .take_while(|r| std::future::ready(r.is_ok()))
         .filter_map(move |r| async move {
             let ev = r.ok()?;
             (ev.project_id == project_id).then(|| serde_json::to_string(&ev).ok()).flatten()
         })
+        .map(Some)
+        // A client that fell behind: end the stream (it reconnects and reloads).
+        .chain(futures::stream::once(std::future::ready(None)));
+    let stream = futures::stream::select(events, session_gone)
+        .take_while(|x| std::future::ready(x.is_some()))
+        .filter_map(std::future::ready)
         .map(|json| Ok::<_, Infallible>(Event::default().data(json)));
     let mut res = Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response();
     res.headers_mut().insert("x-accel-buffering", axum::http::HeaderValue::from_static("no"));

@@ -542,3 +542,35 @@ async fn foreign_hosts_are_refused_and_assets_are_versioned(pool: SqlitePool) {
     let plain = send(&app, get("/pkg/preflight.css", "preflight.test")).await;
     assert_eq!((plain.status, plain.header("cache-control")), (StatusCode::OK, "no-cache".to_string()));
 }
+
+/// An open live-event stream ends soon after its session signs out (it delivered changes
+/// before; nothing reaches it after).
+#[sqlx::test(migrations = false)]
+async fn live_events_end_when_the_session_ends(pool: SqlitePool) {
+    use http_body_util::BodyExt;
+    let _one_at_a_time = SERIAL.lock().await;
+    let st = state(pool.clone()).await;
+    let user = owner(&st).await;
+    let pid = app::ssr::projects::create(&st.pool, &user, &serde_json::from_value(project_body("P")).unwrap()).await.unwrap();
+    let app = preflight_server::router(st);
+    let cookie = session_cookie(&login(&app, "owner@example.test", PASSWORD).await);
+    let req = browser(Method::GET, &format!("/events/projects/{pid}")).header(header::COOKIE, cookie.clone()).body(Body::empty()).unwrap();
+    let res = tower::ServiceExt::oneshot(app.clone(), req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut body = res.into_body();
+    let out = send(&app, browser(Method::POST, "/auth/logout").header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    let t = std::time::Instant::now();
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(15), async {
+        loop {
+            match body.frame().await {
+                None => return true,
+                Some(Err(_)) => return true,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert_eq!(ended, Ok(true), "the stream outlived its session");
+    assert!(t.elapsed() <= preflight_server::events::SESSION_RECHECK + std::time::Duration::from_secs(2), "{:?}", t.elapsed());
+}
