@@ -177,7 +177,17 @@ pub async fn add_member(email: String, name: String, role: Role, password: Strin
 #[server(prefix = "/rpc", endpoint = "change_password", input = Json)]
 pub async fn change_password(current: String, new: String) -> Result<(), ServerFnError> {
     let user = ctx::user()?;
-    Ok(crate::ssr::auth::change_password(&ctx::state()?.pool, &user, &current, &new).await?)
+    // This session stays; every other one of this person ends.
+    let headers: http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+    let this = headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == crate::ssr::auth::SESSION_COOKIE)
+        .map(|(_, v)| v.to_string());
+    Ok(crate::ssr::auth::change_password(&ctx::state()?.pool, &user, &current, &new, this.as_deref()).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "list_tokens", input = Json)]

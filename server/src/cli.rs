@@ -45,8 +45,6 @@ pub async fn token_create(pool: &SqlitePool, email: &str, label: &str) -> anyhow
     Ok(token)
 }
 
-/// `preflight backup PATH`: an online, consistent copy with `VACUUM INTO`, safe while the
-/// server writes (it reads one snapshot).
 /// Makes a file readable and writable by its owner only (0600), if it exists (Unix).
 pub fn make_private(path: &Path) {
     #[cfg(unix)]
@@ -58,6 +56,8 @@ pub fn make_private(path: &Path) {
     }
 }
 
+/// `preflight backup PATH`: an online, consistent copy with `VACUUM INTO`, safe while the
+/// server writes (it reads one snapshot).
 pub async fn backup(pool: &SqlitePool, path: &Path) -> anyhow::Result<()> {
     if path.exists() {
         bail!("{} already exists; choose a new file name", path.display());

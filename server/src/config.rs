@@ -61,6 +61,10 @@ pub enum UserCommand {
         #[arg(long, value_enum, default_value_t = RoleArg::Member)]
         role: RoleArg,
     },
+    /// Deactivate an account: it can no longer sign in; its sessions end and its API tokens
+    /// are revoked at once. Its history stays. (`user add` with the same e-mail does not
+    /// reactivate it.)
+    Disable { email: String },
 }
 
 #[derive(Debug, Subcommand)]

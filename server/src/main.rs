@@ -58,6 +58,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("{msg}");
             Ok(())
         }
+        Some(Command::User(UserCommand::Disable { email })) => {
+            let pool = open_db(&cli).await?;
+            let user = app::ssr::auth::disable_user(&pool, email).await.map_err(|e| anyhow::anyhow!("{e}: there is no account for {email}"))?;
+            eprintln!("Deactivated {} <{}>: signed out everywhere, API tokens revoked.", user.name, user.email);
+            Ok(())
+        }
         Some(Command::Token(TokenCommand::Create { email, name })) => {
             let pool = open_db(&cli).await?;
             println!("{}", preflight_server::cli::token_create(&pool, email, name).await?);

@@ -142,3 +142,21 @@ async fn backup_during_writes_is_consistent() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("already exists"));
 }
+
+#[test]
+fn user_disable_ends_access_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = preflight(dir.path()).args(["user", "add", "ann@example.test", "--name", "Ann"]).write_stdin("long enough password\n").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = preflight(dir.path()).args(["token", "create", "ann@example.test", "--name", "CI"]).output().unwrap();
+    assert!(out.status.success());
+    let out = preflight(dir.path()).args(["user", "disable", "ann@example.test"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Deactivated Ann") && stderr(&out).contains("API tokens revoked"), "{}", stderr(&out));
+    // Gone for every command: no new token, no second deactivation.
+    let out = preflight(dir.path()).args(["token", "create", "ann@example.test", "--name", "CI"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = preflight(dir.path()).args(["user", "disable", "ann@example.test"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no account for ann@example.test"), "{}", stderr(&out));
+}

@@ -574,3 +574,38 @@ async fn live_events_end_when_the_session_ends(pool: SqlitePool) {
     assert_eq!(ended, Ok(true), "the stream outlived its session");
     assert!(t.elapsed() <= preflight_server::events::SESSION_RECHECK + std::time::Duration::from_secs(2), "{:?}", t.elapsed());
 }
+
+/// A password change signs the person out everywhere else (the session making the change
+/// stays); deactivating an account ends its sessions and revokes its API tokens at once.
+#[sqlx::test(migrations = false)]
+async fn credentials_do_not_outlive_a_password_change_or_a_deactivation(pool: SqlitePool) {
+    let _one_at_a_time = SERIAL.lock().await;
+    let st = state(pool.clone()).await;
+    let user = owner(&st).await;
+    let tok = token(&st, &user).await;
+    let app = preflight_server::router(st.clone());
+    let here = session_cookie(&login(&app, "owner@example.test", PASSWORD).await);
+    let elsewhere = session_cookie(&login(&app, "owner@example.test", PASSWORD).await);
+    let home = |c: &str| browser(Method::GET, "/").header(header::COOKIE, c).body(Body::empty()).unwrap();
+    let body = json!({"current": PASSWORD, "new": "an entirely new password"}).to_string();
+    let req = browser(Method::POST, "/rpc/change_password")
+        .header(header::COOKIE, here.clone())
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    let res = send(&app, req).await;
+    assert!(res.status.is_success(), "{} {}", res.status, res.body);
+    assert_eq!(send(&app, home(&here)).await.status, StatusCode::OK, "the session that made the change stays");
+    assert_eq!(send(&app, home(&elsewhere)).await.status, StatusCode::SEE_OTHER, "every other session ended");
+
+    // Deactivated: the session, the token and the password all stop working.
+    app::ssr::auth::disable_user(&pool, "owner@example.test").await.unwrap();
+    assert_eq!(send(&app, home(&here)).await.status, StatusCode::SEE_OTHER);
+    let api = axum::http::Request::builder().uri("/api/v1/projects").header(header::AUTHORIZATION, format!("Bearer {tok}")).body(Body::empty()).unwrap();
+    assert_eq!(send(&app, api).await.status, StatusCode::UNAUTHORIZED);
+    let revoked: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NOT NULL").fetch_one(&pool).await.unwrap();
+    assert_eq!(revoked, 1);
+    let again = login(&app, "owner@example.test", "an entirely new password").await;
+    assert!(again.header("set-cookie").is_empty());
+}

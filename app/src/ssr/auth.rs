@@ -173,7 +173,7 @@ pub async fn upsert_user(pool: &SqlitePool, email: &str, name: &str, role: Role,
                 .bind(existing.id)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(existing.id).execute(&mut *tx).await?;
+            end_all_access(&mut tx, existing.id).await?;
             tx.commit().await?;
             forget_cached_tokens();
             Ok((UserInfo { id: existing.id, email: existing.email, name, role }, false))
@@ -221,14 +221,42 @@ pub async fn user_by_id(pool: &SqlitePool, id: i64) -> AppResult<Option<UserInfo
     Ok(row.map(Into::into))
 }
 
-pub async fn change_password(pool: &SqlitePool, user: &UserInfo, current: &str, new: &str) -> AppResult<()> {
+/// Changes the password and signs the person out everywhere else: every session but
+/// `keep_session` (the one making the change) ends.
+pub async fn change_password(pool: &SqlitePool, user: &UserInfo, current: &str, new: &str, keep_session: Option<&str>) -> AppResult<()> {
     if authenticate(pool, &user.email, current).await?.is_none() {
         return Err(AppError::bad("The current password is not right."));
     }
     validate_password(new)?;
     let hash = hash_password_blocking(new.to_string()).await?;
-    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?").bind(hash).bind(user.id).execute(pool).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?").bind(hash).bind(user.id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash != ?")
+        .bind(user.id)
+        .bind(keep_session.map(hash_secret).unwrap_or_default())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
     Ok(())
+}
+
+/// Ends every session and revokes every API token of a user (a reset or a deactivation).
+async fn end_all_access(tx: &mut sqlx::SqliteConnection, user_id: i64) -> AppResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL").bind(now()).bind(user_id).execute(&mut *tx).await?;
+    Ok(())
+}
+
+/// Deactivates an account: it can no longer sign in, its sessions end and its API tokens are
+/// revoked at once (open live-event streams end within seconds). Its history stays.
+pub async fn disable_user(pool: &SqlitePool, email: &str) -> AppResult<UserInfo> {
+    let user = find_user_by_email(pool, email).await?.ok_or(AppError::NotFound("account"))?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE users SET disabled_at = ? WHERE id = ?").bind(now()).bind(user.id).execute(&mut *tx).await?;
+    end_all_access(&mut tx, user.id).await?;
+    tx.commit().await?;
+    forget_cached_tokens();
+    Ok(user)
 }
 
 /// Starts a session and returns the secret for the cookie. A fresh id on every login
