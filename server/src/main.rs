@@ -79,6 +79,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// How long requests may take to finish once the server is asked to stop.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
     // `ServeArgs::default()` (no subcommand) leaves the clap defaults unset: apply them,
     // still honouring the environment variables.
@@ -157,16 +160,22 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
     let app = preflight_server::router(state);
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
     tracing::info!("Preflight is listening on http://{listen} (data in {})", cli.data_dir.display());
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown({
-            let shutdown = shutdown.clone();
-            async move {
-                shutdown_signal().await;
-                shutdown.trigger();
-            }
-        })
-        .await
-        .context("serving")?;
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown({
+        let shutdown = shutdown.clone();
+        async move {
+            shutdown_signal().await;
+            shutdown.trigger();
+        }
+    });
+    // Open live-event streams never finish on their own: after the signal, requests get
+    // SHUTDOWN_GRACE to complete, then the server stops anyway (well within systemd's 90 s).
+    tokio::select! {
+        served = server => served.context("serving")?,
+        _ = async {
+            shutdown.wait().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => tracing::info!("stopping with connections still open (live-event streams)"),
+    }
     pool.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -177,3 +177,53 @@ async fn a_server_killed_during_the_browser_checks_leaves_no_browser_behind() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// SIGTERM with a live-event stream open: the server closes it and exits within 10 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_with_a_live_stream_open_exits_within_ten_seconds() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let token = owner_token(dir.path()).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = start(dir.path(), port);
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let project: Value = client
+        .post(format!("{base}/api/v1/projects"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "P", "launch_date": "2027-03-01", "environments": []}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pid = project["id"].as_i64().unwrap();
+    let login = client
+        .post(format!("{base}/auth/login"))
+        .header("origin", &base)
+        .form(&[("email", "ops@example.test"), ("password", "ops password 123")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+    // A raw connection holding the stream open.
+    let mut sse = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    sse.write_all(format!("GET /events/projects/{pid} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\nAccept: text/event-stream\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut head = [0u8; 64];
+    let n = sse.read(&mut head).await.unwrap();
+    assert!(String::from_utf8_lossy(&head[..n]).starts_with("HTTP/1.1 200"), "{}", String::from_utf8_lossy(&head[..n]));
+
+    let t0 = Instant::now();
+    assert!(Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap().success());
+    loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(10), "the server is still running 10 s after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
