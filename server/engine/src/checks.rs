@@ -497,7 +497,11 @@ fn server_errors_and_debug_pages(site: &Site, f: &mut Vec<Finding>) {
             f.push(Finding::new("server-error", url.as_str(), format!("The server answered with an error ({}).", r.status), r.status_line()));
         }
         if r.is_html() || r.status >= 500 {
-            if let Some((name, evidence)) = debug_signature(&r.body) {
+            let debug = match &r.scan {
+                Some(s) => s.debug.clone(),
+                None => debug_signature(&r.body),
+            };
+            if let Some((name, evidence)) = debug {
                 if debug_seen.insert(name) {
                     f.push(Finding::new(
                         "debug-page-exposed",
@@ -1206,7 +1210,7 @@ fn server_software(site: &Site, f: &mut Vec<Finding>) {
         let by_page = || {
             responses
                 .iter()
-                .find_map(|(u, r)| r.is_html().then(|| DEV_CLIENT.find(&r.text()).map(|m| (*u, format!("the page loads {}", m.as_str())))).flatten())
+                .find_map(|(u, r)| r.is_html().then(|| scan_of(site.config, r).dev_client.clone().map(|m| (*u, format!("the page loads {m}")))).flatten())
         };
         if let Some((url, evidence)) = by_header.or_else(by_page) {
             f.push(Finding::new(
@@ -1440,11 +1444,11 @@ fn analytics(site: &Site, f: &mut Vec<Finding>) {
         return;
     };
     // The project's own ids: on every production page, not just some tag.
-    for id in site.config.analytics_ids.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
-        let lower = id.to_ascii_lowercase();
+    for (n, id) in site.config.analytics_ids.iter().enumerate().filter(|(_, i)| !i.trim().is_empty()) {
+        let id = id.trim();
         let lacking: Vec<&Url> = html_pages(site)
             .filter(|(_, r, _)| r.status < 300)
-            .filter(|(_, r, _)| !String::from_utf8_lossy(&r.body).to_ascii_lowercase().contains(&lower))
+            .filter(|(_, r, _)| !scan_of(site.config, r).analytics_ids.get(n).copied().unwrap_or(false))
             .map(|(u, _, _)| u)
             .collect();
         if let Some(first) = lacking.first() {
@@ -1456,7 +1460,7 @@ fn analytics(site: &Site, f: &mut Vec<Finding>) {
             ));
         }
     }
-    if r.is_html() && !ANALYTICS.is_match(&r.text()) {
+    if r.is_html() && !scan_of(site.config, r).analytics {
         f.push(Finding::new(
             "analytics-missing",
             p.url.as_str(),
@@ -1503,10 +1507,9 @@ fn wrong_hosts(site: &Site, f: &mut Vec<Finding>) {
                 bad.insert(u.to_string());
             }
         }
-        for m in BAD_HOSTS.captures_iter(&r.body) {
-            let h = String::from_utf8_lossy(&m[1]).to_ascii_lowercase();
-            if h != own {
-                bad.insert(snippet(String::from_utf8_lossy(&m[0]).trim_end_matches(['"', '\'', '>', ' ']), 80));
+        for (h, seen) in &scan_of(site.config, r).bad_hosts {
+            if *h != own {
+                bad.insert(seen.clone());
             }
         }
         for b in bad.iter().take(5) {
@@ -1536,10 +1539,10 @@ fn credentials(site: &Site, f: &mut Vec<Finding>) {
         .iter()
         .filter_map(|p| Some((&p.url, p.fetched.response()?)))
         .chain(site.crawl.assets.iter().filter(|a| a.kind == AssetKind::Script).filter_map(|a| Some((&a.url, a.fetched.response()?))));
-    let found = |re: &regex::bytes::Regex, body: &[u8]| re.find(body).map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned());
     for (url, r) in bodies {
+        let scan = scan_of(site.config, r);
         if prod {
-            if let Some(m) = found(&TEST_CREDENTIALS, &r.body) {
+            if let Some(m) = scan.test_credentials.clone() {
                 if seen.insert(m.clone()) {
                     f.push(Finding::new(
                         "sandbox-credentials-on-production",
@@ -1549,7 +1552,7 @@ fn credentials(site: &Site, f: &mut Vec<Finding>) {
                     ));
                 }
             }
-        } else if let Some(m) = found(&LIVE_CREDENTIALS, &r.body) {
+        } else if let Some(m) = scan.live_credentials.clone() {
             if seen.insert(m.clone()) {
                 f.push(Finding::new(
                     "live-credentials-on-dev",
@@ -1559,7 +1562,7 @@ fn credentials(site: &Site, f: &mut Vec<Finding>) {
                 ));
             }
         }
-        if let Some(m) = found(&SECRET_LIVE_KEY, &r.body) {
+        if let Some(m) = scan.secret_live_key.clone() {
             if seen.insert(format!("secret:{m}")) {
                 f.push(
                     Finding::new("live-credentials-on-dev", url.as_str(), "A secret live API key is visible to every visitor: revoke it now.", mask(&m))
@@ -1567,6 +1570,66 @@ fn credentials(site: &Site, f: &mut Vec<Finding>) {
                 );
             }
         }
+    }
+}
+
+/// What the checks need from a response body, read once from the whole body: after this the
+/// crawler keeps only the first [`crate::crawl::RETAINED_BODY`] bytes, so a crawl's memory
+/// stays bounded however large the pages are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BodyScan {
+    pub debug: Option<(&'static str, String)>,
+    /// `BAD_HOSTS` matches: (host, what was seen).
+    pub bad_hosts: Vec<(String, String)>,
+    pub test_credentials: Option<String>,
+    pub live_credentials: Option<String>,
+    pub secret_live_key: Option<String>,
+    pub error_tracker: bool,
+    pub analytics: bool,
+    /// Which of the run's analytics ids the body carries (in `CheckConfig::analytics_ids` order).
+    pub analytics_ids: Vec<bool>,
+    pub dev_client: Option<String>,
+    pub listing: bool,
+}
+
+impl BodyScan {
+    /// `analytics_ids`: the run's expected ids ([`CheckConfig::analytics_ids`]).
+    pub fn of(analytics_ids: &[String], body: &[u8]) -> BodyScan {
+        let found = |re: &regex::bytes::Regex| re.find(body).map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned());
+        let text = String::from_utf8_lossy(body);
+        BodyScan {
+            debug: debug_signature(body),
+            bad_hosts: BAD_HOSTS
+                .captures_iter(body)
+                .take(20)
+                .map(|m| {
+                    (String::from_utf8_lossy(&m[1]).to_ascii_lowercase(), snippet(String::from_utf8_lossy(&m[0]).trim_end_matches(['"', '\'', '>', ' ']), 80))
+                })
+                .collect(),
+            test_credentials: found(&TEST_CREDENTIALS),
+            live_credentials: found(&LIVE_CREDENTIALS),
+            secret_live_key: found(&SECRET_LIVE_KEY),
+            error_tracker: ERROR_TRACKER.is_match(body),
+            analytics: ANALYTICS.is_match(&text),
+            analytics_ids: analytics_ids
+                .iter()
+                .map(|id| {
+                    // Case-insensitive, without a lowercased copy of a body of megabytes.
+                    let re = regex::bytes::RegexBuilder::new(&regex::escape(id.trim())).case_insensitive(true).unicode(false).build();
+                    re.is_ok_and(|re| re.is_match(body))
+                })
+                .collect(),
+            dev_client: DEV_CLIENT.find(&text).map(|m| m.as_str().to_string()),
+            listing: crate::exposure::LISTING.is_match(&body[..body.len().min(64 * 1024)]),
+        }
+    }
+}
+
+/// The scan of a response: the one the crawler kept, or read now from the (whole) body.
+pub fn scan_of<'a>(config: &CheckConfig, r: &'a Response) -> std::borrow::Cow<'a, BodyScan> {
+    match &r.scan {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(BodyScan::of(&config.analytics_ids, &r.body)),
     }
 }
 
@@ -1704,14 +1767,14 @@ fn error_tracking(site: &Site, f: &mut Vec<Finding>) {
     if !site.config.env.is_production() {
         return;
     }
-    let in_pages = html_pages(site).any(|(_, r, _)| ERROR_TRACKER.is_match(&r.body));
+    let in_pages = html_pages(site).any(|(_, r, _)| scan_of(site.config, r).error_tracker);
     let in_scripts = || {
         site.crawl
             .assets
             .iter()
             .filter(|a| a.kind == AssetKind::Script)
             .filter_map(|a| a.fetched.response())
-            .any(|r| r.status < 300 && ERROR_TRACKER.is_match(&r.body))
+            .any(|r| r.status < 300 && scan_of(site.config, r).error_tracker)
     };
     if !in_pages && !in_scripts() && html_pages(site).next().is_some() {
         f.push(Finding::new(

@@ -16,6 +16,25 @@ use crate::{
     Progress,
 };
 
+/// Bytes of a page's body kept after the checks' scan (enough for error-page judgements and
+/// evidence snippets); the rest is dropped as soon as the page is parsed and scanned.
+pub const RETAINED_BODY: usize = 64 * 1024;
+/// Bytes of an asset's body kept (an asset's body matters only when it is an error page).
+pub const RETAINED_ASSET_BODY: usize = 16 * 1024;
+/// Most subresources loaded per run; more are reported as an incomplete crawl.
+pub const MAX_ASSETS: usize = 1000;
+
+/// Reads what the checks need from the whole body, then drops all but its start.
+fn scan_and_trim(analytics_ids: &[String], fetched: &mut Fetched, keep: usize) {
+    if let Ok(r) = &mut fetched.outcome {
+        if r.body.len() > keep {
+            r.scan = Some(Box::new(crate::checks::BodyScan::of(analytics_ids, &r.body)));
+            r.body.truncate(keep);
+            r.body.shrink_to_fit();
+        }
+    }
+}
+
 /// A crawled page.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -62,6 +81,7 @@ pub async fn crawl(
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Crawl {
     let limits = &config.limits;
+    let ids = std::sync::Arc::new(config.analytics_ids.clone());
     let mut out = Crawl::default();
     let mut seen: HashSet<String> = HashSet::new();
     let mut queue: VecDeque<(Url, usize)> = VecDeque::new();
@@ -81,18 +101,23 @@ pub async fn crawl(
             let Some((url, depth)) = queue.pop_front() else { break };
             started += 1;
             let f = fetcher.clone();
+            let ids = ids.clone();
             in_flight.push(async move {
                 let fetched = f.get(&url).await;
-                let data = fetched.response().filter(|r| r.is_html() && r.status < 400).map(|r| {
-                    let base = r.url.clone();
-                    let text = r.text();
-                    // Parsing is CPU work: keep it off the async workers.
-                    tokio::task::spawn_blocking(move || html::parse(&base, &text))
-                });
-                let data = match data {
-                    Some(h) => h.await.ok(),
-                    None => None,
-                };
+                // Parsing and scanning are CPU work: off the async workers. The body is then
+                // trimmed, so memory does not grow with the size of the site.
+                let (fetched, data) = tokio::task::spawn_blocking(move || {
+                    let mut fetched = fetched;
+                    // (Borrowed when the body is UTF-8, as nearly all pages are: no copy of it.)
+                    let data = fetched.response().filter(|r| r.is_html() && r.status < 400).map(|r| match std::str::from_utf8(&r.body) {
+                        Ok(text) => html::parse(&r.url, text),
+                        Err(_) => html::parse(&r.url, &r.text()),
+                    });
+                    scan_and_trim(&ids, &mut fetched, RETAINED_BODY);
+                    (fetched, data)
+                })
+                .await
+                .expect("parsing does not panic");
                 Page { url, depth, fetched, data }
             });
         }
@@ -136,11 +161,23 @@ pub async fn crawl(
             }
         }
     }
-    let total = assets.len();
-    let mut jobs = futures::stream::iter(assets.into_iter().map(|((_, kind), (url, used_on))| {
+    if assets.len() > MAX_ASSETS {
+        let more = assets.len() - MAX_ASSETS;
+        out.incomplete.get_or_insert_with(|| format!("the asset limit ({MAX_ASSETS}) was reached with {more} more image(s), script(s) or stylesheet(s) found"));
+    }
+    let total = assets.len().min(MAX_ASSETS);
+    let mut jobs = futures::stream::iter(assets.into_iter().take(MAX_ASSETS).map(|((_, kind), (url, used_on))| {
         let f = fetcher.clone();
+        let ids = ids.clone();
         async move {
             let fetched = f.get(&url).await;
+            let fetched = tokio::task::spawn_blocking(move || {
+                let mut fetched = fetched;
+                scan_and_trim(&ids, &mut fetched, RETAINED_ASSET_BODY);
+                fetched
+            })
+            .await
+            .expect("scanning does not panic");
             Asset { kind, url, fetched, used_on }
         }
     }))

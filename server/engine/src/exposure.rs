@@ -286,7 +286,8 @@ pub fn sensitive_files(site: &Site, f: &mut Vec<Finding>) {
     let crawled = site.crawl.pages.iter().filter_map(|p| p.fetched.response());
     let mut listed = std::collections::BTreeSet::new();
     for r in site.listings.iter().filter_map(Fetched::response).chain(crawled) {
-        if r.status < 300 && r.is_html() && body_matches(r, &LISTING) && listed.insert(r.url.to_string()) {
+        let listing = r.scan.as_ref().map(|s| s.listing).unwrap_or_else(|| body_matches(r, &LISTING));
+        if r.status < 300 && r.is_html() && listing && listed.insert(r.url.to_string()) {
             f.push(Finding::new(
                 "sensitive-file-exposed",
                 r.url.as_str(),

@@ -43,6 +43,9 @@ pub struct Response {
     /// Size of the body on the wire (as far as read).
     pub wire_bytes: usize,
     pub elapsed: Duration,
+    /// What the checks need from the whole body, read before the crawler trimmed it
+    /// (`None`: the body is whole; the checks read it themselves).
+    pub scan: Option<Box<crate::checks::BodyScan>>,
 }
 
 impl Response {
@@ -347,7 +350,7 @@ impl Fetcher {
             Some("deflate") => decode(flate2::read::ZlibDecoder::new(&raw[..]), self.max_body, &mut truncated),
             _ => raw,
         };
-        Ok(Response { url: final_url, status, headers, body, truncated, content_encoding: encoding, wire_bytes, elapsed: start.elapsed() })
+        Ok(Response { url: final_url, status, headers, body, truncated, content_encoding: encoding, wire_bytes, elapsed: start.elapsed(), scan: None })
     }
 }
 

@@ -67,6 +67,10 @@ pub struct PageData {
     pub x_ua_compatible: Option<String>,
 }
 
+/// Visible text and inline script kept per page (the content checks read these; a page's
+/// text beyond this is not judged, which keeps a crawl of huge pages in bounded memory).
+pub const MAX_KEPT_TEXT: usize = 256 * 1024;
+
 /// CSS selectors, parsed once.
 struct Selectors {
     base: Selector,
@@ -208,17 +212,32 @@ pub fn parse(base: &Url, html: &str) -> PageData {
     }
     let mut scripts = String::new();
     for s in doc.select(&sel.inline_script) {
-        scripts.push_str(&s.text().collect::<String>());
+        if scripts.len() >= MAX_KEPT_TEXT {
+            break;
+        }
+        let mut t = s.text().collect::<String>();
+        let room = MAX_KEPT_TEXT.saturating_sub(scripts.len());
+        if t.len() > room {
+            let cut = (0..=room).rev().find(|i| t.is_char_boundary(*i)).unwrap_or(0);
+            t.truncate(cut);
+        }
+        scripts.push_str(&t);
         scripts.push('\n');
     }
     d.scripts = scripts;
     if let Some(body) = doc.select(&sel.body).next() {
         let mut text = String::new();
         for node in body.descendants() {
+            if text.len() >= MAX_KEPT_TEXT {
+                break;
+            }
             if let Some(t) = node.value().as_text() {
                 let hidden = node.ancestors().any(|a| a.value().as_element().is_some_and(|e| matches!(e.name(), "script" | "style" | "noscript" | "template")));
                 if !hidden {
-                    text.push_str(t);
+                    // A single huge text node is cut at the limit too (on a character boundary).
+                    let room = MAX_KEPT_TEXT.saturating_sub(text.len());
+                    let cut = if t.len() <= room { t.len() } else { (0..=room).rev().find(|i| t.is_char_boundary(*i)).unwrap_or(0) };
+                    text.push_str(&t[..cut]);
                     text.push(' ');
                 }
             }

@@ -1,0 +1,86 @@
+//! Huge pages and assets are read once for what the checks need and then trimmed: what lies at
+//! the end of a 5 MB page is still judged, and the crawl keeps 64 KB of each page (16 KB of each
+//! asset, 256 KB of text) instead of every body until the run ends. Alone in its test binary, so
+//! the peak memory it prints is this crawl's: 250 + 600 bodies of 5 MB measured 3,030 MB before
+//! the trimming, about 1,800 MB after it under glibc's defaults and about 480 MB with
+//! `MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072` (what scripts/run.sh sets). Issue 11 asks
+//! for under 400 MB, which is not reached yet, so this test prints the peak and does not assert it.
+
+mod common;
+
+use axum::{
+    body::{Body, Bytes},
+    extract::Path,
+    http::header,
+    response::{IntoResponse, Response},
+    routing::get,
+    Router,
+};
+use common::*;
+use preflight_engine::{CheckConfig, EnvProfile};
+
+const BIG: usize = 5 * 1024 * 1024 - 4096;
+const PAGES: usize = 250;
+const ASSETS: usize = 600;
+
+/// Peak resident memory of this process so far (VmHWM), in MB.
+fn peak_rss_mb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kb: u64 = status.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap();
+    kb / 1024
+}
+
+fn huge_site(filler: Bytes) -> Router {
+    let page_filler = filler.clone();
+    Router::new()
+        .route(
+            "/",
+            get(|| async {
+                let links: String = (0..PAGES).map(|i| format!("<a href=\"/p/{i}\">{i}</a> ")).collect();
+                axum::response::Html(format!("<!doctype html><html><head><title>Huge</title></head><body>{links}</body></html>"))
+            }),
+        )
+        .route(
+            "/p/{i}",
+            get(move |Path(i): Path<usize>| {
+                let filler = page_filler.clone();
+                async move {
+                    let mut assets = format!("<img src=\"/a/{}\"><img src=\"/a/{}\">", 2 * i, 2 * i + 1);
+                    if i < ASSETS - 2 * PAGES {
+                        assets.push_str(&format!("<img src=\"/a/{}\">", 2 * PAGES + i));
+                    }
+                    let head = format!("<!doctype html><html><head><title>Page {i}</title></head><body>{assets}<pre>");
+                    let tail = if i == PAGES - 1 { "\nsk_live_0123456789abcdef at the very end</pre></body></html>" } else { "</pre></body></html>" };
+                    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![Ok(Bytes::from(head)), Ok(filler), Ok(Bytes::from(tail))];
+                    Response::builder().header(header::CONTENT_TYPE, "text/html; charset=utf-8").body(Body::from_stream(futures::stream::iter(chunks))).unwrap()
+                }
+            }),
+        )
+        .route(
+            "/a/{i}",
+            get(move || {
+                let filler = filler.clone();
+                async move { ([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "public, max-age=86400")], filler).into_response() }
+            }),
+        )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crawl_of_huge_pages_and_assets_stays_in_bounded_memory() {
+    let filler = Bytes::from(vec![b'x'; BIG]);
+    let addr = serve_http(huge_site(filler)).await;
+    let mut config = CheckConfig::new(&format!("http://127.0.0.1:{}/", addr.port())).unwrap();
+    config.env = EnvProfile::Dev;
+    config.skip_dns = true;
+    config.limits.max_pages = PAGES + 10;
+    let t = std::time::Instant::now();
+    let report = check(&config).await;
+    let peak = peak_rss_mb();
+    eprintln!("{} pages, {} assets in {:.1} s, peak RSS {peak} MB", report.pages_crawled, report.assets_checked, t.elapsed().as_secs_f64());
+    assert_eq!(report.pages_crawled, PAGES + 1, "{}", report.to_text(false));
+    assert_eq!(report.assets_checked, ASSETS);
+    // Trimmed bodies are still judged whole: the live key at the end of the last page is found.
+    assert!(report.findings.iter().any(|f| f.check == "live-credentials-on-dev" && f.url.ends_with(&format!("/p/{}", PAGES - 1))), "{}", report.to_text(false));
+    let retained: usize = report.pages.len();
+    assert!(retained > 0);
+}
