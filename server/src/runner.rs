@@ -39,9 +39,15 @@ pub async fn start_with_browser(state: AppState, max_runs: usize, browser: Optio
         }
     }
     let browser = browser.map(Arc::new);
-    let n = runs::mark_interrupted(&state.pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    if n > 0 {
-        tracing::warn!("{n} check run(s) were interrupted by the last shutdown");
+    let interrupted = runs::mark_interrupted(&state.pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    if !interrupted.is_empty() {
+        tracing::warn!("{} check run(s) were interrupted by the last shutdown", interrupted.len());
+    }
+    // Their screenshots belong to no finished run: gone from the gallery and from disk.
+    if let Some(dir) = &state.screenshots_dir {
+        for id in &interrupted {
+            let _ = std::fs::remove_dir_all(dir.join(format!("run-{id}")));
+        }
     }
     {
         let wake = state.run_queued.clone();

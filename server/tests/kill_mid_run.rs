@@ -167,13 +167,18 @@ async fn a_server_killed_during_the_browser_checks_leaves_no_browser_behind() {
         assert!(t0.elapsed() < Duration::from_secs(10), "Chromium outlived the killed server: {:?}", browsers_of(server_pid));
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // The next start removes the dead server's profile folder.
+    // The next start removes the dead server's profile folder, and the interrupted run's
+    // screenshots (folder and gallery rows).
+    let shots = data.path().join("screenshots").join(format!("run-{}", run["id"]));
     let mut server = start(data.path(), port);
     let t0 = Instant::now();
-    while browsers_of(server_pid).1 {
-        assert!(t0.elapsed() < Duration::from_secs(10), "the restarted server left the old browser profile in place");
+    while browsers_of(server_pid).1 || shots.exists() {
+        assert!(t0.elapsed() < Duration::from_secs(10), "the restarted server left the old browser profile or the interrupted run's screenshots in place");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let gallery: Value =
+        http.get(api(&format!("/runs/{}/screenshots", run["id"]))).bearer_auth(&token).send().await.unwrap().json().await.unwrap_or(Value::Null);
+    assert!(gallery["screenshots"].as_array().is_none_or(|s| s.is_empty()), "{gallery}");
     server.kill().unwrap();
     server.wait().unwrap();
 }

@@ -180,8 +180,26 @@ async fn runs_left_running_by_a_dead_server_become_interrupted(pool: SqlitePool)
     let run = app::ssr::runs::queue(&pool, &user, pid, "production").await.unwrap();
     let claimed = app::ssr::runs::claim_next(&pool).await.unwrap().unwrap();
     assert_eq!(claimed.id, run.id);
-    // The process "dies" here: nothing finishes the run. A new start marks it.
-    assert_eq!(app::ssr::runs::mark_interrupted(&pool).await.unwrap(), 1);
+    // It had recorded a screenshot before the process "died" here: nothing finishes the run.
+    let shot = app::ssr::screenshots::NewShot {
+        url: "http://shop.test/".into(),
+        final_url: "http://shop.test/".into(),
+        viewport: "desktop".into(),
+        file: format!("run-{}/home--desktop.png", run.id),
+        thumb: String::new(),
+        width: 1280,
+        height: 800,
+        page_height: 800,
+        load_ms: 10,
+        overflow_px: 0,
+        console: vec![],
+        problems: vec![],
+    };
+    app::ssr::screenshots::insert(&pool, run.id, &shot).await.unwrap();
+    // A new start marks it, and its screenshot leaves the gallery.
+    assert_eq!(app::ssr::runs::mark_interrupted(&pool).await.unwrap(), vec![run.id]);
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM screenshots WHERE run_id = ?").bind(run.id).fetch_one(&pool).await.unwrap();
+    assert_eq!(left, 0, "the interrupted run's screenshots are removed");
     let r = app::ssr::runs::get(&pool, run.id).await.unwrap();
     assert_eq!(r.status, app::model::RunStatus::Interrupted);
     assert!(r.error.contains("run it again"));

@@ -240,17 +240,23 @@ pub fn compare(previous_run_id: i64, before: &[FindingView], after: &[FindingVie
     }
 }
 
-/// Start-up: runs a killed server left 'running' become 'interrupted' (their partial
-/// work was never written). Returns how many.
-pub async fn mark_interrupted(pool: &SqlitePool) -> AppResult<u64> {
-    let r = sqlx::query(
+/// Start-up: runs a killed server left 'running' become 'interrupted' (their partial work was
+/// never written) and lose the screenshots they had recorded, which belong to no finished run.
+/// Returns their ids (the caller removes their screenshot folders).
+pub async fn mark_interrupted(pool: &SqlitePool) -> AppResult<Vec<i64>> {
+    let mut tx = pool.begin().await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
         "UPDATE runs SET status = 'interrupted', finished_at = ?, error = 'The server stopped while this run was in progress; run it again.'
-         WHERE status = 'running'",
+         WHERE status = 'running' RETURNING id",
     )
     .bind(now())
-    .execute(pool)
+    .fetch_all(&mut *tx)
     .await?;
-    Ok(r.rows_affected())
+    for id in &ids {
+        sqlx::query("DELETE FROM screenshots WHERE run_id = ?").bind(id).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(ids)
 }
 
 /// Claims the oldest queued run (queued → running) in one statement.
