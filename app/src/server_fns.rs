@@ -179,14 +179,7 @@ pub async fn change_password(current: String, new: String) -> Result<(), ServerF
     let user = ctx::user()?;
     // This session stays; every other one of this person ends.
     let headers: http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
-    let this = headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == crate::ssr::auth::SESSION_COOKIE)
-        .map(|(_, v)| v.to_string());
+    let this = crate::ssr::auth::session_secret(&headers);
     Ok(crate::ssr::auth::change_password(&ctx::state()?.pool, &user, &current, &new, this.as_deref()).await?)
 }
 

@@ -13,8 +13,6 @@ use serde::Deserialize;
 
 use app::ssr::{auth, AppError, AppState};
 
-use crate::middleware::cookie;
-
 #[derive(Deserialize)]
 pub struct LoginForm {
     email: String,
@@ -53,8 +51,8 @@ fn safe_next(next: &str) -> &str {
 
 fn session_cookie(state: &AppState, headers: &HeaderMap, value: &str, max_age: i64) -> HeaderValue {
     let secure = if state.cookie_secure(headers) { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}", auth::SESSION_COOKIE))
-        .expect("cookie value is base64url")
+    let name = if secure.is_empty() { auth::SESSION_COOKIE } else { auth::SECURE_SESSION_COOKIE };
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")).expect("cookie value is base64url")
 }
 
 fn with_cookie(target: &str, cookie: HeaderValue) -> Response {
@@ -66,7 +64,7 @@ fn with_cookie(target: &str, cookie: HeaderValue) -> Response {
 
 async fn start_session(state: &AppState, headers: &HeaderMap, user_id: i64, target: &str) -> Result<Response, AppError> {
     // A fresh session id on every sign-in; the old one (if any) is ended.
-    if let Some(old) = cookie(headers, auth::SESSION_COOKIE) {
+    if let Some(old) = auth::session_secret(headers) {
         auth::delete_session(&state.pool, &old).await?;
     }
     let secret = auth::create_session(&state.pool, user_id).await?;
@@ -145,7 +143,7 @@ pub async fn setup(State(state): State<AppState>, headers: HeaderMap, Form(f): F
 }
 
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(secret) = cookie(&headers, auth::SESSION_COOKIE) {
+    if let Some(secret) = auth::session_secret(&headers) {
         if let Err(e) = auth::delete_session(&state.pool, &secret).await {
             return error_page(e);
         }

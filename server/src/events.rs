@@ -36,7 +36,7 @@ pub async fn checklist_events(
     if user.is_none() {
         return (StatusCode::UNAUTHORIZED, "please sign in").into_response();
     }
-    let secret = crate::middleware::cookie(&headers, app::ssr::auth::SESSION_COOKIE);
+    let secret = app::ssr::auth::session_secret(&headers);
     let pool = state.pool.clone();
     // `None` when the session is gone: the merged stream stops there.
     let session_gone = futures::stream::unfold((pool, secret), |(pool, secret)| async move {

@@ -33,7 +33,7 @@ fn is_page_path(path: &str) -> bool {
 /// Resolves the session cookie to a user (put into the request's extensions) and sends
 /// signed-out visitors of pages to sign-in — or to setup on a fresh install.
 pub async fn session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let user = match cookie(req.headers(), auth::SESSION_COOKIE) {
+    let user = match auth::session_secret(req.headers()) {
         Some(secret) => auth::session_user(&state.pool, &secret).await.ok().flatten(),
         None => None,
     };
@@ -111,7 +111,10 @@ fn origin_matches(state: &AppState, headers: &HeaderMap, origin: &str) -> bool {
     if let Some(base) = state.base_url.as_deref().and_then(|b| url::Url::parse(b).ok()) {
         return base.origin() == o.origin();
     }
-    headers.get(header::HOST).and_then(|h| h.to_str().ok()).is_some_and(|h| h.eq_ignore_ascii_case(&origin_authority))
+    // Without a base URL: the same host, and the scheme the request really came over (a page
+    // on plain http may not act on the https site, or the other way round).
+    let scheme = if state.cookie_secure(headers) { "https" } else { "http" };
+    o.scheme() == scheme && headers.get(header::HOST).and_then(|h| h.to_str().ok()).is_some_and(|h| h.eq_ignore_ascii_case(&origin_authority))
 }
 
 /// The host names this server answers as: the `--base-url`'s, and the address it listens on

@@ -75,8 +75,40 @@ async fn cookies_are_secure_behind_https(pool: SqlitePool) {
         .body(Body::from(format!("email=owner%40example.test&password={}", urlenc(PASSWORD))))
         .unwrap();
     let res = send(&app, req).await;
-    assert!(res.header("set-cookie").contains("; Secure"), "{}", res.header("set-cookie"));
+    let set = res.header("set-cookie");
+    assert!(set.starts_with("__Host-preflight_session=") && set.contains("; Secure") && set.contains("Path=/") && !set.contains("Domain"), "{set}");
     assert!(res.header("strict-transport-security").contains("max-age="));
+    // The prefixed cookie is the session.
+    let cookie = session_cookie(&res);
+    let home =
+        axum::http::Request::builder().uri("/").header(header::HOST, "preflight.example.test").header(header::COOKIE, cookie).body(Body::empty()).unwrap();
+    assert_eq!(send(&app, home).await.status, StatusCode::OK);
+}
+
+/// Without a base URL the Origin check compares the scheme too: a page on plain http may not
+/// act on a site served over https (behind a proxy saying so), nor the other way round.
+#[sqlx::test(migrations = false)]
+async fn the_origin_check_compares_schemes(pool: SqlitePool) {
+    let _one_at_a_time = SERIAL.lock().await;
+    let mut st = state(pool).await;
+    st.base_url = None;
+    owner(&st).await;
+    let app = preflight_server::router(st);
+    let attempt = |origin: &str, proto: Option<&str>| {
+        let mut b = axum::http::Request::builder()
+            .method(Method::POST)
+            .uri("/auth/login")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::ORIGIN, origin)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(p) = proto {
+            b = b.header("x-forwarded-proto", p);
+        }
+        b.body(Body::from(format!("email=owner%40example.test&password={}", urlenc(PASSWORD)))).unwrap()
+    };
+    assert_eq!(send(&app, attempt("https://127.0.0.1:3000", None)).await.status, StatusCode::FORBIDDEN, "an https page acting on plain http");
+    assert_eq!(send(&app, attempt("http://127.0.0.1:3000", Some("https"))).await.status, StatusCode::FORBIDDEN, "a plain-http page acting on https");
+    assert_eq!(send(&app, attempt("http://127.0.0.1:3000", None)).await.status, StatusCode::SEE_OTHER);
 }
 
 #[sqlx::test(migrations = false)]

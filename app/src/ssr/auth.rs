@@ -17,6 +17,17 @@ use crate::model::{ApiTokenInfo, Role, UserInfo};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "preflight_session";
+/// Over https the session cookie carries the `__Host-` prefix: browsers then keep it only if
+/// it is Secure, for this host alone, on path `/` — no subdomain or plain-http page can set or
+/// shadow it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-preflight_session";
+
+/// The session secret among a request's cookies (under either name).
+pub fn session_secret(headers: &http::HeaderMap) -> Option<String> {
+    let pairs =
+        || headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).filter_map(|kv| kv.trim().split_once('='));
+    [SECURE_SESSION_COOKIE, SESSION_COOKIE].iter().find_map(|name| pairs().find(|(k, _)| k == name).map(|(_, v)| v.to_string()))
+}
 /// Sessions end this long after login, whatever happens.
 pub const SESSION_LIFETIME_SECS: i64 = 14 * 24 * 3600;
 pub const MIN_PASSWORD_LEN: usize = 10;
