@@ -227,3 +227,24 @@ pub async fn share_rate_limit(req: Request, next: Next) -> Response {
         None => next.run(req).await,
     }
 }
+
+/// Server functions whose arguments are missing, of the wrong type or not JSON at all fail in
+/// Leptos before our code runs, answered as a 500 (`Deserialization|…`). That is the caller's
+/// mistake: answer 400, keeping the body (the app's client reads the message from it).
+pub async fn rpc_bad_arguments(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/rpc/") {
+        return next.run(req).await;
+    }
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the server hit an error it did not expect").into_response();
+    };
+    if bytes.starts_with(b"Deserialization|") || bytes.starts_with(b"Args|") {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}

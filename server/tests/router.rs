@@ -641,3 +641,92 @@ async fn credentials_do_not_outlive_a_password_change_or_a_deactivation(pool: Sq
     let again = login(&app, "owner@example.test", "an entirely new password").await;
     assert!(again.header("set-cookie").is_empty());
 }
+
+/// Every server function answers bad calls with a 4xx and a message, never a 5xx: signed out,
+/// and signed in with arguments missing or of the wrong type.
+#[sqlx::test(migrations = false)]
+async fn server_functions_answer_bad_calls_with_4xx(pool: SqlitePool) {
+    let _one_at_a_time = SERIAL.lock().await;
+    let st = state(pool.clone()).await;
+    owner(&st).await;
+    let app = preflight_server::router(st);
+    let cookie = session_cookie(&login(&app, "owner@example.test", PASSWORD).await);
+    const FNS: &[&str] = &[
+        "list_projects",
+        "get_project",
+        "save_project",
+        "set_project_archived",
+        "delete_project",
+        "get_checklist",
+        "set_credentials",
+        "import_old_urls",
+        "record_deploy",
+        "update_item",
+        "add_item",
+        "item_history",
+        "list_members",
+        "add_member",
+        "change_password",
+        "list_tokens",
+        "create_token",
+        "revoke_token",
+        "start_run",
+        "list_runs",
+        "get_run",
+        "get_gallery",
+        "get_diff",
+        "get_scope",
+        "save_scope_item",
+        "scope_history",
+        "compare_scope",
+        "propose_change",
+        "decide_change",
+        "get_training",
+        "save_training",
+        "delete_training",
+        "preview_markdown",
+        "get_activity",
+        "get_reviews",
+        "create_share_link",
+        "list_share_links",
+        "revoke_share_link",
+        "get_retro",
+        "save_retro",
+        "add_retro_action",
+        "promote_retro_action",
+        "get_template_versions",
+        "share_view",
+        "share_review",
+        "share_decide",
+        "share_propose_change",
+        "share_acknowledge_training",
+        "share_sign_off",
+    ];
+    let call = |name: &str, cookie: Option<&str>, body: &str| {
+        let mut b = browser(Method::POST, &format!("/rpc/{name}")).header(header::CONTENT_TYPE, "application/json").header(header::ACCEPT, "application/json");
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        b.body(Body::from(body.to_string())).unwrap()
+    };
+    let mut bad = Vec::new();
+    for name in FNS {
+        for (who, body) in [
+            (None, "{}"),
+            (Some(cookie.as_str()), "{}"),
+            (Some(cookie.as_str()), r#"{"project_id": "seven", "token": 7}"#),
+            (Some(cookie.as_str()), "not json"),
+        ] {
+            let res = send(&app, call(name, who, body)).await;
+            if !res.status.is_client_error() && !(res.status.is_success() && who.is_some()) {
+                bad.push(format!(
+                    "{name} ({}, {body}): {} {}",
+                    if who.is_some() { "signed in" } else { "signed out" },
+                    res.status,
+                    &res.body[..res.body.len().min(120)]
+                ));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{} bad answers:\n{}", bad.len(), bad.join("\n"));
+}
