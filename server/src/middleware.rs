@@ -11,18 +11,6 @@ use axum::{
 use app::model::UserInfo;
 use app::ssr::{auth, AppState};
 
-/// Reads a cookie's value from the request headers.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-}
-
 /// Paths that are not pages: no sign-in redirect, and (except the API) still CSRF-checked.
 fn is_page_path(path: &str) -> bool {
     const NOT_PAGES: &[&str] = &["/pkg/", "/auth/", "/api/", "/rpc/", "/events/", "/healthz"];

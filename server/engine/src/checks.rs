@@ -1070,11 +1070,16 @@ fn content(site: &Site, f: &mut Vec<Finding>) {
     }
 }
 
-/// A hidden field named like a CSRF token (Django, Rails, Laravel, ASP.NET, Magento, Drupal…).
-pub fn has_csrf_token(form: &crate::html::FormInfo) -> bool {
+/// The hidden field named like a CSRF token (Django, Rails, Laravel, ASP.NET, Magento,
+/// Drupal, WordPress…), if the form has one.
+pub fn csrf_token_field(form: &crate::html::FormInfo) -> Option<&str> {
     const TOKEN_NAMES: &[&str] =
         &["csrf", "xsrf", "_token", "authenticity_token", "csrfmiddlewaretoken", "__requestverificationtoken", "nonce", "form_key", "form_build_id"];
-    form.fields.iter().any(|(n, t)| t == "hidden" && TOKEN_NAMES.iter().any(|k| n.to_ascii_lowercase().contains(k)))
+    form.fields.iter().find(|(n, t)| t == "hidden" && TOKEN_NAMES.iter().any(|k| n.to_ascii_lowercase().contains(k))).map(|(n, _)| n.as_str())
+}
+
+pub fn has_csrf_token(form: &crate::html::FormInfo) -> bool {
+    csrf_token_field(form).is_some()
 }
 
 fn forms(site: &Site, f: &mut Vec<Finding>) {
@@ -1717,7 +1722,6 @@ fn publicly_cached(r: &Response) -> Option<String> {
 /// or a log-out link, answered so that a shared cache (CDN, Varnish, proxy) keeps it for
 /// everyone — the next visitor gets someone else's session or token.
 fn session_caching(site: &Site, f: &mut Vec<Finding>) {
-    const TOKEN_NAMES: &[&str] = &["csrf", "xsrf", "authenticity_token", "csrfmiddlewaretoken", "__requestverificationtoken", "_token"];
     let mut hits: Vec<(&Url, String, String)> = Vec::new();
     for (url, r, d) in html_pages(site).filter(|(_, r, _)| r.status < 300) {
         let Some(cached) = publicly_cached(r) else { continue };
@@ -1729,13 +1733,7 @@ fn session_caching(site: &Site, f: &mut Vec<Finding>) {
             .filter_map(|c| c.split('=').next().map(str::trim))
             .find(|name| SESSION_COOKIE.is_match(name))
             .map(|name| format!("sets the cookie {name}"));
-        let token = || {
-            d.forms
-                .iter()
-                .flat_map(|f| f.fields.iter())
-                .find(|(n, t)| t == "hidden" && TOKEN_NAMES.iter().any(|k| n.to_ascii_lowercase().contains(k)))
-                .map(|(n, _)| format!("carries the CSRF token {n}"))
-        };
+        let token = || d.forms.iter().find_map(csrf_token_field).map(|n| format!("carries the CSRF token {n}"));
         let logged_in = || LOG_OUT.find(&d.text).map(|m| format!("shows \"{}\"", m.as_str()));
         if let Some(why) = cookie.or_else(token).or_else(logged_in) {
             hits.push((url, why, cached));

@@ -24,11 +24,14 @@ pub const RETAINED_ASSET_BODY: usize = 16 * 1024;
 /// Most subresources loaded per run; more are reported as an incomplete crawl.
 pub const MAX_ASSETS: usize = 1000;
 
-/// Reads what the checks need from the whole body, then drops all but its start.
-fn scan_and_trim(analytics_ids: &[String], fetched: &mut Fetched, keep: usize) {
+/// Reads what the checks need from the whole body once (so no check reads it again), then
+/// drops all but its start. `scan`: whether the checks look into this body at all.
+fn scan_and_trim(analytics_ids: &[String], fetched: &mut Fetched, keep: usize, scan: bool) {
     if let Ok(r) = &mut fetched.outcome {
-        if r.body.len() > keep {
+        if scan {
             r.scan = Some(Box::new(crate::checks::BodyScan::of(analytics_ids, &r.body)));
+        }
+        if r.body.len() > keep {
             r.body.truncate(keep);
             r.body.shrink_to_fit();
         }
@@ -113,7 +116,7 @@ pub async fn crawl(
                         Ok(text) => html::parse(&r.url, text),
                         Err(_) => html::parse(&r.url, &r.text()),
                     });
-                    scan_and_trim(&ids, &mut fetched, RETAINED_BODY);
+                    scan_and_trim(&ids, &mut fetched, RETAINED_BODY, true);
                     (fetched, data)
                 })
                 .await
@@ -173,7 +176,10 @@ pub async fn crawl(
             let fetched = f.get(&url).await;
             let fetched = tokio::task::spawn_blocking(move || {
                 let mut fetched = fetched;
-                scan_and_trim(&ids, &mut fetched, RETAINED_ASSET_BODY);
+                // Scripts are read for credentials and error trackers, error pages for debug
+                // output; an image's or stylesheet's body is never looked into.
+                let read = kind == AssetKind::Script || fetched.response().is_some_and(|r| r.status >= 500 || r.is_html());
+                scan_and_trim(&ids, &mut fetched, RETAINED_ASSET_BODY, read);
                 fetched
             })
             .await

@@ -215,13 +215,7 @@ pub fn parse(base: &Url, html: &str) -> PageData {
         if scripts.len() >= MAX_KEPT_TEXT {
             break;
         }
-        let mut t = s.text().collect::<String>();
-        let room = MAX_KEPT_TEXT.saturating_sub(scripts.len());
-        if t.len() > room {
-            let cut = (0..=room).rev().find(|i| t.is_char_boundary(*i)).unwrap_or(0);
-            t.truncate(cut);
-        }
-        scripts.push_str(&t);
+        push_capped(&mut scripts, &s.text().collect::<String>());
         scripts.push('\n');
     }
     d.scripts = scripts;
@@ -234,10 +228,7 @@ pub fn parse(base: &Url, html: &str) -> PageData {
             if let Some(t) = node.value().as_text() {
                 let hidden = node.ancestors().any(|a| a.value().as_element().is_some_and(|e| matches!(e.name(), "script" | "style" | "noscript" | "template")));
                 if !hidden {
-                    // A single huge text node is cut at the limit too (on a character boundary).
-                    let room = MAX_KEPT_TEXT.saturating_sub(text.len());
-                    let cut = if t.len() <= room { t.len() } else { (0..=room).rev().find(|i| t.is_char_boundary(*i)).unwrap_or(0) };
-                    text.push_str(&t[..cut]);
+                    push_capped(&mut text, t);
                     text.push(' ');
                 }
             }
@@ -259,6 +250,14 @@ fn push_asset(d: &mut PageData, base: &Url, kind: AssetKind, href: &str) {
     if let Some(u) = resolve(base, h) {
         d.assets.push((kind, u));
     }
+}
+
+/// Appends as much of `t` as fits under [`MAX_KEPT_TEXT`] (a single huge text node is cut
+/// too, on a character boundary).
+fn push_capped(dst: &mut String, t: &str) {
+    let room = MAX_KEPT_TEXT.saturating_sub(dst.len());
+    let cut = if t.len() <= room { t.len() } else { (0..=room).rev().find(|i| t.is_char_boundary(*i)).unwrap_or(0) };
+    dst.push_str(&t[..cut]);
 }
 
 /// Collapses runs of whitespace into single spaces.
