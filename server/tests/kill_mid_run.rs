@@ -15,6 +15,8 @@ fn start(data: &std::path::Path, port: u16) -> Child {
         .arg("--data-dir")
         .arg(data)
         .env("PREFLIGHT_LOG", "warn")
+        .env_remove("MALLOC_ARENA_MAX")
+        .env_remove("MALLOC_MMAP_THRESHOLD_")
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
@@ -220,6 +222,14 @@ async fn sigterm_with_a_live_stream_open_exits_within_ten_seconds() {
     let mut head = [0u8; 64];
     let n = sse.read(&mut head).await.unwrap();
     assert!(String::from_utf8_lossy(&head[..n]).starts_with("HTTP/1.1 200"), "{}", String::from_utf8_lossy(&head[..n]));
+
+    // Started without them, the server runs with its allocator settings (it restarted itself
+    // in place: same process id, which SIGTERM below reaches).
+    let environ = std::fs::read(format!("/proc/{}/environ", server.id())).unwrap();
+    let environ: Vec<&[u8]> = environ.split(|b| *b == 0).collect();
+    for setting in ["MALLOC_ARENA_MAX=2", "MALLOC_MMAP_THRESHOLD_=131072"] {
+        assert!(environ.contains(&setting.as_bytes()), "{setting} missing from the server's environment");
+    }
 
     let t0 = Instant::now();
     assert!(Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap().success());

@@ -1024,7 +1024,18 @@ fn content(site: &Site, f: &mut Vec<Finding>) {
     // Text (a postal address line) is compared as words: case, punctuation and line breaks
     // do not matter ("1 Garden Road, Springfield" matches "1 Garden Road<br>Springfield").
     let words = |s: &str| s.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
-    let page_text: String = html_pages(site).map(|(_, _, d)| format!(" {} ", words(&d.text))).collect::<Vec<_>>().join("\n");
+    // Looked for page by page (one page's words at a time, not the whole site's text at once).
+    let texts: Vec<String> = expected.iter().map(|c| c.trim()).filter(|c| !c.contains('@') && !is_phone(c)).map(|c| format!(" {} ", words(c))).collect();
+    let mut texts_found = vec![false; texts.len()];
+    for (_, _, d) in html_pages(site) {
+        if texts_found.iter().all(|f| *f) {
+            break;
+        }
+        let page = format!(" {} ", words(&d.text));
+        for (t, found) in texts.iter().zip(texts_found.iter_mut()) {
+            *found = *found || page.contains(t.as_str());
+        }
+    }
     for c in expected {
         let c_trim = c.trim();
         let present = if c_trim.contains('@') {
@@ -1032,7 +1043,8 @@ fn content(site: &Site, f: &mut Vec<Finding>) {
         } else if is_phone(c_trim) {
             found_phones.values().any(|(shown, _)| same_phone(shown, c_trim, region))
         } else {
-            page_text.contains(&format!(" {} ", words(c_trim)))
+            let key = format!(" {} ", words(c_trim));
+            texts.iter().zip(&texts_found).any(|(t, found)| *found && *t == key)
         };
         if !present {
             f.push(Finding::new(

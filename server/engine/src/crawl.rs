@@ -21,6 +21,9 @@ use crate::{
 pub const RETAINED_BODY: usize = 64 * 1024;
 /// Bytes of an asset's body kept (an asset's body matters only when it is an error page).
 pub const RETAINED_ASSET_BODY: usize = 16 * 1024;
+/// Pages larger than this are parsed at most [`BIG_PARSES`] at a time.
+const BIG_PAGE: usize = 1024 * 1024;
+const BIG_PARSES: usize = 2;
 /// Most subresources loaded per run; more are reported as an incomplete crawl.
 pub const MAX_ASSETS: usize = 1000;
 
@@ -97,6 +100,7 @@ pub async fn crawl(
     for u in extra.iter().filter(|u| same_site(start, u)) {
         enqueue(u.clone(), 1, &mut seen, &mut queue);
     }
+    let big_parses = std::sync::Arc::new(tokio::sync::Semaphore::new(BIG_PARSES));
     let mut in_flight = FuturesUnordered::new();
     let mut started = 0usize;
     loop {
@@ -105,8 +109,15 @@ pub async fn crawl(
             started += 1;
             let f = fetcher.clone();
             let ids = ids.clone();
+            let big_parses = big_parses.clone();
             in_flight.push(async move {
                 let fetched = f.get(&url).await;
+                // A parsed page takes a few times its size while it is read: huge pages are
+                // read a few at a time, so memory is bounded by the body cap, not by concurrency.
+                let _permit = match fetched.response().is_some_and(|r| r.body.len() > BIG_PAGE) {
+                    true => Some(big_parses.acquire_owned().await.expect("the semaphore is never closed")),
+                    false => None,
+                };
                 // Parsing and scanning are CPU work: off the async workers. The body is then
                 // trimmed, so memory does not grow with the size of the site.
                 let (fetched, data) = tokio::task::spawn_blocking(move || {
@@ -170,7 +181,9 @@ pub async fn crawl(
     }
     let total = assets.len().min(MAX_ASSETS);
     let mut jobs = futures::stream::iter(assets.into_iter().take(MAX_ASSETS).map(|((_, kind), (url, used_on))| {
-        let f = fetcher.clone();
+        // Only scripts are read whole (for credentials and error trackers); of anything else
+        // that loaded, the start is kept and the size measured.
+        let f = if kind == AssetKind::Script { fetcher.clone() } else { fetcher.keeping_head(RETAINED_ASSET_BODY) };
         let ids = ids.clone();
         async move {
             let fetched = f.get(&url).await;

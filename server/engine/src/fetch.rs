@@ -5,7 +5,7 @@
 
 use std::{
     collections::HashSet,
-    io::Read,
+    io::Write,
     net::{IpAddr, SocketAddr},
     sync::Arc,
     time::{Duration, Instant},
@@ -13,7 +13,7 @@ use std::{
 
 use reqwest::{
     dns::{Addrs, Name, Resolve, Resolving},
-    header::{HeaderMap, ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, LOCATION},
+    header::{HeaderMap, ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, LOCATION},
     redirect::Policy,
     Method,
 };
@@ -199,6 +199,8 @@ pub struct Fetcher {
     allow_metadata: bool,
     /// The protected site's credentials and the site they belong to.
     credentials: Option<(crate::Credentials, Url)>,
+    /// Bytes kept of a successful non-HTML answer (the rest is counted, not kept); `None`: all.
+    keep_head: Option<usize>,
 }
 
 impl Fetcher {
@@ -229,12 +231,19 @@ impl Fetcher {
             max_redirects: config.limits.max_redirects,
             allow_metadata: config.allow_metadata,
             credentials: config.credentials.clone().map(|c| (c, config.start_url.clone())),
+            keep_head: None,
         })
     }
 
     /// The same client without the protected site's credentials (an anonymous visitor).
     pub fn without_credentials(&self) -> Fetcher {
         Fetcher { credentials: None, ..self.clone() }
+    }
+
+    /// The same client keeping only the first `bytes` of a successful answer that is not HTML
+    /// (an image or stylesheet nobody reads): its size is still measured.
+    pub fn keeping_head(&self, bytes: usize) -> Fetcher {
+        Fetcher { keep_head: Some(bytes), ..self.clone() }
     }
 
     /// GET `url`, following redirects up to the hop limit.
@@ -325,32 +334,128 @@ impl Fetcher {
             }
             let resp = req.send().await.map_err(|e| FetchError::Connect(describe(&e)))?;
             let status = resp.status().as_u16();
-            let headers = resp.headers().clone();
+            let headers = owned(resp.headers());
             let final_url = resp.url().clone();
+            let encoding = headers.get(CONTENT_ENCODING).and_then(|v| v.to_str().ok()).map(|s| s.trim().to_ascii_lowercase());
+            // An answer nobody looks into (an image that loaded) is counted, not kept; an error
+            // page or an HTML answer is kept whole for the checks.
+            let is_html = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.to_ascii_lowercase().contains("html"));
+            let keep = match self.keep_head {
+                Some(head) if status < 500 && !is_html => head,
+                _ => self.max_body,
+            };
+            let expected = resp.content_length().map_or(0, |n| n as usize);
+            let sink = BodySink { kept: Vec::with_capacity(expected.min(keep)), keep, cap: self.max_body, seen: 0 };
+            let mut body = match encoding.as_deref() {
+                Some("gzip") | Some("x-gzip") => Decoder::Gzip(flate2::write::GzDecoder::new(sink)),
+                Some("deflate") => Decoder::Zlib(flate2::write::ZlibDecoder::new(sink)),
+                _ => Decoder::Identity(sink),
+            };
             let mut resp = resp;
-            let mut raw = Vec::new();
+            let mut wire_bytes = 0usize;
             let mut truncated = false;
             while let Some(chunk) = resp.chunk().await.map_err(|e| FetchError::Connect(describe(&e)))? {
-                let room = self.max_body.saturating_sub(raw.len());
-                if chunk.len() > room {
-                    raw.extend_from_slice(&chunk[..room]);
-                    truncated = true;
+                let room = self.max_body.saturating_sub(wire_bytes);
+                let part = &chunk[..chunk.len().min(room)];
+                wire_bytes += part.len();
+                // A body that does not decode keeps what decoded so far.
+                if body.write(part).is_err() || chunk.len() > room || body.full() {
+                    truncated = chunk.len() > room || body.full();
                     break;
                 }
-                raw.extend_from_slice(&chunk);
             }
-            Ok::<_, FetchError>((status, headers, final_url, raw, truncated))
+            let (body, over) = body.finish();
+            Ok::<_, FetchError>((status, headers, final_url, body, truncated || over, encoding, wire_bytes))
         };
-        let (status, headers, final_url, raw, mut truncated) =
+        let (status, headers, final_url, body, truncated, encoding, wire_bytes) =
             tokio::time::timeout(self.timeout, work).await.map_err(|_| FetchError::Timeout(self.timeout))??;
-        let encoding = headers.get(CONTENT_ENCODING).and_then(|v| v.to_str().ok()).map(|s| s.trim().to_ascii_lowercase());
-        let wire_bytes = raw.len();
-        let body = match encoding.as_deref() {
-            Some("gzip") | Some("x-gzip") => decode(flate2::read::GzDecoder::new(&raw[..]), self.max_body, &mut truncated),
-            Some("deflate") => decode(flate2::read::ZlibDecoder::new(&raw[..]), self.max_body, &mut truncated),
-            _ => raw,
-        };
         Ok(Response { url: final_url, status, headers, body, truncated, content_encoding: encoding, wire_bytes, elapsed: start.elapsed(), scan: None })
+    }
+}
+
+/// A copy of response headers that owns its bytes. The client parses header values as slices
+/// of its connection's read buffer, so a plain clone keeps that whole buffer (hundreds of KB
+/// after a large body on a kept-alive connection) alive for as long as the page is kept.
+fn owned(headers: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        if let Ok(mut v) = reqwest::header::HeaderValue::from_bytes(value.as_bytes()) {
+            v.set_sensitive(value.is_sensitive());
+            out.append(name.clone(), v);
+        }
+    }
+    out
+}
+
+/// Where a body goes as it arrives: its first `keep` bytes are kept, the rest only counted, up
+/// to `cap` bytes (then the body is truncated).
+struct BodySink {
+    kept: Vec<u8>,
+    keep: usize,
+    cap: usize,
+    seen: usize,
+}
+
+impl Write for BodySink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = self.keep.saturating_sub(self.kept.len());
+        self.kept.extend_from_slice(&buf[..buf.len().min(room)]);
+        self.seen = self.seen.saturating_add(buf.len());
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A body being decoded (by its `Content-Encoding`) into a [`BodySink`] as it arrives.
+enum Decoder {
+    Identity(BodySink),
+    Gzip(flate2::write::GzDecoder<BodySink>),
+    Zlib(flate2::write::ZlibDecoder<BodySink>),
+}
+
+impl Decoder {
+    fn sink(&self) -> &BodySink {
+        match self {
+            Decoder::Identity(s) => s,
+            Decoder::Gzip(d) => d.get_ref(),
+            Decoder::Zlib(d) => d.get_ref(),
+        }
+    }
+
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match self {
+            Decoder::Identity(s) => s.write_all(buf),
+            Decoder::Gzip(d) => d.write_all(buf),
+            Decoder::Zlib(d) => d.write_all(buf),
+        }
+    }
+
+    /// More than the size limit has been decoded.
+    fn full(&self) -> bool {
+        self.sink().seen > self.sink().cap
+    }
+
+    /// The kept bytes (at most the size limit), and whether the decoded body was over it.
+    fn finish(self) -> (Vec<u8>, bool) {
+        // Whatever the decoder still holds is flushed; a corrupt tail keeps what decoded.
+        let empty = || BodySink { kept: Vec::new(), keep: 0, cap: 0, seen: 0 };
+        let mut sink = match self {
+            Decoder::Identity(s) => s,
+            Decoder::Gzip(mut d) => {
+                let _ = d.try_finish();
+                std::mem::replace(d.get_mut(), empty())
+            }
+            Decoder::Zlib(mut d) => {
+                let _ = d.try_finish();
+                std::mem::replace(d.get_mut(), empty())
+            }
+        };
+        let over = sink.seen > sink.cap;
+        sink.kept.truncate(sink.cap);
+        (sink.kept, over)
     }
 }
 
@@ -373,17 +478,6 @@ fn with_credentials(req: reqwest::RequestBuilder, creds: &crate::Credentials) ->
         // Validated when stored; a bad one is simply not sent (the site then answers 401).
         _ => req,
     }
-}
-
-fn decode(reader: impl Read, cap: usize, truncated: &mut bool) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut limited = reader.take(cap as u64 + 1);
-    let _ = limited.read_to_end(&mut out);
-    if out.len() > cap {
-        out.truncate(cap);
-        *truncated = true;
-    }
-    out
 }
 
 /// A reqwest error as one line, with its cause (e.g. "connection refused").
@@ -421,6 +515,44 @@ fn describe(e: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sink(keep: usize, cap: usize) -> BodySink {
+        BodySink { kept: Vec::new(), keep, cap, seen: 0 }
+    }
+
+    #[test]
+    fn a_body_is_kept_up_to_its_head_and_counted_up_to_the_cap() {
+        let mut d = Decoder::Identity(sink(4, 10));
+        d.write(b"hello").unwrap();
+        assert!(!d.full());
+        d.write(b" world").unwrap();
+        assert!(d.full());
+        assert_eq!(d.finish(), (b"hell".to_vec(), true));
+    }
+
+    #[test]
+    fn gzip_is_decoded_as_it_arrives() {
+        let text: Vec<u8> = (0..20_000u32).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
+        let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(&text).unwrap();
+        let gz = z.finish().unwrap();
+        // Whole, fed in pieces as a connection delivers it.
+        let mut d = Decoder::Gzip(flate2::write::GzDecoder::new(sink(usize::MAX, 1 << 20)));
+        for piece in gz.chunks(1000) {
+            d.write(piece).unwrap();
+        }
+        assert_eq!(d.finish(), (text.clone(), false));
+        // Only its start kept; its decoded size still over a smaller cap.
+        let mut d = Decoder::Gzip(flate2::write::GzDecoder::new(sink(16, 100_000)));
+        d.write(&gz).unwrap();
+        assert!(d.full());
+        assert_eq!(d.finish(), (text[..16].to_vec(), true));
+        // A corrupt tail keeps what decoded before it.
+        let mut d = Decoder::Gzip(flate2::write::GzDecoder::new(sink(usize::MAX, 1 << 20)));
+        let _ = d.write(&gz[..gz.len() / 2]);
+        let (kept, _) = d.finish();
+        assert!(!kept.is_empty() && text.starts_with(&kept));
+    }
 
     #[test]
     fn metadata_addresses_are_recognised() {
