@@ -148,8 +148,11 @@ async fn run_inner(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             let _ = err.flush();
         }
     };
+    let started = std::time::Instant::now();
     let mut report = preflight_engine::run(&config, &progress).await?;
-    if let Some(settings) = browser {
+    if let Some(mut settings) = browser {
+        // --deadline bounds the whole run, the browser stage included.
+        settings.deadline = Some(started + config.limits.deadline);
         let t0 = std::time::Instant::now();
         preflight_browser::run_after_http(settings, &mut report, args.browser_pages, |ev| {
             if let preflight_browser::BrowserEvent::Progress { done, total } = ev {

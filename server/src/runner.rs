@@ -173,11 +173,13 @@ async fn execute(state: &AppState, job: runs::RunJob, browser: Option<&BrowserRu
             }
         })
     };
+    // The run's deadline covers both stages.
+    let deadline = Instant::now() + config.limits.deadline;
     let mut result = preflight_engine::run(&config, &progress).await;
     if let Ok(report) = result.as_mut() {
         match (preflight_browser::site_refused(report), browser) {
             (Some(why), _) => preflight_browser::not_run(report, &why, None),
-            (None, Some(browser)) => browser_stage(state, &job, &config, browser, report, &progress).await,
+            (None, Some(browser)) => browser_stage(state, &job, &config, browser, report, &progress, deadline).await,
             (None, None) => preflight_browser::not_run(report, "browser checks are turned off on this server (--no-browser)", None),
         }
     }
@@ -226,6 +228,7 @@ async fn browser_stage(
     browser: &BrowserRunner,
     report: &mut preflight_engine::Report,
     progress: &(impl Fn(preflight_engine::Progress) + Send + Sync),
+    deadline: Instant,
 ) {
     let id = job.id;
     let settings: Option<(String, String, Option<bool>)> = sqlx::query_as(
@@ -254,6 +257,7 @@ async fn browser_stage(
     s.credentials = config.credentials.clone().map(|c| (c, config.start_url.clone()));
     s.endpoint = browser.endpoint.clone();
     s.concurrency = browser.concurrency;
+    s.deadline = Some(deadline);
     s.resolve = config.resolve.clone();
     s.viewports = match preflight_browser::viewport::parse_list(&viewports) {
         Ok(v) => v,

@@ -33,9 +33,40 @@ fn site() -> Router {
                     Some((Ok::<_, std::io::Error>(Bytes::from(format!("<p>{n}</p>"))), n + 1))
                 })))
                 .unwrap(),
+            // Six pages whose image never arrives: each holds a browser tab until its load timeout.
+            "/hanging" => page(&(1..=6).map(|i| format!("<a href=/h{i}>{i}</a> ")).collect::<String>()).into_response(),
+            p if p.starts_with("/h") && p.len() == 3 => page("<img src=/never.png alt=x>").into_response(),
+            "/never.png" => {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                StatusCode::NO_CONTENT.into_response()
+            }
             _ => (StatusCode::NOT_FOUND, "not here").into_response(),
         }
     })
+}
+
+/// `--deadline` bounds the whole run: the browser stage stops when it passes and says what
+/// it did not get to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deadline_covers_the_browser_stage() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let port = serve(site()).await;
+    let url = format!("http://127.0.0.1:{port}/hanging");
+    let args = ["check", &url, "--no-dns", "--browser", "--viewports", "desktop,phone", "--timeout", "2", "--deadline", "12", "--page-timeout", "15"];
+    let t0 = Instant::now();
+    let out = preflight(args.iter().map(|s| s.to_string()).chain(["--format".into(), "json".into(), "--fail-on".into(), "never".into()]).collect()).await;
+    let took = t0.elapsed();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // 14 steps of 15 s on two tabs would take about a minute.
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let skipped = findings
+        .iter()
+        .find(|f| f["check"] == "crawl-incomplete" && f["message"].as_str().unwrap().contains("browser"))
+        .unwrap_or_else(|| panic!("{findings:#?}"));
+    assert!(skipped["message"].as_str().unwrap().contains("deadline"), "{skipped}");
+    assert!(skipped["evidence"].as_str().unwrap().contains("/h6 (phone)"), "{skipped}");
 }
 
 async fn preflight(args: Vec<String>) -> Output {

@@ -101,6 +101,8 @@ pub(crate) struct PageEvents {
     pub downloads: Vec<String>,
     pub native_dialogs: Vec<String>,
     pub last_activity: Option<Instant>,
+    /// A call to the page had to interrupt a script that kept the renderer busy.
+    pub script_stopped: bool,
 }
 
 impl PageEvents {
@@ -131,6 +133,8 @@ pub(crate) struct TabHandle {
     emulating: Mutex<Option<String>>,
     /// The fast session for the calls made on every page (see [`crate::direct`]).
     direct: Option<Direct>,
+    /// Set when the run stops (cancelled, out of time): waits end at once.
+    stop: Arc<AtomicBool>,
 }
 
 /// The protected site's origins: its host and www/apex twin, on its port (what
@@ -217,7 +221,7 @@ fn apply_credentials(tab: &Arc<Tab>, creds: &preflight_engine::Credentials, site
 }
 
 impl TabHandle {
-    pub fn open(ws_url: &str, generation: u64, credentials: Option<&(preflight_engine::Credentials, Url)>) -> Result<TabHandle, String> {
+    pub fn open(ws_url: &str, generation: u64, credentials: Option<&(preflight_engine::Credentials, Url)>, stop: Arc<AtomicBool>) -> Result<TabHandle, String> {
         let browser =
             Browser::connect_with_timeout(ws_url.to_string(), crate::session::CALL_TIMEOUT).map_err(|e| format!("cannot connect to the browser: {e}"))?;
         // Each worker's tab in a window of its own, in front: a tab behind another in the same
@@ -286,7 +290,7 @@ impl TabHandle {
                 None
             }
         };
-        Ok(TabHandle { tab, events, generation, _browser: browser, emulating: Mutex::new(None), direct })
+        Ok(TabHandle { tab, events, generation, _browser: browser, emulating: Mutex::new(None), direct, stop })
     }
 
     /// A DevTools call on the fast session when there is one.
@@ -362,17 +366,26 @@ impl TabHandle {
             }
             return Err(format!("the browser could not open the page: {err}"));
         }
-        Ok(self.wait_for(limit, |e| e.loaded || e.crashed))
+        let loaded = self.wait_for(limit, |e| e.loaded || e.crashed);
+        if self.stopped() {
+            return Err("the run stopped".into());
+        }
+        Ok(loaded)
     }
 
-    /// Waits until `done` holds or `limit` passes.
+    /// The run stopped (cancelled, or out of time): nothing more is waited for.
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    /// Waits until `done` holds or `limit` passes (or the run stops).
     pub fn wait_for(&self, limit: Duration, done: impl Fn(&PageEvents) -> bool) -> bool {
         let t0 = Instant::now();
         loop {
             if done(&self.events.lock().expect("events lock")) {
                 return true;
             }
-            if t0.elapsed() >= limit {
+            if t0.elapsed() >= limit || self.stopped() {
                 return false;
             }
             std::thread::sleep(Duration::from_millis(5));
@@ -383,7 +396,7 @@ impl TabHandle {
     /// arrive hundreds of milliseconds after the load event.
     pub fn settle(&self, quiet: Duration, limit: Duration) {
         let t0 = Instant::now();
-        while t0.elapsed() < limit {
+        while t0.elapsed() < limit && !self.stopped() {
             let last = self.events.lock().expect("events lock").last_activity;
             if last.is_none_or(|l| l.elapsed() >= quiet) {
                 return;
@@ -419,6 +432,9 @@ impl TabHandle {
                 })
             });
             interrupted |= hung;
+            if hung {
+                self.events.lock().expect("events lock").script_stopped = true;
+            }
             let r = value.map_err(|e| format!("the page did not answer: {e}"))?;
             if let Some(ex) = r.exception_details {
                 let text = ex.exception.and_then(|o| o.description).unwrap_or(ex.text);
@@ -450,7 +466,7 @@ impl TabHandle {
         };
         let css_height = page_height.clamp(vp.height, max_css_height.max(vp.height));
         let capture = |format, quality, height: u32, scale: f64| {
-            let (r, _) = guarded(&self.tab, || {
+            let (r, hung) = guarded(&self.tab, || {
                 self.call(Page::CaptureScreenshot {
                     format: Some(format),
                     quality,
@@ -460,6 +476,9 @@ impl TabHandle {
                     optimize_for_speed: Some(true),
                 })
             });
+            if hung {
+                self.events.lock().expect("events lock").script_stopped = true;
+            }
             r.map_err(|e| format!("cannot take the screenshot: {e}"))
                 .and_then(|shot| base64::engine::general_purpose::STANDARD.decode(shot.data).map_err(|e| format!("the screenshot is not base64: {e}")))
         };
@@ -737,16 +756,7 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
     }
     // Measure and take the screenshot at once (as a person sees the page after it loads);
     // late console messages are waited for afterwards, while nothing else needs the tab.
-    let (measure, interrupted) =
-        h.eval_json::<Measure>(&format!("window.__preflight ? window.__preflight.measure({}) : null", js_string(&settings.dev_marker)))?;
-    if interrupted {
-        found(Finding::new(
-            "script-hang",
-            url,
-            format!("A script kept the page busy for over {} s and was stopped", HANG_GUARD.as_secs()),
-            "the browser could not run anything else on the page: an endless loop?",
-        ));
-    }
+    let (measure, _) = h.eval_json::<Measure>(&format!("window.__preflight ? window.__preflight.measure({}) : null", js_string(&settings.dev_marker)))?;
     let m = measure.unwrap_or_default();
     marks.push(("measure", Instant::now()));
     // The page itself (or where it navigated: JavaScript, meta refresh, a redirect served only
@@ -779,8 +789,19 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
 
     marks.push(("screenshot", Instant::now()));
     h.settle(Duration::from_millis(200), Duration::from_millis(1500));
+    // Still answering? A loop that began after the page loaded (or while it settled) keeps
+    // the renderer from running this, and is interrupted like one found earlier.
+    let _ = h.eval_json::<u8>("'1'");
     marks.push(("settle", Instant::now()));
     let ev = std::mem::take(&mut *h.events.lock().expect("events lock"));
+    if ev.script_stopped {
+        found(Finding::new(
+            "script-hang",
+            url,
+            format!("A script kept the page busy for over {} s and was stopped", HANG_GUARD.as_secs()),
+            "the browser could not run anything else on the page: an endless loop?",
+        ));
+    }
     let mut console_lines = Vec::new();
     for c in ev.console.iter().take(MAX_MESSAGES) {
         let level = if c.level == Severity::Error { "error" } else { "warning" };

@@ -31,8 +31,20 @@ impl Direct {
     pub fn connect(browser_ws: &str, target_id: &str, read_timeout: Duration) -> Result<Direct, String> {
         let base = browser_ws.strip_prefix("ws://").ok_or("only ws:// endpoints get a direct session")?;
         let host = base.split('/').next().unwrap_or_default();
-        let url = format!("ws://{host}/devtools/page/{target_id}");
-        let (socket, _) = tungstenite::connect(url.as_str()).map_err(|e| format!("cannot open a session on the tab: {e}"))?;
+        Direct::open(&format!("ws://{host}/devtools/page/{target_id}"), read_timeout)
+    }
+
+    /// A session on the browser itself (`ws://HOST:PORT/devtools/browser/ID`): for the
+    /// `Target` calls a page that no longer answers cannot take.
+    pub fn browser(browser_ws: &str, read_timeout: Duration) -> Result<Direct, String> {
+        if !browser_ws.starts_with("ws://") {
+            return Err("only ws:// endpoints get a direct session".into());
+        }
+        Direct::open(browser_ws, read_timeout)
+    }
+
+    fn open(url: &str, read_timeout: Duration) -> Result<Direct, String> {
+        let (socket, _) = tungstenite::connect(url).map_err(|e| format!("cannot open a session on the tab: {e}"))?;
         if let MaybeTlsStream::Plain(tcp) = socket.get_ref() {
             tcp.set_read_timeout(Some(read_timeout)).map_err(|e| e.to_string())?;
             let _ = tcp.set_nodelay(true);

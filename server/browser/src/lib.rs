@@ -139,6 +139,9 @@ pub struct BrowserSettings {
     pub allow_metadata: bool,
     /// Addresses the guard refuses as if they were metadata addresses (the policy's test hook).
     pub refuse_also: Vec<std::net::IpAddr>,
+    /// When the whole run must be over (the run's `--deadline`, counted from its start): steps
+    /// not done by then are stopped and reported as skipped (`crawl-incomplete`).
+    pub deadline: Option<std::time::Instant>,
 }
 
 pub const DEFAULT_LOAD_TIMEOUT: Duration = Duration::from_secs(15);
@@ -163,6 +166,7 @@ impl BrowserSettings {
             credentials: None,
             allow_metadata: false,
             refuse_also: Vec::new(),
+            deadline: None,
         }
     }
 }

@@ -113,7 +113,11 @@ pub(crate) struct Shared {
     total: AtomicUsize,
     done: AtomicUsize,
     slots: Vec<Mutex<Slot>>,
-    cancel: AtomicBool,
+    cancel: Arc<AtomicBool>,
+    /// The run's deadline passed: what is left is skipped, not failed.
+    out_of_time: AtomicBool,
+    /// Steps not done because the deadline passed: (page, viewport or form).
+    skipped: Mutex<Vec<(String, String)>>,
     restart_wanted: AtomicBool,
     restarts: AtomicUsize,
     found: Mutex<Vec<Found>>,
@@ -156,11 +160,13 @@ impl Shared {
     }
 
     fn restart(&self) -> Result<(), BrowserError> {
-        let old = self.current();
-        old.kill();
+        // Held until the new browser is up: a worker whose page failed when the old one was
+        // killed waits here for the new one instead of trying the dead one.
+        let mut conn = self.conn.write().expect("connection lock");
+        conn.kill();
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
-        let fresh = Connection::open(&self.settings, generation, &self.launch_args)?;
-        *self.conn.write().expect("connection lock") = Arc::new(fresh);
+        *conn = Arc::new(Connection::open(&self.settings, generation, &self.launch_args)?);
+        drop(conn);
         self.restarts.fetch_add(1, Ordering::SeqCst);
         tracing::warn!(generation, "browser restarted");
         Ok(())
@@ -204,7 +210,9 @@ pub(crate) fn run_blocking(settings: BrowserSettings, pages: Vec<Url>, tx: Unbou
         total: AtomicUsize::new(0),
         done: AtomicUsize::new(0),
         slots: (0..workers).map(|_| Mutex::new(Slot::default())).collect(),
-        cancel: AtomicBool::new(false),
+        cancel: Arc::new(AtomicBool::new(false)),
+        out_of_time: AtomicBool::new(false),
+        skipped: Mutex::new(Vec::new()),
         restart_wanted: AtomicBool::new(false),
         restarts: AtomicUsize::new(0),
         found: Mutex::new(Vec::new()),
@@ -250,6 +258,15 @@ pub(crate) fn run_blocking(settings: BrowserSettings, pages: Vec<Url>, tx: Unbou
             if shared.cancel.load(Ordering::SeqCst) {
                 continue;
             }
+            if shared.settings.deadline.is_some_and(|d| Instant::now() >= d) {
+                // Out of time: nothing more starts, and what is under way stops now.
+                shared.out_of_time.store(true, Ordering::SeqCst);
+                let left: Vec<Job> = shared.queue.lock().expect("queue lock").drain(..).collect();
+                shared.skipped.lock().expect("skipped lock").extend(left.iter().map(|j| j.describe(&shared.settings)));
+                shared.cancel.store(true, Ordering::SeqCst);
+                shared.current().kill();
+                continue;
+            }
             let mut overdue = false;
             for slot in &shared.slots {
                 let mut s = slot.lock().expect("slot lock");
@@ -283,20 +300,42 @@ pub(crate) fn run_blocking(settings: BrowserSettings, pages: Vec<Url>, tx: Unbou
     let settings = shared.settings;
     let forms_tested = shared.forms_tested.into_inner();
     let captures = shared.captures.into_inner().expect("captures lock");
-    let coverage = coverage(&settings, &captures, forms_tested, shared.forms_withheld.into_inner(), pages.len());
+    let skipped = shared.skipped.into_inner().expect("skipped lock");
+    let mut coverage = coverage(&settings, &captures, forms_tested, shared.forms_withheld.into_inner(), pages.len());
+    let mut found = shared.found.into_inner().expect("findings lock");
+    if !skipped.is_empty() {
+        let total = shared.total.into_inner();
+        let (n, opened) = (skipped.len(), captures.iter().map(|c| c.url.as_str()).collect::<HashSet<_>>().len());
+        let why = format!("the run's deadline passed with {n} of {total} browser step(s) not done");
+        if captures.is_empty() {
+            coverage
+                .skipped(BROWSER_CHECKS, format!("{why}: no page was opened"))
+                .skipped(OLD_IE_CHECKS, why.clone())
+                .skipped(&["dev-banner-not-visible"], why.clone());
+        } else {
+            coverage.looked_partly(BROWSER_CHECKS, format!("{why}: {opened} of {} page(s) opened", pages.len()));
+        }
+        if forms_tested == 0 {
+            coverage.skipped(FORM_CHECKS, why.clone());
+        }
+        coverage.scope_to(settings.env);
+        let list: Vec<String> = skipped.iter().take(20).map(|(page, what)| format!("{page} ({what})")).collect();
+        let more = if n > list.len() { format!(" and {} more", n - list.len()) } else { String::new() };
+        let f = Finding::new(
+            "crawl-incomplete",
+            pages.first().map(|p| p.as_str()).unwrap_or_default(),
+            format!("Not every page was checked in the browser: {n} of {total} step(s) were skipped when the run's deadline passed"),
+            format!("skipped: {}{more}", list.join(", ")),
+        );
+        found.push(Found { finding: f, viewport: None });
+    }
     let mut captures = captures;
     captures.sort_by(|a, b| {
         let pos = |c: &Capture| settings.viewports.iter().position(|v| v.name == c.viewport).unwrap_or(usize::MAX);
         let page = |c: &Capture| pages.iter().position(|p| p.as_str() == c.url).unwrap_or(usize::MAX);
         page(a).cmp(&page(b)).then(pos(a).cmp(&pos(b)))
     });
-    Ok(Outcome {
-        findings: merge(shared.found.into_inner().expect("findings lock"), &settings),
-        captures,
-        coverage,
-        forms_tested,
-        restarts: shared.restarts.into_inner(),
-    })
+    Ok(Outcome { findings: merge(found, &settings), captures, coverage, forms_tested, restarts: shared.restarts.into_inner() })
 }
 
 /// What the browser checks could look at: page checks need at least one page the browser
@@ -361,6 +400,12 @@ fn worker(shared: &Shared, index: usize, tx: &UnboundedSender<BrowserEvent>) {
             c
         };
         let (page, what) = job.describe(&shared.settings);
+        if result.is_err() && shared.out_of_time.load(Ordering::SeqCst) {
+            // Stopped by the run's deadline, not by the page.
+            shared.skipped.lock().expect("skipped lock").push((page, what));
+            shared.running.fetch_sub(1, Ordering::SeqCst);
+            continue;
+        }
         match result {
             Ok(out) => record(shared, out, tx),
             Err(_) if culprit => {
@@ -398,9 +443,13 @@ fn run_job(shared: &Shared, tab: &mut Option<TabHandle>, job: &Job) -> Result<Jo
     let conn = shared.current();
     if tab.as_ref().is_none_or(|t| t.generation != conn.generation || t.dead()) {
         if let Some(old) = tab.take() {
-            old.close();
+            if old.dead() {
+                shared.retired.lock().expect("retired lock").push(old);
+            } else {
+                old.close();
+            }
         }
-        *tab = Some(TabHandle::open(&conn.ws_url, conn.generation, shared.settings.credentials.as_ref())?);
+        *tab = Some(TabHandle::open(&conn.ws_url, conn.generation, shared.settings.credentials.as_ref(), shared.cancel.clone())?);
     }
     let handle = tab.as_ref().expect("a tab");
     let out = match job {
@@ -408,9 +457,13 @@ fn run_job(shared: &Shared, tab: &mut Option<TabHandle>, job: &Job) -> Result<Jo
         Job::Form { job, .. } => crate::forms::run(shared, handle, job),
     };
     if handle.dead() {
-        if let Some(old) = tab.take() {
-            old.close();
-        }
+        // A crashed tab does not answer on its own session (closing it there waits for as
+        // long as the browser lives): the browser closes it, and the handle is set aside.
+        let target_id = handle.tab.get_target_id().clone();
+        let closed = crate::direct::Direct::browser(&conn.ws_url, Duration::from_secs(5))
+            .and_then(|d| d.call(headless_chrome::protocol::cdp::Target::CloseTarget { target_id }));
+        tracing::debug!(?closed, "closed a crashed tab");
+        shared.retired.lock().expect("retired lock").extend(tab.take());
     }
     out
 }

@@ -165,7 +165,23 @@ pub fn router() -> Router {
                 Response::builder().header(header::CONTENT_TYPE, "text/html; charset=utf-8").body(Body::from_stream(stream)).unwrap()
             }),
         )
+        // Never loads, and holds ~240 MB (so a test can tell its renderer from the others).
+        .route(
+            "/heavy-never-loads",
+            get(|| async {
+                let head = futures::stream::once(async {
+                    Ok::<_, std::io::Error>(Bytes::from_static(b"<!doctype html><title>Heavy</title><script>window.keep = new Float64Array(3e7).fill(1.5);</script>"))
+                });
+                use futures::StreamExt;
+                Response::builder().header(header::CONTENT_TYPE, "text/html; charset=utf-8").body(Body::from_stream(head.chain(endless_body()))).unwrap()
+            }),
+        )
         .route("/endless-script", get(|| async { page("Busy", "<h1>Busy</h1><script>while (true) {}</script>") }))
+        // An endless loop that starts 10 ms after the page has loaded.
+        .route(
+            "/late-loop",
+            get(|| async { page("Late loop", "<h1>Late loop</h1><script>addEventListener('load', function () { setTimeout(function () { for (;;) {} }, 10); });</script>") }),
+        )
         .route(
             "/crash",
             get(|| async { page("Crash", "<h1>Crash</h1><script>var a = []; for (;;) { a.push(new Array(4000000).fill(1.5)); }</script>") }),
@@ -221,4 +237,41 @@ pub fn assert_no_browsers_left() {
         std::thread::sleep(Duration::from_millis(50));
     }
     panic!("Chromium processes left running: {:?}", my_browsers());
+}
+
+/// Resident memory of a process, in MB.
+pub fn rss_mb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) / 1024
+}
+
+/// The renderer processes of the browsers this test process started.
+pub fn my_renderers() -> Vec<u32> {
+    let browsers = my_browsers();
+    let parent = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
+    };
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        // (Chromium rewrites its processes' titles: the arguments may be one string.)
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).map(|c| String::from_utf8_lossy(&c).into_owned()).unwrap_or_default();
+        let is_renderer = cmdline.contains("--type=renderer") && !cmdline.contains("--top-chrome-webui");
+        if !is_renderer {
+            continue;
+        }
+        let mut p = parent(pid);
+        for _ in 0..6 {
+            match p {
+                Some(pp) if browsers.contains(&pp) => {
+                    out.push(pid);
+                    break;
+                }
+                Some(pp) if pp > 1 => p = parent(pp),
+                _ => break,
+            }
+        }
+    }
+    out
 }
