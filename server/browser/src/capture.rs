@@ -87,6 +87,11 @@ pub(crate) struct PageEvents {
     pub loaded: bool,
     pub crashed: bool,
     pub main_navigations: usize,
+    /// The main frame's id (from its last navigation).
+    pub main_frame: Option<String>,
+    /// The page set off somewhere else after its load event (a script, a meta refresh):
+    /// `loaded` then waits for the next document.
+    pub left_after_load: bool,
     pub console: Vec<ConsoleEntry>,
     pub exceptions: Vec<ConsoleEntry>,
     /// request id → (url, kind)
@@ -301,6 +306,39 @@ impl TabHandle {
         }
     }
 
+    /// [`TabHandle::call`] that gives up after `limit` (on the fast session; the other
+    /// session has no per-call limit).
+    pub fn call_within<C: Method + serde::Serialize>(&self, limit: Duration, method: C) -> Result<C::ReturnObject, String> {
+        // A page that leaves meanwhile will not answer for the document it left.
+        let left = || self.events.lock().map(|e| e.left_after_load).unwrap_or(true);
+        match &self.direct {
+            Some(d) => d.call_within(method, limit, &left),
+            None => self.tab.call_method(method).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Follows a page that set off elsewhere right after loading (a script, a meta refresh)
+    /// to its next document's load event, a few hops at most. `Ok(false)`: the next document
+    /// did not load within `limit`.
+    pub fn follow_departure(&self, limit: Duration) -> Result<bool, String> {
+        for _ in 0..3 {
+            {
+                let mut e = self.events.lock().expect("events lock");
+                if !std::mem::take(&mut e.left_after_load) {
+                    return Ok(true);
+                }
+            }
+            let loaded = self.wait_for(limit, |e| e.loaded || e.crashed);
+            if self.stopped() {
+                return Err("the run stopped".into());
+            }
+            if !loaded {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// The renderer crashed: this tab cannot be used again.
     pub fn dead(&self) -> bool {
         self.events.lock().map(|e| e.crashed).unwrap_or(true)
@@ -467,14 +505,17 @@ impl TabHandle {
         let css_height = page_height.clamp(vp.height, max_css_height.max(vp.height));
         let capture = |format, quality, height: u32, scale: f64| {
             let (r, hung) = guarded(&self.tab, || {
-                self.call(Page::CaptureScreenshot {
-                    format: Some(format),
-                    quality,
-                    clip: Some(Page::Viewport { x: 0.0, y: 0.0, width: vp.width as f64, height: height as f64, scale }),
-                    from_surface: Some(true),
-                    capture_beyond_viewport: Some(height > vp.height),
-                    optimize_for_speed: Some(true),
-                })
+                self.call_within(
+                    SCREENSHOT_LIMIT,
+                    Page::CaptureScreenshot {
+                        format: Some(format),
+                        quality,
+                        clip: Some(Page::Viewport { x: 0.0, y: 0.0, width: vp.width as f64, height: height as f64, scale }),
+                        from_surface: Some(true),
+                        capture_beyond_viewport: Some(height > vp.height),
+                        optimize_for_speed: Some(true),
+                    },
+                )
             });
             if hung {
                 self.events.lock().expect("events lock").script_stopped = true;
@@ -515,6 +556,10 @@ pub fn png_size(png: &[u8]) -> Option<(u32, u32)> {
     Some((w, h))
 }
 
+/// A screenshot that has not come back by then will not come (seen when the page went
+/// elsewhere during the capture); a 5,000 px page at three device pixels takes about 2 s.
+const SCREENSHOT_LIMIT: Duration = Duration::from_secs(15);
+
 /// Runs `call`; if it has not returned within [`HANG_GUARD`], interrupts the page's running
 /// script (`Runtime.terminateExecution` is served off the renderer's busy main thread).
 fn guarded<T>(tab: &Arc<Tab>, call: impl FnOnce() -> T) -> (T, bool) {
@@ -539,7 +584,18 @@ fn on_event(g: &mut PageEvents, e: &Event) {
     let now = Some(Instant::now());
     match e {
         Event::PageLoadEventFired(_) => g.loaded = true,
-        Event::PageFrameNavigated(f) if f.params.frame.parent_id.is_none() => g.main_navigations += 1,
+        Event::PageFrameNavigated(f) if f.params.frame.parent_id.is_none() => {
+            g.main_navigations += 1;
+            g.main_frame = Some(f.params.frame.id.clone());
+        }
+        // (Only to another document: a fragment or pushState change fires no load event.)
+        Event::PageFrameStartedNavigating(f) if g.loaded && g.main_frame.as_deref() == Some(f.params.frame_id.as_str()) => {
+            use Page::FrameStartedNavigatingEventNavigation_TypeOption as T;
+            if !matches!(f.params.navigation_Type, T::SameDocument | T::HistorySameDocument) {
+                g.left_after_load = true;
+                g.loaded = false;
+            }
+        }
         Event::PageDownloadWillBegin(d) => {
             if !g.downloads.contains(&d.params.url) {
                 g.downloads.push(d.params.url.clone());
@@ -728,7 +784,11 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
     let t0 = Instant::now();
     let profile = std::env::var_os("PREFLIGHT_PROFILE_BROWSER").is_some();
     let mut marks: Vec<(&str, Instant)> = vec![("start", t0)];
-    let loaded = h.navigate(url, settings.load_timeout)?;
+    let mut loaded = h.navigate(url, settings.load_timeout)?;
+    // A page that leaves as soon as it has loaded is seen where it goes, as a person sees it.
+    if loaded {
+        loaded = h.follow_departure(settings.load_timeout)?;
+    }
     marks.push(("load", Instant::now()));
     let load_ms = t0.elapsed().as_millis() as u64;
     if h.dead() {
@@ -778,8 +838,19 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
             return Ok(out);
         }
     }
+    let take = |height: u32| h.screenshot(vp, (height > 0).then_some(height), settings.max_screenshot_height, settings.thumbnails);
     let shot = match &settings.screenshot_dir {
-        Some(_) => Some(h.screenshot(vp, (m.height > 0).then_some(m.height), settings.max_screenshot_height, settings.thumbnails)?),
+        Some(_) => match take(m.height) {
+            Ok(shot) => Some(shot),
+            // It left while the picture was taken: the picture is of where it went.
+            Err(_) if h.events.lock().expect("events lock").left_after_load => {
+                // (A capture stalled by the departure is not the page's script hanging.)
+                h.events.lock().expect("events lock").script_stopped = false;
+                h.follow_departure(settings.load_timeout)?;
+                Some(take(0)?)
+            }
+            Err(e) => return Err(e),
+        },
         None => None,
     };
     if h.dead() {

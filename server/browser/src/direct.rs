@@ -54,13 +54,50 @@ impl Direct {
 
     /// Sends `method` and waits for its answer.
     pub fn call<C: Method + Serialize>(&self, method: C) -> Result<C::ReturnObject, String> {
+        self.call_until(method, None, &|| false)
+    }
+
+    /// [`Direct::call`], giving up after `limit` or as soon as `give_up` says so (checked
+    /// every 100 ms). An answer that comes later is skipped by the next call.
+    pub fn call_within<C: Method + Serialize>(&self, method: C, limit: Duration, give_up: &dyn Fn() -> bool) -> Result<C::ReturnObject, String> {
+        self.call_until(method, Some(std::time::Instant::now() + limit), give_up)
+    }
+
+    fn call_until<C: Method + Serialize>(
+        &self,
+        method: C,
+        deadline: Option<std::time::Instant>,
+        give_up: &dyn Fn() -> bool,
+    ) -> Result<C::ReturnObject, String> {
         let id = self.next_id.fetch_add(1, Ordering::SeqCst);
         let params = serde_json::to_value(&method).map_err(|e| e.to_string())?;
         let request = serde_json::json!({ "id": id, "method": C::NAME, "params": params });
         let mut socket = self.socket.lock().map_err(|_| "the session lock is poisoned".to_string())?;
         socket.send(Message::text(request.to_string())).map_err(|e| format!("{}: {e}", C::NAME))?;
-        loop {
-            let msg = socket.read().map_err(|e| format!("{}: the browser did not answer ({e})", C::NAME))?;
+        let tcp = |s: &WebSocket<MaybeTlsStream<TcpStream>>| match s.get_ref() {
+            MaybeTlsStream::Plain(tcp) => tcp.try_clone().ok(),
+            _ => None,
+        };
+        let stream = tcp(&socket);
+        let usual = stream.as_ref().and_then(|t| t.read_timeout().ok().flatten());
+        let result = loop {
+            if let (Some(deadline), Some(t)) = (deadline, &stream) {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    break Err(format!("{}: no answer within the time limit", C::NAME));
+                }
+                if give_up() {
+                    break Err(format!("{}: given up (the page went elsewhere)", C::NAME));
+                }
+                let _ = t.set_read_timeout(Some(left.min(Duration::from_millis(100))));
+            }
+            let msg = match socket.read() {
+                Ok(msg) => msg,
+                Err(tungstenite::Error::Io(e)) if deadline.is_some() && matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                    continue
+                }
+                Err(e) => break Err(format!("{}: the browser did not answer ({e})", C::NAME)),
+            };
             let Message::Text(text) = msg else { continue };
             let value: serde_json::Value = serde_json::from_str(text.as_str()).map_err(|e| e.to_string())?;
             if value.get("id").and_then(|v| v.as_u64()) != Some(id) {
@@ -68,10 +105,14 @@ impl Direct {
             }
             if let Some(err) = value.get("error") {
                 let message = err.get("message").and_then(|m| m.as_str()).unwrap_or("unknown error");
-                return Err(format!("{}: {message}", C::NAME));
+                break Err(format!("{}: {message}", C::NAME));
             }
             let result = value.get("result").cloned().unwrap_or(serde_json::Value::Object(Default::default()));
-            return serde_json::from_value(result).map_err(|e| format!("{}: unexpected answer ({e})", C::NAME));
+            break serde_json::from_value(result).map_err(|e| format!("{}: unexpected answer ({e})", C::NAME));
+        };
+        if let (Some(_), Some(t)) = (deadline, &stream) {
+            let _ = t.set_read_timeout(usual);
         }
+        result
     }
 }

@@ -86,3 +86,28 @@ async fn a_loop_starting_just_after_load_is_a_script_hang() {
     assert!(about(&o, "script-hang", "/").is_empty(), "{:#?}", o.findings);
     assert_no_browsers_left();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_that_leave_right_after_loading_do_not_stall_their_tab() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let addr = serve().await;
+    let mut s = settings(EnvProfile::Dev);
+    s.screenshot_dir = Some(tempfile::tempdir().unwrap().keep());
+    let pages = urls(addr, &["/leaves-by-script", "/leaves-by-refresh", "/", "/stays", "/leaves-by-script?again", "/overflow"]);
+    let t0 = Instant::now();
+    let o = run(s, pages).await;
+    let took = t0.elapsed();
+    assert_eq!(o.restarts, 0, "{:#?}", o.findings);
+    assert!(!o.findings.iter().any(|f| matches!(f.check.as_str(), "script-hang" | "browser-check-failed")), "{:#?}", o.findings);
+    // Every page at every viewport has its screenshot.
+    assert_eq!(o.captures.iter().filter(|c| c.path.is_some()).count(), 6 * 4, "{:#?}", o.captures);
+    // Seen where they went when they left before the picture (a meta refresh may also leave
+    // just after it); a page that only changed its fragment and history entry stayed (and did
+    // not wait for a load event that never comes).
+    let home = format!("http://{addr}/");
+    assert!(o.captures.iter().filter(|c| c.url.contains("/leaves-by-")).all(|c| c.final_url == home || c.final_url == c.url), "{:#?}", o.captures);
+    assert!(o.captures.iter().any(|c| c.url.contains("/leaves-by-") && c.final_url == home), "{:#?}", o.captures);
+    assert!(o.captures.iter().filter(|c| c.url.ends_with("/stays")).all(|c| c.final_url.contains("/stays")), "{:#?}", o.captures);
+    assert!(about(&o, "page-load-timeout", "/stays").is_empty(), "{:#?}", o.findings);
+    eprintln!("24 screenshots in {took:?}");
+}

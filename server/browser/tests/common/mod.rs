@@ -177,6 +177,14 @@ pub fn router() -> Router {
             }),
         )
         .route("/endless-script", get(|| async { page("Busy", "<h1>Busy</h1><script>while (true) {}</script>") }))
+        // Pages that leave as soon as they have loaded.
+        .route("/leaves-by-script", get(|| async { page("Leaving", "<h1>Leaving</h1><script>addEventListener('load', function () { location.href = '/'; });</script>") }))
+        .route("/leaves-by-refresh", get(|| async { page("Leaving", "<meta http-equiv=refresh content=\"0; url=/\"><h1>Leaving</h1>") }))
+        // Changes only its fragment and history entry after loading: it stays.
+        .route(
+            "/stays",
+            get(|| async { page("Stays", "<h1>Stays</h1><script>addEventListener('load', function () { location.hash = 'top'; history.pushState({}, '', '/stays?tab=2'); });</script>") }),
+        )
         // An endless loop that starts 10 ms after the page has loaded.
         .route(
             "/late-loop",
