@@ -174,13 +174,24 @@ pub async fn add_member(email: String, name: String, role: Role, password: Strin
     Ok(crate::ssr::auth::create_user(&ctx::state()?.pool, &email, &name, role, &password).await?)
 }
 
+/// Deactivates a team member (owners only, not themselves): they can no longer sign in, their
+/// sessions and live views end and their API tokens are revoked at once.
+#[server(prefix = "/rpc", endpoint = "deactivate_member", input = Json)]
+pub async fn deactivate_member(id: i64) -> Result<UserInfo, ServerFnError> {
+    let owner = ctx::owner()?;
+    Ok(crate::ssr::auth::disable_member(&ctx::state()?.pool, &owner, id).await?)
+}
+
+/// Changes the signed-in person's password: every other session of theirs ends, and with
+/// `revoke_tokens` their API tokens are revoked too. Returns how many tokens were revoked.
 #[server(prefix = "/rpc", endpoint = "change_password", input = Json)]
-pub async fn change_password(current: String, new: String) -> Result<(), ServerFnError> {
+pub async fn change_password(current: String, new: String, revoke_tokens: Option<bool>) -> Result<u64, ServerFnError> {
     let user = ctx::user()?;
     // This session stays; every other one of this person ends.
     let headers: http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
     let this = crate::ssr::auth::session_secret(&headers);
-    Ok(crate::ssr::auth::change_password(&ctx::state()?.pool, &user, &current, &new, this.as_deref()).await?)
+    let pool = &ctx::state()?.pool;
+    Ok(crate::ssr::auth::change_password(pool, &user, &current, &new, this.as_deref(), revoke_tokens.unwrap_or(false)).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "list_tokens", input = Json)]

@@ -249,6 +249,24 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     let errors: Vec<String> = owner_log.entries().into_iter().chain(member_log.entries()).collect();
     assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
 
+    // --- The owner deactivates Mark on the Team page (two clicks): Mark is signed out at once.
+    owner.navigate_to(&server.url("/team"))?.wait_until_navigated()?;
+    wait_hydrated(&owner)?;
+    wait_for(&owner, "[...document.querySelectorAll('td')].some(t => t.textContent === 'mark@example.test')", Duration::from_secs(10))?;
+    // Olivia's own row offers no deactivation; Mark's does.
+    assert_eq!(js(&owner, "document.querySelectorAll('td.actions button').length")?, serde_json::json!(1));
+    owner.find_element("td.actions button")?.click()?;
+    wait_for(&owner, "!!document.querySelector('.confirm-delete button.danger')", Duration::from_secs(5))?;
+    screenshot(&owner, "11-team-deactivate")?;
+    owner.find_element(".confirm-delete button.danger")?.click()?;
+    wait_for(
+        &owner,
+        "!!document.querySelector('.alert.ok') && ![...document.querySelectorAll('td')].some(t => t.textContent === 'mark@example.test')",
+        Duration::from_secs(10),
+    )?;
+    member.navigate_to(&server.url(&project_path))?.wait_until_navigated()?;
+    assert!(member.get_url().contains("/login"), "a deactivated member is signed out, got {}", member.get_url());
+
     // --- A restart keeps everything: sign-in, project, tick.
     drop(member);
     let data = {

@@ -630,15 +630,50 @@ async fn credentials_do_not_outlive_a_password_change_or_a_deactivation(pool: Sq
     assert!(res.status.is_success(), "{} {}", res.status, res.body);
     assert_eq!(send(&app, home(&here)).await.status, StatusCode::OK, "the session that made the change stays");
     assert_eq!(send(&app, home(&elsewhere)).await.status, StatusCode::SEE_OTHER, "every other session ended");
+    let api =
+        |t: &str| axum::http::Request::builder().uri("/api/v1/projects").header(header::AUTHORIZATION, format!("Bearer {t}")).body(Body::empty()).unwrap();
+    assert_eq!(send(&app, api(&tok)).await.status, StatusCode::OK, "tokens stay unless the person asks");
+    // Asked to: the tokens are revoked with the change.
+    let rpc = |cookie: &str, name: &str, body: Value| {
+        browser(Method::POST, &format!("/rpc/{name}"))
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let res =
+        send(&app, rpc(&here, "change_password", json!({"current": "an entirely new password", "new": "another new password", "revoke_tokens": true}))).await;
+    assert!(res.status.is_success(), "{} {}", res.status, res.body);
+    assert_eq!(res.body.trim(), "1", "one token revoked");
+    assert_eq!(send(&app, api(&tok)).await.status, StatusCode::UNAUTHORIZED, "revoked with the password change");
+    let tok = token(&st, &user).await;
+
+    // An owner deactivates a member on the Team page: the member's session and token end at once.
+    let member = auth::create_user(&pool, "member@example.test", "Mia Member", app::model::Role::Member, PASSWORD).await.unwrap();
+    let member_tok = token(&st, &member).await;
+    let member_session = session_cookie(&login(&app, "member@example.test", PASSWORD).await);
+    let res = send(&app, rpc(&member_session, "deactivate_member", json!({"id": user.id}))).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "members cannot deactivate anyone: {}", res.body);
+    let res = send(&app, rpc(&here, "deactivate_member", json!({"id": user.id}))).await;
+    assert!(res.status.is_client_error() && res.body.contains("your own account"), "{} {}", res.status, res.body);
+    let res = send(&app, rpc(&here, "deactivate_member", json!({"id": 999_999}))).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+    let res = send(&app, rpc(&here, "deactivate_member", json!({"id": member.id}))).await;
+    assert!(res.status.is_success(), "{} {}", res.status, res.body);
+    assert_eq!(send(&app, home(&member_session)).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(send(&app, api(&member_tok)).await.status, StatusCode::UNAUTHORIZED);
+    assert!(login(&app, "member@example.test", PASSWORD).await.header("set-cookie").is_empty());
+    let listed = send(&app, rpc(&here, "list_members", json!({}))).await;
+    assert!(!listed.body.contains("member@example.test"), "{}", listed.body);
 
     // Deactivated: the session, the token and the password all stop working.
     app::ssr::auth::disable_user(&pool, "owner@example.test").await.unwrap();
     assert_eq!(send(&app, home(&here)).await.status, StatusCode::SEE_OTHER);
-    let api = axum::http::Request::builder().uri("/api/v1/projects").header(header::AUTHORIZATION, format!("Bearer {tok}")).body(Body::empty()).unwrap();
-    assert_eq!(send(&app, api).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(send(&app, api(&tok)).await.status, StatusCode::UNAUTHORIZED);
     let revoked: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NOT NULL").fetch_one(&pool).await.unwrap();
-    assert_eq!(revoked, 1);
-    let again = login(&app, "owner@example.test", "an entirely new password").await;
+    assert_eq!(revoked, 3);
+    let again = login(&app, "owner@example.test", "another new password").await;
     assert!(again.header("set-cookie").is_empty());
 }
 
@@ -667,6 +702,7 @@ async fn server_functions_answer_bad_calls_with_4xx(pool: SqlitePool) {
         "list_members",
         "add_member",
         "change_password",
+        "deactivate_member",
         "list_tokens",
         "create_token",
         "revoke_token",

@@ -98,15 +98,22 @@ fn Tokens() -> impl IntoView {
 fn PasswordForm() -> impl IntoView {
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
+    let revoke = RwSignal::new(false);
     let message = RwSignal::new(None::<(bool, String)>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         leptos::task::spawn_local(async move {
-            match change_password(current.get_untracked(), new.get_untracked()).await {
-                Ok(()) => {
-                    message.set(Some((true, "Your password was changed.".into())));
+            match change_password(current.get_untracked(), new.get_untracked(), Some(revoke.get_untracked())).await {
+                Ok(revoked) => {
+                    let tokens = match revoked {
+                        0 => String::new(),
+                        1 => " Your API token was revoked: scripts using it need a new one.".to_string(),
+                        n => format!(" Your {n} API tokens were revoked: scripts using them need new ones."),
+                    };
+                    message.set(Some((true, format!("Your password was changed; you were signed out everywhere else.{tokens}"))));
                     current.set(String::new());
                     new.set(String::new());
+                    revoke.set(false);
                 }
                 Err(e) => message.set(Some((false, error_text(&e)))),
             }
@@ -120,6 +127,11 @@ fn PasswordForm() -> impl IntoView {
                 <label>"Current password" <input type="password" required autocomplete="current-password" bind:value=current/></label>
                 <label>"New password (at least 10 characters)" <input type="password" required minlength="10" autocomplete="new-password" bind:value=new/></label>
             </div>
+            <p class="hint">"Your other sessions (other browsers and devices) end when the password changes."</p>
+            <label class="check">
+                <input type="checkbox" bind:checked=revoke/>
+                " Also revoke my API tokens (if someone may have copied one: scripts using them stop working)"
+            </label>
             <button type="submit" class="primary">"Change password"</button>
         </form>
     }

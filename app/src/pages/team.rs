@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use crate::components::{ErrorBox, LoadError};
 use crate::model::Role;
-use crate::server_fns::{add_member, error_text, list_members};
+use crate::server_fns::{add_member, deactivate_member, error_text, list_members};
 use crate::UserResource;
 
 #[component]
@@ -13,20 +13,62 @@ pub fn TeamPage() -> impl IntoView {
     let user = expect_context::<UserResource>();
     let reload = RwSignal::new(0u32);
     let members = Resource::new(move || reload.get(), |_| list_members());
+    let message = RwSignal::new(None::<(bool, String)>);
+    // The member whose deactivation waits for a second click.
+    let confirming = RwSignal::new(None::<i64>);
+    let deactivate = move |id: i64| {
+        leptos::task::spawn_local(async move {
+            match deactivate_member(id).await {
+                Ok(u) => {
+                    message.set(Some((true, format!("{} ({}) is deactivated: signed out everywhere, API tokens revoked.", u.name, u.email))));
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => message.set(Some((false, error_text(&e)))),
+            }
+            confirming.set(None);
+        });
+    };
     view! {
         <Title text="Team"/>
         <h1>"Team"</h1>
+        {move || message.get().map(|(ok, m)| match ok {
+            true => view! { <div class="alert ok" role="status">{m}</div> }.into_any(),
+            false => view! { <ErrorBox message=m/> }.into_any(),
+        })}
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let me = user.await.ok().flatten();
+                let owner = me.as_ref().is_some_and(|u| u.role == Role::Owner);
+                let my_id = me.map(|u| u.id);
                 match members.await {
                     Err(e) => view! { <LoadError error=e/> }.into_any(),
                     Ok(list) => view! {
                         <table class="card table">
                             <caption class="sr-only">"Team members"</caption>
-                            <thead><tr><th scope="col">"Name"</th><th scope="col">"E-mail"</th><th scope="col">"Role"</th></tr></thead>
+                            <thead><tr>
+                                <th scope="col">"Name"</th><th scope="col">"E-mail"</th><th scope="col">"Role"</th>
+                                {owner.then(|| view! { <th scope="col"><span class="sr-only">"Actions"</span></th> })}
+                            </tr></thead>
                             <tbody>
-                                {list.into_iter().map(|m| view! {
-                                    <tr><td>{m.name}</td><td>{m.email}</td><td>{m.role.as_str()}</td></tr>
+                                {list.into_iter().map(|m| {
+                                    let id = m.id;
+                                    let name = m.name.clone();
+                                    let action = (owner && Some(id) != my_id).then(|| view! {
+                                        <td class="actions">
+                                            {move || if confirming.get() == Some(id) {
+                                                view! {
+                                                    <span class="confirm-delete" role="group" aria-label="Confirm deactivation">
+                                                        {format!("Sign {name} out everywhere and stop their access? ")}
+                                                        <button type="button" class="danger" on:click=move |_| deactivate(id)>"Deactivate"</button>
+                                                        <button type="button" on:click=move |_| confirming.set(None)>"Cancel"</button>
+                                                    </span>
+                                                }.into_any()
+                                            } else {
+                                                view! { <button type="button" class="link danger" on:click=move |_| confirming.set(Some(id))>"Deactivate…"</button> }.into_any()
+                                            }}
+                                        </td>
+                                    });
+                                    view! { <tr><td>{m.name}</td><td>{m.email}</td><td>{m.role.as_str()}</td>{action}</tr> }
                                 }).collect_view()}
                             </tbody>
                         </table>

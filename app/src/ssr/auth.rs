@@ -234,7 +234,9 @@ pub async fn user_by_id(pool: &SqlitePool, id: i64) -> AppResult<Option<UserInfo
 
 /// Changes the password and signs the person out everywhere else: every session but
 /// `keep_session` (the one making the change) ends.
-pub async fn change_password(pool: &SqlitePool, user: &UserInfo, current: &str, new: &str, keep_session: Option<&str>) -> AppResult<()> {
+/// Changes a password; every other session of the person ends, and with `revoke_tokens`
+/// their API tokens are revoked too. Returns how many tokens were revoked.
+pub async fn change_password(pool: &SqlitePool, user: &UserInfo, current: &str, new: &str, keep_session: Option<&str>, revoke_tokens: bool) -> AppResult<u64> {
     if authenticate(pool, &user.email, current).await?.is_none() {
         return Err(AppError::bad("The current password is not right."));
     }
@@ -247,8 +249,20 @@ pub async fn change_password(pool: &SqlitePool, user: &UserInfo, current: &str, 
         .bind(keep_session.map(hash_secret).unwrap_or_default())
         .execute(&mut *tx)
         .await?;
+    let revoked = match revoke_tokens {
+        true => sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
+            .bind(now())
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+        false => 0,
+    };
     tx.commit().await?;
-    Ok(())
+    if revoked > 0 {
+        forget_cached_tokens();
+    }
+    Ok(revoked)
 }
 
 /// Ends every session and revokes every API token of a user (a reset or a deactivation).
@@ -262,6 +276,22 @@ async fn end_all_access(tx: &mut sqlx::SqliteConnection, user_id: i64) -> AppRes
 /// revoked at once (open live-event streams end within seconds). Its history stays.
 pub async fn disable_user(pool: &SqlitePool, email: &str) -> AppResult<UserInfo> {
     let user = find_user_by_email(pool, email).await?.ok_or(AppError::NotFound("account"))?;
+    disable(pool, user).await
+}
+
+/// [`disable_user`] by id, as an owner does it on the Team page: not their own account, and
+/// never the last owner.
+pub async fn disable_member(pool: &SqlitePool, by: &UserInfo, id: i64) -> AppResult<UserInfo> {
+    if by.id == id {
+        return Err(AppError::bad("You cannot deactivate your own account; another owner can."));
+    }
+    let user: Option<UserRow> =
+        sqlx::query_as("SELECT id, email, name, role FROM users WHERE id = ? AND disabled_at IS NULL").bind(id).fetch_optional(pool).await?;
+    let user: UserInfo = user.ok_or(AppError::NotFound("team member"))?.into();
+    disable(pool, user).await
+}
+
+async fn disable(pool: &SqlitePool, user: UserInfo) -> AppResult<UserInfo> {
     let mut tx = pool.begin().await?;
     sqlx::query("UPDATE users SET disabled_at = ? WHERE id = ?").bind(now()).bind(user.id).execute(&mut *tx).await?;
     end_all_access(&mut tx, user.id).await?;
