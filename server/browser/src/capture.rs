@@ -339,6 +339,14 @@ impl TabHandle {
         Ok(true)
     }
 
+    /// Whether a call failed because the page went to another document meanwhile (by the
+    /// navigation events, or by the error; the events may come a moment after the error).
+    pub fn departed(&self, error: &str) -> bool {
+        let says_so = ["navigated or closed", "Not attached to an active page", "given up (the page went elsewhere)"].iter().any(|m| error.contains(m));
+        let wait = if says_so { Duration::from_secs(2) } else { Duration::ZERO };
+        self.wait_for(wait, |e| e.left_after_load) || says_so
+    }
+
     /// The renderer crashed: this tab cannot be used again.
     pub fn dead(&self) -> bool {
         self.events.lock().map(|e| e.crashed).unwrap_or(true)
@@ -473,7 +481,15 @@ impl TabHandle {
             if hung {
                 self.events.lock().expect("events lock").script_stopped = true;
             }
-            let r = value.map_err(|e| format!("the page did not answer: {e}"))?;
+            let r = match value {
+                // The page left while it was asked (a script or meta refresh just after
+                // load): ask the document it went to.
+                Err(e) if self.departed(&e) => {
+                    self.follow_departure(DEPARTURE_LOAD_LIMIT)?;
+                    continue;
+                }
+                other => other.map_err(|e| format!("the page did not answer: {e}"))?,
+            };
             if let Some(ex) = r.exception_details {
                 let text = ex.exception.and_then(|o| o.description).unwrap_or(ex.text);
                 // Our own call was the one interrupted: ask again.
@@ -555,6 +571,9 @@ pub fn png_size(png: &[u8]) -> Option<(u32, u32)> {
     let h = u32::from_be_bytes(png[20..24].try_into().ok()?);
     Some((w, h))
 }
+
+/// How long the document a page left for may take to load when a call ran into the departure.
+const DEPARTURE_LOAD_LIMIT: Duration = Duration::from_secs(15);
 
 /// A screenshot that has not come back by then will not come (seen when the page went
 /// elsewhere during the capture); a 5,000 px page at three device pixels takes about 2 s.
@@ -843,7 +862,7 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
         Some(_) => match take(m.height) {
             Ok(shot) => Some(shot),
             // It left while the picture was taken: the picture is of where it went.
-            Err(_) if h.events.lock().expect("events lock").left_after_load => {
+            Err(e) if h.departed(&e) => {
                 // (A capture stalled by the departure is not the page's script hanging.)
                 h.events.lock().expect("events lock").script_stopped = false;
                 h.follow_departure(settings.load_timeout)?;
