@@ -5,7 +5,8 @@
 
 pub mod components;
 pub mod live;
-pub mod model;
+/// The shared types (the `preflight-model` crate), under the name the UI has always used.
+pub use preflight_model as model;
 pub mod pages;
 pub mod phases;
 pub mod server_fns;

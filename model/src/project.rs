@@ -1,0 +1,240 @@
+//! Projects: their environments, credentials for protected sites, run settings and deploys.
+
+use serde::{Deserialize, Serialize};
+
+/// What kind of environment a URL is: it decides what the checks expect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnvKind {
+    Dev,
+    Staging,
+    Production,
+}
+
+impl EnvKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnvKind::Dev => "dev",
+            EnvKind::Staging => "staging",
+            EnvKind::Production => "production",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EnvKind> {
+        match s {
+            "dev" => Some(EnvKind::Dev),
+            "staging" => Some(EnvKind::Staging),
+            "production" => Some(EnvKind::Production),
+            _ => None,
+        }
+    }
+
+    /// Guesses the kind from a free-form environment name ("prod", "uat", "development").
+    pub fn infer(name: &str) -> EnvKind {
+        let n = name.to_ascii_lowercase();
+        if n.contains("prod") || n == "live" || n == "www" {
+            EnvKind::Production
+        } else if n.contains("dev") || n.contains("local") {
+            EnvKind::Dev
+        } else {
+            EnvKind::Staging
+        }
+    }
+}
+
+/// One place a project is deployed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Environment {
+    #[serde(default)]
+    pub id: Option<i64>,
+    pub name: String,
+    #[serde(default)]
+    pub kind: Option<EnvKind>,
+    pub base_url: String,
+    /// Connect to this address instead of resolving the host (like curl's `--resolve`),
+    /// to test a new server before DNS moves.
+    #[serde(default)]
+    pub resolve_ip: Option<String>,
+    /// Make test form submissions here: `None` decides by kind (yes on dev and staging, no
+    /// on production).
+    #[serde(default)]
+    pub submit_forms: Option<bool>,
+    /// When the latest deploy to it was recorded (read only: record one with
+    /// `POST /api/v1/projects/{id}/deploys`). Evidence from runs before it is stale.
+    #[serde(default, skip_deserializing)]
+    pub last_deploy_at: Option<i64>,
+    /// What its check runs are told (the CLI's flags, per environment).
+    #[serde(default)]
+    pub settings: RunSettings,
+    /// The protected site's credentials, as they may be shown: kind and user or header name,
+    /// never the secret (read only: set them with `PUT /api/v1/environments/{id}/credentials`).
+    #[serde(default, skip_deserializing)]
+    pub credentials: Option<String>,
+}
+
+/// A protected site's credentials as the browser sends them once (they are never sent back).
+/// The same JSON as the engine's `Credentials`: `{"kind": "basic", "username", "password"}`,
+/// `{"kind": "header", "name", "value"}` or `{"kind": "cookie", "name", "value"}`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Credentials {
+    Basic { username: String, password: String },
+    Header { name: String, value: String },
+    Cookie { name: String, value: String },
+}
+
+/// Never prints the secret.
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Credentials::Basic { .. } => "Credentials::Basic(hidden)",
+            Credentials::Header { .. } => "Credentials::Header(hidden)",
+            Credentials::Cookie { .. } => "Credentials::Cookie(hidden)",
+        })
+    }
+}
+
+/// An environment's run settings; absent fields keep the engine's defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct RunSettings {
+    /// URLs of the old site (absolute, or paths) that must redirect rather than answer 404.
+    #[serde(default)]
+    pub old_urls: Vec<String>,
+    /// Most pages to crawl (1–5000; default 200).
+    #[serde(default)]
+    pub max_pages: Option<i64>,
+    /// Most links to follow from the start page (0–50; default 6).
+    #[serde(default)]
+    pub max_depth: Option<i64>,
+    /// Seconds the HTTP part of a run may take (10–3600; default 300).
+    #[serde(default)]
+    pub deadline_secs: Option<i64>,
+    /// Also check links to other sites (off: nothing outside the site is contacted).
+    #[serde(default)]
+    pub check_external_links: bool,
+    /// Words that mark a dev or staging page besides the built-in ones.
+    #[serde(default)]
+    pub dev_markers: Vec<String>,
+    /// DNS server for the DNS checks, `IP` or `IP:PORT` (default: the system's resolver).
+    #[serde(default)]
+    pub nameserver: Option<String>,
+}
+
+/// The browser viewports a new project checks.
+pub const DEFAULT_VIEWPORTS: &str = "desktop,old-ie,ipad,phone";
+
+/// A project as edited in the project form and returned by the API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ProjectInput {
+    pub name: String,
+    #[serde(default)]
+    pub client: String,
+    /// `YYYY-MM-DD`.
+    pub launch_date: String,
+    /// `HH:MM`, optional.
+    #[serde(default)]
+    pub launch_time: Option<String>,
+    #[serde(default)]
+    pub environments: Vec<Environment>,
+    #[serde(default)]
+    pub contact_emails: Vec<String>,
+    #[serde(default)]
+    pub contact_phones: Vec<String>,
+    #[serde(default)]
+    pub postal_address: String,
+    /// Viewports of the browser checks: default names (desktop, old-ie, ipad, phone) and
+    /// `NAME=WIDTHxHEIGHT[@SCALE][,mobile][,touch][,ua=…]` specs, separated by `,` or `;`.
+    /// `""` turns the browser checks off; absent: [`DEFAULT_VIEWPORTS`].
+    #[serde(default)]
+    pub viewports: Option<String>,
+    /// Forms submitted on every environment, even with a password or payment field: a page
+    /// (path or URL) or `PAGE#FORM-ID` per entry.
+    #[serde(default)]
+    pub forms_listed: Vec<String>,
+    /// Check evidence older than this many days is stale (1–365; absent: 7).
+    #[serde(default)]
+    pub evidence_max_age_days: Option<i64>,
+    /// The region the site's national phone numbers are written in (ISO 3166 alpha-2, `GB`,
+    /// `US`…): "0117 496 0123" is then the same number as "+44 117 496 0123". Empty: none.
+    #[serde(default)]
+    pub phone_region: String,
+    /// Analytics ids every production page must carry: `G-XXXXXXX`, `GTM-XXXX`, a Plausible
+    /// domain, a Matomo site id URL…
+    #[serde(default)]
+    pub analytics_ids: Vec<String>,
+}
+
+/// A project with its environments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Project {
+    pub id: i64,
+    pub name: String,
+    pub client: String,
+    pub launch_date: String,
+    pub launch_time: Option<String>,
+    pub environments: Vec<Environment>,
+    pub contact_emails: Vec<String>,
+    pub contact_phones: Vec<String>,
+    pub postal_address: String,
+    /// See [`ProjectInput::viewports`]; `""`: no browser checks.
+    pub viewports: String,
+    pub forms_listed: Vec<String>,
+    /// Check evidence older than this many days is stale.
+    pub evidence_max_age_days: i64,
+    /// See [`ProjectInput::phone_region`].
+    #[serde(default)]
+    pub phone_region: String,
+    /// See [`ProjectInput::analytics_ids`].
+    #[serde(default)]
+    pub analytics_ids: Vec<String>,
+    pub archived: bool,
+    pub template_version: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A row of the project list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectSummary {
+    pub id: i64,
+    pub name: String,
+    pub client: String,
+    pub launch_date: String,
+    pub launch_time: Option<String>,
+    pub archived: bool,
+    pub done: i64,
+    pub total: i64,
+    pub overdue: i64,
+}
+
+/// What deleting a project did: deleted it, or — when the client signed off its launch — kept
+/// the sign-off record and archived the project instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteOutcome {
+    pub deleted: bool,
+    pub archived: bool,
+    pub message: String,
+}
+
+/// A deploy to one of a project's environments, as recorded by the team or CI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deploy {
+    pub id: i64,
+    pub environment: String,
+    pub at: i64,
+    pub revision: String,
+    pub note: String,
+    pub recorded_by: Option<String>,
+}
+
+/// Input for recording a deploy: the environment's name (or id), optionally the revision
+/// deployed and a note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewDeploy {
+    pub environment: String,
+    #[serde(default)]
+    pub revision: String,
+    #[serde(default)]
+    pub note: String,
+}

@@ -1,0 +1,311 @@
+//! Check runs: status, results, findings, comparisons, screenshots and live updates.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ChecklistItem, Review};
+
+/// Where a check run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Queued,
+    Running,
+    Passed,
+    Failed,
+    Interrupted,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "queued",
+            RunStatus::Running => "running",
+            RunStatus::Passed => "passed",
+            RunStatus::Failed => "failed",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RunStatus> {
+        Some(match s {
+            "queued" => RunStatus::Queued,
+            "running" => RunStatus::Running,
+            "passed" => RunStatus::Passed,
+            "failed" => RunStatus::Failed,
+            "interrupted" => RunStatus::Interrupted,
+            _ => return None,
+        })
+    }
+
+    pub fn is_finished(self) -> bool {
+        matches!(self, RunStatus::Passed | RunStatus::Failed | RunStatus::Interrupted)
+    }
+}
+
+/// Where a run ended up, in words for people (the API's `status` keeps its older values:
+/// `passed`/`failed` say whether error findings were found, or that the run could not run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    Queued,
+    Running,
+    /// It looked at the site; findings or not.
+    Completed,
+    /// It could not complete (site unreachable, bad settings).
+    Failed,
+    /// The server stopped while it ran.
+    Interrupted,
+}
+
+impl RunState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Queued => "queued",
+            RunState::Running => "running",
+            RunState::Completed => "completed",
+            RunState::Failed => "failed",
+            RunState::Interrupted => "interrupted",
+        }
+    }
+
+    /// The state of a run with `status` and `error` (the reason it could not complete).
+    pub fn of(status: RunStatus, error: &str) -> RunState {
+        match status {
+            RunStatus::Queued => RunState::Queued,
+            RunStatus::Running => RunState::Running,
+            RunStatus::Interrupted => RunState::Interrupted,
+            RunStatus::Passed | RunStatus::Failed if error.is_empty() => RunState::Completed,
+            RunStatus::Passed | RunStatus::Failed => RunState::Failed,
+        }
+    }
+}
+
+/// "completed — 27 errors", "failed: site unreachable", "interrupted".
+pub fn run_label(state: RunState, errors: i64, warnings: i64, error: &str) -> String {
+    let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    match state {
+        RunState::Queued => "queued".into(),
+        RunState::Running => "running".into(),
+        RunState::Interrupted => "interrupted".into(),
+        RunState::Failed => format!("failed: {}", error.trim_end_matches('.')),
+        RunState::Completed if errors > 0 => {
+            format!("completed — {}", plural(errors, "error", "errors"))
+        }
+        RunState::Completed if warnings > 0 => format!("completed — no errors, {}", plural(warnings, "warning", "warnings")),
+        RunState::Completed => "completed — no errors".into(),
+    }
+}
+
+impl RunSummary {
+    /// The CSS class of its status badge: completed runs are green without errors and amber
+    /// with them; runs that could not complete are red.
+    pub fn badge_class(&self) -> String {
+        match (self.state, self.errors) {
+            (RunState::Completed, 0) => "status status-passed".into(),
+            (RunState::Completed, _) => "status status-completed-errors".into(),
+            (s, _) => format!("status status-{}", s.as_str()),
+        }
+    }
+}
+
+/// A check's verdict in one run (the engine's statuses, in a type the browser can use).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    Passed,
+    Failed,
+    NotApplicable,
+    Skipped,
+}
+
+impl CheckStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckStatus::Passed => "passed",
+            CheckStatus::Failed => "failed",
+            CheckStatus::NotApplicable => "not_applicable",
+            CheckStatus::Skipped => "skipped",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CheckStatus::Passed => "passed",
+            CheckStatus::Failed => "failed",
+            CheckStatus::NotApplicable => "not applicable",
+            CheckStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// One check's outcome in a run, as the run page and the API show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub status: CheckStatus,
+    /// Why it did not apply or was skipped (or how far a partial look went).
+    pub reason: String,
+    /// The catalogue's title.
+    #[serde(default)]
+    pub title: String,
+    /// Findings of this check in the run.
+    #[serde(default)]
+    pub findings: i64,
+}
+
+/// A check run as lists and the API show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub id: i64,
+    pub project_id: i64,
+    pub environment: String,
+    pub env_kind: String,
+    pub base_url: String,
+    pub status: RunStatus,
+    pub requested_by: Option<String>,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub progress_phase: String,
+    pub progress_done: i64,
+    pub progress_total: i64,
+    pub pages_crawled: i64,
+    pub errors: i64,
+    pub warnings: i64,
+    pub infos: i64,
+    /// Why a run could not run at all (bad URL…), or was interrupted.
+    pub error: String,
+    /// Where it ended up, for people: completed (whatever it found), failed (could not
+    /// complete), interrupted — or still queued/running.
+    pub state: RunState,
+    /// `completed — 27 errors`, `failed: site unreachable`…
+    pub label: String,
+}
+
+/// A finding as stored; the same shape as the CLI's JSON findings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingView {
+    pub check: String,
+    pub severity: String,
+    pub url: String,
+    pub message: String,
+    pub evidence: String,
+    pub advice: String,
+    /// The check's title from the catalogue.
+    #[serde(default)]
+    pub title: String,
+}
+
+/// What changed since the previous finished run of the same environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunComparison {
+    pub previous_run_id: i64,
+    pub new: Vec<FindingView>,
+    pub fixed: Vec<FindingView>,
+    pub unchanged: usize,
+}
+
+/// A run with its findings, for the run page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunDetail {
+    pub run: RunSummary,
+    pub project_name: String,
+    pub findings: Vec<FindingView>,
+    pub checks_run: Vec<String>,
+    /// Every check's outcome (runs from before outcomes were recorded derive them).
+    pub checks: Vec<CheckResult>,
+    pub comparison: Option<RunComparison>,
+}
+
+/// Evidence for one check of a checklist item, from the latest finished run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckEvidence {
+    pub check: String,
+    /// True only when the check really looked and found nothing.
+    pub passed: bool,
+    pub status: CheckStatus,
+    /// Why it was not checked (not applicable or skipped).
+    #[serde(default)]
+    pub reason: String,
+    pub findings: i64,
+    pub run_id: i64,
+    pub environment: String,
+    /// `dev`, `staging` or `production`: the kind the run checked.
+    #[serde(default)]
+    pub env_kind: String,
+    pub finished_at: i64,
+    /// Why this evidence no longer counts for the one-click tick ("deployed after this run",
+    /// "older than 7 days"); `None` while fresh.
+    #[serde(default)]
+    pub stale: Option<String>,
+}
+
+/// A live update for everyone viewing a project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LiveUpdate {
+    Item {
+        item: ChecklistItem,
+    },
+    Run {
+        run: RunSummary,
+    },
+    /// A client reviewed a screenshot through a share link.
+    Review {
+        review: Review,
+    },
+}
+
+/// One page seen at one viewport in a run (its image is at `/screenshots/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreenshotView {
+    pub id: i64,
+    pub run_id: i64,
+    pub url: String,
+    pub final_url: String,
+    pub viewport: String,
+    /// Device pixels.
+    pub width: i64,
+    pub height: i64,
+    /// The page's height in CSS pixels (the screenshot may stop earlier).
+    pub page_height: i64,
+    pub load_ms: i64,
+    pub overflow_px: i64,
+    /// Console errors and warnings, uncaught exceptions, failed requests.
+    pub console: Vec<String>,
+    /// Check ids with findings on this shot.
+    pub problems: Vec<String>,
+    pub has_thumbnail: bool,
+    /// The same page and viewport in the previous finished run of the environment.
+    pub previous: Option<i64>,
+    /// The client's latest review of this screenshot.
+    #[serde(default)]
+    pub review: Option<Review>,
+}
+
+/// A run's screenshots and what the gallery says about its viewports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gallery {
+    pub shots: Vec<ScreenshotView>,
+    /// Viewport names in the order to show them, with labels and emulation notes.
+    pub viewports: Vec<ViewportInfo>,
+    pub previous_run_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewportInfo {
+    pub name: String,
+    pub label: String,
+    pub note: Option<String>,
+}
+
+/// A visual diff of one page and viewport between two runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffView {
+    pub before: ScreenshotView,
+    pub after: ScreenshotView,
+    /// Share of pixels changed, in parts per million (10,000 ppm = 1 %).
+    pub changed_ppm: i64,
+    pub project_id: i64,
+    pub project_name: String,
+}
