@@ -170,8 +170,8 @@ async fn main() {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let http = Arc::new(http);
     let mut tasks = Vec::new();
-    for c in 0..clients {
-        let item = items[c].clone();
+    for item in items.iter().take(clients) {
+        let item = item.clone();
         let (http, token, url) = (http.clone(), token.clone(), api(&format!("/checklist-items/{}", item["id"])));
         tasks.push(tokio::spawn(async move {
             let mut version = item["version"].as_i64().unwrap();

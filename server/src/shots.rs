@@ -31,11 +31,11 @@ fn refuse(e: AppError) -> Response {
     (status, e.to_string()).into_response()
 }
 
-fn ready(state: &AppState, user: &Option<Extension<UserInfo>>) -> Result<std::path::PathBuf, Response> {
+fn ready(state: &AppState, user: &Option<Extension<UserInfo>>) -> Result<std::path::PathBuf, (StatusCode, &'static str)> {
     if user.is_none() {
-        return Err((StatusCode::UNAUTHORIZED, "please sign in").into_response());
+        return Err((StatusCode::UNAUTHORIZED, "please sign in"));
     }
-    state.screenshots_dir.clone().ok_or_else(|| (StatusCode::NOT_FOUND, "this server keeps no screenshots").into_response())
+    state.screenshots_dir.clone().ok_or((StatusCode::NOT_FOUND, "this server keeps no screenshots"))
 }
 
 pub async fn full(State(state): State<AppState>, user: Option<Extension<UserInfo>>, Path(id): Path<i64>) -> Response {
@@ -49,7 +49,7 @@ pub async fn thumb(State(state): State<AppState>, user: Option<Extension<UserInf
 async fn image(state: AppState, user: Option<Extension<UserInfo>>, id: i64, variant: screenshots::Variant) -> Response {
     let dir = match ready(&state, &user) {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     match screenshots::file(&state.pool, &dir, id, variant).await {
         Ok((path, kind)) => send(path, kind).await,
@@ -60,7 +60,7 @@ async fn image(state: AppState, user: Option<Extension<UserInfo>>, id: i64, vari
 pub async fn diff(State(state): State<AppState>, user: Option<Extension<UserInfo>>, Path((before, after)): Path<(i64, i64)>) -> Response {
     let dir = match ready(&state, &user) {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     match screenshots::diff(&state.pool, &dir, before, after).await {
         Ok((view, path)) => {
@@ -99,7 +99,7 @@ pub async fn shared_thumb(State(state): State<AppState>, Path((token, id)): Path
 async fn shared(state: AppState, token: String, id: i64, variant: screenshots::Variant) -> Response {
     let dir = match granted(&state, &token, &[id]).await {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     match screenshots::file(&state.pool, &dir, id, variant).await {
         Ok((path, kind)) => send(path, kind).await,
@@ -110,7 +110,7 @@ async fn shared(state: AppState, token: String, id: i64, variant: screenshots::V
 pub async fn shared_diff(State(state): State<AppState>, Path((token, before, after)): Path<(String, i64, i64)>) -> Response {
     let dir = match granted(&state, &token, &[before, after]).await {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     match screenshots::diff(&state.pool, &dir, before, after).await {
         Ok((_, path)) => send(path, "image/png").await,

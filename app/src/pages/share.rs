@@ -269,7 +269,7 @@ pub fn ShareLinksPanel(project_id: i64) -> impl IntoView {
         ev.prevent_default();
         let e = expires.get_untracked();
         let input = ShareLinkInput {
-            expires_at: (!e.trim().is_empty()).then(|| serde_json::Value::String(e)),
+            expires_at: (!e.trim().is_empty()).then_some(serde_json::Value::String(e)),
             run_id: run.get_untracked().trim().parse().ok(),
             label: String::new(),
         };

@@ -28,7 +28,7 @@ pub async fn log(pool: &SqlitePool, project_id: i64, actor: &str, kind: &str, su
 /// Newest first; `kind` and `actor` filter when given (exact kind, actor by substring).
 pub async fn list(pool: &SqlitePool, project_id: i64, kind: Option<&str>, actor: Option<&str>, limit: i64) -> AppResult<Vec<ActivityEntry>> {
     let kind = kind.map(str::trim).filter(|k| !k.is_empty());
-    let actor = actor.map(str::trim).filter(|a| !a.is_empty()).map(|a| format!("%{}%", a.replace('%', "").replace('_', "")));
+    let actor = actor.map(str::trim).filter(|a| !a.is_empty()).map(|a| format!("%{}%", a.replace(['%', '_'], "")));
     let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
         "SELECT id, at, actor, kind, summary FROM activity
          WHERE project_id = ? AND (? IS NULL OR kind = ?) AND (? IS NULL OR actor LIKE ?)

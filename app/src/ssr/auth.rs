@@ -379,8 +379,9 @@ pub async fn revoke_api_token(pool: &SqlitePool, user_id: i64, token_id: i64) ->
 
 /// Recently resolved API tokens, so a busy CI job does not cost a query per request.
 /// Revoking a token (or resetting its user) clears the cache at once.
-static TOKEN_CACHE: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<Vec<u8>, (UserInfo, std::time::Instant)>>> =
-    std::sync::LazyLock::new(Default::default);
+static TOKEN_CACHE: std::sync::LazyLock<std::sync::Mutex<TokenCache>> = std::sync::LazyLock::new(Default::default);
+/// Token hash → its user and when that was looked up.
+type TokenCache = std::collections::HashMap<Vec<u8>, (UserInfo, std::time::Instant)>;
 const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 const TOKEN_CACHE_MAX: usize = 10_000;
 

@@ -306,8 +306,11 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<Project> {
     })
 }
 
+/// A project list row: id, name, client, launch date and time, archived at, done, items, overdue.
+type ListRow = (i64, String, String, String, Option<String>, Option<i64>, i64, i64, i64);
+
 pub async fn list(pool: &SqlitePool, include_archived: bool) -> AppResult<Vec<ProjectSummary>> {
-    let rows: Vec<(i64, String, String, String, Option<String>, Option<i64>, i64, i64, i64)> = sqlx::query_as(
+    let rows: Vec<ListRow> = sqlx::query_as(
         "SELECT p.id, p.name, p.client, p.launch_date, p.launch_time, p.archived_at,
                 COUNT(c.id) FILTER (WHERE c.state != 'todo'),
                 COUNT(c.id),
@@ -613,7 +616,8 @@ mod tests {
 
     #[test]
     fn bad_input_names_the_field() {
-        let cases: Vec<(Box<dyn Fn(&mut ProjectInput)>, &str)> = vec![
+        type Spoil = Box<dyn Fn(&mut ProjectInput)>;
+        let cases: Vec<(Spoil, &str)> = vec![
             (Box::new(|p| p.name = "  ".into()), "name:"),
             (Box::new(|p| p.launch_date = "01/03/2027".into()), "launch_date:"),
             (Box::new(|p| p.launch_time = Some("9am".into())), "launch_time:"),

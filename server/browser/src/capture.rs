@@ -615,10 +615,8 @@ fn on_event(g: &mut PageEvents, e: &Event) {
                 g.loaded = false;
             }
         }
-        Event::PageDownloadWillBegin(d) => {
-            if !g.downloads.contains(&d.params.url) {
-                g.downloads.push(d.params.url.clone());
-            }
+        Event::PageDownloadWillBegin(d) if !g.downloads.contains(&d.params.url) => {
+            g.downloads.push(d.params.url.clone());
         }
         Event::InspectorTargetCrashed(_) => g.crashed = true,
         Event::LogEntryAdded(l) => {

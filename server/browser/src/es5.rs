@@ -38,7 +38,7 @@ pub fn violations(src: &str) -> Result<Vec<Violation>, SyntaxError> {
             .diagnostics
             .errors()
             .next()
-            .map(|d| (d.labels.first().map_or(0, |l| l.offset() as u32), d.message.to_string()))
+            .map(|d| (d.labels.first().map_or(0, |l| l.offset()), d.message.to_string()))
             .unwrap_or((0, "the parser gave up".into()));
         let (line, column) = lines.line_col(src, offset);
         return Err(SyntaxError { line, column, message });

@@ -260,7 +260,7 @@ pub fn judge(page: &str, label: &str, subs: &[Submission]) -> Vec<Finding> {
                         "error-page-default",
                         after.url.as_str(),
                         format!("The error page (HTTP {doc}) the form {label} leads to has no styling: visitors see a bare page with no way back."),
-                        format!("the page says \"{}\"", snippet(&format!("{} {}", after.title, after.text).trim().to_string(), 120)),
+                        format!("the page says \"{}\"", snippet(format!("{} {}", after.title, after.text).trim(), 120)),
                     ));
                 }
             }

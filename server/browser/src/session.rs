@@ -484,10 +484,13 @@ fn record(shared: &Shared, out: JobOutput, tx: &UnboundedSender<BrowserEvent>) {
     let _ = tx.send(BrowserEvent::Progress { done, total: shared.total.load(Ordering::SeqCst) });
 }
 
+/// A finding's identity across viewports: check, page, message, evidence.
+type FindingKey = (String, String, String, String);
+
 /// One finding per page and problem, naming every viewport it was seen at.
 fn merge(found: Vec<Found>, settings: &BrowserSettings) -> Vec<Finding> {
-    let mut order: Vec<(String, String, String, String)> = Vec::new();
-    let mut by_key: HashMap<(String, String, String, String), (Finding, Vec<String>)> = HashMap::new();
+    let mut order: Vec<FindingKey> = Vec::new();
+    let mut by_key: HashMap<FindingKey, (Finding, Vec<String>)> = HashMap::new();
     for f in found {
         let key = (f.finding.check.clone(), f.finding.url.clone(), f.finding.message.clone(), f.finding.evidence.clone());
         let entry = by_key.entry(key.clone()).or_insert_with(|| {

@@ -665,7 +665,7 @@ fn https(site: &Site, f: &mut Vec<Finding>) {
             Some(r) if matches!(r.status, 301 | 302 | 303 | 307 | 308) => {
                 let loc = r.header("location").unwrap_or("");
                 let target = v.requested.join(loc).ok();
-                if !target.as_ref().is_some_and(|t| t.scheme() == "https") {
+                if target.as_ref().is_none_or(|t| t.scheme() != "https") {
                     f.push(Finding::new(
                         "https-redirect-missing",
                         v.requested.as_str(),
@@ -1385,16 +1385,13 @@ fn seo(site: &Site, f: &mut Vec<Finding>) {
         match &d.canonical {
             None if prod => f.push(Finding::new("canonical-tag-missing", url.as_str(), "The page has no canonical tag.", String::new())),
             None => {}
-            Some(c) => {
-                if c.host_str() != site.start.host_str() || c.scheme() != site.start.scheme() {
-                    f.push(Finding::new(
-                        "canonical-tag-mismatch",
-                        url.as_str(),
-                        "The canonical tag points at another host or scheme than the site's.",
-                        format!("<link rel=canonical href={c}>"),
-                    ));
-                }
-            }
+            Some(c) if c.host_str() != site.start.host_str() || c.scheme() != site.start.scheme() => f.push(Finding::new(
+                "canonical-tag-mismatch",
+                url.as_str(),
+                "The canonical tag points at another host or scheme than the site's.",
+                format!("<link rel=canonical href={c}>"),
+            )),
+            Some(_) => {}
         }
         if !d.text.is_empty() {
             use std::hash::{Hash, Hasher};
