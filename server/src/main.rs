@@ -13,13 +13,16 @@ fn main() -> ExitCode {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("the async runtime starts").block_on(async_main())
 }
 
-/// The allocator settings Preflight runs with. Under glibc's defaults the bodies a crawl reads
-/// and frees pile up in per-thread arenas and stay resident (a crawl of 250 pages and 600
-/// assets of 5 MB: ~500 MB resident, against ~150 MB with these; `server/engine/tests/memory.rs`).
-const ALLOCATOR: [(&str, &str); 2] = [("MALLOC_ARENA_MAX", "2"), ("MALLOC_MMAP_THRESHOLD_", "131072")];
+/// The allocator setting Preflight runs with. Under glibc's defaults the threshold above which
+/// memory is mapped (and given back when freed) rises to the size of the largest body freed,
+/// so the bodies a crawl reads and frees then pile up in the heap and stay resident (a crawl of
+/// 250 pages and 600 assets of 5 MB: ~500 MB resident, ~160 MB with a fixed 1 MB threshold;
+/// `server/engine/tests/memory.rs`). 1 MB rather than smaller: the tick benchmark lost 8 % to
+/// it (15 % with a 128 KB threshold and two arenas).
+const ALLOCATOR: [(&str, &str); 1] = [("MALLOC_MMAP_THRESHOLD_", "1048576")];
 
-/// glibc reads its settings once, at process start: unless they are set already (by the
-/// user, the systemd unit or scripts/run.sh), the process starts itself again with them —
+/// glibc reads its settings once, at process start: unless it is set already (by the user or
+/// a service manager), the process starts itself again with it —
 /// `exec`, so the process id, arguments and everything else stay the same.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn tune_allocator() {
@@ -39,7 +42,7 @@ fn tune_allocator() {
         }
     }
     let err = cmd.args(args).exec();
-    eprintln!("note: could not restart with the allocator settings {ALLOCATOR:?} ({err}); running with glibc's defaults");
+    eprintln!("note: could not restart with the allocator setting {ALLOCATOR:?} ({err}); running with glibc's defaults");
 }
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]

@@ -101,9 +101,11 @@ pub async fn items(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<Checklis
 pub async fn item(pool: &SqlitePool, id: i64) -> AppResult<ChecklistItem> {
     let row: ItemRow =
         sqlx::query_as(&format!("{ITEM_SELECT} WHERE c.id = ?")).bind(id).fetch_optional(pool).await?.ok_or(AppError::NotFound("checklist item"))?;
-    let evidence = super::evidence::project_evidence(pool, row.project_id).await?;
+    let project_id = row.project_id;
     let mut it = row.into_item(&today());
-    evidence.attach(&mut it);
+    if let Some(evidence) = super::evidence::item_evidence(pool, project_id, &it).await? {
+        evidence.attach(&mut it);
+    }
     Ok(it)
 }
 
