@@ -19,7 +19,7 @@ fn main() -> ExitCode {
 /// 250 pages and 600 assets of 5 MB: ~500 MB resident, ~160 MB with a fixed 1 MB threshold;
 /// `server/engine/tests/memory.rs`). 1 MB rather than smaller: the tick benchmark lost 8 % to
 /// it (15 % with a 128 KB threshold and two arenas).
-const ALLOCATOR: [(&str, &str); 1] = [("MALLOC_MMAP_THRESHOLD_", "1048576")];
+const ALLOCATOR: (&str, &str) = ("MALLOC_MMAP_THRESHOLD_", "1048576");
 
 /// glibc reads its settings once, at process start: unless it is set already (by the user or
 /// a service manager), the process starts itself again with it —
@@ -27,7 +27,8 @@ const ALLOCATOR: [(&str, &str); 1] = [("MALLOC_MMAP_THRESHOLD_", "1048576")];
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn tune_allocator() {
     use std::os::unix::process::CommandExt;
-    if std::env::var_os(ALLOCATOR[0].0).is_some() {
+    let (name, value) = ALLOCATOR;
+    if std::env::var_os(name).is_some() {
         return;
     }
     let Ok(exe) = std::env::current_exe() else { return };
@@ -36,12 +37,7 @@ fn tune_allocator() {
     if let Some(arg0) = args.next() {
         cmd.arg0(arg0);
     }
-    for (name, value) in ALLOCATOR {
-        if std::env::var_os(name).is_none() {
-            cmd.env(name, value);
-        }
-    }
-    let err = cmd.args(args).exec();
+    let err = cmd.env(name, value).args(args).exec();
     eprintln!("note: could not restart with the allocator setting {ALLOCATOR:?} ({err}); running with glibc's defaults");
 }
 

@@ -444,7 +444,7 @@ fn run_job(shared: &Shared, tab: &mut Option<TabHandle>, job: &Job) -> Result<Jo
     if tab.as_ref().is_none_or(|t| t.generation != conn.generation || t.dead()) {
         if let Some(old) = tab.take() {
             if old.dead() {
-                shared.retired.lock().expect("retired lock").push(old);
+                set_aside_crashed(shared, &conn, old);
             } else {
                 old.close();
             }
@@ -457,15 +457,23 @@ fn run_job(shared: &Shared, tab: &mut Option<TabHandle>, job: &Job) -> Result<Jo
         Job::Form { job, .. } => crate::forms::run(shared, handle, job),
     };
     if handle.dead() {
-        // A crashed tab does not answer on its own session (closing it there waits for as
-        // long as the browser lives): the browser closes it, and the handle is set aside.
-        let target_id = handle.tab.get_target_id().clone();
+        if let Some(crashed) = tab.take() {
+            set_aside_crashed(shared, &conn, crashed);
+        }
+    }
+    out
+}
+
+/// A crashed tab does not answer on its own session (closing it there waits for as long as
+/// the browser lives): the browser closes it, and the handle is set aside until the end.
+fn set_aside_crashed(shared: &Shared, conn: &Connection, crashed: TabHandle) {
+    if crashed.generation == conn.generation {
+        let target_id = crashed.tab.get_target_id().clone();
         let closed = crate::direct::Direct::browser(&conn.ws_url, Duration::from_secs(5))
             .and_then(|d| d.call(headless_chrome::protocol::cdp::Target::CloseTarget { target_id }));
         tracing::debug!(?closed, "closed a crashed tab");
-        shared.retired.lock().expect("retired lock").extend(tab.take());
     }
-    out
+    shared.retired.lock().expect("retired lock").push(crashed);
 }
 
 fn record(shared: &Shared, out: JobOutput, tx: &UnboundedSender<BrowserEvent>) {

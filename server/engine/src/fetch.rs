@@ -59,7 +59,7 @@ impl Response {
 
     pub fn is_html(&self) -> bool {
         let ct = self.content_type();
-        ct.contains("text/html") || ct.contains("application/xhtml") || (ct.is_empty() && self.body.starts_with(b"<"))
+        is_html_type(&ct) || (ct.is_empty() && self.body.starts_with(b"<"))
     }
 
     pub fn text(&self) -> String {
@@ -339,9 +339,10 @@ impl Fetcher {
             let encoding = headers.get(CONTENT_ENCODING).and_then(|v| v.to_str().ok()).map(|s| s.trim().to_ascii_lowercase());
             // An answer nobody looks into (an image that loaded) is counted, not kept; an error
             // page or an HTML answer is kept whole for the checks.
-            let is_html = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.to_ascii_lowercase().contains("html"));
+            // (Without a content type the body may still be HTML: kept whole.)
+            let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
             let keep = match self.keep_head {
-                Some(head) if status < 500 && !is_html => head,
+                Some(head) if status < 500 && !ct.is_empty() && !is_html_type(&ct) => head,
                 _ => self.max_body,
             };
             let expected = resp.content_length().map_or(0, |n| n as usize);
@@ -371,6 +372,11 @@ impl Fetcher {
             tokio::time::timeout(self.timeout, work).await.map_err(|_| FetchError::Timeout(self.timeout))??;
         Ok(Response { url: final_url, status, headers, body, truncated, content_encoding: encoding, wire_bytes, elapsed: start.elapsed(), scan: None })
     }
+}
+
+/// An HTML content type (lower-cased).
+fn is_html_type(ct: &str) -> bool {
+    ct.contains("text/html") || ct.contains("application/xhtml")
 }
 
 /// A copy of response headers that owns its bytes. The client parses header values as slices
