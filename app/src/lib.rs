@@ -8,10 +8,9 @@ pub mod live;
 /// The shared types (the `preflight-model` crate), under the name the UI has always used.
 pub use preflight_model as model;
 pub mod pages;
-pub mod phases;
+/// The launch phases (shared with the server's store).
+pub use preflight_model::phases;
 pub mod server_fns;
-#[cfg(feature = "ssr")]
-pub mod ssr;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};

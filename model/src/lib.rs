@@ -5,6 +5,7 @@
 mod account;
 mod checklist;
 mod dates;
+pub mod phases;
 mod project;
 mod retro;
 mod runs;

@@ -212,7 +212,7 @@ async fn main() {
     drop(server);
 
     // --- Every acknowledged change is in the database.
-    let pool = app::ssr::db::connect(&format!("sqlite://{}/preflight.db", data.path().display())).await.unwrap();
+    let pool = preflight_store::db::connect(&format!("sqlite://{}/preflight.db", data.path().display())).await.unwrap();
     let mut lost = 0;
     for (id, version, state) in &acked {
         let (v, s): (i64, String) = sqlx::query_as("SELECT version, state FROM checklist_items WHERE id = ?").bind(id).fetch_one(&pool).await.unwrap();

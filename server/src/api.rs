@@ -13,8 +13,10 @@ use axum::{
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::json;
 
-use app::model::{ChecklistItem, FindingView, ItemChange, ItemState, LiveUpdate, Project, ProjectInput, RunSummary, UpdateOutcome, UserInfo};
-use app::ssr::{auth, checklist, projects, runs, AppError, AppState};
+use preflight_model::{ChecklistItem, FindingView, ItemChange, ItemState, Project, ProjectInput, RunSummary, UpdateOutcome, UserInfo};
+use preflight_store::{auth, checklist, projects, runs, AppError};
+
+use crate::state::AppState;
 
 /// The OpenAPI 3.1 document, kept next to the code it describes.
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -176,11 +178,8 @@ async fn patch_item(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, 
     let state =
         ItemState::parse(&body.state).ok_or_else(|| AppError::bad(format!("state must be one of todo, done, not_applicable (got {:?})", body.state)))?;
     let change = ItemChange::SetState { state, reason: body.reason };
-    match checklist::update(&s.pool, &u, id, body.version, &change).await? {
-        UpdateOutcome::Updated { item } => {
-            s.publish(item.clone());
-            Ok(Json(item).into_response())
-        }
+    match checklist::update(&s, &u, id, body.version, &change).await? {
+        UpdateOutcome::Updated { item } => Ok(Json(item).into_response()),
         UpdateOutcome::Conflict { current } => Ok((
             StatusCode::CONFLICT,
             Json(json!({
@@ -201,28 +200,31 @@ struct StartRun {
 }
 
 async fn start_run(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(body): ApiJson<StartRun>) -> ApiResult<Response> {
-    let run = runs::queue(&s.pool, &u, id, &body.environment).await?;
-    s.run_queued.notify_one();
-    s.publish_update(id, LiveUpdate::Run { run: run.clone() });
+    let run = runs::queue(&s, &u, id, &body.environment).await?;
     Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/runs/{}", run.id))], Json(run)).into_response())
 }
 
 /// Records a deploy (from CI, after it deployed): passes from earlier runs of that
 /// environment go stale, so the one-click tick waits for a new run.
-async fn record_deploy(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(body): ApiJson<app::model::NewDeploy>) -> ApiResult<Response> {
-    let d = app::ssr::deploys::record(&s.pool, &u, id, &body).await?;
+async fn record_deploy(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(body): ApiJson<preflight_model::NewDeploy>) -> ApiResult<Response> {
+    let d = preflight_store::deploys::record(&s.pool, &u, id, &body).await?;
     Ok((StatusCode::CREATED, Json(d)).into_response())
 }
 
 /// Sets a protected environment's credentials (basic auth, a header or a cookie). The answer
 /// shows what may be shown — never the secret.
-async fn put_credentials(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(body): ApiJson<app::model::Credentials>) -> ApiResult<Response> {
-    let hint = app::ssr::environments::set_credentials(&s.pool, &s.sealer, &u, id, Some(&body)).await?;
+async fn put_credentials(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Id(id): Id,
+    ApiJson(body): ApiJson<preflight_model::Credentials>,
+) -> ApiResult<Response> {
+    let hint = preflight_store::environments::set_credentials(&s.pool, &s.sealer, &u, id, Some(&body)).await?;
     Ok(Json(json!({ "credentials": hint })).into_response())
 }
 
 async fn delete_credentials(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id) -> ApiResult<Response> {
-    app::ssr::environments::set_credentials(&s.pool, &s.sealer, &u, id, None).await?;
+    preflight_store::environments::set_credentials(&s.pool, &s.sealer, &u, id, None).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -234,12 +236,12 @@ struct ImportOldUrls {
 
 /// Adds the pages of the old site's sitemap.xml to the environment's old URLs.
 async fn import_old_urls(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(body): ApiJson<ImportOldUrls>) -> ApiResult<Response> {
-    let list = app::ssr::environments::import_old_urls(&s.pool, &u, id, &body.sitemap_url).await?;
+    let list = preflight_store::environments::import_old_urls(&s.pool, &u, id, &body.sitemap_url).await?;
     Ok(Json(json!({ "old_urls": list })).into_response())
 }
 
 async fn list_deploys(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
-    Ok(Json(json!({ "deploys": app::ssr::deploys::list(&s.pool, id, 100).await? })).into_response())
+    Ok(Json(json!({ "deploys": preflight_store::deploys::list(&s.pool, id, 100).await? })).into_response())
 }
 
 async fn list_runs(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
@@ -253,7 +255,7 @@ async fn list_runs(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiRes
 struct RunBody {
     #[serde(flatten)]
     run: RunSummary,
-    checks: Vec<app::model::CheckResult>,
+    checks: Vec<preflight_model::CheckResult>,
 }
 
 async fn get_run(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<RunBody>> {
@@ -266,14 +268,14 @@ async fn get_run(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResul
 #[derive(Serialize)]
 struct FindingsBody {
     run_id: i64,
-    status: app::model::RunStatus,
+    status: preflight_model::RunStatus,
     findings: Vec<FindingView>,
 }
 
 /// The run's screenshots (`/screenshots/{id}` serves each image, `…/thumb` its thumbnail).
-async fn run_screenshots(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<app::model::Gallery>> {
+async fn run_screenshots(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<preflight_model::Gallery>> {
     runs::get(&s.pool, id).await?;
-    Ok(Json(app::ssr::screenshots::gallery(&s.pool, id).await?))
+    Ok(Json(preflight_store::screenshots::gallery(&s.pool, id).await?))
 }
 
 async fn run_findings(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<FindingsBody>> {

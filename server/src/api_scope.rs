@@ -10,8 +10,10 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 
-use app::model::{ChangeRequestInput, Decision, ScopeInput, TrainingInput};
-use app::ssr::{activity, projects, scope, training, AppError, AppState};
+use preflight_model::{ChangeRequestInput, Decision, ScopeInput, TrainingInput};
+use preflight_store::{activity, projects, scope, training, AppError};
+
+use crate::state::AppState;
 
 use crate::api::{ApiJson, ApiResult, ApiUser, Id};
 
@@ -75,7 +77,7 @@ async fn scope_at(State(s): State<AppState>, _u: ApiUser, Id(id): Id, Query(q): 
     projects::get(&s.pool, id).await?;
     let at = match q.at.as_deref() {
         Some(a) => moment(a)?,
-        None => app::ssr::now(),
+        None => preflight_store::now(),
     };
     Ok(Json(json!({ "at": at, "items": scope::at(&s.pool, id, at).await? })).into_response())
 }
@@ -89,7 +91,7 @@ async fn scope_compare(State(s): State<AppState>, _u: ApiUser, Id(id): Id, Query
     };
     let to = match q.to.as_deref() {
         Some(t) => moment(t)?,
-        None => app::ssr::now(),
+        None => preflight_store::now(),
     };
     Ok(Json(scope::compare(&s.pool, id, from, to).await?).into_response())
 }
@@ -156,9 +158,9 @@ async fn create_link(
     ApiUser(u): ApiUser,
     Id(id): Id,
     headers: axum::http::HeaderMap,
-    ApiJson(input): ApiJson<app::model::ShareLinkInput>,
+    ApiJson(input): ApiJson<preflight_model::ShareLinkInput>,
 ) -> ApiResult<Response> {
-    let mut link = app::ssr::share::create(&s.pool, &u, id, &input).await?;
+    let mut link = preflight_store::share::create(&s.pool, &u, id, &input).await?;
     // Absolute when the server knows its public address.
     link.url = link.url.map(|p| format!("{}{p}", s.public_origin(&headers).unwrap_or_default()));
     Ok(created(format!("/api/v1/projects/{id}/share-links"), link))
@@ -166,19 +168,19 @@ async fn create_link(
 
 async fn list_links(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
     projects::get(&s.pool, id).await?;
-    Ok(Json(json!({ "share_links": app::ssr::share::list(&s.pool, id).await? })).into_response())
+    Ok(Json(json!({ "share_links": preflight_store::share::list(&s.pool, id).await? })).into_response())
 }
 
 async fn revoke_link(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id) -> ApiResult<Response> {
-    app::ssr::share::revoke(&s.pool, &u, id).await?;
+    preflight_store::share::revoke(&s.pool, &u, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn list_reviews(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
     projects::get(&s.pool, id).await?;
     Ok(Json(json!({
-        "reviews": app::ssr::share::reviews(&s.pool, id).await?,
-        "signoffs": app::ssr::share::signoffs(&s.pool, id).await?,
+        "reviews": preflight_store::share::reviews(&s.pool, id).await?,
+        "signoffs": preflight_store::share::signoffs(&s.pool, id).await?,
     }))
     .into_response())
 }
@@ -194,22 +196,27 @@ pub fn retro_router() -> Router<AppState> {
 }
 
 async fn get_retro(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
-    Ok(Json(app::ssr::retro::get(&s.pool, id).await?).into_response())
+    Ok(Json(preflight_store::retro::get(&s.pool, id).await?).into_response())
 }
 
-async fn save_retro(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(input): ApiJson<app::model::RetroInput>) -> ApiResult<Response> {
-    Ok(Json(app::ssr::retro::save(&s.pool, id, &u.name, &input).await?).into_response())
+async fn save_retro(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(input): ApiJson<preflight_model::RetroInput>) -> ApiResult<Response> {
+    Ok(Json(preflight_store::retro::save(&s.pool, id, &u.name, &input).await?).into_response())
 }
 
-async fn add_action(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(input): ApiJson<app::model::RetroActionInput>) -> ApiResult<Response> {
-    let a = app::ssr::retro::add_action(&s.pool, id, &u.name, &input).await?;
+async fn add_action(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Id(id): Id,
+    ApiJson(input): ApiJson<preflight_model::RetroActionInput>,
+) -> ApiResult<Response> {
+    let a = preflight_store::retro::add_action(&s.pool, id, &u.name, &input).await?;
     Ok(created(format!("/api/v1/projects/{id}/retrospective"), a))
 }
 
 async fn promote_action(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id) -> ApiResult<Response> {
-    Ok(Json(app::ssr::retro::promote(&s.pool, id, &u.name).await?).into_response())
+    Ok(Json(preflight_store::retro::promote(&s.pool, id, &u.name).await?).into_response())
 }
 
 async fn template_versions(State(s): State<AppState>, _u: ApiUser) -> ApiResult<Response> {
-    Ok(Json(json!({ "versions": app::ssr::retro::versions(&s.pool).await? })).into_response())
+    Ok(Json(json!({ "versions": preflight_store::retro::versions(&s.pool).await? })).into_response())
 }

@@ -11,7 +11,9 @@ use axum::{
 };
 use serde::Deserialize;
 
-use app::ssr::{auth, AppError, AppState};
+use preflight_store::{auth, AppError};
+
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct LoginForm {

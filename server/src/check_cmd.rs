@@ -148,21 +148,16 @@ async fn run_inner(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             let _ = err.flush();
         }
     };
-    let started = std::time::Instant::now();
-    let mut report = preflight_engine::run(&config, &progress).await?;
-    if let Some(mut settings) = browser {
-        // --deadline bounds the whole run, the browser stage included.
-        settings.deadline = Some(started + config.limits.deadline);
-        let t0 = std::time::Instant::now();
-        preflight_browser::run_after_http(settings, &mut report, args.browser_pages, |ev| {
-            if let preflight_browser::BrowserEvent::Progress { done, total } = ev {
-                progress(Progress { phase: "browser", done, total });
-            }
-        })
-        .await?;
-        progress(Progress { phase: "done", done: 1, total: 1 });
-        report.duration_ms += t0.elapsed().as_millis() as u64;
+    let plan = match browser {
+        Some(settings) => crate::pipeline::BrowserPlan::Run { settings: Box::new(settings), max_pages: args.browser_pages },
+        None => crate::pipeline::BrowserPlan::Skip,
+    };
+    let outcome = crate::pipeline::run(&config, plan, &progress, |_| {}).await?;
+    progress(Progress { phase: "done", done: 1, total: 1 });
+    if let Some(why) = outcome.browser_error {
+        anyhow::bail!("{why}");
     }
+    let report = outcome.report;
     let color = args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let text = match args.format {
         OutputFormat::Text => report.to_text(color),

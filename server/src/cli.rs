@@ -5,8 +5,8 @@ use std::{io::BufRead, path::Path};
 use anyhow::{bail, Context};
 use sqlx::SqlitePool;
 
-use app::model::Role;
-use app::ssr::auth;
+use preflight_model::Role;
+use preflight_store::auth;
 
 use crate::config::RoleArg;
 
@@ -69,7 +69,7 @@ pub async fn backup(pool: &SqlitePool, path: &Path) -> anyhow::Result<()> {
     sqlx::query("VACUUM INTO ?").bind(target).execute(pool).await.context("writing the backup")?;
     make_private(path);
     let check: String = {
-        let copy = app::ssr::db::connect(&format!("sqlite://{target}")).await?;
+        let copy = preflight_store::db::connect(&format!("sqlite://{target}")).await?;
         let r = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&copy).await?;
         copy.close().await;
         r

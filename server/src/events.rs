@@ -14,8 +14,8 @@ use axum::{
 use futures::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
-use app::model::UserInfo;
-use app::ssr::AppState;
+use crate::state::AppState;
+use preflight_model::UserInfo;
 
 /// How often an open stream checks that its session still exists.
 pub const SESSION_RECHECK: Duration = Duration::from_secs(5);
@@ -36,13 +36,13 @@ pub async fn checklist_events(
     if user.is_none() {
         return (StatusCode::UNAUTHORIZED, "please sign in").into_response();
     }
-    let secret = app::ssr::auth::session_secret(&headers);
+    let secret = preflight_store::auth::session_secret(&headers);
     let pool = state.pool.clone();
     // `None` when the session is gone: the merged stream stops there.
     let session_gone = futures::stream::unfold((pool, secret), |(pool, secret)| async move {
         tokio::time::sleep(SESSION_RECHECK).await;
         let alive = match &secret {
-            Some(s) => app::ssr::auth::session_user(&pool, s).await.ok().flatten().is_some(),
+            Some(s) => preflight_store::auth::session_user(&pool, s).await.ok().flatten().is_some(),
             None => false,
         };
         Some((alive, (pool, secret)))

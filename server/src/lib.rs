@@ -11,8 +11,10 @@ pub mod cli;
 pub mod config;
 pub mod events;
 pub mod middleware;
+pub mod pipeline;
 pub mod router;
 pub mod runner;
 pub mod shots;
+pub mod state;
 
 pub use router::router;

@@ -67,8 +67,8 @@ async fn async_main() -> ExitCode {
 async fn open_db(cli: &Cli) -> anyhow::Result<sqlx::SqlitePool> {
     std::fs::create_dir_all(&cli.data_dir).with_context(|| format!("creating the data folder {}", cli.data_dir.display()))?;
     let url = cli.database_url();
-    let pool = app::ssr::db::connect(&url).await.with_context(|| format!("opening the database {url}"))?;
-    app::ssr::db::migrate(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let pool = preflight_store::db::connect(&url).await.with_context(|| format!("opening the database {url}"))?;
+    preflight_store::db::migrate(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     // The database holds password hashes and sealed credentials: its files are the owner's only.
     if let Some(file) = url.strip_prefix("sqlite://").map(|p| p.split('?').next().unwrap_or(p)) {
         for f in [file.to_string(), format!("{file}-wal"), format!("{file}-shm")] {
@@ -95,7 +95,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::User(UserCommand::Disable { email })) => {
             let pool = open_db(&cli).await?;
-            let user = app::ssr::auth::disable_user(&pool, email).await.map_err(|e| anyhow::anyhow!("{e}: there is no account for {email}"))?;
+            let user = preflight_store::auth::disable_user(&pool, email).await.map_err(|e| anyhow::anyhow!("{e}: there is no account for {email}"))?;
             eprintln!("Deactivated {} <{}>: signed out everywhere, API tokens revoked.", user.name, user.email);
             Ok(())
         }
@@ -149,8 +149,8 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
         .site_pkg_dir(preflight_server::assets::pkg_dir(&site_root))
         .site_addr(listen)
         .build();
-    let sealer = app::ssr::secrets::Sealer::from_key_file(&cli.data_dir.join("secret.key")).map_err(|e| anyhow::anyhow!(e))?;
-    let state = app::ssr::AppState::new(pool.clone(), options, secure, base_url).with_screenshots_dir(cli.data_dir.join("screenshots")).with_sealer(sealer);
+    let sealer = preflight_store::secrets::Sealer::from_key_file(&cli.data_dir.join("secret.key")).map_err(|e| anyhow::anyhow!(e))?;
+    let state = preflight_store::Store::new(pool.clone(), secure, base_url).with_screenshots_dir(cli.data_dir.join("screenshots")).with_sealer(sealer);
     if preflight_browser::chromium::running_as_root() && !args.no_browser {
         tracing::warn!(
             "Preflight runs as root, so Chromium runs without its sandbox: a hostile site's page is then less contained. Run it as a dedicated user (README, Security: a systemd unit)."
@@ -159,15 +159,15 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
     // A fresh install: creating the first owner needs a one-time code from this terminal (or
     // the data folder), so a page that reaches the server first cannot take it over.
     let code_file = cli.data_dir.join("setup-code");
-    let state = if app::ssr::auth::user_count(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))? == 0 {
-        let code = app::ssr::auth::new_setup_code();
+    let state = if preflight_store::auth::user_count(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))? == 0 {
+        let code = preflight_store::auth::new_setup_code();
         write_private(&code_file, &format!("{code}\n")).with_context(|| format!("writing {}", code_file.display()))?;
         eprintln!(
             "\n  Fresh install: to create the owner account, open /setup and enter the setup code\n\n      {code}\n\n  (also in {}; or create the owner with `preflight user add EMAIL --name NAME --role owner`)\n",
             code_file.display()
         );
         tracing::info!(file = %code_file.display(), "fresh install: the first owner needs the setup code printed above");
-        app::ssr::AppState { setup_code_file: Some(code_file), ..state.with_setup_code(code) }
+        preflight_store::Store { setup_code_file: Some(code_file), ..state.with_setup_code(code) }
     } else {
         let _ = std::fs::remove_file(&code_file);
         state
@@ -192,7 +192,7 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
         args.max_runs
     };
     preflight_server::runner::start_with_browser(state.clone(), max_runs, browser, shutdown.clone()).await?;
-    let app = preflight_server::router(state);
+    let app = preflight_server::router(preflight_server::state::AppState::new(state, options));
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
     tracing::info!("Preflight is listening on http://{listen} (data in {})", cli.data_dir.display());
     let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown({

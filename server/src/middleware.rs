@@ -8,8 +8,10 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
-use app::model::UserInfo;
-use app::ssr::{auth, AppState};
+use preflight_model::UserInfo;
+use preflight_store::auth;
+
+use crate::state::AppState;
 
 /// Paths that are not pages: no sign-in redirect, and (except the API) still CSRF-checked.
 fn is_page_path(path: &str) -> bool {

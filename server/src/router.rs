@@ -14,7 +14,9 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{catch_panic::CatchPanicLayer, compression::CompressionLayer, services::ServeDir};
 
-use app::{shell, ssr::AppState, App};
+use app::{shell, App};
+
+use crate::state::AppState;
 
 use crate::{api, auth_routes, events, middleware, shots};
 
@@ -22,8 +24,8 @@ use crate::{api, auth_routes, events, middleware, shots};
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let site_root = state.leptos_options.site_root.to_string();
-    let ctx_state = state.clone();
-    let context = move || provide_context(ctx_state.clone());
+    let store = state.store.clone();
+    let context = move || provide_context(store.clone());
     let options = state.leptos_options.clone();
     let version = state.leptos_options.site_pkg_dir.strip_prefix("pkg/").map(str::to_string);
     let pkg = Router::new()

@@ -6,10 +6,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-use app::model::{FindingView, LiveUpdate};
-use app::ssr::{runs, AppState};
 use preflight_engine::{CheckConfig, EnvProfile, ResolveOverride};
+use preflight_model::{FindingView, LiveUpdate};
+use preflight_store::{runs, Store};
 use tokio::sync::Semaphore;
+
+use crate::pipeline::BrowserPlan;
 
 /// Runs at once by default: each crawls with its own concurrency, on a 2-core machine.
 pub const DEFAULT_MAX_RUNS: usize = 2;
@@ -18,7 +20,7 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(400);
 
 /// Marks runs a previous process left running as interrupted, then starts the loop that
 /// claims queued runs (woken by `state.run_queued`, and every few seconds regardless).
-pub async fn start(state: AppState, max_runs: usize, shutdown: shutdown::Signal) -> anyhow::Result<()> {
+pub async fn start(state: Store, max_runs: usize, shutdown: shutdown::Signal) -> anyhow::Result<()> {
     start_with_browser(state, max_runs, None, shutdown).await
 }
 
@@ -31,7 +33,7 @@ pub struct BrowserRunner {
 }
 
 /// [`start`], with browser checks (screenshots go to `state.screenshots_dir`).
-pub async fn start_with_browser(state: AppState, max_runs: usize, browser: Option<BrowserRunner>, shutdown: shutdown::Signal) -> anyhow::Result<()> {
+pub async fn start_with_browser(state: Store, max_runs: usize, browser: Option<BrowserRunner>, shutdown: shutdown::Signal) -> anyhow::Result<()> {
     if browser.is_some() {
         let cleaned = tokio::task::spawn_blocking(preflight_browser::chromium::clean_leftovers).await.unwrap_or(0);
         if cleaned > 0 {
@@ -87,10 +89,10 @@ pub async fn start_with_browser(state: AppState, max_runs: usize, browser: Optio
 }
 
 /// Builds the engine's configuration for a run of a project's environment.
-pub async fn config_for(state: &AppState, job: &runs::RunJob) -> Result<CheckConfig, String> {
+pub async fn config_for(state: &Store, job: &runs::RunJob) -> Result<CheckConfig, String> {
     let mut config = CheckConfig::new(&job.base_url).map_err(|e| e.to_string())?;
     config.env = EnvProfile::parse(&job.env_kind).unwrap_or(EnvProfile::Staging);
-    let project = app::ssr::projects::get(&state.pool, job.project_id).await.map_err(|e| e.to_string())?;
+    let project = preflight_store::projects::get(&state.pool, job.project_id).await.map_err(|e| e.to_string())?;
     if let Some(ip) = job.resolve_ip.as_deref().and_then(|ip| ip.parse().ok()) {
         let host = config.start_url.host_str().unwrap_or("").to_string();
         let port = config.start_url.port_or_known_default().unwrap_or(80);
@@ -122,8 +124,8 @@ pub async fn config_for(state: &AppState, job: &runs::RunJob) -> Result<CheckCon
         }
         config.check_external_links = s.check_external_links;
         config.dev_markers = s.dev_markers.clone();
-        config.nameserver = s.nameserver.as_deref().and_then(app::ssr::projects::nameserver_addr);
-        config.credentials = app::ssr::environments::credentials_for(&state.pool, &state.sealer, env.id.unwrap_or_default()).await?;
+        config.nameserver = s.nameserver.as_deref().and_then(preflight_store::projects::nameserver_addr);
+        config.credentials = preflight_store::environments::credentials_for(&state.pool, &state.sealer, env.id.unwrap_or_default()).await?;
     }
     config.other_hosts = project
         .environments
@@ -139,7 +141,7 @@ pub async fn config_for(state: &AppState, job: &runs::RunJob) -> Result<CheckCon
     Ok(config)
 }
 
-async fn execute(state: &AppState, job: runs::RunJob, browser: Option<&BrowserRunner>) {
+async fn execute(state: &Store, job: runs::RunJob, browser: Option<&BrowserRunner>) {
     let id = job.id;
     tracing::info!(run = id, url = %job.base_url, "check run started");
     publish(state, id).await;
@@ -173,16 +175,22 @@ async fn execute(state: &AppState, job: runs::RunJob, browser: Option<&BrowserRu
             }
         })
     };
-    // The run's deadline covers both stages.
-    let deadline = Instant::now() + config.limits.deadline;
-    let mut result = preflight_engine::run(&config, &progress).await;
-    if let Ok(report) = result.as_mut() {
-        match (preflight_browser::site_refused(report), browser) {
-            (Some(why), _) => preflight_browser::not_run(report, &why, None),
-            (None, Some(browser)) => browser_stage(state, &job, &config, browser, report, &progress, deadline).await,
-            (None, None) => preflight_browser::not_run(report, "browser checks are turned off on this server (--no-browser)", None),
+    let plan = browser_plan(state, &job, &config, browser).await;
+    // Screenshots are recorded as they come, by a writer task (the callback cannot wait), so
+    // the gallery fills in live.
+    let (shots, shot_writer) = screenshot_writer(state, id);
+    let result = crate::pipeline::run(&config, plan, &progress, |c| {
+        let _ = shots.send(c);
+    })
+    .await
+    .map(|mut o| {
+        if let Some(why) = o.browser_error {
+            crate::pipeline::browser_failed(&mut o.report, &why);
         }
-    }
+        o.report
+    });
+    drop(shots);
+    let _ = shot_writer.await;
     drop(progress);
     let _ = writer.await;
     let outcome = match result {
@@ -219,107 +227,74 @@ async fn execute(state: &AppState, job: runs::RunJob, browser: Option<&BrowserRu
     publish(state, id).await;
 }
 
-/// The browser part of a run: every viewport of the project, screenshots recorded as they
-/// are taken (the gallery fills in live), findings merged into the report.
-async fn browser_stage(
-    state: &AppState,
-    job: &runs::RunJob,
-    config: &CheckConfig,
-    browser: &BrowserRunner,
-    report: &mut preflight_engine::Report,
-    progress: &(impl Fn(preflight_engine::Progress) + Send + Sync),
-    deadline: Instant,
-) {
-    let id = job.id;
-    let settings: Option<(String, String, Option<bool>)> = sqlx::query_as(
-        "SELECT p.viewports, p.forms_listed, e.submit_forms FROM runs r JOIN projects p ON p.id = r.project_id
-         LEFT JOIN environments e ON e.id = r.environment_id WHERE r.id = ?",
-    )
-    .bind(id)
-    .fetch_optional(&state.pool)
-    .await
-    .ok()
-    .flatten();
-    let Some((viewports, forms_listed, submit_forms)) = settings else {
-        return preflight_browser::not_run(report, "the run's project settings could not be read", None);
+/// The browser part of a run: every viewport of the project, with its form policy.
+async fn browser_plan(state: &Store, job: &runs::RunJob, config: &CheckConfig, browser: Option<&BrowserRunner>) -> BrowserPlan {
+    let Some(browser) = browser else {
+        return BrowserPlan::NotRun("browser checks are turned off on this server (--no-browser)".into());
     };
-    if viewports.trim().is_empty() {
-        let mut off = preflight_engine::Coverage::default();
-        off.not_applicable(&preflight_browser::all_checks(), "browser checks are off for this project (no viewports chosen)");
-        return report.add_coverage(off);
+    let Some(settings) = runs::browser_settings(&state.pool, job.id).await.ok().flatten() else {
+        return BrowserPlan::NotRun("the run's project settings could not be read".into());
+    };
+    if settings.viewports.trim().is_empty() {
+        return BrowserPlan::NotApplicable("browser checks are off for this project (no viewports chosen)".into());
     }
-    let fail = |report: &mut preflight_engine::Report, why: String| {
-        let finding = preflight_engine::Finding::new("browser-check-failed", report.final_url.clone(), "The browser checks could not run", why.clone());
-        preflight_browser::not_run(report, &format!("browser unavailable: {why}"), Some(finding));
-    };
     let mut s = preflight_browser::BrowserSettings::new(config.env);
     s.dev_marker = preflight_engine::checks::dev_marker_pattern(&config.dev_markers);
     s.credentials = config.credentials.clone().map(|c| (c, config.start_url.clone()));
     s.endpoint = browser.endpoint.clone();
     s.concurrency = browser.concurrency;
-    s.deadline = Some(deadline);
     s.resolve = config.resolve.clone();
-    s.viewports = match preflight_browser::viewport::parse_list(&viewports) {
+    s.viewports = match preflight_browser::viewport::parse_list(&settings.viewports) {
         Ok(v) => v,
-        Err(e) => return fail(report, format!("the project's viewports: {e}")),
+        Err(e) => return BrowserPlan::Failed(format!("the project's viewports: {e}")),
     };
     s.forms = preflight_browser::FormPolicy {
-        submit_found: submit_forms.unwrap_or(!config.env.is_production()),
-        listed: forms_listed.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect(),
+        submit_found: settings.submit_forms.unwrap_or(!config.env.is_production()),
+        listed: settings.forms_listed.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect(),
     };
-    let dir = state.screenshots_dir.clone();
-    if let Some(d) = &dir {
-        s.screenshot_dir = Some(d.join(format!("run-{id}")));
+    if let Some(d) = &state.screenshots_dir {
+        s.screenshot_dir = Some(d.join(format!("run-{}", job.id)));
         s.thumbnails = true;
     }
     if let Err(e) = preflight_browser::preflight(&s.endpoint) {
-        return fail(report, e.to_string());
+        return BrowserPlan::Failed(e.to_string());
     }
-    // Screenshots are recorded as they come, by a writer task (the callback cannot wait).
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<preflight_browser::Capture>();
-    let writer = {
-        let (state, dir) = (state.clone(), dir.clone());
-        tokio::spawn(async move {
-            while let Some(c) = rx.recv().await {
-                let (Some(dir), Some(path)) = (&dir, &c.path) else {
-                    continue;
-                };
-                let rel = |p: &std::path::Path| p.strip_prefix(dir).map(|r| r.to_string_lossy().to_string()).unwrap_or_default();
-                let shot = app::ssr::screenshots::NewShot {
-                    url: c.url.clone(),
-                    final_url: c.final_url.clone(),
-                    viewport: c.viewport.clone(),
-                    file: rel(path),
-                    thumb: c.thumbnail.as_deref().map(rel).unwrap_or_default(),
-                    width: c.width as i64,
-                    height: c.height as i64,
-                    page_height: c.page_height as i64,
-                    load_ms: c.load_ms as i64,
-                    overflow_px: c.overflow_px as i64,
-                    console: c.console.clone(),
-                    problems: c.problems.clone(),
-                };
-                if let Err(e) = app::ssr::screenshots::insert(&state.pool, id, &shot).await {
-                    tracing::error!(run = id, error = %e, "recording a screenshot failed");
-                }
-            }
-        })
-    };
-    let outcome = preflight_browser::run_after_http(s, report, browser.max_pages, |ev| match ev {
-        preflight_browser::BrowserEvent::Captured(c) => {
-            let _ = tx.send(*c);
-        }
-        preflight_browser::BrowserEvent::Progress { done, total } => progress(preflight_engine::Progress { phase: "browser", done, total }),
-    })
-    .await;
-    drop(tx);
-    let _ = writer.await;
-    if let Err(e) = outcome {
-        fail(report, e.to_string());
-    }
+    BrowserPlan::Run { settings: Box::new(s), max_pages: browser.max_pages }
 }
 
-async fn publish(state: &AppState, run_id: i64) {
+/// A task that records each screenshot of run `id` as it is sent.
+fn screenshot_writer(state: &Store, id: i64) -> (tokio::sync::mpsc::UnboundedSender<preflight_browser::Capture>, tokio::task::JoinHandle<()>) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<preflight_browser::Capture>();
+    let state = state.clone();
+    let writer = tokio::spawn(async move {
+        while let Some(c) = rx.recv().await {
+            let (Some(dir), Some(path)) = (&state.screenshots_dir, &c.path) else {
+                continue;
+            };
+            let rel = |p: &std::path::Path| p.strip_prefix(dir).map(|r| r.to_string_lossy().to_string()).unwrap_or_default();
+            let shot = preflight_store::screenshots::NewShot {
+                url: c.url.clone(),
+                final_url: c.final_url.clone(),
+                viewport: c.viewport.clone(),
+                file: rel(path),
+                thumb: c.thumbnail.as_deref().map(rel).unwrap_or_default(),
+                width: c.width as i64,
+                height: c.height as i64,
+                page_height: c.page_height as i64,
+                load_ms: c.load_ms as i64,
+                overflow_px: c.overflow_px as i64,
+                console: c.console.clone(),
+                problems: c.problems.clone(),
+            };
+            if let Err(e) = preflight_store::screenshots::insert(&state.pool, id, &shot).await {
+                tracing::error!(run = id, error = %e, "recording a screenshot failed");
+            }
+        }
+    });
+    (tx, writer)
+}
+
+async fn publish(state: &Store, run_id: i64) {
     if let Ok(run) = runs::get(&state.pool, run_id).await {
         state.publish_update(run.project_id, LiveUpdate::Run { run });
     }

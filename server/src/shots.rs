@@ -9,8 +9,10 @@ use axum::{
     Extension,
 };
 
-use app::model::UserInfo;
-use app::ssr::{screenshots, AppError, AppState};
+use preflight_model::UserInfo;
+use preflight_store::{screenshots, AppError};
+
+use crate::state::AppState;
 
 /// Screenshot files never change once written.
 const IMMUTABLE: &str = "private, max-age=31536000, immutable";
@@ -79,9 +81,9 @@ pub async fn diff(State(state): State<AppState>, user: Option<Extension<UserInfo
 async fn granted(state: &AppState, token: &str, ids: &[i64]) -> Result<std::path::PathBuf, Response> {
     let dir = state.screenshots_dir.clone().ok_or_else(|| (StatusCode::NOT_FOUND, "no screenshots here").into_response())?;
     let not_found = || (StatusCode::NOT_FOUND, "this review link does not exist, was revoked or has expired").into_response();
-    let grant = app::ssr::share::resolve(&state.pool, token).await.map_err(|_| not_found())?;
+    let grant = preflight_store::share::resolve(&state.pool, token).await.map_err(|_| not_found())?;
     for id in ids {
-        if !app::ssr::share::may_see_screenshot(&state.pool, &grant, *id).await.unwrap_or(false) {
+        if !preflight_store::share::may_see_screenshot(&state.pool, &grant, *id).await.unwrap_or(false) {
             return Err(not_found());
         }
     }

@@ -9,11 +9,11 @@ use axum::http::{Method, StatusCode};
 use serde_json::json;
 use sqlx::SqlitePool;
 
-use app::model::{CheckStatus, ChecklistItem};
 use common::*;
+use preflight_model::{CheckStatus, ChecklistItem};
 
 async fn item(pool: &SqlitePool, pid: i64, key: &str) -> ChecklistItem {
-    app::ssr::checklist::items(pool, pid).await.unwrap().into_iter().find(|i| i.template_key.as_deref() == Some(key)).unwrap()
+    preflight_store::checklist::items(pool, pid).await.unwrap().into_iter().find(|i| i.template_key.as_deref() == Some(key)).unwrap()
 }
 
 fn statuses(it: &ChecklistItem) -> Vec<(String, CheckStatus)> {
@@ -26,22 +26,28 @@ async fn people_and_process_items_take_evidence_from_the_apps_data(pool: SqliteP
     let user = owner(&st).await;
     let tok = token(&st, &user).await;
     let app = preflight_server::router(st.clone());
-    let pid = app::ssr::projects::create(&pool, &user, &serde_json::from_value(project_body("Signals")).unwrap()).await.unwrap();
+    let pid = preflight_store::projects::create(&pool, &user, &serde_json::from_value(project_body("Signals")).unwrap()).await.unwrap();
 
     // Scope: empty, then agreed, then an undecided change request, then decided.
     let scope = item(&pool, pid, "agreed-scope").await;
     assert_eq!(statuses(&scope), vec![("scope-agreed".into(), CheckStatus::Failed)]);
     assert_eq!(scope.signal_evidence[0].detail, "the scope register is empty");
     assert!(!scope.evidence_passed);
-    app::ssr::scope::create(&pool, pid, "Olivia", &serde_json::from_value(json!({"title": "Shop with 40 products"})).unwrap()).await.unwrap();
+    preflight_store::scope::create(&pool, pid, "Olivia", &serde_json::from_value(json!({"title": "Shop with 40 products"})).unwrap()).await.unwrap();
     assert!(item(&pool, pid, "agreed-scope").await.evidence_passed);
-    let cr = app::ssr::scope::propose(&pool, pid, "Olivia", false, &serde_json::from_value(json!({"title": "Add a blog", "reason": "client asked"})).unwrap())
-        .await
-        .unwrap();
+    let cr = preflight_store::scope::propose(
+        &pool,
+        pid,
+        "Olivia",
+        false,
+        &serde_json::from_value(json!({"title": "Add a blog", "reason": "client asked"})).unwrap(),
+    )
+    .await
+    .unwrap();
     let scope = item(&pool, pid, "agreed-scope").await;
     assert_eq!((scope.signal_evidence[0].status, scope.evidence_passed), (CheckStatus::Failed, false));
     assert!(scope.signal_evidence[0].detail.contains("1 change request(s) not decided"));
-    app::ssr::scope::decide(&pool, cr.id, &serde_json::from_value(json!({"approve": false, "decided_by": "Carla"})).unwrap()).await.unwrap();
+    preflight_store::scope::decide(&pool, cr.id, &serde_json::from_value(json!({"approve": false, "decided_by": "Carla"})).unwrap()).await.unwrap();
     assert!(item(&pool, pid, "agreed-scope").await.evidence_passed);
 
     // Training: the starter note is client-visible; the client acknowledges it on the review page.
@@ -52,27 +58,33 @@ async fn people_and_process_items_take_evidence_from_the_apps_data(pool: SqliteP
     assert_eq!(link.status, StatusCode::CREATED, "{}", link.body);
     let url = link.json()["url"].as_str().unwrap().to_string();
     let share_token = url.rsplit('/').next().unwrap().to_string();
-    let grant = app::ssr::share::resolve(&pool, &share_token).await.unwrap();
-    assert!(app::ssr::share::acknowledge_training(&pool, &grant, "  ").await.is_err(), "a name is needed");
-    app::ssr::share::acknowledge_training(&pool, &grant, "Carla Client").await.unwrap();
+    let grant = preflight_store::share::resolve(&pool, &share_token).await.unwrap();
+    assert!(preflight_store::share::acknowledge_training(&pool, &grant, "  ").await.is_err(), "a name is needed");
+    preflight_store::share::acknowledge_training(&pool, &grant, "Carla Client").await.unwrap();
     let training = item(&pool, pid, "how-to-guides").await;
     assert!(training.evidence_passed, "{:?}", training.signal_evidence);
     assert!(training.signal_evidence[1].detail.starts_with("acknowledged by Carla Client on "));
-    let view = app::ssr::share::view(&pool, &grant).await.unwrap();
+    let view = preflight_store::share::view(&pool, &grant).await.unwrap();
     assert_eq!(view.training_ack.map(|a| a.0), Some("Carla Client".into()));
 
     // Retrospective: saved, then an action promoted into the template.
     let retro = item(&pool, pid, "retrospective").await;
     assert_eq!(statuses(&retro), vec![("retrospective-saved".into(), CheckStatus::Failed)]);
-    app::ssr::retro::save(&pool, pid, "Olivia", &serde_json::from_value(json!({"went_well": "DNS moved in minutes", "version": 0})).unwrap()).await.unwrap();
+    preflight_store::retro::save(&pool, pid, "Olivia", &serde_json::from_value(json!({"went_well": "DNS moved in minutes", "version": 0})).unwrap())
+        .await
+        .unwrap();
     assert!(item(&pool, pid, "retrospective").await.evidence_passed);
     let update = item(&pool, pid, "update-checklist").await;
     assert_eq!(statuses(&update), vec![("retro-action-promoted".into(), CheckStatus::Failed)]);
-    let action =
-        app::ssr::retro::add_action(&pool, pid, "Olivia", &serde_json::from_value(json!({"title": "Book the DNS person", "phase": "launch-week"})).unwrap())
-            .await
-            .unwrap();
-    app::ssr::retro::promote(&pool, action.id, "Olivia").await.unwrap();
+    let action = preflight_store::retro::add_action(
+        &pool,
+        pid,
+        "Olivia",
+        &serde_json::from_value(json!({"title": "Book the DNS person", "phase": "launch-week"})).unwrap(),
+    )
+    .await
+    .unwrap();
+    preflight_store::retro::promote(&pool, action.id, "Olivia").await.unwrap();
     assert!(item(&pool, pid, "update-checklist").await.evidence_passed);
 
     // The dev site: exists, but no run has reached it yet.

@@ -96,7 +96,7 @@ async fn backup_during_writes_is_consistent() {
     let out = preflight(dir.path()).arg("migrate").output().unwrap();
     assert!(out.status.success());
     let url = format!("sqlite://{}/preflight.db", dir.path().display());
-    let pool = app::ssr::db::connect(&url).await.unwrap();
+    let pool = preflight_store::db::connect(&url).await.unwrap();
     sqlx::query("CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)").execute(&pool).await.unwrap();
 
     // A writer that keeps inserting while the backup runs.
@@ -123,7 +123,7 @@ async fn backup_during_writes_is_consistent() {
     assert!(stderr(&out).contains("integrity check ok"));
     assert!(written > 10, "the writer kept writing ({written} rows)");
 
-    let copy = app::ssr::db::connect(&format!("sqlite://{}", backup.display())).await.unwrap();
+    let copy = preflight_store::db::connect(&format!("sqlite://{}", backup.display())).await.unwrap();
     let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&copy).await.unwrap();
     assert_eq!(check, "ok");
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM write_probe").fetch_one(&copy).await.unwrap();

@@ -49,7 +49,7 @@ async fn a_protected_dev_site_is_checked_with_sealed_credentials_and_its_setting
     let st = state(pool.clone()).await;
     let user = owner(&st).await;
     let tok = token(&st, &user).await;
-    preflight_server::runner::start(st.clone(), 1, preflight_server::runner::shutdown::Signal::default()).await.unwrap();
+    preflight_server::runner::start(st.store.clone(), 1, preflight_server::runner::shutdown::Signal::default()).await.unwrap();
     let app = preflight_server::router(st.clone());
     let port = serve(protected_site()).await;
     let body = json!({"name": "Protected", "launch_date": "2027-03-01", "postal_address": "Good Co\n1 Garden Road,",
@@ -144,23 +144,23 @@ async fn a_protected_dev_site_is_checked_with_sealed_credentials_and_its_setting
     assert!(!findings.body.contains(SECRET) && !findings.body.contains("cHJldmlldzpzM2NyZXQtcHc"), "the secret is in the findings");
 
     // Bad settings: a clear 4xx naming the field.
-    let mut input: app::model::ProjectInput =
+    let mut input: preflight_model::ProjectInput =
         serde_json::from_value(api(&app, Method::GET, &format!("/projects/{pid}"), Some(&tok), None).await.json()).unwrap();
     input.environments[0].settings.max_pages = Some(0);
-    let e = app::ssr::projects::update(&pool, pid, &input).await.unwrap_err().to_string();
+    let e = preflight_store::projects::update(&pool, pid, &input).await.unwrap_err().to_string();
     assert!(e.contains("settings.max_pages"), "{e}");
     input.environments[0].settings.max_pages = None;
     input.environments[0].settings.nameserver = Some("not-an-ip".into());
-    let e = app::ssr::projects::update(&pool, pid, &input).await.unwrap_err().to_string();
+    let e = preflight_store::projects::update(&pool, pid, &input).await.unwrap_err().to_string();
     assert!(e.contains("settings.nameserver"), "{e}");
     // Saving the project keeps the credentials (they are not part of the form).
     input.environments[0].settings.nameserver = None;
-    app::ssr::projects::update(&pool, pid, &input).await.unwrap();
-    let p = app::ssr::projects::get(&pool, pid).await.unwrap();
+    preflight_store::projects::update(&pool, pid, &input).await.unwrap();
+    let p = preflight_store::projects::get(&pool, pid).await.unwrap();
     assert!(p.environments[0].credentials.is_some());
 
     // Another server key (secret.key replaced): the run says so rather than check a login page.
-    let opened = app::ssr::environments::credentials_for(&pool, &app::ssr::secrets::Sealer::ephemeral(), env_id).await;
+    let opened = preflight_store::environments::credentials_for(&pool, &preflight_store::secrets::Sealer::ephemeral(), env_id).await;
     assert!(opened.unwrap_err().contains("set them again"));
 
     // Removing them: gone from the database.

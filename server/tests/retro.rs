@@ -104,9 +104,12 @@ async fn retro_actions_become_template_items_for_the_next_project(pool: SqlitePo
     assert!(has(second).await);
     assert!(!has(first).await);
     // It keeps its due day, its check and where that check's evidence comes from.
-    let items = app::ssr::checklist::items(&pool, second).await.unwrap();
+    let items = preflight_store::checklist::items(&pool, second).await.unwrap();
     let it = items.iter().find(|i| i.title == "Ask the client for DNS access a month ahead").unwrap();
-    assert_eq!((it.due_offset_days, it.checks.clone(), it.evidence_from), (-3, vec!["dns-ttl-not-lowered".to_string()], app::model::EvidenceFrom::Production));
+    assert_eq!(
+        (it.due_offset_days, it.checks.clone(), it.evidence_from),
+        (-3, vec!["dns-ttl-not-lowered".to_string()], preflight_model::EvidenceFrom::Production)
+    );
     let p2 = api(&app, Method::GET, &format!("/projects/{second}"), Some(&tok), None).await.json();
     assert_eq!(p2["template_version"].as_i64().unwrap(), before + 1);
     let versions = api(&app, Method::GET, "/template", Some(&tok), None).await.json();

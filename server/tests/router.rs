@@ -17,9 +17,9 @@ use axum::{
 use serde_json::{json, Value};
 use sqlx::SqlitePool;
 
-use app::model::EvidenceFrom;
-use app::ssr::auth;
 use common::*;
+use preflight_model::EvidenceFrom;
+use preflight_store::auth;
 
 fn form(method: Method, path: &str, body: &str) -> axum::http::Request<Body> {
     browser(method, path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body.to_string())).unwrap()
@@ -146,7 +146,7 @@ async fn wrong_passwords_are_rate_limited_per_account(pool: SqlitePool) {
     let st = state(pool).await;
     owner(&st).await;
     let app = preflight_server::router(st);
-    for _ in 0..app::ssr::ratelimit::MAX_FAILURES_PER_ACCOUNT {
+    for _ in 0..preflight_store::ratelimit::MAX_FAILURES_PER_ACCOUNT {
         let r = login(&app, "owner@example.test", "wrong password!").await;
         assert_eq!(r.header("location"), "/login?error=credentials");
     }
@@ -181,7 +181,7 @@ async fn wrong_passwords_are_rate_limited_per_account(pool: SqlitePool) {
     };
     let answers = futures::future::join_all((0..200).map(attacker)).await;
     let checked = answers.iter().filter(|r| r.header("location") == "/login?error=credentials").count();
-    assert_eq!(checked, app::ssr::ratelimit::MAX_FAILURES_PER_ACCOUNT, "parallel guesses beyond the limit are refused before hashing");
+    assert_eq!(checked, preflight_store::ratelimit::MAX_FAILURES_PER_ACCOUNT, "parallel guesses beyond the limit are refused before hashing");
     assert!(answers.iter().filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS).count() >= 190);
     let r = send(&app, from("198.51.100.9", true)).await;
     assert_eq!(r.header("location"), "/login?error=rate");
@@ -195,7 +195,7 @@ async fn cross_site_state_changes_are_refused_even_with_a_valid_session(pool: Sq
     let _one_at_a_time = SERIAL.lock().await;
     let st = state(pool.clone()).await;
     let user = owner(&st).await;
-    let pid = app::ssr::projects::create(&st.pool, &user, &serde_json::from_value(project_body("P")).unwrap()).await.unwrap();
+    let pid = preflight_store::projects::create(&st.pool, &user, &serde_json::from_value(project_body("P")).unwrap()).await.unwrap();
     let item: (i64, i64) = sqlx::query_as("SELECT id, version FROM checklist_items WHERE project_id = ? LIMIT 1").bind(pid).fetch_one(&pool).await.unwrap();
     let app = preflight_server::router(st);
     let cookie = session_cookie(&login(&app, "owner@example.test", PASSWORD).await);
@@ -409,19 +409,19 @@ async fn concurrent_updates_of_one_version_let_exactly_one_win(pool: SqlitePool)
     let _one_at_a_time = SERIAL.lock().await;
     let st = state(pool.clone()).await;
     let user = owner(&st).await;
-    let pid = app::ssr::projects::create(&st.pool, &user, &serde_json::from_value(project_body("P")).unwrap()).await.unwrap();
+    let pid = preflight_store::projects::create(&st.pool, &user, &serde_json::from_value(project_body("P")).unwrap()).await.unwrap();
     let (iid, v): (i64, i64) = sqlx::query_as("SELECT id, version FROM checklist_items WHERE project_id = ? LIMIT 1").bind(pid).fetch_one(&pool).await.unwrap();
     let mut tasks = Vec::new();
     for i in 0..20 {
-        let (pool, user) = (pool.clone(), user.clone());
+        let (store, user) = (st.store.clone(), user.clone());
         tasks.push(tokio::spawn(async move {
-            let change = app::model::ItemChange::Notes { notes: format!("writer {i}") };
-            app::ssr::checklist::update(&pool, &user, iid, v, &change).await.unwrap()
+            let change = preflight_model::ItemChange::Notes { notes: format!("writer {i}") };
+            preflight_store::checklist::update(&store, &user, iid, v, &change).await.unwrap()
         }));
     }
     let mut wins = 0;
     for t in tasks {
-        if matches!(t.await.unwrap(), app::model::UpdateOutcome::Updated { .. }) {
+        if matches!(t.await.unwrap(), preflight_model::UpdateOutcome::Updated { .. }) {
             wins += 1;
         }
     }
@@ -492,7 +492,7 @@ async fn new_projects_copy_the_current_template_version(pool: SqlitePool) {
     let st = state(pool.clone()).await;
     let user = owner(&st).await;
     let input = serde_json::from_value(project_body("P")).unwrap();
-    let pid = app::ssr::projects::create(&pool, &user, &input).await.unwrap();
+    let pid = preflight_store::projects::create(&pool, &user, &input).await.unwrap();
     let (template_items, copied): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM template_items WHERE template_version_id = (SELECT MAX(id) FROM template_versions)),
                 (SELECT COUNT(*) FROM checklist_items WHERE project_id = ?)",
@@ -503,11 +503,11 @@ async fn new_projects_copy_the_current_template_version(pool: SqlitePool) {
     .unwrap();
     assert_eq!(template_items, copied);
     // Seeding again is a no-op: the same version is not added twice.
-    app::ssr::template::ensure_builtin(&pool).await.unwrap();
+    preflight_store::template::ensure_builtin(&pool).await.unwrap();
     let versions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM template_versions").fetch_one(&pool).await.unwrap();
     assert_eq!(versions, 1);
     // Custom items join the project's list, in a known phase only.
-    let new = app::model::NewItem {
+    let new = preflight_model::NewItem {
         title: "Send the press release".into(),
         phase: "launch-day".into(),
         why: String::new(),
@@ -516,25 +516,25 @@ async fn new_projects_copy_the_current_template_version(pool: SqlitePool) {
         evidence_from: Default::default(),
         signals: vec![],
     };
-    let it = app::ssr::checklist::add_item(&pool, &user, pid, &new).await.unwrap();
+    let it = preflight_store::checklist::add_item(&st, &user, pid, &new).await.unwrap();
     assert_eq!((it.template_key, it.due_label.as_str(), it.evidence_from), (None, "T-0d", EvidenceFrom::Any));
-    let bad = app::model::NewItem { phase: "someday".into(), ..new.clone() };
-    assert!(app::ssr::checklist::add_item(&pool, &user, pid, &bad).await.is_err());
+    let bad = preflight_model::NewItem { phase: "someday".into(), ..new.clone() };
+    assert!(preflight_store::checklist::add_item(&st, &user, pid, &bad).await.is_err());
     // Custom items may name checks and say where their evidence comes from; a check judged on
     // production only cannot take evidence from dev.
     let with_checks =
-        app::model::NewItem { checks: vec![" sitemap-missing".into(), "sitemap-missing".into()], evidence_from: EvidenceFrom::Production, ..new.clone() };
-    let it = app::ssr::checklist::add_item(&pool, &user, pid, &with_checks).await.unwrap();
+        preflight_model::NewItem { checks: vec![" sitemap-missing".into(), "sitemap-missing".into()], evidence_from: EvidenceFrom::Production, ..new.clone() };
+    let it = preflight_store::checklist::add_item(&st, &user, pid, &with_checks).await.unwrap();
     assert_eq!((it.checks, it.evidence_from), (vec!["sitemap-missing".to_string()], EvidenceFrom::Production));
     assert_eq!(it.evidence_missing.as_deref(), Some("no finished check run on production yet"), "the project has a production environment, no run");
-    let wrong = app::model::NewItem { evidence_from: EvidenceFrom::PreProduction, ..with_checks.clone() };
-    let e = app::ssr::checklist::add_item(&pool, &user, pid, &wrong).await.unwrap_err().to_string();
+    let wrong = preflight_model::NewItem { evidence_from: EvidenceFrom::PreProduction, ..with_checks.clone() };
+    let e = preflight_store::checklist::add_item(&st, &user, pid, &wrong).await.unwrap_err().to_string();
     assert!(e.contains("judges production only"), "{e}");
-    let unknown = app::model::NewItem { checks: vec!["no-such-check".into()], ..new };
-    let e = app::ssr::checklist::add_item(&pool, &user, pid, &unknown).await.unwrap_err().to_string();
+    let unknown = preflight_model::NewItem { checks: vec!["no-such-check".into()], ..new };
+    let e = preflight_store::checklist::add_item(&st, &user, pid, &unknown).await.unwrap_err().to_string();
     assert!(e.contains("\"no-such-check\" is not a check"), "{e}");
     // The built-in template says where each item's evidence comes from.
-    let items = app::ssr::checklist::items(&pool, pid).await.unwrap();
+    let items = preflight_store::checklist::items(&pool, pid).await.unwrap();
     let from = |key: &str| items.iter().find(|i| i.template_key.as_deref() == Some(key)).unwrap().evidence_from;
     assert_eq!((from("sitemap"), from("dev-banner"), from("site-crawler")), (EvidenceFrom::Production, EvidenceFrom::PreProduction, EvidenceFrom::Any));
 }
@@ -583,7 +583,7 @@ async fn live_events_end_when_the_session_ends(pool: SqlitePool) {
     let _one_at_a_time = SERIAL.lock().await;
     let st = state(pool.clone()).await;
     let user = owner(&st).await;
-    let pid = app::ssr::projects::create(&st.pool, &user, &serde_json::from_value(project_body("P")).unwrap()).await.unwrap();
+    let pid = preflight_store::projects::create(&st.pool, &user, &serde_json::from_value(project_body("P")).unwrap()).await.unwrap();
     let app = preflight_server::router(st);
     let cookie = session_cookie(&login(&app, "owner@example.test", PASSWORD).await);
     let req = browser(Method::GET, &format!("/events/projects/{pid}")).header(header::COOKIE, cookie.clone()).body(Body::empty()).unwrap();
@@ -650,7 +650,7 @@ async fn credentials_do_not_outlive_a_password_change_or_a_deactivation(pool: Sq
     let tok = token(&st, &user).await;
 
     // An owner deactivates a member on the Team page: the member's session and token end at once.
-    let member = auth::create_user(&pool, "member@example.test", "Mia Member", app::model::Role::Member, PASSWORD).await.unwrap();
+    let member = auth::create_user(&pool, "member@example.test", "Mia Member", preflight_model::Role::Member, PASSWORD).await.unwrap();
     let member_tok = token(&st, &member).await;
     let member_session = session_cookie(&login(&app, "member@example.test", PASSWORD).await);
     let res = send(&app, rpc(&member_session, "deactivate_member", json!({"id": user.id}))).await;
@@ -668,7 +668,7 @@ async fn credentials_do_not_outlive_a_password_change_or_a_deactivation(pool: Sq
     assert!(!listed.body.contains("member@example.test"), "{}", listed.body);
 
     // Deactivated: the session, the token and the password all stop working.
-    app::ssr::auth::disable_user(&pool, "owner@example.test").await.unwrap();
+    preflight_store::auth::disable_user(&pool, "owner@example.test").await.unwrap();
     assert_eq!(send(&app, home(&here)).await.status, StatusCode::SEE_OTHER);
     assert_eq!(send(&app, api(&tok)).await.status, StatusCode::UNAUTHORIZED);
     let revoked: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NOT NULL").fetch_one(&pool).await.unwrap();

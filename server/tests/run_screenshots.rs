@@ -48,11 +48,11 @@ async fn get(app: &Router, path: &str, cookie: Option<&str>) -> Res {
 #[sqlx::test(migrations = false)]
 async fn runs_take_screenshots_and_diff_them_between_runs(pool: SqlitePool) {
     let shots_dir = tempfile::tempdir().unwrap();
-    let st = state(pool.clone()).await.with_screenshots_dir(shots_dir.path().to_path_buf());
+    let st = state_with_screenshots(pool.clone(), shots_dir.path().to_path_buf()).await;
     let user = owner(&st).await;
     let tok = token(&st, &user).await;
     let browser = preflight_server::runner::BrowserRunner { endpoint: preflight_browser::Endpoint::Local { chromium: None }, max_pages: 5, concurrency: 2 };
-    preflight_server::runner::start_with_browser(st.clone(), 1, Some(browser), preflight_server::runner::shutdown::Signal::default()).await.unwrap();
+    preflight_server::runner::start_with_browser(st.store.clone(), 1, Some(browser), preflight_server::runner::shutdown::Signal::default()).await.unwrap();
     let app = preflight_server::router(st.clone());
     let changed = Arc::new(AtomicBool::new(false));
     let port = serve(site(changed.clone())).await;

@@ -31,7 +31,7 @@ async fn runs_are_queued_executed_compared_and_become_evidence(pool: SqlitePool)
     let st = state(pool.clone()).await;
     let user = owner(&st).await;
     let tok = token(&st, &user).await;
-    preflight_server::runner::start(st.clone(), 1, preflight_server::runner::shutdown::Signal::default()).await.unwrap();
+    preflight_server::runner::start(st.store.clone(), 1, preflight_server::runner::shutdown::Signal::default()).await.unwrap();
     let app = preflight_server::router(st.clone());
     let bad = serve(site(true)).await;
     let good = serve(site(false)).await;
@@ -80,7 +80,7 @@ async fn runs_are_queued_executed_compared_and_become_evidence(pool: SqlitePool)
     // The same environment again: compared with the previous run.
     let run2 = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await.json()["id"].as_i64().unwrap();
     wait_finished(&app, &tok, run2).await;
-    let detail = app::ssr::runs::detail(&pool, run2).await.unwrap();
+    let detail = preflight_store::runs::detail(&pool, run2).await.unwrap();
     let cmp = detail.comparison.expect("compared with run 1");
     assert_eq!(cmp.previous_run_id, run1);
     assert!(cmp.new.is_empty() && cmp.fixed.is_empty() && cmp.unchanged > 0, "{cmp:?}");
@@ -114,9 +114,9 @@ async fn runs_are_queued_executed_compared_and_become_evidence(pool: SqlitePool)
 
     // Dev is fixed (it now serves the clean site) and checked again: the regression clears.
     let project = api(&app, Method::GET, &format!("/projects/{pid}"), Some(&tok), None).await.json();
-    let mut input: app::model::ProjectInput = serde_json::from_value(project.clone()).unwrap();
+    let mut input: preflight_model::ProjectInput = serde_json::from_value(project.clone()).unwrap();
     input.environments[0].base_url = format!("http://127.0.0.1:{good}/");
-    app::ssr::projects::update(&pool, pid, &input).await.unwrap();
+    preflight_store::projects::update(&pool, pid, &input).await.unwrap();
     let run4 = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await.json()["id"].as_i64().unwrap();
     assert_eq!(wait_finished(&app, &tok, run4).await["status"], "passed");
     let item = api(&app, Method::GET, &format!("/checklist-items/{iid}"), Some(&tok), None).await.json();
@@ -127,16 +127,16 @@ async fn runs_are_queued_executed_compared_and_become_evidence(pool: SqlitePool)
     assert_eq!(item["evidence_passed"], false, "{item}");
     let asset = item["evidence"].as_array().unwrap().iter().find(|e| e["check"] == "broken-asset" && e["run_id"] == run4).unwrap().clone();
     assert_eq!((asset["status"].as_str(), asset["reason"].as_str()), (Some("not_applicable"), Some("the crawled pages use no images, scripts or stylesheets")));
-    let new = app::model::NewItem {
+    let new = preflight_model::NewItem {
         title: "Links and pages work".into(),
         phase: "content".into(),
         why: String::new(),
         due_offset_days: -3,
         checks: vec!["broken-link".into(), "server-error".into()],
-        evidence_from: app::model::EvidenceFrom::PreProduction,
+        evidence_from: preflight_model::EvidenceFrom::PreProduction,
         signals: vec![],
     };
-    let links = app::ssr::checklist::add_item(&pool, &user, pid, &new).await.unwrap();
+    let links = preflight_store::checklist::add_item(&st, &user, pid, &new).await.unwrap();
     assert!(links.evidence_passed, "{links:?}");
 
     // A deploy makes earlier passes stale: no one-click tick until a new run.
@@ -176,12 +176,12 @@ async fn runs_are_queued_executed_compared_and_become_evidence(pool: SqlitePool)
 async fn runs_left_running_by_a_dead_server_become_interrupted(pool: SqlitePool) {
     let st = state(pool.clone()).await;
     let user = owner(&st).await;
-    let pid = app::ssr::projects::create(&pool, &user, &serde_json::from_value(project_body("P")).unwrap()).await.unwrap();
-    let run = app::ssr::runs::queue(&pool, &user, pid, "production").await.unwrap();
-    let claimed = app::ssr::runs::claim_next(&pool).await.unwrap().unwrap();
+    let pid = preflight_store::projects::create(&pool, &user, &serde_json::from_value(project_body("P")).unwrap()).await.unwrap();
+    let run = preflight_store::runs::queue(&st, &user, pid, "production").await.unwrap();
+    let claimed = preflight_store::runs::claim_next(&pool).await.unwrap().unwrap();
     assert_eq!(claimed.id, run.id);
     // It had recorded a screenshot before the process "died" here: nothing finishes the run.
-    let shot = app::ssr::screenshots::NewShot {
+    let shot = preflight_store::screenshots::NewShot {
         url: "http://shop.test/".into(),
         final_url: "http://shop.test/".into(),
         viewport: "desktop".into(),
@@ -195,15 +195,15 @@ async fn runs_left_running_by_a_dead_server_become_interrupted(pool: SqlitePool)
         console: vec![],
         problems: vec![],
     };
-    app::ssr::screenshots::insert(&pool, run.id, &shot).await.unwrap();
+    preflight_store::screenshots::insert(&pool, run.id, &shot).await.unwrap();
     // A new start marks it, and its screenshot leaves the gallery.
-    assert_eq!(app::ssr::runs::mark_interrupted(&pool).await.unwrap(), vec![run.id]);
+    assert_eq!(preflight_store::runs::mark_interrupted(&pool).await.unwrap(), vec![run.id]);
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM screenshots WHERE run_id = ?").bind(run.id).fetch_one(&pool).await.unwrap();
     assert_eq!(left, 0, "the interrupted run's screenshots are removed");
-    let r = app::ssr::runs::get(&pool, run.id).await.unwrap();
-    assert_eq!(r.status, app::model::RunStatus::Interrupted);
+    let r = preflight_store::runs::get(&pool, run.id).await.unwrap();
+    assert_eq!(r.status, preflight_model::RunStatus::Interrupted);
     assert!(r.error.contains("run it again"));
-    assert!(app::ssr::runs::findings(&pool, run.id).await.unwrap().is_empty(), "no half-written results");
+    assert!(preflight_store::runs::findings(&pool, run.id).await.unwrap().is_empty(), "no half-written results");
 }
 
 #[sqlx::test(migrations = false)]
@@ -211,7 +211,7 @@ async fn an_unreachable_site_is_a_run_that_could_not_complete_and_proves_nothing
     let st = state(pool.clone()).await;
     let user = owner(&st).await;
     let tok = token(&st, &user).await;
-    preflight_server::runner::start(st.clone(), 1, preflight_server::runner::shutdown::Signal::default()).await.unwrap();
+    preflight_server::runner::start(st.store.clone(), 1, preflight_server::runner::shutdown::Signal::default()).await.unwrap();
     let app = preflight_server::router(st.clone());
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
@@ -261,7 +261,7 @@ async fn app_runs_say_why_the_browser_checks_did_not_look(pool: SqlitePool) {
         max_pages: 2,
         concurrency: 1,
     };
-    preflight_server::runner::start_with_browser(st.clone(), 1, Some(broken), preflight_server::runner::shutdown::Signal::default()).await.unwrap();
+    preflight_server::runner::start_with_browser(st.store.clone(), 1, Some(broken), preflight_server::runner::shutdown::Signal::default()).await.unwrap();
     let app = preflight_server::router(st.clone());
     let port = serve(site(false)).await;
     let create = |viewports: &str| {

@@ -41,7 +41,7 @@ async fn scope_items_keep_their_history_and_scope_can_be_compared_over_time(pool
 
     // Backdate what exists so far: it was the scope "at launch".
     sqlx::query("UPDATE scope_history SET at = at - 86400 * 10").execute(&pool).await.unwrap();
-    let then = app::ssr::now() - 86400 * 5;
+    let then = preflight_store::now() - 86400 * 5;
 
     // Edits need the version they were based on; a stale one is a conflict naming who.
     let patch = |v: i64, status: &str| json!({"title": "Product pages", "source": "Contract §3", "agreed_on": "2026-10-01", "status": status, "version": v, "note": "built"});

@@ -22,19 +22,25 @@ fn png() -> Vec<u8> {
 }
 
 /// A finished run of the project's first environment with one screenshot per path.
-async fn run_with_shots(st: &app::ssr::AppState, user: &app::model::UserInfo, pid: i64, paths: &[&str]) -> (i64, Vec<i64>) {
-    let run = app::ssr::runs::queue(&st.pool, user, pid, "dev").await.unwrap();
-    app::ssr::runs::claim_next(&st.pool).await.unwrap();
-    app::ssr::runs::finish(&st.pool, run.id, 1, &[], &[], "").await.unwrap();
+async fn run_with_shots(st: &preflight_store::Store, user: &preflight_model::UserInfo, pid: i64, paths: &[&str]) -> (i64, Vec<i64>) {
+    let run = preflight_store::runs::queue(st, user, pid, "dev").await.unwrap();
+    preflight_store::runs::claim_next(&st.pool).await.unwrap();
+    preflight_store::runs::finish(&st.pool, run.id, 1, &[], &[], "").await.unwrap();
     let dir = st.screenshots_dir.clone().unwrap();
     std::fs::create_dir_all(dir.join(format!("run-{}", run.id))).unwrap();
     let mut ids = Vec::new();
     for p in paths {
         let file = format!("run-{}/{}--desktop.png", run.id, p.trim_matches('/'));
         std::fs::write(dir.join(&file), png()).unwrap();
-        let shot =
-            app::ssr::screenshots::NewShot { url: format!("http://dev.test{p}"), viewport: "desktop".into(), file, width: 1, height: 1, ..Default::default() };
-        ids.push(app::ssr::screenshots::insert(&st.pool, run.id, &shot).await.unwrap());
+        let shot = preflight_store::screenshots::NewShot {
+            url: format!("http://dev.test{p}"),
+            viewport: "desktop".into(),
+            file,
+            width: 1,
+            height: 1,
+            ..Default::default()
+        };
+        ids.push(preflight_store::screenshots::insert(&st.pool, run.id, &shot).await.unwrap());
     }
     (run.id, ids)
 }
@@ -55,7 +61,7 @@ fn token_of(link: &Value) -> String {
 #[sqlx::test(migrations = false)]
 async fn links_open_one_project_or_run_and_die_at_once(pool: SqlitePool) {
     let dir = tempfile::tempdir().unwrap();
-    let st = state(pool.clone()).await.with_screenshots_dir(dir.path().to_path_buf());
+    let st = state_with_screenshots(pool.clone(), dir.path().to_path_buf()).await;
     let user = owner(&st).await;
     let tok = token(&st, &user).await;
     let app = preflight_server::router(st.clone());
@@ -74,7 +80,7 @@ async fn links_open_one_project_or_run_and_die_at_once(pool: SqlitePool) {
     assert!(t.len() >= 4 + 43, "at least 256 random bits: {t}");
     // Only a hash is stored.
     let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM share_links").fetch_one(&pool).await.unwrap();
-    assert_eq!(stored, app::ssr::auth::hash_secret(&t));
+    assert_eq!(stored, preflight_store::auth::hash_secret(&t));
 
     // The page and the data: project A's latest run, nothing of B.
     let p = page(&app, &format!("/share/{t}")).await;
@@ -116,7 +122,7 @@ async fn links_open_one_project_or_run_and_die_at_once(pool: SqlitePool) {
     );
     // Expired: the same.
     sqlx::query("UPDATE share_links SET expires_at = ? WHERE id = ?")
-        .bind(app::ssr::now() - 1)
+        .bind(preflight_store::now() - 1)
         .bind(link["id"].as_i64().unwrap())
         .execute(&pool)
         .await
@@ -128,7 +134,7 @@ async fn links_open_one_project_or_run_and_die_at_once(pool: SqlitePool) {
 #[sqlx::test(migrations = false)]
 async fn clients_review_decide_and_sign_off_and_the_sign_off_never_changes(pool: SqlitePool) {
     let dir = tempfile::tempdir().unwrap();
-    let st = state(pool.clone()).await.with_screenshots_dir(dir.path().to_path_buf());
+    let st = state_with_screenshots(pool.clone(), dir.path().to_path_buf()).await;
     let user = owner(&st).await;
     let tok = token(&st, &user).await;
     let app = preflight_server::router(st.clone());

@@ -11,8 +11,9 @@ use serde_json::Value;
 use sqlx::SqlitePool;
 use tower::ServiceExt;
 
-use app::model::{Role, UserInfo};
-use app::ssr::{auth, AppState};
+use preflight_model::{Role, UserInfo};
+use preflight_server::state::AppState;
+use preflight_store::auth;
 
 pub const ORIGIN: &str = "http://preflight.test";
 pub const PASSWORD: &str = "a long enough password";
@@ -21,17 +22,24 @@ pub const SETUP_CODE: &str = "ABCD-EFGH-JKMN";
 
 /// A migrated, template-seeded database's app state (site assets are not needed here).
 pub async fn state(pool: SqlitePool) -> AppState {
-    app::ssr::db::migrate(&pool).await.expect("migrations");
+    preflight_store::db::migrate(&pool).await.expect("migrations");
     let options = leptos::config::LeptosOptions::builder().output_name("preflight").site_root("target/site").build();
     // The requests below are for http://preflight.test, so that is the server's base URL.
-    AppState::new(pool, options, None, Some(ORIGIN.to_string())).with_setup_code(SETUP_CODE)
+    AppState::new(preflight_store::Store::new(pool, None, Some(ORIGIN.to_string())).with_setup_code(SETUP_CODE), options)
 }
 
-pub async fn owner(state: &AppState) -> UserInfo {
+/// [`state`] keeping screenshots in `dir`.
+pub async fn state_with_screenshots(pool: SqlitePool, dir: std::path::PathBuf) -> AppState {
+    let mut st = state(pool).await;
+    st.store = st.store.with_screenshots_dir(dir);
+    st
+}
+
+pub async fn owner(state: &preflight_store::Store) -> UserInfo {
     auth::create_user(&state.pool, "owner@example.test", "Olivia Owner", Role::Owner, PASSWORD).await.unwrap()
 }
 
-pub async fn token(state: &AppState, user: &UserInfo) -> String {
+pub async fn token(state: &preflight_store::Store, user: &UserInfo) -> String {
     auth::create_api_token(&state.pool, user.id, "tests").await.unwrap().1
 }
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use sqlx::SqlitePool;
 
 use super::{error::AppResult, now, AppError};
-use crate::model::{run_label, CheckResult, CheckStatus, FindingView, RunComparison, RunDetail, RunState, RunStatus, RunSummary, UserInfo};
+use preflight_model::{run_label, CheckResult, CheckStatus, FindingView, RunComparison, RunDetail, RunState, RunStatus, RunSummary, UserInfo};
 
 const RUN_SELECT: &str = "
     SELECT r.id, r.project_id, r.environment_name, r.env_kind, r.base_url, r.status, u.name AS requested_by,
@@ -81,8 +81,16 @@ pub struct RunJob {
     pub environment_id: Option<i64>,
 }
 
-/// Queues a run of the project's environment named `environment` (case-insensitive).
-pub async fn queue(pool: &SqlitePool, actor: &UserInfo, project_id: i64, environment: &str) -> AppResult<RunSummary> {
+/// Queues a run of the project's environment named `environment` (case-insensitive), wakes
+/// the runner and tells every live viewer of the project.
+pub async fn queue(store: &crate::Store, actor: &UserInfo, project_id: i64, environment: &str) -> AppResult<RunSummary> {
+    let run = insert_run(&store.pool, actor, project_id, environment).await?;
+    store.run_queued.notify_one();
+    store.publish_update(project_id, preflight_model::LiveUpdate::Run { run: run.clone() });
+    Ok(run)
+}
+
+async fn insert_run(pool: &SqlitePool, actor: &UserInfo, project_id: i64, environment: &str) -> AppResult<RunSummary> {
     let project = super::projects::get(pool, project_id).await?;
     if project.archived {
         return Err(AppError::bad("The project is archived; unarchive it to run checks."));
@@ -244,7 +252,7 @@ pub fn compare(previous_run_id: i64, before: &[FindingView], after: &[FindingVie
 /// never written) and lose the screenshots they had recorded, which belong to no finished run.
 /// Returns their ids (the caller removes their screenshot folders).
 pub async fn mark_interrupted(pool: &SqlitePool) -> AppResult<Vec<i64>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let ids: Vec<i64> = sqlx::query_scalar(
         "UPDATE runs SET status = 'interrupted', finished_at = ?, error = 'The server stopped while this run was in progress; run it again.'
          WHERE status = 'running' RETURNING id",
@@ -295,8 +303,7 @@ pub async fn finish(
 ) -> AppResult<RunStatus> {
     let checks_run: Vec<&str> = checks.iter().filter(|c| c.status.ran()).map(|c| c.id.as_str()).collect();
     let status = if !error.is_empty() || findings.iter().any(|f| f.severity == "error") { RunStatus::Failed } else { RunStatus::Passed };
-    let _turn = super::db::write_turn().await;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     for f in findings {
         sqlx::query("INSERT INTO findings (run_id, check_id, severity, url, message, evidence, advice) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .bind(run_id)
@@ -352,4 +359,26 @@ mod tests {
         assert_eq!(c.fixed, vec![f("broken-link", "/a")]);
         assert_eq!(c.unchanged, 1);
     }
+}
+
+/// What a run's browser stage needs from its project and environment.
+#[derive(Debug, sqlx::FromRow)]
+pub struct BrowserSettings {
+    /// The project's viewports (`desktop,ipad,…`; empty: no browser checks).
+    pub viewports: String,
+    /// Forms the team listed for test submissions, one per line.
+    pub forms_listed: String,
+    /// The environment's choice on submitting found forms (`None`: by its kind).
+    pub submit_forms: Option<bool>,
+}
+
+/// The browser settings of run `run_id`; `None` for an unknown run.
+pub async fn browser_settings(pool: &SqlitePool, run_id: i64) -> AppResult<Option<BrowserSettings>> {
+    Ok(sqlx::query_as(
+        "SELECT p.viewports, p.forms_listed, e.submit_forms FROM runs r JOIN projects p ON p.id = r.project_id
+         LEFT JOIN environments e ON e.id = r.environment_id WHERE r.id = ?",
+    )
+    .bind(run_id)
+    .fetch_optional(pool)
+    .await?)
 }

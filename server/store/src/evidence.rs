@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use sqlx::SqlitePool;
 
 use super::{error::AppResult, now};
-use crate::model::{signal_title, CheckEvidence, CheckResult, CheckStatus, ChecklistItem, EvidenceFrom, ItemState, SignalEvidence};
+use preflight_model::{signal_title, CheckEvidence, CheckResult, CheckStatus, ChecklistItem, EvidenceFrom, ItemState, SignalEvidence};
 
 /// The latest finished run of one environment and every check's outcome in it.
 #[derive(Debug, Clone)]
@@ -248,7 +248,7 @@ impl ProjectEvidence {
             "training-notes-shared" if f.training_visible > 0 => vec![one(Passed, format!("{} training note(s) visible to the client", f.training_visible))],
             "training-notes-shared" => vec![one(Failed, "no training note is visible to the client".into())],
             "training-acknowledged" => vec![match (&f.training_ack, f.training_visible) {
-                (Some((who, at)), _) => one(Passed, format!("acknowledged by {who} on {}", crate::model::format_date_ts(*at))),
+                (Some((who, at)), _) => one(Passed, format!("acknowledged by {who} on {}", preflight_model::format_date_ts(*at))),
                 (None, 0) => one(Skipped, "no training note is visible to the client yet".into()),
                 (None, _) => one(Failed, "the client has not acknowledged the training notes on the review page".into()),
             }],
@@ -274,7 +274,7 @@ impl ProjectEvidence {
                 }]
             }
             "retrospective-saved" => vec![match f.retro_saved_at {
-                Some(at) => one(Passed, format!("saved on {}", crate::model::format_date_ts(at))),
+                Some(at) => one(Passed, format!("saved on {}", preflight_model::format_date_ts(at))),
                 None => one(Failed, "no retrospective saved yet".into()),
             }],
             "retro-action-promoted" if f.promoted_actions > 0 => {

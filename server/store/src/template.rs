@@ -30,8 +30,8 @@ pub struct TemplateItemDef {
     pub talk: String,
     /// Which environments supply the evidence of its checks.
     #[serde(default)]
-    pub evidence_from: crate::model::EvidenceFrom,
-    /// Evidence from Preflight's own data (ids of [`crate::model::SIGNALS`]).
+    pub evidence_from: preflight_model::EvidenceFrom,
+    /// Evidence from Preflight's own data (ids of [`preflight_model::SIGNALS`]).
     #[serde(default)]
     pub signals: Vec<String>,
 }
@@ -44,13 +44,13 @@ pub fn parse(toml_src: &str) -> Result<TemplateFile, String> {
         if !keys.insert(it.key.as_str()) {
             return Err(format!("template key {} is used twice", it.key));
         }
-        if crate::phases::phase(&it.phase).is_none() {
+        if preflight_model::phases::phase(&it.phase).is_none() {
             return Err(format!("template item {} has unknown phase {}", it.key, it.phase));
         }
-        if crate::model::parse_due_label(&it.due).is_none() {
+        if preflight_model::parse_due_label(&it.due).is_none() {
             return Err(format!("template item {} has a due of {:?}; expected e.g. T-7d", it.key, it.due));
         }
-        if let Some(bad) = it.signals.iter().find(|s| crate::model::signal_title(s).is_none()) {
+        if let Some(bad) = it.signals.iter().find(|s| preflight_model::signal_title(s).is_none()) {
             return Err(format!("template item {} names unknown signal {bad}", it.key));
         }
         for c in &it.checks {
@@ -74,7 +74,7 @@ pub async fn ensure_builtin(pool: &SqlitePool) -> Result<(), String> {
     let file = parse(BUILTIN_TOML)?;
     let source = format!("built-in v{}", file.version);
     let db = |e: sqlx::Error| format!("database error: {e}");
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::db::begin_write(pool).await.map_err(db)?;
     let exists: Option<i64> =
         sqlx::query_scalar("SELECT id FROM template_versions WHERE source = ?").bind(&source).fetch_optional(&mut *tx).await.map_err(db)?;
     if exists.is_some() {
@@ -102,7 +102,7 @@ pub async fn ensure_builtin(pool: &SqlitePool) -> Result<(), String> {
         .bind(pos as i64)
         .bind(&it.title)
         .bind(&it.why)
-        .bind(crate::model::parse_due_label(&it.due).unwrap_or(0))
+        .bind(preflight_model::parse_due_label(&it.due).unwrap_or(0))
         .bind(serde_json::to_string(&it.checks).unwrap_or_else(|_| "[]".into()))
         .bind(&it.talk)
         .bind(it.evidence_from.as_str())
@@ -146,7 +146,7 @@ mod tests {
             assert!(talk.contains(it.talk.as_str()), "{}: {:?} is not in the talk", it.key, it.talk);
         }
         // Every phase has items, and key advice is present.
-        for p in crate::phases::PHASES {
+        for p in preflight_model::phases::PHASES {
             assert!(file.items.iter().any(|i| i.phase == p.key), "phase {} is empty", p.key);
         }
         for must in ["DEBUG = False", "Favicon", "Lower your DNS TTL", "robots.txt", "Doubt everything"] {

@@ -3,8 +3,8 @@
 
 use sqlx::SqlitePool;
 
-use super::{error::AppResult, now, projects, today, AppError};
-use crate::model::{due_label, ChecklistItem, EvidenceFrom, ItemChange, ItemEvent, ItemState, NewItem, UpdateOutcome, UserInfo};
+use super::{error::AppResult, now, projects, today, AppError, Store};
+use preflight_model::{due_label, ChecklistItem, EvidenceFrom, ItemChange, ItemEvent, ItemState, NewItem, UpdateOutcome, UserInfo};
 
 const ITEM_SELECT: &str = "
     SELECT c.id, c.project_id, c.template_key, c.phase, c.position, c.title, c.why, c.due_offset_days, c.checks, c.evidence_from, c.signals,
@@ -94,7 +94,7 @@ pub async fn items(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<Checklis
             it
         })
         .collect();
-    items.sort_by_key(|i| crate::phases::phase_order(&i.phase));
+    items.sort_by_key(|i| preflight_model::phases::phase_order(&i.phase));
     Ok(items)
 }
 
@@ -109,14 +109,22 @@ pub async fn item(pool: &SqlitePool, id: i64) -> AppResult<ChecklistItem> {
     Ok(it)
 }
 
-/// Applies a change if the item is still at `expected_version`. A stale version writes
-/// nothing and returns the current item, so the caller can show what changed.
-pub async fn update(pool: &SqlitePool, actor: &UserInfo, item_id: i64, expected_version: i64, change: &ItemChange) -> AppResult<UpdateOutcome> {
+/// Applies a change if the item is still at `expected_version` and tells every live viewer
+/// of the project. A stale version writes nothing and returns the current item, so the
+/// caller can show what changed.
+pub async fn update(store: &Store, actor: &UserInfo, item_id: i64, expected_version: i64, change: &ItemChange) -> AppResult<UpdateOutcome> {
+    let outcome = write_change(&store.pool, actor, item_id, expected_version, change).await?;
+    if let UpdateOutcome::Updated { item } = &outcome {
+        store.publish(item.clone());
+    }
+    Ok(outcome)
+}
+
+async fn write_change(pool: &SqlitePool, actor: &UserInfo, item_id: i64, expected_version: i64, change: &ItemChange) -> AppResult<UpdateOutcome> {
     let t = now();
-    let turn = super::db::write_turn().await;
-    let mut tx = pool.begin().await?;
-    // The write comes first so the transaction takes SQLite's write lock at once (no
-    // read-then-upgrade); the version condition makes the check and the write atomic.
+    // The input is checked before the write turn is taken; in the transaction the write comes
+    // first, so it takes SQLite's write lock at once (no read-then-upgrade), and the version
+    // condition makes the check and the write atomic.
     let (sql, detail, action) = match change {
         ItemChange::SetState { state, reason } => {
             let reason = reason.trim();
@@ -163,10 +171,10 @@ pub async fn update(pool: &SqlitePool, actor: &UserInfo, item_id: i64, expected_
             (q, String::new(), "notes")
         }
     };
+    let mut tx = super::db::begin_write(pool).await?;
     let updated = sql.bind(t).bind(actor.id).bind(item_id).bind(expected_version).fetch_optional(&mut *tx).await?;
     let Some(row) = updated else {
-        tx.rollback().await?;
-        drop(turn);
+        drop(tx); // rolls back and gives up the write turn
         let current = item(pool, item_id).await?;
         return Ok(UpdateOutcome::Conflict { current });
     };
@@ -191,17 +199,22 @@ pub async fn update(pool: &SqlitePool, actor: &UserInfo, item_id: i64, expected_
             .await?;
     }
     tx.commit().await?;
-    drop(turn);
     Ok(UpdateOutcome::Updated { item: item(pool, item_id).await? })
 }
 
-/// Adds a project-specific item to the checklist.
-pub async fn add_item(pool: &SqlitePool, actor: &UserInfo, project_id: i64, new: &NewItem) -> AppResult<ChecklistItem> {
+/// Adds a project-specific item to the checklist and tells every live viewer of the project.
+pub async fn add_item(store: &Store, actor: &UserInfo, project_id: i64, new: &NewItem) -> AppResult<ChecklistItem> {
+    let created = insert_item(&store.pool, actor, project_id, new).await?;
+    store.publish(created.clone());
+    Ok(created)
+}
+
+async fn insert_item(pool: &SqlitePool, actor: &UserInfo, project_id: i64, new: &NewItem) -> AppResult<ChecklistItem> {
     let title = new.title.trim();
     if title.is_empty() || title.chars().count() > 200 {
         return Err(AppError::bad("Give the item a title of 1 to 200 characters."));
     }
-    if crate::phases::phase(&new.phase).is_none() {
+    if preflight_model::phases::phase(&new.phase).is_none() {
         return Err(AppError::bad(format!("\"{}\" is not a phase.", new.phase)));
     }
     if !(-365..=365).contains(&new.due_offset_days) {
@@ -210,8 +223,7 @@ pub async fn add_item(pool: &SqlitePool, actor: &UserInfo, project_id: i64, new:
     let checks = validate_checks(&new.checks, new.evidence_from)?;
     let signals = validate_signals(&new.signals)?;
     let t = now();
-    let _turn = super::db::write_turn().await;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let position: i64 =
         sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM checklist_items WHERE project_id = ?").bind(project_id).fetch_one(&mut *tx).await?;
     let id = sqlx::query(
@@ -271,12 +283,12 @@ pub fn validate_checks(checks: &[String], from: EvidenceFrom) -> AppResult<Vec<S
     Ok(out)
 }
 
-/// Signals an item may name: ids of [`crate::model::SIGNALS`], without repeats.
+/// Signals an item may name: ids of [`preflight_model::SIGNALS`], without repeats.
 pub fn validate_signals(signals: &[String]) -> AppResult<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for s in signals.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        if crate::model::signal_title(s).is_none() {
-            let known: Vec<&str> = crate::model::SIGNALS.iter().map(|(id, _)| *id).collect();
+        if preflight_model::signal_title(s).is_none() {
+            let known: Vec<&str> = preflight_model::SIGNALS.iter().map(|(id, _)| *id).collect();
             return Err(AppError::bad(format!("\"{s}\" is not a signal Preflight knows ({}).", known.join(", "))));
         }
         if !out.iter().any(|o| o == s) {
@@ -305,4 +317,17 @@ pub async fn history(pool: &SqlitePool, item_id: i64) -> AppResult<Vec<ItemEvent
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(|(at, user, action, detail)| ItemEvent { at, user, action, detail }).collect())
+}
+
+/// Everything the checklist page shows of a project: the project, its items, the team, today's
+/// date, its latest runs and the names of the automated checks.
+pub async fn view(pool: &SqlitePool, project_id: i64) -> AppResult<preflight_model::ChecklistView> {
+    Ok(preflight_model::ChecklistView {
+        project: crate::projects::get(pool, project_id).await?,
+        items: items(pool, project_id).await?,
+        members: crate::auth::list_users(pool).await?,
+        today: crate::today(),
+        runs: crate::runs::list(pool, project_id, 5).await?,
+        catalogue: preflight_engine::CATALOGUE.iter().map(|c| (c.id.to_string(), c.title.to_string())).collect(),
+    })
 }

@@ -5,7 +5,7 @@
 use sqlx::SqlitePool;
 
 use super::{activity, auth, error::AppResult, now, AppError};
-use crate::model::{Decision, Review, ShareLink, ShareLinkInput, ShareView, SignOff, UserInfo};
+use preflight_model::{Decision, Review, ShareLink, ShareLinkInput, ShareView, SignOff, UserInfo};
 
 /// Default lifetime of a link.
 pub const DEFAULT_DAYS: i64 = 30;
@@ -78,8 +78,7 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, project_id: i64, input:
     }
     let label = input.label.trim().chars().take(200).collect::<String>();
     let token = format!("{TOKEN_PREFIX}{}", auth::new_secret());
-    let _turn = super::db::write_turn().await;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let id = sqlx::query("INSERT INTO share_links (project_id, run_id, token_hash, label, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(project_id)
         .bind(input.run_id)
@@ -97,7 +96,7 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, project_id: i64, input:
         project_id,
         &actor.name,
         "share",
-        &format!("made a review link for {what} of {} (until {})", project.name, crate::model::format_date_ts(expires_at)),
+        &format!("made a review link for {what} of {} (until {})", project.name, preflight_model::format_date_ts(expires_at)),
         now(),
     )
     .await?;
@@ -161,7 +160,7 @@ pub async fn run_of(pool: &SqlitePool, g: &Grant) -> AppResult<Option<i64>> {
 /// The shown run's screenshots. Each one's `previous` is the same page and viewport in the
 /// last earlier run the client reviewed (so "what changed since last review" means that),
 /// or, before any review, the previous run of the environment.
-pub async fn gallery(pool: &SqlitePool, g: &Grant) -> AppResult<Option<crate::model::Gallery>> {
+pub async fn gallery(pool: &SqlitePool, g: &Grant) -> AppResult<Option<preflight_model::Gallery>> {
     let Some(run) = run_of(pool, g).await? else { return Ok(None) };
     let mut gallery = super::screenshots::gallery(pool, run).await?;
     let reviewed: Option<i64> = sqlx::query_scalar(
@@ -220,8 +219,7 @@ pub async fn review(pool: &SqlitePool, g: &Grant, screenshot_id: i64, approve: b
     let Some(shot) = gallery.shots.iter().find(|s| s.id == screenshot_id) else { return Err(AppError::NotFound("screenshot")) };
     let verdict = if approve { "approved" } else { "changes_requested" };
     let t = now();
-    let _turn = super::db::write_turn().await;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let id = sqlx::query("INSERT INTO reviews (project_id, screenshot_id, share_link_id, verdict, reviewer, comment, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(g.project_id)
         .bind(screenshot_id)
@@ -240,7 +238,7 @@ pub async fn review(pool: &SqlitePool, g: &Grant, screenshot_id: i64, approve: b
 }
 
 /// The client decides a change request of the shared project.
-pub async fn decide(pool: &SqlitePool, g: &Grant, change_id: i64, approve: bool, who: &str, note: &str) -> AppResult<crate::model::ChangeRequest> {
+pub async fn decide(pool: &SqlitePool, g: &Grant, change_id: i64, approve: bool, who: &str, note: &str) -> AppResult<preflight_model::ChangeRequest> {
     let who = name(who)?;
     let cr = super::scope::change_request(pool, change_id).await?;
     if cr.project_id != g.project_id {
@@ -254,9 +252,9 @@ pub async fn decide(pool: &SqlitePool, g: &Grant, change_id: i64, approve: bool,
 
 /// The client proposes a scope change through the link: recorded as the client's, with the
 /// name they typed and their reason; the team decides it.
-pub async fn propose_change(pool: &SqlitePool, g: &Grant, who: &str, title: &str, reason: &str) -> AppResult<crate::model::ChangeRequest> {
+pub async fn propose_change(pool: &SqlitePool, g: &Grant, who: &str, title: &str, reason: &str) -> AppResult<preflight_model::ChangeRequest> {
     let who = name(who)?;
-    let input = crate::model::ChangeRequestInput { scope_item_id: None, title: title.to_string(), description: String::new(), reason: reason.to_string() };
+    let input = preflight_model::ChangeRequestInput { scope_item_id: None, title: title.to_string(), description: String::new(), reason: reason.to_string() };
     super::scope::propose(pool, g.project_id, &who, true, &input).await
 }
 
@@ -285,8 +283,7 @@ pub async fn sign_off(pool: &SqlitePool, g: &Grant, who: &str) -> AppResult<Sign
         "approved_screenshots": approved.iter().map(|(id, url, vp, by, at)| serde_json::json!({"id": id, "url": url, "viewport": vp, "approved_by": by, "at": at})).collect::<Vec<_>>(),
     });
     let t = now();
-    let _turn = super::db::write_turn().await;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let id = sqlx::query("INSERT INTO signoffs (project_id, share_link_id, signed_by, at, snapshot) VALUES (?, ?, ?, ?, ?)")
         .bind(g.project_id)
         .bind(g.link_id)
@@ -344,8 +341,7 @@ pub async fn acknowledge_training(pool: &SqlitePool, g: &Grant, who: &str) -> Ap
         return Err(AppError::bad("There are no training notes to acknowledge yet."));
     }
     let t = now();
-    let _turn = super::db::write_turn().await;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     sqlx::query("INSERT INTO training_acks (project_id, share_link_id, name, at) VALUES (?, ?, ?, ?)")
         .bind(g.project_id)
         .bind(g.link_id)

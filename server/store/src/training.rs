@@ -5,7 +5,7 @@
 use sqlx::SqlitePool;
 
 use super::{activity, error::AppResult, markdown, now, AppError};
-use crate::model::{TrainingInput, TrainingNote};
+use preflight_model::{TrainingInput, TrainingNote};
 
 /// The starter page every new project gets, from the talk's training advice.
 pub const STARTER_TITLE: &str = "Running your new site";
@@ -132,8 +132,7 @@ pub async fn insert_in(
 pub async fn create(pool: &SqlitePool, project_id: i64, actor: &str, input: &TrainingInput) -> AppResult<TrainingNote> {
     let (title, body, html) = validate(input).await?;
     super::projects::get(pool, project_id).await?;
-    let _turn = super::db::write_turn().await;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let id = insert_in(&mut tx, project_id, actor, &title, &body, Some(&html), input.client_visible).await?;
     let vis = if input.client_visible { "client-visible" } else { "team-only" };
     activity::log_in(&mut tx, project_id, actor, "training", &format!("wrote the {vis} training note \"{title}\""), now()).await?;
@@ -148,8 +147,7 @@ pub async fn update(pool: &SqlitePool, id: i64, actor: &str, input: &TrainingInp
         return Err(AppError::bad("version: send the version you edited, so concurrent edits are not lost."));
     };
     let before = get(pool, id).await?;
-    let _turn = super::db::write_turn().await;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let r = sqlx::query(
         "UPDATE training_notes SET title = ?, body = ?, html = ?, client_visible = ?, version = version + 1, updated_by = ?, updated_at = ? WHERE id = ? AND version = ?",
     )
@@ -174,8 +172,7 @@ pub async fn update(pool: &SqlitePool, id: i64, actor: &str, input: &TrainingInp
 
 pub async fn delete(pool: &SqlitePool, id: i64, actor: &str) -> AppResult<()> {
     let note = get(pool, id).await?;
-    let _turn = super::db::write_turn().await;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     sqlx::query("DELETE FROM training_notes WHERE id = ?").bind(id).execute(&mut *tx).await?;
     activity::log_in(&mut tx, note.project_id, actor, "training", &format!("deleted the training note \"{}\"", note.title), now()).await?;
     tx.commit().await?;

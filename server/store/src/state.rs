@@ -1,14 +1,14 @@
-//! State shared by every request: the database pool, configuration and the live-update
-//! channel. Server functions reach it with `use_context::<AppState>()`.
+//! The store's state, shared by every request, the runner and the CLI: the database pool,
+//! configuration and the live-update channel. Server functions reach it with
+//! `use_context::<Store>()`; the server's router state derefs to it.
 
 use std::sync::Arc;
 
-use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
 use tokio::sync::broadcast;
 
 use super::ratelimit::LoginLimiter;
-use crate::model::{ChecklistItem, LiveUpdate};
+use preflight_model::{ChecklistItem, LiveUpdate};
 
 /// A change that every viewer of a project should see.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -19,9 +19,8 @@ pub struct LiveEvent {
 }
 
 #[derive(Clone)]
-pub struct AppState {
+pub struct Store {
     pub pool: SqlitePool,
-    pub leptos_options: LeptosOptions,
     /// Set the `Secure` flag on cookies: `Some(yes)` forced, `None` decided per request
     /// (https base URL, or a proxy saying the request came over https).
     pub secure_cookies: Option<bool>,
@@ -44,12 +43,11 @@ pub struct AppState {
     pub setup_code_file: Option<std::path::PathBuf>,
 }
 
-impl AppState {
-    pub fn new(pool: SqlitePool, leptos_options: LeptosOptions, secure_cookies: Option<bool>, base_url: Option<String>) -> Self {
+impl Store {
+    pub fn new(pool: SqlitePool, secure_cookies: Option<bool>, base_url: Option<String>) -> Self {
         let (events, _) = broadcast::channel(1024);
-        AppState {
+        Store {
             pool,
-            leptos_options,
             secure_cookies,
             base_url,
             events,
@@ -114,11 +112,5 @@ impl AppState {
 
     pub fn publish_update(&self, project_id: i64, update: LiveUpdate) {
         let _ = self.events.send(LiveEvent { project_id, update });
-    }
-}
-
-impl axum::extract::FromRef<AppState> for LeptosOptions {
-    fn from_ref(s: &AppState) -> Self {
-        s.leptos_options.clone()
     }
 }

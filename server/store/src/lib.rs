@@ -1,5 +1,6 @@
-//! Server-only code: database access, authentication and the services that both the
-//! server functions and the public JSON API call. Compiled only with the `ssr` feature.
+//! Preflight's store: every SQL statement, authentication and the services that the server
+//! functions, the JSON API, the runner and the CLI call. No web framework: the services take
+//! a pool or the [`Store`] and return [`AppError`], which the server maps to HTTP in one place.
 
 pub mod activity;
 pub mod auth;
@@ -23,7 +24,7 @@ pub mod template;
 pub mod training;
 
 pub use error::AppError;
-pub use state::{AppState, LiveEvent};
+pub use state::{LiveEvent, Store};
 
 /// Current time in unix seconds.
 pub fn now() -> i64 {
@@ -32,5 +33,5 @@ pub fn now() -> i64 {
 
 /// Today's date (UTC) as `YYYY-MM-DD`.
 pub fn today() -> String {
-    crate::model::format_date(time::OffsetDateTime::now_utc().date())
+    preflight_model::format_date(time::OffsetDateTime::now_utc().date())
 }

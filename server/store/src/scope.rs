@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use sqlx::SqlitePool;
 
 use super::{activity, error::AppResult, now, AppError};
-use crate::model::{
+use preflight_model::{
     ChangeRequest, ChangeRequestInput, ChangeStatus, Decision, ScopeComparison, ScopeHistoryEntry, ScopeInput, ScopeItem, ScopeStatus, ScopeView,
 };
 
@@ -58,7 +58,7 @@ fn validate(input: &ScopeInput) -> AppResult<ScopeInput> {
     }
     out.agreed_on = match input.agreed_on.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(d) if crate::model::parse_date(d).is_some() => Some(d.to_string()),
+        Some(d) if preflight_model::parse_date(d).is_some() => Some(d.to_string()),
         Some(d) => return Err(AppError::bad(format!("agreed_on: \"{d}\" is not a date; use YYYY-MM-DD."))),
     };
     out.note = input.note.trim().chars().take(2000).collect();
@@ -103,8 +103,7 @@ pub async fn create(pool: &SqlitePool, project_id: i64, actor: &str, input: &Sco
     let v = validate(input)?;
     super::projects::get(pool, project_id).await?;
     let t = now();
-    let _turn = super::db::write_turn().await;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let id = sqlx::query(
         "INSERT INTO scope_items (project_id, title, description, source, agreed_on, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
@@ -134,8 +133,7 @@ pub async fn update(pool: &SqlitePool, id: i64, actor: &str, input: &ScopeInput)
         return Err(AppError::bad("version: send the version you edited, so concurrent edits are not lost."));
     };
     let t = now();
-    let _turn = super::db::write_turn().await;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let before = fetch_in(&mut tx, id).await.map_err(|_| AppError::NotFound("scope item"))?;
     let status = v.status.unwrap_or(before.status);
     let r = sqlx::query(
@@ -302,8 +300,7 @@ pub async fn propose(pool: &SqlitePool, project_id: i64, actor: &str, by_client:
     }
     super::projects::get(pool, project_id).await?;
     let t = now();
-    let _turn = super::db::write_turn().await;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let id = sqlx::query(
         "INSERT INTO change_requests (project_id, scope_item_id, title, description, reason, proposed_by_kind, proposed_by, proposed_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -341,8 +338,7 @@ pub async fn decide(pool: &SqlitePool, id: i64, decision: &Decision) -> AppResul
         )));
     }
     let t = now();
-    let _turn = super::db::write_turn().await;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let r = sqlx::query("UPDATE change_requests SET status = ?, decided_by = ?, decided_at = ?, decision_note = ? WHERE id = ? AND status = 'proposed'")
         .bind(if decision.approve { "approved" } else { "declined" })
         .bind(who)
@@ -410,7 +406,7 @@ pub async fn view(pool: &SqlitePool, project_id: i64) -> AppResult<ScopeView> {
 /// The end of a `YYYY-MM-DD` day (UTC) as unix seconds; the scope "at launch" is the scope
 /// at the end of the launch day.
 pub fn end_of_day(date: &str) -> Option<i64> {
-    let d = crate::model::parse_date(date)?;
+    let d = preflight_model::parse_date(date)?;
     Some(d.midnight().assume_utc().unix_timestamp() + 86_399)
 }
 

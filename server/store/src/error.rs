@@ -27,18 +27,6 @@ impl std::fmt::Display for AppError {
     }
 }
 
-/// A server function's error keeps its HTTP status: bad input is a 4xx with the message, as in
-/// the JSON API — never a 500. (`AppError` is deliberately not a `std::error::Error`, so this
-/// conversion, not server_fn's generic one, is what `?` uses.)
-impl From<AppError> for leptos::server_fn::error::ServerFnError {
-    fn from(e: AppError) -> Self {
-        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            res.set_status(e.status());
-        }
-        leptos::server_fn::error::ServerFnError::ServerError(e.to_string())
-    }
-}
-
 impl AppError {
     pub fn bad(msg: impl Into<String>) -> Self {
         AppError::BadRequest(msg.into())

@@ -4,7 +4,7 @@
 use sqlx::SqlitePool;
 
 use super::{error::AppResult, secrets::Sealer, AppError};
-use crate::model::{Credentials, UserInfo};
+use preflight_model::{Credentials, UserInfo};
 
 fn binding(env_id: i64) -> String {
     format!("environment:{env_id}")

@@ -4,7 +4,7 @@
 use sqlx::SqlitePool;
 
 use super::{error::AppResult, now, AppError};
-use crate::model::{Deploy, NewDeploy, UserInfo};
+use preflight_model::{Deploy, NewDeploy, UserInfo};
 
 /// Records a deploy of the project's environment named `new.environment` (name or id).
 pub async fn record(pool: &SqlitePool, actor: &UserInfo, project_id: i64, new: &NewDeploy) -> AppResult<Deploy> {
@@ -19,8 +19,7 @@ pub async fn record(pool: &SqlitePool, actor: &UserInfo, project_id: i64, new: &
         return Err(AppError::bad("note: 2000 characters at most."));
     }
     let at = now();
-    let _turn = super::db::write_turn().await;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let id = sqlx::query("INSERT INTO deploys (project_id, environment_id, at, revision, note, recorded_by) VALUES (?, ?, ?, ?, ?, ?)")
         .bind(project_id)
         .bind(env.id)

@@ -4,7 +4,7 @@
 use sqlx::SqlitePool;
 
 use super::error::AppResult;
-use crate::model::ActivityEntry;
+use preflight_model::ActivityEntry;
 
 /// Adds a line inside a transaction that makes the change it describes.
 pub async fn log_in(conn: &mut sqlx::SqliteConnection, project_id: i64, actor: &str, kind: &str, summary: &str, at: i64) -> AppResult<()> {

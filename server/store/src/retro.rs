@@ -5,11 +5,11 @@
 use sqlx::SqlitePool;
 
 use super::{activity, error::AppResult, now, AppError};
-use crate::model::{ItemState, RetroAction, RetroActionInput, RetroInput, RetroSuggestion, Retrospective, TemplateItemView, TemplateVersionView};
+use preflight_model::{ItemState, RetroAction, RetroActionInput, RetroInput, RetroSuggestion, Retrospective, TemplateItemView, TemplateVersionView};
 
 /// Suggestions from the launch: late ticks, checks failing on launch day, regressions and
 /// screenshots the client asked to change.
-pub async fn suggestions(pool: &SqlitePool, project: &crate::model::Project) -> AppResult<Vec<RetroSuggestion>> {
+pub async fn suggestions(pool: &SqlitePool, project: &preflight_model::Project) -> AppResult<Vec<RetroSuggestion>> {
     let project_id = project.id;
     let mut out = Vec::new();
     let items = super::checklist::items(pool, project_id).await?;
@@ -145,8 +145,7 @@ pub async fn save(pool: &SqlitePool, project_id: i64, actor: &str, input: &Retro
     }
     super::projects::get(pool, project_id).await?;
     let t = now();
-    let _turn = super::db::write_turn().await;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let current: Option<(i64, String)> =
         sqlx::query_as("SELECT version, updated_by FROM retrospectives WHERE project_id = ?").bind(project_id).fetch_optional(&mut *tx).await?;
     match current {
@@ -184,7 +183,7 @@ pub async fn add_action(pool: &SqlitePool, project_id: i64, actor: &str, input: 
     if title.is_empty() || title.chars().count() > 200 {
         return Err(AppError::bad("title: 1 to 200 characters."));
     }
-    let Some(phase) = crate::phases::phase(&input.phase) else {
+    let Some(phase) = preflight_model::phases::phase(&input.phase) else {
         return Err(AppError::bad(format!("phase: \"{}\" is not a checklist phase.", input.phase)));
     };
     let due = input.due_offset_days.unwrap_or(phase.default_due);
@@ -194,8 +193,7 @@ pub async fn add_action(pool: &SqlitePool, project_id: i64, actor: &str, input: 
     let checks = super::checklist::validate_checks(&input.checks, evidence_from_checks(&input.checks)?)?;
     super::projects::get(pool, project_id).await?;
     let t = now();
-    let _turn = super::db::write_turn().await;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let id = sqlx::query(
         "INSERT INTO retro_actions (project_id, title, phase, why, due_offset_days, checks, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
@@ -229,8 +227,7 @@ pub async fn promote(pool: &SqlitePool, action_id: i64, actor: &str) -> AppResul
     }
     let project = super::projects::get(pool, project_id).await?;
     let t = now();
-    let _turn = super::db::write_turn().await;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let (prev_id, prev_version): (i64, i64) =
         sqlx::query_as("SELECT id, version FROM template_versions ORDER BY version DESC LIMIT 1").fetch_one(&mut *tx).await?;
     let version = prev_version + 1;
@@ -278,9 +275,9 @@ pub async fn promote(pool: &SqlitePool, action_id: i64, actor: &str) -> AppResul
 /// Where an action's checks can take their evidence from: production when one judges
 /// production only, dev/staging when one judges those only, else any. Both kinds at once
 /// cannot be one item.
-fn evidence_from_checks(checks: &[String]) -> AppResult<crate::model::EvidenceFrom> {
-    use crate::model::EvidenceFrom;
+fn evidence_from_checks(checks: &[String]) -> AppResult<preflight_model::EvidenceFrom> {
     use preflight_engine::Scope;
+    use preflight_model::EvidenceFrom;
     let scopes: Vec<Scope> = checks.iter().filter_map(|c| preflight_engine::find_check(c.trim())).map(|c| c.scope).collect();
     match (scopes.contains(&Scope::Production), scopes.contains(&Scope::PreProduction)) {
         (true, true) => Err(AppError::bad("checks: some of these judge production only and others dev/staging only; make two actions.")),

@@ -10,7 +10,7 @@ use image::{ImageFormat, Rgba, RgbaImage};
 use sqlx::SqlitePool;
 
 use super::{error::AppResult, now, AppError};
-use crate::model::{DiffView, Gallery, ScreenshotView, ViewportInfo};
+use preflight_model::{DiffView, Gallery, ScreenshotView, ViewportInfo};
 
 /// What the runner records for each screenshot.
 #[derive(Debug, Clone, Default)]
@@ -145,7 +145,7 @@ pub async fn gallery(pool: &SqlitePool, run_id: i64) -> AppResult<Gallery> {
         .iter()
         .map(|r| {
             let mut v = r.view(before.get(&(r.url.clone(), r.viewport.clone())).copied());
-            v.review = latest.iter().find(|l| l.1 == r.id).map(|(id, screenshot_id, verdict, reviewer, comment, at)| crate::model::Review {
+            v.review = latest.iter().find(|l| l.1 == r.id).map(|(id, screenshot_id, verdict, reviewer, comment, at)| preflight_model::Review {
                 id: *id,
                 screenshot_id: *screenshot_id,
                 verdict: verdict.clone(),

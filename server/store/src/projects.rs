@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use sqlx::SqlitePool;
 
 use super::{error::AppResult, now, today, AppError};
-use crate::model::{add_days, parse_date, parse_time, DeleteOutcome, EnvKind, Environment, Project, ProjectInput, ProjectSummary, RunSettings, UserInfo};
+use preflight_model::{add_days, parse_date, parse_time, DeleteOutcome, EnvKind, Environment, Project, ProjectInput, ProjectSummary, RunSettings, UserInfo};
 
 const MAX_ENVIRONMENTS: usize = 20;
 
@@ -84,7 +84,7 @@ pub fn validate(input: &ProjectInput) -> AppResult<ProjectInput> {
         return Err(AppError::bad("postal_address: 1000 characters at most."));
     }
     out.viewports = Some(match input.viewports.as_deref().map(str::trim) {
-        None => crate::model::DEFAULT_VIEWPORTS.to_string(),
+        None => preflight_model::DEFAULT_VIEWPORTS.to_string(),
         Some("") => String::new(),
         Some(v) => {
             let list = preflight_browser::viewport::parse_list(v).map_err(|e| AppError::bad(format!("viewports: {e}.")))?;
@@ -344,7 +344,7 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, input: &ProjectInput) -
     let p = validate(input)?;
     let template = super::template::current_version_id(pool).await?;
     let t = now();
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let id = sqlx::query(
         "INSERT INTO projects (name, client, launch_date, launch_time, contact_emails, contact_phones, postal_address,
                                viewports, forms_listed, evidence_max_age_days, phone_region, analytics_ids, template_version_id, created_by, created_at, updated_at)
@@ -357,7 +357,7 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, input: &ProjectInput) -
     .bind(serde_json::to_string(&p.contact_emails).unwrap_or_default())
     .bind(serde_json::to_string(&p.contact_phones).unwrap_or_default())
     .bind(&p.postal_address)
-    .bind(p.viewports.as_deref().unwrap_or(crate::model::DEFAULT_VIEWPORTS))
+    .bind(p.viewports.as_deref().unwrap_or(preflight_model::DEFAULT_VIEWPORTS))
     .bind(p.forms_listed.join("\n"))
     .bind(p.evidence_max_age_days.unwrap_or(7))
     .bind(&p.phone_region)
@@ -428,7 +428,7 @@ async fn write_settings(tx: &mut sqlx::SqliteConnection, env_id: i64, s: &RunSet
 /// or by name; the rest are replaced.
 pub async fn update(pool: &SqlitePool, id: i64, input: &ProjectInput) -> AppResult<()> {
     let p = validate(input)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let r = sqlx::query(
         "UPDATE projects SET name = ?, client = ?, launch_date = ?, launch_time = ?, contact_emails = ?,
                 contact_phones = ?, postal_address = ?, viewports = ?, forms_listed = ?, evidence_max_age_days = ?,
@@ -441,7 +441,7 @@ pub async fn update(pool: &SqlitePool, id: i64, input: &ProjectInput) -> AppResu
     .bind(serde_json::to_string(&p.contact_emails).unwrap_or_default())
     .bind(serde_json::to_string(&p.contact_phones).unwrap_or_default())
     .bind(&p.postal_address)
-    .bind(p.viewports.as_deref().unwrap_or(crate::model::DEFAULT_VIEWPORTS))
+    .bind(p.viewports.as_deref().unwrap_or(preflight_model::DEFAULT_VIEWPORTS))
     .bind(p.forms_listed.join("\n"))
     .bind(p.evidence_max_age_days.unwrap_or(7))
     .bind(&p.phone_region)
@@ -596,7 +596,7 @@ mod tests {
         assert_eq!(v.environments[0].kind, Some(EnvKind::Production));
         assert_eq!(v.environments[1].kind, Some(EnvKind::Dev));
         assert_eq!(v.contact_emails, vec!["info@acme.test", "sales@acme.test"]);
-        assert_eq!(v.viewports.as_deref(), Some(crate::model::DEFAULT_VIEWPORTS), "absent: the four defaults");
+        assert_eq!(v.viewports.as_deref(), Some(preflight_model::DEFAULT_VIEWPORTS), "absent: the four defaults");
         assert_eq!(v.phone_region, "GB");
         assert_eq!(v.analytics_ids, vec!["G-ABC123"]);
     }

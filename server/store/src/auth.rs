@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
 use super::{error::AppResult, now, AppError};
-use crate::model::{ApiTokenInfo, Role, UserInfo};
+use preflight_model::{ApiTokenInfo, Role, UserInfo};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "preflight_session";
@@ -176,7 +176,7 @@ pub async fn upsert_user(pool: &SqlitePool, email: &str, name: &str, role: Role,
             let name = validate_name(name)?;
             validate_password(password)?;
             let hash = hash_password_blocking(password.to_string()).await?;
-            let mut tx = pool.begin().await?;
+            let mut tx = super::db::begin_write(pool).await?;
             sqlx::query("UPDATE users SET name = ?, role = ?, password_hash = ? WHERE id = ?")
                 .bind(&name)
                 .bind(role.as_str())
@@ -242,7 +242,7 @@ pub async fn change_password(pool: &SqlitePool, user: &UserInfo, current: &str, 
     }
     validate_password(new)?;
     let hash = hash_password_blocking(new.to_string()).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?").bind(hash).bind(user.id).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash != ?")
         .bind(user.id)
@@ -292,7 +292,7 @@ pub async fn disable_member(pool: &SqlitePool, by: &UserInfo, id: i64) -> AppRes
 }
 
 async fn disable(pool: &SqlitePool, user: UserInfo) -> AppResult<UserInfo> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     sqlx::query("UPDATE users SET disabled_at = ? WHERE id = ?").bind(now()).bind(user.id).execute(&mut *tx).await?;
     end_all_access(&mut tx, user.id).await?;
     tx.commit().await?;

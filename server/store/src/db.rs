@@ -17,8 +17,42 @@ pub async fn write_turn() -> tokio::sync::MutexGuard<'static, ()> {
     WRITER.lock().await
 }
 
+/// A write transaction that holds the process's write turn until it commits or is dropped
+/// (rolled back). Every multi-statement write goes through [`begin_write`].
+pub struct WriteTx {
+    // Declared first, so a dropped transaction rolls back before the turn is released.
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+/// Takes the write turn, then begins a transaction.
+pub async fn begin_write(pool: &SqlitePool) -> Result<WriteTx, sqlx::Error> {
+    let turn = write_turn().await;
+    Ok(WriteTx { tx: pool.begin().await?, _turn: turn })
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::SqliteConnection;
+
+    fn deref(&self) -> &sqlx::SqliteConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.tx
+    }
+}
+
 /// Migrations embedded in the binary.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 
 /// Opens (creating if missing) the SQLite database at `url` with WAL, a busy timeout and
 /// foreign keys on.
