@@ -66,6 +66,8 @@ fi
 # 5. Tests: the validators of the report formats (SARIF JSON Schema, JUnit XSD).
 if [[ ${1:-} == --test ]]; then
   command -v xmllint >/dev/null || apt_install libxml2-utils
+  # A throwaway PostgreSQL server for the tests that run on both databases.
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_install postgresql-15
   command -v python3 >/dev/null || apt_install python3
   pip_user() {
     # Debian's own Python refuses user installs into it (PEP 668); the flag is for that case.

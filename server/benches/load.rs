@@ -2,7 +2,8 @@
 //!
 //! * 100 concurrent API clients tick and untick checklist items for 30 s against the real
 //!   release server: throughput, p50/p99 latency, errors, and afterwards whether every
-//!   acknowledged change is in the database;
+//!   acknowledged change is in the database — on SQLite and, in the same run, on PostgreSQL
+//!   (when `PREFLIGHT_TEST_POSTGRES` names a server, as `scripts/bench.sh` arranges);
 //! * server-side render time of the checklist page of a project with 150 items;
 //! * the server's resident memory when idle;
 //! * the WASM bundle's size, raw and gzipped.
@@ -44,11 +45,12 @@ fn preflight_bin() -> PathBuf {
     std::env::var_os("PREFLIGHT_BIN").map(PathBuf::from).unwrap_or_else(|| root().join("target/release/preflight"))
 }
 
-fn cli(data: &Path, args: &[&str], stdin: &str) -> String {
+fn cli(data: &Path, url: &str, args: &[&str], stdin: &str) -> String {
     let mut child = Command::new(preflight_bin())
         .args(args)
         .arg("--data-dir")
         .arg(data)
+        .env("PREFLIGHT_DATABASE_URL", url)
         .env("PREFLIGHT_LOG", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -60,13 +62,14 @@ fn cli(data: &Path, args: &[&str], stdin: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn start(data: &Path) -> Server {
+fn start(data: &Path, url: &str) -> Server {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(preflight_bin())
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--site-root"])
         .arg(root().join("target/site"))
         .arg("--data-dir")
         .arg(data)
+        .env("PREFLIGHT_DATABASE_URL", url)
         .env("PREFLIGHT_LOG", "warn")
         .spawn()
         .expect("start the release server (scripts/build.sh --release)");
@@ -100,14 +103,34 @@ fn gzip_len(path: &Path) -> u64 {
 
 #[tokio::main]
 async fn main() {
+    let mut failed = false;
+    let data = tempfile::tempdir().unwrap();
+    failed |= run("SQLite", data.path(), &format!("sqlite://{}/preflight.db", data.path().display()), true).await;
+    match std::env::var("PREFLIGHT_TEST_POSTGRES") {
+        Ok(admin) if admin != "skip" => {
+            let data = tempfile::tempdir().unwrap();
+            let admin_pool = preflight_store::db::connect(&admin).await.expect("the PostgreSQL server of PREFLIGHT_TEST_POSTGRES");
+            let name = format!("preflight_bench_{}", std::process::id());
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin_pool).await.unwrap();
+            let url = preflight_store::testing::with_database(&admin, &name);
+            failed |= run("PostgreSQL", data.path(), &url, false).await;
+        }
+        _ => println!("(PostgreSQL: not measured — PREFLIGHT_TEST_POSTGRES is not set; scripts/bench.sh starts a throwaway server)"),
+    }
+    if failed {
+        std::process::exit(1);
+    }
+}
+
+/// One database's run; `extras` adds render time, memory and the WASM size. True if it failed.
+async fn run(label: &str, data: &Path, url: &str, extras: bool) -> bool {
     let clients = env_num("BENCH_CLIENTS", 100) as usize;
     let seconds = env_num("BENCH_SECONDS", 30);
-    let data = tempfile::tempdir().unwrap();
     let email = "bench@example.test";
     let password = "bench password 123";
-    cli(data.path(), &["user", "add", email, "--name", "Bench", "--role", "owner"], &format!("{password}\n"));
-    let token = cli(data.path(), &["token", "create", email, "--name", "bench"], "").trim().to_string();
-    let server = start(data.path());
+    cli(data, url, &["user", "add", email, "--name", "Bench", "--role", "owner"], &format!("{password}\n"));
+    let token = cli(data, url, &["token", "create", email, "--name", "bench"], "").trim().to_string();
+    let server = start(data, url);
     let pid = server.child.id();
     let http = reqwest::Client::builder().pool_max_idle_per_host(clients).redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let api = |path: &str| format!("{}/api/v1{path}", server.base);
@@ -212,10 +235,10 @@ async fn main() {
     drop(server);
 
     // --- Every acknowledged change is in the database.
-    let pool = preflight_store::db::connect(&format!("sqlite://{}/preflight.db", data.path().display())).await.unwrap();
+    let pool = preflight_store::db::connect(url).await.unwrap();
     let mut lost = 0;
     for (id, version, state) in &acked {
-        let (v, s): (i64, String) = sqlx::query_as("SELECT version, state FROM checklist_items WHERE id = ?").bind(id).fetch_one(&pool).await.unwrap();
+        let (v, s): (i64, String) = sqlx::query_as("SELECT version, state FROM checklist_items WHERE id = $1").bind(id).fetch_one(&pool).await.unwrap();
         if v != *version || &s != state {
             lost += 1;
         }
@@ -227,7 +250,7 @@ async fn main() {
     let wasm_raw = std::fs::metadata(&wasm).map(|m| m.len()).unwrap_or(0);
     let wasm_gz = if wasm_raw > 0 { gzip_len(&wasm) } else { 0 };
 
-    println!("== Preflight foundation benchmark ==");
+    println!("== Preflight foundation benchmark: {label} ==");
     println!("load: {clients} clients, {:.1} s", elapsed.as_secs_f64());
     println!("  requests acknowledged: {}  ({:.0} req/s)", all.len(), all.len() as f64 / elapsed.as_secs_f64());
     println!("  latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms", ms(percentile(&all, 0.5)), ms(percentile(&all, 0.99)), ms(percentile(&all, 1.0)));
@@ -240,11 +263,14 @@ async fn main() {
         ms(percentile(&render, 0.99))
     );
     println!("memory: idle RSS {:.1} MiB, after load {:.1} MiB", idle_kib as f64 / 1024.0, busy_kib as f64 / 1024.0);
-    println!("wasm: {} raw, {} gzipped ({})", kb(wasm_raw), kb(wasm_gz), wasm.display());
-    if errors > 0 || lost > 0 {
-        eprintln!("FAILED: {errors} errors, {lost} lost acknowledged changes");
-        std::process::exit(1);
+    if extras {
+        println!("wasm: {} raw, {} gzipped ({})", kb(wasm_raw), kb(wasm_gz), wasm.display());
     }
+    if errors > 0 || lost > 0 {
+        eprintln!("FAILED on {label}: {errors} errors, {lost} lost acknowledged changes");
+        return true;
+    }
+    false
 }
 
 fn ms(d: Duration) -> f64 {

@@ -3,7 +3,7 @@
 use std::{io::BufRead, path::Path};
 
 use anyhow::{bail, Context};
-use sqlx::SqlitePool;
+use preflight_store::db::Pool;
 
 use preflight_model::Role;
 use preflight_store::auth;
@@ -11,7 +11,7 @@ use preflight_store::auth;
 use crate::config::RoleArg;
 
 /// `preflight user add EMAIL --name NAME --role ROLE`, password on stdin.
-pub async fn user_add(pool: &SqlitePool, email: &str, name: &str, role: RoleArg, stdin: impl BufRead) -> anyhow::Result<String> {
+pub async fn user_add(pool: &Pool, email: &str, name: &str, role: RoleArg, stdin: impl BufRead) -> anyhow::Result<String> {
     let password = read_password(stdin)?;
     let role = match role {
         RoleArg::Owner => Role::Owner,
@@ -36,7 +36,7 @@ fn read_password(mut stdin: impl BufRead) -> anyhow::Result<String> {
 }
 
 /// `preflight token create EMAIL --name LABEL`: returns the token.
-pub async fn token_create(pool: &SqlitePool, email: &str, label: &str) -> anyhow::Result<String> {
+pub async fn token_create(pool: &Pool, email: &str, label: &str) -> anyhow::Result<String> {
     let user = auth::find_user_by_email(pool, email)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?
@@ -54,28 +54,4 @@ pub fn make_private(path: &Path) {
             tracing::warn!(path = %path.display(), "could not make the file private: {e}");
         }
     }
-}
-
-/// `preflight backup PATH`: an online, consistent copy with `VACUUM INTO`, safe while the
-/// server writes (it reads one snapshot).
-pub async fn backup(pool: &SqlitePool, path: &Path) -> anyhow::Result<()> {
-    if path.exists() {
-        bail!("{} already exists; choose a new file name", path.display());
-    }
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    }
-    let target = path.to_str().context("the backup path must be valid UTF-8")?;
-    sqlx::query("VACUUM INTO ?").bind(target).execute(pool).await.context("writing the backup")?;
-    make_private(path);
-    let check: String = {
-        let copy = preflight_store::db::connect(&format!("sqlite://{target}")).await?;
-        let r = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&copy).await?;
-        copy.close().await;
-        r
-    };
-    if check != "ok" {
-        bail!("the backup failed its integrity check: {check}");
-    }
-    Ok(())
 }

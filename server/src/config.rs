@@ -43,9 +43,31 @@ pub enum Command {
     /// 0 clean, 1 findings at or above --fail-on, 2 usage or infrastructure error.
     Check(Box<CheckArgs>),
     /// Write an online, consistent copy of the database to PATH (safe while the server runs).
+    /// SQLite: a database file; PostgreSQL: a `pg_dump --format=custom` archive.
     Backup {
         /// Where to write the copy; must not exist yet.
         path: PathBuf,
+    },
+    /// Restore a backup made by `preflight backup` into the configured database (of the same
+    /// kind). Stop the server first. A database holding accounts or projects is replaced only
+    /// with --replace; a SQLite file that was there is kept beside it.
+    Restore {
+        /// The backup to restore.
+        path: PathBuf,
+        /// Replace a database that already holds data.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Copy a whole installation from one database to another, e.g. from SQLite to PostgreSQL
+    /// when a team outgrows one machine. The target must hold no accounts or projects; every
+    /// table is verified by row count and checksum afterwards. Stop the server first.
+    MigrateData {
+        /// The database to copy from, e.g. sqlite://data/preflight.db.
+        #[arg(long)]
+        from: String,
+        /// The database to copy into, e.g. postgres://preflight@db.internal/preflight.
+        #[arg(long)]
+        to: String,
     },
 }
 

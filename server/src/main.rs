@@ -64,7 +64,7 @@ async fn async_main() -> ExitCode {
     }
 }
 
-async fn open_db(cli: &Cli) -> anyhow::Result<sqlx::SqlitePool> {
+async fn open_db(cli: &Cli) -> anyhow::Result<preflight_store::db::Pool> {
     std::fs::create_dir_all(&cli.data_dir).with_context(|| format!("creating the data folder {}", cli.data_dir.display()))?;
     let url = cli.database_url();
     let pool = preflight_store::db::connect(&url).await.with_context(|| format!("opening the database {url}"))?;
@@ -107,8 +107,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Check(_)) => unreachable!("handled in main"),
         Some(Command::Backup { path }) => {
             let pool = open_db(&cli).await?;
-            preflight_server::cli::backup(&pool, path).await?;
-            eprintln!("Backup written to {} (integrity check ok).", path.display());
+            let checked = preflight_store::transfer::backup(&pool, path).await.map_err(anyhow::Error::msg)?;
+            preflight_server::cli::make_private(path);
+            eprintln!("Backup written to {} ({checked}).", path.display());
+            Ok(())
+        }
+        Some(Command::Restore { path, replace }) => {
+            let url = cli.database_url();
+            let restored = preflight_store::transfer::restore(&url, path, *replace).await.map_err(anyhow::Error::msg)?;
+            if let Some(file) = url.strip_prefix("sqlite://").map(|p| p.split('?').next().unwrap_or(p)) {
+                preflight_server::cli::make_private(std::path::Path::new(file));
+            }
+            match restored.kept {
+                Some(old) => eprintln!("Restored {} into {url}; the database that was there is kept as {}.", path.display(), old.display()),
+                None => eprintln!("Restored {} into {url}.", path.display()),
+            }
+            Ok(())
+        }
+        Some(Command::MigrateData { from, to }) => {
+            let source = preflight_store::db::connect(from).await.with_context(|| format!("opening {from}"))?;
+            let target = preflight_store::db::connect(to).await.with_context(|| format!("opening {to}"))?;
+            let copied = preflight_store::transfer::migrate_data(&source, &target).await.map_err(anyhow::Error::msg)?;
+            let rows: usize = copied.iter().map(|c| c.rows).sum();
+            for c in &copied {
+                println!("{:<20} {:>8} rows  sha256 {}", c.table, c.rows, c.checksum);
+            }
+            eprintln!("Copied {rows} rows in {} tables from {from} to {to}; counts and checksums match on both sides.", copied.len());
             Ok(())
         }
     }

@@ -22,7 +22,10 @@ use crate::{api, auth_routes, events, middleware, shots};
 
 /// Builds the whole application. Tests call this and drive it with `oneshot`.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    // The route list is the same for every router, and working it out renders the app once:
+    // done once per process (tests build many routers, at once).
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let site_root = state.leptos_options.site_root.to_string();
     let store = state.store.clone();
     let context = move || provide_context(store.clone());

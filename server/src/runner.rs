@@ -249,7 +249,7 @@ async fn browser_plan(state: &Store, job: &runs::RunJob, config: &CheckConfig, b
         Err(e) => return BrowserPlan::Failed(format!("the project's viewports: {e}")),
     };
     s.forms = preflight_browser::FormPolicy {
-        submit_found: settings.submit_forms.unwrap_or(!config.env.is_production()),
+        submit_found: settings.submit_forms.map(|f| f != 0).unwrap_or(!config.env.is_production()),
         listed: settings.forms_listed.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect(),
     };
     if let Some(d) = &state.screenshots_dir {

@@ -24,7 +24,7 @@ fn help_documents_every_subcommand_and_setting() {
     let dir = tempfile::tempdir().unwrap();
     let out = preflight(dir.path()).arg("--help").output().unwrap();
     let text = stdout(&out);
-    for sub in ["serve", "user", "token", "migrate", "backup"] {
+    for sub in ["serve", "user", "token", "migrate", "backup", "restore", "migrate-data"] {
         assert!(text.contains(sub), "--help lacks {sub}:\n{text}");
     }
     let out = preflight(dir.path()).args(["serve", "--help"]).output().unwrap();
@@ -106,7 +106,7 @@ async fn backup_during_writes_is_consistent() {
         tokio::spawn(async move {
             let mut n = 0u64;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                sqlx::query("INSERT INTO write_probe (payload) VALUES (?)").bind("x".repeat(200)).execute(&pool).await.unwrap();
+                sqlx::query("INSERT INTO write_probe (payload) VALUES ($1)").bind("x".repeat(200)).execute(&pool).await.unwrap();
                 n += 1;
             }
             n

@@ -17,7 +17,6 @@ use axum::{
     Router,
 };
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
 
 use common::*;
 
@@ -45,93 +44,94 @@ async fn get(app: &Router, path: &str, cookie: Option<&str>) -> Res {
     send(app, b.body(Body::empty()).unwrap()).await
 }
 
-#[sqlx::test(migrations = false)]
-async fn runs_take_screenshots_and_diff_them_between_runs(pool: SqlitePool) {
-    let shots_dir = tempfile::tempdir().unwrap();
-    let st = state_with_screenshots(pool.clone(), shots_dir.path().to_path_buf()).await;
-    let user = owner(&st).await;
-    let tok = token(&st, &user).await;
-    let browser = preflight_server::runner::BrowserRunner { endpoint: preflight_browser::Endpoint::Local { chromium: None }, max_pages: 5, concurrency: 2 };
-    preflight_server::runner::start_with_browser(st.store.clone(), 1, Some(browser), preflight_server::runner::shutdown::Signal::default()).await.unwrap();
-    let app = preflight_server::router(st.clone());
-    let changed = Arc::new(AtomicBool::new(false));
-    let port = serve(site(changed.clone())).await;
-    let body = |viewports: &str| {
-        json!({"name": "Shots", "launch_date": "2027-03-01", "viewports": viewports, "forms_listed": ["/contact#enquiry"], "environments": [
-            {"name": "dev", "base_url": format!("http://127.0.0.1:{port}/"), "kind": "dev", "submit_forms": false}
-        ]})
-    };
-    let bad = api(&app, Method::POST, "/projects", Some(&tok), Some(body("desktop,watch"))).await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.json()["error"].as_str().unwrap().contains("viewports"), "{}", bad.body);
-    let created = api(&app, Method::POST, "/projects", Some(&tok), Some(body(" desktop , phone "))).await.json();
-    let pid = created["id"].as_i64().unwrap();
-    let project = api(&app, Method::GET, &format!("/projects/{pid}"), Some(&tok), None).await.json();
-    assert_eq!(project["viewports"], "desktop,phone", "{project}");
-    assert_eq!(project["forms_listed"], json!(["/contact#enquiry"]));
-    assert_eq!(project["environments"][0]["submit_forms"], false);
+preflight_store::db_test! {
+    async fn runs_take_screenshots_and_diff_them_between_runs(pool) {
+        let shots_dir = tempfile::tempdir().unwrap();
+        let st = state_with_screenshots(pool.clone(), shots_dir.path().to_path_buf()).await;
+        let user = owner(&st).await;
+        let tok = token(&st, &user).await;
+        let browser = preflight_server::runner::BrowserRunner { endpoint: preflight_browser::Endpoint::Local { chromium: None }, max_pages: 5, concurrency: 2 };
+        preflight_server::runner::start_with_browser(st.store.clone(), 1, Some(browser), preflight_server::runner::shutdown::Signal::default()).await.unwrap();
+        let app = preflight_server::router(st.clone());
+        let changed = Arc::new(AtomicBool::new(false));
+        let port = serve(site(changed.clone())).await;
+        let body = |viewports: &str| {
+            json!({"name": "Shots", "launch_date": "2027-03-01", "viewports": viewports, "forms_listed": ["/contact#enquiry"], "environments": [
+                {"name": "dev", "base_url": format!("http://127.0.0.1:{port}/"), "kind": "dev", "submit_forms": false}
+            ]})
+        };
+        let bad = api(&app, Method::POST, "/projects", Some(&tok), Some(body("desktop,watch"))).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.json()["error"].as_str().unwrap().contains("viewports"), "{}", bad.body);
+        let created = api(&app, Method::POST, "/projects", Some(&tok), Some(body(" desktop , phone "))).await.json();
+        let pid = created["id"].as_i64().unwrap();
+        let project = api(&app, Method::GET, &format!("/projects/{pid}"), Some(&tok), None).await.json();
+        assert_eq!(project["viewports"], "desktop,phone", "{project}");
+        assert_eq!(project["forms_listed"], json!(["/contact#enquiry"]));
+        assert_eq!(project["environments"][0]["submit_forms"], false);
 
-    let start = || async {
-        let res = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await;
-        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
-        res.json()["id"].as_i64().unwrap()
-    };
-    let run1 = start().await;
-    wait_finished(&app, &tok, run1).await;
-    let findings = api(&app, Method::GET, &format!("/runs/{run1}/findings"), Some(&tok), None).await.json();
-    assert!(
-        findings["findings"].as_array().unwrap().iter().any(|f| f["check"] == "console-error" && f["message"].as_str().unwrap().contains("about is broken")),
-        "{findings}"
-    );
-    let g1 = api(&app, Method::GET, &format!("/runs/{run1}/screenshots"), Some(&tok), None).await.json();
-    let shots1 = g1["shots"].as_array().unwrap().clone();
-    assert_eq!(shots1.len(), 4, "two pages at two viewports: {g1}\n{findings}");
-    assert_eq!(g1["viewports"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect::<Vec<_>>(), ["desktop", "phone"]);
-    assert!(g1["previous_run_id"].is_null());
-    for s in &shots1 {
-        let w = if s["viewport"] == "phone" { 1170 } else { 1440 };
-        assert_eq!(s["width"], w, "{s}");
-        assert!(s["has_thumbnail"].as_bool().unwrap());
+        let start = || async {
+            let res = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await;
+            assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+            res.json()["id"].as_i64().unwrap()
+        };
+        let run1 = start().await;
+        wait_finished(&app, &tok, run1).await;
+        let findings = api(&app, Method::GET, &format!("/runs/{run1}/findings"), Some(&tok), None).await.json();
+        assert!(
+            findings["findings"].as_array().unwrap().iter().any(|f| f["check"] == "console-error" && f["message"].as_str().unwrap().contains("about is broken")),
+            "{findings}"
+        );
+        let g1 = api(&app, Method::GET, &format!("/runs/{run1}/screenshots"), Some(&tok), None).await.json();
+        let shots1 = g1["shots"].as_array().unwrap().clone();
+        assert_eq!(shots1.len(), 4, "two pages at two viewports: {g1}\n{findings}");
+        assert_eq!(g1["viewports"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect::<Vec<_>>(), ["desktop", "phone"]);
+        assert!(g1["previous_run_id"].is_null());
+        for s in &shots1 {
+            let w = if s["viewport"] == "phone" { 1170 } else { 1440 };
+            assert_eq!(s["width"], w, "{s}");
+            assert!(s["has_thumbnail"].as_bool().unwrap());
+        }
+        let about = shots1.iter().find(|s| s["url"].as_str().unwrap().ends_with("/about") && s["viewport"] == "desktop").unwrap();
+        assert!(about["console"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().contains("about is broken")), "{about}");
+
+        // Images only for signed-in people.
+        let id = shots1[0]["id"].as_i64().unwrap();
+        let anonymous = get(&app, &format!("/screenshots/{id}"), None).await;
+        assert_eq!(anonymous.status, StatusCode::SEE_OTHER, "sent to sign in");
+        assert!(anonymous.header("location").starts_with("/login"), "{}", anonymous.header("location"));
+        let cookie = session_cookie(&login(&app, "owner@example.test", PASSWORD).await);
+        let full = get(&app, &format!("/screenshots/{id}"), Some(&cookie)).await;
+        assert_eq!((full.status, full.header("content-type").as_str()), (StatusCode::OK, "image/png"));
+        assert!(full.header("cache-control").contains("immutable"));
+        let thumb = get(&app, &format!("/screenshots/{id}/thumb"), Some(&cookie)).await;
+        assert_eq!((thumb.status, thumb.header("content-type").as_str()), (StatusCode::OK, "image/jpeg"));
+        assert_eq!(get(&app, "/screenshots/99999", Some(&cookie)).await.status, StatusCode::NOT_FOUND);
+
+        // The home page changes; the next run's shots point at the previous ones and diff.
+        changed.store(true, Ordering::SeqCst);
+        let run2 = start().await;
+        wait_finished(&app, &tok, run2).await;
+        let g2 = api(&app, Method::GET, &format!("/runs/{run2}/screenshots"), Some(&tok), None).await.json();
+        assert_eq!(g2["previous_run_id"], run1);
+        let shots2 = g2["shots"].as_array().unwrap().clone();
+        let pick = |list: &[Value], path: &str, vp: &str| list.iter().find(|s| s["url"].as_str().unwrap().ends_with(path) && s["viewport"] == vp).cloned().unwrap();
+        for (path, vp, moved) in [("/", "desktop", true), ("/about", "desktop", false), ("/", "phone", true)] {
+            let before = pick(&shots1, path, vp);
+            let after = pick(&shots2, path, vp);
+            assert_eq!(after["previous"], before["id"], "{path} at {vp}");
+            let res = get(&app, &format!("/screenshots/{}/diff/{}", before["id"], after["id"]), Some(&cookie)).await;
+            assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+            assert_eq!(res.header("content-type"), "image/png");
+            let ppm: i64 = res.header("x-changed-ppm").parse().unwrap();
+            assert_eq!(ppm > 0, moved, "{path} at {vp}: {ppm} ppm changed");
+        }
+        // Diffs across viewports make no sense and are refused.
+        let (a, b) = (pick(&shots1, "/", "desktop"), pick(&shots2, "/", "phone"));
+        assert_eq!(get(&app, &format!("/screenshots/{}/diff/{}", a["id"], b["id"]), Some(&cookie)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // Files live in the data folder, one folder per run.
+        assert!(shots_dir.path().join(format!("run-{run1}/home--desktop.png")).exists());
+        let f2 = api(&app, Method::GET, &format!("/runs/{run2}/findings"), Some(&tok), None).await.json();
+        assert!(shots_dir.path().join(format!("run-{run2}/about--phone.png")).exists(), "{g2:#}\n{f2:#}");
     }
-    let about = shots1.iter().find(|s| s["url"].as_str().unwrap().ends_with("/about") && s["viewport"] == "desktop").unwrap();
-    assert!(about["console"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().contains("about is broken")), "{about}");
-
-    // Images only for signed-in people.
-    let id = shots1[0]["id"].as_i64().unwrap();
-    let anonymous = get(&app, &format!("/screenshots/{id}"), None).await;
-    assert_eq!(anonymous.status, StatusCode::SEE_OTHER, "sent to sign in");
-    assert!(anonymous.header("location").starts_with("/login"), "{}", anonymous.header("location"));
-    let cookie = session_cookie(&login(&app, "owner@example.test", PASSWORD).await);
-    let full = get(&app, &format!("/screenshots/{id}"), Some(&cookie)).await;
-    assert_eq!((full.status, full.header("content-type").as_str()), (StatusCode::OK, "image/png"));
-    assert!(full.header("cache-control").contains("immutable"));
-    let thumb = get(&app, &format!("/screenshots/{id}/thumb"), Some(&cookie)).await;
-    assert_eq!((thumb.status, thumb.header("content-type").as_str()), (StatusCode::OK, "image/jpeg"));
-    assert_eq!(get(&app, "/screenshots/99999", Some(&cookie)).await.status, StatusCode::NOT_FOUND);
-
-    // The home page changes; the next run's shots point at the previous ones and diff.
-    changed.store(true, Ordering::SeqCst);
-    let run2 = start().await;
-    wait_finished(&app, &tok, run2).await;
-    let g2 = api(&app, Method::GET, &format!("/runs/{run2}/screenshots"), Some(&tok), None).await.json();
-    assert_eq!(g2["previous_run_id"], run1);
-    let shots2 = g2["shots"].as_array().unwrap().clone();
-    let pick = |list: &[Value], path: &str, vp: &str| list.iter().find(|s| s["url"].as_str().unwrap().ends_with(path) && s["viewport"] == vp).cloned().unwrap();
-    for (path, vp, moved) in [("/", "desktop", true), ("/about", "desktop", false), ("/", "phone", true)] {
-        let before = pick(&shots1, path, vp);
-        let after = pick(&shots2, path, vp);
-        assert_eq!(after["previous"], before["id"], "{path} at {vp}");
-        let res = get(&app, &format!("/screenshots/{}/diff/{}", before["id"], after["id"]), Some(&cookie)).await;
-        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-        assert_eq!(res.header("content-type"), "image/png");
-        let ppm: i64 = res.header("x-changed-ppm").parse().unwrap();
-        assert_eq!(ppm > 0, moved, "{path} at {vp}: {ppm} ppm changed");
-    }
-    // Diffs across viewports make no sense and are refused.
-    let (a, b) = (pick(&shots1, "/", "desktop"), pick(&shots2, "/", "phone"));
-    assert_eq!(get(&app, &format!("/screenshots/{}/diff/{}", a["id"], b["id"]), Some(&cookie)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
-    // Files live in the data folder, one folder per run.
-    assert!(shots_dir.path().join(format!("run-{run1}/home--desktop.png")).exists());
-    let f2 = api(&app, Method::GET, &format!("/runs/{run2}/findings"), Some(&tok), None).await.json();
-    assert!(shots_dir.path().join(format!("run-{run2}/about--phone.png")).exists(), "{g2:#}\n{f2:#}");
 }

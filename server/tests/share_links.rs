@@ -9,7 +9,6 @@ use axum::{
     Router,
 };
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
 
 use common::*;
 
@@ -58,183 +57,185 @@ fn token_of(link: &Value) -> String {
     link["url"].as_str().unwrap().rsplit("/share/").next().unwrap().to_string()
 }
 
-#[sqlx::test(migrations = false)]
-async fn links_open_one_project_or_run_and_die_at_once(pool: SqlitePool) {
-    let dir = tempfile::tempdir().unwrap();
-    let st = state_with_screenshots(pool.clone(), dir.path().to_path_buf()).await;
-    let user = owner(&st).await;
-    let tok = token(&st, &user).await;
-    let app = preflight_server::router(st.clone());
-    let mk = |name: &str| json!({"name": name, "launch_date": "2027-03-01", "environments": [{"name": "dev", "base_url": "http://dev.test"}]});
-    let a = api(&app, Method::POST, "/projects", Some(&tok), Some(mk("Alpha shop"))).await.json()["id"].as_i64().unwrap();
-    let b = api(&app, Method::POST, "/projects", Some(&tok), Some(mk("Bravo bank"))).await.json()["id"].as_i64().unwrap();
-    let (a_run1, a1) = run_with_shots(&st, &user, a, &["/", "/about"]).await;
-    let (_a_run2, a2) = run_with_shots(&st, &user, a, &["/", "/about"]).await;
-    let (_b_run, b1) = run_with_shots(&st, &user, b, &["/"]).await;
+preflight_store::db_test! {
+    async fn links_open_one_project_or_run_and_die_at_once(pool) {
+        let dir = tempfile::tempdir().unwrap();
+        let st = state_with_screenshots(pool.clone(), dir.path().to_path_buf()).await;
+        let user = owner(&st).await;
+        let tok = token(&st, &user).await;
+        let app = preflight_server::router(st.clone());
+        let mk = |name: &str| json!({"name": name, "launch_date": "2027-03-01", "environments": [{"name": "dev", "base_url": "http://dev.test"}]});
+        let a = api(&app, Method::POST, "/projects", Some(&tok), Some(mk("Alpha shop"))).await.json()["id"].as_i64().unwrap();
+        let b = api(&app, Method::POST, "/projects", Some(&tok), Some(mk("Bravo bank"))).await.json()["id"].as_i64().unwrap();
+        let (a_run1, a1) = run_with_shots(&st, &user, a, &["/", "/about"]).await;
+        let (_a_run2, a2) = run_with_shots(&st, &user, a, &["/", "/about"]).await;
+        let (_b_run, b1) = run_with_shots(&st, &user, b, &["/"]).await;
 
-    let res = api(&app, Method::POST, &format!("/projects/{a}/share-links"), Some(&tok), Some(json!({}))).await;
-    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
-    let link = res.json();
-    assert!(link["id"].is_i64() && link["url"].as_str().unwrap().contains("/share/pfs_"), "{link}");
-    let t = token_of(&link);
-    assert!(t.len() >= 4 + 43, "at least 256 random bits: {t}");
-    // Only a hash is stored.
-    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM share_links").fetch_one(&pool).await.unwrap();
-    assert_eq!(stored, preflight_store::auth::hash_secret(&t));
+        let res = api(&app, Method::POST, &format!("/projects/{a}/share-links"), Some(&tok), Some(json!({}))).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let link = res.json();
+        assert!(link["id"].is_i64() && link["url"].as_str().unwrap().contains("/share/pfs_"), "{link}");
+        let t = token_of(&link);
+        assert!(t.len() >= 4 + 43, "at least 256 random bits: {t}");
+        // Only a hash is stored.
+        let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM share_links").fetch_one(&pool).await.unwrap();
+        assert_eq!(stored, preflight_store::auth::hash_secret(&t));
 
-    // The page and the data: project A's latest run, nothing of B.
-    let p = page(&app, &format!("/share/{t}")).await;
-    assert_eq!(p.status, StatusCode::OK);
-    assert!(p.body.contains("Alpha shop") && !p.body.contains("Bravo"), "{}", &p.body[..p.body.len().min(400)]);
-    assert_eq!(p.header("referrer-policy"), "no-referrer");
-    assert!(p.header("cache-control").contains("no-store"));
-    let v = rpc(&app, "share_view", json!({"token": t})).await.json();
-    let shown: Vec<i64> = v["gallery"]["shots"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
-    assert_eq!(shown, a2, "the latest run");
-    assert_eq!(page(&app, &format!("/share/{t}/screenshots/{}", a2[0])).await.status, StatusCode::OK);
-    assert_eq!(page(&app, &format!("/share/{t}/screenshots/{}", a1[0])).await.status, StatusCode::OK, "the diff's earlier shot");
-    assert_eq!(page(&app, &format!("/share/{t}/screenshots/{}", b1[0])).await.status, StatusCode::NOT_FOUND, "another project");
-    assert_eq!(page(&app, &format!("/share/{t}/diff/{}/{}", a1[0], a2[0])).await.status, StatusCode::OK);
-    // No team pages, no API, no other images with it.
-    assert_ne!(page(&app, &format!("/projects/{a}")).await.status, StatusCode::OK);
-    assert_eq!(api(&app, Method::GET, "/projects", Some(&t), None).await.status, StatusCode::UNAUTHORIZED);
-    assert_ne!(page(&app, &format!("/screenshots/{}", a2[0])).await.status, StatusCode::OK);
+        // The page and the data: project A's latest run, nothing of B.
+        let p = page(&app, &format!("/share/{t}")).await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(p.body.contains("Alpha shop") && !p.body.contains("Bravo"), "{}", &p.body[..p.body.len().min(400)]);
+        assert_eq!(p.header("referrer-policy"), "no-referrer");
+        assert!(p.header("cache-control").contains("no-store"));
+        let v = rpc(&app, "share_view", json!({"token": t})).await.json();
+        let shown: Vec<i64> = v["gallery"]["shots"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
+        assert_eq!(shown, a2, "the latest run");
+        assert_eq!(page(&app, &format!("/share/{t}/screenshots/{}", a2[0])).await.status, StatusCode::OK);
+        assert_eq!(page(&app, &format!("/share/{t}/screenshots/{}", a1[0])).await.status, StatusCode::OK, "the diff's earlier shot");
+        assert_eq!(page(&app, &format!("/share/{t}/screenshots/{}", b1[0])).await.status, StatusCode::NOT_FOUND, "another project");
+        assert_eq!(page(&app, &format!("/share/{t}/diff/{}/{}", a1[0], a2[0])).await.status, StatusCode::OK);
+        // No team pages, no API, no other images with it.
+        assert_ne!(page(&app, &format!("/projects/{a}")).await.status, StatusCode::OK);
+        assert_eq!(api(&app, Method::GET, "/projects", Some(&t), None).await.status, StatusCode::UNAUTHORIZED);
+        assert_ne!(page(&app, &format!("/screenshots/{}", a2[0])).await.status, StatusCode::OK);
 
-    // A run-limited link sees that run only.
-    let limited = api(&app, Method::POST, &format!("/projects/{a}/share-links"), Some(&tok), Some(json!({"run_id": a_run1, "expires_at": "2099-01-01"}))).await;
-    assert_eq!(limited.status, StatusCode::UNPROCESSABLE_ENTITY, "more than a year ahead is refused");
-    let limited = api(&app, Method::POST, &format!("/projects/{a}/share-links"), Some(&tok), Some(json!({"run_id": a_run1}))).await.json();
-    let lt = token_of(&limited);
-    let lv = rpc(&app, "share_view", json!({"token": lt})).await.json();
-    assert_eq!(lv["run_id"], a_run1);
-    assert_eq!(page(&app, &format!("/share/{lt}/screenshots/{}", a2[1])).await.status, StatusCode::NOT_FOUND, "another run");
-    let cross = api(&app, Method::POST, &format!("/projects/{b}/share-links"), Some(&tok), Some(json!({"run_id": a_run1}))).await;
-    assert_eq!(cross.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // A run-limited link sees that run only.
+        let limited = api(&app, Method::POST, &format!("/projects/{a}/share-links"), Some(&tok), Some(json!({"run_id": a_run1, "expires_at": "2099-01-01"}))).await;
+        assert_eq!(limited.status, StatusCode::UNPROCESSABLE_ENTITY, "more than a year ahead is refused");
+        let limited = api(&app, Method::POST, &format!("/projects/{a}/share-links"), Some(&tok), Some(json!({"run_id": a_run1}))).await.json();
+        let lt = token_of(&limited);
+        let lv = rpc(&app, "share_view", json!({"token": lt})).await.json();
+        assert_eq!(lv["run_id"], a_run1);
+        assert_eq!(page(&app, &format!("/share/{lt}/screenshots/{}", a2[1])).await.status, StatusCode::NOT_FOUND, "another run");
+        let cross = api(&app, Method::POST, &format!("/projects/{b}/share-links"), Some(&tok), Some(json!({"run_id": a_run1}))).await;
+        assert_eq!(cross.status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    // Revoked: gone at once, page and images.
-    let lid = limited["id"].as_i64().unwrap();
-    assert_eq!(api(&app, Method::DELETE, &format!("/share-links/{lid}"), Some(&tok), None).await.status, StatusCode::NO_CONTENT);
-    assert_eq!(page(&app, &format!("/share/{lt}")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(page(&app, &format!("/share/{lt}/screenshots/{}", a1[0])).await.status, StatusCode::NOT_FOUND);
-    assert!(
-        rpc(&app, "share_view", json!({"token": lt})).await.status.is_client_error()
-            || rpc(&app, "share_view", json!({"token": lt})).await.status.is_server_error()
-    );
-    // Expired: the same.
-    sqlx::query("UPDATE share_links SET expires_at = ? WHERE id = ?")
-        .bind(preflight_store::now() - 1)
-        .bind(link["id"].as_i64().unwrap())
-        .execute(&pool)
-        .await
-        .unwrap();
-    assert_eq!(page(&app, &format!("/share/{t}")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(page(&app, "/share/pfs_made-up").await.status, StatusCode::NOT_FOUND);
+        // Revoked: gone at once, page and images.
+        let lid = limited["id"].as_i64().unwrap();
+        assert_eq!(api(&app, Method::DELETE, &format!("/share-links/{lid}"), Some(&tok), None).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(page(&app, &format!("/share/{lt}")).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(page(&app, &format!("/share/{lt}/screenshots/{}", a1[0])).await.status, StatusCode::NOT_FOUND);
+        assert!(
+            rpc(&app, "share_view", json!({"token": lt})).await.status.is_client_error()
+                || rpc(&app, "share_view", json!({"token": lt})).await.status.is_server_error()
+        );
+        // Expired: the same.
+        sqlx::query("UPDATE share_links SET expires_at = $1 WHERE id = $2")
+            .bind(preflight_store::now() - 1)
+            .bind(link["id"].as_i64().unwrap())
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert_eq!(page(&app, &format!("/share/{t}")).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(page(&app, "/share/pfs_made-up").await.status, StatusCode::NOT_FOUND);
+    }
 }
 
-#[sqlx::test(migrations = false)]
-async fn clients_review_decide_and_sign_off_and_the_sign_off_never_changes(pool: SqlitePool) {
-    let dir = tempfile::tempdir().unwrap();
-    let st = state_with_screenshots(pool.clone(), dir.path().to_path_buf()).await;
-    let user = owner(&st).await;
-    let tok = token(&st, &user).await;
-    let app = preflight_server::router(st.clone());
-    let body = json!({"name": "Alpha", "launch_date": "2027-03-01", "environments": [{"name": "dev", "base_url": "http://dev.test"}]});
-    let pid = api(&app, Method::POST, "/projects", Some(&tok), Some(body)).await.json()["id"].as_i64().unwrap();
-    let (run, shots) = run_with_shots(&st, &user, pid, &["/", "/contact"]).await;
-    let t = token_of(&api(&app, Method::POST, &format!("/projects/{pid}/share-links"), Some(&tok), Some(json!({}))).await.json());
+preflight_store::db_test! {
+    async fn clients_review_decide_and_sign_off_and_the_sign_off_never_changes(pool) {
+        let dir = tempfile::tempdir().unwrap();
+        let st = state_with_screenshots(pool.clone(), dir.path().to_path_buf()).await;
+        let user = owner(&st).await;
+        let tok = token(&st, &user).await;
+        let app = preflight_server::router(st.clone());
+        let body = json!({"name": "Alpha", "launch_date": "2027-03-01", "environments": [{"name": "dev", "base_url": "http://dev.test"}]});
+        let pid = api(&app, Method::POST, "/projects", Some(&tok), Some(body)).await.json()["id"].as_i64().unwrap();
+        let (run, shots) = run_with_shots(&st, &user, pid, &["/", "/contact"]).await;
+        let t = token_of(&api(&app, Method::POST, &format!("/projects/{pid}/share-links"), Some(&tok), Some(json!({}))).await.json());
 
-    let ok = rpc(&app, "share_review", json!({"token": t, "screenshot_id": shots[0], "approve": true, "name": "Carla Client", "comment": ""})).await;
-    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
-    let no_comment = rpc(&app, "share_review", json!({"token": t, "screenshot_id": shots[1], "approve": false, "name": "Carla Client", "comment": ""})).await;
-    assert!(no_comment.body.contains("say what should change"), "{}", no_comment.body);
-    let no_name = rpc(&app, "share_review", json!({"token": t, "screenshot_id": shots[1], "approve": true, "name": " ", "comment": ""})).await;
-    assert!(no_name.body.contains("your name"), "{}", no_name.body);
-    let changes =
-        rpc(&app, "share_review", json!({"token": t, "screenshot_id": shots[1], "approve": false, "name": "Carla Client", "comment": "Phone number is wrong"}))
-            .await;
-    assert_eq!(changes.status, StatusCode::OK);
+        let ok = rpc(&app, "share_review", json!({"token": t, "screenshot_id": shots[0], "approve": true, "name": "Carla Client", "comment": ""})).await;
+        assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+        let no_comment = rpc(&app, "share_review", json!({"token": t, "screenshot_id": shots[1], "approve": false, "name": "Carla Client", "comment": ""})).await;
+        assert!(no_comment.body.contains("say what should change"), "{}", no_comment.body);
+        let no_name = rpc(&app, "share_review", json!({"token": t, "screenshot_id": shots[1], "approve": true, "name": " ", "comment": ""})).await;
+        assert!(no_name.body.contains("your name"), "{}", no_name.body);
+        let changes =
+            rpc(&app, "share_review", json!({"token": t, "screenshot_id": shots[1], "approve": false, "name": "Carla Client", "comment": "Phone number is wrong"}))
+                .await;
+        assert_eq!(changes.status, StatusCode::OK);
 
-    // The team sees the status per screenshot.
-    let g = api(&app, Method::GET, &format!("/runs/{run}/screenshots"), Some(&tok), None).await.json();
-    let status: Vec<(String, String)> = g["shots"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| (s["review"]["verdict"].as_str().unwrap().into(), s["review"]["comment"].as_str().unwrap().into()))
-        .collect();
-    assert_eq!(status, [("approved".into(), "".into()), ("changes_requested".into(), "Phone number is wrong".into())]);
+        // The team sees the status per screenshot.
+        let g = api(&app, Method::GET, &format!("/runs/{run}/screenshots"), Some(&tok), None).await.json();
+        let status: Vec<(String, String)> = g["shots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["review"]["verdict"].as_str().unwrap().into(), s["review"]["comment"].as_str().unwrap().into()))
+            .collect();
+        assert_eq!(status, [("approved".into(), "".into()), ("changes_requested".into(), "Phone number is wrong".into())]);
 
-    // Two more runs: the diff on the share page compares with the run the client reviewed.
-    run_with_shots(&st, &user, pid, &["/", "/contact"]).await;
-    run_with_shots(&st, &user, pid, &["/", "/contact"]).await;
-    let v = rpc(&app, "share_view", json!({"token": t})).await.json();
-    assert_eq!(v["gallery"]["previous_run_id"], run, "{}", v["gallery"]);
-    assert_eq!(v["gallery"]["shots"][0]["previous"], shots[0]);
+        // Two more runs: the diff on the share page compares with the run the client reviewed.
+        run_with_shots(&st, &user, pid, &["/", "/contact"]).await;
+        run_with_shots(&st, &user, pid, &["/", "/contact"]).await;
+        let v = rpc(&app, "share_view", json!({"token": t})).await.json();
+        assert_eq!(v["gallery"]["previous_run_id"], run, "{}", v["gallery"]);
+        assert_eq!(v["gallery"]["shots"][0]["previous"], shots[0]);
 
-    // A change request decided by the client through the link.
-    let cr =
-        api(&app, Method::POST, &format!("/projects/{pid}/change-requests"), Some(&tok), Some(json!({"title": "Add a map", "reason": "Visitors get lost"})))
-            .await
-            .json();
-    let d = rpc(&app, "share_decide", json!({"token": t, "change_id": cr["id"], "approve": true, "name": "Carla Client", "note": ""})).await.json();
-    assert_eq!((d["status"].as_str(), d["decided_by"].as_str()), (Some("approved"), Some("Carla Client (client)")));
-    // A change the client proposes through the link: recorded as theirs, decided by the team.
-    let bad = rpc(&app, "share_propose_change", json!({"token": t, "name": "Carla Client", "title": "Add a shop", "reason": ""})).await;
-    assert!(bad.status.is_client_error() && bad.body.contains("reason"), "{} {}", bad.status, bad.body);
-    let p = rpc(&app, "share_propose_change", json!({"token": t, "name": "Carla Client", "title": "Add a shop", "reason": "Sell online"})).await;
-    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
-    let p = p.json();
-    assert_eq!((p["proposed_by_kind"].as_str(), p["proposed_by"].as_str(), p["status"].as_str()), (Some("client"), Some("Carla Client"), Some("proposed")));
-    let own = rpc(&app, "share_decide", json!({"token": t, "change_id": p["id"], "approve": true, "name": "Carla Client", "note": ""})).await;
-    assert!(own.status.is_client_error() && own.body.contains("The team decides"), "{}", own.body);
-    let decided = api(
-        &app,
-        Method::POST,
-        &format!("/change-requests/{}/decision", p["id"]),
-        Some(&tok),
-        Some(json!({"approve": false, "decided_by": "Olivia Owner", "note": "Phase 2"})),
-    )
-    .await;
-    assert_eq!(decided.json()["status"], "declined", "{}", decided.body);
+        // A change request decided by the client through the link.
+        let cr =
+            api(&app, Method::POST, &format!("/projects/{pid}/change-requests"), Some(&tok), Some(json!({"title": "Add a map", "reason": "Visitors get lost"})))
+                .await
+                .json();
+        let d = rpc(&app, "share_decide", json!({"token": t, "change_id": cr["id"], "approve": true, "name": "Carla Client", "note": ""})).await.json();
+        assert_eq!((d["status"].as_str(), d["decided_by"].as_str()), (Some("approved"), Some("Carla Client (client)")));
+        // A change the client proposes through the link: recorded as theirs, decided by the team.
+        let bad = rpc(&app, "share_propose_change", json!({"token": t, "name": "Carla Client", "title": "Add a shop", "reason": ""})).await;
+        assert!(bad.status.is_client_error() && bad.body.contains("reason"), "{} {}", bad.status, bad.body);
+        let p = rpc(&app, "share_propose_change", json!({"token": t, "name": "Carla Client", "title": "Add a shop", "reason": "Sell online"})).await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+        let p = p.json();
+        assert_eq!((p["proposed_by_kind"].as_str(), p["proposed_by"].as_str(), p["status"].as_str()), (Some("client"), Some("Carla Client"), Some("proposed")));
+        let own = rpc(&app, "share_decide", json!({"token": t, "change_id": p["id"], "approve": true, "name": "Carla Client", "note": ""})).await;
+        assert!(own.status.is_client_error() && own.body.contains("The team decides"), "{}", own.body);
+        let decided = api(
+            &app,
+            Method::POST,
+            &format!("/change-requests/{}/decision", p["id"]),
+            Some(&tok),
+            Some(json!({"approve": false, "decided_by": "Olivia Owner", "note": "Phase 2"})),
+        )
+        .await;
+        assert_eq!(decided.json()["status"], "declined", "{}", decided.body);
 
-    // Sign-off: a frozen snapshot.
-    let s = rpc(&app, "share_sign_off", json!({"token": t, "name": "Carla Client"})).await;
-    assert_eq!(s.status, StatusCode::OK, "{}", s.body);
-    let signed = s.json();
-    assert_eq!(signed["snapshot"]["approved_screenshots"].as_array().unwrap().len(), 1);
-    assert!(signed["snapshot"]["scope"].as_array().unwrap().iter().any(|i| i["title"] == "Add a map"));
-    let before = signed["snapshot"]["checklist"].clone();
-    assert!(before.as_array().unwrap().iter().all(|i| i["state"] == "todo"));
-    // A later tick does not change it; the database refuses edits.
-    let items = api(&app, Method::GET, &format!("/projects/{pid}/checklist"), Some(&tok), None).await.json();
-    let first = &items["items"][0];
-    api(&app, Method::PATCH, &format!("/checklist-items/{}", first["id"]), Some(&tok), Some(json!({"state": "done", "version": first["version"]}))).await;
-    let after = api(&app, Method::GET, &format!("/projects/{pid}/reviews"), Some(&tok), None).await.json();
-    assert_eq!(after["signoffs"][0]["snapshot"]["checklist"], before);
-    let edit = sqlx::query("UPDATE signoffs SET snapshot = '{}'").execute(&pool).await;
-    assert!(edit.unwrap_err().to_string().contains("never changes"));
-    // The activity log has the client's actions.
-    let log = api(&app, Method::GET, &format!("/projects/{pid}/activity?kind=review"), Some(&tok), None).await.json();
-    assert_eq!(log["activity"].as_array().unwrap().len(), 3, "{log}");
+        // Sign-off: a frozen snapshot.
+        let s = rpc(&app, "share_sign_off", json!({"token": t, "name": "Carla Client"})).await;
+        assert_eq!(s.status, StatusCode::OK, "{}", s.body);
+        let signed = s.json();
+        assert_eq!(signed["snapshot"]["approved_screenshots"].as_array().unwrap().len(), 1);
+        assert!(signed["snapshot"]["scope"].as_array().unwrap().iter().any(|i| i["title"] == "Add a map"));
+        let before = signed["snapshot"]["checklist"].clone();
+        assert!(before.as_array().unwrap().iter().all(|i| i["state"] == "todo"));
+        // A later tick does not change it; the database refuses edits.
+        let items = api(&app, Method::GET, &format!("/projects/{pid}/checklist"), Some(&tok), None).await.json();
+        let first = &items["items"][0];
+        api(&app, Method::PATCH, &format!("/checklist-items/{}", first["id"]), Some(&tok), Some(json!({"state": "done", "version": first["version"]}))).await;
+        let after = api(&app, Method::GET, &format!("/projects/{pid}/reviews"), Some(&tok), None).await.json();
+        assert_eq!(after["signoffs"][0]["snapshot"]["checklist"], before);
+        let edit = sqlx::query("UPDATE signoffs SET snapshot = '{}'").execute(&pool).await;
+        assert!(edit.unwrap_err().to_string().contains("never changes"));
+        // The activity log has the client's actions.
+        let log = api(&app, Method::GET, &format!("/projects/{pid}/activity?kind=review"), Some(&tok), None).await.json();
+        assert_eq!(log["activity"].as_array().unwrap().len(), 3, "{log}");
 
-    // The sign-off is a record: deleting the project archives it instead, and the database
-    // refuses to delete a sign-off.
-    let del = api(&app, Method::DELETE, &format!("/projects/{pid}"), Some(&tok), None).await;
-    assert_eq!(del.status, StatusCode::OK, "{}", del.body);
-    assert_eq!((del.json()["deleted"].as_bool(), del.json()["archived"].as_bool()), (Some(false), Some(true)));
-    assert!(del.json()["message"].as_str().unwrap().contains("sign-off"));
-    assert_eq!(api(&app, Method::GET, &format!("/projects/{pid}"), Some(&tok), None).await.json()["archived"], true);
-    let gone = sqlx::query("DELETE FROM signoffs").execute(&pool).await;
-    assert!(gone.unwrap_err().to_string().contains("never deleted"));
-    assert!(dir.path().join(format!("run-{run}")).exists(), "the screenshots stay with the archived project");
-    // A project without one is deleted, with its screenshots.
-    let body = json!({"name": "Beta", "launch_date": "2027-03-01", "environments": [{"name": "dev", "base_url": "http://dev.test"}]});
-    let beta = api(&app, Method::POST, "/projects", Some(&tok), Some(body)).await.json()["id"].as_i64().unwrap();
-    let (beta_run, _) = run_with_shots(&st, &user, beta, &["/"]).await;
-    assert!(dir.path().join(format!("run-{beta_run}")).exists());
-    let del = api(&app, Method::DELETE, &format!("/projects/{beta}"), Some(&tok), None).await;
-    assert_eq!(del.json()["deleted"], true, "{}", del.body);
-    assert_eq!(api(&app, Method::GET, &format!("/projects/{beta}"), Some(&tok), None).await.status, StatusCode::NOT_FOUND);
-    assert!(!dir.path().join(format!("run-{beta_run}")).exists(), "its screenshots are gone");
-    assert_eq!(api(&app, Method::DELETE, &format!("/projects/{beta}"), Some(&tok), None).await.status, StatusCode::NOT_FOUND);
+        // The sign-off is a record: deleting the project archives it instead, and the database
+        // refuses to delete a sign-off.
+        let del = api(&app, Method::DELETE, &format!("/projects/{pid}"), Some(&tok), None).await;
+        assert_eq!(del.status, StatusCode::OK, "{}", del.body);
+        assert_eq!((del.json()["deleted"].as_bool(), del.json()["archived"].as_bool()), (Some(false), Some(true)));
+        assert!(del.json()["message"].as_str().unwrap().contains("sign-off"));
+        assert_eq!(api(&app, Method::GET, &format!("/projects/{pid}"), Some(&tok), None).await.json()["archived"], true);
+        let gone = sqlx::query("DELETE FROM signoffs").execute(&pool).await;
+        assert!(gone.unwrap_err().to_string().contains("never deleted"));
+        assert!(dir.path().join(format!("run-{run}")).exists(), "the screenshots stay with the archived project");
+        // A project without one is deleted, with its screenshots.
+        let body = json!({"name": "Beta", "launch_date": "2027-03-01", "environments": [{"name": "dev", "base_url": "http://dev.test"}]});
+        let beta = api(&app, Method::POST, "/projects", Some(&tok), Some(body)).await.json()["id"].as_i64().unwrap();
+        let (beta_run, _) = run_with_shots(&st, &user, beta, &["/"]).await;
+        assert!(dir.path().join(format!("run-{beta_run}")).exists());
+        let del = api(&app, Method::DELETE, &format!("/projects/{beta}"), Some(&tok), None).await;
+        assert_eq!(del.json()["deleted"], true, "{}", del.body);
+        assert_eq!(api(&app, Method::GET, &format!("/projects/{beta}"), Some(&tok), None).await.status, StatusCode::NOT_FOUND);
+        assert!(!dir.path().join(format!("run-{beta_run}")).exists(), "its screenshots are gone");
+        assert_eq!(api(&app, Method::DELETE, &format!("/projects/{beta}"), Some(&tok), None).await.status, StatusCode::NOT_FOUND);
+    }
 }

@@ -1,14 +1,14 @@
 //! The activity log: who did what and when on a project (ticks, runs, scope changes,
 //! training notes, client reviews), filterable by kind and person.
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 
 use super::error::AppResult;
 use preflight_model::ActivityEntry;
 
 /// Adds a line inside a transaction that makes the change it describes.
-pub async fn log_in(conn: &mut sqlx::SqliteConnection, project_id: i64, actor: &str, kind: &str, summary: &str, at: i64) -> AppResult<()> {
-    sqlx::query("INSERT INTO activity (project_id, at, actor, kind, summary) VALUES (?, ?, ?, ?, ?)")
+pub async fn log_in(conn: &mut crate::db::Conn, project_id: i64, actor: &str, kind: &str, summary: &str, at: i64) -> AppResult<()> {
+    sqlx::query("INSERT INTO activity (project_id, at, actor, kind, summary) VALUES ($1, $2, $3, $4, $5)")
         .bind(project_id)
         .bind(at)
         .bind(actor)
@@ -20,19 +20,19 @@ pub async fn log_in(conn: &mut sqlx::SqliteConnection, project_id: i64, actor: &
 }
 
 /// Adds a line on its own.
-pub async fn log(pool: &SqlitePool, project_id: i64, actor: &str, kind: &str, summary: &str) -> AppResult<()> {
+pub async fn log(pool: &Pool, project_id: i64, actor: &str, kind: &str, summary: &str) -> AppResult<()> {
     let mut conn = pool.acquire().await?;
     log_in(&mut conn, project_id, actor, kind, summary, super::now()).await
 }
 
 /// Newest first; `kind` and `actor` filter when given (exact kind, actor by substring).
-pub async fn list(pool: &SqlitePool, project_id: i64, kind: Option<&str>, actor: Option<&str>, limit: i64) -> AppResult<Vec<ActivityEntry>> {
+pub async fn list(pool: &Pool, project_id: i64, kind: Option<&str>, actor: Option<&str>, limit: i64) -> AppResult<Vec<ActivityEntry>> {
     let kind = kind.map(str::trim).filter(|k| !k.is_empty());
     let actor = actor.map(str::trim).filter(|a| !a.is_empty()).map(|a| format!("%{}%", a.replace(['%', '_'], "")));
     let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
         "SELECT id, at, actor, kind, summary FROM activity
-         WHERE project_id = ? AND (? IS NULL OR kind = ?) AND (? IS NULL OR actor LIKE ?)
-         ORDER BY id DESC LIMIT ?",
+         WHERE project_id = $1 AND ($2 IS NULL OR kind = $3) AND ($4 IS NULL OR lower(actor) LIKE lower($5))
+         ORDER BY id DESC LIMIT $6",
     )
     .bind(project_id)
     .bind(kind)

@@ -3,6 +3,7 @@
 //! Passwords are hashed with argon2id. Session ids and API tokens are 256-bit random
 //! values given to the client once and stored only as SHA-256 hashes.
 
+use crate::db::Pool;
 use argon2::{
     password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Argon2,
@@ -10,7 +11,6 @@ use argon2::{
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
 use super::{error::AppResult, now, AppError};
 use preflight_model::{ApiTokenInfo, Role, UserInfo};
@@ -104,38 +104,40 @@ pub fn new_setup_code() -> String {
     chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-")
 }
 
-pub async fn user_count(pool: &SqlitePool) -> AppResult<i64> {
+pub async fn user_count(pool: &Pool) -> AppResult<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?)
 }
 
-pub async fn list_users(pool: &SqlitePool) -> AppResult<Vec<UserInfo>> {
+pub async fn list_users(pool: &Pool) -> AppResult<Vec<UserInfo>> {
     let rows: Vec<UserRow> =
-        sqlx::query_as("SELECT id, email, name, role FROM users WHERE disabled_at IS NULL ORDER BY name COLLATE NOCASE").fetch_all(pool).await?;
+        sqlx::query_as("SELECT id, email, name, role FROM users WHERE disabled_at IS NULL ORDER BY lower(name), id").fetch_all(pool).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
-pub async fn find_user_by_email(pool: &SqlitePool, email: &str) -> AppResult<Option<UserInfo>> {
-    let row: Option<UserRow> =
-        sqlx::query_as("SELECT id, email, name, role FROM users WHERE email = ? AND disabled_at IS NULL").bind(email.trim()).fetch_optional(pool).await?;
+pub async fn find_user_by_email(pool: &Pool, email: &str) -> AppResult<Option<UserInfo>> {
+    let row: Option<UserRow> = sqlx::query_as("SELECT id, email, name, role FROM users WHERE lower(email) = lower($1) AND disabled_at IS NULL")
+        .bind(email.trim())
+        .fetch_optional(pool)
+        .await?;
     Ok(row.map(Into::into))
 }
 
 /// Creates an account. Fails with a clear message when the e-mail is taken.
-pub async fn create_user(pool: &SqlitePool, email: &str, name: &str, role: Role, password: &str) -> AppResult<UserInfo> {
+pub async fn create_user(pool: &Pool, email: &str, name: &str, role: Role, password: &str) -> AppResult<UserInfo> {
     let email = validate_email(email)?;
     let name = validate_name(name)?;
     validate_password(password)?;
     let hash = hash_password_blocking(password.to_string()).await?;
-    let res = sqlx::query("INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)")
+    let res = sqlx::query_scalar("INSERT INTO users (email, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
         .bind(&email)
         .bind(&name)
         .bind(role.as_str())
         .bind(&hash)
         .bind(now())
-        .execute(pool)
+        .fetch_one(pool)
         .await;
     match res {
-        Ok(r) => Ok(UserInfo { id: r.last_insert_rowid(), email, name, role }),
+        Ok(id) => Ok(UserInfo { id, email, name, role }),
         Err(sqlx::Error::Database(e)) if e.kind() == sqlx::error::ErrorKind::UniqueViolation => {
             Err(AppError::Conflict(format!("There is already an account for {email}.")))
         }
@@ -145,30 +147,30 @@ pub async fn create_user(pool: &SqlitePool, email: &str, name: &str, role: Role,
 
 /// Creates the owner account of a fresh install. Refused (Conflict) once any account
 /// exists, atomically, so two people racing through setup cannot both become owner.
-pub async fn create_first_owner(pool: &SqlitePool, email: &str, name: &str, password: &str) -> AppResult<UserInfo> {
+pub async fn create_first_owner(pool: &Pool, email: &str, name: &str, password: &str) -> AppResult<UserInfo> {
     let email = validate_email(email)?;
     let name = validate_name(name)?;
     validate_password(password)?;
     let hash = hash_password_blocking(password.to_string()).await?;
-    let r = sqlx::query(
+    let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO users (email, name, role, password_hash, created_at)
-         SELECT ?, ?, 'owner', ?, ? WHERE NOT EXISTS (SELECT 1 FROM users)",
+         SELECT $1, $2, 'owner', $3, $4 WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING id",
     )
     .bind(&email)
     .bind(&name)
     .bind(&hash)
     .bind(now())
-    .execute(pool)
+    .fetch_optional(pool)
     .await?;
-    if r.rows_affected() == 0 {
+    let Some(id) = id else {
         return Err(AppError::Conflict("Setup is already done.".into()));
-    }
-    Ok(UserInfo { id: r.last_insert_rowid(), email, name, role: Role::Owner })
+    };
+    Ok(UserInfo { id, email, name, role: Role::Owner })
 }
 
 /// Creates the account, or resets name, role and password of an existing one (the
 /// `preflight user add` command). Resetting signs the user out everywhere.
-pub async fn upsert_user(pool: &SqlitePool, email: &str, name: &str, role: Role, password: &str) -> AppResult<(UserInfo, bool)> {
+pub async fn upsert_user(pool: &Pool, email: &str, name: &str, role: Role, password: &str) -> AppResult<(UserInfo, bool)> {
     let email = validate_email(email)?;
     match find_user_by_email(pool, &email).await? {
         None => Ok((create_user(pool, &email, name, role, password).await?, true)),
@@ -177,7 +179,7 @@ pub async fn upsert_user(pool: &SqlitePool, email: &str, name: &str, role: Role,
             validate_password(password)?;
             let hash = hash_password_blocking(password.to_string()).await?;
             let mut tx = super::db::begin_write(pool).await?;
-            sqlx::query("UPDATE users SET name = ?, role = ?, password_hash = ? WHERE id = ?")
+            sqlx::query("UPDATE users SET name = $1, role = $2, password_hash = $3 WHERE id = $4")
                 .bind(&name)
                 .bind(role.as_str())
                 .bind(&hash)
@@ -209,9 +211,11 @@ async fn hash_password_blocking(password: String) -> AppResult<String> {
 
 /// Checks e-mail and password. Always spends the time of one hash, so timing does not
 /// reveal whether the account exists.
-pub async fn authenticate(pool: &SqlitePool, email: &str, password: &str) -> AppResult<Option<UserInfo>> {
-    let row: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = ? AND disabled_at IS NULL").bind(email.trim()).fetch_optional(pool).await?;
+pub async fn authenticate(pool: &Pool, email: &str, password: &str) -> AppResult<Option<UserInfo>> {
+    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE lower(email) = lower($1) AND disabled_at IS NULL")
+        .bind(email.trim())
+        .fetch_optional(pool)
+        .await?;
     // A valid hash of a random password: verifying against it costs the same as a real one.
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let (id, hash) = match row {
@@ -226,9 +230,9 @@ pub async fn authenticate(pool: &SqlitePool, email: &str, password: &str) -> App
     }
 }
 
-pub async fn user_by_id(pool: &SqlitePool, id: i64) -> AppResult<Option<UserInfo>> {
+pub async fn user_by_id(pool: &Pool, id: i64) -> AppResult<Option<UserInfo>> {
     let row: Option<UserRow> =
-        sqlx::query_as("SELECT id, email, name, role FROM users WHERE id = ? AND disabled_at IS NULL").bind(id).fetch_optional(pool).await?;
+        sqlx::query_as("SELECT id, email, name, role FROM users WHERE id = $1 AND disabled_at IS NULL").bind(id).fetch_optional(pool).await?;
     Ok(row.map(Into::into))
 }
 
@@ -236,21 +240,21 @@ pub async fn user_by_id(pool: &SqlitePool, id: i64) -> AppResult<Option<UserInfo
 /// `keep_session` (the one making the change) ends.
 /// Changes a password; every other session of the person ends, and with `revoke_tokens`
 /// their API tokens are revoked too. Returns how many tokens were revoked.
-pub async fn change_password(pool: &SqlitePool, user: &UserInfo, current: &str, new: &str, keep_session: Option<&str>, revoke_tokens: bool) -> AppResult<u64> {
+pub async fn change_password(pool: &Pool, user: &UserInfo, current: &str, new: &str, keep_session: Option<&str>, revoke_tokens: bool) -> AppResult<u64> {
     if authenticate(pool, &user.email, current).await?.is_none() {
         return Err(AppError::bad("The current password is not right."));
     }
     validate_password(new)?;
     let hash = hash_password_blocking(new.to_string()).await?;
     let mut tx = super::db::begin_write(pool).await?;
-    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?").bind(hash).bind(user.id).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash != ?")
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user.id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash != $2")
         .bind(user.id)
         .bind(keep_session.map(hash_secret).unwrap_or_default())
         .execute(&mut *tx)
         .await?;
     let revoked = match revoke_tokens {
-        true => sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
+        true => sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
             .bind(now())
             .bind(user.id)
             .execute(&mut *tx)
@@ -266,34 +270,34 @@ pub async fn change_password(pool: &SqlitePool, user: &UserInfo, current: &str, 
 }
 
 /// Ends every session and revokes every API token of a user (a reset or a deactivation).
-async fn end_all_access(tx: &mut sqlx::SqliteConnection, user_id: i64) -> AppResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
-    sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL").bind(now()).bind(user_id).execute(&mut *tx).await?;
+async fn end_all_access(tx: &mut crate::db::Conn, user_id: i64) -> AppResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL").bind(now()).bind(user_id).execute(&mut *tx).await?;
     Ok(())
 }
 
 /// Deactivates an account: it can no longer sign in, its sessions end and its API tokens are
 /// revoked at once (open live-event streams end within seconds). Its history stays.
-pub async fn disable_user(pool: &SqlitePool, email: &str) -> AppResult<UserInfo> {
+pub async fn disable_user(pool: &Pool, email: &str) -> AppResult<UserInfo> {
     let user = find_user_by_email(pool, email).await?.ok_or(AppError::NotFound("account"))?;
     disable(pool, user).await
 }
 
 /// [`disable_user`] by id, as an owner does it on the Team page: not their own account, and
 /// never the last owner.
-pub async fn disable_member(pool: &SqlitePool, by: &UserInfo, id: i64) -> AppResult<UserInfo> {
+pub async fn disable_member(pool: &Pool, by: &UserInfo, id: i64) -> AppResult<UserInfo> {
     if by.id == id {
         return Err(AppError::bad("You cannot deactivate your own account; another owner can."));
     }
     let user: Option<UserRow> =
-        sqlx::query_as("SELECT id, email, name, role FROM users WHERE id = ? AND disabled_at IS NULL").bind(id).fetch_optional(pool).await?;
+        sqlx::query_as("SELECT id, email, name, role FROM users WHERE id = $1 AND disabled_at IS NULL").bind(id).fetch_optional(pool).await?;
     let user: UserInfo = user.ok_or(AppError::NotFound("team member"))?.into();
     disable(pool, user).await
 }
 
-async fn disable(pool: &SqlitePool, user: UserInfo) -> AppResult<UserInfo> {
+async fn disable(pool: &Pool, user: UserInfo) -> AppResult<UserInfo> {
     let mut tx = super::db::begin_write(pool).await?;
-    sqlx::query("UPDATE users SET disabled_at = ? WHERE id = ?").bind(now()).bind(user.id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2").bind(now()).bind(user.id).execute(&mut *tx).await?;
     end_all_access(&mut tx, user.id).await?;
     tx.commit().await?;
     forget_cached_tokens();
@@ -302,11 +306,11 @@ async fn disable(pool: &SqlitePool, user: UserInfo) -> AppResult<UserInfo> {
 
 /// Starts a session and returns the secret for the cookie. A fresh id on every login
 /// (no session fixation).
-pub async fn create_session(pool: &SqlitePool, user_id: i64) -> AppResult<String> {
+pub async fn create_session(pool: &Pool, user_id: i64) -> AppResult<String> {
     let secret = new_secret();
     let t = now();
-    sqlx::query("DELETE FROM sessions WHERE expires_at < ?").bind(t).execute(pool).await?;
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+    sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(t).execute(pool).await?;
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(hash_secret(&secret))
         .bind(user_id)
         .bind(t)
@@ -316,10 +320,10 @@ pub async fn create_session(pool: &SqlitePool, user_id: i64) -> AppResult<String
     Ok(secret)
 }
 
-pub async fn session_user(pool: &SqlitePool, secret: &str) -> AppResult<Option<UserInfo>> {
+pub async fn session_user(pool: &Pool, secret: &str) -> AppResult<Option<UserInfo>> {
     let row: Option<UserRow> = sqlx::query_as(
         "SELECT u.id, u.email, u.name, u.role FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL",
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
     )
     .bind(hash_secret(secret))
     .bind(now())
@@ -328,34 +332,34 @@ pub async fn session_user(pool: &SqlitePool, secret: &str) -> AppResult<Option<U
     Ok(row.map(Into::into))
 }
 
-pub async fn delete_session(pool: &SqlitePool, secret: &str) -> AppResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(hash_secret(secret)).execute(pool).await?;
+pub async fn delete_session(pool: &Pool, secret: &str) -> AppResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash_secret(secret)).execute(pool).await?;
     Ok(())
 }
 
 /// Creates an API token for a user; returns its id and the secret (shown once).
-pub async fn create_api_token(pool: &SqlitePool, user_id: i64, name: &str) -> AppResult<(i64, String)> {
+pub async fn create_api_token(pool: &Pool, user_id: i64, name: &str) -> AppResult<(i64, String)> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::bad("Give the token a label of 1 to 100 characters, e.g. \"CI pipeline\"."));
     }
     let token = format!("{TOKEN_PREFIX}{}", new_secret());
     let prefix: String = token.chars().take(TOKEN_PREFIX.len() + 6).collect();
-    let r = sqlx::query("INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?)")
+    let id: i64 = sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
         .bind(user_id)
         .bind(name)
         .bind(hash_secret(&token))
         .bind(prefix)
         .bind(now())
-        .execute(pool)
+        .fetch_one(pool)
         .await?;
-    Ok((r.last_insert_rowid(), token))
+    Ok((id, token))
 }
 
-pub async fn list_api_tokens(pool: &SqlitePool, user_id: i64) -> AppResult<Vec<ApiTokenInfo>> {
+pub async fn list_api_tokens(pool: &Pool, user_id: i64) -> AppResult<Vec<ApiTokenInfo>> {
     let rows: Vec<(i64, String, String, i64, Option<i64>)> = sqlx::query_as(
         "SELECT id, name, prefix, created_at, last_used_at FROM api_tokens
-         WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at DESC, id DESC",
+         WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC",
     )
     .bind(user_id)
     .fetch_all(pool)
@@ -363,8 +367,8 @@ pub async fn list_api_tokens(pool: &SqlitePool, user_id: i64) -> AppResult<Vec<A
     Ok(rows.into_iter().map(|(id, name, prefix, created_at, last_used_at)| ApiTokenInfo { id, name, prefix, created_at, last_used_at }).collect())
 }
 
-pub async fn revoke_api_token(pool: &SqlitePool, user_id: i64, token_id: i64) -> AppResult<()> {
-    let r = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL")
+pub async fn revoke_api_token(pool: &Pool, user_id: i64, token_id: i64) -> AppResult<()> {
+    let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
         .bind(now())
         .bind(token_id)
         .bind(user_id)
@@ -390,7 +394,7 @@ fn forget_cached_tokens() {
 }
 
 /// Resolves a bearer token to its user; records (coarsely) when it was last used.
-pub async fn token_user(pool: &SqlitePool, token: &str) -> AppResult<Option<UserInfo>> {
+pub async fn token_user(pool: &Pool, token: &str) -> AppResult<Option<UserInfo>> {
     if !token.starts_with(TOKEN_PREFIX) {
         return Ok(None);
     }
@@ -402,7 +406,7 @@ pub async fn token_user(pool: &SqlitePool, token: &str) -> AppResult<Option<User
     }
     let row: Option<UserRow> = sqlx::query_as(
         "SELECT u.id, u.email, u.name, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
-         WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
     )
     .bind(&hash)
     .fetch_optional(pool)
@@ -410,7 +414,7 @@ pub async fn token_user(pool: &SqlitePool, token: &str) -> AppResult<Option<User
     if row.is_some() {
         // Coarse (once a minute) so a busy CI job does not write on every request.
         let _turn = super::db::write_turn().await;
-        sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ? AND (last_used_at IS NULL OR last_used_at < ?)")
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND (last_used_at IS NULL OR last_used_at < $3)")
             .bind(now())
             .bind(&hash)
             .bind(now() - 60)

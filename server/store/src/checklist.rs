@@ -1,7 +1,7 @@
 //! A project's launch checklist: reading it, changing items with optimistic concurrency,
 //! custom items, and each item's history.
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 
 use super::{error::AppResult, now, projects, today, AppError, Store};
 use preflight_model::{due_label, ChecklistItem, EvidenceFrom, ItemChange, ItemEvent, ItemState, NewItem, UpdateOutcome, UserInfo};
@@ -81,9 +81,9 @@ impl ItemRow {
 }
 
 /// All items of a project, in phase order, then due, then template position.
-pub async fn items(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<ChecklistItem>> {
+pub async fn items(pool: &Pool, project_id: i64) -> AppResult<Vec<ChecklistItem>> {
     let rows: Vec<ItemRow> =
-        sqlx::query_as(&format!("{ITEM_SELECT} WHERE c.project_id = ? ORDER BY c.due_offset_days, c.position, c.id")).bind(project_id).fetch_all(pool).await?;
+        sqlx::query_as(&format!("{ITEM_SELECT} WHERE c.project_id = $1 ORDER BY c.due_offset_days, c.position, c.id")).bind(project_id).fetch_all(pool).await?;
     let today = today();
     let evidence = super::evidence::project_evidence(pool, project_id).await?;
     let mut items: Vec<ChecklistItem> = rows
@@ -98,9 +98,9 @@ pub async fn items(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<Checklis
     Ok(items)
 }
 
-pub async fn item(pool: &SqlitePool, id: i64) -> AppResult<ChecklistItem> {
+pub async fn item(pool: &Pool, id: i64) -> AppResult<ChecklistItem> {
     let row: ItemRow =
-        sqlx::query_as(&format!("{ITEM_SELECT} WHERE c.id = ?")).bind(id).fetch_optional(pool).await?.ok_or(AppError::NotFound("checklist item"))?;
+        sqlx::query_as(&format!("{ITEM_SELECT} WHERE c.id = $1")).bind(id).fetch_optional(pool).await?.ok_or(AppError::NotFound("checklist item"))?;
     let project_id = row.project_id;
     let mut it = row.into_item(&today());
     if let Some(evidence) = super::evidence::item_evidence(pool, project_id, &it).await? {
@@ -120,7 +120,7 @@ pub async fn update(store: &Store, actor: &UserInfo, item_id: i64, expected_vers
     Ok(outcome)
 }
 
-async fn write_change(pool: &SqlitePool, actor: &UserInfo, item_id: i64, expected_version: i64, change: &ItemChange) -> AppResult<UpdateOutcome> {
+async fn write_change(pool: &Pool, actor: &UserInfo, item_id: i64, expected_version: i64, change: &ItemChange) -> AppResult<UpdateOutcome> {
     let t = now();
     // The input is checked before the write turn is taken; in the transaction the write comes
     // first, so it takes SQLite's write lock at once (no read-then-upgrade), and the version
@@ -137,9 +137,9 @@ async fn write_change(pool: &SqlitePool, actor: &UserInfo, item_id: i64, expecte
             let reason = if *state == ItemState::NotApplicable { reason.to_string() } else { String::new() };
             let detail = if reason.is_empty() { state.label().to_string() } else { format!("{}: {reason}", state.label()) };
             let q = sqlx::query(
-                "UPDATE checklist_items SET state = ?, na_reason = ?, state_changed_at = ?, state_changed_by = ?,
-                        version = version + 1, updated_at = ?, updated_by = ?
-                 WHERE id = ? AND version = ? RETURNING project_id",
+                "UPDATE checklist_items SET state = $1, na_reason = $2, state_changed_at = $3, state_changed_by = $4,
+                        version = version + 1, updated_at = $5, updated_by = $6
+                 WHERE id = $7 AND version = $8 RETURNING project_id",
             )
             .bind(state.as_str())
             .bind(reason)
@@ -153,8 +153,8 @@ async fn write_change(pool: &SqlitePool, actor: &UserInfo, item_id: i64, expecte
                 None => None,
             };
             let q = sqlx::query(
-                "UPDATE checklist_items SET assignee_id = ?, version = version + 1, updated_at = ?, updated_by = ?
-                 WHERE id = ? AND version = ? RETURNING project_id",
+                "UPDATE checklist_items SET assignee_id = $1, version = version + 1, updated_at = $2, updated_by = $3
+                 WHERE id = $4 AND version = $5 RETURNING project_id",
             )
             .bind(*user_id);
             (q, name.map(|n| format!("assigned to {n}")).unwrap_or_else(|| "unassigned".into()), "assign")
@@ -164,8 +164,8 @@ async fn write_change(pool: &SqlitePool, actor: &UserInfo, item_id: i64, expecte
                 return Err(AppError::bad("Notes are too long (20,000 characters at most)."));
             }
             let q = sqlx::query(
-                "UPDATE checklist_items SET notes = ?, version = version + 1, updated_at = ?, updated_by = ?
-                 WHERE id = ? AND version = ? RETURNING project_id",
+                "UPDATE checklist_items SET notes = $1, version = version + 1, updated_at = $2, updated_by = $3
+                 WHERE id = $4 AND version = $5 RETURNING project_id",
             )
             .bind(notes.clone());
             (q, String::new(), "notes")
@@ -179,7 +179,7 @@ async fn write_change(pool: &SqlitePool, actor: &UserInfo, item_id: i64, expecte
         return Ok(UpdateOutcome::Conflict { current });
     };
     let project_id: i64 = sqlx::Row::get(&row, 0);
-    sqlx::query("INSERT INTO checklist_events (item_id, project_id, user_id, at, action, detail) VALUES (?, ?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO checklist_events (item_id, project_id, user_id, at, action, detail) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(item_id)
         .bind(project_id)
         .bind(actor.id)
@@ -189,14 +189,16 @@ async fn write_change(pool: &SqlitePool, actor: &UserInfo, item_id: i64, expecte
         .execute(&mut *tx)
         .await?;
     if action == "state" {
-        sqlx::query("INSERT INTO activity (project_id, at, actor, kind, summary) SELECT ?, ?, ?, 'tick', ? || ': ' || title FROM checklist_items WHERE id = ?")
-            .bind(project_id)
-            .bind(t)
-            .bind(&actor.name)
-            .bind(&detail)
-            .bind(item_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO activity (project_id, at, actor, kind, summary) SELECT $1, $2, $3, 'tick', $4 || ': ' || title FROM checklist_items WHERE id = $5",
+        )
+        .bind(project_id)
+        .bind(t)
+        .bind(&actor.name)
+        .bind(&detail)
+        .bind(item_id)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(UpdateOutcome::Updated { item: item(pool, item_id).await? })
@@ -209,7 +211,7 @@ pub async fn add_item(store: &Store, actor: &UserInfo, project_id: i64, new: &Ne
     Ok(created)
 }
 
-async fn insert_item(pool: &SqlitePool, actor: &UserInfo, project_id: i64, new: &NewItem) -> AppResult<ChecklistItem> {
+async fn insert_item(pool: &Pool, actor: &UserInfo, project_id: i64, new: &NewItem) -> AppResult<ChecklistItem> {
     let title = new.title.trim();
     if title.is_empty() || title.chars().count() > 200 {
         return Err(AppError::bad("Give the item a title of 1 to 200 characters."));
@@ -225,10 +227,10 @@ async fn insert_item(pool: &SqlitePool, actor: &UserInfo, project_id: i64, new: 
     let t = now();
     let mut tx = super::db::begin_write(pool).await?;
     let position: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM checklist_items WHERE project_id = ?").bind(project_id).fetch_one(&mut *tx).await?;
-    let id = sqlx::query(
+        sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM checklist_items WHERE project_id = $1").bind(project_id).fetch_one(&mut *tx).await?;
+    let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO checklist_items (project_id, phase, position, title, why, due_offset_days, checks, evidence_from, signals, updated_at, updated_by, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(project_id)
     .bind(&new.phase)
@@ -242,14 +244,13 @@ async fn insert_item(pool: &SqlitePool, actor: &UserInfo, project_id: i64, new: 
     .bind(t)
     .bind(actor.id)
     .bind(t)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await
     .map_err(|e| match &e {
         sqlx::Error::Database(d) if d.kind() == sqlx::error::ErrorKind::ForeignKeyViolation => AppError::NotFound("project"),
         _ => e.into(),
-    })?
-    .last_insert_rowid();
-    sqlx::query("INSERT INTO checklist_events (item_id, project_id, user_id, at, action, detail) VALUES (?, ?, ?, ?, 'created', ?)")
+    })?;
+    sqlx::query("INSERT INTO checklist_events (item_id, project_id, user_id, at, action, detail) VALUES ($1, $2, $3, $4, 'created', $5)")
         .bind(id)
         .bind(project_id)
         .bind(actor.id)
@@ -308,10 +309,10 @@ pub fn scope_conflict(scope: preflight_engine::Scope, from: EvidenceFrom) -> Opt
     }
 }
 
-pub async fn history(pool: &SqlitePool, item_id: i64) -> AppResult<Vec<ItemEvent>> {
+pub async fn history(pool: &Pool, item_id: i64) -> AppResult<Vec<ItemEvent>> {
     let rows: Vec<(i64, Option<String>, String, String)> = sqlx::query_as(
         "SELECT e.at, u.name, e.action, e.detail FROM checklist_events e LEFT JOIN users u ON u.id = e.user_id
-         WHERE e.item_id = ? ORDER BY e.at DESC, e.id DESC LIMIT 200",
+         WHERE e.item_id = $1 ORDER BY e.at DESC, e.id DESC LIMIT 200",
     )
     .bind(item_id)
     .fetch_all(pool)
@@ -321,7 +322,7 @@ pub async fn history(pool: &SqlitePool, item_id: i64) -> AppResult<Vec<ItemEvent
 
 /// Everything the checklist page shows of a project: the project, its items, the team, today's
 /// date, its latest runs and the names of the automated checks.
-pub async fn view(pool: &SqlitePool, project_id: i64) -> AppResult<preflight_model::ChecklistView> {
+pub async fn view(pool: &Pool, project_id: i64) -> AppResult<preflight_model::ChecklistView> {
     Ok(preflight_model::ChecklistView {
         project: crate::projects::get(pool, project_id).await?,
         items: items(pool, project_id).await?,

@@ -1,9 +1,48 @@
-//! Opening the database. This and the SQL in the service modules are the seam where
-//! another engine (PostgreSQL) would plug in.
+//! Opening the database: SQLite (the default, a file in the data folder) or PostgreSQL, through
+//! one pool type, with each backend's migrations and the few spellings that differ.
 
-use std::{str::FromStr, time::Duration};
+use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{ConnectOptions, Executor};
+
+/// The store's connection pool: SQLite or PostgreSQL, chosen by the database URL. Every
+/// statement in the store is written once, in the SQL both understand (`$1` parameters,
+/// `RETURNING id`, integers for flags and unix-second times).
+pub type Pool = sqlx::AnyPool;
+/// One connection of the pool (what a transaction derefs to).
+pub type Conn = sqlx::AnyConnection;
+
+/// Which database a pool talks to, for the few statements the two spell differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names (`sqlite://…`, `postgres://…` or `postgresql://…`).
+    pub fn of_url(url: &str) -> Option<Backend> {
+        let scheme = url.split_once(':')?.0;
+        match scheme {
+            "sqlite" => Some(Backend::Sqlite),
+            "postgres" | "postgresql" => Some(Backend::Postgres),
+            _ => None,
+        }
+    }
+
+    pub fn of(pool: &Pool) -> Backend {
+        Backend::of_url(pool.connect_options().database_url.as_str()).unwrap_or(Backend::Sqlite)
+    }
+
+    /// SQL for the `YYYY-MM-DD` date `days` days after the `YYYY-MM-DD` text `date`.
+    pub fn date_plus_days(self, date: &str, days: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("date({date}, {days} || ' days')"),
+            Backend::Postgres => format!("to_char(CAST({date} AS date) + CAST({days} AS integer), 'YYYY-MM-DD')"),
+        }
+    }
+}
 
 /// Serialises this process's write transactions. SQLite allows one writer at a time; a
 /// writer that finds the lock taken backs off with sleeps of up to 100 ms, which shows up
@@ -21,13 +60,18 @@ pub async fn write_turn() -> tokio::sync::MutexGuard<'static, ()> {
 /// (rolled back). Every multi-statement write goes through [`begin_write`].
 pub struct WriteTx {
     // Declared first, so a dropped transaction rolls back before the turn is released.
-    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
-    _turn: tokio::sync::MutexGuard<'static, ()>,
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::MutexGuard<'static, ()>>,
 }
 
-/// Takes the write turn, then begins a transaction.
-pub async fn begin_write(pool: &SqlitePool) -> Result<WriteTx, sqlx::Error> {
-    let turn = write_turn().await;
+/// Begins a write transaction. On SQLite it first takes the process's write turn (one writer
+/// at a time, queued here rather than in SQLite's busy loop); PostgreSQL runs writers
+/// concurrently and needs no turn.
+pub async fn begin_write(pool: &Pool) -> Result<WriteTx, sqlx::Error> {
+    let turn = match Backend::of(pool) {
+        Backend::Sqlite => Some(write_turn().await),
+        Backend::Postgres => None,
+    };
     Ok(WriteTx { tx: pool.begin().await?, _turn: turn })
 }
 
@@ -38,37 +82,56 @@ impl WriteTx {
 }
 
 impl std::ops::Deref for WriteTx {
-    type Target = sqlx::SqliteConnection;
+    type Target = Conn;
 
-    fn deref(&self) -> &sqlx::SqliteConnection {
+    fn deref(&self) -> &Conn {
         &self.tx
     }
 }
 
 impl std::ops::DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut sqlx::SqliteConnection {
+    fn deref_mut(&mut self) -> &mut Conn {
         &mut self.tx
     }
 }
 
-/// Migrations embedded in the binary.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+/// The SQLite migrations, embedded in the binary.
+pub static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+/// The PostgreSQL migrations: the same schema, kept in step by a test (`migrations_in_step`).
+pub static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
-/// Opens (creating if missing) the SQLite database at `url` with WAL, a busy timeout and
-/// foreign keys on.
-pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
-    let opts = SqliteConnectOptions::from_str(url)?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(10))
-        .foreign_keys(true);
-    SqlitePoolOptions::new().max_connections(8).connect_with(opts).await
+/// Opens the database at `url`: `sqlite://PATH` (created if missing; WAL, a busy timeout and
+/// foreign keys on) or `postgres://…`.
+pub async fn connect(url: &str) -> Result<Pool, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of_url(url).ok_or_else(|| sqlx::Error::Configuration(format!("{url:?} is not a sqlite:// or postgres:// URL").into()))?;
+    let url = match backend {
+        Backend::Sqlite if !url.contains("mode=") => format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' }),
+        _ => url.to_string(),
+    };
+    let opts = AnyConnectOptions::from_url(&url.parse().map_err(|e| sqlx::Error::Configuration(Box::new(e)))?)?.disable_statement_logging();
+    let pool = AnyPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(30));
+    let pool = match backend {
+        // A read-only look (a backup being checked) changes nothing, not even the journal mode.
+        Backend::Sqlite if url.contains("mode=ro") => pool,
+        Backend::Sqlite => pool.after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON").await?;
+                Ok(())
+            })
+        }),
+        Backend::Postgres => pool,
+    };
+    pool.connect_with(opts).await
 }
 
 /// Applies pending migrations and seeds the built-in checklist template.
-pub async fn migrate(pool: &SqlitePool) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    MIGRATOR.run(pool).await.map_err(|e| format!("applying database migrations failed: {e}"))?;
+pub async fn migrate(pool: &Pool) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let migrator = match Backend::of(pool) {
+        Backend::Sqlite => &SQLITE_MIGRATOR,
+        Backend::Postgres => &POSTGRES_MIGRATOR,
+    };
+    migrator.run(pool).await.map_err(|e| format!("applying database migrations failed: {e}"))?;
     super::template::ensure_builtin(pool).await.map_err(|e| format!("seeding the checklist template failed: {e}"))?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! An environment's protected-site credentials (sealed at rest, never shown back, never
 //! logged) and importing its old URLs from the old site's sitemap.
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 
 use super::{error::AppResult, secrets::Sealer, AppError};
 use preflight_model::{Credentials, UserInfo};
@@ -19,8 +19,8 @@ fn to_engine(c: &Credentials) -> preflight_engine::Credentials {
 }
 
 /// The environment's project and name, or 404.
-async fn environment(pool: &SqlitePool, env_id: i64) -> AppResult<(i64, String, String)> {
-    sqlx::query_as("SELECT project_id, name, base_url FROM environments WHERE id = ?")
+async fn environment(pool: &Pool, env_id: i64) -> AppResult<(i64, String, String)> {
+    sqlx::query_as("SELECT project_id, name, base_url FROM environments WHERE id = $1")
         .bind(env_id)
         .fetch_optional(pool)
         .await?
@@ -28,7 +28,7 @@ async fn environment(pool: &SqlitePool, env_id: i64) -> AppResult<(i64, String, 
 }
 
 /// Saves (or with `None` removes) the credentials; returns what may be shown of them.
-pub async fn set_credentials(pool: &SqlitePool, sealer: &Sealer, actor: &UserInfo, env_id: i64, creds: Option<&Credentials>) -> AppResult<Option<String>> {
+pub async fn set_credentials(pool: &Pool, sealer: &Sealer, actor: &UserInfo, env_id: i64, creds: Option<&Credentials>) -> AppResult<Option<String>> {
     let (project_id, name, _) = environment(pool, env_id).await?;
     let (sealed, hint) = match creds {
         Some(c) => {
@@ -40,7 +40,7 @@ pub async fn set_credentials(pool: &SqlitePool, sealer: &Sealer, actor: &UserInf
         None => (None, String::new()),
     };
     let _turn = super::db::write_turn().await;
-    sqlx::query("UPDATE environments SET credentials = ?, credentials_hint = ? WHERE id = ?").bind(sealed).bind(&hint).bind(env_id).execute(pool).await?;
+    sqlx::query("UPDATE environments SET credentials = $1, credentials_hint = $2 WHERE id = $3").bind(sealed).bind(&hint).bind(env_id).execute(pool).await?;
     let what = if hint.is_empty() { format!("removed the credentials of {name}") } else { format!("set the credentials of {name}: {hint}") };
     super::activity::log(pool, project_id, &actor.name, "project", &what).await?;
     Ok((!hint.is_empty()).then_some(hint))
@@ -48,9 +48,9 @@ pub async fn set_credentials(pool: &SqlitePool, sealer: &Sealer, actor: &UserInf
 
 /// The credentials a run of the environment uses. An error when they cannot be opened (the
 /// secret key was replaced): the run then says so instead of checking a login page.
-pub async fn credentials_for(pool: &SqlitePool, sealer: &Sealer, env_id: i64) -> Result<Option<preflight_engine::Credentials>, String> {
+pub async fn credentials_for(pool: &Pool, sealer: &Sealer, env_id: i64) -> Result<Option<preflight_engine::Credentials>, String> {
     let sealed: Option<Option<Vec<u8>>> =
-        sqlx::query_scalar("SELECT credentials FROM environments WHERE id = ?").bind(env_id).fetch_optional(pool).await.map_err(|e| e.to_string())?;
+        sqlx::query_scalar("SELECT credentials FROM environments WHERE id = $1").bind(env_id).fetch_optional(pool).await.map_err(|e| e.to_string())?;
     let Some(sealed) = sealed.flatten() else { return Ok(None) };
     let plain = sealer
         .open(&sealed, &binding(env_id))
@@ -61,7 +61,7 @@ pub async fn credentials_for(pool: &SqlitePool, sealer: &Sealer, env_id: i64) ->
 /// Reads the old site's sitemap (through the engine's guarded fetcher), adds its pages to
 /// the environment's old URLs and returns the whole list. Pages are stored as paths, so they
 /// are checked on this environment: a relaunch keeps the old site's addresses.
-pub async fn import_old_urls(pool: &SqlitePool, actor: &UserInfo, env_id: i64, sitemap_url: &str) -> AppResult<Vec<String>> {
+pub async fn import_old_urls(pool: &Pool, actor: &UserInfo, env_id: i64, sitemap_url: &str) -> AppResult<Vec<String>> {
     let (project_id, name, base_url) = environment(pool, env_id).await?;
     let sitemap_url = sitemap_url.trim();
     if sitemap_url.is_empty() {
@@ -81,7 +81,7 @@ pub async fn import_old_urls(pool: &SqlitePool, actor: &UserInfo, env_id: i64, s
         }
         _ => u,
     };
-    let current: String = sqlx::query_scalar("SELECT old_urls FROM environments WHERE id = ?").bind(env_id).fetch_one(pool).await?;
+    let current: String = sqlx::query_scalar("SELECT old_urls FROM environments WHERE id = $1").bind(env_id).fetch_one(pool).await?;
     let mut list: Vec<String> = current.lines().map(str::to_string).filter(|l| !l.trim().is_empty()).collect();
     let before = list.len();
     for u in found.into_iter().map(as_path) {
@@ -93,7 +93,7 @@ pub async fn import_old_urls(pool: &SqlitePool, actor: &UserInfo, env_id: i64, s
         }
     }
     let _turn = super::db::write_turn().await;
-    sqlx::query("UPDATE environments SET old_urls = ? WHERE id = ?").bind(list.join("\n")).bind(env_id).execute(pool).await?;
+    sqlx::query("UPDATE environments SET old_urls = $1 WHERE id = $2").bind(list.join("\n")).bind(env_id).execute(pool).await?;
     let summary = format!("imported {} old URL(s) for {name} from {sitemap_url}", list.len() - before);
     super::activity::log(pool, project_id, &actor.name, "project", &summary).await?;
     Ok(list)

@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 
 use super::{error::AppResult, now};
 use preflight_model::{signal_title, CheckEvidence, CheckResult, CheckStatus, ChecklistItem, EvidenceFrom, ItemState, SignalEvidence};
@@ -73,31 +73,31 @@ pub fn staleness(started_at: i64, finished_at: i64, deployed_at: Option<i64>, ma
 /// the ids that looked, every check's outcome (JSON).
 type LatestRunRow = (String, Option<i64>, i64, String, i64, i64, String, String);
 
-pub async fn project_evidence(pool: &SqlitePool, project_id: i64) -> AppResult<ProjectEvidence> {
+pub async fn project_evidence(pool: &Pool, project_id: i64) -> AppResult<ProjectEvidence> {
     evidence(pool, project_id, true).await
 }
 
 /// The evidence one item needs: none when it names no checks and no signals, the app's own
 /// data (facts) only when it names signals. A tick answers with its item, so this is on the
 /// tick path: an item without signals costs three reads, not ten.
-pub async fn item_evidence(pool: &SqlitePool, project_id: i64, item: &ChecklistItem) -> AppResult<Option<ProjectEvidence>> {
+pub async fn item_evidence(pool: &Pool, project_id: i64, item: &ChecklistItem) -> AppResult<Option<ProjectEvidence>> {
     if item.checks.is_empty() && item.signals.is_empty() {
         return Ok(None);
     }
     evidence(pool, project_id, !item.signals.is_empty()).await.map(Some)
 }
 
-async fn evidence(pool: &SqlitePool, project_id: i64, with_facts: bool) -> AppResult<ProjectEvidence> {
-    let max_age: i64 = sqlx::query_scalar("SELECT evidence_max_age_days FROM projects WHERE id = ?").bind(project_id).fetch_optional(pool).await?.unwrap_or(7);
+async fn evidence(pool: &Pool, project_id: i64, with_facts: bool) -> AppResult<ProjectEvidence> {
+    let max_age: i64 = sqlx::query_scalar("SELECT evidence_max_age_days FROM projects WHERE id = $1").bind(project_id).fetch_optional(pool).await?.unwrap_or(7);
     let env_kinds: Vec<String> =
-        sqlx::query_scalar("SELECT kind FROM environments WHERE project_id = ? ORDER BY position, id").bind(project_id).fetch_all(pool).await?;
+        sqlx::query_scalar("SELECT kind FROM environments WHERE project_id = $1 ORDER BY position, id").bind(project_id).fetch_all(pool).await?;
     let rows: Vec<LatestRunRow> = sqlx::query_as(
         "SELECT e.name, (SELECT MAX(d.at) FROM deploys d WHERE d.environment_id = e.id), r.id, r.env_kind,
                 COALESCE(r.started_at, r.finished_at), r.finished_at, r.checks_run, r.checks
          FROM environments e
          JOIN runs r ON r.id = (SELECT r2.id FROM runs r2 WHERE r2.environment_id = e.id AND r2.status IN ('passed', 'failed')
                                 AND r2.finished_at IS NOT NULL ORDER BY r2.finished_at DESC, r2.id DESC LIMIT 1)
-         WHERE e.project_id = ? ORDER BY e.position, e.id",
+         WHERE e.project_id = $1 ORDER BY e.position, e.id",
     )
     .bind(project_id)
     .fetch_all(pool)
@@ -105,7 +105,7 @@ async fn evidence(pool: &SqlitePool, project_id: i64, with_facts: bool) -> AppRe
     let t = now();
     let mut runs = Vec::with_capacity(rows.len());
     for (environment, deployed_at, run_id, env_kind, started_at, finished_at, checks_run, outcomes) in rows {
-        let counts: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>("SELECT check_id, COUNT(*) FROM findings WHERE run_id = ? GROUP BY check_id")
+        let counts: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>("SELECT check_id, COUNT(*) FROM findings WHERE run_id = $1 GROUP BY check_id")
             .bind(run_id)
             .fetch_all(pool)
             .await?
@@ -123,9 +123,9 @@ async fn evidence(pool: &SqlitePool, project_id: i64, with_facts: bool) -> AppRe
     for r in &runs {
         let row: (i64, i64, i64) = sqlx::query_as(
             "SELECT COUNT(*),
-                    COALESCE(SUM((SELECT v.verdict FROM reviews v WHERE v.screenshot_id = s.id ORDER BY v.at DESC, v.id DESC LIMIT 1) = 'approved'), 0),
-                    COALESCE(SUM((SELECT v.verdict FROM reviews v WHERE v.screenshot_id = s.id ORDER BY v.at DESC, v.id DESC LIMIT 1) = 'changes_requested'), 0)
-             FROM screenshots s WHERE s.run_id = ?",
+                    COUNT(*) FILTER (WHERE (SELECT v.verdict FROM reviews v WHERE v.screenshot_id = s.id ORDER BY v.at DESC, v.id DESC LIMIT 1) = 'approved'),
+                    COUNT(*) FILTER (WHERE (SELECT v.verdict FROM reviews v WHERE v.screenshot_id = s.id ORDER BY v.at DESC, v.id DESC LIMIT 1) = 'changes_requested')
+             FROM screenshots s WHERE s.run_id = $1",
         )
         .bind(r.run_id)
         .fetch_one(pool)
@@ -135,13 +135,13 @@ async fn evidence(pool: &SqlitePool, project_id: i64, with_facts: bool) -> AppRe
     // One round trip for the rest of the facts.
     type FactsRow = (i64, Option<String>, Option<i64>, i64, i64, Option<i64>, i64);
     let row: FactsRow = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM training_notes WHERE project_id = ?1 AND client_visible = 1),
-                (SELECT name FROM training_acks WHERE project_id = ?1 ORDER BY at DESC, id DESC LIMIT 1),
-                (SELECT at FROM training_acks WHERE project_id = ?1 ORDER BY at DESC, id DESC LIMIT 1),
-                (SELECT COUNT(*) FROM scope_items WHERE project_id = ?1),
-                (SELECT COUNT(*) FROM change_requests WHERE project_id = ?1 AND status = 'proposed'),
-                (SELECT updated_at FROM retrospectives WHERE project_id = ?1 AND (trim(went_well) != '' OR trim(smoother) != '')),
-                (SELECT COUNT(*) FROM retro_actions WHERE project_id = ?1 AND promoted_at IS NOT NULL)",
+        "SELECT (SELECT COUNT(*) FROM training_notes WHERE project_id = $1 AND client_visible = 1),
+                (SELECT name FROM training_acks WHERE project_id = $1 ORDER BY at DESC, id DESC LIMIT 1),
+                (SELECT at FROM training_acks WHERE project_id = $1 ORDER BY at DESC, id DESC LIMIT 1),
+                (SELECT COUNT(*) FROM scope_items WHERE project_id = $1),
+                (SELECT COUNT(*) FROM change_requests WHERE project_id = $1 AND status = 'proposed'),
+                (SELECT updated_at FROM retrospectives WHERE project_id = $1 AND (trim(went_well) != '' OR trim(smoother) != '')),
+                (SELECT COUNT(*) FROM retro_actions WHERE project_id = $1 AND promoted_at IS NOT NULL)",
     )
     .bind(project_id)
     .fetch_one(pool)

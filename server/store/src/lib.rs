@@ -21,7 +21,10 @@ pub mod secrets;
 pub mod share;
 pub mod state;
 pub mod template;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod training;
+pub mod transfer;
 
 pub use error::AppError;
 pub use state::{LiveEvent, Store};

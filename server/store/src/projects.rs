@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 
 use super::{error::AppResult, now, today, AppError};
 use preflight_model::{add_days, parse_date, parse_time, DeleteOutcome, EnvKind, Environment, Project, ProjectInput, ProjectSummary, RunSettings, UserInfo};
@@ -231,24 +231,24 @@ struct EnvRow {
     kind: String,
     base_url: String,
     resolve_ip: Option<String>,
-    submit_forms: Option<bool>,
+    submit_forms: Option<i64>,
     last_deploy_at: Option<i64>,
     old_urls: String,
     max_pages: Option<i64>,
     max_depth: Option<i64>,
     deadline_secs: Option<i64>,
-    check_external_links: bool,
+    check_external_links: i64,
     dev_markers: String,
     nameserver: Option<String>,
     credentials_hint: String,
 }
 
-pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<Project> {
+pub async fn get(pool: &Pool, id: i64) -> AppResult<Project> {
     let row: ProjectRow = sqlx::query_as(
         "SELECT p.id, p.name, p.client, p.launch_date, p.launch_time, p.contact_emails, p.contact_phones,
                 p.postal_address, p.archived_at, v.version AS template_version, p.created_at, p.updated_at,
                 p.viewports, p.forms_listed, p.evidence_max_age_days, p.phone_region, p.analytics_ids
-         FROM projects p LEFT JOIN template_versions v ON v.id = p.template_version_id WHERE p.id = ?",
+         FROM projects p LEFT JOIN template_versions v ON v.id = p.template_version_id WHERE p.id = $1",
     )
     .bind(id)
     .fetch_optional(pool)
@@ -258,7 +258,7 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<Project> {
         sqlx::query_as(
             "SELECT e.id, e.name, e.kind, e.base_url, e.resolve_ip, e.submit_forms, (SELECT MAX(d.at) FROM deploys d WHERE d.environment_id = e.id) AS last_deploy_at,
                     e.old_urls, e.max_pages, e.max_depth, e.deadline_secs, e.check_external_links, e.dev_markers, e.nameserver, e.credentials_hint
-             FROM environments e WHERE e.project_id = ? ORDER BY e.position, e.id",
+             FROM environments e WHERE e.project_id = $1 ORDER BY e.position, e.id",
         )
             .bind(id)
             .fetch_all(pool)
@@ -277,14 +277,14 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<Project> {
                 kind: EnvKind::parse(&e.kind),
                 base_url: e.base_url,
                 resolve_ip: e.resolve_ip,
-                submit_forms: e.submit_forms,
+                submit_forms: e.submit_forms.map(|f| f != 0),
                 last_deploy_at: e.last_deploy_at,
                 settings: RunSettings {
                     old_urls: e.old_urls.lines().map(str::to_string).collect(),
                     max_pages: e.max_pages,
                     max_depth: e.max_depth,
                     deadline_secs: e.deadline_secs,
-                    check_external_links: e.check_external_links,
+                    check_external_links: e.check_external_links != 0,
                     dev_markers: e.dev_markers.lines().map(str::to_string).collect(),
                     nameserver: e.nameserver,
                 },
@@ -309,16 +309,17 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<Project> {
 /// A project list row: id, name, client, launch date and time, archived at, done, items, overdue.
 type ListRow = (i64, String, String, String, Option<String>, Option<i64>, i64, i64, i64);
 
-pub async fn list(pool: &SqlitePool, include_archived: bool) -> AppResult<Vec<ProjectSummary>> {
-    let rows: Vec<ListRow> = sqlx::query_as(
+pub async fn list(pool: &Pool, include_archived: bool) -> AppResult<Vec<ProjectSummary>> {
+    let due = crate::db::Backend::of(pool).date_plus_days("p.launch_date", "c.due_offset_days");
+    let rows: Vec<ListRow> = sqlx::query_as(&format!(
         "SELECT p.id, p.name, p.client, p.launch_date, p.launch_time, p.archived_at,
                 COUNT(c.id) FILTER (WHERE c.state != 'todo'),
                 COUNT(c.id),
-                COUNT(c.id) FILTER (WHERE c.state = 'todo' AND date(p.launch_date, c.due_offset_days || ' days') < ?)
+                COUNT(c.id) FILTER (WHERE c.state = 'todo' AND {due} < $1)
          FROM projects p LEFT JOIN checklist_items c ON c.project_id = p.id
-         WHERE (? OR p.archived_at IS NULL)
-         GROUP BY p.id ORDER BY p.archived_at IS NOT NULL, p.launch_date, p.name",
-    )
+         WHERE ($2 OR p.archived_at IS NULL)
+         GROUP BY p.id ORDER BY p.archived_at IS NOT NULL, p.launch_date, p.name"
+    ))
     .bind(today())
     .bind(include_archived)
     .fetch_all(pool)
@@ -340,15 +341,15 @@ pub async fn list(pool: &SqlitePool, include_archived: bool) -> AppResult<Vec<Pr
 }
 
 /// Creates a project with its environments and a copy of the current checklist template.
-pub async fn create(pool: &SqlitePool, actor: &UserInfo, input: &ProjectInput) -> AppResult<i64> {
+pub async fn create(pool: &Pool, actor: &UserInfo, input: &ProjectInput) -> AppResult<i64> {
     let p = validate(input)?;
     let template = super::template::current_version_id(pool).await?;
     let t = now();
     let mut tx = super::db::begin_write(pool).await?;
-    let id = sqlx::query(
+    let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO projects (name, client, launch_date, launch_time, contact_emails, contact_phones, postal_address,
                                viewports, forms_listed, evidence_max_age_days, phone_region, analytics_ids, template_version_id, created_by, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
     )
     .bind(&p.name)
     .bind(&p.client)
@@ -366,15 +367,14 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, input: &ProjectInput) -
     .bind(actor.id)
     .bind(t)
     .bind(t)
-    .execute(&mut *tx)
-    .await?
-    .last_insert_rowid();
+    .fetch_one(&mut *tx)
+    .await?;
     insert_environments(&mut tx, id, &p.environments).await?;
     sqlx::query(
         "INSERT INTO checklist_items (project_id, template_key, phase, position, title, why, due_offset_days, checks,
                                       evidence_from, signals, updated_at, created_at)
-         SELECT ?, key, phase, position, title, why, due_offset_days, checks, evidence_from, signals, ?, ? FROM template_items
-         WHERE template_version_id = ? ORDER BY position",
+         SELECT $1, key, phase, position, title, why, due_offset_days, checks, evidence_from, signals, $2, $3 FROM template_items
+         WHERE template_version_id = $4 ORDER BY position",
     )
     .bind(id)
     .bind(t)
@@ -388,34 +388,35 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, input: &ProjectInput) -
     Ok(id)
 }
 
-async fn insert_environments(tx: &mut sqlx::SqliteConnection, project_id: i64, envs: &[Environment]) -> AppResult<()> {
+async fn insert_environments(tx: &mut crate::db::Conn, project_id: i64, envs: &[Environment]) -> AppResult<()> {
     for (pos, e) in envs.iter().enumerate() {
-        let id = sqlx::query("INSERT INTO environments (project_id, name, kind, base_url, resolve_ip, submit_forms, position) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .bind(project_id)
-            .bind(&e.name)
-            .bind(e.kind.unwrap_or_else(|| EnvKind::infer(&e.name)).as_str())
-            .bind(&e.base_url)
-            .bind(&e.resolve_ip)
-            .bind(e.submit_forms)
-            .bind(pos as i64)
-            .execute(&mut *tx)
-            .await?
-            .last_insert_rowid();
+        let id = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO environments (project_id, name, kind, base_url, resolve_ip, submit_forms, position) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(project_id)
+        .bind(&e.name)
+        .bind(e.kind.unwrap_or_else(|| EnvKind::infer(&e.name)).as_str())
+        .bind(&e.base_url)
+        .bind(&e.resolve_ip)
+        .bind(e.submit_forms.map(i64::from))
+        .bind(pos as i64)
+        .fetch_one(&mut *tx)
+        .await?;
         write_settings(tx, id, &e.settings).await?;
     }
     Ok(())
 }
 
-async fn write_settings(tx: &mut sqlx::SqliteConnection, env_id: i64, s: &RunSettings) -> AppResult<()> {
+async fn write_settings(tx: &mut crate::db::Conn, env_id: i64, s: &RunSettings) -> AppResult<()> {
     sqlx::query(
-        "UPDATE environments SET old_urls = ?, max_pages = ?, max_depth = ?, deadline_secs = ?, check_external_links = ?, dev_markers = ?, nameserver = ?
-         WHERE id = ?",
+        "UPDATE environments SET old_urls = $1, max_pages = $2, max_depth = $3, deadline_secs = $4, check_external_links = $5, dev_markers = $6, nameserver = $7
+         WHERE id = $8",
     )
     .bind(s.old_urls.join("\n"))
     .bind(s.max_pages)
     .bind(s.max_depth)
     .bind(s.deadline_secs)
-    .bind(s.check_external_links)
+    .bind(i64::from(s.check_external_links))
     .bind(s.dev_markers.join("\n"))
     .bind(&s.nameserver)
     .bind(env_id)
@@ -426,13 +427,13 @@ async fn write_settings(tx: &mut sqlx::SqliteConnection, env_id: i64, s: &RunSet
 
 /// Edits a project. Environments are matched by id (kept, so later check runs stay linked)
 /// or by name; the rest are replaced.
-pub async fn update(pool: &SqlitePool, id: i64, input: &ProjectInput) -> AppResult<()> {
+pub async fn update(pool: &Pool, id: i64, input: &ProjectInput) -> AppResult<()> {
     let p = validate(input)?;
     let mut tx = super::db::begin_write(pool).await?;
     let r = sqlx::query(
-        "UPDATE projects SET name = ?, client = ?, launch_date = ?, launch_time = ?, contact_emails = ?,
-                contact_phones = ?, postal_address = ?, viewports = ?, forms_listed = ?, evidence_max_age_days = ?,
-                phone_region = ?, analytics_ids = ?, updated_at = ? WHERE id = ?",
+        "UPDATE projects SET name = $1, client = $2, launch_date = $3, launch_time = $4, contact_emails = $5,
+                contact_phones = $6, postal_address = $7, viewports = $8, forms_listed = $9, evidence_max_age_days = $10,
+                phone_region = $11, analytics_ids = $12, updated_at = $13 WHERE id = $14",
     )
     .bind(&p.name)
     .bind(&p.client)
@@ -453,7 +454,7 @@ pub async fn update(pool: &SqlitePool, id: i64, input: &ProjectInput) -> AppResu
     if r.rows_affected() == 0 {
         return Err(AppError::NotFound("project"));
     }
-    let existing: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM environments WHERE project_id = ?").bind(id).fetch_all(&mut *tx).await?;
+    let existing: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM environments WHERE project_id = $1").bind(id).fetch_all(&mut *tx).await?;
     let mut keep = Vec::new();
     let mut fresh = Vec::new();
     for (pos, e) in p.environments.iter().enumerate() {
@@ -466,16 +467,16 @@ pub async fn update(pool: &SqlitePool, id: i64, input: &ProjectInput) -> AppResu
     let keep_ids: Vec<i64> = keep.iter().map(|(eid, _, _)| *eid).collect();
     for (eid, _) in &existing {
         if !keep_ids.contains(eid) {
-            sqlx::query("DELETE FROM environments WHERE id = ?").bind(eid).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM environments WHERE id = $1").bind(eid).execute(&mut *tx).await?;
         }
     }
     for (eid, pos, e) in &keep {
-        sqlx::query("UPDATE environments SET name = ?, kind = ?, base_url = ?, resolve_ip = ?, submit_forms = ?, position = ? WHERE id = ?")
+        sqlx::query("UPDATE environments SET name = $1, kind = $2, base_url = $3, resolve_ip = $4, submit_forms = $5, position = $6 WHERE id = $7")
             .bind(&e.name)
             .bind(e.kind.unwrap_or(EnvKind::Staging).as_str())
             .bind(&e.base_url)
             .bind(&e.resolve_ip)
-            .bind(e.submit_forms)
+            .bind(e.submit_forms.map(i64::from))
             .bind(*pos as i64)
             .bind(eid)
             .execute(&mut *tx)
@@ -490,9 +491,9 @@ pub async fn update(pool: &SqlitePool, id: i64, input: &ProjectInput) -> AppResu
 /// Deletes a project with everything in it (runs, screenshots on disk, checklist, scope…) —
 /// unless the client signed off its launch: a sign-off is a record that is never deleted, so
 /// the project is archived instead and says so.
-pub async fn delete(pool: &SqlitePool, actor: &UserInfo, id: i64, screenshots_dir: Option<&std::path::Path>) -> AppResult<DeleteOutcome> {
+pub async fn delete(pool: &Pool, actor: &UserInfo, id: i64, screenshots_dir: Option<&std::path::Path>) -> AppResult<DeleteOutcome> {
     let project = get(pool, id).await?;
-    let signoffs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signoffs WHERE project_id = ?").bind(id).fetch_one(pool).await?;
+    let signoffs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signoffs WHERE project_id = $1").bind(id).fetch_one(pool).await?;
     if signoffs > 0 {
         set_archived(pool, id, true).await?;
         super::activity::log(pool, id, &actor.name, "project", "asked to delete the project; archived it instead (the launch sign-off is kept)").await?;
@@ -502,9 +503,9 @@ pub async fn delete(pool: &SqlitePool, actor: &UserInfo, id: i64, screenshots_di
             message: format!("\"{}\" has a launch sign-off, which is a record that is never deleted: the project was archived instead.", project.name),
         });
     }
-    let runs: Vec<i64> = sqlx::query_scalar("SELECT id FROM runs WHERE project_id = ?").bind(id).fetch_all(pool).await?;
+    let runs: Vec<i64> = sqlx::query_scalar("SELECT id FROM runs WHERE project_id = $1").bind(id).fetch_all(pool).await?;
     let _turn = super::db::write_turn().await;
-    sqlx::query("DELETE FROM projects WHERE id = ?").bind(id).execute(pool).await?;
+    sqlx::query("DELETE FROM projects WHERE id = $1").bind(id).execute(pool).await?;
     if let Some(dir) = screenshots_dir {
         for run in runs {
             let _ = std::fs::remove_dir_all(dir.join(format!("run-{run}")));
@@ -514,8 +515,8 @@ pub async fn delete(pool: &SqlitePool, actor: &UserInfo, id: i64, screenshots_di
     Ok(DeleteOutcome { deleted: true, archived: false, message: format!("\"{}\" was deleted.", project.name) })
 }
 
-pub async fn set_archived(pool: &SqlitePool, id: i64, archived: bool) -> AppResult<()> {
-    let r = sqlx::query("UPDATE projects SET archived_at = CASE WHEN ? THEN COALESCE(archived_at, ?) ELSE NULL END, updated_at = ? WHERE id = ?")
+pub async fn set_archived(pool: &Pool, id: i64, archived: bool) -> AppResult<()> {
+    let r = sqlx::query("UPDATE projects SET archived_at = CASE WHEN $1 THEN COALESCE(archived_at, $2) ELSE NULL END, updated_at = $3 WHERE id = $4")
         .bind(archived)
         .bind(now())
         .bind(now())

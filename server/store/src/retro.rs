@@ -2,14 +2,14 @@
 //! suggestions from the launch data — and promotion of an action into the checklist
 //! template ("What simple things can you do to make the next one smoother? Checklists!").
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 
 use super::{activity, error::AppResult, now, AppError};
 use preflight_model::{ItemState, RetroAction, RetroActionInput, RetroInput, RetroSuggestion, Retrospective, TemplateItemView, TemplateVersionView};
 
 /// Suggestions from the launch: late ticks, checks failing on launch day, regressions and
 /// screenshots the client asked to change.
-pub async fn suggestions(pool: &SqlitePool, project: &preflight_model::Project) -> AppResult<Vec<RetroSuggestion>> {
+pub async fn suggestions(pool: &Pool, project: &preflight_model::Project) -> AppResult<Vec<RetroSuggestion>> {
     let project_id = project.id;
     let mut out = Vec::new();
     let items = super::checklist::items(pool, project_id).await?;
@@ -46,7 +46,7 @@ pub async fn suggestions(pool: &SqlitePool, project: &preflight_model::Project) 
     if let (Some(start), Some(end)) = (super::scope::end_of_day(&project.launch_date).map(|e| e - 86_399), super::scope::end_of_day(&project.launch_date)) {
         let failed: Vec<(String, i64)> = sqlx::query_as(
             "SELECT f.check_id, COUNT(*) FROM findings f JOIN runs r ON r.id = f.run_id
-             WHERE r.project_id = ? AND r.finished_at BETWEEN ? AND ? AND f.severity = 'error' GROUP BY f.check_id ORDER BY COUNT(*) DESC",
+             WHERE r.project_id = $1 AND r.finished_at BETWEEN $2 AND $3 AND f.severity = 'error' GROUP BY f.check_id ORDER BY COUNT(*) DESC",
         )
         .bind(project_id)
         .bind(start)
@@ -70,7 +70,7 @@ pub async fn suggestions(pool: &SqlitePool, project: &preflight_model::Project) 
     }
     let changes: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT s.url, s.viewport, r.comment FROM reviews r JOIN screenshots s ON s.id = r.screenshot_id
-         WHERE r.project_id = ? AND r.verdict = 'changes_requested' ORDER BY r.id",
+         WHERE r.project_id = $1 AND r.verdict = 'changes_requested' ORDER BY r.id",
     )
     .bind(project_id)
     .fetch_all(pool)
@@ -94,9 +94,9 @@ pub async fn suggestions(pool: &SqlitePool, project: &preflight_model::Project) 
 /// id, project, title, phase, why, due, created by, created at, promoted version, checks (JSON).
 type ActionRow = (i64, i64, String, String, String, i64, String, i64, Option<i64>, String);
 
-pub async fn actions(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<RetroAction>> {
+pub async fn actions(pool: &Pool, project_id: i64) -> AppResult<Vec<RetroAction>> {
     let rows: Vec<ActionRow> = sqlx::query_as(
-        "SELECT id, project_id, title, phase, why, due_offset_days, created_by, created_at, promoted_version, checks FROM retro_actions WHERE project_id = ? ORDER BY id",
+        "SELECT id, project_id, title, phase, why, due_offset_days, created_by, created_at, promoted_version, checks FROM retro_actions WHERE project_id = $1 ORDER BY id",
     )
     .bind(project_id)
     .fetch_all(pool)
@@ -118,12 +118,13 @@ pub async fn actions(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<RetroA
         .collect())
 }
 
-pub async fn get(pool: &SqlitePool, project_id: i64) -> AppResult<Retrospective> {
+pub async fn get(pool: &Pool, project_id: i64) -> AppResult<Retrospective> {
     let project = super::projects::get(pool, project_id).await?;
-    let row: Option<(String, String, i64, String)> = sqlx::query_as("SELECT went_well, smoother, version, updated_by FROM retrospectives WHERE project_id = ?")
-        .bind(project_id)
-        .fetch_optional(pool)
-        .await?;
+    let row: Option<(String, String, i64, String)> =
+        sqlx::query_as("SELECT went_well, smoother, version, updated_by FROM retrospectives WHERE project_id = $1")
+            .bind(project_id)
+            .fetch_optional(pool)
+            .await?;
     let (went_well, smoother, version, updated_by) = row.unwrap_or_default();
     Ok(Retrospective {
         project_id,
@@ -139,7 +140,7 @@ pub async fn get(pool: &SqlitePool, project_id: i64) -> AppResult<Retrospective>
 }
 
 /// Saves the two texts if nobody saved since `input.version`.
-pub async fn save(pool: &SqlitePool, project_id: i64, actor: &str, input: &RetroInput) -> AppResult<Retrospective> {
+pub async fn save(pool: &Pool, project_id: i64, actor: &str, input: &RetroInput) -> AppResult<Retrospective> {
     if input.went_well.len() > 50_000 || input.smoother.len() > 50_000 {
         return Err(AppError::bad("50,000 characters at most per field."));
     }
@@ -147,10 +148,10 @@ pub async fn save(pool: &SqlitePool, project_id: i64, actor: &str, input: &Retro
     let t = now();
     let mut tx = super::db::begin_write(pool).await?;
     let current: Option<(i64, String)> =
-        sqlx::query_as("SELECT version, updated_by FROM retrospectives WHERE project_id = ?").bind(project_id).fetch_optional(&mut *tx).await?;
+        sqlx::query_as("SELECT version, updated_by FROM retrospectives WHERE project_id = $1").bind(project_id).fetch_optional(&mut *tx).await?;
     match current {
         None => {
-            sqlx::query("INSERT INTO retrospectives (project_id, went_well, smoother, version, updated_by, updated_at) VALUES (?, ?, ?, 1, ?, ?)")
+            sqlx::query("INSERT INTO retrospectives (project_id, went_well, smoother, version, updated_by, updated_at) VALUES ($1, $2, $3, 1, $4, $5)")
                 .bind(project_id)
                 .bind(&input.went_well)
                 .bind(&input.smoother)
@@ -163,14 +164,16 @@ pub async fn save(pool: &SqlitePool, project_id: i64, actor: &str, input: &Retro
             return Err(AppError::Conflict(format!("{by} saved the retrospective while you were writing; copy your text, reload and merge.")));
         }
         Some(_) => {
-            sqlx::query("UPDATE retrospectives SET went_well = ?, smoother = ?, version = version + 1, updated_by = ?, updated_at = ? WHERE project_id = ?")
-                .bind(&input.went_well)
-                .bind(&input.smoother)
-                .bind(actor)
-                .bind(t)
-                .bind(project_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE retrospectives SET went_well = $1, smoother = $2, version = version + 1, updated_by = $3, updated_at = $4 WHERE project_id = $5",
+            )
+            .bind(&input.went_well)
+            .bind(&input.smoother)
+            .bind(actor)
+            .bind(t)
+            .bind(project_id)
+            .execute(&mut *tx)
+            .await?;
         }
     }
     activity::log_in(&mut tx, project_id, actor, "retro", "updated the retrospective", t).await?;
@@ -178,7 +181,7 @@ pub async fn save(pool: &SqlitePool, project_id: i64, actor: &str, input: &Retro
     get(pool, project_id).await
 }
 
-pub async fn add_action(pool: &SqlitePool, project_id: i64, actor: &str, input: &RetroActionInput) -> AppResult<RetroAction> {
+pub async fn add_action(pool: &Pool, project_id: i64, actor: &str, input: &RetroActionInput) -> AppResult<RetroAction> {
     let title = input.title.trim();
     if title.is_empty() || title.chars().count() > 200 {
         return Err(AppError::bad("title: 1 to 200 characters."));
@@ -194,8 +197,8 @@ pub async fn add_action(pool: &SqlitePool, project_id: i64, actor: &str, input: 
     super::projects::get(pool, project_id).await?;
     let t = now();
     let mut tx = super::db::begin_write(pool).await?;
-    let id = sqlx::query(
-        "INSERT INTO retro_actions (project_id, title, phase, why, due_offset_days, checks, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    let id = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO retro_actions (project_id, title, phase, why, due_offset_days, checks, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(project_id)
     .bind(title)
@@ -205,9 +208,8 @@ pub async fn add_action(pool: &SqlitePool, project_id: i64, actor: &str, input: 
     .bind(serde_json::to_string(&checks).unwrap_or_else(|_| "[]".into()))
     .bind(actor)
     .bind(t)
-    .execute(&mut *tx)
-    .await?
-    .last_insert_rowid();
+    .fetch_one(&mut *tx)
+    .await?;
     activity::log_in(&mut tx, project_id, actor, "retro", &format!("added the action \"{title}\""), t).await?;
     tx.commit().await?;
     Ok(actions(pool, project_id).await?.into_iter().find(|a| a.id == id).expect("just inserted"))
@@ -215,9 +217,9 @@ pub async fn add_action(pool: &SqlitePool, project_id: i64, actor: &str, input: 
 
 /// Makes a new template version: the current one plus this action as an item whose origin
 /// names the project. Projects created from then on get it; existing ones keep theirs.
-pub async fn promote(pool: &SqlitePool, action_id: i64, actor: &str) -> AppResult<TemplateVersionView> {
+pub async fn promote(pool: &Pool, action_id: i64, actor: &str) -> AppResult<TemplateVersionView> {
     let (project_id, title, phase, why, due, promoted, checks): (i64, String, String, String, i64, Option<i64>, String) =
-        sqlx::query_as("SELECT project_id, title, phase, why, due_offset_days, promoted_version, checks FROM retro_actions WHERE id = ?")
+        sqlx::query_as("SELECT project_id, title, phase, why, due_offset_days, promoted_version, checks FROM retro_actions WHERE id = $1")
             .bind(action_id)
             .fetch_optional(pool)
             .await?
@@ -232,27 +234,26 @@ pub async fn promote(pool: &SqlitePool, action_id: i64, actor: &str) -> AppResul
         sqlx::query_as("SELECT id, version FROM template_versions ORDER BY version DESC LIMIT 1").fetch_one(&mut *tx).await?;
     let version = prev_version + 1;
     let source = format!("v{prev_version} + action #{action_id} from the retrospective of {}", project.name);
-    let vid = sqlx::query("INSERT INTO template_versions (version, source, created_at) VALUES (?, ?, ?)")
+    let vid = sqlx::query_scalar::<_, i64>("INSERT INTO template_versions (version, source, created_at) VALUES ($1, $2, $3) RETURNING id")
         .bind(version)
         .bind(&source)
         .bind(t)
-        .execute(&mut *tx)
-        .await?
-        .last_insert_rowid();
+        .fetch_one(&mut *tx)
+        .await?;
     sqlx::query(
         "INSERT INTO template_items (template_version_id, key, phase, position, title, why, due_offset_days, checks, talk, evidence_from, signals, origin)
-         SELECT ?, key, phase, position, title, why, due_offset_days, checks, talk, evidence_from, signals, origin FROM template_items WHERE template_version_id = ?",
+         SELECT $1, key, phase, position, title, why, due_offset_days, checks, talk, evidence_from, signals, origin FROM template_items WHERE template_version_id = $2",
     )
     .bind(vid)
     .bind(prev_id)
     .execute(&mut *tx)
     .await?;
     let position: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM template_items WHERE template_version_id = ?").bind(vid).fetch_one(&mut *tx).await?;
+        sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM template_items WHERE template_version_id = $1").bind(vid).fetch_one(&mut *tx).await?;
     let origin = format!("retrospective of {} (action #{action_id}, promoted by {actor})", project.name);
     sqlx::query(
         "INSERT INTO template_items (template_version_id, key, phase, position, title, why, due_offset_days, checks, talk, evidence_from, origin)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, $10)",
     )
     .bind(vid)
     .bind(format!("retro-{project_id}-{action_id}"))
@@ -266,7 +267,12 @@ pub async fn promote(pool: &SqlitePool, action_id: i64, actor: &str) -> AppResul
     .bind(&origin)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE retro_actions SET promoted_version = ?, promoted_at = ? WHERE id = ?").bind(version).bind(t).bind(action_id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE retro_actions SET promoted_version = $1, promoted_at = $2 WHERE id = $3")
+        .bind(version)
+        .bind(t)
+        .bind(action_id)
+        .execute(&mut *tx)
+        .await?;
     activity::log_in(&mut tx, project_id, actor, "retro", &format!("promoted \"{title}\" into checklist template v{version}"), t).await?;
     tx.commit().await?;
     Ok(versions(pool).await?.into_iter().find(|v| v.version == version).expect("just made"))
@@ -288,13 +294,13 @@ fn evidence_from_checks(checks: &[String]) -> AppResult<preflight_model::Evidenc
 }
 
 /// Every template version, newest first, with its items and their origins.
-pub async fn versions(pool: &SqlitePool) -> AppResult<Vec<TemplateVersionView>> {
+pub async fn versions(pool: &Pool) -> AppResult<Vec<TemplateVersionView>> {
     let vs: Vec<(i64, i64, String, i64)> =
         sqlx::query_as("SELECT id, version, source, created_at FROM template_versions ORDER BY version DESC").fetch_all(pool).await?;
     let mut out = Vec::new();
     for (id, version, source, created_at) in vs {
         let items: Vec<(String, String, String, String, String)> =
-            sqlx::query_as("SELECT key, phase, title, why, origin FROM template_items WHERE template_version_id = ? ORDER BY position")
+            sqlx::query_as("SELECT key, phase, title, why, origin FROM template_items WHERE template_version_id = $1 ORDER BY position")
                 .bind(id)
                 .fetch_all(pool)
                 .await?;

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 
 use super::{error::AppResult, now, AppError};
 use preflight_model::{run_label, CheckResult, CheckStatus, FindingView, RunComparison, RunDetail, RunState, RunStatus, RunSummary, UserInfo};
@@ -90,16 +90,16 @@ pub async fn queue(store: &crate::Store, actor: &UserInfo, project_id: i64, envi
     Ok(run)
 }
 
-async fn insert_run(pool: &SqlitePool, actor: &UserInfo, project_id: i64, environment: &str) -> AppResult<RunSummary> {
+async fn insert_run(pool: &Pool, actor: &UserInfo, project_id: i64, environment: &str) -> AppResult<RunSummary> {
     let project = super::projects::get(pool, project_id).await?;
     if project.archived {
         return Err(AppError::bad("The project is archived; unarchive it to run checks."));
     }
     let env = super::projects::environment_named(&project, environment)?;
     let _turn = super::db::write_turn().await;
-    let id = sqlx::query(
+    let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO runs (project_id, environment_id, environment_name, env_kind, base_url, resolve_ip, requested_by, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(project_id)
     .bind(env.id)
@@ -109,29 +109,28 @@ async fn insert_run(pool: &SqlitePool, actor: &UserInfo, project_id: i64, enviro
     .bind(&env.resolve_ip)
     .bind(actor.id)
     .bind(now())
-    .execute(pool)
-    .await?
-    .last_insert_rowid();
+    .fetch_one(pool)
+    .await?;
     super::activity::log(pool, project_id, &actor.name, "run", &format!("started check run #{id} of {} ({})", env.name, env.base_url)).await?;
     drop(_turn);
     get(pool, id).await
 }
 
-pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<RunSummary> {
-    let row: RunRow = sqlx::query_as(&format!("{RUN_SELECT} WHERE r.id = ?")).bind(id).fetch_optional(pool).await?.ok_or(AppError::NotFound("run"))?;
+pub async fn get(pool: &Pool, id: i64) -> AppResult<RunSummary> {
+    let row: RunRow = sqlx::query_as(&format!("{RUN_SELECT} WHERE r.id = $1")).bind(id).fetch_optional(pool).await?.ok_or(AppError::NotFound("run"))?;
     Ok(row.into())
 }
 
-pub async fn list(pool: &SqlitePool, project_id: i64, limit: i64) -> AppResult<Vec<RunSummary>> {
+pub async fn list(pool: &Pool, project_id: i64, limit: i64) -> AppResult<Vec<RunSummary>> {
     let rows: Vec<RunRow> =
-        sqlx::query_as(&format!("{RUN_SELECT} WHERE r.project_id = ? ORDER BY r.id DESC LIMIT ?")).bind(project_id).bind(limit).fetch_all(pool).await?;
+        sqlx::query_as(&format!("{RUN_SELECT} WHERE r.project_id = $1 ORDER BY r.id DESC LIMIT $2")).bind(project_id).bind(limit).fetch_all(pool).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
-pub async fn findings(pool: &SqlitePool, run_id: i64) -> AppResult<Vec<FindingView>> {
+pub async fn findings(pool: &Pool, run_id: i64) -> AppResult<Vec<FindingView>> {
     get(pool, run_id).await?;
     let rows: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT check_id, severity, url, message, evidence, advice FROM findings WHERE run_id = ?
+        "SELECT check_id, severity, url, message, evidence, advice FROM findings WHERE run_id = $1
          ORDER BY CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, check_id, url, id",
     )
     .bind(run_id)
@@ -149,15 +148,15 @@ pub async fn findings(pool: &SqlitePool, run_id: i64) -> AppResult<Vec<FindingVi
 
 /// A run with findings and the comparison with the previous finished run of the same
 /// environment.
-pub async fn detail(pool: &SqlitePool, run_id: i64) -> AppResult<RunDetail> {
+pub async fn detail(pool: &Pool, run_id: i64) -> AppResult<RunDetail> {
     let run = get(pool, run_id).await?;
-    let project_name: String = sqlx::query_scalar("SELECT name FROM projects WHERE id = ?").bind(run.project_id).fetch_one(pool).await?;
+    let project_name: String = sqlx::query_scalar("SELECT name FROM projects WHERE id = $1").bind(run.project_id).fetch_one(pool).await?;
     let findings = findings(pool, run_id).await?;
     let checks = check_outcomes(pool, &run, &findings).await?;
     let checks_run = checks.iter().filter(|c| matches!(c.status, CheckStatus::Passed | CheckStatus::Failed)).map(|c| c.id.clone()).collect();
     let comparison = if run.state == RunState::Completed {
         let prev: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM runs WHERE project_id = ? AND environment_name = ? AND id < ? AND status IN ('passed', 'failed')
+            "SELECT id FROM runs WHERE project_id = $1 AND environment_name = $2 AND id < $3 AND status IN ('passed', 'failed')
              ORDER BY id DESC LIMIT 1",
         )
         .bind(run.project_id)
@@ -176,12 +175,12 @@ pub async fn detail(pool: &SqlitePool, run_id: i64) -> AppResult<RunDetail> {
 }
 
 /// Every check's outcome in a finished run (none while it runs: nothing is settled yet).
-pub async fn check_outcomes(pool: &SqlitePool, run: &RunSummary, findings: &[FindingView]) -> AppResult<Vec<CheckResult>> {
+pub async fn check_outcomes(pool: &Pool, run: &RunSummary, findings: &[FindingView]) -> AppResult<Vec<CheckResult>> {
     if !matches!(run.status, RunStatus::Passed | RunStatus::Failed) {
         return Ok(Vec::new());
     }
     let (checks_json, outcomes_json): (String, String) =
-        sqlx::query_as("SELECT checks_run, checks FROM runs WHERE id = ?").bind(run.id).fetch_one(pool).await?;
+        sqlx::query_as("SELECT checks_run, checks FROM runs WHERE id = $1").bind(run.id).fetch_one(pool).await?;
     let checks_run: Vec<String> = serde_json::from_str(&checks_json).unwrap_or_default();
     let counts: HashMap<&str, i64> = findings.iter().fold(HashMap::new(), |mut m, f| {
         *m.entry(f.check.as_str()).or_default() += 1;
@@ -251,27 +250,27 @@ pub fn compare(previous_run_id: i64, before: &[FindingView], after: &[FindingVie
 /// Start-up: runs a killed server left 'running' become 'interrupted' (their partial work was
 /// never written) and lose the screenshots they had recorded, which belong to no finished run.
 /// Returns their ids (the caller removes their screenshot folders).
-pub async fn mark_interrupted(pool: &SqlitePool) -> AppResult<Vec<i64>> {
+pub async fn mark_interrupted(pool: &Pool) -> AppResult<Vec<i64>> {
     let mut tx = super::db::begin_write(pool).await?;
     let ids: Vec<i64> = sqlx::query_scalar(
-        "UPDATE runs SET status = 'interrupted', finished_at = ?, error = 'The server stopped while this run was in progress; run it again.'
+        "UPDATE runs SET status = 'interrupted', finished_at = $1, error = 'The server stopped while this run was in progress; run it again.'
          WHERE status = 'running' RETURNING id",
     )
     .bind(now())
     .fetch_all(&mut *tx)
     .await?;
     for id in &ids {
-        sqlx::query("DELETE FROM screenshots WHERE run_id = ?").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM screenshots WHERE run_id = $1").bind(id).execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(ids)
 }
 
 /// Claims the oldest queued run (queued → running) in one statement.
-pub async fn claim_next(pool: &SqlitePool) -> AppResult<Option<RunJob>> {
+pub async fn claim_next(pool: &Pool) -> AppResult<Option<RunJob>> {
     let _turn = super::db::write_turn().await;
     Ok(sqlx::query_as(
-        "UPDATE runs SET status = 'running', started_at = ?, progress_phase = 'starting'
+        "UPDATE runs SET status = 'running', started_at = $1, progress_phase = 'starting'
          WHERE id = (SELECT id FROM runs WHERE status = 'queued' ORDER BY id LIMIT 1)
          RETURNING id, project_id, environment_name, env_kind, base_url, resolve_ip, environment_id",
     )
@@ -280,9 +279,9 @@ pub async fn claim_next(pool: &SqlitePool) -> AppResult<Option<RunJob>> {
     .await?)
 }
 
-pub async fn set_progress(pool: &SqlitePool, run_id: i64, phase: &str, done: i64, total: i64) -> AppResult<()> {
+pub async fn set_progress(pool: &Pool, run_id: i64, phase: &str, done: i64, total: i64) -> AppResult<()> {
     let _turn = super::db::write_turn().await;
-    sqlx::query("UPDATE runs SET progress_phase = ?, progress_done = ?, progress_total = ? WHERE id = ? AND status = 'running'")
+    sqlx::query("UPDATE runs SET progress_phase = $1, progress_done = $2, progress_total = $3 WHERE id = $4 AND status = 'running'")
         .bind(phase)
         .bind(done)
         .bind(total)
@@ -294,7 +293,7 @@ pub async fn set_progress(pool: &SqlitePool, run_id: i64, phase: &str, done: i64
 
 /// Writes all findings, every check's outcome and the final status in one transaction.
 pub async fn finish(
-    pool: &SqlitePool,
+    pool: &Pool,
     run_id: i64,
     pages: i64,
     checks: &[preflight_engine::CheckOutcome],
@@ -305,7 +304,7 @@ pub async fn finish(
     let status = if !error.is_empty() || findings.iter().any(|f| f.severity == "error") { RunStatus::Failed } else { RunStatus::Passed };
     let mut tx = super::db::begin_write(pool).await?;
     for f in findings {
-        sqlx::query("INSERT INTO findings (run_id, check_id, severity, url, message, evidence, advice) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO findings (run_id, check_id, severity, url, message, evidence, advice) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(run_id)
             .bind(&f.check)
             .bind(&f.severity)
@@ -317,8 +316,8 @@ pub async fn finish(
             .await?;
     }
     sqlx::query(
-        "UPDATE runs SET status = ?, finished_at = ?, pages_crawled = ?, checks_run = ?, checks = ?, error = ?, progress_phase = 'done'
-         WHERE id = ? AND status = 'running'",
+        "UPDATE runs SET status = $1, finished_at = $2, pages_crawled = $3, checks_run = $4, checks = $5, error = $6, progress_phase = 'done'
+         WHERE id = $7 AND status = 'running'",
     )
     .bind(status.as_str())
     .bind(now())
@@ -369,14 +368,14 @@ pub struct BrowserSettings {
     /// Forms the team listed for test submissions, one per line.
     pub forms_listed: String,
     /// The environment's choice on submitting found forms (`None`: by its kind).
-    pub submit_forms: Option<bool>,
+    pub submit_forms: Option<i64>,
 }
 
 /// The browser settings of run `run_id`; `None` for an unknown run.
-pub async fn browser_settings(pool: &SqlitePool, run_id: i64) -> AppResult<Option<BrowserSettings>> {
+pub async fn browser_settings(pool: &Pool, run_id: i64) -> AppResult<Option<BrowserSettings>> {
     Ok(sqlx::query_as(
         "SELECT p.viewports, p.forms_listed, e.submit_forms FROM runs r JOIN projects p ON p.id = r.project_id
-         LEFT JOIN environments e ON e.id = r.environment_id WHERE r.id = ?",
+         LEFT JOIN environments e ON e.id = r.environment_id WHERE r.id = $1",
     )
     .bind(run_id)
     .fetch_optional(pool)

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 
 use super::{activity, error::AppResult, now, AppError};
 use preflight_model::{
@@ -65,8 +65,8 @@ fn validate(input: &ScopeInput) -> AppResult<ScopeInput> {
     Ok(out)
 }
 
-pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<ScopeItem> {
-    let row: ItemRow = sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM scope_items WHERE id = ?"))
+pub async fn get(pool: &Pool, id: i64) -> AppResult<ScopeItem> {
+    let row: ItemRow = sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM scope_items WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -74,14 +74,14 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<ScopeItem> {
     Ok(row.into())
 }
 
-pub async fn items(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<ScopeItem>> {
+pub async fn items(pool: &Pool, project_id: i64) -> AppResult<Vec<ScopeItem>> {
     let rows: Vec<ItemRow> =
-        sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM scope_items WHERE project_id = ? ORDER BY id")).bind(project_id).fetch_all(pool).await?;
+        sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM scope_items WHERE project_id = $1 ORDER BY id")).bind(project_id).fetch_all(pool).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
-async fn record(conn: &mut sqlx::SqliteConnection, item: &ScopeItem, actor: &str, action: &str, note: &str, at: i64) -> AppResult<()> {
-    sqlx::query("INSERT INTO scope_history (scope_item_id, at, actor, action, snapshot, note) VALUES (?, ?, ?, ?, ?, ?)")
+async fn record(conn: &mut crate::db::Conn, item: &ScopeItem, actor: &str, action: &str, note: &str, at: i64) -> AppResult<()> {
+    sqlx::query("INSERT INTO scope_history (scope_item_id, at, actor, action, snapshot, note) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(item.id)
         .bind(at)
         .bind(actor)
@@ -93,19 +93,19 @@ async fn record(conn: &mut sqlx::SqliteConnection, item: &ScopeItem, actor: &str
     Ok(())
 }
 
-async fn fetch_in(conn: &mut sqlx::SqliteConnection, id: i64) -> AppResult<ScopeItem> {
-    let row: ItemRow = sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM scope_items WHERE id = ?")).bind(id).fetch_one(&mut *conn).await?;
+async fn fetch_in(conn: &mut crate::db::Conn, id: i64) -> AppResult<ScopeItem> {
+    let row: ItemRow = sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM scope_items WHERE id = $1")).bind(id).fetch_one(&mut *conn).await?;
     Ok(row.into())
 }
 
 /// Adds an item to the register.
-pub async fn create(pool: &SqlitePool, project_id: i64, actor: &str, input: &ScopeInput) -> AppResult<ScopeItem> {
+pub async fn create(pool: &Pool, project_id: i64, actor: &str, input: &ScopeInput) -> AppResult<ScopeItem> {
     let v = validate(input)?;
     super::projects::get(pool, project_id).await?;
     let t = now();
     let mut tx = super::db::begin_write(pool).await?;
-    let id = sqlx::query(
-        "INSERT INTO scope_items (project_id, title, description, source, agreed_on, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    let id = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO scope_items (project_id, title, description, source, agreed_on, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(project_id)
     .bind(&v.title)
@@ -115,9 +115,8 @@ pub async fn create(pool: &SqlitePool, project_id: i64, actor: &str, input: &Sco
     .bind(v.status.unwrap_or(ScopeStatus::Agreed).as_str())
     .bind(t)
     .bind(t)
-    .execute(&mut *tx)
-    .await?
-    .last_insert_rowid();
+    .fetch_one(&mut *tx)
+    .await?;
     let item = fetch_in(&mut tx, id).await?;
     record(&mut tx, &item, actor, "created", &v.note, t).await?;
     activity::log_in(&mut tx, project_id, actor, "scope", &format!("added \"{}\" to the scope ({})", item.title, item.status.label()), t).await?;
@@ -127,7 +126,7 @@ pub async fn create(pool: &SqlitePool, project_id: i64, actor: &str, input: &Sco
 
 /// Changes an item if it is still at `input.version`; a stale version is a conflict that
 /// names who changed it.
-pub async fn update(pool: &SqlitePool, id: i64, actor: &str, input: &ScopeInput) -> AppResult<ScopeItem> {
+pub async fn update(pool: &Pool, id: i64, actor: &str, input: &ScopeInput) -> AppResult<ScopeItem> {
     let v = validate(input)?;
     let Some(expected) = v.version else {
         return Err(AppError::bad("version: send the version you edited, so concurrent edits are not lost."));
@@ -137,8 +136,8 @@ pub async fn update(pool: &SqlitePool, id: i64, actor: &str, input: &ScopeInput)
     let before = fetch_in(&mut tx, id).await.map_err(|_| AppError::NotFound("scope item"))?;
     let status = v.status.unwrap_or(before.status);
     let r = sqlx::query(
-        "UPDATE scope_items SET title = ?, description = ?, source = ?, agreed_on = ?, status = ?, version = version + 1, updated_at = ?
-         WHERE id = ? AND version = ?",
+        "UPDATE scope_items SET title = $1, description = $2, source = $3, agreed_on = $4, status = $5, version = version + 1, updated_at = $6
+         WHERE id = $7 AND version = $8",
     )
     .bind(&v.title)
     .bind(&v.description)
@@ -152,7 +151,7 @@ pub async fn update(pool: &SqlitePool, id: i64, actor: &str, input: &ScopeInput)
     .await?;
     if r.rows_affected() == 0 {
         let who: Option<(String, i64)> =
-            sqlx::query_as("SELECT actor, at FROM scope_history WHERE scope_item_id = ? ORDER BY id DESC LIMIT 1").bind(id).fetch_optional(&mut *tx).await?;
+            sqlx::query_as("SELECT actor, at FROM scope_history WHERE scope_item_id = $1 ORDER BY id DESC LIMIT 1").bind(id).fetch_optional(&mut *tx).await?;
         let by = who.map(|(a, _)| a).unwrap_or_else(|| "someone".into());
         return Err(AppError::Conflict(format!("{by} changed this scope item while you were editing it; reload to see their version.")));
     }
@@ -169,10 +168,10 @@ pub async fn update(pool: &SqlitePool, id: i64, actor: &str, input: &ScopeInput)
     Ok(after)
 }
 
-pub async fn history(pool: &SqlitePool, id: i64) -> AppResult<Vec<ScopeHistoryEntry>> {
+pub async fn history(pool: &Pool, id: i64) -> AppResult<Vec<ScopeHistoryEntry>> {
     get(pool, id).await?;
     let rows: Vec<(i64, String, String, String, String)> =
-        sqlx::query_as("SELECT at, actor, action, note, snapshot FROM scope_history WHERE scope_item_id = ? ORDER BY at, id").bind(id).fetch_all(pool).await?;
+        sqlx::query_as("SELECT at, actor, action, note, snapshot FROM scope_history WHERE scope_item_id = $1 ORDER BY at, id").bind(id).fetch_all(pool).await?;
     Ok(rows
         .into_iter()
         .filter_map(|(at, actor, action, note, snap)| serde_json::from_str(&snap).ok().map(|item| ScopeHistoryEntry { at, actor, action, note, item }))
@@ -180,10 +179,10 @@ pub async fn history(pool: &SqlitePool, id: i64) -> AppResult<Vec<ScopeHistoryEn
 }
 
 /// The scope as it stood at `at` (unix seconds): every item's latest state by then.
-pub async fn at(pool: &SqlitePool, project_id: i64, at: i64) -> AppResult<Vec<ScopeItem>> {
+pub async fn at(pool: &Pool, project_id: i64, at: i64) -> AppResult<Vec<ScopeItem>> {
     let rows: Vec<(i64, String)> = sqlx::query_as(
         "SELECT h.scope_item_id, h.snapshot FROM scope_history h JOIN scope_items i ON i.id = h.scope_item_id
-         WHERE i.project_id = ? AND h.at <= ? ORDER BY h.scope_item_id, h.at, h.id",
+         WHERE i.project_id = $1 AND h.at <= $2 ORDER BY h.scope_item_id, h.at, h.id",
     )
     .bind(project_id)
     .bind(at)
@@ -200,7 +199,7 @@ pub async fn at(pool: &SqlitePool, project_id: i64, at: i64) -> AppResult<Vec<Sc
 
 /// What changed in the scope between two moments (by title, description, source, date and
 /// status; items out of scope count as part of the register).
-pub async fn compare(pool: &SqlitePool, project_id: i64, from: i64, to: i64) -> AppResult<ScopeComparison> {
+pub async fn compare(pool: &Pool, project_id: i64, from: i64, to: i64) -> AppResult<ScopeComparison> {
     let (a, b) = (at(pool, project_id, from).await?, at(pool, project_id, to).await?);
     Ok(diff(from, to, &a, &b))
 }
@@ -265,14 +264,16 @@ impl From<ChangeRow> for ChangeRequest {
 const CHANGE_COLUMNS: &str =
     "id, project_id, scope_item_id, title, description, reason, proposed_by_kind, proposed_by, proposed_at, status, decided_by, decided_at, decision_note";
 
-pub async fn change_requests(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<ChangeRequest>> {
-    let rows: Vec<ChangeRow> =
-        sqlx::query_as(&format!("SELECT {CHANGE_COLUMNS} FROM change_requests WHERE project_id = ? ORDER BY id DESC")).bind(project_id).fetch_all(pool).await?;
+pub async fn change_requests(pool: &Pool, project_id: i64) -> AppResult<Vec<ChangeRequest>> {
+    let rows: Vec<ChangeRow> = sqlx::query_as(&format!("SELECT {CHANGE_COLUMNS} FROM change_requests WHERE project_id = $1 ORDER BY id DESC"))
+        .bind(project_id)
+        .fetch_all(pool)
+        .await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
-pub async fn change_request(pool: &SqlitePool, id: i64) -> AppResult<ChangeRequest> {
-    let row: ChangeRow = sqlx::query_as(&format!("SELECT {CHANGE_COLUMNS} FROM change_requests WHERE id = ?"))
+pub async fn change_request(pool: &Pool, id: i64) -> AppResult<ChangeRequest> {
+    let row: ChangeRow = sqlx::query_as(&format!("SELECT {CHANGE_COLUMNS} FROM change_requests WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -281,7 +282,7 @@ pub async fn change_request(pool: &SqlitePool, id: i64) -> AppResult<ChangeReque
 }
 
 /// Proposes a change; `by_client` when it comes through a share link.
-pub async fn propose(pool: &SqlitePool, project_id: i64, actor: &str, by_client: bool, input: &ChangeRequestInput) -> AppResult<ChangeRequest> {
+pub async fn propose(pool: &Pool, project_id: i64, actor: &str, by_client: bool, input: &ChangeRequestInput) -> AppResult<ChangeRequest> {
     let title = input.title.trim();
     let reason = input.reason.trim();
     if title.is_empty() || title.chars().count() > 300 {
@@ -301,9 +302,9 @@ pub async fn propose(pool: &SqlitePool, project_id: i64, actor: &str, by_client:
     super::projects::get(pool, project_id).await?;
     let t = now();
     let mut tx = super::db::begin_write(pool).await?;
-    let id = sqlx::query(
+    let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO change_requests (project_id, scope_item_id, title, description, reason, proposed_by_kind, proposed_by, proposed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(project_id)
     .bind(input.scope_item_id)
@@ -313,9 +314,8 @@ pub async fn propose(pool: &SqlitePool, project_id: i64, actor: &str, by_client:
     .bind(if by_client { "client" } else { "team" })
     .bind(actor)
     .bind(t)
-    .execute(&mut *tx)
-    .await?
-    .last_insert_rowid();
+    .fetch_one(&mut *tx)
+    .await?;
     activity::log_in(&mut tx, project_id, actor, "change-request", &format!("proposed a scope change: \"{title}\""), t).await?;
     tx.commit().await?;
     change_request(pool, id).await
@@ -323,7 +323,7 @@ pub async fn propose(pool: &SqlitePool, project_id: i64, actor: &str, by_client:
 
 /// Approves or declines a proposed change. Approval changes the item it names (title and
 /// description) or adds a new agreed item, dated today, with a history entry.
-pub async fn decide(pool: &SqlitePool, id: i64, decision: &Decision) -> AppResult<ChangeRequest> {
+pub async fn decide(pool: &Pool, id: i64, decision: &Decision) -> AppResult<ChangeRequest> {
     let who = decision.decided_by.trim();
     if who.is_empty() || who.chars().count() > 200 {
         return Err(AppError::bad("decided_by: give the name of the person who decided."));
@@ -339,7 +339,7 @@ pub async fn decide(pool: &SqlitePool, id: i64, decision: &Decision) -> AppResul
     }
     let t = now();
     let mut tx = super::db::begin_write(pool).await?;
-    let r = sqlx::query("UPDATE change_requests SET status = ?, decided_by = ?, decided_at = ?, decision_note = ? WHERE id = ? AND status = 'proposed'")
+    let r = sqlx::query("UPDATE change_requests SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4 WHERE id = $5 AND status = 'proposed'")
         .bind(if decision.approve { "approved" } else { "declined" })
         .bind(who)
         .bind(t)
@@ -355,7 +355,7 @@ pub async fn decide(pool: &SqlitePool, id: i64, decision: &Decision) -> AppResul
         let why = format!("change request #{id} approved by {who}: {}", cr.reason);
         let item = match cr.scope_item_id {
             Some(item_id) => {
-                sqlx::query("UPDATE scope_items SET title = ?, description = CASE WHEN ? = '' THEN description ELSE ? END, agreed_on = ?, version = version + 1, updated_at = ? WHERE id = ?")
+                sqlx::query("UPDATE scope_items SET title = $1, description = CASE WHEN $2 = '' THEN description ELSE $3 END, agreed_on = $4, version = version + 1, updated_at = $5 WHERE id = $6")
                     .bind(&cr.title)
                     .bind(&cr.description)
                     .bind(&cr.description)
@@ -367,8 +367,8 @@ pub async fn decide(pool: &SqlitePool, id: i64, decision: &Decision) -> AppResul
                 fetch_in(&mut tx, item_id).await?
             }
             None => {
-                let new_id = sqlx::query(
-                    "INSERT INTO scope_items (project_id, title, description, source, agreed_on, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'agreed', ?, ?)",
+                let new_id = sqlx::query_scalar::<_, i64>(
+                    "INSERT INTO scope_items (project_id, title, description, source, agreed_on, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'agreed', $6, $7) RETURNING id",
                 )
                 .bind(cr.project_id)
                 .bind(&cr.title)
@@ -377,9 +377,8 @@ pub async fn decide(pool: &SqlitePool, id: i64, decision: &Decision) -> AppResul
                 .bind(&today)
                 .bind(t)
                 .bind(t)
-                .execute(&mut *tx)
-                .await?
-                .last_insert_rowid();
+                .fetch_one(&mut *tx)
+                .await?;
                 fetch_in(&mut tx, new_id).await?
             }
         };
@@ -391,7 +390,7 @@ pub async fn decide(pool: &SqlitePool, id: i64, decision: &Decision) -> AppResul
     change_request(pool, id).await
 }
 
-pub async fn view(pool: &SqlitePool, project_id: i64) -> AppResult<ScopeView> {
+pub async fn view(pool: &Pool, project_id: i64) -> AppResult<ScopeView> {
     let p = super::projects::get(pool, project_id).await?;
     Ok(ScopeView {
         project_id,

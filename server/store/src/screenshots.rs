@@ -6,8 +6,8 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use crate::db::Pool;
 use image::{ImageFormat, Rgba, RgbaImage};
-use sqlx::SqlitePool;
 
 use super::{error::AppResult, now, AppError};
 use preflight_model::{DiffView, Gallery, ScreenshotView, ViewportInfo};
@@ -30,10 +30,10 @@ pub struct NewShot {
     pub problems: Vec<String>,
 }
 
-pub async fn insert(pool: &SqlitePool, run_id: i64, s: &NewShot) -> AppResult<i64> {
+pub async fn insert(pool: &Pool, run_id: i64, s: &NewShot) -> AppResult<i64> {
     let id = sqlx::query_scalar(
         "INSERT INTO screenshots (run_id, url, final_url, viewport, file, thumb, width, height, page_height, load_ms, overflow_px, console, problems, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
     )
     .bind(run_id)
     .bind(&s.url)
@@ -98,10 +98,10 @@ const SELECT: &str =
     "SELECT id, run_id, url, final_url, viewport, file, thumb, width, height, page_height, load_ms, overflow_px, console, problems FROM screenshots";
 
 /// The finished run of the same project and environment before `run_id`.
-async fn previous_run(pool: &SqlitePool, run_id: i64) -> AppResult<Option<i64>> {
+async fn previous_run(pool: &Pool, run_id: i64) -> AppResult<Option<i64>> {
     Ok(sqlx::query_scalar(
         "SELECT p.id FROM runs r JOIN runs p ON p.project_id = r.project_id AND p.environment_name = r.environment_name
-         WHERE r.id = ? AND p.id < r.id AND p.status IN ('passed', 'failed')
+         WHERE r.id = $1 AND p.id < r.id AND p.status IN ('passed', 'failed')
            AND EXISTS (SELECT 1 FROM screenshots s WHERE s.run_id = p.id)
          ORDER BY p.id DESC LIMIT 1",
     )
@@ -111,12 +111,12 @@ async fn previous_run(pool: &SqlitePool, run_id: i64) -> AppResult<Option<i64>> 
 }
 
 /// A run's screenshots, by page (in the order they were crawled) and viewport.
-pub async fn gallery(pool: &SqlitePool, run_id: i64) -> AppResult<Gallery> {
-    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE run_id = ? ORDER BY id")).bind(run_id).fetch_all(pool).await?;
+pub async fn gallery(pool: &Pool, run_id: i64) -> AppResult<Gallery> {
+    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE run_id = $1 ORDER BY id")).bind(run_id).fetch_all(pool).await?;
     let previous_run_id = previous_run(pool, run_id).await?;
     let mut before: HashMap<(String, String), i64> = HashMap::new();
     if let Some(p) = previous_run_id {
-        let prev: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, url, viewport FROM screenshots WHERE run_id = ?").bind(p).fetch_all(pool).await?;
+        let prev: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, url, viewport FROM screenshots WHERE run_id = $1").bind(p).fetch_all(pool).await?;
         before = prev.into_iter().map(|(id, u, v)| ((u, v), id)).collect();
     }
     let defaults = preflight_browser::viewport::defaults();
@@ -136,7 +136,7 @@ pub async fn gallery(pool: &SqlitePool, run_id: i64) -> AppResult<Gallery> {
         .collect();
     let latest: Vec<(i64, i64, String, String, String, i64)> = sqlx::query_as(
         "SELECT r.id, r.screenshot_id, r.verdict, r.reviewer, r.comment, r.at FROM reviews r JOIN screenshots s ON s.id = r.screenshot_id
-         WHERE s.run_id = ? AND r.id = (SELECT MAX(r2.id) FROM reviews r2 WHERE r2.screenshot_id = r.screenshot_id)",
+         WHERE s.run_id = $1 AND r.id = (SELECT MAX(r2.id) FROM reviews r2 WHERE r2.screenshot_id = r.screenshot_id)",
     )
     .bind(run_id)
     .fetch_all(pool)
@@ -159,8 +159,8 @@ pub async fn gallery(pool: &SqlitePool, run_id: i64) -> AppResult<Gallery> {
     Ok(Gallery { shots, viewports, previous_run_id })
 }
 
-async fn row(pool: &SqlitePool, id: i64) -> AppResult<Row> {
-    sqlx::query_as(&format!("{SELECT} WHERE id = ?")).bind(id).fetch_optional(pool).await?.ok_or(AppError::NotFound("screenshot"))
+async fn row(pool: &Pool, id: i64) -> AppResult<Row> {
+    sqlx::query_as(&format!("{SELECT} WHERE id = $1")).bind(id).fetch_optional(pool).await?.ok_or(AppError::NotFound("screenshot"))
 }
 
 /// Which file of a screenshot to serve.
@@ -171,7 +171,7 @@ pub enum Variant {
 }
 
 /// The file of a screenshot under `dir`, with its content type.
-pub async fn file(pool: &SqlitePool, dir: &Path, id: i64, variant: Variant) -> AppResult<(PathBuf, &'static str)> {
+pub async fn file(pool: &Pool, dir: &Path, id: i64, variant: Variant) -> AppResult<(PathBuf, &'static str)> {
     let r = row(pool, id).await?;
     let (name, kind) = match variant {
         Variant::Full => (r.file, "image/png"),
@@ -192,14 +192,14 @@ fn safe_join(dir: &Path, name: &str) -> AppResult<PathBuf> {
 
 /// The diff of two screenshots of the same page and viewport: made once, then kept.
 /// Returns the view and the diff image's path.
-pub async fn diff(pool: &SqlitePool, dir: &Path, before_id: i64, after_id: i64) -> AppResult<(DiffView, PathBuf)> {
+pub async fn diff(pool: &Pool, dir: &Path, before_id: i64, after_id: i64) -> AppResult<(DiffView, PathBuf)> {
     let (before, after) = (row(pool, before_id).await?, row(pool, after_id).await?);
     if before.viewport != after.viewport {
         return Err(AppError::BadRequest("these screenshots are of different viewports".into()));
     }
     let (project_id, project_name): (i64, String) =
-        sqlx::query_as("SELECT p.id, p.name FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.id = ?").bind(after.run_id).fetch_one(pool).await?;
-    let cached: Option<(i64, String)> = sqlx::query_as("SELECT changed_ppm, file FROM screenshot_diffs WHERE before_id = ? AND after_id = ?")
+        sqlx::query_as("SELECT p.id, p.name FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.id = $1").bind(after.run_id).fetch_one(pool).await?;
+    let cached: Option<(i64, String)> = sqlx::query_as("SELECT changed_ppm, file FROM screenshot_diffs WHERE before_id = $1 AND after_id = $2")
         .bind(before_id)
         .bind(after_id)
         .fetch_optional(pool)
@@ -216,14 +216,17 @@ pub async fn diff(pool: &SqlitePool, dir: &Path, before_id: i64, after_id: i64) 
                 tokio::fs::create_dir_all(parent).await.map_err(|e| internal(format!("creating {}: {e}", parent.display())))?;
             }
             tokio::fs::write(&path, png).await.map_err(|e| internal(format!("writing {}: {e}", path.display())))?;
-            sqlx::query("INSERT OR REPLACE INTO screenshot_diffs (before_id, after_id, changed_ppm, file, created_at) VALUES (?, ?, ?, ?, ?)")
-                .bind(before_id)
-                .bind(after_id)
-                .bind(ppm)
-                .bind(&name)
-                .bind(now())
-                .execute(pool)
-                .await?;
+            sqlx::query(
+                "INSERT INTO screenshot_diffs (before_id, after_id, changed_ppm, file, created_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (before_id, after_id) DO UPDATE SET changed_ppm = excluded.changed_ppm, file = excluded.file, created_at = excluded.created_at",
+            )
+            .bind(before_id)
+            .bind(after_id)
+            .bind(ppm)
+            .bind(&name)
+            .bind(now())
+            .execute(pool)
+            .await?;
             (ppm, name)
         }
     };

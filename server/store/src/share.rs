@@ -2,7 +2,7 @@
 //! project (optionally one run); screenshot reviews, scope decisions and the launch
 //! sign-off made through them.
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 
 use super::{activity, auth, error::AppResult, now, AppError};
 use preflight_model::{Decision, Review, ShareLink, ShareLinkInput, ShareView, SignOff, UserInfo};
@@ -68,7 +68,7 @@ fn expiry(raw: &Option<serde_json::Value>) -> AppResult<i64> {
 }
 
 /// Makes a link; the answer carries `url` (`/share/{token}`) once — only the hash is kept.
-pub async fn create(pool: &SqlitePool, actor: &UserInfo, project_id: i64, input: &ShareLinkInput) -> AppResult<ShareLink> {
+pub async fn create(pool: &Pool, actor: &UserInfo, project_id: i64, input: &ShareLinkInput) -> AppResult<ShareLink> {
     let project = super::projects::get(pool, project_id).await?;
     let expires_at = expiry(&input.expires_at)?;
     if let Some(run) = input.run_id {
@@ -79,17 +79,18 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, project_id: i64, input:
     let label = input.label.trim().chars().take(200).collect::<String>();
     let token = format!("{TOKEN_PREFIX}{}", auth::new_secret());
     let mut tx = super::db::begin_write(pool).await?;
-    let id = sqlx::query("INSERT INTO share_links (project_id, run_id, token_hash, label, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind(project_id)
-        .bind(input.run_id)
-        .bind(auth::hash_secret(&token))
-        .bind(&label)
-        .bind(&actor.name)
-        .bind(now())
-        .bind(expires_at)
-        .execute(&mut *tx)
-        .await?
-        .last_insert_rowid();
+    let id = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO share_links (project_id, run_id, token_hash, label, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(project_id)
+    .bind(input.run_id)
+    .bind(auth::hash_secret(&token))
+    .bind(&label)
+    .bind(&actor.name)
+    .bind(now())
+    .bind(expires_at)
+    .fetch_one(&mut *tx)
+    .await?;
     let what = input.run_id.map(|r| format!("run #{r}")).unwrap_or_else(|| "the latest run".into());
     activity::log_in(
         &mut tx,
@@ -106,8 +107,8 @@ pub async fn create(pool: &SqlitePool, actor: &UserInfo, project_id: i64, input:
     Ok(link)
 }
 
-pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<ShareLink> {
-    let row: Row = sqlx::query_as(&format!("SELECT {COLUMNS} FROM share_links WHERE id = ?"))
+pub async fn get(pool: &Pool, id: i64) -> AppResult<ShareLink> {
+    let row: Row = sqlx::query_as(&format!("SELECT {COLUMNS} FROM share_links WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -115,41 +116,42 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<ShareLink> {
     Ok(row.into())
 }
 
-pub async fn list(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<ShareLink>> {
+pub async fn list(pool: &Pool, project_id: i64) -> AppResult<Vec<ShareLink>> {
     let rows: Vec<Row> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM share_links WHERE project_id = ? ORDER BY id DESC")).bind(project_id).fetch_all(pool).await?;
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM share_links WHERE project_id = $1 ORDER BY id DESC")).bind(project_id).fetch_all(pool).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
-pub async fn revoke(pool: &SqlitePool, actor: &UserInfo, id: i64) -> AppResult<()> {
+pub async fn revoke(pool: &Pool, actor: &UserInfo, id: i64) -> AppResult<()> {
     let link = get(pool, id).await?;
     let _turn = super::db::write_turn().await;
-    sqlx::query("UPDATE share_links SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?").bind(now()).bind(id).execute(pool).await?;
+    sqlx::query("UPDATE share_links SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2").bind(now()).bind(id).execute(pool).await?;
     activity::log(pool, link.project_id, &actor.name, "share", &format!("revoked review link #{id}")).await?;
     Ok(())
 }
 
 /// The grant behind a token; unknown, revoked and expired tokens are all "not found".
-pub async fn resolve(pool: &SqlitePool, token: &str) -> AppResult<Grant> {
+pub async fn resolve(pool: &Pool, token: &str) -> AppResult<Grant> {
     if !token.starts_with(TOKEN_PREFIX) || token.len() > 100 {
         return Err(AppError::NotFound("share link"));
     }
-    let row: Option<(i64, i64, Option<i64>)> =
-        sqlx::query_as("SELECT id, project_id, run_id FROM share_links WHERE token_hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)")
-            .bind(auth::hash_secret(token))
-            .bind(now())
-            .fetch_optional(pool)
-            .await?;
+    let row: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, project_id, run_id FROM share_links WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+    )
+    .bind(auth::hash_secret(token))
+    .bind(now())
+    .fetch_optional(pool)
+    .await?;
     row.map(|(link_id, project_id, run_id)| Grant { link_id, project_id, run_id }).ok_or(AppError::NotFound("share link"))
 }
 
 /// The run a grant shows: its own, or the project's latest finished run with screenshots.
-pub async fn run_of(pool: &SqlitePool, g: &Grant) -> AppResult<Option<i64>> {
+pub async fn run_of(pool: &Pool, g: &Grant) -> AppResult<Option<i64>> {
     if g.run_id.is_some() {
         return Ok(g.run_id);
     }
     Ok(sqlx::query_scalar(
-        "SELECT r.id FROM runs r WHERE r.project_id = ? AND r.status IN ('passed', 'failed')
+        "SELECT r.id FROM runs r WHERE r.project_id = $1 AND r.status IN ('passed', 'failed')
            AND EXISTS (SELECT 1 FROM screenshots s WHERE s.run_id = r.id) ORDER BY r.id DESC LIMIT 1",
     )
     .bind(g.project_id)
@@ -160,12 +162,12 @@ pub async fn run_of(pool: &SqlitePool, g: &Grant) -> AppResult<Option<i64>> {
 /// The shown run's screenshots. Each one's `previous` is the same page and viewport in the
 /// last earlier run the client reviewed (so "what changed since last review" means that),
 /// or, before any review, the previous run of the environment.
-pub async fn gallery(pool: &SqlitePool, g: &Grant) -> AppResult<Option<preflight_model::Gallery>> {
+pub async fn gallery(pool: &Pool, g: &Grant) -> AppResult<Option<preflight_model::Gallery>> {
     let Some(run) = run_of(pool, g).await? else { return Ok(None) };
     let mut gallery = super::screenshots::gallery(pool, run).await?;
     let reviewed: Option<i64> = sqlx::query_scalar(
         "SELECT s.run_id FROM reviews r JOIN screenshots s ON s.id = r.screenshot_id
-         WHERE r.project_id = ? AND s.run_id < ? ORDER BY s.run_id DESC LIMIT 1",
+         WHERE r.project_id = $1 AND s.run_id < $2 ORDER BY s.run_id DESC LIMIT 1",
     )
     .bind(g.project_id)
     .bind(run)
@@ -173,7 +175,7 @@ pub async fn gallery(pool: &SqlitePool, g: &Grant) -> AppResult<Option<preflight
     .await?;
     if let Some(prev) = reviewed {
         let before: Vec<(i64, String, String)> =
-            sqlx::query_as("SELECT id, url, viewport FROM screenshots WHERE run_id = ?").bind(prev).fetch_all(pool).await?;
+            sqlx::query_as("SELECT id, url, viewport FROM screenshots WHERE run_id = $1").bind(prev).fetch_all(pool).await?;
         for shot in &mut gallery.shots {
             shot.previous = before.iter().find(|(_, u, v)| *u == shot.url && *v == shot.viewport).map(|(id, _, _)| *id);
         }
@@ -184,13 +186,13 @@ pub async fn gallery(pool: &SqlitePool, g: &Grant) -> AppResult<Option<preflight
 
 /// Whether screenshot `id` may be shown through the grant: it belongs to the shown run, or
 /// is the earlier screenshot its diff compares with.
-pub async fn may_see_screenshot(pool: &SqlitePool, g: &Grant, id: i64) -> AppResult<bool> {
+pub async fn may_see_screenshot(pool: &Pool, g: &Grant, id: i64) -> AppResult<bool> {
     Ok(gallery(pool, g).await?.is_some_and(|gal| gal.shots.iter().any(|s| s.id == id || s.previous == Some(id))))
 }
 
-pub async fn reviews(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<Review>> {
+pub async fn reviews(pool: &Pool, project_id: i64) -> AppResult<Vec<Review>> {
     let rows: Vec<(i64, i64, String, String, String, i64)> =
-        sqlx::query_as("SELECT id, screenshot_id, verdict, reviewer, comment, at FROM reviews WHERE project_id = ? ORDER BY id DESC")
+        sqlx::query_as("SELECT id, screenshot_id, verdict, reviewer, comment, at FROM reviews WHERE project_id = $1 ORDER BY id DESC")
             .bind(project_id)
             .fetch_all(pool)
             .await?;
@@ -206,7 +208,7 @@ fn name(raw: &str) -> AppResult<String> {
 }
 
 /// The client approves a screenshot or asks for changes (a comment is then required).
-pub async fn review(pool: &SqlitePool, g: &Grant, screenshot_id: i64, approve: bool, reviewer: &str, comment: &str) -> AppResult<Review> {
+pub async fn review(pool: &Pool, g: &Grant, screenshot_id: i64, approve: bool, reviewer: &str, comment: &str) -> AppResult<Review> {
     let reviewer = name(reviewer)?;
     let comment = comment.trim();
     if !approve && comment.is_empty() {
@@ -220,17 +222,18 @@ pub async fn review(pool: &SqlitePool, g: &Grant, screenshot_id: i64, approve: b
     let verdict = if approve { "approved" } else { "changes_requested" };
     let t = now();
     let mut tx = super::db::begin_write(pool).await?;
-    let id = sqlx::query("INSERT INTO reviews (project_id, screenshot_id, share_link_id, verdict, reviewer, comment, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind(g.project_id)
-        .bind(screenshot_id)
-        .bind(g.link_id)
-        .bind(verdict)
-        .bind(&reviewer)
-        .bind(comment)
-        .bind(t)
-        .execute(&mut *tx)
-        .await?
-        .last_insert_rowid();
+    let id = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO reviews (project_id, screenshot_id, share_link_id, verdict, reviewer, comment, at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(g.project_id)
+    .bind(screenshot_id)
+    .bind(g.link_id)
+    .bind(verdict)
+    .bind(&reviewer)
+    .bind(comment)
+    .bind(t)
+    .fetch_one(&mut *tx)
+    .await?;
     let what = if approve { "approved" } else { "asked for changes to" };
     activity::log_in(&mut tx, g.project_id, &format!("{reviewer} (client)"), "review", &format!("{what} {} at {}", shot.url, shot.viewport), t).await?;
     tx.commit().await?;
@@ -238,7 +241,7 @@ pub async fn review(pool: &SqlitePool, g: &Grant, screenshot_id: i64, approve: b
 }
 
 /// The client decides a change request of the shared project.
-pub async fn decide(pool: &SqlitePool, g: &Grant, change_id: i64, approve: bool, who: &str, note: &str) -> AppResult<preflight_model::ChangeRequest> {
+pub async fn decide(pool: &Pool, g: &Grant, change_id: i64, approve: bool, who: &str, note: &str) -> AppResult<preflight_model::ChangeRequest> {
     let who = name(who)?;
     let cr = super::scope::change_request(pool, change_id).await?;
     if cr.project_id != g.project_id {
@@ -252,7 +255,7 @@ pub async fn decide(pool: &SqlitePool, g: &Grant, change_id: i64, approve: bool,
 
 /// The client proposes a scope change through the link: recorded as the client's, with the
 /// name they typed and their reason; the team decides it.
-pub async fn propose_change(pool: &SqlitePool, g: &Grant, who: &str, title: &str, reason: &str) -> AppResult<preflight_model::ChangeRequest> {
+pub async fn propose_change(pool: &Pool, g: &Grant, who: &str, title: &str, reason: &str) -> AppResult<preflight_model::ChangeRequest> {
     let who = name(who)?;
     let input = preflight_model::ChangeRequestInput { scope_item_id: None, title: title.to_string(), description: String::new(), reason: reason.to_string() };
     super::scope::propose(pool, g.project_id, &who, true, &input).await
@@ -260,17 +263,17 @@ pub async fn propose_change(pool: &SqlitePool, g: &Grant, who: &str, title: &str
 
 /// Records the launch sign-off with a frozen snapshot of the checklist, the scope and the
 /// screenshots approved so far.
-pub async fn sign_off(pool: &SqlitePool, g: &Grant, who: &str) -> AppResult<SignOff> {
+pub async fn sign_off(pool: &Pool, g: &Grant, who: &str) -> AppResult<SignOff> {
     let who = name(who)?;
     let checklist: Vec<(String, String, String, Option<i64>)> =
-        sqlx::query_as("SELECT phase, title, state, state_changed_at FROM checklist_items WHERE project_id = ? ORDER BY position, id")
+        sqlx::query_as("SELECT phase, title, state, state_changed_at FROM checklist_items WHERE project_id = $1 ORDER BY position, id")
             .bind(g.project_id)
             .fetch_all(pool)
             .await?;
     let scope = super::scope::items(pool, g.project_id).await?;
     let approved: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
         "SELECT s.id, s.url, s.viewport, r.reviewer, r.at FROM reviews r JOIN screenshots s ON s.id = r.screenshot_id
-         WHERE r.project_id = ? AND r.verdict = 'approved'
+         WHERE r.project_id = $1 AND r.verdict = 'approved'
            AND r.id = (SELECT MAX(r2.id) FROM reviews r2 WHERE r2.screenshot_id = r.screenshot_id)
          ORDER BY s.id",
     )
@@ -284,34 +287,33 @@ pub async fn sign_off(pool: &SqlitePool, g: &Grant, who: &str) -> AppResult<Sign
     });
     let t = now();
     let mut tx = super::db::begin_write(pool).await?;
-    let id = sqlx::query("INSERT INTO signoffs (project_id, share_link_id, signed_by, at, snapshot) VALUES (?, ?, ?, ?, ?)")
+    let id = sqlx::query_scalar::<_, i64>("INSERT INTO signoffs (project_id, share_link_id, signed_by, at, snapshot) VALUES ($1, $2, $3, $4, $5) RETURNING id")
         .bind(g.project_id)
         .bind(g.link_id)
         .bind(&who)
         .bind(t)
         .bind(snapshot.to_string())
-        .execute(&mut *tx)
-        .await?
-        .last_insert_rowid();
+        .fetch_one(&mut *tx)
+        .await?;
     activity::log_in(&mut tx, g.project_id, &format!("{who} (client)"), "review", "signed off the launch", t).await?;
     tx.commit().await?;
     Ok(SignOff { id, signed_by: who, at: t, snapshot })
 }
 
-pub async fn signoffs(pool: &SqlitePool, project_id: i64) -> AppResult<Vec<SignOff>> {
+pub async fn signoffs(pool: &Pool, project_id: i64) -> AppResult<Vec<SignOff>> {
     let rows: Vec<(i64, String, i64, String)> =
-        sqlx::query_as("SELECT id, signed_by, at, snapshot FROM signoffs WHERE project_id = ? ORDER BY id DESC").bind(project_id).fetch_all(pool).await?;
+        sqlx::query_as("SELECT id, signed_by, at, snapshot FROM signoffs WHERE project_id = $1 ORDER BY id DESC").bind(project_id).fetch_all(pool).await?;
     Ok(rows.into_iter().map(|(id, signed_by, at, snap)| SignOff { id, signed_by, at, snapshot: serde_json::from_str(&snap).unwrap_or_default() }).collect())
 }
 
 /// Everything the client sees through the grant.
-pub async fn view(pool: &SqlitePool, g: &Grant) -> AppResult<ShareView> {
+pub async fn view(pool: &Pool, g: &Grant) -> AppResult<ShareView> {
     let project = super::projects::get(pool, g.project_id).await?;
     let run_id = run_of(pool, g).await?;
     let gallery = gallery(pool, g).await?;
     let ids: Vec<i64> = gallery.as_ref().map(|g| g.shots.iter().map(|s| s.id).collect()).unwrap_or_default();
     let reviews = reviews(pool, g.project_id).await?.into_iter().filter(|r| ids.contains(&r.screenshot_id)).collect();
-    let expires_at: Option<i64> = sqlx::query_scalar("SELECT expires_at FROM share_links WHERE id = ?").bind(g.link_id).fetch_one(pool).await?;
+    let expires_at: Option<i64> = sqlx::query_scalar("SELECT expires_at FROM share_links WHERE id = $1").bind(g.link_id).fetch_one(pool).await?;
     Ok(ShareView {
         project_name: project.name,
         client: project.client,
@@ -324,7 +326,7 @@ pub async fn view(pool: &SqlitePool, g: &Grant) -> AppResult<ShareView> {
         change_requests: super::scope::change_requests(pool, g.project_id).await?,
         signoffs: signoffs(pool, g.project_id).await?,
         expires_at,
-        training_ack: sqlx::query_as("SELECT name, at FROM training_acks WHERE project_id = ? ORDER BY at DESC, id DESC LIMIT 1")
+        training_ack: sqlx::query_as("SELECT name, at FROM training_acks WHERE project_id = $1 ORDER BY at DESC, id DESC LIMIT 1")
             .bind(g.project_id)
             .fetch_optional(pool)
             .await?,
@@ -333,16 +335,16 @@ pub async fn view(pool: &SqlitePool, g: &Grant) -> AppResult<ShareView> {
 
 /// The client confirms having read the client-visible training notes (evidence for the
 /// checklist's training items).
-pub async fn acknowledge_training(pool: &SqlitePool, g: &Grant, who: &str) -> AppResult<(String, i64)> {
+pub async fn acknowledge_training(pool: &Pool, g: &Grant, who: &str) -> AppResult<(String, i64)> {
     let who = name(who)?;
     let visible: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM training_notes WHERE project_id = ? AND client_visible = 1").bind(g.project_id).fetch_one(pool).await?;
+        sqlx::query_scalar("SELECT COUNT(*) FROM training_notes WHERE project_id = $1 AND client_visible = 1").bind(g.project_id).fetch_one(pool).await?;
     if visible == 0 {
         return Err(AppError::bad("There are no training notes to acknowledge yet."));
     }
     let t = now();
     let mut tx = super::db::begin_write(pool).await?;
-    sqlx::query("INSERT INTO training_acks (project_id, share_link_id, name, at) VALUES (?, ?, ?, ?)")
+    sqlx::query("INSERT INTO training_acks (project_id, share_link_id, name, at) VALUES ($1, $2, $3, $4)")
         .bind(g.project_id)
         .bind(g.link_id)
         .bind(&who)

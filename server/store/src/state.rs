@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 use tokio::sync::broadcast;
 
 use super::ratelimit::LoginLimiter;
@@ -20,7 +20,7 @@ pub struct LiveEvent {
 
 #[derive(Clone)]
 pub struct Store {
-    pub pool: SqlitePool,
+    pub pool: Pool,
     /// Set the `Secure` flag on cookies: `Some(yes)` forced, `None` decided per request
     /// (https base URL, or a proxy saying the request came over https).
     pub secure_cookies: Option<bool>,
@@ -44,7 +44,7 @@ pub struct Store {
 }
 
 impl Store {
-    pub fn new(pool: SqlitePool, secure_cookies: Option<bool>, base_url: Option<String>) -> Self {
+    pub fn new(pool: Pool, secure_cookies: Option<bool>, base_url: Option<String>) -> Self {
         let (events, _) = broadcast::channel(1024);
         Store {
             pool,

@@ -1,8 +1,8 @@
 //! The built-in launch checklist template (`templates/launch-checklist.toml`, written from
 //! the talk) and its versions in the database. A new project copies the newest version.
 
+use crate::db::Pool;
 use serde::Deserialize;
-use sqlx::SqlitePool;
 
 use super::{error::AppResult, now};
 
@@ -64,37 +64,36 @@ pub fn parse(toml_src: &str) -> Result<TemplateFile, String> {
 }
 
 /// Id of the newest template version.
-pub async fn current_version_id(pool: &SqlitePool) -> AppResult<Option<i64>> {
+pub async fn current_version_id(pool: &Pool) -> AppResult<Option<i64>> {
     Ok(sqlx::query_scalar("SELECT id FROM template_versions ORDER BY version DESC LIMIT 1").fetch_optional(pool).await?)
 }
 
 /// Makes sure the bundled template's version is in the database. A new built-in version
 /// keeps the items teams promoted from retrospectives into the previous newest version.
-pub async fn ensure_builtin(pool: &SqlitePool) -> Result<(), String> {
+pub async fn ensure_builtin(pool: &Pool) -> Result<(), String> {
     let file = parse(BUILTIN_TOML)?;
     let source = format!("built-in v{}", file.version);
     let db = |e: sqlx::Error| format!("database error: {e}");
     let mut tx = super::db::begin_write(pool).await.map_err(db)?;
     let exists: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM template_versions WHERE source = ?").bind(&source).fetch_optional(&mut *tx).await.map_err(db)?;
+        sqlx::query_scalar("SELECT id FROM template_versions WHERE source = $1").bind(&source).fetch_optional(&mut *tx).await.map_err(db)?;
     if exists.is_some() {
         return Ok(());
     }
     let previous: Option<(i64, i64)> =
         sqlx::query_as("SELECT id, version FROM template_versions ORDER BY version DESC LIMIT 1").fetch_optional(&mut *tx).await.map_err(db)?;
     let version = previous.map(|p| p.1 + 1).unwrap_or(1);
-    let vid = sqlx::query("INSERT INTO template_versions (version, source, created_at) VALUES (?, ?, ?)")
+    let vid: i64 = sqlx::query_scalar("INSERT INTO template_versions (version, source, created_at) VALUES ($1, $2, $3) RETURNING id")
         .bind(version)
         .bind(&source)
         .bind(now())
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await
-        .map_err(db)?
-        .last_insert_rowid();
+        .map_err(db)?;
     for (pos, it) in file.items.iter().enumerate() {
         sqlx::query(
             "INSERT INTO template_items (template_version_id, key, phase, position, title, why, due_offset_days, checks, talk, evidence_from, signals, origin)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'built-in')",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'built-in')",
         )
         .bind(vid)
         .bind(&it.key)
@@ -115,9 +114,9 @@ pub async fn ensure_builtin(pool: &SqlitePool) -> Result<(), String> {
         // Carry over items promoted from retrospectives (anything not built in).
         sqlx::query(
             "INSERT INTO template_items (template_version_id, key, phase, position, title, why, due_offset_days, checks, talk, evidence_from, signals, origin)
-             SELECT ?, key, phase, position + 100000, title, why, due_offset_days, checks, talk, evidence_from, signals, origin
-             FROM template_items WHERE template_version_id = ? AND origin != 'built-in'
-               AND key NOT IN (SELECT key FROM template_items WHERE template_version_id = ?)",
+             SELECT $1, key, phase, position + 100000, title, why, due_offset_days, checks, talk, evidence_from, signals, origin
+             FROM template_items WHERE template_version_id = $2 AND origin != 'built-in'
+               AND key NOT IN (SELECT key FROM template_items WHERE template_version_id = $3)",
         )
         .bind(vid)
         .bind(prev_id)

@@ -2,7 +2,7 @@
 //! abstractions, explain how to do things"), each team-only or client-visible, rendered
 //! through the sanitiser.
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 
 use super::{activity, error::AppResult, markdown, now, AppError};
 use preflight_model::{TrainingInput, TrainingNote};
@@ -18,7 +18,7 @@ struct Row {
     title: String,
     body: String,
     html: Option<String>,
-    client_visible: bool,
+    client_visible: i64,
     version: i64,
     updated_by: String,
     updated_at: i64,
@@ -26,7 +26,7 @@ struct Row {
 
 /// What a note shows: its stored HTML; a note saved before HTML was stored is rendered now
 /// (off the async workers) and kept — or, past the bounds, shown as plain text.
-async fn shown(pool: &SqlitePool, r: Row) -> AppResult<TrainingNote> {
+async fn shown(pool: &Pool, r: Row) -> AppResult<TrainingNote> {
     let html = match r.html.clone() {
         Some(h) => h,
         None => {
@@ -38,7 +38,7 @@ async fn shown(pool: &SqlitePool, r: Row) -> AppResult<TrainingNote> {
                     ammonia::clean_text(&r.body)
                 ),
             };
-            sqlx::query("UPDATE training_notes SET html = ? WHERE id = ? AND version = ?").bind(&html).bind(r.id).bind(r.version).execute(pool).await?;
+            sqlx::query("UPDATE training_notes SET html = $1 WHERE id = $2 AND version = $3").bind(&html).bind(r.id).bind(r.version).execute(pool).await?;
             html
         }
     };
@@ -53,7 +53,7 @@ impl From<Row> for TrainingNote {
             project_id: r.project_id,
             title: r.title,
             body: r.body,
-            client_visible: r.client_visible,
+            client_visible: r.client_visible != 0,
             version: r.version,
             updated_by: r.updated_by,
             updated_at: r.updated_at,
@@ -74,11 +74,11 @@ async fn validate(input: &TrainingInput) -> AppResult<(String, String, String)> 
 }
 
 /// A project's notes; `client_only` for what a client may see.
-pub async fn list(pool: &SqlitePool, project_id: i64, client_only: bool) -> AppResult<Vec<TrainingNote>> {
+pub async fn list(pool: &Pool, project_id: i64, client_only: bool) -> AppResult<Vec<TrainingNote>> {
     let rows: Vec<Row> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM training_notes WHERE project_id = ? AND (? = 0 OR client_visible = 1) ORDER BY position, id"))
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM training_notes WHERE project_id = $1 AND ($2 = 0 OR client_visible = 1) ORDER BY position, id"))
             .bind(project_id)
-            .bind(client_only)
+            .bind(i64::from(client_only))
             .fetch_all(pool)
             .await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -88,8 +88,8 @@ pub async fn list(pool: &SqlitePool, project_id: i64, client_only: bool) -> AppR
     Ok(out)
 }
 
-pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<TrainingNote> {
-    let row: Row = sqlx::query_as(&format!("SELECT {COLUMNS} FROM training_notes WHERE id = ?"))
+pub async fn get(pool: &Pool, id: i64) -> AppResult<TrainingNote> {
+    let row: Row = sqlx::query_as(&format!("SELECT {COLUMNS} FROM training_notes WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -101,7 +101,7 @@ pub async fn get(pool: &SqlitePool, id: i64) -> AppResult<TrainingNote> {
 /// (`html` is the body's sanitised HTML; `None` renders it on first read.)
 #[allow(clippy::too_many_arguments)]
 pub async fn insert_in(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut crate::db::Conn,
     project_id: i64,
     actor: &str,
     title: &str,
@@ -111,25 +111,24 @@ pub async fn insert_in(
 ) -> AppResult<i64> {
     let t = now();
     let pos: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM training_notes WHERE project_id = ?").bind(project_id).fetch_one(&mut *conn).await?;
-    Ok(sqlx::query(
-        "INSERT INTO training_notes (project_id, title, body, html, client_visible, position, updated_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM training_notes WHERE project_id = $1").bind(project_id).fetch_one(&mut *conn).await?;
+    Ok(sqlx::query_scalar::<_, i64>(
+        "INSERT INTO training_notes (project_id, title, body, html, client_visible, position, updated_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(project_id)
     .bind(title)
     .bind(body)
     .bind(html)
-    .bind(client_visible)
+    .bind(i64::from(client_visible))
     .bind(pos)
     .bind(actor)
     .bind(t)
     .bind(t)
-    .execute(&mut *conn)
-    .await?
-    .last_insert_rowid())
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
-pub async fn create(pool: &SqlitePool, project_id: i64, actor: &str, input: &TrainingInput) -> AppResult<TrainingNote> {
+pub async fn create(pool: &Pool, project_id: i64, actor: &str, input: &TrainingInput) -> AppResult<TrainingNote> {
     let (title, body, html) = validate(input).await?;
     super::projects::get(pool, project_id).await?;
     let mut tx = super::db::begin_write(pool).await?;
@@ -141,7 +140,7 @@ pub async fn create(pool: &SqlitePool, project_id: i64, actor: &str, input: &Tra
 }
 
 /// Saves a note if it is still at `input.version`.
-pub async fn update(pool: &SqlitePool, id: i64, actor: &str, input: &TrainingInput) -> AppResult<TrainingNote> {
+pub async fn update(pool: &Pool, id: i64, actor: &str, input: &TrainingInput) -> AppResult<TrainingNote> {
     let (title, body, html) = validate(input).await?;
     let Some(version) = input.version else {
         return Err(AppError::bad("version: send the version you edited, so concurrent edits are not lost."));
@@ -149,12 +148,12 @@ pub async fn update(pool: &SqlitePool, id: i64, actor: &str, input: &TrainingInp
     let before = get(pool, id).await?;
     let mut tx = super::db::begin_write(pool).await?;
     let r = sqlx::query(
-        "UPDATE training_notes SET title = ?, body = ?, html = ?, client_visible = ?, version = version + 1, updated_by = ?, updated_at = ? WHERE id = ? AND version = ?",
+        "UPDATE training_notes SET title = $1, body = $2, html = $3, client_visible = $4, version = version + 1, updated_by = $5, updated_at = $6 WHERE id = $7 AND version = $8",
     )
     .bind(&title)
     .bind(&body)
     .bind(&html)
-    .bind(input.client_visible)
+    .bind(i64::from(input.client_visible))
     .bind(actor)
     .bind(now())
     .bind(id)
@@ -170,10 +169,10 @@ pub async fn update(pool: &SqlitePool, id: i64, actor: &str, input: &TrainingInp
     get(pool, id).await
 }
 
-pub async fn delete(pool: &SqlitePool, id: i64, actor: &str) -> AppResult<()> {
+pub async fn delete(pool: &Pool, id: i64, actor: &str) -> AppResult<()> {
     let note = get(pool, id).await?;
     let mut tx = super::db::begin_write(pool).await?;
-    sqlx::query("DELETE FROM training_notes WHERE id = ?").bind(id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM training_notes WHERE id = $1").bind(id).execute(&mut *tx).await?;
     activity::log_in(&mut tx, note.project_id, actor, "training", &format!("deleted the training note \"{}\"", note.title), now()).await?;
     tx.commit().await?;
     Ok(())

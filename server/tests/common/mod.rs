@@ -7,8 +7,8 @@ use axum::{
     Router,
 };
 use http_body_util::BodyExt;
+use preflight_store::db::Pool;
 use serde_json::Value;
-use sqlx::SqlitePool;
 use tower::ServiceExt;
 
 use preflight_model::{Role, UserInfo};
@@ -21,7 +21,7 @@ pub const PASSWORD: &str = "a long enough password";
 pub const SETUP_CODE: &str = "ABCD-EFGH-JKMN";
 
 /// A migrated, template-seeded database's app state (site assets are not needed here).
-pub async fn state(pool: SqlitePool) -> AppState {
+pub async fn state(pool: Pool) -> AppState {
     preflight_store::db::migrate(&pool).await.expect("migrations");
     let options = leptos::config::LeptosOptions::builder().output_name("preflight").site_root("target/site").build();
     // The requests below are for http://preflight.test, so that is the server's base URL.
@@ -29,7 +29,7 @@ pub async fn state(pool: SqlitePool) -> AppState {
 }
 
 /// [`state`] keeping screenshots in `dir`.
-pub async fn state_with_screenshots(pool: SqlitePool, dir: std::path::PathBuf) -> AppState {
+pub async fn state_with_screenshots(pool: Pool, dir: std::path::PathBuf) -> AppState {
     let mut st = state(pool).await;
     st.store = st.store.with_screenshots_dir(dir);
     st
