@@ -42,6 +42,11 @@ pub enum Command {
     /// Check a website from the command line (no server or database needed). Exit status:
     /// 0 clean, 1 findings at or above --fail-on, 2 usage or infrastructure error.
     Check(Box<CheckArgs>),
+    /// Run queued check runs and nothing else, beside servers sharing a PostgreSQL database
+    /// (`--database-url postgres://…`): claims runs from the database, tells it every few
+    /// seconds it is still working on them, and stops on SIGTERM. A run whose worker died is
+    /// started again by another process (once; then it is marked interrupted).
+    Worker(RunnerArgs),
     /// Write an online, consistent copy of the database to PATH (safe while the server runs).
     /// SQLite: a database file; PostgreSQL: a `pg_dump --format=custom` archive.
     Backup {
@@ -122,13 +127,24 @@ pub struct ServeArgs {
     #[arg(long, env = "PREFLIGHT_SECURE_COOKIES", value_enum, default_value_t = SecureCookies::Auto)]
     pub secure_cookies: SecureCookies,
 
-    /// Check runs executed at once; more queue up.
-    #[arg(long, env = "PREFLIGHT_MAX_RUNS", default_value_t = 2)]
-    pub max_runs: usize,
-
     /// Folder with the built web assets (pkg/preflight.js, pkg/preflight_bg.wasm, pkg/preflight.css).
     #[arg(long, env = "PREFLIGHT_SITE_ROOT", default_value = DEFAULT_SITE_ROOT)]
     pub site_root: Option<PathBuf>,
+
+    /// This server runs no check runs itself: `preflight worker` processes do (PostgreSQL).
+    #[arg(long, env = "PREFLIGHT_NO_RUNNER")]
+    pub no_runner: bool,
+
+    #[command(flatten)]
+    pub runner: RunnerArgs,
+}
+
+/// How a process runs checks: `preflight serve` (unless --no-runner) and `preflight worker`.
+#[derive(Debug, Clone, Args, Default)]
+pub struct RunnerArgs {
+    /// Check runs executed at once; more queue up.
+    #[arg(long, env = "PREFLIGHT_MAX_RUNS", default_value_t = 2)]
+    pub max_runs: usize,
 
     /// The Chromium check runs start for their browser checks (default: /usr/bin/chromium
     /// and the other usual places).

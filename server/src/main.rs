@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use preflight_server::config::{Cli, Command, SecureCookies, ServeArgs, TokenCommand, UserCommand, DEFAULT_LISTEN, DEFAULT_SITE_ROOT};
+use preflight_server::config::{Cli, Command, RunnerArgs, SecureCookies, ServeArgs, TokenCommand, UserCommand, DEFAULT_LISTEN, DEFAULT_SITE_ROOT};
 
 fn main() -> ExitCode {
     tune_allocator();
@@ -82,6 +82,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         None => serve(&cli, ServeArgs::default()).await,
         Some(Command::Serve(args)) => serve(&cli, args.clone()).await,
+        Some(Command::Worker(args)) => worker(&cli, args).await,
         Some(Command::Migrate) => {
             open_db(&cli).await?;
             println!("Database {} is up to date.", cli.database_url());
@@ -175,7 +176,7 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
         .build();
     let sealer = preflight_store::secrets::Sealer::from_key_file(&cli.data_dir.join("secret.key")).map_err(|e| anyhow::anyhow!(e))?;
     let state = preflight_store::Store::new(pool.clone(), secure, base_url).with_screenshots_dir(cli.data_dir.join("screenshots")).with_sealer(sealer);
-    if preflight_browser::chromium::running_as_root() && !args.no_browser {
+    if preflight_browser::chromium::running_as_root() && !args.runner.no_browser {
         tracing::warn!(
             "Preflight runs as root, so Chromium runs without its sandbox: a hostile site's page is then less contained. Run it as a dedicated user (README, Security: a systemd unit)."
         );
@@ -196,26 +197,12 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
         let _ = std::fs::remove_file(&code_file);
         state
     };
-    let browser = (!args.no_browser).then(|| preflight_server::runner::BrowserRunner {
-        endpoint: match &args.browser_ws {
-            Some(ws) => preflight_browser::Endpoint::Remote { ws_url: ws.clone() },
-            None => preflight_browser::Endpoint::Local { chromium: args.chromium.clone() },
-        },
-        max_pages: args.browser_pages.max(1),
-        concurrency: preflight_browser::DEFAULT_CONCURRENCY,
-    });
-    if let Some(b) = &browser {
-        if let Err(e) = preflight_browser::preflight(&b.endpoint) {
-            tracing::warn!("browser checks will report that they cannot run: {e}");
-        }
-    }
     let shutdown = preflight_server::runner::shutdown::Signal::default();
-    let max_runs = if args.max_runs == 0 {
-        std::env::var("PREFLIGHT_MAX_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(preflight_server::runner::DEFAULT_MAX_RUNS)
+    if args.no_runner {
+        tracing::info!("this server runs no checks (--no-runner): `preflight worker` processes do");
     } else {
-        args.max_runs
-    };
-    preflight_server::runner::start_with_browser(state.clone(), max_runs, browser, shutdown.clone()).await?;
+        start_runner(state.clone(), &args.runner, shutdown.clone()).await?;
+    }
     let app = preflight_server::router(preflight_server::state::AppState::new(state, options));
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
     tracing::info!("Preflight is listening on http://{listen} (data in {})", cli.data_dir.display());
@@ -237,6 +224,51 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
     }
     pool.close().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Starts claiming and running queued check runs, as `args` say.
+async fn start_runner(store: preflight_store::Store, args: &RunnerArgs, shutdown: preflight_server::runner::shutdown::Signal) -> anyhow::Result<()> {
+    let browser = (!args.no_browser).then(|| preflight_server::runner::BrowserRunner {
+        endpoint: match &args.browser_ws {
+            Some(ws) => preflight_browser::Endpoint::Remote { ws_url: ws.clone() },
+            None => preflight_browser::Endpoint::Local { chromium: args.chromium.clone() },
+        },
+        max_pages: args.browser_pages.max(1),
+        concurrency: preflight_browser::DEFAULT_CONCURRENCY,
+    });
+    if let Some(b) = &browser {
+        if let Err(e) = preflight_browser::preflight(&b.endpoint) {
+            tracing::warn!("browser checks will report that they cannot run: {e}");
+        }
+    }
+    let max_runs = if args.max_runs == 0 {
+        std::env::var("PREFLIGHT_MAX_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(preflight_server::runner::DEFAULT_MAX_RUNS)
+    } else {
+        args.max_runs
+    };
+    preflight_server::runner::start_with_browser(store, max_runs, browser, shutdown).await
+}
+
+/// `preflight worker`: runs checks for servers that share a PostgreSQL database.
+async fn worker(cli: &Cli, args: &RunnerArgs) -> anyhow::Result<()> {
+    let pool = open_db(cli).await?;
+    if preflight_store::db::Backend::of(&pool) != preflight_store::db::Backend::Postgres {
+        anyhow::bail!(
+            "`preflight worker` shares the work of servers through a PostgreSQL database (--database-url postgres://…); with SQLite, `preflight serve` runs the checks itself"
+        );
+    }
+    let sealer = preflight_store::secrets::Sealer::from_key_file(&cli.data_dir.join("secret.key")).map_err(|e| anyhow::anyhow!(e))?;
+    let store = preflight_store::Store::new(pool.clone(), None, None).with_screenshots_dir(cli.data_dir.join("screenshots")).with_sealer(sealer);
+    let shutdown = preflight_server::runner::shutdown::Signal::default();
+    start_runner(store, args, shutdown.clone()).await?;
+    tracing::info!("worker started (data in {})", cli.data_dir.display());
+    shutdown_signal().await;
+    shutdown.trigger();
+    // Runs still in progress are not finished here: their heartbeats stop with the process,
+    // and another process starts them again once they are not heard of.
+    pool.close().await;
+    tracing::info!("worker stopped");
     Ok(())
 }
 

@@ -41,15 +41,45 @@ pub async fn start_with_browser(state: Store, max_runs: usize, browser: Option<B
         }
     }
     let browser = browser.map(Arc::new);
-    let interrupted = runs::mark_interrupted(&state.pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    if !interrupted.is_empty() {
-        tracing::warn!("{} check run(s) were interrupted by the last shutdown", interrupted.len());
-    }
-    // Their screenshots belong to no finished run: gone from the gallery and from disk.
-    if let Some(dir) = &state.screenshots_dir {
-        for id in &interrupted {
-            let _ = std::fs::remove_dir_all(dir.join(format!("run-{id}")));
+    // SQLite has one process, this one: whatever its last run left running was interrupted.
+    // On PostgreSQL other processes may be working on runs right now; runs whose worker died
+    // are taken back by the reaper below instead, once they are not heard of for a while.
+    if preflight_store::db::Backend::of(&state.pool) == preflight_store::db::Backend::Sqlite {
+        let interrupted = runs::mark_interrupted(&state.pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        if !interrupted.is_empty() {
+            tracing::warn!("{} check run(s) were interrupted by the last shutdown", interrupted.len());
         }
+        remove_screenshots(&state, &interrupted);
+    }
+    let worker: Arc<str> = worker_id().into();
+    tracing::info!(worker = %worker, "claiming check runs");
+    {
+        let (state, shutdown) = (state.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(REAP_EVERY) => {}
+                    _ = shutdown.wait() => return,
+                }
+                match runs::reap_stale(&state.pool).await {
+                    Ok(r) => {
+                        for id in r.requeued.iter().chain(&r.interrupted) {
+                            publish(&state, *id).await;
+                        }
+                        if !r.requeued.is_empty() {
+                            tracing::warn!(runs = ?r.requeued, "queued again: their worker stopped answering");
+                            state.run_queued.notify_one();
+                        }
+                        if !r.interrupted.is_empty() {
+                            tracing::warn!(runs = ?r.interrupted, "interrupted: their workers stopped answering, and they had been started before");
+                        }
+                        remove_screenshots(&state, &r.requeued);
+                        remove_screenshots(&state, &r.interrupted);
+                    }
+                    Err(e) => tracing::error!(error = %e, "looking for runs whose worker died failed"),
+                }
+            }
+        });
     }
     {
         let wake = state.run_queued.clone();
@@ -60,11 +90,11 @@ pub async fn start_with_browser(state: Store, max_runs: usize, browser: Option<B
                     p = slots.clone().acquire_owned() => p.expect("the semaphore is never closed"),
                     _ = shutdown.wait() => return,
                 };
-                match runs::claim_next(&state.pool).await {
+                match runs::claim_next(&state.pool, &worker).await {
                     Ok(Some(job)) => {
-                        let (state, browser) = (state.clone(), browser.clone());
+                        let (state, browser, worker) = (state.clone(), browser.clone(), worker.clone());
                         tokio::spawn(async move {
-                            execute(&state, job, browser.as_deref()).await;
+                            execute(&state, job, browser.as_deref(), &worker).await;
                             drop(permit);
                         });
                     }
@@ -141,14 +171,59 @@ pub async fn config_for(state: &Store, job: &runs::RunJob) -> Result<CheckConfig
     Ok(config)
 }
 
-async fn execute(state: &Store, job: runs::RunJob, browser: Option<&BrowserRunner>) {
+/// How often each process looks for runs whose worker died.
+const REAP_EVERY: Duration = Duration::from_secs(15);
+
+/// This process's name as a worker: host, process id and a random part (a restarted process
+/// on the same host is a new worker).
+pub fn worker_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "host".into());
+    format!("{host}:{}:{}", std::process::id(), &preflight_store::auth::new_secret()[..8])
+}
+
+/// A run's screenshots belong to no finished run once it is queued again or interrupted: gone
+/// from disk (their rows went with the run's reset).
+fn remove_screenshots(state: &Store, runs: &[i64]) {
+    if let Some(dir) = &state.screenshots_dir {
+        for id in runs {
+            let _ = std::fs::remove_dir_all(dir.join(format!("run-{id}")));
+        }
+    }
+}
+
+/// Works on a claimed run, telling the database every few seconds that it still is; stops
+/// at once when the run is no longer this worker's (taken back after it was not heard of).
+async fn execute(state: &Store, job: runs::RunJob, browser: Option<&BrowserRunner>, worker: &str) {
+    let id = job.id;
+    let lost = Arc::new(tokio::sync::Notify::new());
+    let beat = {
+        let (pool, worker, lost) = (state.pool.clone(), worker.to_string(), lost.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(runs::HEARTBEAT_EVERY).await;
+                match runs::heartbeat(&pool, id, &worker).await {
+                    Ok(true) => {}
+                    Ok(false) => return lost.notify_one(),
+                    Err(e) => tracing::warn!(run = id, error = %e, "a heartbeat failed"),
+                }
+            }
+        })
+    };
+    tokio::select! {
+        _ = run_job(state, job, browser, worker) => {}
+        _ = lost.notified() => tracing::warn!(run = id, "the run was taken back from this worker (not heard of in time); stopped working on it"),
+    }
+    beat.abort();
+}
+
+async fn run_job(state: &Store, job: runs::RunJob, browser: Option<&BrowserRunner>, worker: &str) {
     let id = job.id;
     tracing::info!(run = id, url = %job.base_url, "check run started");
     publish(state, id).await;
     let config = match config_for(state, &job).await {
         Ok(c) => c,
         Err(e) => {
-            let _ = runs::finish(&state.pool, id, 0, &[], &[], &e).await;
+            let _ = runs::finish(&state.pool, id, worker, 0, &[], &[], &e).await;
             publish(state, id).await;
             return;
         }
@@ -167,10 +242,10 @@ async fn execute(state: &Store, job: runs::RunJob, browser: Option<&BrowserRunne
         }
     };
     let writer = {
-        let state = state.clone();
+        let (state, worker) = (state.clone(), worker.to_string());
         tokio::spawn(async move {
             while let Some(p) = rx.recv().await {
-                let _ = runs::set_progress(&state.pool, id, p.phase, p.done as i64, p.total as i64).await;
+                let _ = runs::set_progress(&state.pool, id, &worker, p.phase, p.done as i64, p.total as i64).await;
                 publish(&state, id).await;
             }
         })
@@ -216,9 +291,9 @@ async fn execute(state: &Store, job: runs::RunJob, browser: Option<&BrowserRunne
                     report.findings.iter().find(|f| matches!(f.check.as_str(), "unreachable" | "slow-response" | "redirect-loop")).map(|f| f.evidence.clone());
                 format!("site unreachable{}", why.map(|w| format!(" ({w})")).unwrap_or_default())
             };
-            runs::finish(&state.pool, id, report.pages_crawled as i64, &report.checks, &findings, &error).await
+            runs::finish(&state.pool, id, worker, report.pages_crawled as i64, &report.checks, &findings, &error).await
         }
-        Err(e) => runs::finish(&state.pool, id, 0, &[], &[], &e.to_string()).await,
+        Err(e) => runs::finish(&state.pool, id, worker, 0, &[], &[], &e.to_string()).await,
     };
     match outcome {
         Ok(status) => tracing::info!(run = id, status = status.as_str(), "check run finished"),

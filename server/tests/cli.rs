@@ -24,7 +24,7 @@ fn help_documents_every_subcommand_and_setting() {
     let dir = tempfile::tempdir().unwrap();
     let out = preflight(dir.path()).arg("--help").output().unwrap();
     let text = stdout(&out);
-    for sub in ["serve", "user", "token", "migrate", "backup", "restore", "migrate-data"] {
+    for sub in ["serve", "worker", "user", "token", "migrate", "backup", "restore", "migrate-data"] {
         assert!(text.contains(sub), "--help lacks {sub}:\n{text}");
     }
     let out = preflight(dir.path()).args(["serve", "--help"]).output().unwrap();
@@ -69,6 +69,8 @@ fn bad_input_exits_2_with_a_clear_message() {
         (vec!["user", "add", "x@example.test", "--name", "X"], "short\n", "at least 10 characters"),
         (vec!["user", "add", "x@example.test", "--name", "X"], "", "no password on standard input"),
         (vec!["token", "create", "nobody@example.test", "--name", "CI"], "", "there is no account for nobody@example.test"),
+        (vec!["worker", "--no-browser"], "", "`preflight worker` shares the work of servers through a PostgreSQL database"),
+        (vec!["migrate-data", "--from", "mysql://x/y", "--to", "sqlite://z"], "", "is not a sqlite:// or postgres:// URL"),
     ];
     for (args, input, expect) in cases {
         let out = preflight(dir.path()).args(&args).write_stdin(input).output().unwrap();

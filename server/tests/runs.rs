@@ -178,7 +178,7 @@ preflight_store::db_test! {
         let user = owner(&st).await;
         let pid = preflight_store::projects::create(&pool, &user, &serde_json::from_value(project_body("P")).unwrap()).await.unwrap();
         let run = preflight_store::runs::queue(&st, &user, pid, "production").await.unwrap();
-        let claimed = preflight_store::runs::claim_next(&pool).await.unwrap().unwrap();
+        let claimed = preflight_store::runs::claim_next(&pool, "test-worker").await.unwrap().unwrap();
         assert_eq!(claimed.id, run.id);
         // It had recorded a screenshot before the process "died" here: nothing finishes the run.
         let shot = preflight_store::screenshots::NewShot {
@@ -289,5 +289,46 @@ preflight_store::db_test! {
         assert_eq!(reason(&done, "broken-link").0, "passed", "the HTTP results still count");
         let f = api(&app, Method::GET, &format!("/runs/{run}/findings"), Some(&tok), None).await.json();
         assert!(f["findings"].as_array().unwrap().iter().any(|f| f["check"] == "browser-check-failed"), "{f}");
+    }
+}
+
+preflight_store::db_test! {
+    async fn a_run_whose_worker_stops_answering_is_taken_back_once_then_interrupted(pool) {
+        use preflight_store::runs::{self, Reaped};
+        let st = state(pool.clone()).await;
+        let user = owner(&st).await;
+        let pid = preflight_store::projects::create(&pool, &user, &serde_json::from_value(project_body("P")).unwrap()).await.unwrap();
+        let run = runs::queue(&st, &user, pid, "production").await.unwrap();
+        // Two workers asking at once: exactly one gets the run.
+        let (a, b) = tokio::join!(runs::claim_next(&pool, "worker-a"), runs::claim_next(&pool, "worker-b"));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert!(a.is_some() != b.is_some(), "one claim, not two: {a:?} {b:?}");
+        let (holder, other) = if a.is_some() { ("worker-a", "worker-b") } else { ("worker-b", "worker-a") };
+        assert!(runs::heartbeat(&pool, run.id, holder).await.unwrap());
+        assert!(!runs::heartbeat(&pool, run.id, other).await.unwrap(), "only the holder keeps a run alive");
+        // Heard of recently: nothing is taken back.
+        assert_eq!(runs::reap_stale(&pool).await.unwrap(), Reaped::default());
+        let age = |id: i64| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query("UPDATE runs SET heartbeat_at = heartbeat_at - $1 WHERE id = $2").bind(runs::STALE_AFTER_SECS + 1).bind(id).execute(&pool).await.unwrap();
+            }
+        };
+        // Its worker died: queued again, for another worker.
+        age(run.id).await;
+        assert_eq!(runs::reap_stale(&pool).await.unwrap(), Reaped { requeued: vec![run.id], interrupted: vec![] });
+        assert_eq!(runs::get(&pool, run.id).await.unwrap().status, preflight_model::RunStatus::Queued);
+        // Had the first worker only stalled, it must stop now: no heartbeat, no results.
+        assert!(!runs::heartbeat(&pool, run.id, holder).await.unwrap());
+        let late = runs::finish(&pool, run.id, holder, 1, &[], &[], "").await;
+        assert!(matches!(late, Err(preflight_store::AppError::Conflict(_))), "{late:?}");
+        // The second start's worker dies too: interrupted, not queued a third time.
+        assert_eq!(runs::claim_next(&pool, other).await.unwrap().map(|j| j.id), Some(run.id));
+        age(run.id).await;
+        assert_eq!(runs::reap_stale(&pool).await.unwrap(), Reaped { requeued: vec![], interrupted: vec![run.id] });
+        let r = runs::get(&pool, run.id).await.unwrap();
+        assert_eq!(r.status, preflight_model::RunStatus::Interrupted);
+        assert!(r.error.contains("stopped answering"), "{}", r.error);
+        assert!(runs::claim_next(&pool, "worker-c").await.unwrap().is_none());
     }
 }

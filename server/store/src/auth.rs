@@ -413,7 +413,7 @@ pub async fn token_user(pool: &Pool, token: &str) -> AppResult<Option<UserInfo>>
     .await?;
     if row.is_some() {
         // Coarse (once a minute) so a busy CI job does not write on every request.
-        let _turn = super::db::write_turn().await;
+        let _turn = super::db::write_turn_for(pool).await;
         sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND (last_used_at IS NULL OR last_used_at < $3)")
             .bind(now())
             .bind(&hash)

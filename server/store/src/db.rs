@@ -56,6 +56,14 @@ pub async fn write_turn() -> tokio::sync::MutexGuard<'static, ()> {
     WRITER.lock().await
 }
 
+/// [`write_turn`] where one is needed: SQLite's single writer; PostgreSQL takes none.
+pub async fn write_turn_for(pool: &Pool) -> Option<tokio::sync::MutexGuard<'static, ()>> {
+    match Backend::of(pool) {
+        Backend::Sqlite => Some(write_turn().await),
+        Backend::Postgres => None,
+    }
+}
+
 /// A write transaction that holds the process's write turn until it commits or is dropped
 /// (rolled back). Every multi-statement write goes through [`begin_write`].
 pub struct WriteTx {
@@ -68,10 +76,7 @@ pub struct WriteTx {
 /// at a time, queued here rather than in SQLite's busy loop); PostgreSQL runs writers
 /// concurrently and needs no turn.
 pub async fn begin_write(pool: &Pool) -> Result<WriteTx, sqlx::Error> {
-    let turn = match Backend::of(pool) {
-        Backend::Sqlite => Some(write_turn().await),
-        Backend::Postgres => None,
-    };
+    let turn = write_turn_for(pool).await;
     Ok(WriteTx { tx: pool.begin().await?, _turn: turn })
 }
 

@@ -39,7 +39,7 @@ pub async fn set_credentials(pool: &Pool, sealer: &Sealer, actor: &UserInfo, env
         }
         None => (None, String::new()),
     };
-    let _turn = super::db::write_turn().await;
+    let _turn = super::db::write_turn_for(pool).await;
     sqlx::query("UPDATE environments SET credentials = $1, credentials_hint = $2 WHERE id = $3").bind(sealed).bind(&hint).bind(env_id).execute(pool).await?;
     let what = if hint.is_empty() { format!("removed the credentials of {name}") } else { format!("set the credentials of {name}: {hint}") };
     super::activity::log(pool, project_id, &actor.name, "project", &what).await?;
@@ -92,7 +92,7 @@ pub async fn import_old_urls(pool: &Pool, actor: &UserInfo, env_id: i64, sitemap
             list.push(u);
         }
     }
-    let _turn = super::db::write_turn().await;
+    let _turn = super::db::write_turn_for(pool).await;
     sqlx::query("UPDATE environments SET old_urls = $1 WHERE id = $2").bind(list.join("\n")).bind(env_id).execute(pool).await?;
     let summary = format!("imported {} old URL(s) for {name} from {sitemap_url}", list.len() - before);
     super::activity::log(pool, project_id, &actor.name, "project", &summary).await?;

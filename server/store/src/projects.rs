@@ -504,7 +504,7 @@ pub async fn delete(pool: &Pool, actor: &UserInfo, id: i64, screenshots_dir: Opt
         });
     }
     let runs: Vec<i64> = sqlx::query_scalar("SELECT id FROM runs WHERE project_id = $1").bind(id).fetch_all(pool).await?;
-    let _turn = super::db::write_turn().await;
+    let _turn = super::db::write_turn_for(pool).await;
     sqlx::query("DELETE FROM projects WHERE id = $1").bind(id).execute(pool).await?;
     if let Some(dir) = screenshots_dir {
         for run in runs {

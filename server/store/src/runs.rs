@@ -96,7 +96,7 @@ async fn insert_run(pool: &Pool, actor: &UserInfo, project_id: i64, environment:
         return Err(AppError::bad("The project is archived; unarchive it to run checks."));
     }
     let env = super::projects::environment_named(&project, environment)?;
-    let _turn = super::db::write_turn().await;
+    let _turn = super::db::write_turn_for(pool).await;
     let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO runs (project_id, environment_id, environment_name, env_kind, base_url, resolve_ip, requested_by, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -266,35 +266,116 @@ pub async fn mark_interrupted(pool: &Pool) -> AppResult<Vec<i64>> {
     Ok(ids)
 }
 
-/// Claims the oldest queued run (queued → running) in one statement.
-pub async fn claim_next(pool: &Pool) -> AppResult<Option<RunJob>> {
-    let _turn = super::db::write_turn().await;
-    Ok(sqlx::query_as(
-        "UPDATE runs SET status = 'running', started_at = $1, progress_phase = 'starting'
-         WHERE id = (SELECT id FROM runs WHERE status = 'queued' ORDER BY id LIMIT 1)
-         RETURNING id, project_id, environment_name, env_kind, base_url, resolve_ip, environment_id",
-    )
+/// How often a worker tells the database that its run is still being worked on.
+pub const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+/// A running run whose worker has not been heard of for this long is taken back.
+pub const STALE_AFTER_SECS: i64 = 40;
+/// How many times a run is started before a worker's death makes it interrupted instead.
+pub const MAX_ATTEMPTS: i64 = 2;
+
+/// Claims the oldest queued run for `worker` (queued → running) in one statement. On
+/// PostgreSQL concurrent workers skip each other's row (`FOR UPDATE SKIP LOCKED`); on SQLite
+/// the write turn makes the statement one writer's.
+pub async fn claim_next(pool: &Pool, worker: &str) -> AppResult<Option<RunJob>> {
+    let skip_locked = match super::db::Backend::of(pool) {
+        super::db::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        super::db::Backend::Sqlite => "",
+    };
+    let _turn = super::db::write_turn_for(pool).await;
+    Ok(sqlx::query_as(&format!(
+        "UPDATE runs SET status = 'running', started_at = $1, heartbeat_at = $1, claimed_by = $2, attempts = attempts + 1, progress_phase = 'starting'
+         WHERE id = (SELECT id FROM runs WHERE status = 'queued' ORDER BY id LIMIT 1{skip_locked})
+         RETURNING id, project_id, environment_name, env_kind, base_url, resolve_ip, environment_id"
+    ))
     .bind(now())
+    .bind(worker)
     .fetch_optional(pool)
     .await?)
 }
 
-pub async fn set_progress(pool: &Pool, run_id: i64, phase: &str, done: i64, total: i64) -> AppResult<()> {
-    let _turn = super::db::write_turn().await;
-    sqlx::query("UPDATE runs SET progress_phase = $1, progress_done = $2, progress_total = $3 WHERE id = $4 AND status = 'running'")
+/// Tells the database `worker` is still on run `run_id`. False when the run is no longer
+/// its own (taken back as stale, or finished): the worker must stop working on it.
+pub async fn heartbeat(pool: &Pool, run_id: i64, worker: &str) -> AppResult<bool> {
+    let _turn = super::db::write_turn_for(pool).await;
+    let r = sqlx::query("UPDATE runs SET heartbeat_at = $1 WHERE id = $2 AND claimed_by = $3 AND status = 'running'")
+        .bind(now())
+        .bind(run_id)
+        .bind(worker)
+        .execute(pool)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Runs taken back from workers that stopped answering.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Reaped {
+    /// Queued again, for another worker.
+    pub requeued: Vec<i64>,
+    /// Interrupted: started [`MAX_ATTEMPTS`] times already.
+    pub interrupted: Vec<i64>,
+}
+
+/// Takes back every running run not heard of for [`STALE_AFTER_SECS`]: queued again (its
+/// screenshots so far removed) or, after [`MAX_ATTEMPTS`] starts, interrupted. Any process
+/// may call it; on PostgreSQL two at once take back each run once.
+pub async fn reap_stale(pool: &Pool) -> AppResult<Reaped> {
+    let skip_locked = match super::db::Backend::of(pool) {
+        super::db::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        super::db::Backend::Sqlite => "",
+    };
+    let t = now();
+    let mut tx = super::db::begin_write(pool).await?;
+    let stale: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT id, attempts FROM runs WHERE status = 'running' AND COALESCE(heartbeat_at, started_at, 0) < $1 ORDER BY id{skip_locked}"
+    ))
+    .bind(t - STALE_AFTER_SECS)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut reaped = Reaped::default();
+    for (id, attempts) in stale {
+        sqlx::query("DELETE FROM screenshots WHERE run_id = $1").bind(id).execute(&mut *tx).await?;
+        if attempts < MAX_ATTEMPTS {
+            sqlx::query(
+                "UPDATE runs SET status = 'queued', claimed_by = NULL, heartbeat_at = NULL, started_at = NULL,
+                        progress_phase = '', progress_done = 0, progress_total = 0 WHERE id = $1",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            reaped.requeued.push(id);
+        } else {
+            sqlx::query("UPDATE runs SET status = 'interrupted', finished_at = $1, error = $2 WHERE id = $3")
+                .bind(t)
+                .bind(format!("The worker running it stopped answering ({attempts} attempts); run it again."))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            reaped.interrupted.push(id);
+        }
+    }
+    tx.commit().await?;
+    Ok(reaped)
+}
+
+pub async fn set_progress(pool: &Pool, run_id: i64, worker: &str, phase: &str, done: i64, total: i64) -> AppResult<()> {
+    let _turn = super::db::write_turn_for(pool).await;
+    sqlx::query("UPDATE runs SET progress_phase = $1, progress_done = $2, progress_total = $3 WHERE id = $4 AND claimed_by = $5 AND status = 'running'")
         .bind(phase)
         .bind(done)
         .bind(total)
         .bind(run_id)
+        .bind(worker)
         .execute(pool)
         .await?;
     Ok(())
 }
 
-/// Writes all findings, every check's outcome and the final status in one transaction.
+/// Writes all findings, every check's outcome and the final status in one transaction — if
+/// the run is still `worker`'s (a run taken back from it is someone else's now: Conflict).
 pub async fn finish(
     pool: &Pool,
     run_id: i64,
+    worker: &str,
     pages: i64,
     checks: &[preflight_engine::CheckOutcome],
     findings: &[FindingView],
@@ -315,9 +396,9 @@ pub async fn finish(
             .execute(&mut *tx)
             .await?;
     }
-    sqlx::query(
-        "UPDATE runs SET status = $1, finished_at = $2, pages_crawled = $3, checks_run = $4, checks = $5, error = $6, progress_phase = 'done'
-         WHERE id = $7 AND status = 'running'",
+    let r = sqlx::query(
+        "UPDATE runs SET status = $1, finished_at = $2, pages_crawled = $3, checks_run = $4, checks = $5, error = $6, progress_phase = 'done', heartbeat_at = NULL
+         WHERE id = $7 AND claimed_by = $8 AND status = 'running'",
     )
     .bind(status.as_str())
     .bind(now())
@@ -326,8 +407,12 @@ pub async fn finish(
     .bind(serde_json::to_string(checks).unwrap_or_else(|_| "[]".into()))
     .bind(error)
     .bind(run_id)
+    .bind(worker)
     .execute(&mut *tx)
     .await?;
+    if r.rows_affected() != 1 {
+        return Err(AppError::Conflict(format!("run {run_id} is no longer this worker's; its results were not written")));
+    }
     tx.commit().await?;
     Ok(status)
 }

@@ -124,7 +124,7 @@ pub async fn list(pool: &Pool, project_id: i64) -> AppResult<Vec<ShareLink>> {
 
 pub async fn revoke(pool: &Pool, actor: &UserInfo, id: i64) -> AppResult<()> {
     let link = get(pool, id).await?;
-    let _turn = super::db::write_turn().await;
+    let _turn = super::db::write_turn_for(pool).await;
     sqlx::query("UPDATE share_links SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2").bind(now()).bind(id).execute(pool).await?;
     activity::log(pool, link.project_id, &actor.name, "share", &format!("revoked review link #{id}")).await?;
     Ok(())
