@@ -198,6 +198,8 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
         state
     };
     let shutdown = preflight_server::runner::shutdown::Signal::default();
+    // With PostgreSQL, live updates travel through the database to every server.
+    preflight_store::relay::start(&state).await;
     if args.no_runner {
         tracing::info!("this server runs no checks (--no-runner): `preflight worker` processes do");
     } else {
@@ -261,6 +263,8 @@ async fn worker(cli: &Cli, args: &RunnerArgs) -> anyhow::Result<()> {
     let sealer = preflight_store::secrets::Sealer::from_key_file(&cli.data_dir.join("secret.key")).map_err(|e| anyhow::anyhow!(e))?;
     let store = preflight_store::Store::new(pool.clone(), None, None).with_screenshots_dir(cli.data_dir.join("screenshots")).with_sealer(sealer);
     let shutdown = preflight_server::runner::shutdown::Signal::default();
+    // Its runs' progress reaches the people watching them through the servers.
+    preflight_store::relay::start(&store).await;
     start_runner(store, args, shutdown.clone()).await?;
     tracing::info!("worker started (data in {})", cli.data_dir.display());
     shutdown_signal().await;

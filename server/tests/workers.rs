@@ -1,6 +1,8 @@
-//! `preflight worker` processes sharing one PostgreSQL database: they split the queue, and
-//! the runs of a worker killed with SIGKILL mid-run are started again by the other — each run
-//! finishes once, none is lost, none has its results written twice.
+//! Many processes, one installation on PostgreSQL: two `preflight serve --no-runner` and two
+//! `preflight worker` processes. The workers split the queue, and the runs of a worker killed
+//! with SIGKILL mid-run are started again by the other — each run finishes once, none is lost,
+//! none has its results written twice; a tick made through one server reaches a live view
+//! (server-sent events) open on the other within a second.
 
 mod common;
 
@@ -46,6 +48,62 @@ fn worker(data: &std::path::Path, url: &str) -> Worker {
     Worker(child)
 }
 
+/// A `preflight serve --no-runner` process on a free loopback port; returns it and its base URL.
+fn server(data: &std::path::Path, url: &str) -> (Worker, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = std::process::Command::cargo_bin("preflight")
+        .unwrap()
+        .args(["serve", "--no-runner", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(data)
+        .env("PREFLIGHT_DATABASE_URL", url)
+        .env("PREFLIGHT_LOG", "warn")
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (Worker(child), format!("http://127.0.0.1:{port}"))
+}
+
+/// Ticks an item through server `a` and waits for the update on a live view of server `b`;
+/// returns how long it took to arrive after `a` acknowledged it.
+async fn tick_reaches_the_other_server(a: &str, b: &str, token: &str, item_id: i64, version: i64, project_id: i64) -> Duration {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login =
+        http.post(format!("{b}/auth/login")).header("origin", b).form(&[("email", "owner@example.test"), ("password", common::PASSWORD)]).send().await.unwrap();
+    let cookie = login.headers().get("set-cookie").expect("signed in on the second server").to_str().unwrap().split(';').next().unwrap().to_string();
+    let mut live = http.get(format!("{b}/events/projects/{project_id}")).header("cookie", cookie).send().await.unwrap();
+    assert_eq!(live.status(), reqwest::StatusCode::OK);
+    let (arrived_tx, arrived_rx) = tokio::sync::oneshot::channel();
+    let reader = tokio::spawn(async move {
+        let mut seen = String::new();
+        while let Some(chunk) = live.chunk().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains(&format!("\"id\":{item_id},")) && seen.contains("\"state\":\"done\"") {
+                let _ = arrived_tx.send(Instant::now());
+                return;
+            }
+        }
+    });
+    // The live view subscribed before it answered 200, and the server listened to the
+    // database before it took requests: the tick cannot be missed.
+    let res = http
+        .patch(format!("{a}/api/v1/checklist-items/{item_id}"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"state": "done", "version": version}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let acknowledged = Instant::now();
+    let arrived = tokio::time::timeout(Duration::from_secs(5), arrived_rx).await.expect("the update reached the other server's live view").unwrap();
+    reader.abort();
+    arrived.saturating_duration_since(acknowledged)
+}
+
 async fn count(pool: &preflight_store::db::Pool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
@@ -61,11 +119,20 @@ async fn workers_share_the_queue_and_a_killed_workers_runs_are_run_again() {
         "environments": [{"name": "dev", "base_url": format!("http://127.0.0.1:{port}/"), "kind": "dev"}]});
     let pid = preflight_store::projects::create(&pool, &owner, &serde_json::from_value(input).unwrap()).await.unwrap();
     let data = tempfile::tempdir().unwrap();
+    let (_server_a, a) = server(data.path(), &pg.url());
+    let (_server_b, b) = server(data.path(), &pg.url());
     let first = worker(data.path(), &pg.url());
     let second = worker(data.path(), &pg.url());
     for _ in 0..20 {
         preflight_store::runs::queue(&store, &owner, pid, "dev").await.unwrap();
     }
+
+    // Live updates travel between the servers (PostgreSQL LISTEN/NOTIFY).
+    let token = preflight_store::auth::create_api_token(&pool, owner.id, "test").await.unwrap().1;
+    let item = preflight_store::checklist::items(&pool, pid).await.unwrap().remove(0);
+    let took = tick_reaches_the_other_server(&a, &b, &token, item.id, item.version, pid).await;
+    assert!(took < Duration::from_secs(1), "the tick reached the other server's live view after {took:?}");
+    eprintln!("a tick through one server reached a live view on the other {took:?} after it was acknowledged");
 
     // Both take part; once the first holds a run, it is killed.
     let first_pid = first.0.id();

@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod markdown;
 pub mod projects;
 pub mod ratelimit;
+pub mod relay;
 pub mod retro;
 pub mod runs;
 pub mod scope;

@@ -11,7 +11,7 @@ use super::ratelimit::LoginLimiter;
 use preflight_model::{ChecklistItem, LiveUpdate};
 
 /// A change that every viewer of a project should see.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LiveEvent {
     pub project_id: i64,
     #[serde(flatten)]
@@ -41,6 +41,8 @@ pub struct Store {
     pub setup_code: Arc<std::sync::Mutex<Option<String>>>,
     /// Where the setup code is also kept (`<data-dir>/setup-code`), removed once used.
     pub setup_code_file: Option<std::path::PathBuf>,
+    /// Where live updates go to reach other processes too (PostgreSQL; see [`crate::relay`]).
+    pub relay: Arc<std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<String>>>,
 }
 
 impl Store {
@@ -57,6 +59,7 @@ impl Store {
             sealer: Arc::new(super::secrets::Sealer::ephemeral()),
             setup_code: Arc::default(),
             setup_code_file: None,
+            relay: Arc::default(),
         }
     }
 
@@ -111,6 +114,21 @@ impl Store {
     }
 
     pub fn publish_update(&self, project_id: i64, update: LiveUpdate) {
-        let _ = self.events.send(LiveEvent { project_id, update });
+        let event = LiveEvent { project_id, update };
+        match self.relay.get() {
+            // Every process, this one too, hears it back from PostgreSQL.
+            Some(relay) => match serde_json::to_string(&event) {
+                Ok(json) if json.len() < 7900 => {
+                    let _ = relay.send(json);
+                }
+                // Over NOTIFY's 8000-byte limit: this server's viewers still get it.
+                _ => {
+                    let _ = self.events.send(event);
+                }
+            },
+            None => {
+                let _ = self.events.send(event);
+            }
+        }
     }
 }

@@ -1,0 +1,73 @@
+//! Live updates across processes. With SQLite there is one process and its broadcast channel
+//! reaches every open live view. With PostgreSQL several servers share the database, so an
+//! update goes out through `NOTIFY preflight_events` instead, and every process — the sender
+//! too — hears it with `LISTEN` and hands it to its own viewers: a tick made through one
+//! server reaches the browsers connected to another.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::{LiveEvent, Store};
+
+/// The PostgreSQL channel the updates travel on.
+pub const CHANNEL: &str = "preflight_events";
+
+/// Starts relaying this store's live updates through PostgreSQL (nothing on SQLite): returns
+/// once this process listens, so nothing published after it is missed. Updates are sent in
+/// the order they are published, by one task.
+pub async fn start(store: &Store) {
+    if crate::db::Backend::of(&store.pool) != crate::db::Backend::Postgres {
+        return;
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel::<String>();
+    if store.relay.set(tx).is_err() {
+        return; // already relaying
+    }
+    let pool = store.pool.clone();
+    tokio::spawn(async move {
+        while let Some(payload) = rx.recv().await {
+            if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(&payload).execute(&pool).await {
+                tracing::warn!(error = %e, "a live update could not be sent to the other servers");
+            }
+        }
+    });
+    let (url, events) = (store.pool.connect_options().database_url.to_string(), store.events.clone());
+    let mut first = Some(subscribe(&url).await);
+    tokio::spawn(async move {
+        loop {
+            let listener = match first.take() {
+                Some(l) => l,
+                None => subscribe(&url).await,
+            };
+            let e = match listener {
+                Ok(l) => relay(l, &events).await,
+                Err(e) => e,
+            };
+            tracing::warn!(error = %e, "listening for live updates failed; retrying in 2 s");
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    });
+}
+
+async fn subscribe(url: &str) -> Result<sqlx::postgres::PgListener, sqlx::Error> {
+    let mut l = sqlx::postgres::PgListener::connect(url).await?;
+    l.listen(CHANNEL).await?;
+    Ok(l)
+}
+
+/// Hands every update heard to this process's viewers, until the connection fails.
+async fn relay(mut listener: sqlx::postgres::PgListener, events: &tokio::sync::broadcast::Sender<LiveEvent>) -> sqlx::Error {
+    loop {
+        let n = match listener.recv().await {
+            Ok(n) => n,
+            Err(e) => return e,
+        };
+        match serde_json::from_str::<LiveEvent>(n.payload()) {
+            Ok(event) => {
+                let _ = events.send(event);
+            }
+            Err(e) => tracing::warn!(error = %e, "an unreadable live update was ignored"),
+        }
+    }
+}
