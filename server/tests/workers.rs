@@ -26,46 +26,44 @@ fn slow_site() -> Router {
     Router::new().route("/", get(|| page(None))).route("/{p}", get(|p: UrlPath<String>| page(Some(p))))
 }
 
-struct Worker(std::process::Child);
+/// A `preflight` process of the installation, killed when dropped.
+struct Process(std::process::Child);
 
-impl Drop for Worker {
+impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
 }
 
-fn worker(data: &std::path::Path, url: &str) -> Worker {
+/// Starts `preflight ARGS` on the shared data folder and database.
+fn preflight(args: &[&str], data: &std::path::Path, url: &str) -> Process {
     let child = std::process::Command::cargo_bin("preflight")
         .unwrap()
-        .args(["worker", "--no-browser", "--max-runs", "2"])
+        .args(args)
         .arg("--data-dir")
         .arg(data)
         .env("PREFLIGHT_DATABASE_URL", url)
         .env("PREFLIGHT_LOG", "warn")
         .spawn()
         .unwrap();
-    Worker(child)
+    Process(child)
+}
+
+fn worker(data: &std::path::Path, url: &str) -> Process {
+    preflight(&["worker", "--no-browser", "--max-runs", "2"], data, url)
 }
 
 /// A `preflight serve --no-runner` process on a free loopback port; returns it and its base URL.
-fn server(data: &std::path::Path, url: &str) -> (Worker, String) {
+fn server(data: &std::path::Path, url: &str) -> (Process, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = std::process::Command::cargo_bin("preflight")
-        .unwrap()
-        .args(["serve", "--no-runner", "--listen", &format!("127.0.0.1:{port}")])
-        .arg("--data-dir")
-        .arg(data)
-        .env("PREFLIGHT_DATABASE_URL", url)
-        .env("PREFLIGHT_LOG", "warn")
-        .spawn()
-        .unwrap();
+    let child = preflight(&["serve", "--no-runner", "--listen", &format!("127.0.0.1:{port}")], data, url);
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "the server did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
-    (Worker(child), format!("http://127.0.0.1:{port}"))
+    (child, format!("http://127.0.0.1:{port}"))
 }
 
 /// Ticks an item through server `a` and waits for the update on a live view of server `b`;
@@ -179,7 +177,7 @@ async fn workers_share_the_queue_and_a_killed_workers_runs_are_run_again() {
 }
 
 /// SIGKILL: the process gets no chance to clean up or finish its runs.
-fn sigkill(mut w: Worker) {
+fn sigkill(mut w: Process) {
     w.0.kill().unwrap();
     w.0.wait().unwrap();
 }
