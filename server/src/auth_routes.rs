@@ -11,7 +11,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use preflight_store::{auth, AppError};
+use preflight_store::{auth, ratelimit::Denied, AppError};
 
 use crate::state::AppState;
 
@@ -81,9 +81,10 @@ pub async fn login(State(state): State<AppState>, ext: Extensions, headers: Head
         Redirect::to(&format!("/login?error={code}{next_q}")).into_response()
     };
     // The attempt is counted before the password is hashed; a wrong one stays counted.
-    let reservation = match state.limiter.reserve(&f.email, &ip).await {
+    let reservation = match state.limiter.reserve(&state.pool, &f.email, &ip).await {
         Ok(r) => r,
-        Err(secs) => {
+        Err(Denied::Store(e)) => return error_page(e.into()),
+        Err(Denied::Wait(secs)) => {
             let browser = headers.get(header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|a| a.contains("text/html"));
             if browser {
                 return back("rate");
@@ -98,7 +99,9 @@ pub async fn login(State(state): State<AppState>, ext: Extensions, headers: Head
     };
     match auth::authenticate(&state.pool, &f.email, &f.password).await {
         Ok(Some(user)) => {
-            reservation.succeeded();
+            if let Err(e) = reservation.succeeded().await {
+                tracing::warn!(error = %e, "forgetting the failed sign-ins before a successful one failed");
+            }
             start_session(&state, &headers, user.id, &next).await.unwrap_or_else(error_page)
         }
         Ok(None) => back("credentials"),

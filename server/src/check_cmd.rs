@@ -101,10 +101,7 @@ fn credentials_from_args(args: &CheckArgs) -> anyhow::Result<Option<preflight_en
 /// The browser part of `preflight check --browser`.
 pub fn browser_settings_from_args(args: &CheckArgs, config: &CheckConfig) -> anyhow::Result<preflight_browser::BrowserSettings> {
     let mut s = preflight_browser::BrowserSettings::new(config.env);
-    s.endpoint = match &args.browser_ws {
-        Some(ws) => preflight_browser::Endpoint::Remote { ws_url: ws.clone() },
-        None => preflight_browser::Endpoint::Local { chromium: args.chromium.clone() },
-    };
+    s.endpoint = preflight_browser::Endpoint::from_ws_urls(args.browser_ws.clone(), args.chromium.clone());
     preflight_browser::preflight(&s.endpoint)?;
     s.viewports = preflight_browser::viewport::parse_list(&args.viewports).map_err(|e| anyhow::anyhow!("--viewports: {e}"))?;
     anyhow::ensure!((1..=8).contains(&args.browser_concurrency), "--browser-concurrency must be between 1 and 8");

@@ -152,9 +152,11 @@ pub struct RunnerArgs {
     pub chromium: Option<PathBuf>,
 
     /// Use a browser running elsewhere (its DevTools websocket,
-    /// ws://HOST:PORT/devtools/browser/ID) instead of starting Chromium.
-    #[arg(long, env = "PREFLIGHT_BROWSER_WS", value_name = "WS-URL")]
-    pub browser_ws: Option<String>,
+    /// ws://HOST:PORT/devtools/browser/ID) instead of starting Chromium. Give it more than once
+    /// (or comma-separated) for a pool: runs spread over the browsers, one that does not
+    /// answer is skipped and tried again later, and a dying one's pages carry on elsewhere.
+    #[arg(long, env = "PREFLIGHT_BROWSER_WS", value_name = "WS-URL", value_delimiter = ',')]
+    pub browser_ws: Vec<String>,
 
     /// Check runs skip the browser checks (no screenshots).
     #[arg(long, env = "PREFLIGHT_NO_BROWSER")]
@@ -369,9 +371,10 @@ pub struct CheckArgs {
     pub chromium: Option<PathBuf>,
 
     /// With --browser: use a browser already running elsewhere, by its DevTools websocket
-    /// (ws://HOST:PORT/devtools/browser/ID), instead of starting Chromium.
-    #[arg(long, value_name = "WS-URL", requires = "browser")]
-    pub browser_ws: Option<String>,
+    /// (ws://HOST:PORT/devtools/browser/ID), instead of starting Chromium. More than once (or
+    /// comma-separated): a pool of browsers.
+    #[arg(long, value_name = "WS-URL", requires = "browser", value_delimiter = ',')]
+    pub browser_ws: Vec<String>,
 
     /// With --browser: most browser pages, in addition to the HTTP crawl's limit.
     #[arg(long, value_name = "N", requires = "browser", default_value_t = 50)]

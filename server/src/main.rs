@@ -232,10 +232,7 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
 /// Starts claiming and running queued check runs, as `args` say.
 async fn start_runner(store: preflight_store::Store, args: &RunnerArgs, shutdown: preflight_server::runner::shutdown::Signal) -> anyhow::Result<()> {
     let browser = (!args.no_browser).then(|| preflight_server::runner::BrowserRunner {
-        endpoint: match &args.browser_ws {
-            Some(ws) => preflight_browser::Endpoint::Remote { ws_url: ws.clone() },
-            None => preflight_browser::Endpoint::Local { chromium: args.chromium.clone() },
-        },
+        endpoint: preflight_browser::Endpoint::from_ws_urls(args.browser_ws.clone(), args.chromium.clone()),
         max_pages: args.browser_pages.max(1),
         concurrency: preflight_browser::DEFAULT_CONCURRENCY,
     });

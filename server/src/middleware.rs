@@ -184,28 +184,22 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
 /// Requests per minute one address may make to share pages and their calls.
 pub const SHARE_REQUESTS_PER_MINUTE: u32 = 240;
 
-static SHARE_WINDOWS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>> =
-    std::sync::LazyLock::new(Default::default);
-
 /// Share links are public URLs: each address gets a fixed budget per minute on them, so a
-/// leaked or guessed-at link cannot be hammered.
-pub async fn share_rate_limit(req: Request, next: Next) -> Response {
+/// leaked or guessed-at link cannot be hammered. The count is kept in the database, so the
+/// budget holds across every server behind one address.
+pub async fn share_rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if !(path.starts_with("/share/") || path.starts_with("/rpc/share_")) {
         return next.run(req).await;
     }
     let addr = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_else(|| "unknown".into());
-    let wait = {
-        let mut windows = SHARE_WINDOWS.lock().unwrap_or_else(|e| e.into_inner());
-        if windows.len() > 100_000 {
-            windows.retain(|_, (_, start)| start.elapsed().as_secs() < 60);
+    let wait = match preflight_store::ratelimit::count_request(&state.pool, &format!("share:{addr}"), SHARE_REQUESTS_PER_MINUTE).await {
+        Ok(wait) => wait,
+        Err(e) => {
+            // Counting failed: the page itself answers (it needs the same database).
+            tracing::warn!(error = %e, "counting a share-page request failed");
+            None
         }
-        let entry = windows.entry(addr).or_insert((0, std::time::Instant::now()));
-        if entry.1.elapsed().as_secs() >= 60 {
-            *entry = (0, std::time::Instant::now());
-        }
-        entry.0 += 1;
-        (entry.0 > SHARE_REQUESTS_PER_MINUTE).then(|| 60 - entry.1.elapsed().as_secs().min(59))
     };
     match wait {
         Some(secs) => (

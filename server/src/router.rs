@@ -54,7 +54,7 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(from_fn_with_state(state.clone(), middleware::session))
-        .layer(from_fn(middleware::share_rate_limit))
+        .layer(from_fn_with_state(state.clone(), middleware::share_rate_limit))
         .layer(from_fn(middleware::rpc_bad_arguments))
         .layer(from_fn_with_state(state.clone(), middleware::csrf))
         .layer(from_fn_with_state(state.clone(), middleware::security_headers))

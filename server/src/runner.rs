@@ -44,7 +44,8 @@ pub async fn start_with_browser(state: Store, max_runs: usize, browser: Option<B
     // SQLite has one process, this one: whatever its last run left running was interrupted.
     // On PostgreSQL other processes may be working on runs right now; runs whose worker died
     // are taken back by the reaper below instead, once they are not heard of for a while.
-    if preflight_store::db::Backend::of(&state.pool) == preflight_store::db::Backend::Sqlite {
+    let shared = preflight_store::db::Backend::of(&state.pool) == preflight_store::db::Backend::Postgres;
+    if !shared {
         let interrupted = runs::mark_interrupted(&state.pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         if !interrupted.is_empty() {
             tracing::warn!("{} check run(s) were interrupted by the last shutdown", interrupted.len());
@@ -53,7 +54,8 @@ pub async fn start_with_browser(state: Store, max_runs: usize, browser: Option<B
     }
     let worker: Arc<str> = worker_id().into();
     tracing::info!(worker = %worker, "claiming check runs");
-    {
+    // Only a shared database has other workers whose runs may need taking back.
+    if shared {
         let (state, shutdown) = (state.clone(), shutdown.clone());
         tokio::spawn(async move {
             loop {

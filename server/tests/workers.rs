@@ -1,5 +1,5 @@
 //! Many processes, one installation on PostgreSQL: two `preflight serve --no-runner` and two
-//! `preflight worker` processes. The workers split the queue, and the runs of a worker killed
+//! `preflight worker` processes. The workers split the queue (20 runs of four fixture sites), and the runs of a worker killed
 //! with SIGKILL mid-run are started again by the other — each run finishes once, none is lost,
 //! none has its results written twice; a tick made through one server reaches a live view
 //! (server-sent events) open on the other within a second.
@@ -112,17 +112,22 @@ async fn workers_share_the_queue_and_a_killed_workers_runs_are_run_again() {
     let pool = pg.pool.clone();
     let store = Store::new(pool.clone(), None, None);
     let owner = preflight_store::auth::create_user(&pool, "owner@example.test", "Olivia Owner", Role::Owner, common::PASSWORD).await.unwrap();
-    let port = common::serve(slow_site()).await;
-    let input = serde_json::json!({"name": "Slow", "launch_date": "2027-03-01",
-        "environments": [{"name": "dev", "base_url": format!("http://127.0.0.1:{port}/"), "kind": "dev"}]});
-    let pid = preflight_store::projects::create(&pool, &owner, &serde_json::from_value(input).unwrap()).await.unwrap();
+    // Four fixture sites, a project each.
+    let mut projects = Vec::new();
+    for n in 1..=4 {
+        let port = common::serve(slow_site()).await;
+        let input = serde_json::json!({"name": format!("Slow {n}"), "launch_date": "2027-03-01",
+            "environments": [{"name": "dev", "base_url": format!("http://127.0.0.1:{port}/"), "kind": "dev"}]});
+        projects.push(preflight_store::projects::create(&pool, &owner, &serde_json::from_value(input).unwrap()).await.unwrap());
+    }
+    let pid = projects[0];
     let data = tempfile::tempdir().unwrap();
     let (_server_a, a) = server(data.path(), &pg.url());
     let (_server_b, b) = server(data.path(), &pg.url());
     let first = worker(data.path(), &pg.url());
     let second = worker(data.path(), &pg.url());
-    for _ in 0..20 {
-        preflight_store::runs::queue(&store, &owner, pid, "dev").await.unwrap();
+    for n in 0..20 {
+        preflight_store::runs::queue(&store, &owner, projects[n % projects.len()], "dev").await.unwrap();
     }
 
     // Live updates travel between the servers (PostgreSQL LISTEN/NOTIFY).

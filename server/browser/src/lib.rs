@@ -15,6 +15,7 @@ mod direct;
 pub mod es5;
 pub mod forms;
 pub mod guard;
+pub mod pool;
 mod session;
 pub mod viewport;
 
@@ -67,6 +68,25 @@ pub enum Endpoint {
     /// A browser already running elsewhere: its DevTools websocket,
     /// `ws://HOST:PORT/devtools/browser/ID` (see `http://HOST:PORT/json/version`).
     Remote { ws_url: String },
+    /// Several browsers running elsewhere (`--browser-ws` more than once): each browser session
+    /// goes to the one with the fewest sessions; one that does not answer is skipped and tried
+    /// again later, and the pages a dying browser was on are carried on by another (see
+    /// [`pool`]).
+    Pool { ws_urls: Vec<String> },
+}
+
+impl Endpoint {
+    /// The endpoint for the given DevTools websockets: none, the local Chromium at `chromium`;
+    /// one, that browser; more, a pool of them.
+    pub fn from_ws_urls(mut ws_urls: Vec<String>, chromium: Option<PathBuf>) -> Endpoint {
+        let mut seen = std::collections::HashSet::new();
+        ws_urls.retain(|u| seen.insert(u.clone()));
+        match ws_urls.len() {
+            0 => Endpoint::Local { chromium },
+            1 => Endpoint::Remote { ws_url: ws_urls.remove(0) },
+            _ => Endpoint::Pool { ws_urls },
+        }
+    }
 }
 
 impl Default for Endpoint {
@@ -314,15 +334,18 @@ pub async fn run_after_http(
 pub fn preflight(endpoint: &Endpoint) -> Result<(), BrowserError> {
     match endpoint {
         Endpoint::Local { chromium } => chromium::find(chromium.as_deref()).map(|_| ()),
-        Endpoint::Remote { ws_url } => {
-            if ws_url.starts_with("ws://") || ws_url.starts_with("wss://") {
-                Ok(())
-            } else {
-                Err(BrowserError::NoBrowser(format!(
-                    "\"{ws_url}\" is not a DevTools websocket URL; it looks like ws://HOST:PORT/devtools/browser/ID (see http://HOST:PORT/json/version)"
-                )))
-            }
-        }
+        Endpoint::Remote { ws_url } => devtools_url(ws_url),
+        Endpoint::Pool { ws_urls } => ws_urls.iter().try_for_each(|u| devtools_url(u)),
+    }
+}
+
+fn devtools_url(ws_url: &str) -> Result<(), BrowserError> {
+    if ws_url.starts_with("ws://") || ws_url.starts_with("wss://") {
+        Ok(())
+    } else {
+        Err(BrowserError::NoBrowser(format!(
+            "\"{ws_url}\" is not a DevTools websocket URL; it looks like ws://HOST:PORT/devtools/browser/ID (see http://HOST:PORT/json/version)"
+        )))
     }
 }
 

@@ -62,6 +62,8 @@ pub(crate) struct Connection {
     pub ws_url: String,
     local: Mutex<Option<LocalChromium>>,
     pub generation: u64,
+    /// Counts this session on its pool endpoint while it lives.
+    _lease: Option<crate::pool::Lease>,
 }
 
 impl Connection {
@@ -81,10 +83,33 @@ impl Connection {
                 (local.ws_url.clone(), Some(local))
             }
             Endpoint::Remote { ws_url } => (ws_url.clone(), None),
+            Endpoint::Pool { ws_urls } => return Connection::open_pooled(ws_urls, generation),
         };
         let browser = Browser::connect_with_timeout(ws_url.clone(), CALL_TIMEOUT)
             .map_err(|e| BrowserError::Launch(format!("cannot connect to the browser at {ws_url}: {e}")))?;
-        Ok(Connection { browser, ws_url, local: Mutex::new(local), generation })
+        Ok(Connection { browser, ws_url, local: Mutex::new(local), generation, _lease: None })
+    }
+
+    /// Connects to the pool's endpoint with the fewest sessions that answers; one that does not
+    /// is marked and the next is tried.
+    fn open_pooled(ws_urls: &[String], generation: u64) -> Result<Connection, BrowserError> {
+        let mut failures = Vec::new();
+        for ws_url in crate::pool::candidates(ws_urls) {
+            let connected =
+                crate::pool::reachable(&ws_url).and_then(|()| Browser::connect_with_timeout(ws_url.clone(), CALL_TIMEOUT).map_err(|e| e.to_string()));
+            match connected {
+                Ok(browser) => {
+                    let lease = crate::pool::lease(&ws_url);
+                    return Ok(Connection { browser, ws_url, local: Mutex::new(None), generation, _lease: Some(lease) });
+                }
+                Err(e) => {
+                    tracing::warn!(endpoint = %ws_url, error = %e, "a browser of the pool did not answer; trying another");
+                    crate::pool::mark_dead(&ws_url);
+                    failures.push(format!("{ws_url}: {e}"));
+                }
+            }
+        }
+        Err(BrowserError::Launch(format!("none of the {} browsers of the pool answered ({})", ws_urls.len(), failures.join("; "))))
     }
 
     /// Kills a local browser (every pending call then fails at once).
@@ -160,9 +185,19 @@ impl Shared {
     }
 
     fn restart(&self) -> Result<(), BrowserError> {
+        let generation = self.current().generation;
+        self.replace(generation)
+    }
+
+    /// Restarts the browser if it is still of `generation` (the one that failed); a later
+    /// one was already started by someone else.
+    fn replace(&self, generation: u64) -> Result<(), BrowserError> {
         // Held until the new browser is up: a worker whose page failed when the old one was
         // killed waits here for the new one instead of trying the dead one.
         let mut conn = self.conn.write().expect("connection lock");
+        if conn.generation != generation {
+            return Ok(());
+        }
         conn.kill();
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         *conn = Arc::new(Connection::open(&self.settings, generation, &self.launch_args)?);
@@ -191,7 +226,7 @@ pub(crate) fn run_blocking(settings: BrowserSettings, pages: Vec<Url>, tx: Unbou
             })
             .map_err(|e| BrowserError::Launch(format!("cannot start the browser's network guard: {e}")))?,
         ),
-        crate::Endpoint::Remote { .. } => None,
+        crate::Endpoint::Remote { .. } | crate::Endpoint::Pool { .. } => None,
     };
     let launch_args = guard.as_ref().map(|g| g.chromium_args()).unwrap_or_default();
     let conn = Connection::open(&settings, 0, &launch_args)?;
@@ -422,12 +457,25 @@ fn worker(shared: &Shared, index: usize, tx: &UnboundedSender<BrowserEvent>) {
             Err(e) => {
                 tab = None;
                 let restarted = shared.generation.load(Ordering::SeqCst) != generation;
-                if restarted && job.attempt() == 0 {
-                    // Another page made the browser restart under this one: try it again.
+                let pooled = matches!(shared.settings.endpoint, Endpoint::Pool { .. });
+                // A browser of the pool that stopped answering may fail a page in many words:
+                // whether its address still takes connections settles it.
+                let lost = connection_lost(&e) || (pooled && !restarted && crate::pool::reachable(&shared.current().ws_url).is_err());
+                if lost && pooled && !restarted && job.attempt() == 0 {
+                    // A browser of the pool went away: this worker moves the run to another
+                    // (unless another worker already did) before the page is tried again.
+                    if let Err(e) = shared.replace(generation) {
+                        *shared.fatal.lock().expect("fatal lock") = Some(e);
+                        shared.cancel.store(true, Ordering::SeqCst);
+                    }
+                }
+                if (restarted || (lost && pooled)) && job.attempt() == 0 {
+                    // Another page made the browser restart under this one, or its browser of
+                    // the pool went away: try it again.
                     shared.push_job(job.retried());
                     shared.done.fetch_add(1, Ordering::SeqCst);
                 } else {
-                    if e.contains("connection is closed") || e.contains("ConnectionClosed") {
+                    if lost {
                         shared.restart_wanted.store(true, Ordering::SeqCst);
                     }
                     let f = Finding::new("browser-check-failed", &page, format!("The browser could not check this page ({what})"), e);
@@ -437,6 +485,12 @@ fn worker(shared: &Shared, index: usize, tx: &UnboundedSender<BrowserEvent>) {
         }
         shared.running.fetch_sub(1, Ordering::SeqCst);
     }
+}
+
+/// Whether a DevTools error says the browser's connection is gone (headless_chrome words it
+/// several ways).
+fn connection_lost(e: &str) -> bool {
+    ["connection is closed", "ConnectionClosed", "closed connection", "Connection reset", "Unable to connect"].iter().any(|w| e.contains(w))
 }
 
 fn run_job(shared: &Shared, tab: &mut Option<TabHandle>, job: &Job) -> Result<JobOutput, String> {

@@ -168,6 +168,45 @@ async fn a_remote_devtools_endpoint_works_like_the_local_browser() {
     assert_no_browsers_left();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_pool_skips_a_dead_endpoint_and_carries_a_dying_browsers_pages_elsewhere() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let addr = serve().await;
+    let launch = || chromium::LocalChromium::launch(&chromium::LaunchSettings { path: chromium::find(None).unwrap(), ..Default::default() }).unwrap();
+    let (first, second) = (launch(), launch());
+    // Nothing listens here any more: a browser machine that is gone.
+    let gone = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("ws://127.0.0.1:{}/devtools/browser/gone", l.local_addr().unwrap().port())
+    };
+    let mut s = settings(EnvProfile::Production);
+    s.viewports = viewport::parse_list("desktop").unwrap();
+    s.forms = FormPolicy::default();
+    s.concurrency = 2;
+    s.endpoint = Endpoint::Pool { ws_urls: vec![gone.clone(), first.ws_url.clone(), second.ws_url.clone()] };
+    let paths: Vec<String> = (1..=8).map(|n| format!("/?page={n}")).collect();
+    let pages = urls(addr, &paths.iter().map(String::as_str).collect::<Vec<_>>());
+    // The pool skips the dead endpoint and starts on the first browser; once it has checked
+    // a page, that browser dies.
+    let mut first = Some(first);
+    let o = preflight_browser::run(s, pages, |event| {
+        if matches!(event, preflight_browser::BrowserEvent::Captured(_)) {
+            drop(first.take());
+        }
+    })
+    .await
+    .unwrap();
+    assert!(first.is_none(), "the first browser was used and killed");
+    let failed: Vec<_> = o.findings.iter().filter(|f| f.check == "browser-check-failed").collect();
+    assert!(failed.is_empty(), "every page was carried on by the second browser: {failed:#?}");
+    assert_eq!(o.captures.len(), 8, "{:#?}", o.findings);
+    assert!(o.restarts >= 1);
+    let order = preflight_browser::pool::candidates(&[gone.clone(), second.ws_url.clone()]);
+    assert_eq!(order, vec![second.ws_url.clone(), gone], "the dead endpoint is tried last until it is due again");
+    drop(second);
+    assert_no_browsers_left();
+}
+
 #[tokio::test]
 async fn a_missing_browser_is_a_clear_error() {
     let mut s = settings(EnvProfile::Production);

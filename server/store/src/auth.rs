@@ -381,8 +381,10 @@ pub async fn revoke_api_token(pool: &Pool, user_id: i64, token_id: i64) -> AppRe
     Ok(())
 }
 
-/// Recently resolved API tokens, so a busy CI job does not cost a query per request.
-/// Revoking a token (or resetting its user) clears the cache at once.
+/// Recently resolved API tokens, so a busy CI job does not cost a query per request. Only with
+/// SQLite, where this process is the only server: revoking a token (or resetting its user)
+/// clears the cache at once. With PostgreSQL another server may revoke it, so every request
+/// asks the database.
 static TOKEN_CACHE: std::sync::LazyLock<std::sync::Mutex<TokenCache>> = std::sync::LazyLock::new(Default::default);
 /// Token hash → its user and when that was looked up.
 type TokenCache = std::collections::HashMap<Vec<u8>, (UserInfo, std::time::Instant)>;
@@ -399,20 +401,26 @@ pub async fn token_user(pool: &Pool, token: &str) -> AppResult<Option<UserInfo>>
         return Ok(None);
     }
     let hash = hash_secret(token);
-    if let Some((user, at)) = TOKEN_CACHE.lock().unwrap_or_else(|e| e.into_inner()).get(&hash) {
-        if at.elapsed() < TOKEN_CACHE_TTL {
-            return Ok(Some(user.clone()));
+    let cached = super::db::Backend::of(pool) == super::db::Backend::Sqlite;
+    if cached {
+        if let Some((user, at)) = TOKEN_CACHE.lock().unwrap_or_else(|e| e.into_inner()).get(&hash) {
+            if at.elapsed() < TOKEN_CACHE_TTL {
+                return Ok(Some(user.clone()));
+            }
         }
     }
-    let row: Option<UserRow> = sqlx::query_as(
-        "SELECT u.id, u.email, u.name, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
+    let row: Option<(i64, String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT u.id, u.email, u.name, u.role, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
     )
     .bind(&hash)
     .fetch_optional(pool)
     .await?;
-    if row.is_some() {
-        // Coarse (once a minute) so a busy CI job does not write on every request.
+    let Some((id, email, name, role, last_used)) = row else {
+        return Ok(None);
+    };
+    // Coarse (once a minute) so a busy CI job does not write on every request.
+    if last_used.is_none_or(|at| at < now() - 60) {
         let _turn = super::db::write_turn_for(pool).await;
         sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND (last_used_at IS NULL OR last_used_at < $3)")
             .bind(now())
@@ -421,15 +429,15 @@ pub async fn token_user(pool: &Pool, token: &str) -> AppResult<Option<UserInfo>>
             .execute(pool)
             .await?;
     }
-    let user: Option<UserInfo> = row.map(Into::into);
-    if let Some(u) = &user {
+    let user = UserInfo::from(UserRow { id, email, name, role });
+    if cached {
         let mut cache = TOKEN_CACHE.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= TOKEN_CACHE_MAX {
             cache.clear();
         }
-        cache.insert(hash, (u.clone(), std::time::Instant::now()));
+        cache.insert(hash, (user.clone(), std::time::Instant::now()));
     }
-    Ok(user)
+    Ok(Some(user))
 }
 
 #[cfg(test)]

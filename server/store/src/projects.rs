@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 
 use crate::db::Pool;
+use sqlx::Row;
 
 use super::{error::AppResult, now, today, AppError};
 use preflight_model::{add_days, parse_date, parse_time, DeleteOutcome, EnvKind, Environment, Project, ProjectInput, ProjectSummary, RunSettings, UserInfo};
@@ -341,34 +342,46 @@ pub async fn list(pool: &Pool, include_archived: bool) -> AppResult<Vec<ProjectS
 }
 
 /// Creates a project with its environments and a copy of the current checklist template.
+/// Binds a project's twelve editable fields as `$1`…`$12`, in the order `create` and `update`
+/// name their columns.
+fn bind_fields<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    p: &'q ProjectInput,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    q.bind(&p.name)
+        .bind(&p.client)
+        .bind(&p.launch_date)
+        .bind(&p.launch_time)
+        .bind(serde_json::to_string(&p.contact_emails).unwrap_or_default())
+        .bind(serde_json::to_string(&p.contact_phones).unwrap_or_default())
+        .bind(&p.postal_address)
+        .bind(p.viewports.as_deref().unwrap_or(preflight_model::DEFAULT_VIEWPORTS))
+        .bind(p.forms_listed.join("\n"))
+        .bind(p.evidence_max_age_days.unwrap_or(7))
+        .bind(&p.phone_region)
+        .bind(p.analytics_ids.join("\n"))
+}
+
 pub async fn create(pool: &Pool, actor: &UserInfo, input: &ProjectInput) -> AppResult<i64> {
     let p = validate(input)?;
     let template = super::template::current_version_id(pool).await?;
     let t = now();
     let mut tx = super::db::begin_write(pool).await?;
-    let id = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO projects (name, client, launch_date, launch_time, contact_emails, contact_phones, postal_address,
+    let id: i64 = bind_fields(
+        sqlx::query(
+            "INSERT INTO projects (name, client, launch_date, launch_time, contact_emails, contact_phones, postal_address,
                                viewports, forms_listed, evidence_max_age_days, phone_region, analytics_ids, template_version_id, created_by, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+        ),
+        &p,
     )
-    .bind(&p.name)
-    .bind(&p.client)
-    .bind(&p.launch_date)
-    .bind(&p.launch_time)
-    .bind(serde_json::to_string(&p.contact_emails).unwrap_or_default())
-    .bind(serde_json::to_string(&p.contact_phones).unwrap_or_default())
-    .bind(&p.postal_address)
-    .bind(p.viewports.as_deref().unwrap_or(preflight_model::DEFAULT_VIEWPORTS))
-    .bind(p.forms_listed.join("\n"))
-    .bind(p.evidence_max_age_days.unwrap_or(7))
-    .bind(&p.phone_region)
-    .bind(p.analytics_ids.join("\n"))
     .bind(template)
     .bind(actor.id)
     .bind(t)
     .bind(t)
     .fetch_one(&mut *tx)
-    .await?;
+    .await?
+    .try_get(0)?;
     insert_environments(&mut tx, id, &p.environments).await?;
     sqlx::query(
         "INSERT INTO checklist_items (project_id, template_key, phase, position, title, why, due_offset_days, checks,
@@ -430,23 +443,14 @@ async fn write_settings(tx: &mut crate::db::Conn, env_id: i64, s: &RunSettings) 
 pub async fn update(pool: &Pool, id: i64, input: &ProjectInput) -> AppResult<()> {
     let p = validate(input)?;
     let mut tx = super::db::begin_write(pool).await?;
-    let r = sqlx::query(
-        "UPDATE projects SET name = $1, client = $2, launch_date = $3, launch_time = $4, contact_emails = $5,
+    let r = bind_fields(
+        sqlx::query(
+            "UPDATE projects SET name = $1, client = $2, launch_date = $3, launch_time = $4, contact_emails = $5,
                 contact_phones = $6, postal_address = $7, viewports = $8, forms_listed = $9, evidence_max_age_days = $10,
                 phone_region = $11, analytics_ids = $12, updated_at = $13 WHERE id = $14",
+        ),
+        &p,
     )
-    .bind(&p.name)
-    .bind(&p.client)
-    .bind(&p.launch_date)
-    .bind(&p.launch_time)
-    .bind(serde_json::to_string(&p.contact_emails).unwrap_or_default())
-    .bind(serde_json::to_string(&p.contact_phones).unwrap_or_default())
-    .bind(&p.postal_address)
-    .bind(p.viewports.as_deref().unwrap_or(preflight_model::DEFAULT_VIEWPORTS))
-    .bind(p.forms_listed.join("\n"))
-    .bind(p.evidence_max_age_days.unwrap_or(7))
-    .bind(&p.phone_region)
-    .bind(p.analytics_ids.join("\n"))
     .bind(now())
     .bind(id)
     .execute(&mut *tx)

@@ -24,28 +24,30 @@ pub async fn start(store: &Store) {
     if store.relay.set(tx).is_err() {
         return; // already relaying
     }
-    let pool = store.pool.clone();
+    let (pool, events) = (store.pool.clone(), store.events.clone());
     tokio::spawn(async move {
         while let Some(payload) = rx.recv().await {
             if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(&payload).execute(&pool).await {
+                // The other servers miss this one; this server's own viewers still get it.
                 tracing::warn!(error = %e, "a live update could not be sent to the other servers");
+                if let Ok(event) = serde_json::from_str::<LiveEvent>(&payload) {
+                    let _ = events.send(event);
+                }
             }
         }
     });
     let (url, events) = (store.pool.connect_options().database_url.to_string(), store.events.clone());
-    let mut first = Some(subscribe(&url).await);
+    // Listening before returning: nothing published from here on is missed.
+    let mut listener = subscribe(&url).await;
     tokio::spawn(async move {
         loop {
-            let listener = match first.take() {
-                Some(l) => l,
-                None => subscribe(&url).await,
-            };
             let e = match listener {
                 Ok(l) => relay(l, &events).await,
                 Err(e) => e,
             };
             tracing::warn!(error = %e, "listening for live updates failed; retrying in 2 s");
             tokio::time::sleep(Duration::from_secs(2)).await;
+            listener = subscribe(&url).await;
         }
     });
 }

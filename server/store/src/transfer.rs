@@ -45,6 +45,9 @@ pub const TABLES: &[(&str, &str)] = &[
     ("training_acks", "id"),
 ];
 
+/// Tables whose rows expire within minutes (rate-limit counters): not copied, left empty.
+pub const TRANSIENT_TABLES: &[&str] = &["login_attempts", "request_windows"];
+
 /// What a column holds, as the store reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -175,11 +178,8 @@ pub async fn migrate_data(from: &Pool, to: &Pool) -> Result<Vec<TableCopy>, Stri
         Backend::Postgres => &db::POSTGRES_MIGRATOR,
     };
     target_migrator.run(to).await.map_err(|err| format!("migrating the target: {err}"))?;
-    for t in ["users", "projects"] {
-        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}")).fetch_one(to).await.map_err(e("reading the target"))?;
-        if n > 0 {
-            return Err(format!("the target already holds data ({n} row(s) in {t}); migrate into a new, empty database"));
-        }
+    if holds_data(to).await {
+        return Err("the target already holds data (accounts or projects); migrate into a new, empty database".into());
     }
     let mut tx = to.begin().await.map_err(e("starting the copy"))?;
     // Whatever the target holds (a seeded template, tables emptied by hand) goes first,
