@@ -200,6 +200,7 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
     let shutdown = preflight_server::runner::shutdown::Signal::default();
     // With PostgreSQL, live updates travel through the database to every server.
     preflight_store::relay::start(&state).await;
+    preflight_store::db::start_checkpoints(&state.pool);
     if args.no_runner {
         tracing::info!("this server runs no checks (--no-runner): `preflight worker` processes do");
     } else {

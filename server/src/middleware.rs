@@ -111,7 +111,7 @@ fn origin_matches(state: &AppState, headers: &HeaderMap, origin: &str) -> bool {
 /// (with `localhost` for a loopback one). `None`: any, because it listens on every interface
 /// without a base URL, so its public name is unknown.
 pub fn allowed_hosts(state: &AppState) -> Option<Vec<String>> {
-    let listen = state.leptos_options.site_addr;
+    let listen = state.leptos_options().site_addr;
     let mut hosts = Vec::new();
     if let Some(base) = state.base_url.as_deref().and_then(|b| url::Url::parse(b).ok()) {
         let host = base.host_str().unwrap_or_default().to_ascii_lowercase();

@@ -26,11 +26,11 @@ pub fn router(state: AppState) -> Router {
     // done once per process (tests build many routers, at once).
     static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
     let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
-    let site_root = state.leptos_options.site_root.to_string();
-    let store = state.store.clone();
+    let site_root = state.leptos_options().site_root.to_string();
+    let store = state.store().clone();
     let context = move || provide_context(store.clone());
-    let options = state.leptos_options.clone();
-    let version = state.leptos_options.site_pkg_dir.strip_prefix("pkg/").map(str::to_string);
+    let options = state.leptos_options().clone();
+    let version = state.leptos_options().site_pkg_dir.strip_prefix("pkg/").map(str::to_string);
     let pkg = Router::new()
         .fallback_service(ServeDir::new(Path::new(&site_root).join("pkg")).precompressed_gzip())
         .layer(from_fn(move |req, next| crate::assets::serve(version.clone(), req, next)));

@@ -48,7 +48,7 @@ preflight_store::db_test! {
         let st = state(pool.clone()).await;
         let user = owner(&st).await;
         let tok = token(&st, &user).await;
-        preflight_server::runner::start(st.store.clone(), 1, preflight_server::runner::shutdown::Signal::default()).await.unwrap();
+        preflight_server::runner::start(st.store().clone(), 1, preflight_server::runner::shutdown::Signal::default()).await.unwrap();
         let app = preflight_server::router(st.clone());
         let port = serve(protected_site()).await;
         let body = json!({"name": "Protected", "launch_date": "2027-03-01", "postal_address": "Good Co\n1 Garden Road,",

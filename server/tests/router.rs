@@ -64,8 +64,7 @@ preflight_store::db_test! {
 preflight_store::db_test! {
     async fn cookies_are_secure_behind_https(pool) {
         let _one_at_a_time = SERIAL.lock().await;
-        let mut st = state(pool).await;
-        st.base_url = Some("https://preflight.example.test".into());
+        let st = state(pool).await.map_store(|s| preflight_store::Store { base_url: Some("https://preflight.example.test".into()), ..s });
         owner(&st).await;
         let app = preflight_server::router(st);
         let req = axum::http::Request::builder()
@@ -92,8 +91,7 @@ preflight_store::db_test! {
     /// act on a site served over https (behind a proxy saying so), nor the other way round.
     async fn the_origin_check_compares_schemes(pool) {
         let _one_at_a_time = SERIAL.lock().await;
-        let mut st = state(pool).await;
-        st.base_url = None;
+        let st = state(pool).await.map_store(|s| preflight_store::Store { base_url: None, ..s });
         owner(&st).await;
         let app = preflight_server::router(st);
         let attempt = |origin: &str, proto: Option<&str>| {
@@ -431,7 +429,7 @@ preflight_store::db_test! {
         let (iid, v): (i64, i64) = sqlx::query_as("SELECT id, version FROM checklist_items WHERE project_id = $1 LIMIT 1").bind(pid).fetch_one(&pool).await.unwrap();
         let mut tasks = Vec::new();
         for i in 0..20 {
-            let (store, user) = (st.store.clone(), user.clone());
+            let (store, user) = (st.store().clone(), user.clone());
             tasks.push(tokio::spawn(async move {
                 let change = preflight_model::ItemChange::Notes { notes: format!("writer {i}") };
                 preflight_store::checklist::update(&store, &user, iid, v, &change).await.unwrap()
@@ -570,11 +568,11 @@ preflight_store::db_test! {
         for (f, body) in [("preflight_bg.wasm", "\0asm"), ("preflight.js", "export default 1;"), ("preflight.css", "body{margin:0}")] {
             std::fs::write(site.path().join("pkg").join(f), body).unwrap();
         }
-        let mut st = state(pool).await;
         let dir = preflight_server::assets::pkg_dir(site.path());
         let version = dir.strip_prefix("pkg/").expect("versioned").to_string();
-        st.leptos_options =
+        let options =
             leptos::config::LeptosOptions::builder().output_name("preflight").site_root(site.path().display().to_string()).site_pkg_dir(dir.clone()).build();
+        let st = preflight_server::state::AppState::new(state(pool).await.store().clone(), options);
         let app = preflight_server::router(st);
 
         let get = |path: &str, host: &str| axum::http::Request::builder().uri(path).header(header::HOST, host).body(Body::empty()).unwrap();

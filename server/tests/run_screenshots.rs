@@ -51,7 +51,7 @@ preflight_store::db_test! {
         let user = owner(&st).await;
         let tok = token(&st, &user).await;
         let browser = preflight_server::runner::BrowserRunner { endpoint: preflight_browser::Endpoint::Local { chromium: None }, max_pages: 5, concurrency: 2 };
-        preflight_server::runner::start_with_browser(st.store.clone(), 1, Some(browser), preflight_server::runner::shutdown::Signal::default()).await.unwrap();
+        preflight_server::runner::start_with_browser(st.store().clone(), 1, Some(browser), preflight_server::runner::shutdown::Signal::default()).await.unwrap();
         let app = preflight_server::router(st.clone());
         let changed = Arc::new(AtomicBool::new(false));
         let port = serve(site(changed.clone())).await;

@@ -30,7 +30,7 @@ preflight_store::db_test! {
         let st = state(pool.clone()).await;
         let user = owner(&st).await;
         let tok = token(&st, &user).await;
-        preflight_server::runner::start(st.store.clone(), 1, preflight_server::runner::shutdown::Signal::default()).await.unwrap();
+        preflight_server::runner::start(st.store().clone(), 1, preflight_server::runner::shutdown::Signal::default()).await.unwrap();
         let app = preflight_server::router(st.clone());
         let bad = serve(site(true)).await;
         let good = serve(site(false)).await;
@@ -212,7 +212,7 @@ preflight_store::db_test! {
         let st = state(pool.clone()).await;
         let user = owner(&st).await;
         let tok = token(&st, &user).await;
-        preflight_server::runner::start(st.store.clone(), 1, preflight_server::runner::shutdown::Signal::default()).await.unwrap();
+        preflight_server::runner::start(st.store().clone(), 1, preflight_server::runner::shutdown::Signal::default()).await.unwrap();
         let app = preflight_server::router(st.clone());
         let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = closed.local_addr().unwrap().port();
@@ -263,7 +263,7 @@ preflight_store::db_test! {
             max_pages: 2,
             concurrency: 1,
         };
-        preflight_server::runner::start_with_browser(st.store.clone(), 1, Some(broken), preflight_server::runner::shutdown::Signal::default()).await.unwrap();
+        preflight_server::runner::start_with_browser(st.store().clone(), 1, Some(broken), preflight_server::runner::shutdown::Signal::default()).await.unwrap();
         let app = preflight_server::router(st.clone());
         let port = serve(site(false)).await;
         let create = |viewports: &str| {

@@ -1,5 +1,6 @@
 //! The two databases' migrations are kept in step: after migrating, SQLite and PostgreSQL have
-//! the same tables, columns (with the same NOT NULL), indexes, and the same latest version.
+//! the same tables, columns (with the same NOT NULL), indexes, triggers, and the same latest
+//! version.
 
 use std::collections::BTreeSet;
 
@@ -53,6 +54,12 @@ async fn migrations_in_step() {
     let only_pg: Vec<_> = pg_cols.difference(&lite_cols).collect();
     assert!(only_lite.is_empty() && only_pg.is_empty(), "columns differ — only in SQLite: {only_lite:?}; only in PostgreSQL: {only_pg:?}");
     assert_eq!(lite_idx, pg_idx, "the indexes differ");
+    let lite_triggers: BTreeSet<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetch_all(&lite.pool).await.unwrap().into_iter().collect();
+    let pg_triggers: BTreeSet<String> =
+        sqlx::query_scalar("SELECT CAST(tgname AS TEXT) FROM pg_trigger WHERE NOT tgisinternal").fetch_all(&pg.pool).await.unwrap().into_iter().collect();
+    assert!(lite_triggers.contains("checklist_item_changed"), "{lite_triggers:?}");
+    assert_eq!(lite_triggers, pg_triggers, "the triggers differ");
     let latest = |m: &sqlx::migrate::Migrator| m.iter().map(|m| m.version).max().unwrap();
     assert_eq!(
         latest(&db::SQLITE_MIGRATOR),

@@ -122,9 +122,10 @@ pub async fn update(store: &Store, actor: &UserInfo, item_id: i64, expected_vers
 
 async fn write_change(pool: &Pool, actor: &UserInfo, item_id: i64, expected_version: i64, change: &ItemChange) -> AppResult<UpdateOutcome> {
     let t = now();
-    // The input is checked before the write turn is taken; in the transaction the write comes
-    // first, so it takes SQLite's write lock at once (no read-then-upgrade), and the version
-    // condition makes the check and the write atomic.
+    // The input is checked before the write turn is taken. The change is one statement: the
+    // version condition makes the check and the write atomic, and the item's trigger
+    // (migration 19) records the change it names (`change_action`, `change_detail`) in the
+    // item's history and, for a state change, in the project's activity.
     let (sql, detail, action) = match change {
         ItemChange::SetState { state, reason } => {
             let reason = reason.trim();
@@ -138,8 +139,8 @@ async fn write_change(pool: &Pool, actor: &UserInfo, item_id: i64, expected_vers
             let detail = if reason.is_empty() { state.label().to_string() } else { format!("{}: {reason}", state.label()) };
             let q = sqlx::query(
                 "UPDATE checklist_items SET state = $1, na_reason = $2, state_changed_at = $3, state_changed_by = $4,
-                        version = version + 1, updated_at = $5, updated_by = $6
-                 WHERE id = $7 AND version = $8 RETURNING project_id",
+                        version = version + 1, change_action = $5, change_detail = $6, updated_at = $7, updated_by = $8
+                 WHERE id = $9 AND version = $10 RETURNING project_id",
             )
             .bind(state.as_str())
             .bind(reason)
@@ -153,8 +154,8 @@ async fn write_change(pool: &Pool, actor: &UserInfo, item_id: i64, expected_vers
                 None => None,
             };
             let q = sqlx::query(
-                "UPDATE checklist_items SET assignee_id = $1, version = version + 1, updated_at = $2, updated_by = $3
-                 WHERE id = $4 AND version = $5 RETURNING project_id",
+                "UPDATE checklist_items SET assignee_id = $1, version = version + 1, change_action = $2, change_detail = $3, updated_at = $4, updated_by = $5
+                 WHERE id = $6 AND version = $7 RETURNING project_id",
             )
             .bind(*user_id);
             (q, name.map(|n| format!("assigned to {n}")).unwrap_or_else(|| "unassigned".into()), "assign")
@@ -164,43 +165,21 @@ async fn write_change(pool: &Pool, actor: &UserInfo, item_id: i64, expected_vers
                 return Err(AppError::bad("Notes are too long (20,000 characters at most)."));
             }
             let q = sqlx::query(
-                "UPDATE checklist_items SET notes = $1, version = version + 1, updated_at = $2, updated_by = $3
-                 WHERE id = $4 AND version = $5 RETURNING project_id",
+                "UPDATE checklist_items SET notes = $1, version = version + 1, change_action = $2, change_detail = $3, updated_at = $4, updated_by = $5
+                 WHERE id = $6 AND version = $7 RETURNING project_id",
             )
             .bind(notes.clone());
             (q, String::new(), "notes")
         }
     };
-    let mut tx = super::db::begin_write(pool).await?;
-    let updated = sql.bind(t).bind(actor.id).bind(item_id).bind(expected_version).fetch_optional(&mut *tx).await?;
-    let Some(row) = updated else {
-        drop(tx); // rolls back and gives up the write turn
+    let updated = {
+        let _turn = super::db::write_turn_for(pool).await;
+        sql.bind(action).bind(detail).bind(t).bind(actor.id).bind(item_id).bind(expected_version).fetch_optional(pool).await?
+    };
+    if updated.is_none() {
         let current = item(pool, item_id).await?;
         return Ok(UpdateOutcome::Conflict { current });
-    };
-    let project_id: i64 = sqlx::Row::get(&row, 0);
-    sqlx::query("INSERT INTO checklist_events (item_id, project_id, user_id, at, action, detail) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(item_id)
-        .bind(project_id)
-        .bind(actor.id)
-        .bind(t)
-        .bind(action)
-        .bind(&detail)
-        .execute(&mut *tx)
-        .await?;
-    if action == "state" {
-        sqlx::query(
-            "INSERT INTO activity (project_id, at, actor, kind, summary) SELECT $1, $2, $3, 'tick', $4 || ': ' || title FROM checklist_items WHERE id = $5",
-        )
-        .bind(project_id)
-        .bind(t)
-        .bind(&actor.name)
-        .bind(&detail)
-        .bind(item_id)
-        .execute(&mut *tx)
-        .await?;
     }
-    tx.commit().await?;
     Ok(UpdateOutcome::Updated { item: item(pool, item_id).await? })
 }
 
@@ -331,4 +310,54 @@ pub async fn view(pool: &Pool, project_id: i64) -> AppResult<preflight_model::Ch
         runs: crate::runs::list(pool, project_id, 5).await?,
         catalogue: preflight_engine::CATALOGUE.iter().map(|c| (c.id.to_string(), c.title.to_string())).collect(),
     })
+}
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use super::*;
+    use preflight_model::Role;
+
+    crate::db_test! {
+        async fn each_change_is_recorded_once_in_the_history_and_a_state_change_in_the_activity(pool) {
+            crate::db::migrate(&pool).await.unwrap();
+            let store = Store::new(pool.clone(), None, None);
+            let ann = crate::auth::create_user(&pool, "ann@example.test", "Ann Owner", Role::Owner, "a long enough password").await.unwrap();
+            let input = serde_json::json!({"name": "Shop", "launch_date": "2027-03-01", "environments": []});
+            let pid = crate::projects::create(&pool, &ann, &serde_json::from_value(input).unwrap()).await.unwrap();
+            let first = items(&pool, pid).await.unwrap().remove(0);
+            let before = crate::activity::list(&pool, pid, None, None, 100).await.unwrap().len();
+            let changes = [
+                ItemChange::SetState { state: ItemState::NotApplicable, reason: "no forms on this site".into() },
+                ItemChange::Assign { user_id: Some(ann.id) },
+                ItemChange::Notes { notes: "checked with the client".into() },
+            ];
+            let mut version = first.version;
+            for change in &changes {
+                match update(&store, &ann, first.id, version, change).await.unwrap() {
+                    UpdateOutcome::Updated { item } => version = item.version,
+                    UpdateOutcome::Conflict { .. } => panic!("no one else changed it"),
+                }
+            }
+            // A stale version changes nothing and records nothing.
+            let stale = update(&store, &ann, first.id, first.version, &ItemChange::Notes { notes: "late".into() }).await.unwrap();
+            assert!(matches!(stale, UpdateOutcome::Conflict { .. }));
+            let steps: Vec<(String, String, Option<String>)> =
+                history(&pool, first.id).await.unwrap().into_iter().map(|e| (e.action, e.detail, e.user)).collect();
+            let ann_name = Some("Ann Owner".to_string());
+            assert_eq!(
+                steps[..3],
+                [
+                    ("notes".to_string(), String::new(), ann_name.clone()),
+                    ("assign".to_string(), "assigned to Ann Owner".to_string(), ann_name.clone()),
+                    ("state".to_string(), "Not applicable: no forms on this site".to_string(), ann_name.clone()),
+                ]
+            );
+            assert_eq!(steps.len(), 3, "nothing else (a template item has no creation step): {steps:?}");
+            let activity = crate::activity::list(&pool, pid, Some("tick"), None, 100).await.unwrap();
+            assert_eq!(activity.len(), 1, "{activity:?}");
+            assert_eq!(activity[0].actor, "Ann Owner");
+            assert_eq!(activity[0].summary, format!("Not applicable: no forms on this site: {}", first.title));
+            assert_eq!(crate::activity::list(&pool, pid, None, None, 100).await.unwrap().len(), before + 1);
+        }
+    }
 }

@@ -69,9 +69,10 @@ pub fn staleness(started_at: i64, finished_at: i64, deployed_at: Option<i64>, ma
     }
 }
 
-/// An environment's latest finished run: name, last deploy, run id, kind, started, finished,
-/// the ids that looked, every check's outcome (JSON).
-type LatestRunRow = (String, Option<i64>, i64, String, i64, i64, String, String);
+/// Every environment of a project (kind, name, last deploy) with the project's evidence age
+/// limit and the environment's latest finished run, if any (id, kind, started, finished, the
+/// ids that looked, every check's outcome as JSON).
+type EnvRow = (String, i64, String, Option<i64>, Option<i64>, Option<String>, Option<i64>, Option<i64>, Option<String>, Option<String>);
 
 pub async fn project_evidence(pool: &Pool, project_id: i64) -> AppResult<ProjectEvidence> {
     evidence(pool, project_id, true).await
@@ -79,7 +80,7 @@ pub async fn project_evidence(pool: &Pool, project_id: i64) -> AppResult<Project
 
 /// The evidence one item needs: none when it names no checks and no signals, the app's own
 /// data (facts) only when it names signals. A tick answers with its item, so this is on the
-/// tick path: an item without signals costs three reads, not ten.
+/// tick path: an item without signals costs one read, plus one per environment with a run.
 pub async fn item_evidence(pool: &Pool, project_id: i64, item: &ChecklistItem) -> AppResult<Option<ProjectEvidence>> {
     if item.checks.is_empty() && item.signals.is_empty() {
         return Ok(None);
@@ -88,23 +89,26 @@ pub async fn item_evidence(pool: &Pool, project_id: i64, item: &ChecklistItem) -
 }
 
 async fn evidence(pool: &Pool, project_id: i64, with_facts: bool) -> AppResult<ProjectEvidence> {
-    let max_age: i64 = sqlx::query_scalar("SELECT evidence_max_age_days FROM projects WHERE id = $1").bind(project_id).fetch_optional(pool).await?.unwrap_or(7);
-    let env_kinds: Vec<String> =
-        sqlx::query_scalar("SELECT kind FROM environments WHERE project_id = $1 ORDER BY position, id").bind(project_id).fetch_all(pool).await?;
-    let rows: Vec<LatestRunRow> = sqlx::query_as(
-        "SELECT e.name, (SELECT MAX(d.at) FROM deploys d WHERE d.environment_id = e.id), r.id, r.env_kind,
-                COALESCE(r.started_at, r.finished_at), r.finished_at, r.checks_run, r.checks
-         FROM environments e
-         JOIN runs r ON r.id = (SELECT r2.id FROM runs r2 WHERE r2.environment_id = e.id AND r2.status IN ('passed', 'failed')
-                                AND r2.finished_at IS NOT NULL ORDER BY r2.finished_at DESC, r2.id DESC LIMIT 1)
-         WHERE e.project_id = $1 ORDER BY e.position, e.id",
+    // One round trip for the environments, the age limit and each one's latest run.
+    let envs: Vec<EnvRow> = sqlx::query_as(
+        "SELECT e.kind, p.evidence_max_age_days, e.name, (SELECT MAX(d.at) FROM deploys d WHERE d.environment_id = e.id),
+                r.id, r.env_kind, COALESCE(r.started_at, r.finished_at), r.finished_at, r.checks_run, r.checks
+         FROM projects p
+         JOIN environments e ON e.project_id = p.id
+         LEFT JOIN runs r ON r.id = (SELECT r2.id FROM runs r2 WHERE r2.environment_id = e.id AND r2.status IN ('passed', 'failed')
+                                     AND r2.finished_at IS NOT NULL ORDER BY r2.finished_at DESC, r2.id DESC LIMIT 1)
+         WHERE p.id = $1 ORDER BY e.position, e.id",
     )
     .bind(project_id)
     .fetch_all(pool)
     .await?;
+    let env_kinds: Vec<String> = envs.iter().map(|e| e.0.clone()).collect();
+    let rows = envs.into_iter().filter_map(|(_, max_age, name, deployed_at, run_id, env_kind, started_at, finished_at, checks_run, outcomes)| {
+        Some((max_age, name, deployed_at, run_id?, env_kind?, started_at?, finished_at?, checks_run?, outcomes?))
+    });
     let t = now();
-    let mut runs = Vec::with_capacity(rows.len());
-    for (environment, deployed_at, run_id, env_kind, started_at, finished_at, checks_run, outcomes) in rows {
+    let mut runs = Vec::new();
+    for (max_age, environment, deployed_at, run_id, env_kind, started_at, finished_at, checks_run, outcomes) in rows {
         let counts: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>("SELECT check_id, COUNT(*) FROM findings WHERE run_id = $1 GROUP BY check_id")
             .bind(run_id)
             .fetch_all(pool)

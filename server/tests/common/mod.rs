@@ -30,9 +30,7 @@ pub async fn state(pool: Pool) -> AppState {
 
 /// [`state`] keeping screenshots in `dir`.
 pub async fn state_with_screenshots(pool: Pool, dir: std::path::PathBuf) -> AppState {
-    let mut st = state(pool).await;
-    st.store = st.store.with_screenshots_dir(dir);
-    st
+    state(pool).await.map_store(|s| s.with_screenshots_dir(dir))
 }
 
 pub async fn owner(state: &preflight_store::Store) -> UserInfo {
