@@ -121,7 +121,7 @@ async fn main() {
         failed |= m.finished != sites as i64 || m.shots != (sites * 3 * 4) as i64;
     }
     println!(
-        "\nWhat limits it here: {cores} cores run the workers, their Chromiums, PostgreSQL and the 40 sites at once; \
+        "\nWhat limits it here: {cores} cores run the workers, their Chromiums, PostgreSQL and the {sites} sites at once; \
          browser work (layout, drawing, PNG encoding) is CPU-bound, so workers beyond the cores add contention, not speed. \
          Across machines each worker brings its own cores."
     );
