@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use preflight_model::LiveUpdate;
-use preflight_store::{relay, testing::TestDb, Store};
+use preflight_model::Role;
+use preflight_store::{auth, relay, testing::TestDb, Store};
 
 fn update(n: i64) -> LiveUpdate {
     let review =
@@ -42,4 +43,28 @@ async fn sqlite_keeps_updates_in_its_one_process() {
     let mut heard = store.events.subscribe();
     store.publish_update(3, update(1));
     assert_eq!(heard.recv().await.unwrap().update, update(1));
+}
+
+/// With PostgreSQL a server keeps API tokens in memory only while it listens for revocations:
+/// one revoked through another server is forgotten here as soon as that server says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_revoked_through_another_server_is_forgotten_here_at_once() {
+    let Some(pg) = TestDb::postgres().await else { return };
+    let here = Store::new(pg.pool.clone(), None, None);
+    relay::start(&here).await;
+    let user = auth::create_user(&pg.pool, "ann@example.test", "Ann", Role::Owner, "a long enough password").await.unwrap();
+    let token = auth::create_api_token(&pg.pool, user.id, "ci").await.unwrap().1;
+    assert!(auth::token_user(&here.pool, &token).await.unwrap().is_some());
+    // The other server: its own connection and its own memory. It revokes the token and, once
+    // that has committed, tells every server (what `auth::revoke_api_token` does there).
+    let other = preflight_store::db::connect(&pg.url()).await.unwrap();
+    sqlx::query("UPDATE api_tokens SET revoked_at = 1").execute(&other).await.unwrap();
+    assert!(auth::token_user(&here.pool, &token).await.unwrap().is_some(), "kept in memory here while this server listens");
+    sqlx::query("SELECT pg_notify($1, $2)").bind(relay::CONTROL_CHANNEL).bind(relay::FORGET_TOKENS).execute(&other).await.unwrap();
+    let started = std::time::Instant::now();
+    while auth::token_user(&here.pool, &token).await.unwrap().is_some() {
+        assert!(started.elapsed() < Duration::from_secs(2), "the revocation was not heard");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    eprintln!("a revocation through another server was heard here after {:?}", started.elapsed());
 }

@@ -188,7 +188,7 @@ pub async fn upsert_user(pool: &Pool, email: &str, name: &str, role: Role, passw
                 .await?;
             end_all_access(&mut tx, existing.id).await?;
             tx.commit().await?;
-            forget_cached_tokens();
+            forget_cached_tokens(pool).await;
             Ok((UserInfo { id: existing.id, email: existing.email, name, role }, false))
         }
     }
@@ -264,7 +264,7 @@ pub async fn change_password(pool: &Pool, user: &UserInfo, current: &str, new: &
     };
     tx.commit().await?;
     if revoked > 0 {
-        forget_cached_tokens();
+        forget_cached_tokens(pool).await;
     }
     Ok(revoked)
 }
@@ -300,7 +300,7 @@ async fn disable(pool: &Pool, user: UserInfo) -> AppResult<UserInfo> {
     sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2").bind(now()).bind(user.id).execute(&mut *tx).await?;
     end_all_access(&mut tx, user.id).await?;
     tx.commit().await?;
-    forget_cached_tokens();
+    forget_cached_tokens(pool).await;
     Ok(user)
 }
 
@@ -374,25 +374,45 @@ pub async fn revoke_api_token(pool: &Pool, user_id: i64, token_id: i64) -> AppRe
         .bind(user_id)
         .execute(pool)
         .await?;
-    forget_cached_tokens();
+    forget_cached_tokens(pool).await;
     if r.rows_affected() == 0 {
         return Err(AppError::NotFound("token"));
     }
     Ok(())
 }
 
-/// Recently resolved API tokens, so a busy CI job does not cost a query per request. Only with
-/// SQLite, where this process is the only server: revoking a token (or resetting its user)
-/// clears the cache at once. With PostgreSQL another server may revoke it, so every request
-/// asks the database.
+/// Recently resolved API tokens, so a busy CI job does not cost a query per request. Revoking a
+/// token, or changing or disabling its user, clears it at once: in this process directly, and
+/// in every other server through PostgreSQL (`NOTIFY preflight_control`, see
+/// [`crate::relay`]). With PostgreSQL the cache is used only while this process listens for
+/// that; a server whose listening connection dropped asks the database every time (and
+/// forgets what it had) until it listens again.
 static TOKEN_CACHE: std::sync::LazyLock<std::sync::Mutex<TokenCache>> = std::sync::LazyLock::new(Default::default);
 /// Token hash → its user and when that was looked up.
 type TokenCache = std::collections::HashMap<Vec<u8>, (UserInfo, std::time::Instant)>;
 const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 const TOKEN_CACHE_MAX: usize = 10_000;
+/// Set while this process hears the other servers' revocations (PostgreSQL `LISTEN`).
+pub(crate) static HEARS_REVOCATIONS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-fn forget_cached_tokens() {
+/// Forgets this process's cached tokens.
+pub(crate) fn forget_local_tokens() {
     TOKEN_CACHE.lock().unwrap_or_else(|e| e.into_inner()).clear();
+}
+
+/// Forgets cached tokens here and, with PostgreSQL, on every other server. Called after the
+/// change has committed, so no server can read the old state back into its cache.
+async fn forget_cached_tokens(pool: &Pool) {
+    forget_local_tokens();
+    if super::db::Backend::of(pool) == super::db::Backend::Postgres {
+        if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)").bind(crate::relay::CONTROL_CHANNEL).bind(crate::relay::FORGET_TOKENS).execute(pool).await {
+            tracing::warn!(error = %e, "other servers could not be told to forget cached API tokens; they do within 30 s");
+        }
+    }
+}
+
+fn caches_tokens(pool: &Pool) -> bool {
+    super::db::Backend::of(pool) == super::db::Backend::Sqlite || HEARS_REVOCATIONS.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// Resolves a bearer token to its user; records (coarsely) when it was last used.
@@ -401,7 +421,7 @@ pub async fn token_user(pool: &Pool, token: &str) -> AppResult<Option<UserInfo>>
         return Ok(None);
     }
     let hash = hash_secret(token);
-    let cached = super::db::Backend::of(pool) == super::db::Backend::Sqlite;
+    let cached = caches_tokens(pool);
     if cached {
         if let Some((user, at)) = TOKEN_CACHE.lock().unwrap_or_else(|e| e.into_inner()).get(&hash) {
             if at.elapsed() < TOKEN_CACHE_TTL {

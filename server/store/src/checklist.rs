@@ -101,6 +101,23 @@ pub async fn items(pool: &Pool, project_id: i64) -> AppResult<Vec<ChecklistItem>
 pub async fn item(pool: &Pool, id: i64) -> AppResult<ChecklistItem> {
     let row: ItemRow =
         sqlx::query_as(&format!("{ITEM_SELECT} WHERE c.id = $1")).bind(id).fetch_optional(pool).await?.ok_or(AppError::NotFound("checklist item"))?;
+    with_evidence(pool, row).await
+}
+
+/// The columns of [`ItemRow`] as an `UPDATE checklist_items` returns them: a change answers
+/// with the item it wrote, without reading it again.
+macro_rules! item_returning {
+    () => {
+        " RETURNING id, project_id, template_key, phase, position, title, why, due_offset_days, checks, evidence_from, signals,
+                    state, na_reason, assignee_id, (SELECT a.name FROM users a WHERE a.id = checklist_items.assignee_id) AS assignee_name,
+                    notes, version, state_changed_at, (SELECT s.name FROM users s WHERE s.id = checklist_items.state_changed_by) AS state_changed_by,
+                    updated_at, (SELECT u.name FROM users u WHERE u.id = checklist_items.updated_by) AS updated_by,
+                    (SELECT p.launch_date FROM projects p WHERE p.id = checklist_items.project_id) AS launch_date"
+    };
+}
+
+/// The item of `row` with the evidence it names.
+async fn with_evidence(pool: &Pool, row: ItemRow) -> AppResult<ChecklistItem> {
     let project_id = row.project_id;
     let mut it = row.into_item(&today());
     if let Some(evidence) = super::evidence::item_evidence(pool, project_id, &it).await? {
@@ -122,7 +139,8 @@ pub async fn update(store: &Store, actor: &UserInfo, item_id: i64, expected_vers
 
 async fn write_change(pool: &Pool, actor: &UserInfo, item_id: i64, expected_version: i64, change: &ItemChange) -> AppResult<UpdateOutcome> {
     let t = now();
-    // The input is checked before the write turn is taken. The change is one statement: the
+    // The input is checked before the write turn is taken. The change is one statement that
+    // answers with the item it wrote: the
     // version condition makes the check and the write atomic, and the item's trigger
     // (migration 19) records the change it names (`change_action`, `change_detail`) in the
     // item's history and, for a state change, in the project's activity.
@@ -137,11 +155,12 @@ async fn write_change(pool: &Pool, actor: &UserInfo, item_id: i64, expected_vers
             }
             let reason = if *state == ItemState::NotApplicable { reason.to_string() } else { String::new() };
             let detail = if reason.is_empty() { state.label().to_string() } else { format!("{}: {reason}", state.label()) };
-            let q = sqlx::query(
+            let q = sqlx::query_as(concat!(
                 "UPDATE checklist_items SET state = $1, na_reason = $2, state_changed_at = $3, state_changed_by = $4,
                         version = version + 1, change_action = $5, change_detail = $6, updated_at = $7, updated_by = $8
-                 WHERE id = $9 AND version = $10 RETURNING project_id",
-            )
+                 WHERE id = $9 AND version = $10",
+                item_returning!()
+            ))
             .bind(state.as_str())
             .bind(reason)
             .bind(t)
@@ -153,10 +172,11 @@ async fn write_change(pool: &Pool, actor: &UserInfo, item_id: i64, expected_vers
                 Some(uid) => Some(super::auth::user_by_id(pool, *uid).await?.ok_or_else(|| AppError::bad("That team member does not exist."))?.name),
                 None => None,
             };
-            let q = sqlx::query(
+            let q = sqlx::query_as(concat!(
                 "UPDATE checklist_items SET assignee_id = $1, version = version + 1, change_action = $2, change_detail = $3, updated_at = $4, updated_by = $5
-                 WHERE id = $6 AND version = $7 RETURNING project_id",
-            )
+                 WHERE id = $6 AND version = $7",
+                item_returning!()
+            ))
             .bind(*user_id);
             (q, name.map(|n| format!("assigned to {n}")).unwrap_or_else(|| "unassigned".into()), "assign")
         }
@@ -164,23 +184,23 @@ async fn write_change(pool: &Pool, actor: &UserInfo, item_id: i64, expected_vers
             if notes.chars().count() > 20_000 {
                 return Err(AppError::bad("Notes are too long (20,000 characters at most)."));
             }
-            let q = sqlx::query(
+            let q = sqlx::query_as(concat!(
                 "UPDATE checklist_items SET notes = $1, version = version + 1, change_action = $2, change_detail = $3, updated_at = $4, updated_by = $5
-                 WHERE id = $6 AND version = $7 RETURNING project_id",
-            )
+                 WHERE id = $6 AND version = $7",
+                item_returning!()
+            ))
             .bind(notes.clone());
             (q, String::new(), "notes")
         }
     };
-    let updated = {
+    let updated: Option<ItemRow> = {
         let _turn = super::db::write_turn_for(pool).await;
         sql.bind(action).bind(detail).bind(t).bind(actor.id).bind(item_id).bind(expected_version).fetch_optional(pool).await?
     };
-    if updated.is_none() {
-        let current = item(pool, item_id).await?;
-        return Ok(UpdateOutcome::Conflict { current });
+    match updated {
+        Some(row) => Ok(UpdateOutcome::Updated { item: with_evidence(pool, row).await? }),
+        None => Ok(UpdateOutcome::Conflict { current: item(pool, item_id).await? }),
     }
-    Ok(UpdateOutcome::Updated { item: item(pool, item_id).await? })
 }
 
 /// Adds a project-specific item to the checklist and tells every live viewer of the project.

@@ -12,6 +12,11 @@ use crate::{LiveEvent, Store};
 
 /// The PostgreSQL channel the updates travel on.
 pub const CHANNEL: &str = "preflight_events";
+/// The channel that tells every server to forget what it keeps in memory (see
+/// [`crate::auth`]'s token cache).
+pub const CONTROL_CHANNEL: &str = "preflight_control";
+/// On [`CONTROL_CHANNEL`]: an API token was revoked or its user changed.
+pub const FORGET_TOKENS: &str = "forget_tokens";
 
 /// Starts relaying this store's live updates through PostgreSQL (nothing on SQLite): returns
 /// once this process listens, so nothing published after it is missed. Updates are sent in
@@ -45,6 +50,9 @@ pub async fn start(store: &Store) {
                 Ok(l) => relay(l, &events).await,
                 Err(e) => e,
             };
+            // Revocations made meanwhile would go unheard: no cached tokens until listening again.
+            crate::auth::HEARS_REVOCATIONS.store(false, std::sync::atomic::Ordering::SeqCst);
+            crate::auth::forget_local_tokens();
             tracing::warn!(error = %e, "listening for live updates failed; retrying in 2 s");
             tokio::time::sleep(Duration::from_secs(2)).await;
             listener = subscribe(&url).await;
@@ -52,9 +60,12 @@ pub async fn start(store: &Store) {
     });
 }
 
+/// Listens on both channels; from then on this process hears revocations and may keep API
+/// tokens in memory.
 async fn subscribe(url: &str) -> Result<sqlx::postgres::PgListener, sqlx::Error> {
     let mut l = sqlx::postgres::PgListener::connect(url).await?;
-    l.listen(CHANNEL).await?;
+    l.listen_all([CHANNEL, CONTROL_CHANNEL]).await?;
+    crate::auth::HEARS_REVOCATIONS.store(true, std::sync::atomic::Ordering::SeqCst);
     Ok(l)
 }
 
@@ -65,6 +76,12 @@ async fn relay(mut listener: sqlx::postgres::PgListener, events: &tokio::sync::b
             Ok(n) => n,
             Err(e) => return e,
         };
+        if n.channel() == CONTROL_CHANNEL {
+            if n.payload() == FORGET_TOKENS {
+                crate::auth::forget_local_tokens();
+            }
+            continue;
+        }
         match serde_json::from_str::<LiveEvent>(n.payload()) {
             Ok(event) => {
                 let _ = events.send(event);
