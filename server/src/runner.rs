@@ -96,7 +96,7 @@ pub async fn start_with_browser(state: Store, max_runs: usize, browser: Option<B
                     Ok(Some(job)) => {
                         let (state, browser, worker) = (state.clone(), browser.clone(), worker.clone());
                         tokio::spawn(async move {
-                            execute(&state, job, browser.as_deref(), &worker).await;
+                            execute(&state, job, browser.as_deref(), &worker, shared).await;
                             drop(permit);
                         });
                     }
@@ -193,12 +193,13 @@ fn remove_screenshots(state: &Store, runs: &[i64]) {
     }
 }
 
-/// Works on a claimed run, telling the database every few seconds that it still is; stops
-/// at once when the run is no longer this worker's (taken back after it was not heard of).
-async fn execute(state: &Store, job: runs::RunJob, browser: Option<&BrowserRunner>, worker: &str) {
+/// Works on a claimed run. On a `shared` database (other processes may take runs back) it
+/// tells the database every few seconds that it still is, and stops at once when the run is
+/// no longer this worker's (taken back after it was not heard of).
+async fn execute(state: &Store, job: runs::RunJob, browser: Option<&BrowserRunner>, worker: &str, shared: bool) {
     let id = job.id;
     let lost = Arc::new(tokio::sync::Notify::new());
-    let beat = {
+    let beat = shared.then(|| {
         let (pool, worker, lost) = (state.pool.clone(), worker.to_string(), lost.clone());
         tokio::spawn(async move {
             loop {
@@ -210,12 +211,14 @@ async fn execute(state: &Store, job: runs::RunJob, browser: Option<&BrowserRunne
                 }
             }
         })
-    };
+    });
     tokio::select! {
         _ = run_job(state, job, browser, worker) => {}
         _ = lost.notified() => tracing::warn!(run = id, "the run was taken back from this worker (not heard of in time); stopped working on it"),
     }
-    beat.abort();
+    if let Some(beat) = beat {
+        beat.abort();
+    }
 }
 
 async fn run_job(state: &Store, job: runs::RunJob, browser: Option<&BrowserRunner>, worker: &str) {
