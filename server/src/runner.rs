@@ -187,9 +187,7 @@ pub fn worker_id() -> String {
 /// from disk (their rows went with the run's reset).
 fn remove_screenshots(state: &Store, runs: &[i64]) {
     if let Some(dir) = &state.screenshots_dir {
-        for id in runs {
-            let _ = std::fs::remove_dir_all(dir.join(format!("run-{id}")));
-        }
+        preflight_store::screenshots::remove_run_dirs(dir, runs);
     }
 }
 

@@ -374,10 +374,10 @@ pub async fn revoke_api_token(pool: &Pool, user_id: i64, token_id: i64) -> AppRe
         .bind(user_id)
         .execute(pool)
         .await?;
-    forget_cached_tokens(pool).await;
     if r.rows_affected() == 0 {
         return Err(AppError::NotFound("token"));
     }
+    forget_cached_tokens(pool).await;
     Ok(())
 }
 

@@ -35,6 +35,23 @@ impl Backend {
         Backend::of_url(pool.connect_options().database_url.as_str()).unwrap_or(Backend::Sqlite)
     }
 
+    /// The row lock a claim takes so that concurrent workers skip each other's rows
+    /// (PostgreSQL); SQLite's write turn already makes a claim one writer's.
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        }
+    }
+
+    /// The migrations of this kind of database.
+    pub fn migrator(self) -> &'static sqlx::migrate::Migrator {
+        match self {
+            Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::Postgres => &POSTGRES_MIGRATOR,
+        }
+    }
+
     /// SQL for the `YYYY-MM-DD` date `days` days after the `YYYY-MM-DD` text `date`.
     pub fn date_plus_days(self, date: &str, days: &str) -> String {
         match self {
@@ -165,11 +182,7 @@ pub fn start_checkpoints(pool: &Pool) {
 
 /// Applies pending migrations and seeds the built-in checklist template.
 pub async fn migrate(pool: &Pool) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let migrator = match Backend::of(pool) {
-        Backend::Sqlite => &SQLITE_MIGRATOR,
-        Backend::Postgres => &POSTGRES_MIGRATOR,
-    };
-    migrator.run(pool).await.map_err(|e| format!("applying database migrations failed: {e}"))?;
+    Backend::of(pool).migrator().run(pool).await.map_err(|e| format!("applying database migrations failed: {e}"))?;
     super::template::ensure_builtin(pool).await.map_err(|e| format!("seeding the checklist template failed: {e}"))?;
     Ok(())
 }

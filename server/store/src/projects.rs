@@ -511,9 +511,7 @@ pub async fn delete(pool: &Pool, actor: &UserInfo, id: i64, screenshots_dir: Opt
     let _turn = super::db::write_turn_for(pool).await;
     sqlx::query("DELETE FROM projects WHERE id = $1").bind(id).execute(pool).await?;
     if let Some(dir) = screenshots_dir {
-        for run in runs {
-            let _ = std::fs::remove_dir_all(dir.join(format!("run-{run}")));
-        }
+        super::screenshots::remove_run_dirs(dir, &runs);
     }
     tracing::info!(project = id, by = %actor.email, "project deleted");
     Ok(DeleteOutcome { deleted: true, archived: false, message: format!("\"{}\" was deleted.", project.name) })

@@ -277,10 +277,7 @@ pub const MAX_ATTEMPTS: i64 = 2;
 /// PostgreSQL concurrent workers skip each other's row (`FOR UPDATE SKIP LOCKED`); on SQLite
 /// the write turn makes the statement one writer's.
 pub async fn claim_next(pool: &Pool, worker: &str) -> AppResult<Option<RunJob>> {
-    let skip_locked = match super::db::Backend::of(pool) {
-        super::db::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-        super::db::Backend::Sqlite => "",
-    };
+    let skip_locked = super::db::Backend::of(pool).skip_locked();
     let _turn = super::db::write_turn_for(pool).await;
     Ok(sqlx::query_as(&format!(
         "UPDATE runs SET status = 'running', started_at = $1, heartbeat_at = $1, claimed_by = $2, attempts = attempts + 1, progress_phase = 'starting'
@@ -319,10 +316,7 @@ pub struct Reaped {
 /// screenshots so far removed) or, after [`MAX_ATTEMPTS`] starts, interrupted. Any process
 /// may call it; on PostgreSQL two at once take back each run once.
 pub async fn reap_stale(pool: &Pool) -> AppResult<Reaped> {
-    let skip_locked = match super::db::Backend::of(pool) {
-        super::db::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-        super::db::Backend::Sqlite => "",
-    };
+    let skip_locked = super::db::Backend::of(pool).skip_locked();
     let t = now();
     let mut tx = super::db::begin_write(pool).await?;
     let stale: Vec<(i64, i64)> = sqlx::query_as(&format!(

@@ -171,6 +171,13 @@ pub enum Variant {
 }
 
 /// The file of a screenshot under `dir`, with its content type.
+/// Removes the screenshot folders (`<dir>/run-<id>`) of `runs`, whose rows are gone or reset.
+pub fn remove_run_dirs(dir: &Path, runs: &[i64]) {
+    for id in runs {
+        let _ = std::fs::remove_dir_all(dir.join(format!("run-{id}")));
+    }
+}
+
 pub async fn file(pool: &Pool, dir: &Path, id: i64, variant: Variant) -> AppResult<(PathBuf, &'static str)> {
     let r = row(pool, id).await?;
     let (name, kind) = match variant {

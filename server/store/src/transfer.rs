@@ -173,11 +173,7 @@ pub async fn migrate_data(from: &Pool, to: &Pool) -> Result<Vec<TableCopy>, Stri
     }
     // The source must be at the schema this build knows, or its columns would not match.
     db::migrate(from).await.map_err(|err| format!("bringing the source up to date: {err}"))?;
-    let target_migrator = match Backend::of(to) {
-        Backend::Sqlite => &db::SQLITE_MIGRATOR,
-        Backend::Postgres => &db::POSTGRES_MIGRATOR,
-    };
-    target_migrator.run(to).await.map_err(|err| format!("migrating the target: {err}"))?;
+    Backend::of(to).migrator().run(to).await.map_err(|err| format!("migrating the target: {err}"))?;
     if holds_data(to).await {
         return Err("the target already holds data (accounts or projects); migrate into a new, empty database".into());
     }
