@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::model::{
-    ApiTokenInfo, ChecklistItem, ChecklistView, Deploy, ItemChange, ItemEvent, NewDeploy, NewItem, Project, ProjectInput, ProjectSummary, Role, RunDetail,
-    RunSummary, UpdateOutcome, UserInfo,
+    ApiTokenInfo, ChecklistItem, ChecklistView, DeployRecorded, ItemChange, ItemEvent, NewDeploy, NewItem, Project, ProjectInput, ProjectSummary, Role,
+    RunDetail, RunSummary, UpdateOutcome, UserInfo,
 };
 
 #[cfg(feature = "ssr")]
@@ -157,14 +157,13 @@ pub async fn import_old_urls(env_id: i64, sitemap_url: String) -> Result<Vec<Str
     .await
 }
 
-/// Records that an environment was just deployed: passes from earlier runs go stale.
+/// Records that an environment was just deployed (passes from earlier runs go stale) and
+/// starts a check run of it.
 #[server(prefix = "/rpc", endpoint = "record_deploy", input = Json)]
-pub async fn record_deploy(project_id: i64, deploy: NewDeploy) -> Result<Deploy, ServerFnError> {
+pub async fn record_deploy(project_id: i64, deploy: NewDeploy) -> Result<DeployRecorded, ServerFnError> {
     serve(async move {
         let user = ctx::user()?;
-        let state = ctx::state()?;
-        let d = preflight_store::deploys::record(&state.pool, &user, project_id, &deploy).await?;
-        Ok(d)
+        preflight_store::deploys::record(&ctx::state()?, &user, project_id, &deploy).await
     })
     .await
 }

@@ -223,18 +223,80 @@ pub struct Deploy {
     pub environment: String,
     pub at: i64,
     pub revision: String,
+    /// What the deploy was about (given as `description` or `note`).
     pub note: String,
     pub recorded_by: Option<String>,
+    /// The check run the deploy started, if it started one.
+    #[serde(default)]
+    pub run_id: Option<i64>,
+}
+
+impl Deploy {
+    /// How people see which deploy this was: `abc1234` (a commit id shortened to 7), the
+    /// revision as given, or `#12` when none was given.
+    pub fn short(&self) -> String {
+        short_revision(self.id, &self.revision)
+    }
+}
+
+/// A revision as people read it: a long hexadecimal commit id is shortened to 7 characters,
+/// other revisions (`v2.3.1`) stay whole, and a deploy without one is `#id`.
+pub fn short_revision(deploy_id: i64, revision: &str) -> String {
+    let r = revision.trim();
+    if r.is_empty() {
+        format!("#{deploy_id}")
+    } else if r.len() > 12 && r.chars().all(|c| c.is_ascii_hexdigit()) {
+        r[..7].to_string()
+    } else {
+        r.to_string()
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Input for recording a deploy: the environment's name (or id), optionally the revision
-/// deployed and a note.
+/// deployed and a description (`note` is the older name of the same field). A deploy starts a
+/// check run of the environment unless `start_run` is false.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewDeploy {
     pub environment: String,
     #[serde(default)]
     pub revision: String,
-    #[serde(default)]
+    #[serde(default, alias = "description")]
     pub note: String,
+    #[serde(default = "yes")]
+    pub start_run: bool,
+}
+
+/// What recording a deploy did: the deploy (with `run_id`) and the run it queued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeployRecorded {
+    #[serde(flatten)]
+    pub deploy: Deploy,
+    pub run: Option<crate::RunSummary>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revisions_read_short() {
+        assert_eq!(short_revision(3, "0f1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6"), "0f1e2d3");
+        assert_eq!(short_revision(3, "v2.3.1"), "v2.3.1");
+        assert_eq!(short_revision(3, "abc1234"), "abc1234");
+        assert_eq!(short_revision(3, "  "), "#3");
+    }
+
+    #[test]
+    fn a_deploy_takes_description_or_note_and_starts_a_run_by_default() {
+        let d: NewDeploy = serde_json::from_str(r#"{"environment":"production","revision":"abc","description":"Fix menu"}"#).unwrap();
+        assert_eq!((d.note.as_str(), d.start_run), ("Fix menu", true));
+        let d: NewDeploy = serde_json::from_str(r#"{"environment":"production","note":"x","start_run":false}"#).unwrap();
+        assert_eq!((d.note.as_str(), d.start_run), ("x", false));
+        assert!(serde_json::from_str::<NewDeploy>(r#"{"environment":"p","sha":"x"}"#).is_err());
+    }
 }

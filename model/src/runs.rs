@@ -42,6 +42,47 @@ impl RunStatus {
     }
 }
 
+/// What started a run: a person (or an API client) asking for it, a recorded deploy, or a
+/// schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RunCause {
+    #[default]
+    Manual,
+    Deploy,
+    Schedule,
+}
+
+impl RunCause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunCause::Manual => "manual",
+            RunCause::Deploy => "deploy",
+            RunCause::Schedule => "schedule",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RunCause> {
+        Some(match s {
+            "manual" => RunCause::Manual,
+            "deploy" => RunCause::Deploy,
+            "schedule" => RunCause::Schedule,
+            _ => return None,
+        })
+    }
+}
+
+/// The latest deploy of a run's environment when the run was queued: the run checked what
+/// that deploy put there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeployRef {
+    pub id: i64,
+    pub revision: String,
+    pub at: i64,
+    /// `abc1234`, `v2.3.1` or `#12`: see [`crate::short_revision`].
+    pub short: String,
+}
+
 /// Where a run ended up, in words for people (the API's `status` keeps its older values:
 /// `passed`/`failed` say whether error findings were found, or that the run could not run).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
@@ -104,6 +145,20 @@ impl RunSummary {
             (RunState::Completed, 0) => "status status-passed".into(),
             (RunState::Completed, _) => "status status-completed-errors".into(),
             (s, _) => format!("status status-{}", s.as_str()),
+        }
+    }
+
+    /// Where the run came from, for people: `started by deploy abc1234`, `scheduled, after
+    /// deploy abc1234`, `after deploy abc1234`, `scheduled` — or `None` for a run someone
+    /// started before any deploy was recorded.
+    pub fn origin(&self) -> Option<String> {
+        let deploy = self.deploy.as_ref().map(|d| d.short.as_str());
+        match (self.cause, deploy) {
+            (RunCause::Deploy, Some(d)) => Some(format!("started by deploy {d}")),
+            (RunCause::Schedule, Some(d)) => Some(format!("scheduled, after deploy {d}")),
+            (RunCause::Schedule, None) => Some("scheduled".into()),
+            (_, Some(d)) => Some(format!("after deploy {d}")),
+            (_, None) => None,
         }
     }
 }
@@ -180,6 +235,12 @@ pub struct RunSummary {
     pub state: RunState,
     /// `completed — 27 errors`, `failed: site unreachable`…
     pub label: String,
+    /// What started it.
+    #[serde(default)]
+    pub cause: RunCause,
+    /// The environment's latest deploy when the run was queued ("after deploy abc1234").
+    #[serde(default)]
+    pub deploy: Option<DeployRef>,
 }
 
 /// A finding as stored; the same shape as the CLI's JSON findings.
@@ -238,6 +299,9 @@ pub struct CheckEvidence {
     /// "older than 7 days"); `None` while fresh.
     #[serde(default)]
     pub stale: Option<String>,
+    /// The deploy the run checked, short (`abc1234`): "after deploy abc1234".
+    #[serde(default)]
+    pub after_deploy: Option<String>,
 }
 
 /// A live update for everyone viewing a project.

@@ -204,11 +204,15 @@ async fn start_run(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, A
     Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/runs/{}", run.id))], Json(run)).into_response())
 }
 
-/// Records a deploy (from CI, after it deployed): passes from earlier runs of that
-/// environment go stale, so the one-click tick waits for a new run.
+/// Records a deploy (from CI, after it deployed) and starts a run of that environment:
+/// passes from earlier runs go stale, so the one-click tick waits for the new run.
 async fn record_deploy(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(body): ApiJson<preflight_model::NewDeploy>) -> ApiResult<Response> {
-    let d = preflight_store::deploys::record(&s.pool, &u, id, &body).await?;
-    Ok((StatusCode::CREATED, Json(d)).into_response())
+    let d = preflight_store::deploys::record(&s, &u, id, &body).await?;
+    let location = match d.deploy.run_id {
+        Some(run_id) => format!("/api/v1/runs/{run_id}"),
+        None => format!("/api/v1/projects/{id}/deploys"),
+    };
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(d)).into_response())
 }
 
 /// Sets a protected environment's credentials (basic auth, a header or a cookie). The answer

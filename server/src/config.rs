@@ -63,6 +63,12 @@ pub enum Command {
         #[arg(long)]
         replace: bool,
     },
+    /// Record a deploy on a Preflight server from a CI pipeline (after deploying): earlier
+    /// evidence of the environment goes stale and a check run of it starts. With --wait, wait
+    /// for the run and exit like `preflight check`: 0 clean, 1 findings at or above --fail-on,
+    /// 2 usage or infrastructure error (server unreachable, refused, run failed or interrupted,
+    /// --timeout reached).
+    Deploy(DeployArgs),
     /// Copy a whole installation from one database to another, e.g. from SQLite to PostgreSQL
     /// when a team outgrows one machine. The target must hold no accounts or projects; every
     /// table is verified by row count and checksum afterwards. Stop the server first.
@@ -187,6 +193,51 @@ pub enum OutputFormat {
     Json,
     Junit,
     Sarif,
+}
+
+/// `preflight deploy`: talks to a running server over its API (no database needed).
+#[derive(Debug, Clone, Args)]
+pub struct DeployArgs {
+    /// The Preflight server's address, e.g. https://preflight.example.com.
+    #[arg(long, env = "PREFLIGHT_SERVER")]
+    pub server: String,
+    /// An API token (create one on the Account page or with `preflight token create`).
+    #[arg(long, env = "PREFLIGHT_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// The project: its id or its exact name.
+    #[arg(long)]
+    pub project: String,
+    /// The environment deployed: its name (e.g. production) or id.
+    #[arg(long)]
+    pub environment: String,
+    /// What was deployed, e.g. a commit id (`$CI_COMMIT_SHA`).
+    #[arg(long, default_value = "")]
+    pub revision: String,
+    /// A line about the deploy.
+    #[arg(long, default_value = "")]
+    pub description: String,
+    /// Record the deploy only; start no check run.
+    #[arg(long, conflicts_with = "wait")]
+    pub no_run: bool,
+    /// Wait for the check run to finish and exit from its result.
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: exit 1 when the run found findings of this severity or worse.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// With --wait: give up (exit 2) after this many seconds.
+    #[arg(long, default_value_t = 1800.0)]
+    pub timeout: f64,
+    /// What to print on standard output: text, or the API's JSON (the deploy, then with
+    /// --wait the finished run).
+    #[arg(long, value_enum, default_value_t = DeployFormat::Text)]
+    pub format: DeployFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DeployFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

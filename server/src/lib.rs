@@ -9,6 +9,7 @@ pub mod auth_routes;
 pub mod check_cmd;
 pub mod cli;
 pub mod config;
+pub mod deploy_cmd;
 pub mod events;
 pub mod middleware;
 pub mod pipeline;

@@ -55,6 +55,10 @@ async fn async_main() -> ExitCode {
         // Needs no server, data folder or database.
         return preflight_server::check_cmd::run(args).await;
     }
+    if let Some(Command::Deploy(args)) = &cli.command {
+        // Talks to a server; needs no data folder or database.
+        return preflight_server::deploy_cmd::run(args).await;
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -105,7 +109,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", preflight_server::cli::token_create(&pool, email, name).await?);
             Ok(())
         }
-        Some(Command::Check(_)) => unreachable!("handled in main"),
+        Some(Command::Check(_) | Command::Deploy(_)) => unreachable!("handled in main"),
         Some(Command::Backup { path }) => {
             let pool = open_db(&cli).await?;
             let checked = preflight_store::transfer::backup(&pool, path).await.map_err(anyhow::Error::msg)?;

@@ -1,8 +1,10 @@
 //! The real server killed (SIGKILL) in the middle of a check run: after a restart the run
 //! shows as interrupted with no half-written findings, and it can be run again.
 
+mod common;
+
 use std::{
-    process::{Child, Command, Stdio},
+    process::{Child, Command},
     time::{Duration, Instant},
 };
 
@@ -10,22 +12,7 @@ use axum::{extract::Request, response::Html, Router};
 use serde_json::{json, Value};
 
 fn start(data: &std::path::Path, port: u16) -> Child {
-    let child = Command::new(assert_cmd::cargo::cargo_bin("preflight"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--site-root", "/nonexistent"])
-        .arg("--data-dir")
-        .arg(data)
-        .env("PREFLIGHT_LOG", "warn")
-        .env_remove("MALLOC_ARENA_MAX")
-        .env_remove("MALLOC_MMAP_THRESHOLD_")
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
+    common::spawn_server(data, port, &[])
 }
 
 fn cli(data: &std::path::Path, args: &[&str], stdin: &str) -> String {

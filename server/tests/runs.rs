@@ -140,23 +140,43 @@ preflight_store::db_test! {
 
         // A deploy makes earlier passes stale: no one-click tick until a new run.
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await; // deploys and runs are stamped in seconds
-        let res = api(&app, Method::POST, &format!("/projects/{pid}/deploys"), Some(&tok), Some(json!({"environment": "staging", "revision": "abc123"}))).await;
+        let res = api(&app, Method::POST, &format!("/projects/{pid}/deploys"), Some(&tok), Some(json!({"environment": "staging", "revision": "abc123", "start_run": false}))).await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
         assert_eq!((res.json()["environment"].as_str(), res.json()["revision"].as_str()), (Some("staging"), Some("abc123")));
+        assert!(res.json()["run_id"].is_null() && res.json()["run"].is_null(), "start_run false starts none: {}", res.body);
         let item = api(&app, Method::GET, &format!("/checklist-items/{}", links.id), Some(&tok), None).await.json();
         let ev = item["evidence"].as_array().unwrap();
         assert!(ev.iter().filter(|e| e["run_id"] == run3).all(|e| e["stale"] == "deployed after this run"), "{ev:?}");
         assert!(ev.iter().filter(|e| e["run_id"] == run4).all(|e| e["stale"].is_null()), "dev was not deployed: {ev:?}");
         assert_eq!(item["evidence_passed"], true, "dev's fresh pass still counts");
-        api(&app, Method::POST, &format!("/projects/{pid}/deploys"), Some(&tok), Some(json!({"environment": "dev"}))).await;
+        // A deploy starts a run of its environment (201 with the deploy's id and the run's
+        // run_id); the run says it was started by that deploy, and its evidence says so too.
+        let sha = "0f1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6";
+        let res = api(&app, Method::POST, &format!("/projects/{pid}/deploys"), Some(&tok), Some(json!({"environment": "dev", "revision": sha, "description": "Menu fix"}))).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let deployed = res.json();
+        let run5 = deployed["run_id"].as_i64().expect("the deploy started a run");
+        assert!(deployed["id"].as_i64().is_some() && deployed["note"] == "Menu fix", "{deployed}");
+        assert_eq!(deployed["run"]["id"], run5);
+        assert_eq!(res.header("location"), format!("/api/v1/runs/{run5}"));
         let item = api(&app, Method::GET, &format!("/checklist-items/{}", links.id), Some(&tok), None).await.json();
-        assert_eq!(item["evidence_passed"], false, "both environments deployed since their runs: {item}");
-        let run5 = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await.json()["id"].as_i64().unwrap();
-        wait_finished(&app, &tok, run5).await;
+        assert_eq!(item["evidence_passed"], false, "both environments deployed since their runs (dev's new run has not finished): {item}");
+        let done = wait_finished(&app, &tok, run5).await;
+        assert_eq!(done["cause"], "deploy", "{done}");
+        assert_eq!((done["deploy"]["id"].as_i64(), done["deploy"]["short"].as_str()), (deployed["id"].as_i64(), Some("0f1e2d3")), "{done}");
         let item = api(&app, Method::GET, &format!("/checklist-items/{}", links.id), Some(&tok), None).await.json();
         assert_eq!(item["evidence_passed"], true, "a run after the deploy is fresh: {item}");
+        let ev = item["evidence"].as_array().unwrap();
+        assert!(ev.iter().filter(|e| e["run_id"] == run5).all(|e| e["after_deploy"] == "0f1e2d3"), "{ev:?}");
+        assert!(ev.iter().filter(|e| e["run_id"] == run3).all(|e| e["after_deploy"].is_null()), "run 3 came before any deploy: {ev:?}");
+        // A run someone starts later reads "after deploy" too, but was not started by it.
+        let run6 = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await.json();
+        assert_eq!((run6["cause"].as_str(), run6["deploy"]["short"].as_str()), (Some("manual"), Some("0f1e2d3")), "{run6}");
+        wait_finished(&app, &tok, run6["id"].as_i64().unwrap()).await;
         let deploys = api(&app, Method::GET, &format!("/projects/{pid}/deploys"), Some(&tok), None).await.json();
         assert_eq!(deploys["deploys"].as_array().unwrap().len(), 2);
+        assert_eq!(deploys["deploys"][0]["run_id"], run5, "{deploys}");
+        assert!(deploys["deploys"][1]["run_id"].is_null(), "{deploys}");
         let project = api(&app, Method::GET, &format!("/projects/{pid}"), Some(&tok), None).await.json();
         assert!(project["environments"][1]["last_deploy_at"].as_i64().is_some(), "{project}");
         // Bad deploy bodies: a clear 4xx.
@@ -168,7 +188,7 @@ preflight_store::db_test! {
         assert_eq!(api(&app, Method::POST, "/projects/9999/deploys", Some(&tok), Some(json!({"environment": "dev"}))).await.status, StatusCode::NOT_FOUND);
 
         let list = api(&app, Method::GET, &format!("/projects/{pid}/runs"), Some(&tok), None).await.json();
-        assert_eq!(list["runs"].as_array().unwrap().len(), 5);
+        assert_eq!(list["runs"].as_array().unwrap().len(), 6);
     }
 }
 

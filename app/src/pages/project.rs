@@ -8,8 +8,8 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::components::{fmt_time, relative_days, ErrorBox, LoadError, Progress};
 use crate::model::{
-    CheckEvidence, CheckStatus, ChecklistItem, ChecklistView, Environment, EvidenceFrom, ItemChange, ItemState, NewDeploy, NewItem, RunSummary, SignalEvidence,
-    UpdateOutcome, UserInfo,
+    CheckEvidence, CheckStatus, ChecklistItem, ChecklistView, DeployRecorded, Environment, EvidenceFrom, ItemChange, ItemState, NewDeploy, NewItem, RunSummary,
+    SignalEvidence, UpdateOutcome, UserInfo,
 };
 use crate::phases::PHASES;
 use crate::server_fns::{add_item, delete_project, error_text, get_checklist, item_history, record_deploy, set_project_archived, start_run, update_item};
@@ -301,10 +301,19 @@ fn RunsPanel(project_id: i64, environments: Vec<Environment>, runs: RwSignal<Vec
         busy.set(true);
         leptos::task::spawn_local(async move {
             let environment = env.get_untracked();
-            match record_deploy(project_id, NewDeploy { environment: environment.clone(), revision: String::new(), note: String::new() }).await {
-                Ok(d) => {
+            let new = NewDeploy { environment: environment.clone(), revision: String::new(), note: String::new(), start_run: true };
+            match record_deploy(project_id, new).await {
+                Ok(DeployRecorded { deploy: d, run }) => {
                     error.set(None);
-                    notice.set(Some(format!("Deploy to {} recorded at {}: earlier check results for it are now stale.", d.environment, fmt_time(d.at))));
+                    let started = run.as_ref().map(|r| format!(" Check run #{} started.", r.id)).unwrap_or_default();
+                    notice.set(Some(format!(
+                        "Deploy to {} recorded at {}: earlier check results for it are now stale.{started}",
+                        d.environment,
+                        fmt_time(d.at)
+                    )));
+                    if let Some(run) = run {
+                        apply_run(runs, run);
+                    }
                     if let Ok(fresh) = get_checklist(project_id).await {
                         items.set(fresh.items);
                     }
@@ -328,7 +337,7 @@ fn RunsPanel(project_id: i64, environments: Vec<Environment>, runs: RwSignal<Vec
                             </label>
                             <button type="button" class="primary" on:click=start disabled=move || busy.get()>"Run checks"</button>
                             <button type="button" class="deploy" on:click=deployed disabled=move || busy.get()
-                                title="Record that this environment was just deployed: check results from before become stale">"Just deployed"</button>
+                                title="Record that this environment was just deployed and check it: check results from before become stale">"Just deployed"</button>
                         </div>
                     }.into_any()
                 } else {
@@ -360,6 +369,7 @@ fn RunRow(run: RunSummary) -> impl IntoView {
             <span class=badge>{label}</span>
             <span>{run.environment.clone()}</span>
             <span class="muted">{when}</span>
+            {run.origin().map(|o| view! { <span class="chip origin">{o}</span> })}
             {if active {
                 let label = format!("Run {} progress", run.id);
                 view! {
@@ -539,6 +549,7 @@ fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Ve
                                     <p class="evidence-run" class:stale=first.stale.is_some()>
                                         <span class="muted">"From "</span>
                                         <a href=format!("/runs/{}", first.run_id)>{format!("run #{} on {} ({})", first.run_id, first.environment, fmt_time(first.finished_at))}</a>
+                                        {first.after_deploy.clone().map(|d| view! { <span class="muted">{format!(" after deploy {d}")}</span> })}
                                         {first.stale.clone().map(|why| view! { " " <span class="chip stale" title="A pass from this run no longer counts for the one-click tick">{format!("stale: {why}")}</span> })}
                                         ": "
                                         {group.into_iter().map(|e| evidence_chip(e, per_chip)).collect_view()}

@@ -127,6 +127,7 @@ fn RunView(detail: RunDetail, reload: RwSignal<u32>) -> impl IntoView {
                 <p class="muted">
                     {format!("{} — {} ({})", run.environment, run.base_url, run.env_kind)}
                     {run.requested_by.clone().map(|w| format!(" · started by {w}"))}
+                    {run.origin().map(|o| format!(" · {o}"))}
                     " · queued " {fmt_time(run.created_at)}
                     {run.finished_at.map(|t| format!(" · finished {}", fmt_time(t)))}
                 </p>

@@ -27,6 +27,8 @@ pub struct EnvRun {
     pub run_id: i64,
     pub finished_at: i64,
     pub stale: Option<String>,
+    /// The deploy the run checked, short (`abc1234`).
+    pub after_deploy: Option<String>,
     pub checks: HashMap<String, CheckResult>,
 }
 
@@ -71,8 +73,9 @@ pub fn staleness(started_at: i64, finished_at: i64, deployed_at: Option<i64>, ma
 
 /// Every environment of a project (kind, name, last deploy) with the project's evidence age
 /// limit and the environment's latest finished run, if any (id, kind, started, finished, the
-/// ids that looked, every check's outcome as JSON).
-type EnvRow = (String, i64, String, Option<i64>, Option<i64>, Option<String>, Option<i64>, Option<i64>, Option<String>, Option<String>);
+/// ids that looked, every check's outcome as JSON, the deploy it checked: id and revision).
+type EnvRow =
+    (String, i64, String, Option<i64>, Option<i64>, Option<String>, Option<i64>, Option<i64>, Option<String>, Option<String>, Option<i64>, Option<String>);
 
 pub async fn project_evidence(pool: &Pool, project_id: i64) -> AppResult<ProjectEvidence> {
     evidence(pool, project_id, true).await
@@ -92,23 +95,26 @@ async fn evidence(pool: &Pool, project_id: i64, with_facts: bool) -> AppResult<P
     // One round trip for the environments, the age limit and each one's latest run.
     let envs: Vec<EnvRow> = sqlx::query_as(
         "SELECT e.kind, p.evidence_max_age_days, e.name, (SELECT MAX(d.at) FROM deploys d WHERE d.environment_id = e.id),
-                r.id, r.env_kind, COALESCE(r.started_at, r.finished_at), r.finished_at, r.checks_run, r.checks
+                r.id, r.env_kind, COALESCE(r.started_at, r.finished_at), r.finished_at, r.checks_run, r.checks, r.deploy_id, rd.revision
          FROM projects p
          JOIN environments e ON e.project_id = p.id
          LEFT JOIN runs r ON r.id = (SELECT r2.id FROM runs r2 WHERE r2.environment_id = e.id AND r2.status IN ('passed', 'failed')
                                      AND r2.finished_at IS NOT NULL ORDER BY r2.finished_at DESC, r2.id DESC LIMIT 1)
+         LEFT JOIN deploys rd ON rd.id = r.deploy_id
          WHERE p.id = $1 ORDER BY e.position, e.id",
     )
     .bind(project_id)
     .fetch_all(pool)
     .await?;
     let env_kinds: Vec<String> = envs.iter().map(|e| e.0.clone()).collect();
-    let rows = envs.into_iter().filter_map(|(_, max_age, name, deployed_at, run_id, env_kind, started_at, finished_at, checks_run, outcomes)| {
-        Some((max_age, name, deployed_at, run_id?, env_kind?, started_at?, finished_at?, checks_run?, outcomes?))
-    });
+    let rows =
+        envs.into_iter().filter_map(|(_, max_age, name, deployed_at, run_id, env_kind, started_at, finished_at, checks_run, outcomes, deploy_id, revision)| {
+            let after_deploy = deploy_id.zip(revision).map(|(id, r)| preflight_model::short_revision(id, &r));
+            Some((max_age, name, deployed_at, run_id?, env_kind?, started_at?, finished_at?, checks_run?, outcomes?, after_deploy))
+        });
     let t = now();
     let mut runs = Vec::new();
-    for (max_age, environment, deployed_at, run_id, env_kind, started_at, finished_at, checks_run, outcomes) in rows {
+    for (max_age, environment, deployed_at, run_id, env_kind, started_at, finished_at, checks_run, outcomes, after_deploy) in rows {
         let counts: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>("SELECT check_id, COUNT(*) FROM findings WHERE run_id = $1 GROUP BY check_id")
             .bind(run_id)
             .fetch_all(pool)
@@ -118,7 +124,8 @@ async fn evidence(pool: &Pool, project_id: i64, with_facts: bool) -> AppResult<P
         let checks_run: Vec<String> = serde_json::from_str(&checks_run).unwrap_or_default();
         let checks =
             super::runs::check_results(&outcomes, &checks_run, &|id| counts.get(id).copied().unwrap_or(0)).into_iter().map(|c| (c.id.clone(), c)).collect();
-        runs.push(EnvRun { environment, env_kind, run_id, finished_at, stale: staleness(started_at, finished_at, deployed_at, max_age, t), checks });
+        let stale = staleness(started_at, finished_at, deployed_at, max_age, t);
+        runs.push(EnvRun { environment, env_kind, run_id, finished_at, stale, after_deploy, checks });
     }
     let mut facts = Facts::default();
     if !with_facts {
@@ -209,6 +216,7 @@ impl ProjectEvidence {
                     env_kind: r.env_kind.clone(),
                     finished_at: r.finished_at,
                     stale: r.stale.clone(),
+                    after_deploy: r.after_deploy.clone(),
                 });
             }
         }
@@ -317,6 +325,7 @@ mod tests {
             run_id: id,
             finished_at: 1_000,
             stale: stale.map(String::from),
+            after_deploy: None,
             checks: outcomes
                 .iter()
                 .map(|(c, s)| {

@@ -6,16 +6,18 @@ use std::collections::{BTreeSet, HashMap};
 use crate::db::Pool;
 
 use super::{error::AppResult, now, AppError};
-use preflight_model::{run_label, CheckResult, CheckStatus, FindingView, RunComparison, RunDetail, RunState, RunStatus, RunSummary, UserInfo};
+use preflight_model::{
+    run_label, CheckResult, CheckStatus, DeployRef, FindingView, RunCause, RunComparison, RunDetail, RunState, RunStatus, RunSummary, UserInfo,
+};
 
 const RUN_SELECT: &str = "
     SELECT r.id, r.project_id, r.environment_name, r.env_kind, r.base_url, r.status, u.name AS requested_by,
            r.created_at, r.started_at, r.finished_at, r.progress_phase, r.progress_done, r.progress_total,
-           r.pages_crawled, r.error,
+           r.pages_crawled, r.error, r.cause, r.deploy_id, d.revision AS deploy_revision, d.at AS deploy_at,
            (SELECT COUNT(*) FROM findings f WHERE f.run_id = r.id AND f.severity = 'error') AS errors,
            (SELECT COUNT(*) FROM findings f WHERE f.run_id = r.id AND f.severity = 'warning') AS warnings,
            (SELECT COUNT(*) FROM findings f WHERE f.run_id = r.id AND f.severity = 'info') AS infos
-    FROM runs r LEFT JOIN users u ON u.id = r.requested_by";
+    FROM runs r LEFT JOIN users u ON u.id = r.requested_by LEFT JOIN deploys d ON d.id = r.deploy_id";
 
 #[derive(sqlx::FromRow)]
 struct RunRow {
@@ -34,6 +36,10 @@ struct RunRow {
     progress_total: i64,
     pages_crawled: i64,
     error: String,
+    cause: String,
+    deploy_id: Option<i64>,
+    deploy_revision: Option<String>,
+    deploy_at: Option<i64>,
     errors: i64,
     warnings: i64,
     infos: i64,
@@ -64,6 +70,11 @@ impl From<RunRow> for RunSummary {
             warnings: r.warnings,
             infos: r.infos,
             error: r.error,
+            cause: RunCause::parse(&r.cause).unwrap_or_default(),
+            deploy: match (r.deploy_id, r.deploy_revision, r.deploy_at) {
+                (Some(id), Some(revision), Some(at)) => Some(DeployRef { id, short: preflight_model::short_revision(id, &revision), revision, at }),
+                _ => None,
+            },
         }
     }
 }
@@ -84,22 +95,38 @@ pub struct RunJob {
 /// Queues a run of the project's environment named `environment` (case-insensitive), wakes
 /// the runner and tells every live viewer of the project.
 pub async fn queue(store: &crate::Store, actor: &UserInfo, project_id: i64, environment: &str) -> AppResult<RunSummary> {
-    let run = insert_run(&store.pool, actor, project_id, environment).await?;
-    store.run_queued.notify_one();
-    store.publish_update(project_id, preflight_model::LiveUpdate::Run { run: run.clone() });
-    Ok(run)
+    let project = super::projects::get(&store.pool, project_id).await?;
+    refuse_archived(&project)?;
+    let env = super::projects::environment_named(&project, environment)?;
+    let mut tx = super::db::begin_write(&store.pool).await?;
+    let id = insert_in(&mut tx, project_id, Some(actor.id), env, RunCause::Manual).await?;
+    super::activity::log_in(&mut tx, project_id, &actor.name, "run", &format!("started check run #{id} of {} ({})", env.name, env.base_url), now()).await?;
+    tx.commit().await?;
+    announce(store, id).await
 }
 
-async fn insert_run(pool: &Pool, actor: &UserInfo, project_id: i64, environment: &str) -> AppResult<RunSummary> {
-    let project = super::projects::get(pool, project_id).await?;
+/// A run cannot start in an archived project.
+pub(crate) fn refuse_archived(project: &preflight_model::Project) -> AppResult<()> {
     if project.archived {
         return Err(AppError::bad("The project is archived; unarchive it to run checks."));
     }
-    let env = super::projects::environment_named(&project, environment)?;
-    let _turn = super::db::write_turn_for(pool).await;
-    let id = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO runs (project_id, environment_id, environment_name, env_kind, base_url, resolve_ip, requested_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    Ok(())
+}
+
+/// Inserts a queued run of `env` in the caller's transaction and returns its id. The run
+/// remembers the environment's latest deploy (the one inserted in this transaction, for a
+/// deploy's run).
+pub(crate) async fn insert_in(
+    conn: &mut crate::db::Conn,
+    project_id: i64,
+    requested_by: Option<i64>,
+    env: &preflight_model::Environment,
+    cause: RunCause,
+) -> AppResult<i64> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "INSERT INTO runs (project_id, environment_id, environment_name, env_kind, base_url, resolve_ip, requested_by, created_at, cause, deploy_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+                 (SELECT d.id FROM deploys d WHERE d.environment_id = $2 ORDER BY d.at DESC, d.id DESC LIMIT 1)) RETURNING id",
     )
     .bind(project_id)
     .bind(env.id)
@@ -107,13 +134,20 @@ async fn insert_run(pool: &Pool, actor: &UserInfo, project_id: i64, environment:
     .bind(env.kind.map(|k| k.as_str()).unwrap_or("staging"))
     .bind(&env.base_url)
     .bind(&env.resolve_ip)
-    .bind(actor.id)
+    .bind(requested_by)
     .bind(now())
-    .fetch_one(pool)
-    .await?;
-    super::activity::log(pool, project_id, &actor.name, "run", &format!("started check run #{id} of {} ({})", env.name, env.base_url)).await?;
-    drop(_turn);
-    get(pool, id).await
+    .bind(cause.as_str())
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// After a run was queued and committed: wakes the runner, tells every live viewer of the
+/// project, and answers the run.
+pub(crate) async fn announce(store: &crate::Store, run_id: i64) -> AppResult<RunSummary> {
+    let run = get(&store.pool, run_id).await?;
+    store.run_queued.notify_one();
+    store.publish_update(run.project_id, preflight_model::LiveUpdate::Run { run: run.clone() });
+    Ok(run)
 }
 
 pub async fn get(pool: &Pool, id: i64) -> AppResult<RunSummary> {

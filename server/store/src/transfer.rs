@@ -27,6 +27,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("environments", "id"),
     ("checklist_items", "id"),
     ("checklist_events", "id"),
+    ("deploys", "id"),
     ("runs", "id"),
     ("findings", "id"),
     ("screenshots", "id"),
@@ -41,7 +42,6 @@ pub const TABLES: &[(&str, &str)] = &[
     ("signoffs", "id"),
     ("retrospectives", "project_id"),
     ("retro_actions", "id"),
-    ("deploys", "id"),
     ("training_acks", "id"),
 ];
 

@@ -129,3 +129,25 @@ pub async fn wait_finished(app: &Router, tok: &str, run: i64) -> Value {
     }
     panic!("run {run} did not finish within two minutes");
 }
+
+/// The real `preflight serve` binary on 127.0.0.1:`port` with its data in `data` (and
+/// `extra` arguments), once it takes connections.
+pub fn spawn_server(data: &std::path::Path, port: u16, extra: &[&str]) -> std::process::Child {
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("preflight"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--site-root", "/nonexistent"])
+        .args(extra)
+        .arg("--data-dir")
+        .arg(data)
+        .env("PREFLIGHT_LOG", "warn")
+        .env_remove("MALLOC_ARENA_MAX")
+        .env_remove("MALLOC_MMAP_THRESHOLD_")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child
+}
