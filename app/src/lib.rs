@@ -96,6 +96,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:id/training") view=pages::scope::TrainingPage/>
                     <Route path=path!("/projects/:id/activity") view=pages::scope::ActivityPage/>
                     <Route path=path!("/projects/:id/retro") view=pages::retro::RetroPage/>
+                    <Route path=path!("/projects/:id/watch") view=pages::watch::WatchPage/>
                     <Route path=path!("/template") view=pages::retro::TemplatePage/>
                     <Route path=path!("/runs/:id") view=RunPage/>
                     <Route path=path!("/compare/:before/:after") view=pages::gallery::ComparePage/>

@@ -315,6 +315,27 @@ pub async fn get_diff(before: i64, after: i64) -> Result<crate::model::DiffView,
     .await
 }
 
+// ----- Watch: schedules -----
+
+#[server(prefix = "/rpc", endpoint = "get_watch", input = Json)]
+pub async fn get_watch(project_id: i64) -> Result<crate::model::WatchView, ServerFnError> {
+    serve(async move {
+        ctx::user()?;
+        preflight_store::schedules::view(&ctx::state()?.pool, project_id).await
+    })
+    .await
+}
+
+/// Sets (or pauses, or resumes) an environment's schedule.
+#[server(prefix = "/rpc", endpoint = "set_schedule", input = Json)]
+pub async fn set_schedule(environment_id: i64, schedule: crate::model::ScheduleInput) -> Result<crate::model::Schedule, ServerFnError> {
+    serve(async move {
+        let user = ctx::user()?;
+        preflight_store::schedules::set(&ctx::state()?, &user, environment_id, &schedule).await
+    })
+    .await
+}
+
 // ----- Scope register, training notes, activity -----
 
 #[server(prefix = "/rpc", endpoint = "get_scope", input = Json)]

@@ -11,6 +11,7 @@ mod retro;
 mod runs;
 mod scope;
 mod share;
+mod watch;
 
 pub use account::*;
 pub use checklist::*;
@@ -20,3 +21,4 @@ pub use retro::*;
 pub use runs::*;
 pub use scope::*;
 pub use share::*;
+pub use watch::*;

@@ -134,6 +134,10 @@ pub struct ProjectInput {
     /// `HH:MM`, optional.
     #[serde(default)]
     pub launch_time: Option<String>,
+    /// The IANA time zone the launch time and schedules are read in (`Europe/Berlin`); empty:
+    /// UTC.
+    #[serde(default)]
+    pub time_zone: String,
     #[serde(default)]
     pub environments: Vec<Environment>,
     #[serde(default)]
@@ -172,6 +176,9 @@ pub struct Project {
     pub client: String,
     pub launch_date: String,
     pub launch_time: Option<String>,
+    /// See [`ProjectInput::time_zone`].
+    #[serde(default = "utc")]
+    pub time_zone: String,
     pub environments: Vec<Environment>,
     pub contact_emails: Vec<String>,
     pub contact_phones: Vec<String>,
@@ -250,6 +257,10 @@ pub fn short_revision(deploy_id: i64, revision: &str) -> String {
     } else {
         r.to_string()
     }
+}
+
+fn utc() -> String {
+    "UTC".into()
 }
 
 fn yes() -> bool {

@@ -148,6 +148,14 @@ impl RunSummary {
         }
     }
 
+    fn scheduled(&self) -> &'static str {
+        if self.light {
+            "scheduled, light"
+        } else {
+            "scheduled"
+        }
+    }
+
     /// Where the run came from, for people: `started by deploy abc1234`, `scheduled, after
     /// deploy abc1234`, `after deploy abc1234`, `scheduled` — or `None` for a run someone
     /// started before any deploy was recorded.
@@ -155,8 +163,8 @@ impl RunSummary {
         let deploy = self.deploy.as_ref().map(|d| d.short.as_str());
         match (self.cause, deploy) {
             (RunCause::Deploy, Some(d)) => Some(format!("started by deploy {d}")),
-            (RunCause::Schedule, Some(d)) => Some(format!("scheduled, after deploy {d}")),
-            (RunCause::Schedule, None) => Some("scheduled".into()),
+            (RunCause::Schedule, Some(d)) => Some(format!("{}, after deploy {d}", self.scheduled())),
+            (RunCause::Schedule, None) => Some(self.scheduled().into()),
             (_, Some(d)) => Some(format!("after deploy {d}")),
             (_, None) => None,
         }
@@ -241,6 +249,9 @@ pub struct RunSummary {
     /// The environment's latest deploy when the run was queued ("after deploy abc1234").
     #[serde(default)]
     pub deploy: Option<DeployRef>,
+    /// A light scheduled run: HTTP checks only, with a page budget.
+    #[serde(default)]
+    pub light: bool,
 }
 
 /// A finding as stored; the same shape as the CLI's JSON findings.

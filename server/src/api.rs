@@ -32,6 +32,10 @@ pub fn router() -> Router<AppState> {
         .route("/projects/{id}/deploys", get(list_deploys).post(record_deploy))
         .route("/environments/{id}/credentials", axum::routing::put(put_credentials).delete(delete_credentials))
         .route("/environments/{id}/old-urls/import", axum::routing::post(import_old_urls))
+        .route("/projects/{id}/schedules", get(list_schedules))
+        .route("/environments/{id}/schedule", get(get_schedule).put(put_schedule))
+        .route("/environments/{id}/schedule/pause", axum::routing::post(pause_schedule))
+        .route("/environments/{id}/schedule/resume", axum::routing::post(resume_schedule))
         .route("/runs/{id}", get(get_run))
         .route("/runs/{id}/findings", get(run_findings))
         .route("/runs/{id}/screenshots", get(run_screenshots))
@@ -242,6 +246,38 @@ struct ImportOldUrls {
 async fn import_old_urls(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(body): ApiJson<ImportOldUrls>) -> ApiResult<Response> {
     let list = preflight_store::environments::import_old_urls(&s.pool, &u, id, &body.sitemap_url).await?;
     Ok(Json(json!({ "old_urls": list })).into_response())
+}
+
+async fn list_schedules(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
+    Ok(Json(json!({ "schedules": preflight_store::schedules::list(&s.pool, id).await? })).into_response())
+}
+
+async fn get_schedule(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<preflight_model::Schedule>> {
+    Ok(Json(preflight_store::schedules::get(&s.pool, id).await?))
+}
+
+async fn put_schedule(
+    State(s): State<AppState>,
+    ApiUser(u): ApiUser,
+    Id(id): Id,
+    ApiJson(body): ApiJson<preflight_model::ScheduleInput>,
+) -> ApiResult<Json<preflight_model::Schedule>> {
+    Ok(Json(preflight_store::schedules::set(&s, &u, id, &body).await?))
+}
+
+/// Pauses or resumes a schedule, keeping its settings.
+async fn set_paused(s: &AppState, u: &preflight_model::UserInfo, id: i64, paused: bool) -> ApiResult<Json<preflight_model::Schedule>> {
+    let current = preflight_store::schedules::get(&s.pool, id).await?;
+    let settings = preflight_model::ScheduleInput { paused, ..current.settings };
+    Ok(Json(preflight_store::schedules::set(s, u, id, &settings).await?))
+}
+
+async fn pause_schedule(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id) -> ApiResult<Json<preflight_model::Schedule>> {
+    set_paused(&s, &u, id, true).await
+}
+
+async fn resume_schedule(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id) -> ApiResult<Json<preflight_model::Schedule>> {
+    set_paused(&s, &u, id, false).await
 }
 
 async fn list_deploys(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {

@@ -251,6 +251,7 @@ mod tests {
             label: "completed".into(),
             cause: Default::default(),
             deploy: None,
+            light: false,
         }
     }
 

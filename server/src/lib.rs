@@ -15,6 +15,7 @@ pub mod middleware;
 pub mod pipeline;
 pub mod router;
 pub mod runner;
+pub mod scheduler;
 pub mod shots;
 pub mod state;
 

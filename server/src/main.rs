@@ -205,6 +205,7 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
     // With PostgreSQL, live updates travel through the database to every server.
     preflight_store::relay::start(&state).await;
     preflight_store::db::start_checkpoints(&state.pool);
+    preflight_server::scheduler::start(state.clone(), shutdown.clone());
     if args.no_runner {
         tracing::info!("this server runs no checks (--no-runner): `preflight worker` processes do");
     } else {

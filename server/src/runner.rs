@@ -159,6 +159,10 @@ pub async fn config_for(state: &Store, job: &runs::RunJob) -> Result<CheckConfig
         config.nameserver = s.nameserver.as_deref().and_then(preflight_store::projects::nameserver_addr);
         config.credentials = preflight_store::environments::credentials_for(&state.pool, &state.sealer, env.id.unwrap_or_default()).await?;
     }
+    if let Some(budget) = job.page_budget.filter(|_| job.light != 0) {
+        // A light scheduled run: its page budget, whatever the environment says.
+        config.limits.max_pages = budget.clamp(1, 5000) as usize;
+    }
     config.other_hosts = project
         .environments
         .iter()
@@ -307,6 +311,9 @@ async fn run_job(state: &Store, job: runs::RunJob, browser: Option<&BrowserRunne
 
 /// The browser part of a run: every viewport of the project, with its form policy.
 async fn browser_plan(state: &Store, job: &runs::RunJob, config: &CheckConfig, browser: Option<&BrowserRunner>) -> BrowserPlan {
+    if job.light != 0 {
+        return BrowserPlan::NotRun("a light scheduled run checks over HTTP only".into());
+    }
     let Some(browser) = browser else {
         return BrowserPlan::NotRun("browser checks are turned off on this server (--no-browser)".into());
     };

@@ -488,6 +488,11 @@ preflight_store::db_test! {
             ("/template", "get"),
             ("/projects/{id}/deploys", "post"),
             ("/projects/{id}/deploys", "get"),
+            ("/projects/{id}/schedules", "get"),
+            ("/environments/{id}/schedule", "get"),
+            ("/environments/{id}/schedule", "put"),
+            ("/environments/{id}/schedule/pause", "post"),
+            ("/environments/{id}/schedule/resume", "post"),
         ] {
             assert!(doc["paths"][path][method].is_object(), "{method} {path} is not documented");
         }
@@ -753,6 +758,8 @@ preflight_store::db_test! {
             "add_retro_action",
             "promote_retro_action",
             "get_template_versions",
+            "get_watch",
+            "set_schedule",
             "share_view",
             "share_review",
             "share_decide",

@@ -12,3 +12,4 @@ pub mod run;
 pub mod scope;
 pub mod share;
 pub mod team;
+pub mod watch;

@@ -129,6 +129,35 @@ fn number(s: &str) -> Option<i64> {
     (!t.is_empty()).then(|| t.parse().unwrap_or(0))
 }
 
+/// Offered while typing a time zone (any IANA name is accepted).
+const COMMON_TIME_ZONES: &[&str] = &[
+    "UTC",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Amsterdam",
+    "Europe/Madrid",
+    "Europe/Rome",
+    "Europe/Stockholm",
+    "Europe/Warsaw",
+    "Europe/Athens",
+    "Europe/Helsinki",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Toronto",
+    "America/Sao_Paulo",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+];
+
 #[component]
 fn ProjectForm(project: Option<Project>) -> impl IntoView {
     let id = project.as_ref().map(|p| p.id);
@@ -138,6 +167,7 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
         client: String::new(),
         launch_date: String::new(),
         launch_time: None,
+        time_zone: "UTC".into(),
         environments: ["dev", "staging", "production"]
             .iter()
             .map(|n| Environment { name: n.to_string(), kind: EnvKind::parse(n), ..Default::default() })
@@ -159,6 +189,7 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
     let client = RwSignal::new(p.client.clone());
     let launch_date = RwSignal::new(p.launch_date.clone());
     let launch_time = RwSignal::new(p.launch_time.clone().unwrap_or_default());
+    let time_zone = RwSignal::new(p.time_zone.clone());
     let emails = RwSignal::new(p.contact_emails.join("\n"));
     let phones = RwSignal::new(p.contact_phones.join("\n"));
     let address = RwSignal::new(p.postal_address.clone());
@@ -192,6 +223,7 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
             client: client.get_untracked(),
             launch_date: launch_date.get_untracked(),
             launch_time: Some(launch_time.get_untracked()),
+            time_zone: time_zone.get_untracked(),
             environments: envs.get_untracked().iter().map(EnvRow::value).filter(|e| !(e.base_url.trim().is_empty() && e.id.is_none())).collect(),
             contact_emails: lines(&emails.get_untracked()),
             contact_phones: lines(&phones.get_untracked()),
@@ -227,6 +259,13 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
                 <label>"Client" <input type="text" bind:value=client/></label>
                 <label>"Launch date" <input type="date" required bind:value=launch_date/></label>
                 <label>"Launch time (optional)" <input type="time" bind:value=launch_time/></label>
+                <label>"Time zone"
+                    <input type="text" list="time-zones" bind:value=time_zone placeholder="UTC" autocomplete="off" spellcheck="false"/>
+                    <span class="hint">"The launch time and scheduled checks are read in it: an IANA name such as Europe/London or America/New_York."</span>
+                </label>
+                <datalist id="time-zones">
+                    {COMMON_TIME_ZONES.iter().map(|z| view! { <option value=*z/> }).collect_view()}
+                </datalist>
             </div>
             <fieldset>
                 <legend>"Environments"</legend>

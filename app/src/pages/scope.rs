@@ -11,7 +11,7 @@ use crate::server_fns::{
     save_training, scope_history,
 };
 
-/// The tabs of a project: checklist, scope, training, activity.
+/// The tabs of a project: checklist, scope, training, retrospective, watch, activity.
 #[component]
 pub fn ProjectNav(project_id: i64, current: &'static str) -> impl IntoView {
     let tab = move |key: &'static str, label: &'static str, path: String| {
@@ -23,6 +23,7 @@ pub fn ProjectNav(project_id: i64, current: &'static str) -> impl IntoView {
             {tab("scope", "Agreed scope", format!("/projects/{project_id}/scope"))}
             {tab("training", "Training notes", format!("/projects/{project_id}/training"))}
             {tab("retro", "Retrospective", format!("/projects/{project_id}/retro"))}
+            {tab("watch", "Watch", format!("/projects/{project_id}/watch"))}
             {tab("activity", "Activity", format!("/projects/{project_id}/activity"))}
         </nav>
     }

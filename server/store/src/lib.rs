@@ -16,6 +16,7 @@ pub mod ratelimit;
 pub mod relay;
 pub mod retro;
 pub mod runs;
+pub mod schedules;
 pub mod scope;
 pub mod screenshots;
 pub mod secrets;

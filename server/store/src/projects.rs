@@ -34,6 +34,15 @@ pub fn validate(input: &ProjectInput) -> AppResult<ProjectInput> {
         Some(t) if parse_time(t).is_some() => Some(t.to_string()),
         Some(t) => return Err(AppError::bad(format!("launch_time: \"{t}\" is not a time; use HH:MM, e.g. 09:30."))),
     };
+    out.time_zone = match input.time_zone.trim() {
+        "" => "UTC".into(),
+        tz => match jiff::tz::TimeZone::get(tz) {
+            Ok(_) => tz.to_string(),
+            Err(_) => {
+                return Err(AppError::bad(format!("time_zone: \"{tz}\" is not a time zone; give its IANA name, e.g. Europe/Berlin, America/New_York or UTC.")))
+            }
+        },
+    };
     if input.environments.len() > MAX_ENVIRONMENTS {
         return Err(AppError::bad(format!("environments: {MAX_ENVIRONMENTS} at most.")));
     }
@@ -211,6 +220,7 @@ struct ProjectRow {
     client: String,
     launch_date: String,
     launch_time: Option<String>,
+    time_zone: String,
     contact_emails: String,
     contact_phones: String,
     postal_address: String,
@@ -246,7 +256,7 @@ struct EnvRow {
 
 pub async fn get(pool: &Pool, id: i64) -> AppResult<Project> {
     let row: ProjectRow = sqlx::query_as(
-        "SELECT p.id, p.name, p.client, p.launch_date, p.launch_time, p.contact_emails, p.contact_phones,
+        "SELECT p.id, p.name, p.client, p.launch_date, p.launch_time, p.time_zone, p.contact_emails, p.contact_phones,
                 p.postal_address, p.archived_at, v.version AS template_version, p.created_at, p.updated_at,
                 p.viewports, p.forms_listed, p.evidence_max_age_days, p.phone_region, p.analytics_ids
          FROM projects p LEFT JOIN template_versions v ON v.id = p.template_version_id WHERE p.id = $1",
@@ -270,6 +280,7 @@ pub async fn get(pool: &Pool, id: i64) -> AppResult<Project> {
         client: row.client,
         launch_date: row.launch_date,
         launch_time: row.launch_time,
+        time_zone: row.time_zone,
         environments: envs
             .into_iter()
             .map(|e| Environment {
@@ -342,7 +353,7 @@ pub async fn list(pool: &Pool, include_archived: bool) -> AppResult<Vec<ProjectS
 }
 
 /// Creates a project with its environments and a copy of the current checklist template.
-/// Binds a project's twelve editable fields as `$1`…`$12`, in the order `create` and `update`
+/// Binds a project's thirteen editable fields as `$1`…`$13`, in the order `create` and `update`
 /// name their columns.
 fn bind_fields<'q>(
     q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
@@ -360,6 +371,7 @@ fn bind_fields<'q>(
         .bind(p.evidence_max_age_days.unwrap_or(7))
         .bind(&p.phone_region)
         .bind(p.analytics_ids.join("\n"))
+        .bind(&p.time_zone)
 }
 
 pub async fn create(pool: &Pool, actor: &UserInfo, input: &ProjectInput) -> AppResult<i64> {
@@ -370,8 +382,8 @@ pub async fn create(pool: &Pool, actor: &UserInfo, input: &ProjectInput) -> AppR
     let id: i64 = bind_fields(
         sqlx::query(
             "INSERT INTO projects (name, client, launch_date, launch_time, contact_emails, contact_phones, postal_address,
-                               viewports, forms_listed, evidence_max_age_days, phone_region, analytics_ids, template_version_id, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+                               viewports, forms_listed, evidence_max_age_days, phone_region, analytics_ids, time_zone, template_version_id, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
         ),
         &p,
     )
@@ -447,7 +459,7 @@ pub async fn update(pool: &Pool, id: i64, input: &ProjectInput) -> AppResult<()>
         sqlx::query(
             "UPDATE projects SET name = $1, client = $2, launch_date = $3, launch_time = $4, contact_emails = $5,
                 contact_phones = $6, postal_address = $7, viewports = $8, forms_listed = $9, evidence_max_age_days = $10,
-                phone_region = $11, analytics_ids = $12, updated_at = $13 WHERE id = $14",
+                phone_region = $11, analytics_ids = $12, time_zone = $13, updated_at = $14 WHERE id = $15",
         ),
         &p,
     )
@@ -488,6 +500,8 @@ pub async fn update(pool: &Pool, id: i64, input: &ProjectInput) -> AppResult<()>
         write_settings(&mut tx, *eid, &e.settings).await?;
     }
     insert_environments(&mut tx, id, &fresh).await?;
+    // The launch time or time zone may have moved: schedules plan again.
+    super::schedules::replan_project(&mut tx, id, now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -560,6 +574,7 @@ mod tests {
             client: "ACME".into(),
             launch_date: "2027-03-01".into(),
             launch_time: Some("09:30".into()),
+            time_zone: String::new(),
             environments: vec![
                 Environment {
                     id: None,

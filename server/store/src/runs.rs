@@ -13,7 +13,7 @@ use preflight_model::{
 const RUN_SELECT: &str = "
     SELECT r.id, r.project_id, r.environment_name, r.env_kind, r.base_url, r.status, u.name AS requested_by,
            r.created_at, r.started_at, r.finished_at, r.progress_phase, r.progress_done, r.progress_total,
-           r.pages_crawled, r.error, r.cause, r.deploy_id, d.revision AS deploy_revision, d.at AS deploy_at,
+           r.pages_crawled, r.error, r.light, r.cause, r.deploy_id, d.revision AS deploy_revision, d.at AS deploy_at,
            (SELECT COUNT(*) FROM findings f WHERE f.run_id = r.id AND f.severity = 'error') AS errors,
            (SELECT COUNT(*) FROM findings f WHERE f.run_id = r.id AND f.severity = 'warning') AS warnings,
            (SELECT COUNT(*) FROM findings f WHERE f.run_id = r.id AND f.severity = 'info') AS infos
@@ -36,6 +36,7 @@ struct RunRow {
     progress_total: i64,
     pages_crawled: i64,
     error: String,
+    light: i64,
     cause: String,
     deploy_id: Option<i64>,
     deploy_revision: Option<String>,
@@ -71,6 +72,7 @@ impl From<RunRow> for RunSummary {
             infos: r.infos,
             error: r.error,
             cause: RunCause::parse(&r.cause).unwrap_or_default(),
+            light: r.light != 0,
             deploy: match (r.deploy_id, r.deploy_revision, r.deploy_at) {
                 (Some(id), Some(revision), Some(at)) => Some(DeployRef { id, short: preflight_model::short_revision(id, &revision), revision, at }),
                 _ => None,
@@ -90,6 +92,9 @@ pub struct RunJob {
     pub resolve_ip: Option<String>,
     /// `None` when the environment was deleted after the run was queued.
     pub environment_id: Option<i64>,
+    /// A light scheduled run: HTTP checks only, at most `page_budget` pages (0 or 1).
+    pub light: i64,
+    pub page_budget: Option<i64>,
 }
 
 /// Queues a run of the project's environment named `environment` (case-insensitive), wakes
@@ -316,7 +321,7 @@ pub async fn claim_next(pool: &Pool, worker: &str) -> AppResult<Option<RunJob>> 
     Ok(sqlx::query_as(&format!(
         "UPDATE runs SET status = 'running', started_at = $1, heartbeat_at = $1, claimed_by = $2, attempts = attempts + 1, progress_phase = 'starting'
          WHERE id = (SELECT id FROM runs WHERE status = 'queued' ORDER BY id LIMIT 1{skip_locked})
-         RETURNING id, project_id, environment_name, env_kind, base_url, resolve_ip, environment_id"
+         RETURNING id, project_id, environment_name, env_kind, base_url, resolve_ip, environment_id, light, page_budget"
     ))
     .bind(now())
     .bind(worker)

@@ -31,6 +31,8 @@ pub struct Store {
     pub limiter: Arc<LoginLimiter>,
     /// Wakes the check-run runner when a run is queued.
     pub run_queued: Arc<tokio::sync::Notify>,
+    /// Wakes the scheduler when a schedule changed.
+    pub schedules_changed: Arc<tokio::sync::Notify>,
     /// Where check runs keep their screenshots (`<data>/screenshots`); `None`: no
     /// screenshots are taken or served.
     pub screenshots_dir: Option<std::path::PathBuf>,
@@ -55,6 +57,7 @@ impl Store {
             events,
             limiter: Arc::new(LoginLimiter::default()),
             run_queued: Arc::new(tokio::sync::Notify::new()),
+            schedules_changed: Arc::new(tokio::sync::Notify::new()),
             screenshots_dir: None,
             sealer: Arc::new(super::secrets::Sealer::ephemeral()),
             setup_code: Arc::default(),

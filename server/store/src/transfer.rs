@@ -25,6 +25,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("template_items", "id"),
     ("projects", "id"),
     ("environments", "id"),
+    ("schedules", "environment_id"),
     ("checklist_items", "id"),
     ("checklist_events", "id"),
     ("deploys", "id"),
