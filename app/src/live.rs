@@ -15,9 +15,20 @@ pub fn subscribe(
     on_status: impl Fn(bool) + 'static,
     on_open: impl Fn(bool) + 'static,
 ) -> Option<Subscription> {
+    subscribe_to(&format!("/events/projects/{project_id}"), on_update, on_status, on_open)
+}
+
+/// Subscribes to any of the server's event streams (`/events/notifications`: the bell).
+#[cfg(feature = "hydrate")]
+pub fn subscribe_to(
+    path: &str,
+    on_update: impl Fn(LiveUpdate) + 'static,
+    on_status: impl Fn(bool) + 'static,
+    on_open: impl Fn(bool) + 'static,
+) -> Option<Subscription> {
     use wasm_bindgen::{closure::Closure, JsCast};
 
-    let source = web_sys::EventSource::new(&format!("/events/projects/{project_id}")).ok()?;
+    let source = web_sys::EventSource::new(path).ok()?;
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
         let Some(text) = ev.data().as_string() else { return };
         if let Ok(update) = serde_json::from_str::<LiveUpdate>(&text) {

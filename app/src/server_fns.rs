@@ -336,6 +336,89 @@ pub async fn set_schedule(environment_id: i64, schedule: crate::model::ScheduleI
     .await
 }
 
+// ----- Notifications -----
+
+/// The signed-in person's notifications (the bell).
+#[server(prefix = "/rpc", endpoint = "get_notifications", input = Json)]
+pub async fn get_notifications() -> Result<crate::model::NotificationList, ServerFnError> {
+    serve(async move {
+        let user = ctx::user()?;
+        preflight_store::notify::list_for(&ctx::state()?.pool, user.id, 50).await
+    })
+    .await
+}
+
+/// Marks the named notifications read, or all of them when `ids` is `None`.
+#[server(prefix = "/rpc", endpoint = "mark_notifications_read", input = Json)]
+pub async fn mark_notifications_read(ids: Option<Vec<i64>>) -> Result<crate::model::NotificationList, ServerFnError> {
+    serve(async move {
+        let user = ctx::user()?;
+        preflight_store::notify::mark_read(&ctx::state()?, user.id, ids.as_deref()).await
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "get_notify_settings", input = Json)]
+pub async fn get_notify_settings(project_id: i64) -> Result<crate::model::NotifySettings, ServerFnError> {
+    serve(async move {
+        ctx::user()?;
+        let pool = ctx::state()?.pool;
+        preflight_store::projects::get(&pool, project_id).await?;
+        preflight_store::notify::settings(&pool, project_id).await
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "set_notify_rule", input = Json)]
+pub async fn set_notify_rule(project_id: i64, rule: String, enabled: bool) -> Result<Vec<crate::model::RuleSetting>, ServerFnError> {
+    serve(async move {
+        let user = ctx::user()?;
+        preflight_store::notify::set_rule(&ctx::state()?.pool, &user, project_id, &rule, enabled).await
+    })
+    .await
+}
+
+/// Adds a webhook (`webhook_id` `None`; the answer carries its secret once) or changes one.
+#[server(prefix = "/rpc", endpoint = "save_webhook", input = Json)]
+pub async fn save_webhook(project_id: i64, webhook_id: Option<i64>, input: crate::model::WebhookInput) -> Result<crate::model::Webhook, ServerFnError> {
+    serve(async move {
+        let user = ctx::user()?;
+        let state = ctx::state()?;
+        match webhook_id {
+            Some(id) => preflight_store::notify::update_webhook(&state, &user, id, &input).await,
+            None => preflight_store::notify::create_webhook(&state, &user, project_id, &input).await,
+        }
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "delete_webhook", input = Json)]
+pub async fn delete_webhook(webhook_id: i64) -> Result<(), ServerFnError> {
+    serve(async move {
+        let user = ctx::user()?;
+        preflight_store::notify::delete_webhook(&ctx::state()?, &user, webhook_id).await
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "rotate_webhook_secret", input = Json)]
+pub async fn rotate_webhook_secret(webhook_id: i64) -> Result<crate::model::Webhook, ServerFnError> {
+    serve(async move {
+        let user = ctx::user()?;
+        preflight_store::notify::rotate_secret(&ctx::state()?, &user, webhook_id).await
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "retry_delivery", input = Json)]
+pub async fn retry_delivery(delivery_id: i64) -> Result<(), ServerFnError> {
+    serve(async move {
+        ctx::user()?;
+        preflight_store::notify::retry(&ctx::state()?, delivery_id).await
+    })
+    .await
+}
+
 // ----- Scope register, training notes, activity -----
 
 #[server(prefix = "/rpc", endpoint = "get_scope", input = Json)]
@@ -471,7 +554,7 @@ pub async fn share_review(token: String, screenshot_id: i64, approve: bool, name
     serve(async move {
         let state = ctx::state()?;
         let grant = preflight_store::share::resolve(&state.pool, &token).await?;
-        let review = preflight_store::share::review(&state.pool, &grant, screenshot_id, approve, &name, &comment).await?;
+        let review = preflight_store::share::review(&state, &grant, screenshot_id, approve, &name, &comment).await?;
         state.publish_update(grant.project_id, crate::model::LiveUpdate::Review { review: review.clone() });
         Ok(review)
     })
@@ -513,7 +596,7 @@ pub async fn share_sign_off(token: String, name: String) -> Result<crate::model:
     serve(async move {
         let state = ctx::state()?;
         let grant = preflight_store::share::resolve(&state.pool, &token).await?;
-        preflight_store::share::sign_off(&state.pool, &grant, &name).await
+        preflight_store::share::sign_off(&state, &grant, &name).await
     })
     .await
 }

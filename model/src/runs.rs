@@ -329,6 +329,13 @@ pub enum LiveUpdate {
     Review {
         review: Review,
     },
+    /// A person's notification centre changed (on the per-person stream only).
+    Notification {
+        user_id: i64,
+        unread: i64,
+        #[serde(default)]
+        latest: Option<crate::NotificationView>,
+    },
 }
 
 /// One page seen at one viewport in a run (its image is at `/screenshots/{id}`).

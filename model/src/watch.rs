@@ -144,6 +144,159 @@ pub struct WatchView {
     pub schedules: Vec<Schedule>,
 }
 
+/// What is worth telling: every rule's id (the webhook payload's `event`), its name and what
+/// it covers. All are on for a new project.
+pub const RULES: &[(&str, &str, &str)] = &[
+    ("run-new-errors", "New errors in a run", "A run found errors the previous run of that environment did not have."),
+    ("item-regressed", "A ticked item regressed", "A check named by a ticked item fails in the environment's latest run."),
+    ("site-down", "Site down or back up", "The start page is unreachable or answers 5xx, and when it is back; a reminder at most hourly while down."),
+    ("tls-expiry", "Certificate expiring", "The site's TLS certificate expires in 30, 14 or 7 days."),
+    ("domain-expiry", "Domain expiring", "The domain's registration (RDAP) expires in 60 or 30 days."),
+    ("client-review", "Client review", "A client approved a screenshot, asked for changes or signed off the launch through a review link."),
+    ("item-assigned", "Assigned to you", "A checklist item was assigned to you."),
+    ("due-digest", "Due and overdue", "Once a day: your items due tomorrow and your overdue items."),
+];
+
+/// A rule's name for people (the id when unknown).
+pub fn rule_title(rule: &str) -> &str {
+    RULES.iter().find(|r| r.0 == rule).map(|r| r.1).unwrap_or(rule)
+}
+
+/// One entry of a person's notification centre.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationView {
+    pub id: i64,
+    pub project_id: Option<i64>,
+    pub project: Option<String>,
+    pub rule: String,
+    pub title: String,
+    pub body: String,
+    /// Where it points in the app (`/runs/12`).
+    pub link: String,
+    pub created_at: i64,
+    pub read: bool,
+}
+
+/// A person's notifications, newest first, and how many are unread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct NotificationList {
+    pub unread: i64,
+    pub items: Vec<NotificationView>,
+}
+
+/// A project's rule, on or off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleSetting {
+    pub rule: String,
+    pub title: String,
+    pub description: String,
+    pub enabled: bool,
+}
+
+/// The body a webhook receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum HookFormat {
+    /// Preflight's own JSON (documented in the OpenAPI file as `WebhookEvent`).
+    #[default]
+    Json,
+    /// `{"text": …}` for Slack incoming webhooks (Mattermost and Rocket.Chat take it too).
+    Slack,
+    /// `{"text": …}` as a Microsoft Teams incoming webhook / workflow takes it.
+    Teams,
+    /// `{"content": …}` for Discord webhooks.
+    Discord,
+}
+
+impl HookFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HookFormat::Json => "json",
+            HookFormat::Slack => "slack",
+            HookFormat::Teams => "teams",
+            HookFormat::Discord => "discord",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<HookFormat> {
+        Some(match s {
+            "json" => HookFormat::Json,
+            "slack" => HookFormat::Slack,
+            "teams" => HookFormat::Teams,
+            "discord" => HookFormat::Discord,
+            _ => return None,
+        })
+    }
+}
+
+fn on() -> bool {
+    true
+}
+
+/// A webhook as it is created or edited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookInput {
+    #[serde(default)]
+    pub name: String,
+    /// `http://` or `https://`; never a cloud metadata address.
+    pub url: String,
+    #[serde(default)]
+    pub format: HookFormat,
+    /// The rules it is told about; empty: every rule.
+    #[serde(default)]
+    pub rules: Vec<String>,
+    #[serde(default = "on")]
+    pub active: bool,
+}
+
+/// A project's webhook. `secret` is only in the answer that created it (or a new secret):
+/// keep it to check `X-Preflight-Signature`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Webhook {
+    pub id: i64,
+    pub project_id: i64,
+    pub name: String,
+    pub url: String,
+    pub format: HookFormat,
+    pub rules: Vec<String>,
+    pub active: bool,
+    pub created_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// One message in the outbox, as the deliveries page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    pub id: i64,
+    /// `webhook` or `email`.
+    pub channel: String,
+    /// The webhook's URL or the e-mail address.
+    pub target: String,
+    pub rule: String,
+    pub idempotency_key: String,
+    /// `pending`, `sending`, `sent` or `failed`.
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: Option<i64>,
+    pub last_error: String,
+    /// The receiver's last HTTP status.
+    pub last_status: Option<i64>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+    pub subject: String,
+}
+
+/// The project's notification settings page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotifySettings {
+    pub project_id: i64,
+    pub rules: Vec<RuleSetting>,
+    pub webhooks: Vec<Webhook>,
+    pub deliveries: Vec<DeliveryView>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

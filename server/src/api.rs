@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_scope::router())
         .merge(crate::api_scope::share_router())
         .merge(crate::api_scope::retro_router())
+        .merge(crate::api_notify::router())
         .fallback(|| async { ApiError(AppError::NotFound("API endpoint")) })
         .method_not_allowed_fallback(|| async { (StatusCode::METHOD_NOT_ALLOWED, Json(json!({"error": "this method is not allowed on this endpoint"}))) })
 }
@@ -167,21 +168,37 @@ async fn get_item(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResu
     Ok(Json(checklist::item(&s.pool, id).await?))
 }
 
-/// `PATCH /checklist-items/{id}` body. `state` and `version` are required; `reason`
-/// is required when `state` is `not_applicable`.
+/// `PATCH /checklist-items/{id}` body: `version` and one change — `state` (with `reason` when
+/// `not_applicable`), `assignee_id` (a user id, or `null` to unassign) or `notes`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PatchItem {
-    state: String,
+    #[serde(default)]
+    state: Option<String>,
     version: i64,
     #[serde(default)]
     reason: String,
+    #[serde(default, deserialize_with = "present")]
+    assignee_id: Option<Option<i64>>,
+    #[serde(default)]
+    notes: Option<String>,
+}
+
+/// A field that is present (even as `null`) is `Some`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(d).map(Some)
 }
 
 async fn patch_item(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(body): ApiJson<PatchItem>) -> ApiResult<Response> {
-    let state =
-        ItemState::parse(&body.state).ok_or_else(|| AppError::bad(format!("state must be one of todo, done, not_applicable (got {:?})", body.state)))?;
-    let change = ItemChange::SetState { state, reason: body.reason };
+    let change = match (body.state, body.assignee_id, body.notes) {
+        (Some(state), None, None) => {
+            let state = ItemState::parse(&state).ok_or_else(|| AppError::bad(format!("state must be one of todo, done, not_applicable (got {state:?})")))?;
+            ItemChange::SetState { state, reason: body.reason }
+        }
+        (None, Some(user_id), None) => ItemChange::Assign { user_id },
+        (None, None, Some(notes)) => ItemChange::Notes { notes },
+        _ => return Err(AppError::bad("Give exactly one change: state, assignee_id or notes (with the item's version).").into()),
+    };
     match checklist::update(&s, &u, id, body.version, &change).await? {
         UpdateOutcome::Updated { item } => Ok(Json(item).into_response()),
         UpdateOutcome::Conflict { current } => Ok((

@@ -15,7 +15,8 @@ use futures::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
 use crate::state::AppState;
-use preflight_model::UserInfo;
+use preflight_model::{LiveUpdate, UserInfo};
+use preflight_store::LiveEvent;
 
 /// How often an open stream checks that its session still exists.
 pub const SESSION_RECHECK: Duration = Duration::from_secs(5);
@@ -33,6 +34,24 @@ pub async fn checklist_events(
     headers: axum::http::HeaderMap,
     Path(project_id): Path<i64>,
 ) -> Response {
+    // A person's notifications travel with the project they are about, but only on their own
+    // stream ([`notification_events`]).
+    stream(state, user, headers, move |ev: &LiveEvent| ev.project_id == project_id && !matches!(ev.update, LiveUpdate::Notification { .. }))
+}
+
+/// `GET /events/notifications`: the signed-in person's bell, `{"kind":"notification",
+/// "user_id":…,"unread":…,"latest":{…}}` whenever their notifications change.
+pub async fn notification_events(State(state): State<AppState>, user: Option<Extension<UserInfo>>, headers: axum::http::HeaderMap) -> Response {
+    let me = user.as_ref().map(|u| u.0.id).unwrap_or(-1);
+    stream(state, user, headers, move |ev: &LiveEvent| matches!(ev.update, LiveUpdate::Notification { user_id, .. } if user_id == me))
+}
+
+fn stream(
+    state: AppState,
+    user: Option<Extension<UserInfo>>,
+    headers: axum::http::HeaderMap,
+    wanted: impl Fn(&LiveEvent) -> bool + Send + Sync + 'static,
+) -> Response {
     if user.is_none() {
         return (StatusCode::UNAUTHORIZED, "please sign in").into_response();
     }
@@ -49,11 +68,15 @@ pub async fn checklist_events(
     })
     .filter(|alive| std::future::ready(!*alive))
     .map(|_| None);
+    let wanted = std::sync::Arc::new(wanted);
     let events = BroadcastStream::new(state.events.subscribe())
         .take_while(|r| std::future::ready(r.is_ok()))
-        .filter_map(move |r| async move {
-            let ev = r.ok()?;
-            (ev.project_id == project_id).then(|| serde_json::to_string(&ev).ok()).flatten()
+        .filter_map(move |r| {
+            let wanted = wanted.clone();
+            async move {
+                let ev = r.ok()?;
+                wanted(&ev).then(|| serde_json::to_string(&ev).ok()).flatten()
+            }
         })
         .map(Some)
         // A client that fell behind: end the stream (it reconnects and reloads).

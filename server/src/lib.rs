@@ -3,6 +3,7 @@
 //! the check engine in `preflight-engine`.
 
 pub mod api;
+pub mod api_notify;
 pub mod api_scope;
 pub mod assets;
 pub mod auth_routes;

@@ -206,6 +206,7 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
     preflight_store::relay::start(&state).await;
     preflight_store::db::start_checkpoints(&state.pool);
     preflight_server::scheduler::start(state.clone(), shutdown.clone());
+    preflight_server::scheduler::start_deliveries(state.clone(), shutdown.clone());
     if args.no_runner {
         tracing::info!("this server runs no checks (--no-runner): `preflight worker` processes do");
     } else {

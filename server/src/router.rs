@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout", post(auth_routes::logout))
         .route("/auth/setup", post(auth_routes::setup))
         .route("/events/projects/{id}", get(events::checklist_events))
+        .route("/events/notifications", get(events::notification_events))
         .route("/screenshots/{id}", get(shots::full))
         .route("/screenshots/{id}/thumb", get(shots::thumb))
         .route("/screenshots/{before}/diff/{after}", get(shots::diff))

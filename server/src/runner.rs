@@ -230,7 +230,7 @@ async fn run_job(state: &Store, job: runs::RunJob, browser: Option<&BrowserRunne
     let config = match config_for(state, &job).await {
         Ok(c) => c,
         Err(e) => {
-            let _ = runs::finish(&state.pool, id, worker, 0, &[], &[], &e).await;
+            let _ = runs::finish(state, id, worker, 0, &[], &[], &e).await;
             publish(state, id).await;
             return;
         }
@@ -298,9 +298,9 @@ async fn run_job(state: &Store, job: runs::RunJob, browser: Option<&BrowserRunne
                     report.findings.iter().find(|f| matches!(f.check.as_str(), "unreachable" | "slow-response" | "redirect-loop")).map(|f| f.evidence.clone());
                 format!("site unreachable{}", why.map(|w| format!(" ({w})")).unwrap_or_default())
             };
-            runs::finish(&state.pool, id, worker, report.pages_crawled as i64, &report.checks, &findings, &error).await
+            runs::finish(state, id, worker, report.pages_crawled as i64, &report.checks, &findings, &error).await
         }
-        Err(e) => runs::finish(&state.pool, id, worker, 0, &[], &[], &e.to_string()).await,
+        Err(e) => runs::finish(state, id, worker, 0, &[], &[], &e.to_string()).await,
     };
     match outcome {
         Ok(status) => tracing::info!(run = id, status = status.as_str(), "check run finished"),

@@ -36,3 +36,26 @@ pub fn start(store: Store, shutdown: Signal) {
         }
     });
 }
+
+/// The delivery worker: sends what the outbox holds (webhooks), retrying with backoff, until
+/// the server stops. It wakes when something is queued, and at least every few seconds for
+/// retries that came due (and for deliveries another process queued or left half-sent).
+pub fn start_deliveries(store: Store, shutdown: Signal) {
+    const POLL: Duration = Duration::from_secs(5);
+    tokio::spawn(async move {
+        let http = preflight_store::notify::http_client();
+        let worker = crate::runner::worker_id();
+        loop {
+            match preflight_store::notify::deliver(&store, &worker, &http).await {
+                Ok(pass) if pass != Default::default() => tracing::info!(?pass, "deliveries"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("the delivery worker could not read the outbox: {e}"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(POLL) => {}
+                _ = store.outbox_queued.notified() => {}
+                _ = shutdown.wait() => break,
+            }
+        }
+    });
+}

@@ -340,7 +340,7 @@ preflight_store::db_test! {
         assert_eq!(runs::get(&pool, run.id).await.unwrap().status, preflight_model::RunStatus::Queued);
         // Had the first worker only stalled, it must stop now: no heartbeat, no results.
         assert!(!runs::heartbeat(&pool, run.id, holder).await.unwrap());
-        let late = runs::finish(&pool, run.id, holder, 1, &[], &[], "").await;
+        let late = runs::finish(&st, run.id, holder, 1, &[], &[], "").await;
         assert!(matches!(late, Err(preflight_store::AppError::Conflict(_))), "{late:?}");
         // The second start's worker dies too: interrupted, not queued a third time.
         assert_eq!(runs::claim_next(&pool, other).await.unwrap().map(|j| j.id), Some(run.id));

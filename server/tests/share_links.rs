@@ -24,7 +24,7 @@ fn png() -> Vec<u8> {
 async fn run_with_shots(st: &preflight_store::Store, user: &preflight_model::UserInfo, pid: i64, paths: &[&str]) -> (i64, Vec<i64>) {
     let run = preflight_store::runs::queue(st, user, pid, "dev").await.unwrap();
     preflight_store::runs::claim_next(&st.pool, "test-worker").await.unwrap();
-    preflight_store::runs::finish(&st.pool, run.id, "test-worker", 1, &[], &[], "").await.unwrap();
+    preflight_store::runs::finish(st, run.id, "test-worker", 1, &[], &[], "").await.unwrap();
     let dir = st.screenshots_dir.clone().unwrap();
     std::fs::create_dir_all(dir.join(format!("run-{}", run.id))).unwrap();
     let mut ids = Vec::new();

@@ -116,8 +116,8 @@ fn Board(data: ChecklistView) -> impl IntoView {
                         });
                     }
                 }
-                // Client reviews show on the run pages.
-                crate::model::LiveUpdate::Review { .. } => {}
+                // Client reviews show on the run pages; notifications on the bell.
+                crate::model::LiveUpdate::Review { .. } | crate::model::LiveUpdate::Notification { .. } => {}
             },
             move |ok| live.set(ok),
             move |_| {

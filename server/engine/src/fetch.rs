@@ -174,6 +174,12 @@ pub async fn lookup_guarded(host: &str, port: u16, allow_metadata: bool, also: &
     Ok(addrs)
 }
 
+/// The crawler's DNS guard for another client (webhook deliveries): system DNS, refusing
+/// reserved names and names that resolve to cloud metadata addresses.
+pub fn guarded_resolver() -> Arc<impl Resolve + 'static> {
+    Arc::new(GuardedResolver { allow_metadata: false })
+}
+
 /// System DNS, refusing names that resolve to metadata addresses.
 struct GuardedResolver {
     allow_metadata: bool,

@@ -133,6 +133,21 @@ pub async fn update(store: &Store, actor: &UserInfo, item_id: i64, expected_vers
     let outcome = write_change(&store.pool, actor, item_id, expected_version, change).await?;
     if let UpdateOutcome::Updated { item } = &outcome {
         store.publish(item.clone());
+        if let ItemChange::Assign { user_id: Some(to) } = change {
+            if *to != actor.id {
+                let notice = super::notify::Notice {
+                    rule: "item-assigned",
+                    project_id: item.project_id,
+                    key: format!("item-assigned:item:{}:v{}", item.id, item.version),
+                    title: format!("{} assigned \"{}\" to you", actor.name, item.title),
+                    body: format!("Due {}", item.due),
+                    link: format!("/projects/{}#item-{}", item.project_id, item.id),
+                    audience: super::notify::Audience::User(*to),
+                    data: serde_json::json!({"item_id": item.id, "title": item.title, "due": item.due, "assigned_by": actor.name}),
+                };
+                super::notify::emit(store, &notice).await?;
+            }
+        }
     }
     Ok(outcome)
 }

@@ -11,6 +11,7 @@ pub mod environments;
 pub mod error;
 pub mod evidence;
 pub mod markdown;
+pub mod notify;
 pub mod projects;
 pub mod ratelimit;
 pub mod relay;

@@ -406,7 +406,7 @@ pub async fn set_progress(pool: &Pool, run_id: i64, worker: &str, phase: &str, d
 /// Writes all findings, every check's outcome and the final status in one transaction — if
 /// the run is still `worker`'s (a run taken back from it is someone else's now: Conflict).
 pub async fn finish(
-    pool: &Pool,
+    store: &crate::Store,
     run_id: i64,
     worker: &str,
     pages: i64,
@@ -415,7 +415,9 @@ pub async fn finish(
     error: &str,
 ) -> AppResult<RunStatus> {
     let checks_run: Vec<&str> = checks.iter().filter(|c| c.status.ran()).map(|c| c.id.as_str()).collect();
+    let pool = &store.pool;
     let status = if !error.is_empty() || findings.iter().any(|f| f.severity == "error") { RunStatus::Failed } else { RunStatus::Passed };
+    let new_errors = new_errors_notice(pool, run_id, findings).await?;
     let mut tx = super::db::begin_write(pool).await?;
     for f in findings {
         sqlx::query("INSERT INTO findings (run_id, check_id, severity, url, message, evidence, advice) VALUES ($1, $2, $3, $4, $5, $6, $7)")
@@ -446,8 +448,88 @@ pub async fn finish(
     if r.rows_affected() != 1 {
         return Err(AppError::Conflict(format!("run {run_id} is no longer this worker's; its results were not written")));
     }
+    let told = match &new_errors {
+        Some(n) => super::notify::emit_in(store, &mut tx, n, now()).await?,
+        None => vec![],
+    };
     tx.commit().await?;
+    if let Some(n) = &new_errors {
+        super::notify::after_commit(store, n.project_id, &told).await;
+    }
+    if let Err(e) = regressions(store, run_id).await {
+        tracing::warn!(run = run_id, "telling about regressed items failed: {e}");
+    }
     Ok(status)
+}
+
+/// The `run-new-errors` notice of a run that found error findings the previous finished run
+/// of its environment did not have (none for an environment's first run: there is nothing to
+/// compare with, and whoever started it sees its result).
+async fn new_errors_notice(pool: &Pool, run_id: i64, findings: &[FindingView]) -> AppResult<Option<super::notify::Notice>> {
+    let run = get(pool, run_id).await?;
+    let previous: Option<i64> = sqlx::query_scalar(
+        "SELECT p.id FROM runs p JOIN runs r ON r.id = $1
+         WHERE p.environment_id = r.environment_id AND p.id < r.id AND p.status IN ('passed', 'failed') AND p.error = ''
+         ORDER BY p.id DESC LIMIT 1",
+    )
+    .bind(run_id)
+    .fetch_optional(pool)
+    .await?;
+    let Some(previous) = previous else { return Ok(None) };
+    let errors = |v: &[FindingView]| v.iter().filter(|f| f.severity == "error").cloned().collect::<Vec<_>>();
+    let before = findings_of(pool, previous).await?;
+    let cmp = compare(previous, &errors(&before), &errors(findings));
+    if cmp.new.is_empty() {
+        return Ok(None);
+    }
+    let mut checks: Vec<&str> = cmp.new.iter().map(|f| f.check.as_str()).collect();
+    checks.dedup();
+    let body = cmp.new.iter().take(5).map(|f| format!("{}: {} ({})", f.check, f.message, f.url)).collect::<Vec<_>>().join("\n");
+    Ok(Some(super::notify::Notice {
+        rule: "run-new-errors",
+        project_id: run.project_id,
+        key: format!("run-new-errors:run:{run_id}"),
+        title: format!("Run #{run_id} of {} found {} new error(s)", run.environment, cmp.new.len()),
+        body,
+        link: format!("/runs/{run_id}"),
+        audience: super::notify::Audience::Team,
+        data: serde_json::json!({"run_id": run_id, "previous_run_id": previous, "environment": run.environment, "new_errors": cmp.new.len(),
+                                 "fixed": cmp.fixed.len(), "findings": cmp.new.iter().take(20).collect::<Vec<_>>()}),
+    }))
+}
+
+async fn findings_of(pool: &Pool, run_id: i64) -> AppResult<Vec<FindingView>> {
+    let rows: Vec<(String, String, String, String, String, String)> =
+        sqlx::query_as("SELECT check_id, severity, url, message, evidence, advice FROM findings WHERE run_id = $1").bind(run_id).fetch_all(pool).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(check, severity, url, message, evidence, advice)| FindingView { check, severity, url, message, evidence, advice, title: String::new() })
+        .collect())
+}
+
+/// `item-regressed` notices: ticked items whose named checks fail in this run. Told once per
+/// tick (ticking it again and regressing again tells again).
+async fn regressions(store: &crate::Store, run_id: i64) -> AppResult<()> {
+    let run = get(&store.pool, run_id).await?;
+    let items = super::checklist::items(&store.pool, run.project_id).await?;
+    for it in items.iter().filter(|i| i.regression) {
+        let failing: Vec<&str> = it.evidence.iter().filter(|e| e.run_id == run_id && e.status == CheckStatus::Failed).map(|e| e.check.as_str()).collect();
+        if failing.is_empty() {
+            continue;
+        }
+        let notice = super::notify::Notice {
+            rule: "item-regressed",
+            project_id: run.project_id,
+            key: format!("item-regressed:item:{}:ticked:{}", it.id, it.state_changed_at.unwrap_or_default()),
+            title: format!("\"{}\" was ticked, but {} fails now", it.title, failing.join(", ")),
+            body: format!("Run #{run_id} of {}", run.environment),
+            link: format!("/projects/{}#item-{}", run.project_id, it.id),
+            audience: super::notify::Audience::Team,
+            data: serde_json::json!({"item_id": it.id, "title": it.title, "run_id": run_id, "failing_checks": failing}),
+        };
+        super::notify::emit(store, &notice).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -208,7 +208,8 @@ fn name(raw: &str) -> AppResult<String> {
 }
 
 /// The client approves a screenshot or asks for changes (a comment is then required).
-pub async fn review(pool: &Pool, g: &Grant, screenshot_id: i64, approve: bool, reviewer: &str, comment: &str) -> AppResult<Review> {
+pub async fn review(store: &crate::Store, g: &Grant, screenshot_id: i64, approve: bool, reviewer: &str, comment: &str) -> AppResult<Review> {
+    let pool = &store.pool;
     let reviewer = name(reviewer)?;
     let comment = comment.trim();
     if !approve && comment.is_empty() {
@@ -236,7 +237,20 @@ pub async fn review(pool: &Pool, g: &Grant, screenshot_id: i64, approve: bool, r
     .await?;
     let what = if approve { "approved" } else { "asked for changes to" };
     activity::log_in(&mut tx, g.project_id, &format!("{reviewer} (client)"), "review", &format!("{what} {} at {}", shot.url, shot.viewport), t).await?;
+    let notice = super::notify::Notice {
+        rule: "client-review",
+        project_id: g.project_id,
+        key: format!("client-review:review:{id}"),
+        title: format!("{reviewer} {what} {} ({})", shot.url, shot.viewport),
+        body: comment.to_string(),
+        link: format!("/runs/{}#shot-{screenshot_id}", shot.run_id),
+        audience: super::notify::Audience::Team,
+        data: serde_json::json!({"verdict": verdict, "reviewer": reviewer, "comment": comment, "screenshot_id": screenshot_id,
+                                 "url": shot.url, "viewport": shot.viewport, "run_id": shot.run_id}),
+    };
+    let told = super::notify::emit_in(store, &mut tx, &notice, t).await?;
     tx.commit().await?;
+    super::notify::after_commit(store, g.project_id, &told).await;
     Ok(Review { id, screenshot_id, verdict: verdict.into(), reviewer, comment: comment.into(), at: t })
 }
 
@@ -263,7 +277,8 @@ pub async fn propose_change(pool: &Pool, g: &Grant, who: &str, title: &str, reas
 
 /// Records the launch sign-off with a frozen snapshot of the checklist, the scope and the
 /// screenshots approved so far.
-pub async fn sign_off(pool: &Pool, g: &Grant, who: &str) -> AppResult<SignOff> {
+pub async fn sign_off(store: &crate::Store, g: &Grant, who: &str) -> AppResult<SignOff> {
+    let pool = &store.pool;
     let who = name(who)?;
     let checklist: Vec<(String, String, String, Option<i64>)> =
         sqlx::query_as("SELECT phase, title, state, state_changed_at FROM checklist_items WHERE project_id = $1 ORDER BY position, id")
@@ -296,7 +311,19 @@ pub async fn sign_off(pool: &Pool, g: &Grant, who: &str) -> AppResult<SignOff> {
         .fetch_one(&mut *tx)
         .await?;
     activity::log_in(&mut tx, g.project_id, &format!("{who} (client)"), "review", "signed off the launch", t).await?;
+    let notice = super::notify::Notice {
+        rule: "client-review",
+        project_id: g.project_id,
+        key: format!("client-review:signoff:{id}"),
+        title: format!("{who} signed off the launch"),
+        body: format!("{} approved screenshot(s) at the time of signing", approved.len()),
+        link: format!("/projects/{}", g.project_id),
+        audience: super::notify::Audience::Team,
+        data: serde_json::json!({"verdict": "signed_off", "reviewer": who, "signoff_id": id}),
+    };
+    let told = super::notify::emit_in(store, &mut tx, &notice, t).await?;
     tx.commit().await?;
+    super::notify::after_commit(store, g.project_id, &told).await;
     Ok(SignOff { id, signed_by: who, at: t, snapshot })
 }
 

@@ -33,6 +33,10 @@ pub struct Store {
     pub run_queued: Arc<tokio::sync::Notify>,
     /// Wakes the scheduler when a schedule changed.
     pub schedules_changed: Arc<tokio::sync::Notify>,
+    /// Wakes the delivery worker when a message was queued in the outbox.
+    pub outbox_queued: Arc<tokio::sync::Notify>,
+    /// How webhook and e-mail deliveries are tried (tries, backoff, timeout).
+    pub delivery: super::notify::DeliveryPolicy,
     /// Where check runs keep their screenshots (`<data>/screenshots`); `None`: no
     /// screenshots are taken or served.
     pub screenshots_dir: Option<std::path::PathBuf>,
@@ -58,6 +62,8 @@ impl Store {
             limiter: Arc::new(LoginLimiter::default()),
             run_queued: Arc::new(tokio::sync::Notify::new()),
             schedules_changed: Arc::new(tokio::sync::Notify::new()),
+            outbox_queued: Arc::new(tokio::sync::Notify::new()),
+            delivery: super::notify::DeliveryPolicy::default(),
             screenshots_dir: None,
             sealer: Arc::new(super::secrets::Sealer::ephemeral()),
             setup_code: Arc::default(),

@@ -44,6 +44,11 @@ pub const TABLES: &[(&str, &str)] = &[
     ("retrospectives", "project_id"),
     ("retro_actions", "id"),
     ("training_acks", "id"),
+    ("notify_events", "key"),
+    ("notifications", "id"),
+    ("notification_rules", "project_id, rule"),
+    ("webhooks", "id"),
+    ("outbox", "id"),
 ];
 
 /// Tables whose rows expire within minutes (rate-limit counters): not copied, left empty.

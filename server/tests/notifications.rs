@@ -1,0 +1,237 @@
+//! Notifications on both databases, with a webhook receiver served by the test on 127.0.0.1:
+//! each rule fires once for its event and not for a repeat, signatures verify, a failing or
+//! hanging receiver is retried and then marked failed with its last error, rules can be turned
+//! off, assignments tell only the assignee, and the bell counts and clears.
+
+mod common;
+
+use std::{
+    sync::{
+        atomic::{AtomicU8, Ordering},
+        Arc, Mutex,
+    },
+    time::Duration,
+};
+
+use axum::{
+    body::Body,
+    extract::State,
+    http::{header, HeaderMap, Method, StatusCode},
+    response::IntoResponse,
+    Router,
+};
+use preflight_store::notify;
+use serde_json::{json, Value};
+
+use common::*;
+
+/// What the receiver does with a request.
+const OK: u8 = 0;
+const FAIL: u8 = 1;
+const HANG: u8 = 2;
+
+#[derive(Clone, Default)]
+struct Receiver {
+    mode: Arc<AtomicU8>,
+    got: Arc<Mutex<Vec<(HeaderMap, String)>>>,
+}
+
+impl Receiver {
+    async fn start(&self) -> String {
+        let app = Router::new().fallback(|State(r): State<Receiver>, headers: HeaderMap, body: String| async move {
+            r.got.lock().unwrap().push((headers, body));
+            match r.mode.load(Ordering::SeqCst) {
+                FAIL => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+                HANG => {
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                    StatusCode::OK.into_response()
+                }
+                _ => StatusCode::NO_CONTENT.into_response(),
+            }
+        });
+        let port = serve(app.with_state(self.clone())).await;
+        format!("http://127.0.0.1:{port}/hook")
+    }
+
+    fn take(&self) -> Vec<(HeaderMap, String)> {
+        std::mem::take(&mut *self.got.lock().unwrap())
+    }
+}
+
+async fn rpc(app: &Router, name: &str, body: Value) -> Res {
+    let req = browser(Method::POST, &format!("/rpc/{name}")).header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap();
+    send(app, req).await
+}
+
+/// The store's deliveries with tries a test can wait for: three, no backoff, one second each.
+fn quick(st: &preflight_server::state::AppState) -> preflight_store::Store {
+    let mut s = st.store().clone();
+    s.delivery = notify::DeliveryPolicy { max_attempts: 3, first_backoff_ms: 0, timeout: Duration::from_secs(1), stale_after_secs: 5 };
+    s
+}
+
+preflight_store::db_test! {
+    async fn rules_fire_once_hooks_are_signed_and_failures_end_as_failed(pool) {
+        let st = state(pool.clone()).await;
+        let store = quick(&st);
+        let user = owner(&st).await;
+        let tok = token(&st, &user).await;
+        let member = preflight_store::auth::create_user(&pool, "mia@example.test", "Mia", preflight_model::Role::Member, PASSWORD).await.unwrap();
+        let app = preflight_server::router(st.clone());
+        let http = notify::http_client();
+        let pid = api(&app, Method::POST, "/projects", Some(&tok), Some(project_body("Shop"))).await.json()["id"].as_i64().unwrap();
+
+        // A webhook for client reviews only, in Preflight's JSON; its secret is shown once.
+        let rx = Receiver::default();
+        let url = rx.start().await;
+        let res = api(&app, Method::POST, &format!("/projects/{pid}/webhooks"), Some(&tok),
+            Some(json!({"name": "CI bot", "url": url, "rules": ["client-review"]}))).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let hook = res.json();
+        let secret = hook["secret"].as_str().unwrap().to_string();
+        assert!(secret.starts_with("whsec_") && secret.len() > 40, "{hook}");
+        let listed = api(&app, Method::GET, &format!("/projects/{pid}/webhooks"), Some(&tok), None).await.json();
+        assert!(listed["webhooks"][0]["secret"].is_null(), "the secret is never shown again: {listed}");
+
+        // The client signs off through a review link: both team members are told, the hook once.
+        let link = api(&app, Method::POST, &format!("/projects/{pid}/share-links"), Some(&tok), Some(json!({}))).await.json();
+        let share = link["url"].as_str().unwrap().rsplit("/share/").next().unwrap().to_string();
+        let res = rpc(&app, "share_sign_off", json!({"token": share, "name": "Clara Client"})).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let mine = api(&app, Method::GET, "/notifications", Some(&tok), None).await.json();
+        assert_eq!(mine["unread"], 1, "{mine}");
+        assert_eq!((mine["items"][0]["rule"].as_str(), mine["items"][0]["title"].as_str()), (Some("client-review"), Some("Clara Client signed off the launch")));
+        assert_eq!(notify::list_for(&pool, member.id, 10).await.unwrap().unread, 1, "the whole team is told");
+        let pass = notify::deliver(&store, "test", &http).await.unwrap();
+        assert_eq!(pass, notify::Pass { sent: 1, retried: 0, failed: 0 });
+        let got = rx.take();
+        assert_eq!(got.len(), 1);
+        let (headers, body) = &got[0];
+        let h = |n: &str| headers.get(n).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        assert_eq!(h("x-preflight-signature"), notify::signature(&secret, body.as_bytes()), "the signature verifies with the hook's secret");
+        let payload: Value = serde_json::from_str(body).unwrap();
+        assert_eq!((payload["event"].as_str(), payload["project"]["name"].as_str()), (Some("client-review"), Some("Shop")));
+        assert_eq!(payload["data"]["verdict"], "signed_off");
+        assert_eq!(h("x-preflight-delivery"), payload["id"].as_str().unwrap(), "the idempotency key is the payload's id");
+        assert_eq!(h("idempotency-key"), h("x-preflight-delivery"));
+        assert_eq!(h("x-preflight-event"), "client-review");
+        // Nothing more to send; the deliveries page says sent.
+        assert_eq!(notify::deliver(&store, "test", &http).await.unwrap(), notify::Pass::default());
+        let d = api(&app, Method::GET, &format!("/projects/{pid}/deliveries"), Some(&tok), None).await.json();
+        assert_eq!((d["deliveries"][0]["status"].as_str(), d["deliveries"][0]["attempts"].as_i64(), d["deliveries"][0]["last_status"].as_i64()), (Some("sent"), Some(1), Some(204)));
+
+        // The same event again tells nobody.
+        let notice = notify::Notice {
+            rule: "client-review",
+            project_id: pid,
+            key: "client-review:test:1".into(),
+            title: "Once".into(),
+            body: String::new(),
+            link: format!("/projects/{pid}"),
+            audience: notify::Audience::Team,
+            data: json!({}),
+        };
+        assert!(notify::emit(&store, &notice).await.unwrap());
+        assert!(!notify::emit(&store, &notice).await.unwrap(), "a repeat of the same event");
+        assert_eq!(notify::deliver(&store, "test", &http).await.unwrap().sent, 1);
+        assert_eq!(rx.take().len(), 1);
+
+        // A receiver that answers 500: tried three times, then failed with the last error.
+        rx.mode.store(FAIL, Ordering::SeqCst);
+        assert!(notify::emit(&store, &notify::Notice { key: "client-review:test:2".into(), ..notice.clone() }).await.unwrap());
+        let pass = notify::deliver(&store, "test", &http).await.unwrap();
+        assert_eq!(pass, notify::Pass { sent: 0, retried: 2, failed: 1 });
+        let tries = rx.take();
+        assert_eq!(tries.len(), 3);
+        let key = |t: &(HeaderMap, String)| t.0.get("x-preflight-delivery").unwrap().to_str().unwrap().to_string();
+        assert!(tries.iter().all(|t| key(t) == key(&tries[0]) && t.1 == tries[0].1), "every try: the same key and body");
+        let d = api(&app, Method::GET, &format!("/projects/{pid}/deliveries"), Some(&tok), None).await.json();
+        let failed = &d["deliveries"][0];
+        assert_eq!((failed["status"].as_str(), failed["attempts"].as_i64(), failed["last_status"].as_i64()), (Some("failed"), Some(3), Some(500)), "{failed}");
+        assert_eq!(failed["last_error"], "failed after 3 tries: the receiver answered 500 Internal Server Error");
+        // Sent again by hand once the receiver works.
+        rx.mode.store(OK, Ordering::SeqCst);
+        let res = api(&app, Method::POST, &format!("/deliveries/{}/retry", failed["id"]), Some(&tok), None).await;
+        assert_eq!(res.status, StatusCode::ACCEPTED);
+        assert_eq!(notify::deliver(&store, "test", &http).await.unwrap().sent, 1);
+        assert_eq!(key(&rx.take()[0]), key(&tries[0]), "the same idempotency key");
+        let res = api(&app, Method::POST, &format!("/deliveries/{}/retry", failed["id"]), Some(&tok), None).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "only a failed one: {}", res.body);
+
+        // A receiver that never answers: each try times out.
+        rx.mode.store(HANG, Ordering::SeqCst);
+        assert!(notify::emit(&store, &notify::Notice { key: "client-review:test:3".into(), ..notice.clone() }).await.unwrap());
+        let pass = notify::deliver(&store, "test", &http).await.unwrap();
+        assert_eq!(pass.failed, 1);
+        let d = api(&app, Method::GET, &format!("/projects/{pid}/deliveries"), Some(&tok), None).await.json();
+        assert_eq!(d["deliveries"][0]["last_error"], "failed after 3 tries: no answer in time (timed out)");
+        rx.mode.store(OK, Ordering::SeqCst);
+
+        // Rules the hook does not want reach the bell but not the hook.
+        let res = api(&app, Method::PATCH, &format!("/checklist-items/{}", first_item(&app, &tok, pid).await.0), Some(&tok), None).await;
+        assert!(res.status.is_client_error());
+        let (item, version) = first_item(&app, &tok, pid).await;
+        let res = api(&app, Method::PATCH, &format!("/checklist-items/{item}"), Some(&tok), Some(json!({"assignee_id": member.id, "version": version}))).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let mia = notify::list_for(&pool, member.id, 10).await.unwrap();
+        assert_eq!(mia.items[0].rule, "item-assigned", "{mia:?}");
+        assert!(mia.items[0].title.starts_with("Olivia Owner assigned \""), "{mia:?}");
+        let mine = api(&app, Method::GET, "/notifications", Some(&tok), None).await.json();
+        assert!(mine["items"].as_array().unwrap().iter().all(|n| n["rule"] != "item-assigned"), "only the assignee: {mine}");
+        assert_eq!(notify::deliver(&store, "test", &http).await.unwrap(), notify::Pass::default(), "the hook wants client reviews only");
+
+        // A rule turned off tells nobody.
+        let res = api(&app, Method::PUT, &format!("/projects/{pid}/notification-rules"), Some(&tok), Some(json!({"rule": "client-review", "enabled": false}))).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        assert!(res.json()["rules"].as_array().unwrap().iter().any(|r| r["rule"] == "client-review" && r["enabled"] == false));
+        assert!(!notify::emit(&store, &notify::Notice { key: "client-review:test:4".into(), ..notice.clone() }).await.unwrap());
+
+        // The bell clears.
+        let before = api(&app, Method::GET, "/notifications", Some(&tok), None).await.json();
+        assert!(before["unread"].as_i64().unwrap() >= 3, "{before}");
+        let first = before["items"][0]["id"].as_i64().unwrap();
+        let after = api(&app, Method::POST, "/notifications/read", Some(&tok), Some(json!({"ids": [first]}))).await.json();
+        assert_eq!(after["unread"].as_i64().unwrap(), before["unread"].as_i64().unwrap() - 1);
+        let after = api(&app, Method::POST, "/notifications/read", Some(&tok), Some(json!({}))).await.json();
+        assert_eq!(after["unread"], 0);
+        assert_eq!(notify::list_for(&pool, member.id, 10).await.unwrap().unread, 5, "another person's bell is theirs: the sign-off, three test notices, the assignment");
+    }
+}
+
+/// The project's first checklist item: id and version.
+async fn first_item(app: &Router, tok: &str, pid: i64) -> (i64, i64) {
+    let list = api(app, Method::GET, &format!("/projects/{pid}/checklist"), Some(tok), None).await.json();
+    (list["items"][0]["id"].as_i64().unwrap(), list["items"][0]["version"].as_i64().unwrap())
+}
+
+preflight_store::db_test! {
+    async fn webhooks_refuse_bad_addresses_and_unknown_rules(pool) {
+        let st = state(pool.clone()).await;
+        let user = owner(&st).await;
+        let tok = token(&st, &user).await;
+        let app = preflight_server::router(st.clone());
+        let pid = api(&app, Method::POST, "/projects", Some(&tok), Some(project_body("Shop"))).await.json()["id"].as_i64().unwrap();
+        for (body, expected) in [
+            (json!({"url": "http://169.254.169.254/latest/meta-data/"}), "url: 169.254.169.254 is a cloud metadata address"),
+            (json!({"url": "file:///etc/passwd"}), "url: only http:// and https://"),
+            (json!({"url": "not a url"}), "url: \"not a url\" is not a URL"),
+            (json!({"url": "https://example.com/h", "rules": ["everything"]}), "rules: \"everything\" is not a rule"),
+            (json!({"url": "https://example.com/h", "format": "irc"}), ""),
+            (json!({"url": "https://example.com/h", "colour": "red"}), ""),
+        ] {
+            let res = api(&app, Method::POST, &format!("/projects/{pid}/webhooks"), Some(&tok), Some(body.clone())).await;
+            assert!(res.status.is_client_error(), "{body}: {} {}", res.status, res.body);
+            assert!(res.json()["error"].as_str().unwrap().starts_with(expected), "{body}: {}", res.body);
+        }
+        let res = api(&app, Method::PUT, &format!("/projects/{pid}/notification-rules"), Some(&tok), Some(json!({"rule": "gossip", "enabled": true}))).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(api(&app, Method::DELETE, "/webhooks/9999", Some(&tok), None).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(api(&app, Method::POST, "/deliveries/9999/retry", Some(&tok), None).await.status, StatusCode::NOT_FOUND);
+        // Slack format and rotation: a new secret, the old one gone.
+        let hook = api(&app, Method::POST, &format!("/projects/{pid}/webhooks"), Some(&tok), Some(json!({"url": "https://hooks.example.com/x", "format": "slack"}))).await.json();
+        let rotated = api(&app, Method::POST, &format!("/webhooks/{}/secret", hook["id"]), Some(&tok), None).await.json();
+        assert_ne!(rotated["secret"], hook["secret"]);
+        assert_eq!(rotated["format"], "slack");
+        assert_eq!(api(&app, Method::DELETE, &format!("/webhooks/{}", hook["id"]), Some(&tok), None).await.status, StatusCode::NO_CONTENT);
+    }
+}
