@@ -24,6 +24,7 @@ pub fn Nav() -> impl IntoView {
                                 <A href="/template">"Template"</A>
                                 <A href="/team">"Team"</A>
                                 <A href="/account">"Account"</A>
+                                <Bell/>
                                 <span class="who" title=u.email.clone()>{u.name.clone()}</span>
                                 <form method="post" action="/auth/logout" class="inline">
                                     <button type="submit" class="link">"Sign out"</button>
@@ -35,6 +36,52 @@ pub fn Nav() -> impl IntoView {
                 })}
             </Transition>
         </header>
+    }
+}
+
+/// The notification bell: how many of the signed-in person's notifications are unread, kept
+/// live by their event stream (`/events/notifications`); it opens the notification centre.
+#[component]
+pub fn Bell() -> impl IntoView {
+    // Unknown until the browser asks (the page renders without waiting for it).
+    let unread = RwSignal::new(None::<i64>);
+    #[cfg(feature = "hydrate")]
+    {
+        let reload = move || {
+            leptos::task::spawn_local(async move {
+                if let Ok(list) = crate::server_fns::get_notifications().await {
+                    unread.set(Some(list.unread));
+                }
+            });
+        };
+        let sub = crate::live::subscribe_to(
+            "/events/notifications",
+            move |update| {
+                if let crate::model::LiveUpdate::Notification { unread: n, .. } = update {
+                    unread.set(Some(n));
+                }
+            },
+            |_| {},
+            // The first open and every reopen: whatever arrived meanwhile, ask again.
+            move |_| reload(),
+        );
+        let sub = StoredValue::new_local(sub);
+        on_cleanup(move || sub.update_value(|s| drop(s.take())));
+    }
+    let label = move || match unread.get() {
+        None => "Notifications".to_string(),
+        Some(0) => "Notifications: none unread".to_string(),
+        Some(1) => "Notifications: 1 unread".to_string(),
+        Some(n) => format!("Notifications: {n} unread"),
+    };
+    view! {
+        <A href="/notifications" attr:class="bell" attr:aria-label=label attr:title=label>
+            <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+                <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9"/>
+                <path d="M13.73 21a2 2 0 0 1-3.46 0"/>
+            </svg>
+            <span class="bell-count" class:none=move || unread.get().unwrap_or(0) == 0>{move || unread.get().map(|n| n.to_string()).unwrap_or_default()}</span>
+        </A>
     }
 }
 

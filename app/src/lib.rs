@@ -104,6 +104,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/share/:token") view=pages::share::SharePage ssr=leptos_router::SsrMode::Async/>
                     <Route path=path!("/team") view=TeamPage/>
                     <Route path=path!("/account") view=AccountPage/>
+                    <Route path=path!("/notifications") view=pages::notifications::NotificationsPage/>
                 </Routes>
             </main>
         </Router>

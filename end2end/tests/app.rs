@@ -165,10 +165,7 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     // --- The agreed scope: add an item, see it listed; training notes start with the
     // talk's advice for the client; the activity log has it all.
     owner.navigate_to(&server.url(&format!("{project_path}/scope")))?.wait_until_navigated()?;
-    if let Err(e) = wait_hydrated(&owner) {
-        screenshot(&owner, "12-scope-not-hydrated")?;
-        panic!("{e}: {:#?}", owner_log.entries());
-    }
+    wait_hydrated(&owner)?;
     fill(&owner, ".inline-grid input[type=text]", "Product pages with size charts")?;
     owner.find_element(".inline-grid button.primary")?.click()?;
     wait_for(&owner, "[...document.querySelectorAll('.scope-item strong')].some(e => e.textContent.includes('size charts'))", Duration::from_secs(10))?;
@@ -463,5 +460,96 @@ fn preflight_passes_its_own_checks() -> Result<()> {
     check("fresh install")?;
     server.cli(&["user", "add", "owner@example.test", "--name", "Olivia", "--role", "owner"], &format!("{OWNER_PW}\n"))?;
     check("with an owner")?;
+    Ok(())
+}
+
+/// The bell: a client signs off through a review link in another browser context, and the
+/// owner's bell counts it live (no reload); the notification centre lists it and clears it.
+/// On the way, the Watch tab sets a schedule.
+#[test]
+fn the_bell_counts_a_client_sign_off_live() -> Result<()> {
+    let server = Server::start()?;
+    server.cli(&["user", "add", "olivia@example.test", "--name", "Olivia Owner", "--role", "owner"], &format!("{OWNER_PW}\n"))?;
+    let token = server.cli(&["token", "create", "olivia@example.test", "--name", "e2e"], "")?.trim().to_string();
+    let chrome = launch_browser()?;
+    let owner = chrome.browser.new_tab()?;
+    let owner_log = ConsoleLog::attach(&owner)?;
+    owner.navigate_to(&server.url("/login"))?.wait_until_navigated()?;
+    fill(&owner, "input[name=email]", "olivia@example.test")?;
+    fill(&owner, "input[name=password]", OWNER_PW)?;
+    owner.find_element("form button[type=submit]")?.click()?;
+    wait_for(&owner, "location.pathname === '/'", Duration::from_secs(10))?;
+    // A project and a review link, through the API.
+    let api = |method: &str, path: &str, body: &str| -> Result<serde_json::Value> {
+        let expr = format!(
+            "fetch({url}, {{method: {method}, headers: {{'Authorization': 'Bearer ' + {tok}, 'Content-Type': 'application/json'}}, body: {body}}}).then(r => r.text())",
+            url = serde_json::to_string(&format!("/api/v1{path}"))?,
+            method = serde_json::to_string(method)?,
+            tok = serde_json::to_string(&token)?,
+            body = serde_json::to_string(body)?,
+        );
+        let text = owner.evaluate(&expr, true)?.value.and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        Ok(serde_json::from_str(&text)?)
+    };
+    let project = api(
+        "POST",
+        "/projects",
+        r#"{"name": "Bell relaunch", "client": "Bell & Co", "launch_date": "2027-03-01", "launch_time": "09:30", "time_zone": "Europe/London",
+            "environments": [{"name": "production", "base_url": "https://www.bell.test"}]}"#,
+    )?;
+    let pid = project["id"].as_i64().expect("project created");
+    let link = api("POST", &format!("/projects/{pid}/share-links"), "{}")?;
+    let share_url = link["url"].as_str().expect("share link").to_string();
+
+    // The Watch tab: every 30 minutes, light, with the launch window.
+    owner.navigate_to(&server.url(&format!("/projects/{pid}/watch")))?.wait_until_navigated()?;
+    wait_hydrated(&owner)?;
+    wait_for(&owner, "!!document.querySelector('section.schedule form')", Duration::from_secs(10))?;
+    choose(&owner, "section.schedule select", "interval")?;
+    wait_for(&owner, "!!document.querySelector('section.schedule input[type=number][min=\"5\"][max=\"10080\"]')", Duration::from_secs(5))?;
+    fill(&owner, "section.schedule input[type=number][min=\"5\"][max=\"10080\"]", "30")?;
+    js(&owner, "document.querySelectorAll('section.schedule input[type=radio]')[1].click()")?;
+    js(&owner, "document.querySelector('section.schedule fieldset:nth-of-type(2) input[type=checkbox]').click()")?;
+    owner.find_element("section.schedule button[type=submit]")?.click()?;
+    wait_for(
+        &owner,
+        "document.querySelector('.schedule-now').textContent.includes('launch window: every 15 minutes for 48 hours from 1 Mar 2027, 09:30, then every 30 minutes, light')",
+        Duration::from_secs(10),
+    )?;
+    screenshot(&owner, "18-watch")?;
+    wait_for(&owner, "document.querySelector('.bell-count').textContent === '0'", Duration::from_secs(10))?;
+
+    // The client signs off in a browser of their own.
+    let client_ctx = chrome.browser.new_context()?;
+    let client = client_ctx.new_tab()?;
+    let client_log = ConsoleLog::attach(&client)?;
+    client.navigate_to(&share_url)?.wait_until_navigated()?;
+    wait_hydrated(&client)?;
+    fill(&client, "input[autocomplete=name]", "Carla Client")?;
+    js(&client, "[...document.querySelectorAll('button.primary')].find(b => b.textContent.includes('Sign off')).click()")?;
+    wait_for(&client, "document.body.textContent.includes('Signed off by Carla Client')", Duration::from_secs(10))?;
+
+    // The owner's bell counts it without a reload.
+    let waited = wait_for(&owner, "document.querySelector('.bell-count').textContent === '1'", Duration::from_secs(10))?;
+    eprintln!("the bell counted the sign-off {} ms after it was made", waited.as_millis());
+    let label = js(&owner, "document.querySelector('a.bell').getAttribute('aria-label')")?;
+    assert_eq!(label, serde_json::json!("Notifications: 1 unread"));
+    screenshot(&owner, "19-bell")?;
+    owner.find_element("a.bell")?.click()?;
+    wait_for(
+        &owner,
+        "location.pathname === '/notifications' && document.body.textContent.includes('Carla Client signed off the launch')",
+        Duration::from_secs(10),
+    )?;
+    screenshot(&owner, "20-notifications")?;
+    wait_hydrated(&owner)?;
+    js(&owner, "[...document.querySelectorAll('button')].find(b => b.textContent === 'Mark all read').click()")?;
+    wait_for(
+        &owner,
+        "document.querySelector('.bell-count').textContent === '0' && !document.querySelector('.notice-list li.unread')",
+        Duration::from_secs(10),
+    )?;
+    let errors: Vec<String> = owner_log.entries().into_iter().chain(client_log.entries()).collect();
+    assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
     Ok(())
 }

@@ -142,6 +142,8 @@ pub struct WatchView {
     /// The server's clock (unix seconds), so the page can say "in 12 minutes".
     pub now: i64,
     pub schedules: Vec<Schedule>,
+    /// Rules, webhooks and deliveries.
+    pub notify: NotifySettings,
 }
 
 /// What is worth telling: every rule's id (the webhook payload's `event`), its name and what

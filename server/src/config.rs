@@ -143,6 +143,50 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub runner: RunnerArgs,
+
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
+}
+
+/// How webhook (and e-mail) deliveries are tried.
+#[derive(Debug, Clone, Args)]
+pub struct DeliveryArgs {
+    /// Tries before a delivery ends as failed (its last error shown on the deliveries page).
+    #[arg(long, env = "PREFLIGHT_DELIVERY_ATTEMPTS", default_value_t = 6, value_parser = clap::value_parser!(i64).range(1..=50))]
+    pub delivery_attempts: i64,
+    /// Seconds to wait after the first failed try; the wait doubles after each (at most an hour).
+    #[arg(long, env = "PREFLIGHT_DELIVERY_BACKOFF", default_value_t = 30.0)]
+    pub delivery_backoff: f64,
+    /// Seconds one try may take (connect, send, answer).
+    #[arg(long, env = "PREFLIGHT_DELIVERY_TIMEOUT", default_value_t = 10.0)]
+    pub delivery_timeout: f64,
+}
+
+impl DeliveryArgs {
+    /// The policy these flags describe; a try claimed by a process that died is taken again
+    /// after twice the timeout and five seconds.
+    pub fn policy(&self) -> anyhow::Result<preflight_store::notify::DeliveryPolicy> {
+        anyhow::ensure!(
+            self.delivery_backoff.is_finite() && (0.0..=3600.0).contains(&self.delivery_backoff),
+            "--delivery-backoff must be between 0 and 3600 seconds"
+        );
+        anyhow::ensure!(
+            self.delivery_timeout.is_finite() && (0.1..=300.0).contains(&self.delivery_timeout),
+            "--delivery-timeout must be between 0.1 and 300 seconds"
+        );
+        Ok(preflight_store::notify::DeliveryPolicy {
+            max_attempts: self.delivery_attempts,
+            first_backoff_ms: (self.delivery_backoff * 1000.0) as u64,
+            timeout: std::time::Duration::from_secs_f64(self.delivery_timeout),
+            stale_after_secs: (self.delivery_timeout * 2.0).ceil() as i64 + 5,
+        })
+    }
+}
+
+impl Default for DeliveryArgs {
+    fn default() -> Self {
+        DeliveryArgs { delivery_attempts: 6, delivery_backoff: 30.0, delivery_timeout: 10.0 }
+    }
 }
 
 /// How a process runs checks: `preflight serve` (unless --no-runner) and `preflight worker`.

@@ -179,7 +179,8 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
         .site_addr(listen)
         .build();
     let sealer = preflight_store::secrets::Sealer::from_key_file(&cli.data_dir.join("secret.key")).map_err(|e| anyhow::anyhow!(e))?;
-    let state = preflight_store::Store::new(pool.clone(), secure, base_url).with_screenshots_dir(cli.data_dir.join("screenshots")).with_sealer(sealer);
+    let mut state = preflight_store::Store::new(pool.clone(), secure, base_url).with_screenshots_dir(cli.data_dir.join("screenshots")).with_sealer(sealer);
+    state.delivery = args.delivery.policy()?;
     if preflight_browser::chromium::running_as_root() && !args.runner.no_browser {
         tracing::warn!(
             "Preflight runs as root, so Chromium runs without its sandbox: a hostile site's page is then less contained. Run it as a dedicated user (README, Security: a systemd unit)."

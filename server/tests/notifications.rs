@@ -235,3 +235,72 @@ preflight_store::db_test! {
         assert_eq!(api(&app, Method::DELETE, &format!("/webhooks/{}", hook["id"]), Some(&tok), None).await.status, StatusCode::NO_CONTENT);
     }
 }
+
+preflight_store::db_test! {
+    async fn new_run_errors_and_regressed_items_are_told_once(pool) {
+        use axum::{extract::Request, response::Html};
+        let broken = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = broken.clone();
+        let site = Router::new().fallback(move |req: Request| {
+            let broken = flag.load(Ordering::SeqCst);
+            async move {
+                match req.uri().path() {
+                    "/" => Html(format!("<!doctype html><title>Dev</title><body>DEV SITE {}</body>", if broken { "<a href=\"/missing\">missing</a>" } else { "" }))
+                        .into_response(),
+                    "/robots.txt" => "User-agent: *\nDisallow: /\n".into_response(),
+                    _ => (StatusCode::NOT_FOUND, Html("<!doctype html><title>Not found</title><style>h1{}</style><h1>Not found</h1>")).into_response(),
+                }
+            }
+        });
+        let port = serve(site).await;
+        let st = state(pool.clone()).await;
+        let user = owner(&st).await;
+        let tok = token(&st, &user).await;
+        preflight_server::runner::start(st.store().clone(), 1, preflight_server::runner::shutdown::Signal::default()).await.unwrap();
+        let app = preflight_server::router(st.clone());
+        let body = json!({"name": "Watched", "launch_date": "2027-03-01",
+            "environments": [{"name": "dev", "kind": "dev", "base_url": format!("http://127.0.0.1:{port}/")}]});
+        let pid = api(&app, Method::POST, "/projects", Some(&tok), Some(body)).await.json()["id"].as_i64().unwrap();
+        let new = preflight_model::NewItem {
+            title: "Links work".into(),
+            phase: "content".into(),
+            why: String::new(),
+            due_offset_days: -3,
+            checks: vec!["broken-link".into()],
+            evidence_from: preflight_model::EvidenceFrom::PreProduction,
+            signals: vec![],
+        };
+        let item = preflight_store::checklist::add_item(&st, &user, pid, &new).await.unwrap();
+        let run = |_: ()| async {
+            let id = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await.json()["id"].as_i64().unwrap();
+            wait_finished(&app, &tok, id).await;
+            id
+        };
+        let told = |rule: &'static str| {
+            let pool = pool.clone();
+            async move {
+                notify::list_for(&pool, user.id, 100).await.unwrap().items.into_iter().filter(|n| n.rule == rule).collect::<Vec<_>>()
+            }
+        };
+        // A clean first run, and the item ticked on its evidence.
+        run(()).await;
+        let res = api(&app, Method::PATCH, &format!("/checklist-items/{}", item.id), Some(&tok), Some(json!({"state": "done", "version": item.version}))).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        assert!(told("run-new-errors").await.is_empty());
+        // The site breaks: the run's new error is told, and the ticked item's regression.
+        broken.store(true, Ordering::SeqCst);
+        let second = run(()).await;
+        let errors = told("run-new-errors").await;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].title, format!("Run #{second} of dev found 1 new error(s)"));
+        assert_eq!(errors[0].link, format!("/runs/{second}"));
+        assert!(errors[0].body.contains("broken-link"), "{errors:?}");
+        let regressed = told("item-regressed").await;
+        assert_eq!(regressed.len(), 1, "{regressed:?}");
+        assert_eq!(regressed[0].title, "\"Links work\" was ticked, but broken-link fails now");
+        // Still broken: nothing new to tell.
+        run(()).await;
+        assert_eq!(told("run-new-errors").await.len(), 1, "the same error is not new");
+        assert_eq!(told("item-regressed").await.len(), 1, "one regression per tick");
+    }
+}

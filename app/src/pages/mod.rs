@@ -4,6 +4,7 @@ pub mod account;
 pub mod auth;
 pub mod errors;
 pub mod gallery;
+pub mod notifications;
 pub mod project;
 pub mod project_form;
 pub mod projects;

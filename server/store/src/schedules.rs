@@ -336,6 +336,7 @@ pub async fn view(pool: &Pool, project_id: i64) -> AppResult<preflight_model::Wa
         time_zone: project.time_zone,
         now: now(),
         schedules: list(pool, project_id).await?,
+        notify: super::notify::settings(pool, project_id).await?,
     })
 }
 
