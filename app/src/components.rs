@@ -40,7 +40,7 @@ pub fn Nav() -> impl IntoView {
 }
 
 /// The notification bell: how many of the signed-in person's notifications are unread, kept
-/// live by their event stream (`/events/notifications`); it opens the notification centre.
+/// live by the page's event stream (`/events/live`); it opens the notification centre.
 #[component]
 pub fn Bell() -> impl IntoView {
     // Unknown until the browser asks (the page renders without waiting for it).
@@ -54,14 +54,12 @@ pub fn Bell() -> impl IntoView {
                 }
             });
         };
-        let sub = crate::live::subscribe_to(
-            "/events/notifications",
+        let sub = crate::live::subscribe_notifications(
             move |update| {
                 if let crate::model::LiveUpdate::Notification { unread: n, .. } = update {
                     unread.set(Some(n));
                 }
             },
-            |_| {},
             // The first open and every reopen: whatever arrived meanwhile, ask again.
             move |_| reload(),
         );

@@ -105,6 +105,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/team") view=TeamPage/>
                     <Route path=path!("/account") view=AccountPage/>
                     <Route path=path!("/notifications") view=pages::notifications::NotificationsPage/>
+                    <Route path=path!("/unsubscribe/:token") view=pages::email::UnsubscribePage/>
+                    <Route path=path!("/invite/:token") view=pages::email::AccountLinkPage/>
+                    <Route path=path!("/reset/:token") view=pages::email::AccountLinkPage/>
+                    <Route path=path!("/forgot") view=pages::email::ForgotPage/>
                 </Routes>
             </main>
         </Router>

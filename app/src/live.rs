@@ -1,13 +1,171 @@
-//! Live checklist updates in the browser: an `EventSource` on the project's event stream.
-//! The server side is `GET /events/projects/{id}` (server-sent events).
+//! Live updates in the browser: one `EventSource` per page on `GET /events/live`, shared by
+//! everything on the page that listens — the project's changes (checklist, runs, reviews) and
+//! the signed-in person's notifications (the bell). One connection per page, not one per
+//! feature: browsers allow six connections per server over HTTP/1.1, across all tabs.
+//!
+//! The stream opens once the page has finished loading (earlier, it would keep the page
+//! "loading" in the browser's eyes), and reopens when the project listened to changes.
 
 #[cfg(feature = "hydrate")]
 use crate::model::LiveUpdate;
 
-/// Subscribes to a project's live updates. `on_update` gets every changed item or run;
-/// `on_open(first)` runs whenever the stream opens — the first time and after a drop — since
-/// changes may have been missed meanwhile (a run that finished between the page's render and
-/// the stream's start), so the caller reloads what may have changed. Returns a handle that closes the stream when dropped.
+#[cfg(feature = "hydrate")]
+mod hub {
+    use std::{
+        cell::{Cell, RefCell},
+        rc::Rc,
+    };
+
+    use wasm_bindgen::{closure::Closure, JsCast};
+
+    use crate::model::LiveUpdate;
+
+    /// One listener: a project's changes, or the person's notifications.
+    pub struct Listener {
+        pub id: u64,
+        /// `Some`: this project's changes; `None`: notifications.
+        pub project: Option<i64>,
+        pub on_update: Box<dyn Fn(LiveUpdate)>,
+        pub on_status: Box<dyn Fn(bool)>,
+        pub on_open: Box<dyn Fn(bool)>,
+        pub opened_before: Cell<bool>,
+    }
+
+    type OnMessage = Closure<dyn FnMut(web_sys::MessageEvent)>;
+    type OnEvent = Closure<dyn FnMut()>;
+
+    struct Open {
+        url: String,
+        source: web_sys::EventSource,
+        /// Kept only so the callbacks live as long as the stream.
+        _closures: (OnMessage, OnEvent, OnEvent),
+    }
+
+    #[derive(Default)]
+    struct Hub {
+        next: u64,
+        listeners: Vec<Rc<Listener>>,
+        open: Option<Open>,
+        waiting_for_load: Option<Closure<dyn FnMut()>>,
+    }
+
+    thread_local! {
+        static HUB: RefCell<Hub> = RefCell::new(Hub::default());
+    }
+
+    /// A message as the server sends it: the project it is about, and the update.
+    #[derive(serde::Deserialize)]
+    struct Message {
+        #[serde(default)]
+        project_id: i64,
+        #[serde(flatten)]
+        update: LiveUpdate,
+    }
+
+    pub fn next_id() -> u64 {
+        HUB.with(|h| {
+            let mut h = h.borrow_mut();
+            h.next += 1;
+            h.next
+        })
+    }
+
+    pub fn add(listener: Listener) {
+        HUB.with(|h| h.borrow_mut().listeners.push(Rc::new(listener)));
+        reconcile();
+    }
+
+    pub fn remove(id: u64) {
+        let removed = HUB.with(|h| {
+            let mut h = h.borrow_mut();
+            let before = h.listeners.len();
+            h.listeners.retain(|l| l.id != id);
+            before != h.listeners.len()
+        });
+        if removed {
+            reconcile();
+        }
+    }
+
+    fn listeners() -> Vec<Rc<Listener>> {
+        HUB.with(|h| h.borrow().listeners.clone())
+    }
+
+    /// Opens, reopens or closes the stream to match the listeners.
+    fn reconcile() {
+        let wanted = HUB.with(|h| {
+            let h = h.borrow();
+            if h.listeners.is_empty() {
+                return None;
+            }
+            Some(match h.listeners.iter().find_map(|l| l.project) {
+                Some(p) => format!("/events/live?project={p}"),
+                None => "/events/live".to_string(),
+            })
+        });
+        let current = HUB.with(|h| h.borrow().open.as_ref().map(|o| o.url.clone()));
+        if wanted == current {
+            return;
+        }
+        if let Some(old) = HUB.with(|h| h.borrow_mut().open.take()) {
+            old.source.close();
+        }
+        let Some(url) = wanted else { return };
+        let Some(window) = web_sys::window() else { return };
+        let loaded = window.document().is_some_and(|d| d.ready_state() == "complete");
+        if !loaded {
+            if HUB.with(|h| h.borrow().waiting_for_load.is_none()) {
+                let on_load = Closure::<dyn FnMut()>::new(reconcile);
+                let _ = window.add_event_listener_with_callback("load", on_load.as_ref().unchecked_ref());
+                HUB.with(|h| h.borrow_mut().waiting_for_load = Some(on_load));
+            }
+            return;
+        }
+        if let Some(open) = open(url) {
+            HUB.with(|h| h.borrow_mut().open = Some(open));
+        }
+    }
+
+    fn open(url: String) -> Option<Open> {
+        let source = web_sys::EventSource::new(&url).ok()?;
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            let Some(text) = ev.data().as_string() else { return };
+            let Ok(msg) = serde_json::from_str::<Message>(&text) else { return };
+            let for_bell = matches!(msg.update, LiveUpdate::Notification { .. });
+            for l in listeners() {
+                let wants = match l.project {
+                    None => for_bell,
+                    Some(p) => !for_bell && p == msg.project_id,
+                };
+                if wants {
+                    (l.on_update)(msg.update.clone());
+                }
+            }
+        });
+        source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // Every open, the first included, lets each listener reload: whatever changed between
+        // the page's render and the stream's start would otherwise never arrive.
+        let on_open = Closure::<dyn FnMut()>::new(move || {
+            for l in listeners() {
+                (l.on_status)(true);
+                (l.on_open)(!l.opened_before.replace(true));
+            }
+        });
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        let on_error = Closure::<dyn FnMut()>::new(move || {
+            for l in listeners() {
+                (l.on_status)(false);
+            }
+        });
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Some(Open { url, source, _closures: (on_message, on_open, on_error) })
+    }
+}
+
+/// Listens to a project's live updates (changed items, runs, reviews). `on_open(first)` runs
+/// whenever the stream opens — the first time and after a drop — since changes may have been
+/// missed meanwhile, so the caller reloads what may have changed. Stops when the returned
+/// handle is dropped.
 #[cfg(feature = "hydrate")]
 pub fn subscribe(
     project_id: i64,
@@ -15,58 +173,43 @@ pub fn subscribe(
     on_status: impl Fn(bool) + 'static,
     on_open: impl Fn(bool) + 'static,
 ) -> Option<Subscription> {
-    subscribe_to(&format!("/events/projects/{project_id}"), on_update, on_status, on_open)
+    listen(Some(project_id), on_update, on_status, on_open)
 }
 
-/// Subscribes to any of the server's event streams (`/events/notifications`: the bell).
+/// Listens to the signed-in person's notifications (the bell).
 #[cfg(feature = "hydrate")]
-pub fn subscribe_to(
-    path: &str,
+pub fn subscribe_notifications(on_update: impl Fn(LiveUpdate) + 'static, on_open: impl Fn(bool) + 'static) -> Option<Subscription> {
+    listen(None, on_update, |_| {}, on_open)
+}
+
+#[cfg(feature = "hydrate")]
+fn listen(
+    project: Option<i64>,
     on_update: impl Fn(LiveUpdate) + 'static,
     on_status: impl Fn(bool) + 'static,
     on_open: impl Fn(bool) + 'static,
 ) -> Option<Subscription> {
-    use wasm_bindgen::{closure::Closure, JsCast};
-
-    let source = web_sys::EventSource::new(path).ok()?;
-    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-        let Some(text) = ev.data().as_string() else { return };
-        if let Ok(update) = serde_json::from_str::<LiveUpdate>(&text) {
-            on_update(update);
-        }
+    let id = hub::next_id();
+    hub::add(hub::Listener {
+        id,
+        project,
+        on_update: Box::new(on_update),
+        on_status: Box::new(on_status),
+        on_open: Box::new(on_open),
+        opened_before: std::cell::Cell::new(false),
     });
-    source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    let on_status = std::rc::Rc::new(on_status);
-    let status_open = on_status.clone();
-    // Every open, the first included, reloads: whatever changed between the page's render and
-    // the stream's start (a run that finished in that gap) would otherwise never arrive.
-    let opened_before = std::cell::Cell::new(false);
-    let on_open = Closure::<dyn FnMut()>::new(move || {
-        status_open(true);
-        on_open(!opened_before.replace(true));
-    });
-    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-    let on_error = Closure::<dyn FnMut()>::new(move || on_status(false));
-    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    Some(Subscription { source, _closures: (on_message, on_open, on_error) })
+    Some(Subscription { id })
 }
 
-/// An open event stream; closed when dropped.
+/// A listener of the page's stream; removed when dropped (the stream closes with the last).
 #[cfg(feature = "hydrate")]
 pub struct Subscription {
-    source: web_sys::EventSource,
-    /// Kept only so the callbacks live as long as the stream.
-    _closures: (MessageCallback, Callback, Callback),
+    id: u64,
 }
-
-#[cfg(feature = "hydrate")]
-type MessageCallback = wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>;
-#[cfg(feature = "hydrate")]
-type Callback = wasm_bindgen::closure::Closure<dyn FnMut()>;
 
 #[cfg(feature = "hydrate")]
 impl Drop for Subscription {
     fn drop(&mut self) {
-        self.source.close();
+        hub::remove(self.id);
     }
 }

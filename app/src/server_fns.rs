@@ -419,6 +419,80 @@ pub async fn retry_delivery(delivery_id: i64) -> Result<(), ServerFnError> {
     .await
 }
 
+// ----- E-mail: preferences, unsubscribe, invitations, password resets -----
+
+#[server(prefix = "/rpc", endpoint = "get_email_prefs", input = Json)]
+pub async fn get_email_prefs() -> Result<crate::model::EmailPrefs, ServerFnError> {
+    serve(async move {
+        let user = ctx::user()?;
+        let state = ctx::state()?;
+        Ok(crate::model::EmailPrefs {
+            mail_on: state.mailer.is_some() && state.base_url.is_some(),
+            address: user.email.clone(),
+            rules: preflight_store::mail::prefs(&state.pool, user.id).await?,
+        })
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "set_email_pref", input = Json)]
+pub async fn set_email_pref(rule: String, enabled: bool) -> Result<Vec<crate::model::RuleSetting>, ServerFnError> {
+    serve(async move {
+        let user = ctx::user()?;
+        preflight_store::mail::set_pref(&ctx::state()?.pool, user.id, &rule, enabled).await
+    })
+    .await
+}
+
+/// Who an unsubscribe link is for and which e-mails it stops.
+#[server(prefix = "/rpc", endpoint = "unsubscribe_info", input = Json)]
+pub async fn unsubscribe_info(token: String) -> Result<(String, String), ServerFnError> {
+    serve(async move { preflight_store::mail::unsubscribe_target(&ctx::state()?.pool, &token).await }).await
+}
+
+#[server(prefix = "/rpc", endpoint = "unsubscribe", input = Json)]
+pub async fn unsubscribe(token: String) -> Result<(String, String), ServerFnError> {
+    serve(async move { preflight_store::mail::unsubscribe(&ctx::state()?.pool, &token).await }).await
+}
+
+/// An owner invites someone by e-mail.
+#[server(prefix = "/rpc", endpoint = "invite_member", input = Json)]
+pub async fn invite_member(email: String, name: String, role: Role) -> Result<(), ServerFnError> {
+    serve(async move {
+        let user = ctx::owner()?;
+        preflight_store::mail::invite(&ctx::state()?, &user, &email, &name, role).await
+    })
+    .await
+}
+
+/// Sends a reset link if the address has an account; answers the same either way.
+#[server(prefix = "/rpc", endpoint = "request_password_reset", input = Json)]
+pub async fn request_password_reset(email: String) -> Result<String, ServerFnError> {
+    serve(async move {
+        preflight_store::mail::request_reset(&ctx::state()?, &email).await?;
+        Ok(format!("If {} has an account here, a link to choose a new password is on its way. It works once, for an hour.", email.trim()))
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "account_link_info", input = Json)]
+pub async fn account_link_info(token: String) -> Result<crate::model::AccountLink, ServerFnError> {
+    serve(async move { preflight_store::mail::link_info(&ctx::state()?.pool, &token).await }).await
+}
+
+/// Uses an invitation or reset link: the new account, or the new password. Answers the
+/// account's e-mail, to sign in with.
+#[server(prefix = "/rpc", endpoint = "use_account_link", input = Json)]
+pub async fn use_account_link(token: String, password: String, password2: String) -> Result<String, ServerFnError> {
+    serve(async move {
+        if password != password2 {
+            return Err(preflight_store::AppError::bad("The two passwords are not the same."));
+        }
+        Ok(preflight_store::mail::use_account_link(&ctx::state()?.pool, &token, &password).await?.email)
+    })
+    .await
+}
+
 // ----- Scope register, training notes, activity -----
 
 #[server(prefix = "/rpc", endpoint = "get_scope", input = Json)]

@@ -290,6 +290,23 @@ pub struct DeliveryView {
     pub subject: String,
 }
 
+/// A person's e-mail choices: which rules they get by e-mail, and whether the server sends
+/// e-mail at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct EmailPrefs {
+    pub mail_on: bool,
+    pub address: String,
+    pub rules: Vec<RuleSetting>,
+}
+
+/// What an e-mailed account link is for: `invite` or `reset`, for whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountLink {
+    pub kind: String,
+    pub email: String,
+    pub name: String,
+}
+
 /// The project's notification settings page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotifySettings {

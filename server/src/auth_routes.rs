@@ -160,6 +160,20 @@ fn error_page(e: AppError) -> Response {
     (e.status(), [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], e.to_string()).into_response()
 }
 
+/// `POST /unsubscribe/{token}`: one-click unsubscribe (RFC 8058), as a mail provider sends it
+/// for a `List-Unsubscribe-Post` header, or the unsubscribe page's form without the WASM app.
+pub async fn one_click_unsubscribe(State(state): State<AppState>, axum::extract::Path(token): axum::extract::Path<String>) -> Response {
+    match preflight_store::mail::unsubscribe(&state.pool, &token).await {
+        Ok((email, rule)) => (
+            axum::http::StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("Done: {email} gets no more \"{rule}\" e-mails from Preflight."),
+        )
+            .into_response(),
+        Err(e) => (e.status(), [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], e.to_string()).into_response(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_next;

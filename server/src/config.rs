@@ -146,6 +146,34 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub delivery: DeliveryArgs,
+
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// E-mail: notifications, invitations and password resets.
+#[derive(Debug, Clone, Args, Default)]
+pub struct MailArgs {
+    /// The SMTP server: `smtp://USER:PASSWORD@HOST:587?tls=required` (STARTTLS),
+    /// `smtps://USER:PASSWORD@HOST:465` (TLS) or `smtp://HOST:25` (plain, a relay nearby).
+    /// Unset: no e-mail. Links in e-mails need --base-url.
+    #[arg(long, env = "PREFLIGHT_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The From address of Preflight's e-mail, e.g. "Preflight <preflight@example.com>".
+    #[arg(long, env = "PREFLIGHT_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+}
+
+impl MailArgs {
+    /// The mailer these flags describe, if e-mail is on.
+    pub fn mailer(&self, timeout: std::time::Duration) -> anyhow::Result<Option<preflight_store::mail::Mailer>> {
+        match (&self.smtp_url, &self.smtp_from) {
+            (None, None) => Ok(None),
+            (Some(_), None) => anyhow::bail!("--smtp-url needs --smtp-from (PREFLIGHT_SMTP_FROM), e.g. \"Preflight <preflight@example.com>\""),
+            (None, Some(_)) => anyhow::bail!("--smtp-from needs --smtp-url (PREFLIGHT_SMTP_URL)"),
+            (Some(url), Some(from)) => Ok(Some(preflight_store::mail::Mailer::new(url, from, timeout).map_err(anyhow::Error::msg)?)),
+        }
+    }
 }
 
 /// How webhook (and e-mail) deliveries are tried.

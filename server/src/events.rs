@@ -34,16 +34,31 @@ pub async fn checklist_events(
     headers: axum::http::HeaderMap,
     Path(project_id): Path<i64>,
 ) -> Response {
-    // A person's notifications travel with the project they are about, but only on their own
-    // stream ([`notification_events`]).
+    // A person's notifications travel with the project they are about, but only to them
+    // ([`live_events`]).
     stream(state, user, headers, move |ev: &LiveEvent| ev.project_id == project_id && !matches!(ev.update, LiveUpdate::Notification { .. }))
 }
 
-/// `GET /events/notifications`: the signed-in person's bell, `{"kind":"notification",
-/// "user_id":…,"unread":…,"latest":{…}}` whenever their notifications change.
-pub async fn notification_events(State(state): State<AppState>, user: Option<Extension<UserInfo>>, headers: axum::http::HeaderMap) -> Response {
+/// `GET /events/live?project=ID`: one stream per page — the project's changes (when a project
+/// is named) and the signed-in person's notifications — so a page holds one connection, not
+/// one per feature (browsers allow six per server over HTTP/1.1, across all tabs).
+pub async fn live_events(
+    State(state): State<AppState>,
+    user: Option<Extension<UserInfo>>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<LiveQuery>,
+) -> Response {
     let me = user.as_ref().map(|u| u.0.id).unwrap_or(-1);
-    stream(state, user, headers, move |ev: &LiveEvent| matches!(ev.update, LiveUpdate::Notification { user_id, .. } if user_id == me))
+    stream(state, user, headers, move |ev: &LiveEvent| match ev.update {
+        LiveUpdate::Notification { user_id, .. } => user_id == me,
+        _ => q.project == Some(ev.project_id),
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct LiveQuery {
+    #[serde(default)]
+    project: Option<i64>,
 }
 
 fn stream(

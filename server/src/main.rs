@@ -181,6 +181,13 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
     let sealer = preflight_store::secrets::Sealer::from_key_file(&cli.data_dir.join("secret.key")).map_err(|e| anyhow::anyhow!(e))?;
     let mut state = preflight_store::Store::new(pool.clone(), secure, base_url).with_screenshots_dir(cli.data_dir.join("screenshots")).with_sealer(sealer);
     state.delivery = args.delivery.policy()?;
+    state.mailer = args.mail.mailer(state.delivery.timeout)?;
+    if let Some(m) = &state.mailer {
+        tracing::info!(smtp = %m.shown, "e-mail is on");
+        if state.base_url.is_none() {
+            tracing::warn!("e-mail is on but --base-url is not set: notification e-mails are not sent, and invitations and password resets are refused (their links need the public address)");
+        }
+    }
     if preflight_browser::chromium::running_as_root() && !args.runner.no_browser {
         tracing::warn!(
             "Preflight runs as root, so Chromium runs without its sandbox: a hostile site's page is then less contained. Run it as a dedicated user (README, Security: a systemd unit)."

@@ -17,7 +17,16 @@ use crate::state::AppState;
 fn is_page_path(path: &str) -> bool {
     const NOT_PAGES: &[&str] = &["/pkg/", "/auth/", "/api/", "/rpc/", "/events/", "/healthz"];
     // Share pages are for clients without accounts: the token is their key.
-    !NOT_PAGES.iter().any(|p| path.starts_with(p)) && !path.starts_with("/favicon") && path != "/robots.txt" && !path.starts_with("/share/")
+    !NOT_PAGES.iter().any(|p| path.starts_with(p))
+        && !path.starts_with("/favicon")
+        && path != "/robots.txt"
+        && !path.starts_with("/share/")
+        && !is_account_link(path)
+}
+
+/// Pages opened from e-mails by people who may not be signed in: the link's token is the key.
+fn is_account_link(path: &str) -> bool {
+    ["/unsubscribe/", "/invite/", "/reset/"].iter().any(|p| path.starts_with(p)) || path == "/forgot"
 }
 
 /// Resolves the session cookie to a user (put into the request's extensions) and sends
@@ -59,7 +68,10 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
 /// neither `Origin` nor `Sec-Fetch-Site` (no browser sends such a POST; forged ones can).
 /// The token-authenticated JSON API is exempt: it never looks at cookies.
 pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) || req.uri().path().starts_with("/api/v1/") {
+    // One-click unsubscribe (RFC 8058) is posted by mail providers, with no Origin; the link's
+    // token authorises it, and all it can do is stop one kind of e-mail.
+    let one_click = *req.method() == Method::POST && req.uri().path().starts_with("/unsubscribe/");
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) || req.uri().path().starts_with("/api/v1/") || one_click {
         return next.run(req).await;
     }
     match cross_site_reason(&state, req.headers()) {
@@ -189,7 +201,12 @@ pub const SHARE_REQUESTS_PER_MINUTE: u32 = 240;
 /// budget holds across every server behind one address.
 pub async fn share_rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    if !(path.starts_with("/share/") || path.starts_with("/rpc/share_")) {
+    // Public endpoints: share pages and calls, and the pages opened from e-mails.
+    let public = path.starts_with("/share/")
+        || path.starts_with("/rpc/share_")
+        || is_account_link(path)
+        || ["/rpc/request_password_reset", "/rpc/account_link_info", "/rpc/use_account_link", "/rpc/unsubscribe"].iter().any(|p| path.starts_with(p));
+    if !public {
         return next.run(req).await;
     }
     let addr = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_else(|| "unknown".into());

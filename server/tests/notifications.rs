@@ -304,3 +304,46 @@ preflight_store::db_test! {
         assert_eq!(told("item-regressed").await.len(), 1, "one regression per tick");
     }
 }
+
+preflight_store::db_test! {
+    /// The page's one stream carries the project's changes and the person's own notifications —
+    /// never another person's.
+    async fn the_live_stream_carries_only_your_own_notifications(pool) {
+        use http_body_util::BodyExt;
+        let st = state(pool.clone()).await;
+        let user = owner(&st).await;
+        let tok = token(&st, &user).await;
+        let member = preflight_store::auth::create_user(&pool, "mia@example.test", "Mia", preflight_model::Role::Member, PASSWORD).await.unwrap();
+        let app = preflight_server::router(st.clone());
+        let pid = api(&app, Method::POST, "/projects", Some(&tok), Some(project_body("Shop"))).await.json()["id"].as_i64().unwrap();
+        let cookie = session_cookie(&login(&app, "owner@example.test", PASSWORD).await);
+        let req = browser(Method::GET, &format!("/events/live?project={pid}")).header(header::COOKIE, cookie).body(Body::empty()).unwrap();
+        let res = tower::ServiceExt::oneshot(app.clone(), req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let mut body = res.into_body();
+        // Mia is assigned an item (her notification), then Olivia is (hers), then a tick.
+        let (item, version) = first_item(&app, &tok, pid).await;
+        let mia_tok = preflight_store::auth::create_api_token(&pool, member.id, "t").await.unwrap().1;
+        let r = api(&app, Method::PATCH, &format!("/checklist-items/{item}"), Some(&tok), Some(json!({"assignee_id": member.id, "version": version}))).await.json();
+        let r = api(&app, Method::PATCH, &format!("/checklist-items/{item}"), Some(&mia_tok), Some(json!({"assignee_id": user.id, "version": r["version"]}))).await.json();
+        api(&app, Method::PATCH, &format!("/checklist-items/{item}"), Some(&tok), Some(json!({"state": "done", "version": r["version"]}))).await;
+        let mut seen = String::new();
+        let _ = tokio::time::timeout(Duration::from_secs(3), async {
+            while let Some(Ok(frame)) = body.frame().await {
+                if let Some(data) = frame.data_ref() {
+                    seen.push_str(&String::from_utf8_lossy(data));
+                }
+                if seen.matches("data:").count() >= 4 {
+                    break;
+                }
+            }
+        })
+        .await;
+        let events: Vec<Value> = seen.lines().filter_map(|l| l.strip_prefix("data:")).map(|d| serde_json::from_str(d.trim()).unwrap()).collect();
+        let notes: Vec<&Value> = events.iter().filter(|e| e["kind"] == "notification").collect();
+        assert_eq!(notes.len(), 1, "only Olivia's own notification: {events:#?}");
+        assert_eq!((notes[0]["user_id"].as_i64(), notes[0]["unread"].as_i64()), (Some(user.id), Some(1)));
+        assert!(notes[0]["latest"]["title"].as_str().unwrap().starts_with("Mia assigned"), "{notes:?}");
+        assert!(events.iter().filter(|e| e["kind"] == "item").count() >= 3, "the project's changes too: {events:#?}");
+    }
+}

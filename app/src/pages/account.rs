@@ -12,6 +12,7 @@ pub fn AccountPage() -> impl IntoView {
         <Title text="Account"/>
         <h1>"Account"</h1>
         <Tokens/>
+        <crate::pages::email::EmailPrefsCard/>
         <PasswordForm/>
     }
 }

@@ -44,7 +44,7 @@ pub fn LoginPage() -> impl IntoView {
                 <label>"Password" <input type="password" name="password" autocomplete="current-password" required/></label>
                 <button type="submit" class="primary">"Sign in"</button>
             </form>
-            <p class="muted">"No account yet? Ask an owner of your team to add you."</p>
+            <p class="muted"><a href="/forgot">"Forgot your password?"</a> " No account yet? Ask an owner of your team to invite you."</p>
         </section>
     }
 }

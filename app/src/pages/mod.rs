@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod email;
 pub mod errors;
 pub mod gallery;
 pub mod notifications;

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use crate::components::{ErrorBox, LoadError};
 use crate::model::Role;
-use crate::server_fns::{add_member, deactivate_member, error_text, list_members};
+use crate::server_fns::{add_member, deactivate_member, error_text, invite_member, list_members};
 use crate::UserResource;
 
 #[component]
@@ -80,7 +80,7 @@ pub fn TeamPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let is_owner = matches!(user.await, Ok(Some(u)) if u.role == Role::Owner);
                 if is_owner {
-                    view! { <AddMember reload/> }.into_any()
+                    view! { <AddMember reload/> <InviteMember/> }.into_any()
                 } else {
                     view! { <p class="muted">"Only owners can add team members."</p> }.into_any()
                 }
@@ -126,17 +126,64 @@ fn AddMember(reload: RwSignal<u32>) -> impl IntoView {
             {move || error.get().map(|m| view! { <ErrorBox message=m/> })}
             {move || done.get().map(|m| view! { <div class="alert ok" role="status">{m}</div> })}
             <div class="grid2">
-                <label>"Name" <input type="text" required bind:value=name autocomplete="off"/></label>
-                <label>"E-mail" <input type="email" required bind:value=email autocomplete="off"/></label>
-                <label>"Role"
-                    <select prop:value=move || role.get() on:change=move |ev| role.set(event_target_value(&ev))>
-                        <option value="member">"Member"</option>
-                        <option value="owner">"Owner (can manage the team)"</option>
-                    </select>
-                </label>
+                <PersonFields name email role/>
                 <label>"First password (at least 10 characters)" <input type="password" required minlength="10" bind:value=password autocomplete="new-password"/></label>
             </div>
             <button type="submit" class="primary">"Add member"</button>
         </form>
+    }
+}
+
+/// Invites someone by e-mail: they choose their own password through the link (7 days, once).
+#[component]
+fn InviteMember() -> impl IntoView {
+    let (email, name, role) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new("member".to_string()));
+    let error = RwSignal::new(None::<String>);
+    let done = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let r = Role::parse(&role.get_untracked()).unwrap_or(Role::Member);
+        let to = email.get_untracked();
+        leptos::task::spawn_local(async move {
+            match invite_member(to.clone(), name.get_untracked(), r).await {
+                Ok(()) => {
+                    done.set(Some(format!("Invitation sent to {to}: the link lets them choose a password (it works once, for 7 days).")));
+                    error.set(None);
+                    email.set(String::new());
+                    name.set(String::new());
+                }
+                Err(e) => {
+                    error.set(Some(error_text(&e)));
+                    done.set(None);
+                }
+            }
+        });
+    };
+    view! {
+        <form class="card form invite" on:submit=submit>
+            <h2>"Invite by e-mail"</h2>
+            <p class="muted">"They get a link to choose their own password, so you never handle it."</p>
+            {move || error.get().map(|m| view! { <ErrorBox message=m/> })}
+            {move || done.get().map(|m| view! { <div class="alert ok" role="status">{m}</div> })}
+            <div class="grid2">
+                <PersonFields name email role/>
+            </div>
+            <button type="submit" class="primary">"Send invitation"</button>
+        </form>
+    }
+}
+
+/// Name, e-mail and role of a new team member.
+#[component]
+fn PersonFields(name: RwSignal<String>, email: RwSignal<String>, role: RwSignal<String>) -> impl IntoView {
+    view! {
+        <label>"Name" <input type="text" required bind:value=name autocomplete="off"/></label>
+        <label>"E-mail" <input type="email" required bind:value=email autocomplete="off"/></label>
+        <label>"Role"
+            <select prop:value=move || role.get() on:change=move |ev| role.set(event_target_value(&ev))>
+                <option value="member">"Member"</option>
+                <option value="owner">"Owner (can manage the team)"</option>
+            </select>
+        </label>
     }
 }

@@ -194,7 +194,7 @@ pub async fn upsert_user(pool: &Pool, email: &str, name: &str, role: Role, passw
     }
 }
 
-fn validate_name(name: &str) -> AppResult<String> {
+pub fn validate_name(name: &str) -> AppResult<String> {
     let name = name.trim();
     if name.is_empty() {
         return Err(AppError::bad("Please give a name."));
@@ -267,6 +267,19 @@ pub async fn change_password(pool: &Pool, user: &UserInfo, current: &str, new: &
         forget_cached_tokens(pool).await;
     }
     Ok(revoked)
+}
+
+/// Sets a new password through a reset link: every session ends and every API token is
+/// revoked, as with a reset from the shell.
+pub async fn reset_password(pool: &Pool, user_id: i64, new: &str) -> AppResult<()> {
+    validate_password(new)?;
+    let hash = hash_password_blocking(new.to_string()).await?;
+    let mut tx = super::db::begin_write(pool).await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user_id).execute(&mut *tx).await?;
+    end_all_access(&mut tx, user_id).await?;
+    tx.commit().await?;
+    forget_cached_tokens(pool).await;
+    Ok(())
 }
 
 /// Ends every session and revokes every API token of a user (a reset or a deactivation).

@@ -10,6 +10,7 @@ pub mod deploys;
 pub mod environments;
 pub mod error;
 pub mod evidence;
+pub mod mail;
 pub mod markdown;
 pub mod notify;
 pub mod projects;

@@ -75,10 +75,11 @@ pub async fn emit_in(store: &Store, conn: &mut Conn, notice: &Notice, t: i64) ->
     if fresh == 0 {
         return Ok(vec![]);
     }
-    let users: Vec<i64> = match notice.audience {
-        Audience::Team => sqlx::query_scalar("SELECT id FROM users WHERE disabled_at IS NULL ORDER BY id").fetch_all(&mut *conn).await?,
-        Audience::User(id) => sqlx::query_scalar("SELECT id FROM users WHERE id = $1 AND disabled_at IS NULL").bind(id).fetch_all(&mut *conn).await?,
+    let people: Vec<(i64, String)> = match notice.audience {
+        Audience::Team => sqlx::query_as("SELECT id, email FROM users WHERE disabled_at IS NULL ORDER BY id").fetch_all(&mut *conn).await?,
+        Audience::User(id) => sqlx::query_as("SELECT id, email FROM users WHERE id = $1 AND disabled_at IS NULL").bind(id).fetch_all(&mut *conn).await?,
     };
+    let users: Vec<i64> = people.iter().map(|(id, _)| *id).collect();
     for user in &users {
         sqlx::query("INSERT INTO notifications (user_id, project_id, rule, title, body, link, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(user)
@@ -92,6 +93,19 @@ pub async fn emit_in(store: &Store, conn: &mut Conn, notice: &Notice, t: i64) ->
             .await?;
     }
     let project: Option<String> = sqlx::query_scalar("SELECT name FROM projects WHERE id = $1").bind(notice.project_id).fetch_optional(&mut *conn).await?;
+    // E-mail, for the people who want this rule by e-mail, when the server sends e-mail and
+    // knows its public address (the links need it).
+    if let (Some(_), Some(base)) = (&store.mailer, &store.base_url) {
+        for (user, email) in &people {
+            if !super::mail::wants(conn, *user, notice.rule).await? {
+                continue;
+            }
+            let token = super::mail::unsubscribe_token(conn, *user, notice.rule, t).await?;
+            let unsubscribe = format!("{}/unsubscribe/{token}", base.trim_end_matches('/'));
+            let (subject, text, html) = email_body(notice, project.as_deref().unwrap_or(""), base, &unsubscribe);
+            super::mail::queue(conn, Some(notice.project_id), notice.rule, email, (&subject, &text, &html), &unsubscribe, t).await?;
+        }
+    }
     let hooks: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, format, rules FROM webhooks WHERE project_id = $1 AND active = 1 ORDER BY id")
         .bind(notice.project_id)
         .fetch_all(&mut *conn)
@@ -163,6 +177,32 @@ pub fn payload(format: HookFormat, n: &Notice, project: &str, key: &str, base_ur
         HookFormat::Discord => json!({ "content": format!("{line} {url}"), "allowed_mentions": {"parse": []} }),
     };
     v.to_string()
+}
+
+/// A notice as an e-mail: subject, text and HTML bodies, with the link to the thing, the
+/// one-click unsubscribe link and the preferences page.
+pub fn email_body(n: &Notice, project: &str, base: &str, unsubscribe: &str) -> (String, String, String) {
+    use super::mail::escape;
+    let base = base.trim_end_matches('/');
+    let url = format!("{base}{}", n.link);
+    let rule = preflight_model::rule_title(n.rule);
+    let subject = format!("[{project}] {}", n.title);
+    let body = if n.body.is_empty() { String::new() } else { format!("{}\n\n", n.body) };
+    let text = format!(
+        "{}\n\n{body}Open it in Preflight: {url}\n\n--\nYou get this because \"{rule}\" is on for {project}.\nStop these e-mails: {unsubscribe}\nChoose which e-mails you get: {base}/account#email\n",
+        n.title
+    );
+    let html_body = if n.body.is_empty() { String::new() } else { format!("<p style=\"white-space: pre-line\">{}</p>", escape(&n.body)) };
+    let html = format!(
+        "<p><strong>{}</strong></p>{html_body}<p><a href=\"{}\">Open it in Preflight</a></p><hr><p style=\"color:#5b6470;font-size:13px\">You get this because “{}” is on for {}. <a href=\"{}\">Stop these e-mails</a> · <a href=\"{}/account#email\">Choose which e-mails you get</a></p>",
+        escape(&n.title),
+        escape(&url),
+        escape(rule),
+        escape(project),
+        escape(unsubscribe),
+        escape(base)
+    );
+    (subject, text, html)
 }
 
 /// `sha256=<hex>`: HMAC-SHA256 of `body` with the webhook's secret, the `X-Preflight-Signature`
@@ -247,16 +287,22 @@ pub async fn mark_read(store: &Store, user_id: i64, ids: Option<&[i64]>) -> AppR
 
 pub async fn rules(pool: &Pool, project_id: i64) -> AppResult<Vec<RuleSetting>> {
     super::projects::get(pool, project_id).await?;
-    let off: Vec<(String, i64)> = sqlx::query_as("SELECT rule, enabled FROM notification_rules WHERE project_id = $1").bind(project_id).fetch_all(pool).await?;
-    Ok(RULES
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT rule, enabled FROM notification_rules WHERE project_id = $1").bind(project_id).fetch_all(pool).await?;
+    Ok(rule_settings(&rows))
+}
+
+/// Every rule with its setting: the stored `(rule, enabled)` rows, on where there is none.
+pub fn rule_settings(rows: &[(String, i64)]) -> Vec<RuleSetting> {
+    RULES
         .iter()
         .map(|(id, title, description)| RuleSetting {
             rule: id.to_string(),
             title: title.to_string(),
             description: description.to_string(),
-            enabled: off.iter().find(|(r, _)| r == id).is_none_or(|(_, e)| *e != 0),
+            enabled: rows.iter().find(|(r, _)| r == id).is_none_or(|(_, e)| *e != 0),
         })
-        .collect())
+        .collect()
 }
 
 pub async fn set_rule(pool: &Pool, actor: &preflight_model::UserInfo, project_id: i64, rule: &str, enabled: bool) -> AppResult<Vec<RuleSetting>> {
@@ -573,10 +619,30 @@ struct Claimed {
     id: i64,
     channel: String,
     webhook_id: Option<i64>,
+    email_to: Option<String>,
     rule: String,
     idempotency_key: String,
+    subject: String,
     body: String,
+    html: String,
+    list_unsubscribe: String,
     attempts: i64,
+}
+
+/// One try of an e-mail: sent, or why not.
+async fn send_email(store: &Store, job: &Claimed) -> Result<i64, (Option<i64>, String)> {
+    let Some(mailer) = &store.mailer else {
+        return Err((None, "this server sends no e-mail now (no --smtp-url)".into()));
+    };
+    let mail = super::mail::Mail {
+        to: job.email_to.clone().unwrap_or_default(),
+        subject: job.subject.clone(),
+        text: job.body.clone(),
+        html: job.html.clone(),
+        key: job.idempotency_key.clone(),
+        unsubscribe: Some(job.list_unsubscribe.clone()).filter(|u| !u.is_empty()),
+    };
+    mailer.send(&mail).await.map(|()| 250).map_err(|why| (None, why))
 }
 
 /// What one [`deliver`] pass did.
@@ -602,7 +668,7 @@ pub async fn deliver(store: &Store, worker: &str, http: &reqwest::Client) -> App
                  WHERE id = (SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= $2)
                                                     OR (status = 'sending' AND claimed_at < $3)
                              ORDER BY next_attempt_at, id LIMIT 1{skip_locked})
-                 RETURNING id, channel, webhook_id, rule, idempotency_key, body, attempts"
+                 RETURNING id, channel, webhook_id, email_to, rule, idempotency_key, subject, body, html, list_unsubscribe, attempts"
             ))
             .bind(worker)
             .bind(t)
@@ -613,6 +679,7 @@ pub async fn deliver(store: &Store, worker: &str, http: &reqwest::Client) -> App
         let Some(job) = claimed else { return Ok(pass) };
         let outcome = match job.channel.as_str() {
             "webhook" => send_webhook(store, http, policy, &job).await,
+            "email" => send_email(store, &job).await,
             other => Err((None, format!("no sender for the {other} channel"))),
         };
         let _turn = super::db::write_turn_for(&store.pool).await;

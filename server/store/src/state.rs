@@ -37,6 +37,8 @@ pub struct Store {
     pub outbox_queued: Arc<tokio::sync::Notify>,
     /// How webhook and e-mail deliveries are tried (tries, backoff, timeout).
     pub delivery: super::notify::DeliveryPolicy,
+    /// How e-mail is sent (`--smtp-url`, `--smtp-from`); `None`: no e-mail.
+    pub mailer: Option<super::mail::Mailer>,
     /// Where check runs keep their screenshots (`<data>/screenshots`); `None`: no
     /// screenshots are taken or served.
     pub screenshots_dir: Option<std::path::PathBuf>,
@@ -64,6 +66,7 @@ impl Store {
             schedules_changed: Arc::new(tokio::sync::Notify::new()),
             outbox_queued: Arc::new(tokio::sync::Notify::new()),
             delivery: super::notify::DeliveryPolicy::default(),
+            mailer: None,
             screenshots_dir: None,
             sealer: Arc::new(super::secrets::Sealer::ephemeral()),
             setup_code: Arc::default(),

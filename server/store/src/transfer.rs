@@ -49,6 +49,9 @@ pub const TABLES: &[(&str, &str)] = &[
     ("notification_rules", "project_id, rule"),
     ("webhooks", "id"),
     ("outbox", "id"),
+    ("email_prefs", "user_id, rule"),
+    ("unsubscribe_tokens", "token_hash"),
+    ("account_tokens", "token_hash"),
 ];
 
 /// Tables whose rows expire within minutes (rate-limit counters): not copied, left empty.

@@ -1,0 +1,31 @@
+-- E-mail. `email_prefs`: which rules a person gets by e-mail (a rule without a row is on).
+-- `unsubscribe_tokens`: the one-click unsubscribe link of each message (List-Unsubscribe),
+-- stored hashed. `account_tokens`: invitations and password resets sent by e-mail — single
+-- use (`used_at`), short-lived (`expires_at`), stored hashed.
+CREATE TABLE email_prefs (
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    rule    TEXT    NOT NULL,
+    enabled BIGINT NOT NULL,
+    PRIMARY KEY (user_id, rule)
+);
+CREATE TABLE unsubscribe_tokens (
+    token_hash BYTEA   PRIMARY KEY,
+    user_id    BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    rule       TEXT    NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE account_tokens (
+    token_hash BYTEA   PRIMARY KEY,
+    kind       TEXT    NOT NULL,
+    user_id    BIGINT REFERENCES users(id) ON DELETE CASCADE,
+    email      TEXT    NOT NULL,
+    name       TEXT    NOT NULL DEFAULT '',
+    role       TEXT    NOT NULL DEFAULT 'member',
+    created_by BIGINT REFERENCES users(id) ON DELETE SET NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at    BIGINT
+);
+CREATE INDEX account_tokens_email ON account_tokens(email, kind);
+-- The one-click unsubscribe address of an e-mail in the outbox (its List-Unsubscribe header).
+ALTER TABLE outbox ADD COLUMN list_unsubscribe TEXT NOT NULL DEFAULT '';
