@@ -16,6 +16,11 @@ const MAX_SLEEP_SECS: i64 = 60;
 pub fn start(store: Store, shutdown: Signal) {
     tokio::spawn(async move {
         loop {
+            match preflight_store::digest::send_due(&store, preflight_store::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(people = n, "sent the daily digest"),
+                Err(e) => tracing::warn!("the daily digest could not be sent: {e}"),
+            }
             match schedules::tick(&store, preflight_store::now()).await {
                 Ok(slots) => {
                     for slot in slots {

@@ -347,3 +347,91 @@ preflight_store::db_test! {
         assert!(events.iter().filter(|e| e["kind"] == "item").count() >= 3, "the project's changes too: {events:#?}");
     }
 }
+
+preflight_store::db_test! {
+    /// The start page answering 500: one "down" alert, a reminder at most hourly, one "back up".
+    async fn a_site_going_down_and_up_is_told_once_per_change_with_hourly_reminders(pool) {
+        use axum::{extract::Request, response::Html};
+        let failing = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = failing.clone();
+        let site = Router::new().fallback(move |req: Request| {
+            let failing = flag.load(Ordering::SeqCst);
+            async move {
+                match (req.uri().path(), failing) {
+                    ("/", true) => (StatusCode::INTERNAL_SERVER_ERROR, Html("<!doctype html><title>Oops</title><h1>Error</h1>")).into_response(),
+                    ("/", false) => Html("<!doctype html><title>Dev</title><body>DEV SITE</body>").into_response(),
+                    ("/robots.txt", _) => "User-agent: *\nDisallow: /\n".into_response(),
+                    _ => (StatusCode::NOT_FOUND, Html("<!doctype html><title>Not found</title><style>h1{}</style><h1>Not found</h1>")).into_response(),
+                }
+            }
+        });
+        let port = serve(site).await;
+        let st = state(pool.clone()).await;
+        let user = owner(&st).await;
+        let tok = token(&st, &user).await;
+        preflight_server::runner::start(st.store().clone(), 1, preflight_server::runner::shutdown::Signal::default()).await.unwrap();
+        let app = preflight_server::router(st.clone());
+        let body = json!({"name": "Watched", "launch_date": "2027-03-01",
+            "environments": [{"name": "dev", "kind": "dev", "base_url": format!("http://127.0.0.1:{port}/")}]});
+        let pid = api(&app, Method::POST, "/projects", Some(&tok), Some(body)).await.json()["id"].as_i64().unwrap();
+        let run = || async {
+            let id = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await.json()["id"].as_i64().unwrap();
+            wait_finished(&app, &tok, id).await;
+        };
+        let titles = || {
+            let pool = pool.clone();
+            async move {
+                let mut v: Vec<String> = notify::list_for(&pool, user.id, 100).await.unwrap().items.into_iter().filter(|n| n.rule == "site-down").map(|n| n.title).collect();
+                v.reverse();
+                v
+            }
+        };
+        run().await;
+        assert!(titles().await.is_empty(), "up, and it was never down");
+        failing.store(true, Ordering::SeqCst);
+        run().await;
+        assert_eq!(titles().await, vec!["dev is down"]);
+        run().await;
+        assert_eq!(titles().await.len(), 1, "no second alert within the hour");
+        sqlx::query("UPDATE env_health SET last_alert_at = last_alert_at - 3601, down_since = down_since - 3601").execute(&pool).await.unwrap();
+        run().await;
+        assert_eq!(titles().await, vec!["dev is down", "dev is still down (1 h)"]);
+        failing.store(false, Ordering::SeqCst);
+        run().await;
+        run().await;
+        assert_eq!(titles().await, vec!["dev is down", "dev is still down (1 h)", "dev is back up"], "one alert per change");
+        let note = notify::list_for(&pool, user.id, 100).await.unwrap().items.into_iter().find(|n| n.title == "dev is down").unwrap();
+        assert!(note.body.contains("the start page answers with a server error"), "{note:?}");
+    }
+}
+
+preflight_store::db_test! {
+    /// One digest per person and day, from 07:00 UTC, with their overdue and nearly due items.
+    async fn the_daily_digest_comes_once_per_person_and_day(pool) {
+        let st = state(pool.clone()).await;
+        let user = owner(&st).await;
+        let tok = token(&st, &user).await;
+        let member = preflight_store::auth::create_user(&pool, "mia@example.test", "Mia", preflight_model::Role::Member, PASSWORD).await.unwrap();
+        let app = preflight_server::router(st.clone());
+        let pid = api(&app, Method::POST, "/projects", Some(&tok), Some(project_body("Shop"))).await.json()["id"].as_i64().unwrap();
+        let items = api(&app, Method::GET, &format!("/projects/{pid}/checklist"), Some(&tok), None).await.json()["items"].as_array().unwrap().clone();
+        // Mia gets two items; the test's "today" is the day before the first one is due.
+        for it in items.iter().take(2) {
+            api(&app, Method::PATCH, &format!("/checklist-items/{}", it["id"]), Some(&tok), Some(json!({"assignee_id": member.id, "version": it["version"]}))).await;
+        }
+        let first_due = items.iter().take(2).map(|i| i["due"].as_str().unwrap().to_string()).min().unwrap();
+        let day_before = preflight_model::add_days(&first_due, -1).unwrap();
+        let midnight = preflight_model::parse_date(&day_before).unwrap().midnight().assume_utc().unix_timestamp();
+        assert_eq!(preflight_store::digest::send_due(&st, midnight + 6 * 3600).await.unwrap(), 0, "not before 07:00 UTC");
+        assert_eq!(preflight_store::digest::send_due(&st, midnight + 8 * 3600).await.unwrap(), 1, "Mia only: Olivia has nothing assigned");
+        assert_eq!(preflight_store::digest::send_due(&st, midnight + 9 * 3600).await.unwrap(), 0, "once a day");
+        let mia = notify::list_for(&pool, member.id, 10).await.unwrap();
+        let digest = mia.items.iter().find(|n| n.rule == "due-digest").expect("the digest");
+        assert!(digest.title.starts_with("Your checklist items: ") && digest.title.contains("due tomorrow"), "{digest:?}");
+        assert!(digest.body.contains(items[0]["title"].as_str().unwrap()) || digest.body.contains(items[1]["title"].as_str().unwrap()), "{digest:?}");
+        // The next day it comes again; a project that turned the rule off is left out.
+        assert_eq!(preflight_store::digest::send_due(&st, midnight + 86_400 + 8 * 3600).await.unwrap(), 1);
+        api(&app, Method::PUT, &format!("/projects/{pid}/notification-rules"), Some(&tok), Some(json!({"rule": "due-digest", "enabled": false}))).await;
+        assert_eq!(preflight_store::digest::send_due(&st, midnight + 2 * 86_400 + 8 * 3600).await.unwrap(), 0);
+    }
+}

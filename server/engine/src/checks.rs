@@ -362,11 +362,11 @@ const PUBLIC_SITE_CHECKS: &[&str] = &[
 ];
 const SIGN_IN_WALL: &str = "visitors see only a sign-in page (a web app behind a login): search and public-site checks do not apply";
 
-/// Every page a visitor can read (2xx HTML) is a sign-in (or account setup) form: the site is
-/// an app behind a login, not a public site.
+/// Every page a visitor can read (2xx HTML) is a sign-in (or account setup, or password
+/// recovery) form: the site is an app behind a login, not a public site.
 fn sign_in_wall(site: &Site) -> bool {
     let mut pages = html_pages(site).filter(|(_, r, _)| r.status < 300).peekable();
-    pages.peek().is_some() && pages.all(|(_, _, d)| d.forms.iter().any(|f| f.has_password()))
+    pages.peek().is_some() && pages.all(|(_, r, d)| d.forms.iter().any(|f| f.has_password() || f.is_account_recovery(&r.url)))
 }
 
 /// Behind a login, a missing page sends visitors to sign in like every other page: that is

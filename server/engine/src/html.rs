@@ -40,6 +40,20 @@ impl FormInfo {
     pub fn has_password(&self) -> bool {
         self.fields.iter().any(|(_, t)| t == "password")
     }
+
+    /// A "forgot your password?" form: one e-mail or user-name field (hidden fields aside), on
+    /// a page or posting to an address that names a password reset (`/forgot`,
+    /// `/password_reset`, `wp-login.php?action=lostpassword`…). Part of a sign-in wall.
+    pub fn is_account_recovery(&self, page: &Url) -> bool {
+        let visible: Vec<&(String, String)> = self.fields.iter().filter(|(_, t)| !matches!(t.as_str(), "hidden" | "submit" | "button")).collect();
+        let one_account_field = matches!(visible.as_slice(), [(name, kind)]
+            if kind == "email" || (kind == "text" && ["email", "user", "login", "username", "user_login"].iter().any(|n| name.to_ascii_lowercase().contains(n))));
+        let names_reset = |u: &Url| {
+            let s = format!("{}?{}", u.path(), u.query().unwrap_or("")).to_ascii_lowercase();
+            ["forgot", "reset", "lostpassword", "lost-password", "recover", "password"].iter().any(|w| s.contains(w))
+        };
+        one_account_field && (names_reset(page) || names_reset(&self.action))
+    }
 }
 
 /// Everything the checks read from one page.
@@ -268,6 +282,32 @@ pub fn collapse(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn password_recovery_forms_are_account_forms() {
+        let page = |path: &str, html: &str| {
+            let base = Url::parse(&format!("https://app.example.test{path}")).unwrap();
+            let d = parse(&base, html);
+            d.forms.first().is_some_and(|f| f.is_account_recovery(&base))
+        };
+        // Preflight's own /forgot (rendered without name attributes), GitHub's and WordPress's shapes.
+        assert!(page(
+            "/forgot",
+            r#"<form class="stack"><label>E-mail <input type="email" required autocomplete="username"></label><button type="submit">Send</button></form>"#
+        ));
+        assert!(page(
+            "/password_reset",
+            r#"<form action="/password_reset" method="post"><input type="hidden" name="authenticity_token" value="x"><input type="text" name="email"><input type="submit" value="Send"></form>"#
+        ));
+        assert!(page(
+            "/wp-login.php",
+            r#"<form name="lostpasswordform" action="/wp-login.php?action=lostpassword" method="post"><input type="text" name="user_login"><input type="hidden" name="redirect_to"><input type="submit" name="wp-submit"></form>"#
+        ));
+        // A newsletter sign-up or a search is not.
+        assert!(!page("/", r#"<form action="/subscribe"><input type="email" name="email"></form>"#));
+        assert!(!page("/forgot", r#"<form><input type="search" name="q"></form>"#));
+        assert!(!page("/reset", r#"<form><input type="email" name="email"><textarea name="message"></textarea></form>"#));
+    }
 
     #[test]
     fn extracts_what_the_checks_need() {

@@ -459,6 +459,14 @@ pub async fn finish(
     if let Err(e) = regressions(store, run_id).await {
         tracing::warn!(run = run_id, "telling about regressed items failed: {e}");
     }
+    match get(pool, run_id).await {
+        Ok(run) => {
+            if let Err(e) = super::health::after_run(store, &run, findings, now()).await {
+                tracing::warn!(run = run_id, "telling about the site's health failed: {e}");
+            }
+        }
+        Err(e) => tracing::warn!(run = run_id, "reading the finished run failed: {e}"),
+    }
     Ok(status)
 }
 

@@ -52,6 +52,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("email_prefs", "user_id, rule"),
     ("unsubscribe_tokens", "token_hash"),
     ("account_tokens", "token_hash"),
+    ("env_health", "environment_id"),
 ];
 
 /// Tables whose rows expire within minutes (rate-limit counters): not copied, left empty.

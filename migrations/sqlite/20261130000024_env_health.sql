@@ -1,0 +1,8 @@
+-- What the runs say about an environment's health: down since when (NULL: up), why, and when
+-- the team was last told — one alert per change, a reminder at most hourly while it is down.
+CREATE TABLE env_health (
+    environment_id INTEGER PRIMARY KEY REFERENCES environments(id) ON DELETE CASCADE,
+    down_since     INTEGER,
+    reason         TEXT    NOT NULL DEFAULT '',
+    last_alert_at  INTEGER
+);
