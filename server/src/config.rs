@@ -152,7 +152,7 @@ pub struct ServeArgs {
 }
 
 /// E-mail: notifications, invitations and password resets.
-#[derive(Debug, Clone, Args, Default)]
+#[derive(Debug, Clone, Args)]
 pub struct MailArgs {
     /// The SMTP server: `smtp://USER:PASSWORD@HOST:587?tls=required` (STARTTLS),
     /// `smtps://USER:PASSWORD@HOST:465` (TLS) or `smtp://HOST:25` (plain, a relay nearby).
@@ -162,6 +162,27 @@ pub struct MailArgs {
     /// The From address of Preflight's e-mail, e.g. "Preflight <preflight@example.com>".
     #[arg(long, env = "PREFLIGHT_SMTP_FROM")]
     pub smtp_from: Option<String>,
+    /// The RDAP service production sites' domain registrations are looked up at (daily, for
+    /// the `domain-expiry` notice); `off` turns the lookups off.
+    #[arg(long, env = "PREFLIGHT_RDAP_URL", default_value = "https://rdap.org")]
+    pub rdap_url: String,
+}
+
+impl Default for MailArgs {
+    fn default() -> Self {
+        MailArgs { smtp_url: None, smtp_from: None, rdap_url: "https://rdap.org".into() }
+    }
+}
+
+impl MailArgs {
+    /// The RDAP base URL, or `None` when lookups are off.
+    pub fn rdap(&self) -> anyhow::Result<Option<String>> {
+        match self.rdap_url.trim() {
+            "" | "off" => Ok(None),
+            u if u.starts_with("http://") || u.starts_with("https://") => Ok(Some(u.trim_end_matches('/').to_string())),
+            u => anyhow::bail!("--rdap-url {u:?} must be an http(s) address or off"),
+        }
+    }
 }
 
 impl MailArgs {

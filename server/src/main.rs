@@ -182,6 +182,7 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
     let mut state = preflight_store::Store::new(pool.clone(), secure, base_url).with_screenshots_dir(cli.data_dir.join("screenshots")).with_sealer(sealer);
     state.delivery = args.delivery.policy()?;
     state.mailer = args.mail.mailer(state.delivery.timeout)?;
+    state.rdap_base = args.mail.rdap()?;
     if let Some(m) = &state.mailer {
         tracing::info!(smtp = %m.shown, "e-mail is on");
         if state.base_url.is_none() {

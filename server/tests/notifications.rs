@@ -435,3 +435,90 @@ preflight_store::db_test! {
         assert_eq!(preflight_store::digest::send_due(&st, midnight + 2 * 86_400 + 8 * 3600).await.unwrap(), 0);
     }
 }
+
+preflight_store::db_test! {
+    /// Domain registration expiry through an RDAP server the test runs on loopback: told at
+    /// 60 days, not again that day or for the same threshold, then at 30 days.
+    async fn a_domain_expiring_is_told_at_60_then_30_days(pool) {
+        let expires = Arc::new(std::sync::atomic::AtomicI64::new(0));
+        let asked = Arc::new(Mutex::new(Vec::<String>::new()));
+        let (e, a) = (expires.clone(), asked.clone());
+        let rdap = Router::new().fallback(move |req: axum::extract::Request| {
+            let (e, a) = (e.clone(), a.clone());
+            async move {
+                a.lock().unwrap().push(req.uri().path().to_string());
+                let date = preflight_model::format_date_ts(e.load(Ordering::SeqCst));
+                axum::Json(json!({"objectClassName": "domain", "ldhName": "ACME-SHOP.COM",
+                    "events": [{"eventAction": "expiration", "eventDate": format!("{date}T12:00:00Z")}]}))
+            }
+        });
+        let port = serve(rdap).await;
+        let st = state(pool.clone()).await.map_store(|mut s| {
+            s.rdap_base = Some(format!("http://127.0.0.1:{port}"));
+            s
+        });
+        let user = owner(&st).await;
+        let tok = token(&st, &user).await;
+        let app = preflight_server::router(st.clone());
+        let body = json!({"name": "Shop", "launch_date": "2027-03-01",
+            "environments": [{"name": "production", "base_url": "https://www.acme-shop.com/", "resolve_ip": "127.0.0.1"}]});
+        let pid = api(&app, Method::POST, "/projects", Some(&tok), Some(body)).await.json()["id"].as_i64().unwrap();
+        let run = preflight_store::runs::queue(&st, &user, pid, "production").await.unwrap();
+        let finished = preflight_model::RunSummary { state: preflight_model::RunState::Completed, ..run };
+        let now = preflight_store::now();
+        let told = || {
+            let pool = pool.clone();
+            async move { notify::list_for(&pool, user.id, 50).await.unwrap().items.into_iter().filter(|n| n.rule == "domain-expiry").map(|n| n.title).collect::<Vec<_>>() }
+        };
+        expires.store(now + 45 * 86_400, Ordering::SeqCst);
+        preflight_store::rdap::after_run(&st, &finished, now).await.unwrap();
+        assert_eq!(asked.lock().unwrap().as_slice(), ["/domain/acme-shop.com"], "the registrable domain, asked once");
+        let titles = told().await;
+        assert_eq!(titles.len(), 1);
+        assert!(titles[0].starts_with("The domain acme-shop.com expires in 44 days") || titles[0].starts_with("The domain acme-shop.com expires in 45 days"), "{titles:?}");
+        // Within the day: not asked again.
+        preflight_store::rdap::after_run(&st, &finished, now + 3600).await.unwrap();
+        assert_eq!(asked.lock().unwrap().len(), 1);
+        // The next day, still the 60-day threshold: asked, not told again.
+        preflight_store::rdap::after_run(&st, &finished, now + 86_400).await.unwrap();
+        let asked_now = asked.lock().unwrap().len();
+        assert_eq!((asked_now, told().await.len()), (2, 1));
+        // 20 days later: under 30 days, told again.
+        preflight_store::rdap::after_run(&st, &finished, now + 21 * 86_400).await.unwrap();
+        let titles = told().await;
+        assert_eq!(titles.len(), 2, "{titles:?}");
+        // A dev run, or a reserved name, never asks.
+        let dev = preflight_model::RunSummary { env_kind: "dev".into(), ..finished.clone() };
+        preflight_store::rdap::after_run(&st, &dev, now + 40 * 86_400).await.unwrap();
+        let test_site = preflight_model::RunSummary { base_url: "https://www.acme.test/".into(), ..finished };
+        preflight_store::rdap::after_run(&st, &test_site, now + 40 * 86_400).await.unwrap();
+        assert_eq!(asked.lock().unwrap().len(), 3, "neither asked");
+    }
+}
+
+preflight_store::db_test! {
+    /// The certificate check's finding (as the engine words it, pinned by its TLS tests) tells
+    /// the team once per certificate and threshold.
+    async fn an_expiring_certificate_is_told_once_per_threshold(pool) {
+        let st = state(pool.clone()).await;
+        let user = owner(&st).await;
+        let pid = preflight_store::projects::create(&pool, &user, &serde_json::from_value(project_body("Shop")).unwrap()).await.unwrap();
+        let run = preflight_store::runs::queue(&st, &user, pid, "production").await.unwrap();
+        let expiring = |days: i64| preflight_model::FindingView {
+            check: "tls-certificate-expiring".into(),
+            severity: "warning".into(),
+            url: "https://www.acme.test/".into(),
+            message: format!("The TLS certificate expires in {days} day(s): renew it before launch."),
+            evidence: "notAfter Dec 12 00:00:00 2026 +00:00".into(),
+            advice: String::new(),
+            title: String::new(),
+        };
+        let t = preflight_store::now();
+        for days in [12, 11, 9] {
+            preflight_store::health::after_run(&st, &run, &[expiring(days)], t).await.unwrap();
+        }
+        preflight_store::health::after_run(&st, &run, &[expiring(6)], t).await.unwrap();
+        let titles: Vec<String> = notify::list_for(&pool, user.id, 10).await.unwrap().items.into_iter().filter(|n| n.rule == "tls-expiry").map(|n| n.title).collect();
+        assert_eq!(titles, vec!["The TLS certificate of production expires within 7 days", "The TLS certificate of production expires within 14 days"]);
+    }
+}

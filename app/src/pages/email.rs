@@ -202,7 +202,7 @@ fn Prefs(prefs: EmailPrefs) -> impl IntoView {
                 };
                 view! {
                     <li><label class="check"><input type="checkbox" prop:checked=move || on.get() on:change=toggle/>
-                        <span><strong>{r.title}</strong> <span class="muted">{format!("— {}", r.description)}</span></span></label></li>
+                        <span><strong>{r.title}</strong> <span class="muted">{format!(" — {}", r.description)}</span></span></label></li>
                 }
             }).collect_view()}
         </ul>

@@ -128,7 +128,7 @@ fn RuleToggle(project_id: i64, rule: RuleSetting, error: RwSignal<Option<String>
         <li>
             <label class="check">
                 <input type="checkbox" prop:checked=move || on.get() on:change=toggle/>
-                <span><strong>{rule.title}</strong> <span class="muted">{format!("— {}", rule.description)}</span></span>
+                <span><strong>{rule.title}</strong> <span class="muted">{format!(" — {}", rule.description)}</span></span>
             </label>
         </li>
     }

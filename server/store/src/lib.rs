@@ -17,6 +17,7 @@ pub mod markdown;
 pub mod notify;
 pub mod projects;
 pub mod ratelimit;
+pub mod rdap;
 pub mod relay;
 pub mod retro;
 pub mod runs;

@@ -464,6 +464,13 @@ pub async fn finish(
             if let Err(e) = super::health::after_run(store, &run, findings, now()).await {
                 tracing::warn!(run = run_id, "telling about the site's health failed: {e}");
             }
+            // A registry lookup may take seconds: not on the runner's way.
+            let store = store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = super::rdap::after_run(&store, &run, now()).await {
+                    tracing::warn!(run = run.id, "the domain registration lookup failed: {e}");
+                }
+            });
         }
         Err(e) => tracing::warn!(run = run_id, "reading the finished run failed: {e}"),
     }

@@ -39,6 +39,8 @@ pub struct Store {
     pub delivery: super::notify::DeliveryPolicy,
     /// How e-mail is sent (`--smtp-url`, `--smtp-from`); `None`: no e-mail.
     pub mailer: Option<super::mail::Mailer>,
+    /// The RDAP service domain registrations are looked up at (`--rdap-url`); `None`: never.
+    pub rdap_base: Option<String>,
     /// Where check runs keep their screenshots (`<data>/screenshots`); `None`: no
     /// screenshots are taken or served.
     pub screenshots_dir: Option<std::path::PathBuf>,
@@ -67,6 +69,7 @@ impl Store {
             outbox_queued: Arc::new(tokio::sync::Notify::new()),
             delivery: super::notify::DeliveryPolicy::default(),
             mailer: None,
+            rdap_base: None,
             screenshots_dir: None,
             sealer: Arc::new(super::secrets::Sealer::ephemeral()),
             setup_code: Arc::default(),

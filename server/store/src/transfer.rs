@@ -53,6 +53,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("unsubscribe_tokens", "token_hash"),
     ("account_tokens", "token_hash"),
     ("env_health", "environment_id"),
+    ("domain_checks", "domain"),
 ];
 
 /// Tables whose rows expire within minutes (rate-limit counters): not copied, left empty.
