@@ -15,11 +15,21 @@ const MAX_SLEEP_SECS: i64 = 60;
 
 pub fn start(store: Store, shutdown: Signal) {
     tokio::spawn(async move {
+        // The day whose digest this process has sent: it looks once a day, not every wake-up.
+        let mut digest_day = None;
         loop {
-            match preflight_store::digest::send_due(&store, preflight_store::now()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(people = n, "sent the daily digest"),
-                Err(e) => tracing::warn!("the daily digest could not be sent: {e}"),
+            let t = preflight_store::now();
+            let day = t.div_euclid(86_400);
+            if digest_day != Some(day) && t.rem_euclid(86_400) / 3600 >= preflight_store::digest::SEND_FROM_HOUR {
+                match preflight_store::digest::send_due(&store, t).await {
+                    Ok(n) => {
+                        digest_day = Some(day);
+                        if n > 0 {
+                            tracing::info!(people = n, "sent the daily digest");
+                        }
+                    }
+                    Err(e) => tracing::warn!("the daily digest could not be sent (tried again at the next wake-up): {e}"),
+                }
             }
             match schedules::tick(&store, preflight_store::now()).await {
                 Ok(slots) => {

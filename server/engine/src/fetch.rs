@@ -132,7 +132,8 @@ pub fn is_reserved_name(host: &str) -> bool {
     matches!(tld.as_str(), "test" | "example" | "invalid" | "localhost" | "local")
 }
 
-fn is_metadata_host(host: &str) -> bool {
+/// Cloud metadata services' host names.
+pub fn is_metadata_host(host: &str) -> bool {
     matches!(host.trim_end_matches('.').to_ascii_lowercase().as_str(), "metadata.google.internal" | "metadata" | "instance-data" | "instance-data.ec2.internal")
 }
 

@@ -111,9 +111,9 @@ pub async fn send_due(store: &crate::Store, t: i64) -> AppResult<usize> {
                 let text = format!("{title}\n\n{body}\n\nOpen Preflight: {base}{link}\n\n--\nStop the daily digest: {unsubscribe}\nChoose which e-mails you get: {base}/account#email\n");
                 let html = format!(
                     "<p><strong>{}</strong></p><p style=\"white-space: pre-line\">{}</p><p><a href=\"{base}{link}\">Open Preflight</a></p><hr><p style=\"color:#5b6470;font-size:13px\"><a href=\"{}\">Stop the daily digest</a> · <a href=\"{base}/account#email\">Choose which e-mails you get</a></p>",
-                    super::mail::escape(&title),
-                    super::mail::escape(&body),
-                    super::mail::escape(&unsubscribe)
+                    ammonia::clean_text(&title),
+                    ammonia::clean_text(&body),
+                    ammonia::clean_text(&unsubscribe)
                 );
                 super::mail::queue(&mut tx, None, "due-digest", &email, (&title, &text, &html), &unsubscribe, t).await?;
             }

@@ -247,8 +247,8 @@ pub async fn invite(store: &crate::Store, by: &UserInfo, email: &str, name: &str
     );
     let html = format!(
         "<p>Hello {},</p><p>{} invites you to the team's launch checklists on Preflight.</p><p><a href=\"{link}\">Choose your password</a> (the link works once, for 7 days).</p><p>If you did not expect this, ignore this message.</p>",
-        escape(&name),
-        escape(&by.name)
+        ammonia::clean_text(&name),
+        ammonia::clean_text(&by.name)
     );
     let mut tx = super::db::begin_write(&store.pool).await?;
     queue(&mut tx, None, "invite", &email, (&subject, &text, &html), "", now()).await?;
@@ -281,7 +281,7 @@ pub async fn request_reset(store: &crate::Store, email: &str) -> AppResult<()> {
     );
     let html = format!(
         "<p>Hello {},</p><p>Someone (hopefully you) asked to reset your Preflight password.</p><p><a href=\"{link}\">Choose a new password</a> (the link works once, for an hour).</p><p>If it was not you, ignore this message: your password stays as it is.</p>",
-        escape(&user.name)
+        ammonia::clean_text(&user.name)
     );
     let mut tx = super::db::begin_write(&store.pool).await?;
     queue(&mut tx, None, "password-reset", &user.email, ("Reset your Preflight password", &text, &html), "", now()).await?;
@@ -292,29 +292,29 @@ pub async fn request_reset(store: &crate::Store, email: &str) -> AppResult<()> {
 
 /// What an account link is for, before it is used.
 pub async fn link_info(pool: &Pool, token: &str) -> AppResult<preflight_model::AccountLink> {
-    let (kind, email, name) = account_link(pool, token).await?;
+    let (kind, email, name, _) = account_link(pool, token).await?;
     Ok(preflight_model::AccountLink { kind, email, name })
 }
 
-/// What an account link is for, before it is used: kind, e-mail and name.
-async fn account_link(pool: &Pool, token: &str) -> AppResult<(String, String, String)> {
-    let row: Option<(String, String, String, i64, Option<i64>)> =
-        sqlx::query_as("SELECT kind, email, name, expires_at, used_at FROM account_tokens WHERE token_hash = $1")
+/// What an account link is for, before it is used: kind, e-mail, name and role.
+async fn account_link(pool: &Pool, token: &str) -> AppResult<(String, String, String, String)> {
+    let row: Option<(String, String, String, String, i64, Option<i64>)> =
+        sqlx::query_as("SELECT kind, email, name, role, expires_at, used_at FROM account_tokens WHERE token_hash = $1")
             .bind(super::auth::hash_secret(token))
             .fetch_optional(pool)
             .await?;
     match row {
         None => Err(AppError::NotFound("link")),
-        Some((_, _, _, _, Some(_))) => Err(AppError::bad("This link was used already; each works once. Ask for a new one.")),
-        Some((_, _, _, exp, None)) if exp < now() => Err(AppError::bad("This link has expired. Ask for a new one.")),
-        Some((kind, email, name, _, None)) => Ok((kind, email, name)),
+        Some((_, _, _, _, _, Some(_))) => Err(AppError::bad("This link was used already; each works once. Ask for a new one.")),
+        Some((_, _, _, _, exp, None)) if exp < now() => Err(AppError::bad("This link has expired. Ask for a new one.")),
+        Some((kind, email, name, role, _, None)) => Ok((kind, email, name, role)),
     }
 }
 
 /// Uses an invitation or reset link: creates the account or sets the new password, once.
 /// Returns the account.
 pub async fn use_account_link(pool: &Pool, token: &str, password: &str) -> AppResult<UserInfo> {
-    let (kind, email, name) = account_link(pool, token).await?;
+    let (kind, email, name, role) = account_link(pool, token).await?;
     super::auth::validate_password(password)?;
     // Taken first, so two tabs using one link cannot both succeed.
     let took = {
@@ -330,20 +330,11 @@ pub async fn use_account_link(pool: &Pool, token: &str, password: &str) -> AppRe
         return Err(AppError::bad("This link was used already; each works once. Ask for a new one."));
     }
     match kind.as_str() {
-        "invite" => {
-            let role: String =
-                sqlx::query_scalar("SELECT role FROM account_tokens WHERE token_hash = $1").bind(super::auth::hash_secret(token)).fetch_one(pool).await?;
-            super::auth::create_user(pool, &email, &name, preflight_model::Role::parse(&role).unwrap_or(preflight_model::Role::Member), password).await
-        }
+        "invite" => super::auth::create_user(pool, &email, &name, preflight_model::Role::parse(&role).unwrap_or(preflight_model::Role::Member), password).await,
         _ => {
             let user = super::auth::find_user_by_email(pool, &email).await?.ok_or(AppError::NotFound("account"))?;
             super::auth::reset_password(pool, user.id, password).await?;
             Ok(user)
         }
     }
-}
-
-/// Text for HTML bodies.
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

@@ -182,7 +182,6 @@ pub fn payload(format: HookFormat, n: &Notice, project: &str, key: &str, base_ur
 /// A notice as an e-mail: subject, text and HTML bodies, with the link to the thing, the
 /// one-click unsubscribe link and the preferences page.
 pub fn email_body(n: &Notice, project: &str, base: &str, unsubscribe: &str) -> (String, String, String) {
-    use super::mail::escape;
     let base = base.trim_end_matches('/');
     let url = format!("{base}{}", n.link);
     let rule = preflight_model::rule_title(n.rule);
@@ -192,15 +191,15 @@ pub fn email_body(n: &Notice, project: &str, base: &str, unsubscribe: &str) -> (
         "{}\n\n{body}Open it in Preflight: {url}\n\n--\nYou get this because \"{rule}\" is on for {project}.\nStop these e-mails: {unsubscribe}\nChoose which e-mails you get: {base}/account#email\n",
         n.title
     );
-    let html_body = if n.body.is_empty() { String::new() } else { format!("<p style=\"white-space: pre-line\">{}</p>", escape(&n.body)) };
+    let html_body = if n.body.is_empty() { String::new() } else { format!("<p style=\"white-space: pre-line\">{}</p>", ammonia::clean_text(&n.body)) };
     let html = format!(
         "<p><strong>{}</strong></p>{html_body}<p><a href=\"{}\">Open it in Preflight</a></p><hr><p style=\"color:#5b6470;font-size:13px\">You get this because “{}” is on for {}. <a href=\"{}\">Stop these e-mails</a> · <a href=\"{}/account#email\">Choose which e-mails you get</a></p>",
-        escape(&n.title),
-        escape(&url),
-        escape(rule),
-        escape(project),
-        escape(unsubscribe),
-        escape(base)
+        ammonia::clean_text(&n.title),
+        ammonia::clean_text(&url),
+        ammonia::clean_text(rule),
+        ammonia::clean_text(project),
+        ammonia::clean_text(unsubscribe),
+        ammonia::clean_text(base)
     );
     (subject, text, html)
 }
@@ -364,18 +363,17 @@ pub fn hook_url(raw: &str) -> Result<String, String> {
     if !url.username().is_empty() || url.password().is_some() {
         return Err("put no user name or password in the address; the signature proves the sender".into());
     }
+    use preflight_engine::fetch::{is_metadata_address, is_metadata_host, is_reserved_name};
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    match bare.parse::<std::net::IpAddr>() {
-        Ok(ip) => {
-            if let Some(why) = preflight_engine::fetch::refused_address(ip, false, &[]) {
-                return Err(why.replace("; pass --allow-metadata if you really mean it", ""));
-            }
-        }
-        Err(_) => {
-            if let Some(why) = preflight_engine::fetch::refused_name(bare, false) {
-                return Err(why.replace("; pass --allow-metadata if you really mean it", "").replace("; map it with --resolve", ""));
-            }
-        }
+    let metadata = match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => is_metadata_address(ip),
+        Err(_) => is_metadata_host(bare),
+    };
+    if metadata {
+        return Err(format!("{bare} is a cloud metadata address"));
+    }
+    if bare.parse::<std::net::IpAddr>().is_err() && is_reserved_name(bare) {
+        return Err(format!("{bare} is a reserved name that public DNS never resolves"));
     }
     if raw.len() > 2000 {
         return Err("2000 characters at most".into());

@@ -417,7 +417,7 @@ pub async fn finish(
     let checks_run: Vec<&str> = checks.iter().filter(|c| c.status.ran()).map(|c| c.id.as_str()).collect();
     let pool = &store.pool;
     let status = if !error.is_empty() || findings.iter().any(|f| f.severity == "error") { RunStatus::Failed } else { RunStatus::Passed };
-    let new_errors = new_errors_notice(pool, run_id, findings).await?;
+    let new_errors = new_errors_notice(pool, &get(pool, run_id).await?, findings).await?;
     let mut tx = super::db::begin_write(pool).await?;
     for f in findings {
         sqlx::query("INSERT INTO findings (run_id, check_id, severity, url, message, evidence, advice) VALUES ($1, $2, $3, $4, $5, $6, $7)")
@@ -456,11 +456,11 @@ pub async fn finish(
     if let Some(n) = &new_errors {
         super::notify::after_commit(store, n.project_id, &told).await;
     }
-    if let Err(e) = regressions(store, run_id).await {
-        tracing::warn!(run = run_id, "telling about regressed items failed: {e}");
-    }
     match get(pool, run_id).await {
         Ok(run) => {
+            if let Err(e) = regressions(store, &run).await {
+                tracing::warn!(run = run_id, "telling about regressed items failed: {e}");
+            }
             if let Err(e) = super::health::after_run(store, &run, findings, now()).await {
                 tracing::warn!(run = run_id, "telling about the site's health failed: {e}");
             }
@@ -480,8 +480,8 @@ pub async fn finish(
 /// The `run-new-errors` notice of a run that found error findings the previous finished run
 /// of its environment did not have (none for an environment's first run: there is nothing to
 /// compare with, and whoever started it sees its result).
-async fn new_errors_notice(pool: &Pool, run_id: i64, findings: &[FindingView]) -> AppResult<Option<super::notify::Notice>> {
-    let run = get(pool, run_id).await?;
+async fn new_errors_notice(pool: &Pool, run: &RunSummary, findings: &[FindingView]) -> AppResult<Option<super::notify::Notice>> {
+    let run_id = run.id;
     let previous: Option<i64> = sqlx::query_scalar(
         "SELECT p.id FROM runs p JOIN runs r ON r.id = $1
          WHERE p.environment_id = r.environment_id AND p.id < r.id AND p.status IN ('passed', 'failed') AND p.error = ''
@@ -492,13 +492,11 @@ async fn new_errors_notice(pool: &Pool, run_id: i64, findings: &[FindingView]) -
     .await?;
     let Some(previous) = previous else { return Ok(None) };
     let errors = |v: &[FindingView]| v.iter().filter(|f| f.severity == "error").cloned().collect::<Vec<_>>();
-    let before = findings_of(pool, previous).await?;
+    let before = self::findings(pool, previous).await?;
     let cmp = compare(previous, &errors(&before), &errors(findings));
     if cmp.new.is_empty() {
         return Ok(None);
     }
-    let mut checks: Vec<&str> = cmp.new.iter().map(|f| f.check.as_str()).collect();
-    checks.dedup();
     let body = cmp.new.iter().take(5).map(|f| format!("{}: {} ({})", f.check, f.message, f.url)).collect::<Vec<_>>().join("\n");
     Ok(Some(super::notify::Notice {
         rule: "run-new-errors",
@@ -513,19 +511,10 @@ async fn new_errors_notice(pool: &Pool, run_id: i64, findings: &[FindingView]) -
     }))
 }
 
-async fn findings_of(pool: &Pool, run_id: i64) -> AppResult<Vec<FindingView>> {
-    let rows: Vec<(String, String, String, String, String, String)> =
-        sqlx::query_as("SELECT check_id, severity, url, message, evidence, advice FROM findings WHERE run_id = $1").bind(run_id).fetch_all(pool).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(check, severity, url, message, evidence, advice)| FindingView { check, severity, url, message, evidence, advice, title: String::new() })
-        .collect())
-}
-
 /// `item-regressed` notices: ticked items whose named checks fail in this run. Told once per
 /// tick (ticking it again and regressing again tells again).
-async fn regressions(store: &crate::Store, run_id: i64) -> AppResult<()> {
-    let run = get(&store.pool, run_id).await?;
+async fn regressions(store: &crate::Store, run: &RunSummary) -> AppResult<()> {
+    let run_id = run.id;
     let items = super::checklist::items(&store.pool, run.project_id).await?;
     for it in items.iter().filter(|i| i.regression) {
         let failing: Vec<&str> = it.evidence.iter().filter(|e| e.run_id == run_id && e.status == CheckStatus::Failed).map(|e| e.check.as_str()).collect();

@@ -341,18 +341,19 @@ pub async fn view(pool: &Pool, project_id: i64) -> AppResult<preflight_model::Wa
 }
 
 pub async fn get(pool: &Pool, environment_id: i64) -> AppResult<Schedule> {
-    let row: Row =
-        sqlx::query_as(&format!("{SELECT} WHERE e.id = $1")).bind(environment_id).fetch_optional(pool).await?.ok_or(AppError::NotFound("environment"))?;
-    Ok(row.view(now()))
+    Ok(row(pool, environment_id).await?.view(now()))
+}
+
+async fn row(pool: &Pool, environment_id: i64) -> AppResult<Row> {
+    sqlx::query_as(&format!("{SELECT} WHERE e.id = $1")).bind(environment_id).fetch_optional(pool).await?.ok_or(AppError::NotFound("environment"))
 }
 
 /// Sets an environment's schedule; its next slot is the first after now (none while paused).
 pub async fn set(store: &crate::Store, actor: &UserInfo, environment_id: i64, input: &ScheduleInput) -> AppResult<Schedule> {
     let s = validate(input)?;
-    let before = get(&store.pool, environment_id).await?;
-    let project = super::projects::get(&store.pool, before_project(&store.pool, environment_id).await?).await?;
-    let launch = launch_instant(&project.launch_date, project.launch_time.as_deref(), &project.time_zone);
-    let plan = Plan::new(&s, &project.time_zone, launch).map_err(AppError::bad)?;
+    let before = row(&store.pool, environment_id).await?;
+    let launch = before.launch();
+    let plan = Plan::new(&s, &before.time_zone, launch).map_err(AppError::bad)?;
     let t = now();
     let next_at = if s.paused { None } else { plan.next_after(t) };
     let weekday = s.weekday.as_deref().and_then(|d| weekday_number(d).ok()).map(i64::from);
@@ -367,7 +368,7 @@ pub async fn set(store: &crate::Store, actor: &UserInfo, environment_id: i64, in
              paused = excluded.paused, next_at = excluded.next_at, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
     )
     .bind(environment_id)
-    .bind(project.id)
+    .bind(before.project_id)
     .bind(s.every.as_str())
     .bind(s.interval_minutes)
     .bind(&s.at)
@@ -384,24 +385,16 @@ pub async fn set(store: &crate::Store, actor: &UserInfo, environment_id: i64, in
     .bind(actor.id)
     .execute(&mut *tx)
     .await?;
-    let what = match (before.settings.paused, s.paused) {
+    let what = match (before.settings().paused, s.paused) {
         (false, true) => "paused the schedule of".to_string(),
         (true, false) => "resumed the schedule of".to_string(),
         _ => "set the schedule of".to_string(),
     };
-    let summary = format!("{what} {}: {}", before.environment, describe(&s, &project.time_zone, launch));
-    super::activity::log_in(&mut tx, project.id, &actor.name, "schedule", &summary, t).await?;
+    let summary = format!("{what} {}: {}", before.environment, describe(&s, &before.time_zone, launch));
+    super::activity::log_in(&mut tx, before.project_id, &actor.name, "schedule", &summary, t).await?;
     tx.commit().await?;
     store.schedules_changed.notify_one();
     get(&store.pool, environment_id).await
-}
-
-async fn before_project(pool: &Pool, environment_id: i64) -> AppResult<i64> {
-    sqlx::query_scalar("SELECT project_id FROM environments WHERE id = $1")
-        .bind(environment_id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or(AppError::NotFound("environment"))
 }
 
 /// After a project's launch time or time zone changed: every schedule of it plans again from
