@@ -304,6 +304,36 @@ pub async fn get_gallery(run_id: i64) -> Result<crate::model::Gallery, ServerFnE
     .await
 }
 
+/// The team approves a screenshot or asks for changes (with a comment).
+#[server(prefix = "/rpc", endpoint = "team_review", input = Json)]
+pub async fn team_review(screenshot_id: i64, approve: bool, comment: String) -> Result<crate::model::Review, ServerFnError> {
+    serve(async move {
+        let user = ctx::user()?;
+        preflight_store::screenshots::team_review(&ctx::state()?.pool, &user, screenshot_id, approve, &comment).await
+    })
+    .await
+}
+
+/// Approves every unchanged screenshot of a finished run; answers how many.
+#[server(prefix = "/rpc", endpoint = "approve_unchanged", input = Json)]
+pub async fn approve_unchanged(run_id: i64) -> Result<i64, ServerFnError> {
+    serve(async move {
+        let user = ctx::user()?;
+        preflight_store::screenshots::approve_unchanged(&ctx::state()?.pool, &user, run_id).await
+    })
+    .await
+}
+
+/// Accepts a finished run as its environment's visual baseline.
+#[server(prefix = "/rpc", endpoint = "accept_baseline", input = Json)]
+pub async fn accept_baseline(run_id: i64) -> Result<crate::model::Baseline, ServerFnError> {
+    serve(async move {
+        let user = ctx::user()?;
+        preflight_store::screenshots::accept_baseline(&ctx::state()?.pool, &user, run_id).await
+    })
+    .await
+}
+
 #[server(prefix = "/rpc", endpoint = "get_diff", input = Json)]
 pub async fn get_diff(before: i64, after: i64) -> Result<crate::model::DiffView, ServerFnError> {
     serve(async move {
@@ -631,6 +661,21 @@ pub async fn share_review(token: String, screenshot_id: i64, approve: bool, name
         let review = preflight_store::share::review(&state, &grant, screenshot_id, approve, &name, &comment).await?;
         state.publish_update(grant.project_id, crate::model::LiveUpdate::Review { review: review.clone() });
         Ok(review)
+    })
+    .await
+}
+
+/// The client approves several screenshots at once (a page at all its viewports).
+#[server(prefix = "/rpc", endpoint = "share_approve_many", input = Json)]
+pub async fn share_approve_many(token: String, screenshot_ids: Vec<i64>, name: String) -> Result<Vec<crate::model::Review>, ServerFnError> {
+    serve(async move {
+        let state = ctx::state()?;
+        let grant = preflight_store::share::resolve(&state.pool, &token).await?;
+        let reviews = preflight_store::share::approve_many(&state, &grant, &screenshot_ids, &name).await?;
+        for review in &reviews {
+            state.publish_update(grant.project_id, crate::model::LiveUpdate::Review { review: review.clone() });
+        }
+        Ok(reviews)
     })
     .await
 }

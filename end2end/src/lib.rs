@@ -259,3 +259,85 @@ pub fn screenshot(tab: &Tab, name: &str) -> Result<PathBuf> {
     std::fs::write(&path, png)?;
     Ok(path)
 }
+
+/// A website for the checks to look at, served on 127.0.0.1 by a thread of the test: each
+/// path answers the HTML last set for it (404 otherwise), so a test can change the site
+/// between two check runs.
+pub struct FixtureSite {
+    pub base: String,
+    pages: Arc<Mutex<std::collections::HashMap<String, String>>>,
+}
+
+impl FixtureSite {
+    pub fn start() -> Result<FixtureSite> {
+        use std::io::{Read, Write};
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let base = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
+        let pages: Arc<Mutex<std::collections::HashMap<String, String>>> = Arc::default();
+        let shared = pages.clone();
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let pages = shared.clone();
+                thread::spawn(move || {
+                    let mut stream = stream;
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 65_536 {
+                        match stream.read(&mut chunk) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let head = String::from_utf8_lossy(&buf);
+                    let path = head.split_whitespace().nth(1).unwrap_or("/").split('?').next().unwrap_or("/").to_string();
+                    let page = pages.lock().expect("pages lock").get(&path).cloned();
+                    let (status, body) = match page {
+                        Some(b) => ("200 OK", b),
+                        None => ("404 Not Found", "<!doctype html><title>Not found</title><h1>Not found</h1>".to_string()),
+                    };
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                });
+            }
+        });
+        Ok(FixtureSite { base, pages })
+    }
+
+    /// Serves `html` at `path` from now on.
+    pub fn set(&self, path: &str, html: &str) {
+        self.pages.lock().expect("pages lock").insert(path.to_string(), html.to_string());
+    }
+}
+
+/// Emulates a screen `width` × `height` CSS pixels (touch and mobile layout when `mobile`)
+/// and waits until the page has the width.
+pub fn set_screen(tab: &Tab, width: u32, height: u32, mobile: bool) -> Result<()> {
+    use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
+    tab.call_method(SetDeviceMetricsOverride {
+        width,
+        height,
+        device_scale_factor: 1.0,
+        mobile,
+        scale: None,
+        screen_width: None,
+        screen_height: None,
+        position_x: None,
+        position_y: None,
+        dont_set_visible_size: None,
+        screen_orientation: None,
+        viewport: None,
+        display_feature: None,
+        device_posture: None,
+    })?;
+    wait_for(tab, &format!("window.innerWidth === {width}"), Duration::from_secs(5))?;
+    Ok(())
+}
+
+/// How many CSS pixels the page reaches past the right edge of the screen (0: none).
+pub fn horizontal_overflow(tab: &Tab) -> Result<i64> {
+    Ok(js(tab, "document.documentElement.scrollWidth - window.innerWidth")?.as_i64().unwrap_or(0).max(0))
+}

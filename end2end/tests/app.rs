@@ -77,25 +77,8 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
 
     // --- Phone and iPad widths: the checklist fits, nothing scrolls sideways.
     for (name, w, h, mobile) in [("phone", 390, 844, true), ("ipad", 768, 1024, true)] {
-        use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
-        member.call_method(SetDeviceMetricsOverride {
-            width: w,
-            height: h,
-            device_scale_factor: 1.0,
-            mobile,
-            scale: None,
-            screen_width: None,
-            screen_height: None,
-            position_x: None,
-            position_y: None,
-            dont_set_visible_size: None,
-            screen_orientation: None,
-            viewport: None,
-            display_feature: None,
-            device_posture: None,
-        })?;
-        wait_for(&member, &format!("window.innerWidth === {w}"), Duration::from_secs(5))?;
-        let overflow = js(&member, "document.documentElement.scrollWidth - window.innerWidth")?.as_i64().unwrap_or(0);
+        set_screen(&member, w, h, mobile)?;
+        let overflow = horizontal_overflow(&member)?;
         assert!(overflow <= 0, "the checklist is {overflow} px wider than a {name} screen");
         screenshot(&member, &format!("06-checklist-{name}"))?;
     }
@@ -527,6 +510,8 @@ fn the_bell_counts_a_client_sign_off_live() -> Result<()> {
     wait_hydrated(&client)?;
     fill(&client, "input[autocomplete=name]", "Carla Client")?;
     js(&client, "[...document.querySelectorAll('button.primary')].find(b => b.textContent.includes('Sign off')).click()")?;
+    wait_for(&client, "!!document.querySelector('.confirm')", Duration::from_secs(5))?;
+    js(&client, "[...document.querySelectorAll('.confirm button.primary')].find(b => b.textContent === 'Yes, sign off').click()")?;
     wait_for(&client, "document.body.textContent.includes('Signed off by Carla Client')", Duration::from_secs(10))?;
 
     // The owner's bell counts it without a reload.
@@ -550,6 +535,235 @@ fn the_bell_counts_a_client_sign_off_live() -> Result<()> {
         Duration::from_secs(10),
     )?;
     let errors: Vec<String> = owner_log.entries().into_iter().chain(client_log.entries()).collect();
+    assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
+    Ok(())
+}
+
+/// Signs `email` in on `tab` and waits for the projects page.
+fn sign_in(tab: &headless_chrome::Tab, server: &Server, email: &str, password: &str) -> Result<()> {
+    tab.navigate_to(&server.url("/login"))?.wait_until_navigated()?;
+    fill(tab, "input[name=email]", email)?;
+    fill(tab, "input[name=password]", password)?;
+    tab.find_element("form button[type=submit]")?.click()?;
+    wait_for(tab, "location.pathname === '/'", Duration::from_secs(15))?;
+    Ok(())
+}
+
+/// Calls the JSON API from inside `tab` with a bearer token; answers the parsed body.
+fn call_api(tab: &headless_chrome::Tab, token: &str, method: &str, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
+    let expr = format!(
+        "fetch({url}, {{method: {method}, headers: {{'Authorization': 'Bearer ' + {tok}, 'Content-Type': 'application/json'}}, body: {body}}}).then(r => r.text())",
+        url = serde_json::to_string(&format!("/api/v1{path}"))?,
+        method = serde_json::to_string(method)?,
+        tok = serde_json::to_string(token)?,
+        body = if method == "GET" { "undefined".to_string() } else { serde_json::to_string(&body.to_string())? },
+    );
+    let text = tab.evaluate(&expr, true)?.value.and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// Starts a run of `env` through the API and waits until it has finished; answers its id.
+fn run_and_wait(tab: &headless_chrome::Tab, token: &str, pid: i64, env: &str) -> Result<i64> {
+    let run = call_api(tab, token, "POST", &format!("/projects/{pid}/runs"), &serde_json::json!({"environment": env}))?;
+    let id = run["id"].as_i64().ok_or_else(|| anyhow::anyhow!("no run started: {run}"))?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let r = call_api(tab, token, "GET", &format!("/runs/{id}"), &serde_json::Value::Null)?;
+        if matches!(r["status"].as_str(), Some("passed" | "failed" | "interrupted")) {
+            return Ok(id);
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "run {id} did not finish: {r}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn fixture_page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width\"><title>{title}</title></head>\
+         <body style=\"margin:0;font:18px sans-serif\"><nav><a href=/>Home</a> <a href=/about>About</a> <a href=/contact>Contact</a></nav>{body}</body></html>"
+    )
+}
+
+#[test]
+fn visual_review_compare_modes_keys_and_approve_all() -> Result<()> {
+    let server = Server::start()?;
+    server.cli(&["user", "add", "vera@example.test", "--name", "Vera Visual", "--role", "owner"], &format!("{OWNER_PW}\n"))?;
+    let token = server.cli(&["token", "create", "vera@example.test", "--name", "e2e"], "")?.trim().to_string();
+    let site = FixtureSite::start()?;
+    site.set("/", &fixture_page("Home", "<h1>Welcome</h1><p>Fresh bread every day.</p>"));
+    site.set("/about", &fixture_page("About", "<h1>About us</h1><p>Since 1950.</p>"));
+    site.set("/contact", &fixture_page("Contact", "<h1>Contact</h1><p>Call 0117 496 0000.</p>"));
+    let chrome = launch_browser()?;
+    let tab = chrome.browser.new_tab()?;
+    let log = ConsoleLog::attach(&tab)?;
+    sign_in(&tab, &server, "vera@example.test", OWNER_PW)?;
+    let project = call_api(
+        &tab,
+        &token,
+        "POST",
+        "/projects",
+        &serde_json::json!({"name": "Bakery", "launch_date": "2027-03-01", "viewports": "desktop",
+            "environments": [{"name": "dev", "kind": "dev", "base_url": format!("{}/", site.base)}]}),
+    )?;
+    let pid = project["id"].as_i64().expect("project created");
+    run_and_wait(&tab, &token, pid, "dev")?;
+    // Two pages change, one does not.
+    site.set("/", &fixture_page("Home", "<h1>Welcome</h1><div style=\"height:240px;background:#b00020;color:#fff\">Spring sale</div>"));
+    site.set("/about", &fixture_page("About", "<h1>About us</h1><p>Since 1950, in the same street.</p>"));
+    let run = run_and_wait(&tab, &token, pid, "dev")?;
+
+    // The gallery: what changed first, "changed only", approve all unchanged.
+    tab.navigate_to(&server.url(&format!("/runs/{run}")))?.wait_until_navigated()?;
+    wait_hydrated(&tab)?;
+    wait_for(
+        &tab,
+        "!!document.querySelector('.gallery-summary') && document.querySelector('.gallery-summary').textContent.includes('2 changed')",
+        Duration::from_secs(15),
+    )?;
+    let first = js(&tab, "document.querySelector('.shot-row .shot-page').textContent")?;
+    assert_ne!(first, serde_json::json!("/contact"), "changed pages come first");
+    screenshot(&tab, "21-gallery-changes")?;
+    js(&tab, "[...document.querySelectorAll('.toolbar button')].find(b => b.textContent.includes('Changed only')).click()")?;
+    wait_for(&tab, "[...document.querySelectorAll('.shot-row:not(.hidden) .shot-page')].map(h => h.textContent).join() === '/,/about' || [...document.querySelectorAll('.shot-row:not(.hidden) .shot-page')].map(h => h.textContent).join() === '/about,/'", Duration::from_secs(5))?;
+    js(&tab, "[...document.querySelectorAll('.toolbar button')].find(b => b.textContent.includes('Approve all unchanged (1)')).click()")?;
+    wait_for(&tab, "document.body.textContent.includes('Approved 1 unchanged screenshot(s).')", Duration::from_secs(10))?;
+    wait_for(
+        &tab,
+        "[...document.querySelectorAll('.shot[data-change=Unchanged] .review.approved')].some(p => p.textContent.includes('Vera Visual (team)'))",
+        Duration::from_secs(10),
+    )?;
+
+    // The compare view: modes by key, the slider by arrows, zoom, next / previous, approve.
+    let href = js(&tab, "document.querySelector('.shot a.chip.link').getAttribute('href')")?;
+    let href = href.as_str().expect("a compare link").to_string();
+    tab.navigate_to(&server.url(&href))?.wait_until_navigated()?;
+    wait_hydrated(&tab)?;
+    wait_for(&tab, "document.querySelector('.compare-stage').dataset.mode === 'slider'", Duration::from_secs(15))?;
+    assert!(js(&tab, "document.body.textContent.includes('Change 1 of 2')")?.as_bool().unwrap_or(false), "the walk through the changes");
+    assert!(js(&tab, "document.querySelector('.keys-list').textContent.includes('next / previous changed screenshot')")?.as_bool().unwrap_or(false));
+    tab.press_key("ArrowRight")?;
+    wait_for(&tab, "document.querySelector('.stack img.top').style.clipPath === 'inset(0px 0px 0px 55%)'", Duration::from_secs(5))?;
+    screenshot(&tab, "22-compare-slider")?;
+    for (key, mode) in [("1", "side"), ("3", "overlay"), ("4", "diff"), ("2", "slider")] {
+        tab.press_key(key)?;
+        wait_for(&tab, &format!("document.querySelector('.compare-stage').dataset.mode === '{mode}'"), Duration::from_secs(5))?;
+        if mode == "side" {
+            screenshot(&tab, "23-compare-side")?;
+        }
+    }
+    tab.press_key("z")?;
+    wait_for(&tab, "[...document.querySelectorAll('.compare-bar button')].some(b => b.textContent === 'Zoom: 100 %')", Duration::from_secs(5))?;
+    tab.press_key("n")?;
+    wait_for(
+        &tab,
+        &format!("location.pathname !== {} && document.body.textContent.includes('Change 2 of 2')", serde_json::to_string(&href)?),
+        Duration::from_secs(10),
+    )?;
+    assert!(
+        js(&tab, "document.querySelector('.compare-bar button[aria-pressed=true]').textContent === 'Slider'")?.as_bool().unwrap_or(false),
+        "the mode stays"
+    );
+    tab.press_key("p")?;
+    wait_for(
+        &tab,
+        &format!("location.pathname === {} && document.body.textContent.includes('Change 1 of 2')", serde_json::to_string(&href)?),
+        Duration::from_secs(10),
+    )?;
+    tab.press_key("a")?;
+    wait_for(&tab, "document.querySelector('.compare-review').textContent.includes('Approved by Vera Visual (team)')", Duration::from_secs(10))?;
+    let errors = log.entries();
+    assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
+    Ok(())
+}
+
+#[test]
+fn the_client_reviews_on_a_phone_approves_a_page_and_signs_off_with_a_summary() -> Result<()> {
+    let server = Server::start()?;
+    server.cli(&["user", "add", "tom@example.test", "--name", "Tom Team", "--role", "owner"], &format!("{OWNER_PW}\n"))?;
+    let token = server.cli(&["token", "create", "tom@example.test", "--name", "e2e"], "")?.trim().to_string();
+    // Twelve pages, at the four standard viewports: 48 screenshots.
+    let site = FixtureSite::start()?;
+    let names = ["Home", "About us", "Our bread", "Cakes", "Catering", "Opening hours", "Find us", "Jobs", "Press", "Blog", "Contact", "Privacy"];
+    let paths: Vec<String> = (0..names.len()).map(|i| if i == 0 { "/".to_string() } else { format!("/page-{i}") }).collect();
+    let nav: String = paths.iter().zip(names).map(|(p, n)| format!("<a href={p}>{n}</a> ")).collect();
+    for (p, n) in paths.iter().zip(names) {
+        site.set(
+            p,
+            &format!(
+                "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width\"><title>{n} · Bakery</title></head>\
+             <body style=\"margin:0;font:18px sans-serif\"><nav>{nav}</nav><h1>{n}</h1><p>Fresh bread every day.</p></body></html>"
+            ),
+        );
+    }
+    let chrome = launch_browser()?;
+    let team = chrome.browser.new_tab()?;
+    sign_in(&team, &server, "tom@example.test", OWNER_PW)?;
+    let project = call_api(
+        &team,
+        &token,
+        "POST",
+        "/projects",
+        &serde_json::json!({"name": "Bakery", "client": "Bakery Ltd", "launch_date": "2027-03-01",
+        "environments": [{"name": "staging", "kind": "staging", "base_url": format!("{}/", site.base)}]}),
+    )?;
+    let pid = project["id"].as_i64().expect("project created");
+    let started = std::time::Instant::now();
+    run_and_wait(&team, &token, pid, "staging")?;
+    eprintln!("48 screenshots taken in {:.1} s", started.elapsed().as_secs_f64());
+    let link = call_api(&team, &token, "POST", &format!("/projects/{pid}/share-links"), &serde_json::json!({}))?;
+    let share_url = link["url"].as_str().expect("share link").to_string();
+
+    // The client, on a phone.
+    let ctx = chrome.browser.new_context()?;
+    let client = ctx.new_tab()?;
+    let log = ConsoleLog::attach(&client)?;
+    client.navigate_to(&share_url)?.wait_until_navigated()?;
+    wait_hydrated(&client)?;
+    set_screen(&client, 390, 844, true)?;
+    wait_for(&client, "document.body.textContent.includes('0 of 48 screenshots reviewed')", Duration::from_secs(10))?;
+    screenshot(&client, "24-client-phone")?;
+    let height = js(&client, "document.documentElement.scrollHeight")?.as_i64().unwrap_or(i64::MAX);
+    eprintln!("the client page for 48 screenshots is {height} px tall on a phone");
+    assert!(height < 6000, "the client page is {height} px tall on a phone");
+    assert_eq!(horizontal_overflow(&client)?, 0, "nothing scrolls sideways on a phone");
+    let text = js(&client, "document.querySelector('.review-pages').innerText")?.as_str().unwrap_or_default().to_string();
+    assert!(!text.contains("http://") && !text.contains("old-ie") && !text.contains("ipad"), "people's words, not ids and URLs: {text}");
+    assert!(text.contains("Opening hours · Bakery") && text.contains("Old Internet Explorer (emulated)") && text.contains("iPad"), "{text}");
+    assert!(!text.contains("What changed since"), "a first review has nothing to compare with");
+    assert_eq!(js(&client, "document.querySelectorAll('.review-pages textarea').length")?, serde_json::json!(0), "comments only when asked");
+    assert_eq!(js(&client, "document.querySelectorAll('.review-pages .note').length")?, serde_json::json!(1), "one emulation note");
+
+    // A whole page approved at once; one picture opened large with a change asked.
+    fill(&client, "input[autocomplete=name]", "Carla Client")?;
+    js(&client, "document.querySelector('.page-review button.approve').click()")?;
+    wait_for(&client, "document.body.textContent.includes('4 of 48 screenshots reviewed')", Duration::from_secs(10))?;
+    js(&client, "document.querySelectorAll('.page-review')[1].querySelector('.thumb-btn').click()")?;
+    wait_for(&client, "!!document.querySelector('.shot-detail img')", Duration::from_secs(5))?;
+    js(&client, "[...document.querySelectorAll('.shot-detail button')].find(b => b.textContent === 'Ask for a change').click()")?;
+    wait_for(&client, "!!document.querySelector('.shot-detail textarea')", Duration::from_secs(5))?;
+    fill(&client, ".shot-detail textarea", "The phone number is missing")?;
+    js(&client, "document.querySelector('.shot-detail form button[type=submit]').click()")?;
+    wait_for(&client, "document.body.textContent.includes('5 of 48 screenshots reviewed')", Duration::from_secs(10))?;
+    screenshot(&client, "25-client-detail")?;
+
+    // Sign-off: a summary, a confirmation, then no second one.
+    js(&client, "[...document.querySelectorAll('.signoff button.primary')].find(b => b.textContent.includes('Sign off')).click()")?;
+    wait_for(&client, "!!document.querySelector('.confirm')", Duration::from_secs(5))?;
+    let summary = js(&client, "document.querySelector('.signoff').innerText")?.as_str().unwrap_or_default().to_string();
+    assert!(summary.contains("5 of 48 reviewed — 4 approved, 1 with a change asked, 43 not reviewed"), "{summary}");
+    assert!(summary.contains("Launch checklist: 0 of") && summary.contains("Sign off the launch of Bakery as Carla Client?"), "{summary}");
+    screenshot(&client, "26-client-confirm")?;
+    js(&client, "[...document.querySelectorAll('.confirm button')].find(b => b.textContent === 'Yes, sign off').click()")?;
+    wait_for(&client, "document.querySelector('.signoff').textContent.includes('Signed off by Carla Client')", Duration::from_secs(10))?;
+    assert_eq!(js(&client, "[...document.querySelectorAll('.signoff button')].length")?, serde_json::json!(0), "no second sign-off of the same screenshots");
+
+    // Tablet and desktop widths fit too.
+    for (w, h, mobile) in [(768, 1024, true), (1440, 900, false)] {
+        set_screen(&client, w, h, mobile)?;
+        assert_eq!(horizontal_overflow(&client)?, 0, "the client page scrolls sideways at {w} px");
+    }
+    screenshot(&client, "27-client-desktop")?;
+    let errors = log.entries();
     assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
     Ok(())
 }

@@ -166,6 +166,72 @@ pub struct ProjectInput {
     /// domain, a Matomo site id URL…
     #[serde(default)]
     pub analytics_ids: Vec<String>,
+    /// Ignore regions: parts of pages masked before every screenshot (carousels, dates,
+    /// live chat), so they never count as a visual change. One per entry:
+    /// `[/path-prefix] css-selector-list`, e.g. `.carousel` (every page) or
+    /// `/news time, .ticker` (pages under /news).
+    #[serde(default)]
+    pub ignore_regions: Vec<String>,
+}
+
+/// One ignore region: the pages it applies to (a path prefix; `None`: every page) and the CSS
+/// selectors whose elements are masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoreRegion {
+    pub path_prefix: Option<String>,
+    pub selector: String,
+}
+
+impl IgnoreRegion {
+    /// Reads `[/path-prefix] selector-list`; `Err` says what is wrong in words.
+    pub fn parse(line: &str) -> Result<IgnoreRegion, String> {
+        let line = line.trim();
+        let (prefix, selector) = match line.strip_prefix('/') {
+            Some(_) => match line.split_once(char::is_whitespace) {
+                Some((p, rest)) => (Some(p.to_string()), rest.trim()),
+                None => return Err(format!("\"{line}\" names pages but no CSS selector; write e.g. \"{line} .carousel\".")),
+            },
+            None => (None, line),
+        };
+        if selector.is_empty() {
+            return Err("an ignore region needs a CSS selector, e.g. .carousel or #clock.".into());
+        }
+        if selector.len() > 300 {
+            return Err(format!(
+                "\"{}…\" is longer than 300 characters.",
+                &selector[..selector.char_indices().nth(40).map(|(i, _)| i).unwrap_or(selector.len())]
+            ));
+        }
+        if selector.contains(['{', '}', '<', ';', '\\']) {
+            return Err(format!("\"{selector}\" is not a CSS selector (no braces, semicolons, backslashes or HTML)."));
+        }
+        let balanced = |open: char, close: char| {
+            let mut depth = 0i32;
+            for c in selector.chars() {
+                if c == open {
+                    depth += 1;
+                } else if c == close {
+                    depth -= 1;
+                    if depth < 0 {
+                        return false;
+                    }
+                }
+            }
+            depth == 0
+        };
+        if !balanced('[', ']') || !balanced('(', ')') || selector.matches('"').count() % 2 == 1 || selector.matches('\'').count() % 2 == 1 {
+            return Err(format!("\"{selector}\" is not a CSS selector: its brackets or quotes do not close."));
+        }
+        Ok(IgnoreRegion { path_prefix: prefix, selector: selector.to_string() })
+    }
+
+    /// Whether the region applies to the page at `path`.
+    pub fn applies_to(&self, path: &str) -> bool {
+        match &self.path_prefix {
+            None => true,
+            Some(p) => path == p || path.starts_with(&format!("{}/", p.trim_end_matches('/'))) || (p.ends_with('/') && path.starts_with(p.as_str())),
+        }
+    }
 }
 
 /// A project with its environments.
@@ -194,6 +260,9 @@ pub struct Project {
     /// See [`ProjectInput::analytics_ids`].
     #[serde(default)]
     pub analytics_ids: Vec<String>,
+    /// See [`ProjectInput::ignore_regions`].
+    #[serde(default)]
+    pub ignore_regions: Vec<String>,
     pub archived: bool,
     pub template_version: Option<i64>,
     pub created_at: i64,
@@ -309,5 +378,19 @@ mod tests {
         let d: NewDeploy = serde_json::from_str(r#"{"environment":"production","note":"x","start_run":false}"#).unwrap();
         assert_eq!((d.note.as_str(), d.start_run), ("x", false));
         assert!(serde_json::from_str::<NewDeploy>(r#"{"environment":"p","sha":"x"}"#).is_err());
+    }
+
+    #[test]
+    fn ignore_regions_read_pages_and_selectors_and_refuse_what_is_not_css() {
+        let all = IgnoreRegion::parse(".carousel, #clock").unwrap();
+        assert_eq!((all.path_prefix.as_deref(), all.selector.as_str()), (None, ".carousel, #clock"));
+        assert!(all.applies_to("/") && all.applies_to("/news/1"));
+        let news = IgnoreRegion::parse("/news  time[datetime], .ticker > span").unwrap();
+        assert_eq!((news.path_prefix.as_deref(), news.selector.as_str()), (Some("/news"), "time[datetime], .ticker > span"));
+        assert!(news.applies_to("/news") && news.applies_to("/news/today"));
+        assert!(!news.applies_to("/newsletter") && !news.applies_to("/"));
+        for bad in ["/news", "", "a { color: red }", "div;", "<script>", "a[href", "p:not(.x", "a[title=\"x]"] {
+            assert!(IgnoreRegion::parse(bad).is_err(), "{bad}");
+        }
     }
 }

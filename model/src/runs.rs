@@ -358,11 +358,82 @@ pub struct ScreenshotView {
     /// Check ids with findings on this shot.
     pub problems: Vec<String>,
     pub has_thumbnail: bool,
-    /// The same page and viewport in the previous finished run of the environment.
+    /// The screenshot this one is compared with: the same page and viewport in the
+    /// environment's baseline run, or else its previous finished run.
     pub previous: Option<i64>,
     /// The client's latest review of this screenshot.
     #[serde(default)]
     pub review: Option<Review>,
+    /// The share of pixels that differ from `previous`, in parts per million (10,000 = 1 %);
+    /// `None`: not compared (nothing to compare with, or scored before comparisons existed).
+    #[serde(default)]
+    pub change_ppm: Option<i64>,
+    /// The team's latest review of this screenshot (approve / request changes).
+    #[serde(default)]
+    pub team_review: Option<Review>,
+    /// The page's `<title>` ("" when it has none, or for screenshots from before titles were kept).
+    #[serde(default)]
+    pub title: String,
+}
+
+/// How a screenshot stands against the one it is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShotChange {
+    /// The run it is compared with has no such page and viewport.
+    New,
+    /// Not a pixel beyond anti-aliasing noise differs.
+    Unchanged,
+    /// This many parts per million of the pixels differ.
+    Changed(i64),
+    /// There is nothing to compare with (the environment's first run with screenshots), or
+    /// the comparison could not be made.
+    NotCompared,
+}
+
+impl ShotChange {
+    pub fn is_changed(self) -> bool {
+        matches!(self, ShotChange::Changed(_) | ShotChange::New)
+    }
+
+    /// "3.40 % changed", "unchanged", "new page", "not compared".
+    pub fn label(self) -> String {
+        match self {
+            ShotChange::New => "new page".into(),
+            ShotChange::Unchanged => "unchanged".into(),
+            ShotChange::Changed(ppm) => format!("{} changed", percent(ppm)),
+            ShotChange::NotCompared => "not compared".into(),
+        }
+    }
+}
+
+/// Parts per million as a person reads them: "12 %", "3.40 %", "< 0.01 %".
+pub fn percent(ppm: i64) -> String {
+    let pct = ppm as f64 / 10_000.0;
+    if ppm <= 0 {
+        "0 %".into()
+    } else if pct < 0.01 {
+        "< 0.01 %".into()
+    } else if pct >= 10.0 {
+        format!("{pct:.0} %")
+    } else {
+        format!("{pct:.2} %")
+    }
+}
+
+/// A viewport named for a client: "Desktop", "Old Internet Explorer (emulated)", "iPad",
+/// "Phone"; a project's own viewports keep their name.
+pub fn viewport_for_people(name: &str) -> String {
+    match name {
+        "desktop" => "Desktop".into(),
+        "old-ie" => "Old Internet Explorer (emulated)".into(),
+        "ipad" => "iPad".into(),
+        "phone" => "Phone".into(),
+        other => {
+            let mut c = other.chars();
+            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+        }
+    }
 }
 
 /// A run's screenshots and what the gallery says about its viewports.
@@ -371,7 +442,54 @@ pub struct Gallery {
     pub shots: Vec<ScreenshotView>,
     /// Viewport names in the order to show them, with labels and emulation notes.
     pub viewports: Vec<ViewportInfo>,
+    /// The run these screenshots are compared with (the baseline, or the previous run).
     pub previous_run_id: Option<i64>,
+    /// The environment's accepted baseline run, if the team set one.
+    #[serde(default)]
+    pub baseline_run_id: Option<i64>,
+    /// Pages and viewports of the compared run that this (finished) run no longer has.
+    #[serde(default)]
+    pub gone: Vec<ScreenshotView>,
+    /// The run is still going: more screenshots may come.
+    #[serde(default)]
+    pub running: bool,
+}
+
+impl Gallery {
+    /// How `shot` stands against the screenshot it is compared with.
+    pub fn change_of(&self, shot: &ScreenshotView) -> ShotChange {
+        match (shot.previous, shot.change_ppm) {
+            (Some(_), Some(0)) => ShotChange::Unchanged,
+            (Some(_), Some(ppm)) => ShotChange::Changed(ppm),
+            (Some(_), None) => ShotChange::NotCompared,
+            (None, _) if self.previous_run_id.is_some() => ShotChange::New,
+            (None, _) => ShotChange::NotCompared,
+        }
+    }
+
+    /// Changed and new screenshots, pages in crawl order and viewports in gallery order: the
+    /// order the compare view steps through.
+    pub fn changed_order(&self) -> Vec<&ScreenshotView> {
+        let mut out: Vec<&ScreenshotView> = self.shots.iter().filter(|s| self.change_of(s).is_changed()).collect();
+        let vp = |s: &ScreenshotView| self.viewports.iter().position(|v| v.name == s.viewport).unwrap_or(usize::MAX);
+        let page = |s: &ScreenshotView| self.shots.iter().position(|o| o.url == s.url).unwrap_or(usize::MAX);
+        out.sort_by_key(|s| (page(s), vp(s)));
+        out
+    }
+
+    /// (changed, unchanged, new, not compared) counts.
+    pub fn counts(&self) -> (usize, usize, usize, usize) {
+        let mut c = (0, 0, 0, 0);
+        for s in &self.shots {
+            match self.change_of(s) {
+                ShotChange::Changed(_) => c.0 += 1,
+                ShotChange::Unchanged => c.1 += 1,
+                ShotChange::New => c.2 += 1,
+                ShotChange::NotCompared => c.3 += 1,
+            }
+        }
+        c
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -379,6 +497,15 @@ pub struct ViewportInfo {
     pub name: String,
     pub label: String,
     pub note: Option<String>,
+}
+
+/// The run an environment's screenshots are compared with, as the team accepted it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub environment: String,
+    pub run_id: i64,
+    pub set_by: String,
+    pub set_at: i64,
 }
 
 /// A visual diff of one page and viewport between two runs.
@@ -390,4 +517,21 @@ pub struct DiffView {
     pub changed_ppm: i64,
     pub project_id: i64,
     pub project_name: String,
+    /// The run's changed screenshots that have an earlier one to compare with, in gallery
+    /// order: the compare view's previous / next.
+    #[serde(default)]
+    pub steps: Vec<CompareStep>,
+    /// The viewport as people call it ("Desktop (1440×900)").
+    #[serde(default)]
+    pub viewport_label: String,
+}
+
+/// One stop of the compare view's walk through a run's changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompareStep {
+    pub before: i64,
+    pub after: i64,
+    pub url: String,
+    pub viewport: String,
+    pub change_ppm: Option<i64>,
 }

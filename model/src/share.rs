@@ -41,6 +41,13 @@ pub struct Review {
     pub reviewer: String,
     pub comment: String,
     pub at: i64,
+    /// `client` (through a share link) or `team` (signed in).
+    #[serde(default = "client_source")]
+    pub source: String,
+}
+
+fn client_source() -> String {
+    "client".into()
 }
 
 /// What a share link shows the client.
@@ -61,6 +68,11 @@ pub struct ShareView {
     /// The latest acknowledgement of the training notes: who, and when.
     #[serde(default)]
     pub training_ack: Option<(String, i64)>,
+    /// Checklist items done (or not applicable), of all.
+    #[serde(default)]
+    pub checklist_done: i64,
+    #[serde(default)]
+    pub checklist_total: i64,
 }
 
 /// A launch sign-off: who, when, and what stood at that moment.
@@ -70,4 +82,10 @@ pub struct SignOff {
     pub signed_by: String,
     pub at: i64,
     pub snapshot: serde_json::Value,
+    /// The run whose screenshots were signed off (`None`: there were none).
+    #[serde(default)]
+    pub run_id: Option<i64>,
+    /// A later sign-off (of newer screenshots) replaced this one.
+    #[serde(default)]
+    pub superseded: bool,
 }

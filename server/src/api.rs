@@ -39,6 +39,9 @@ pub fn router() -> Router<AppState> {
         .route("/runs/{id}", get(get_run))
         .route("/runs/{id}/findings", get(run_findings))
         .route("/runs/{id}/screenshots", get(run_screenshots))
+        .route("/runs/{id}/baseline", axum::routing::post(accept_baseline))
+        .route("/runs/{id}/approve-unchanged", axum::routing::post(approve_unchanged))
+        .route("/screenshots/{id}/review", axum::routing::post(review_screenshot))
         .merge(crate::api_scope::router())
         .merge(crate::api_scope::share_router())
         .merge(crate::api_scope::retro_router())
@@ -333,6 +336,28 @@ struct FindingsBody {
 async fn run_screenshots(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<preflight_model::Gallery>> {
     runs::get(&s.pool, id).await?;
     Ok(Json(preflight_store::screenshots::gallery(&s.pool, id).await?))
+}
+
+async fn accept_baseline(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id) -> ApiResult<Json<preflight_model::Baseline>> {
+    Ok(Json(preflight_store::screenshots::accept_baseline(&s.pool, &u, id).await?))
+}
+
+async fn approve_unchanged(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(json!({ "approved": preflight_store::screenshots::approve_unchanged(&s.pool, &u, id).await? })))
+}
+
+/// The team's verdict on one screenshot.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TeamReview {
+    approve: bool,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn review_screenshot(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(body): ApiJson<TeamReview>) -> ApiResult<Response> {
+    let review = preflight_store::screenshots::team_review(&s.pool, &u, id, body.approve, &body.comment).await?;
+    Ok((StatusCode::CREATED, Json(review)).into_response())
 }
 
 async fn run_findings(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<FindingsBody>> {

@@ -337,6 +337,7 @@ async fn browser_plan(state: &Store, job: &runs::RunJob, config: &CheckConfig, b
         submit_found: settings.submit_forms.map(|f| f != 0).unwrap_or(!config.env.is_production()),
         listed: settings.forms_listed.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect(),
     };
+    s.ignore_regions = settings.ignore_regions.lines().filter_map(|l| preflight_model::IgnoreRegion::parse(l).ok()).collect();
     if let Some(d) = &state.screenshots_dir {
         s.screenshot_dir = Some(d.join(format!("run-{}", job.id)));
         s.thumbnails = true;
@@ -370,9 +371,17 @@ fn screenshot_writer(state: &Store, id: i64) -> (tokio::sync::mpsc::UnboundedSen
                 overflow_px: c.overflow_px as i64,
                 console: c.console.clone(),
                 problems: c.problems.clone(),
+                title: c.title.clone(),
             };
-            if let Err(e) = preflight_store::screenshots::insert(&state.pool, id, &shot).await {
-                tracing::error!(run = id, error = %e, "recording a screenshot failed");
+            match preflight_store::screenshots::insert(&state.pool, id, &shot).await {
+                // Scored against the reference run as it comes in, so the gallery can put
+                // what changed first while the run is still going.
+                Ok(shot_id) => {
+                    if let Err(e) = preflight_store::screenshots::score(&state.pool, dir, shot_id).await {
+                        tracing::warn!(run = id, shot = shot_id, error = %e, "scoring a screenshot failed");
+                    }
+                }
+                Err(e) => tracing::error!(run = id, error = %e, "recording a screenshot failed"),
             }
         }
     });

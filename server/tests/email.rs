@@ -164,6 +164,10 @@ preflight_store::db_test! {
         let res = send(&app, req).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         assert_eq!(res.body, "Done: mia@example.test gets no more \"Client review\" e-mails from Preflight.");
+        // (A sign-off of an unchanged state is refused: the scope changes in between.)
+        let res = rpc(&app, None, "share_sign_off", json!({"token": share, "name": "Clara Client"})).await;
+        assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+        api(&app, Method::POST, &format!("/projects/{pid}/scope-items"), Some(&tok), Some(json!({"title": "Add a map"}))).await;
         let res = rpc(&app, None, "share_sign_off", json!({"token": share, "name": "Clara Client"})).await;
         assert_eq!(res.status, StatusCode::OK);
         assert_eq!(notify::deliver(&st, "test", &http).await.unwrap().sent, 1);
@@ -176,6 +180,7 @@ preflight_store::db_test! {
 
         // An SMTP server that defers: tried three times, then failed with its answer.
         sink.defer.store(true, Ordering::SeqCst);
+        api(&app, Method::POST, &format!("/projects/{pid}/scope-items"), Some(&tok), Some(json!({"title": "Add a shop"}))).await;
         rpc(&app, None, "share_sign_off", json!({"token": share, "name": "Clara Client"})).await;
         let pass = notify::deliver(&st, "test", &http).await.unwrap();
         assert_eq!((pass.sent, pass.failed), (0, 1), "{pass:?}");

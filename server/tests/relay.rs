@@ -8,8 +8,15 @@ use preflight_model::Role;
 use preflight_store::{auth, relay, testing::TestDb, Store};
 
 fn update(n: i64) -> LiveUpdate {
-    let review =
-        preflight_model::Review { id: n, screenshot_id: 1, verdict: "approved".into(), reviewer: format!("reviewer {n}"), comment: String::new(), at: 0 };
+    let review = preflight_model::Review {
+        id: n,
+        screenshot_id: 1,
+        verdict: "approved".into(),
+        reviewer: format!("reviewer {n}"),
+        comment: String::new(),
+        at: 0,
+        source: "client".into(),
+    };
     LiveUpdate::Review { review }
 }
 

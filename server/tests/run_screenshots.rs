@@ -5,7 +5,7 @@
 mod common;
 
 use std::sync::{
-    atomic::{AtomicBool, Ordering},
+    atomic::{AtomicBool, AtomicU64, Ordering},
     Arc,
 };
 
@@ -133,5 +133,133 @@ preflight_store::db_test! {
         assert!(shots_dir.path().join(format!("run-{run1}/home--desktop.png")).exists());
         let f2 = api(&app, Method::GET, &format!("/runs/{run2}/findings"), Some(&tok), None).await.json();
         assert!(shots_dir.path().join(format!("run-{run2}/about--phone.png")).exists(), "{g2:#}\n{f2:#}");
+    }
+}
+
+preflight_store::db_test! {
+    async fn visual_review_scores_changes_masks_ignore_regions_and_follows_the_baseline(pool) {
+        let shots_dir = tempfile::tempdir().unwrap();
+        let st = state_with_screenshots(pool.clone(), shots_dir.path().to_path_buf()).await;
+        let user = owner(&st).await;
+        let tok = token(&st, &user).await;
+        let chromium = preflight_server::runner::BrowserRunner { endpoint: preflight_browser::Endpoint::Local { chromium: None }, max_pages: 10, concurrency: 2 };
+        preflight_server::runner::start_with_browser(st.store().clone(), 1, Some(chromium), preflight_server::runner::shutdown::Signal::default()).await.unwrap();
+        let app = preflight_server::router(st.clone());
+        let cookie = session_cookie(&login(&app, "owner@example.test", PASSWORD).await);
+        // Stage 0, then 1: the home page gains a banner, /old goes, /new comes; the news
+        // ticker shows something different on every request (masked by an ignore region).
+        let stage = Arc::new(AtomicU64::new(0));
+        let hits = Arc::new(AtomicU64::new(0));
+        let site = {
+            let (stage, hits) = (stage.clone(), hits.clone());
+            Router::new().fallback(move |req: Request| {
+                let (stage, n) = (stage.load(Ordering::SeqCst), hits.fetch_add(1, Ordering::SeqCst));
+                async move {
+                    let page = |body: String| Html(format!("<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width\"><title>Fixture</title></head><body style=\"margin:0;font:16px sans-serif\">{body}</body></html>"));
+                    // The same on every page and stage; only the home page links the old or new page.
+                    let nav = "<a href=/about>About</a> <a href=/news>News</a>";
+                    let extra = if stage == 0 { "<a href=/old>Old</a>" } else { "<a href=/new>New</a>" };
+                    match req.uri().path() {
+                        "/" if stage > 0 => page(format!("<h1>Home</h1><nav>{nav} {extra}</nav><div style=\"height:200px;background:#c00;color:#fff\">Spring sale</div>")).into_response(),
+                        "/" => page(format!("<h1>Home</h1><nav>{nav} {extra}</nav>")).into_response(),
+                        "/about" => page(format!("<h1>About</h1><nav>{nav}</nav>")).into_response(),
+                        "/news" => {
+                            let hue = (n * 97) % 360;
+                            page(format!("<h1>News</h1><nav>{nav}</nav><div class=ticker style=\"height:120px;background:hsl({hue},80%,45%);font-size:40px\">Item {n}</div><p>Below the ticker</p>")).into_response()
+                        }
+                        "/old" if stage == 0 => page(format!("<h1>Old page</h1><nav>{nav}</nav>")).into_response(),
+                        "/new" if stage > 0 => page(format!("<h1>New page</h1><nav>{nav}</nav>")).into_response(),
+                        _ => (StatusCode::NOT_FOUND, Html("<!doctype html><title>Not found</title><h1>Not found</h1>")).into_response(),
+                    }
+                }
+            })
+        };
+        let port = serve(site).await;
+        let body = |regions: Value| {
+            json!({"name": "Review", "launch_date": "2027-03-01", "viewports": "desktop", "ignore_regions": regions, "environments": [
+                {"name": "dev", "base_url": format!("http://127.0.0.1:{port}/"), "kind": "dev", "submit_forms": false}
+            ]})
+        };
+        let bad = api(&app, Method::POST, "/projects", Some(&tok), Some(body(json!(["/news .ticker {color: red}"])))).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+        assert!(bad.json()["error"].as_str().unwrap().starts_with("ignore_regions:"), "{}", bad.body);
+        let pid = api(&app, Method::POST, "/projects", Some(&tok), Some(body(json!(["/news .ticker"])))).await.json()["id"].as_i64().unwrap();
+        let project = api(&app, Method::GET, &format!("/projects/{pid}"), Some(&tok), None).await.json();
+        assert_eq!(project["ignore_regions"], json!(["/news .ticker"]));
+        let start = || async {
+            let res = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await;
+            assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+            let id = res.json()["id"].as_i64().unwrap();
+            wait_finished(&app, &tok, id).await;
+            id
+        };
+        let gallery = |run: i64| {
+            let app = app.clone();
+            let tok = tok.clone();
+            async move { api(&app, Method::GET, &format!("/runs/{run}/screenshots"), Some(&tok), None).await.json() }
+        };
+        let shot = |g: &Value, path: &str| g["shots"].as_array().unwrap().iter().find(|s| s["url"].as_str().unwrap().ends_with(path)).cloned().unwrap_or_else(|| panic!("no {path} in {g:#}"));
+
+        let run1 = start().await;
+        let g1 = gallery(run1).await;
+        assert_eq!(g1["shots"].as_array().unwrap().len(), 4, "{g1:#}");
+        assert!(g1["previous_run_id"].is_null() && g1["shots"].as_array().unwrap().iter().all(|s| s["change_ppm"].is_null()), "a first run compares with nothing");
+
+        stage.store(1, Ordering::SeqCst);
+        let run2 = start().await;
+        let g2 = gallery(run2).await;
+        assert_eq!(g2["previous_run_id"], run1);
+        let home = shot(&g2, "/");
+        assert!(home["change_ppm"].as_i64().unwrap() > 10_000, "the banner changes over 1 % of the home page: {home}");
+        assert_eq!(shot(&g2, "/about")["change_ppm"], 0, "an unchanged page scores 0");
+        assert_eq!(shot(&g2, "/news")["change_ppm"], 0, "the ticker changed colour and text, but it is masked: {}", shot(&g2, "/news"));
+        let new = shot(&g2, "/new");
+        assert!(new["previous"].is_null() && new["change_ppm"].is_null(), "a new page: {new}");
+        let gone: Vec<&str> = g2["gone"].as_array().unwrap().iter().map(|s| s["url"].as_str().unwrap()).collect();
+        assert!(gone.len() == 1 && gone[0].ends_with("/old"), "{gone:?}");
+        // The masked region is painted over in the screenshot, the rest of the page is not.
+        let news_png = get(&app, &format!("/screenshots/{}", shot(&g2, "/news")["id"]), Some(&cookie)).await;
+        assert_eq!(news_png.status, StatusCode::OK);
+
+        // The compare view walks the changes only: the home page, not the unchanged ones.
+        let (b, a) = (home["previous"].as_i64().unwrap(), home["id"].as_i64().unwrap());
+        let rpc = |name: &str, body: Value| {
+            let req = browser(Method::POST, &format!("/rpc/{name}")).header(header::CONTENT_TYPE, "application/json").header(header::COOKIE, &cookie).body(Body::from(body.to_string())).unwrap();
+            let app = app.clone();
+            async move { send(&app, req).await }
+        };
+        let diff = rpc("get_diff", json!({"before": b, "after": a})).await;
+        assert_eq!(diff.status, StatusCode::OK, "{}", diff.body);
+        let steps = diff.json()["steps"].as_array().unwrap().clone();
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        assert_eq!((steps[0]["before"].as_i64(), steps[0]["after"].as_i64()), (Some(b), Some(a)));
+
+        // The team approves what did not change in one go, once.
+        let approved = api(&app, Method::POST, &format!("/runs/{run2}/approve-unchanged"), Some(&tok), None).await;
+        assert_eq!((approved.status, approved.json()["approved"].as_i64()), (StatusCode::OK, Some(2)), "{}", approved.body);
+        assert_eq!(api(&app, Method::POST, &format!("/runs/{run2}/approve-unchanged"), Some(&tok), None).await.json()["approved"], 0);
+        let no_comment = api(&app, Method::POST, &format!("/screenshots/{a}/review"), Some(&tok), Some(json!({"approve": false}))).await;
+        assert_eq!(no_comment.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", no_comment.body);
+        let asked = api(&app, Method::POST, &format!("/screenshots/{a}/review"), Some(&tok), Some(json!({"approve": false, "comment": "Banner too loud"}))).await;
+        assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.body);
+        let g2 = gallery(run2).await;
+        assert_eq!(shot(&g2, "/about")["team_review"]["verdict"], "approved");
+        assert_eq!(shot(&g2, "/")["team_review"]["comment"], "Banner too loud");
+        assert_eq!(shot(&g2, "/")["team_review"]["source"], "team");
+        assert!(shot(&g2, "/")["review"].is_null(), "a team review is not the client's");
+        assert_eq!(api(&app, Method::POST, "/screenshots/999999/review", Some(&tok), Some(json!({"approve": true}))).await.status, StatusCode::NOT_FOUND);
+
+        // Run 1 becomes the baseline: run 3 (same site as run 2) is compared with it.
+        assert_eq!(api(&app, Method::POST, "/runs/999999/baseline", Some(&tok), None).await.status, StatusCode::NOT_FOUND);
+        let base = api(&app, Method::POST, &format!("/runs/{run1}/baseline"), Some(&tok), None).await;
+        assert_eq!(base.status, StatusCode::OK, "{}", base.body);
+        assert_eq!((base.json()["run_id"].as_i64(), base.json()["environment"].as_str()), (Some(run1), Some("dev")));
+        let run3 = start().await;
+        let g3 = gallery(run3).await;
+        assert_eq!((g3["previous_run_id"].as_i64(), g3["baseline_run_id"].as_i64()), (Some(run1), Some(run1)), "{g3:#}");
+        assert!(shot(&g3, "/")["change_ppm"].as_i64().unwrap() > 10_000);
+        assert_eq!(shot(&g3, "/")["previous"], shot(&g1, "/")["id"]);
+        let activity = api(&app, Method::GET, &format!("/projects/{pid}/activity"), Some(&tok), None).await.body;
+        assert!(activity.contains("visual baseline") && activity.contains("2 unchanged screenshot"), "{activity}");
     }
 }

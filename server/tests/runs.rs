@@ -214,6 +214,7 @@ preflight_store::db_test! {
             overflow_px: 0,
             console: vec![],
             problems: vec![],
+            title: "Shop".into(),
         };
         preflight_store::screenshots::insert(&pool, run.id, &shot).await.unwrap();
         // A new start marks it, and its screenshot leaves the gallery.

@@ -90,6 +90,18 @@ preflight_store::db_test! {
         let v = rpc(&app, "share_view", json!({"token": t})).await.json();
         let shown: Vec<i64> = v["gallery"]["shots"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
         assert_eq!(shown, a2, "the latest run");
+        // A first review compares with nothing; once the client has reviewed run 1, run 2's
+        // screenshots are compared with what they saw then.
+        assert!(v["gallery"]["shots"].as_array().unwrap().iter().all(|s| s["previous"].is_null()), "{v}");
+        assert_eq!(page(&app, &format!("/share/{t}/screenshots/{}", a1[0])).await.status, StatusCode::NOT_FOUND, "not shown on a first review");
+        sqlx::query("INSERT INTO reviews (project_id, screenshot_id, verdict, reviewer, at) VALUES ($1, $2, 'approved', 'Carla', 1)")
+            .bind(a)
+            .bind(a1[0])
+            .execute(&pool)
+            .await
+            .unwrap();
+        let v = rpc(&app, "share_view", json!({"token": t})).await.json();
+        assert_eq!(v["gallery"]["shots"][0]["previous"], a1[0], "{v}");
         assert_eq!(page(&app, &format!("/share/{t}/screenshots/{}", a2[0])).await.status, StatusCode::OK);
         assert_eq!(page(&app, &format!("/share/{t}/screenshots/{}", a1[0])).await.status, StatusCode::OK, "the diff's earlier shot");
         assert_eq!(page(&app, &format!("/share/{t}/screenshots/{}", b1[0])).await.status, StatusCode::NOT_FOUND, "another project");
@@ -115,10 +127,7 @@ preflight_store::db_test! {
         assert_eq!(api(&app, Method::DELETE, &format!("/share-links/{lid}"), Some(&tok), None).await.status, StatusCode::NO_CONTENT);
         assert_eq!(page(&app, &format!("/share/{lt}")).await.status, StatusCode::NOT_FOUND);
         assert_eq!(page(&app, &format!("/share/{lt}/screenshots/{}", a1[0])).await.status, StatusCode::NOT_FOUND);
-        assert!(
-            rpc(&app, "share_view", json!({"token": lt})).await.status.is_client_error()
-                || rpc(&app, "share_view", json!({"token": lt})).await.status.is_server_error()
-        );
+        assert_eq!(rpc(&app, "share_view", json!({"token": lt})).await.status, StatusCode::NOT_FOUND);
         // Expired: the same.
         sqlx::query("UPDATE share_links SET expires_at = $1 WHERE id = $2")
             .bind(preflight_store::now() - 1)
@@ -149,6 +158,9 @@ preflight_store::db_test! {
         assert!(no_comment.body.contains("say what should change"), "{}", no_comment.body);
         let no_name = rpc(&app, "share_review", json!({"token": t, "screenshot_id": shots[1], "approve": true, "name": " ", "comment": ""})).await;
         assert!(no_name.body.contains("your name"), "{}", no_name.body);
+        assert_eq!(no_name.status, StatusCode::UNPROCESSABLE_ENTITY, "bad input is a 4xx, never a 500");
+        let missing = rpc(&app, "share_review", json!({"token": t, "screenshot_id": 999_999, "approve": true, "name": "Carla Client", "comment": ""})).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.body);
         let changes =
             rpc(&app, "share_review", json!({"token": t, "screenshot_id": shots[1], "approve": false, "name": "Carla Client", "comment": "Phone number is wrong"}))
                 .await;
@@ -166,7 +178,7 @@ preflight_store::db_test! {
 
         // Two more runs: the diff on the share page compares with the run the client reviewed.
         run_with_shots(&st, &user, pid, &["/", "/contact"]).await;
-        run_with_shots(&st, &user, pid, &["/", "/contact"]).await;
+        let (run3, shots3) = run_with_shots(&st, &user, pid, &["/", "/contact"]).await;
         let v = rpc(&app, "share_view", json!({"token": t})).await.json();
         assert_eq!(v["gallery"]["previous_run_id"], run, "{}", v["gallery"]);
         assert_eq!(v["gallery"]["shots"][0]["previous"], shots[0]);
@@ -205,6 +217,11 @@ preflight_store::db_test! {
         assert!(signed["snapshot"]["scope"].as_array().unwrap().iter().any(|i| i["title"] == "Add a map"));
         let before = signed["snapshot"]["checklist"].clone();
         assert!(before.as_array().unwrap().iter().all(|i| i["state"] == "todo"));
+        assert_eq!(signed["run_id"], run3, "the run shown");
+        // Signing again while nothing has changed is refused, in words.
+        let again = rpc(&app, "share_sign_off", json!({"token": t, "name": "Carla Client"})).await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+        assert!(again.body.contains("already signed off by Carla Client") && again.body.contains("nothing has changed"), "{}", again.body);
         // A later tick does not change it; the database refuses edits.
         let items = api(&app, Method::GET, &format!("/projects/{pid}/checklist"), Some(&tok), None).await.json();
         let first = &items["items"][0];
@@ -216,6 +233,28 @@ preflight_store::db_test! {
         // The activity log has the client's actions.
         let log = api(&app, Method::GET, &format!("/projects/{pid}/activity?kind=review"), Some(&tok), None).await.json();
         assert_eq!(log["activity"].as_array().unwrap().len(), 3, "{log}");
+
+        // After the tick, a new sign-off supersedes the first.
+        let again = rpc(&app, "share_sign_off", json!({"token": t, "name": "Carla Client"})).await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+        let v = rpc(&app, "share_view", json!({"token": t})).await.json();
+        let flags: Vec<bool> = v["signoffs"].as_array().unwrap().iter().map(|s| s["superseded"].as_bool().unwrap()).collect();
+        assert_eq!(flags, [false, true], "newest first: {v}");
+        assert_eq!((v["checklist_done"].as_i64(), v["checklist_total"].as_i64().map(|n| n > 1)), (Some(1), Some(true)));
+
+        // A whole page at once: only what is not approved yet, one activity entry.
+        rpc(&app, "share_review", json!({"token": t, "screenshot_id": shots3[0], "approve": true, "name": "Carla Client", "comment": ""})).await;
+        let many = rpc(&app, "share_approve_many", json!({"token": t, "screenshot_ids": [shots3[0], shots3[1]], "name": "Carla Client"})).await;
+        assert_eq!(many.status, StatusCode::OK, "{}", many.body);
+        let approved: Vec<i64> = many.json().as_array().unwrap().iter().map(|r| r["screenshot_id"].as_i64().unwrap()).collect();
+        assert_eq!(approved, [shots3[1]], "the first was approved already");
+        assert_eq!(rpc(&app, "share_approve_many", json!({"token": t, "screenshot_ids": [shots3[1]], "name": "Carla Client"})).await.json(), json!([]));
+        let not_shown = rpc(&app, "share_approve_many", json!({"token": t, "screenshot_ids": [shots[0]], "name": "Carla Client"})).await;
+        assert_eq!(not_shown.status, StatusCode::NOT_FOUND, "an older run's screenshot is not the link's to approve");
+        let bad = rpc(&app, "share_approve_many", json!({"token": t, "screenshot_ids": [], "name": "Carla Client"})).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+        let other = rpc(&app, "share_approve_many", json!({"token": t, "screenshot_ids": [999_999], "name": "Carla Client"})).await;
+        assert_eq!(other.status, StatusCode::NOT_FOUND, "{}", other.body);
 
         // The sign-off is a record: deleting the project archives it instead, and the database
         // refuses to delete a sign-off.

@@ -180,6 +180,7 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
         evidence_max_age_days: 7,
         phone_region: String::new(),
         analytics_ids: vec![],
+        ignore_regions: vec![],
         archived: false,
         template_version: None,
         created_at: 0,
@@ -202,6 +203,7 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
     let max_age = RwSignal::new(p.evidence_max_age_days.to_string());
     let phone_region = RwSignal::new(p.phone_region.clone());
     let analytics = RwSignal::new(p.analytics_ids.join("\n"));
+    let ignore = RwSignal::new(p.ignore_regions.join("\n"));
     let standard_for_submit = standard.clone();
     let next_key = StoredValue::new(p.environments.len());
     let envs = RwSignal::new(p.environments.iter().enumerate().map(|(i, e)| EnvRow::new(i, e)).collect::<Vec<_>>());
@@ -237,6 +239,7 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
             evidence_max_age_days: max_age.get_untracked().trim().parse().ok(),
             phone_region: phone_region.get_untracked(),
             analytics_ids: lines(&analytics.get_untracked()),
+            ignore_regions: lines(&ignore.get_untracked()),
         };
         busy.set(true);
         let navigate = navigate.clone();
@@ -335,6 +338,10 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
                     <textarea rows="3" placeholder="/contact#enquiry" bind:value=forms></textarea>
                 </label>
                 <p class="hint">"Test submissions (plausible data, empty fields, international text) are made on dev and staging by default and never to forms with a password or payment field — unless the form is listed here."</p>
+                <label>"Ignore regions (one per line: a CSS selector, or a page path then a selector)"
+                    <textarea rows="3" name="ignore_regions" placeholder=".carousel\n/news time" bind:value=ignore></textarea>
+                </label>
+                <p class="hint">"Masked with a hatched box before every screenshot, so carousels, dates and live chat never count as a visual change."</p>
             </fieldset>
             <fieldset>
                 <legend>"Evidence"</legend>

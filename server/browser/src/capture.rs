@@ -721,6 +721,7 @@ struct Marker {
 #[serde(rename_all = "camelCase")]
 struct Measure {
     url: String,
+    title: String,
     height: u32,
     overflow: u32,
     culprits: Vec<String>,
@@ -785,6 +786,33 @@ fn analytics(h: &TabHandle, url: &str, ev: &PageEvents, found: &mut impl FnMut(F
         ));
     }
 }
+
+/// Hides the elements of each selector (and what is inside them) and draws a hatched box
+/// where each was, so a carousel or a date never counts as a visual change while the
+/// screenshot still shows that something is masked there. A selector the page's browser
+/// cannot read is skipped. Answers the number of boxes drawn.
+const MASK_SCRIPT: &str = r#"function (list) {
+  var boxes = 0;
+  list.forEach(function (sel) {
+    var els;
+    try { els = document.querySelectorAll(sel); } catch (e) { return; }
+    Array.prototype.forEach.call(els, function (el) {
+      var r = el.getBoundingClientRect();
+      if (r.width < 1 || r.height < 1) return;
+      el.style.setProperty('visibility', 'hidden', 'important');
+      Array.prototype.forEach.call(el.querySelectorAll('*'), function (c) { c.style.setProperty('visibility', 'hidden', 'important'); });
+      var b = document.createElement('div');
+      b.setAttribute('data-preflight-mask', '');
+      b.style.cssText = 'position:absolute;z-index:2147483647;pointer-events:none;margin:0;padding:0;border:0;'
+        + 'left:' + (r.left + window.pageXOffset) + 'px;top:' + (r.top + window.pageYOffset) + 'px;'
+        + 'width:' + r.width + 'px;height:' + r.height + 'px;'
+        + 'background:repeating-linear-gradient(45deg,#c9ced6 0,#c9ced6 8px,#dde1e7 8px,#dde1e7 16px)';
+      document.documentElement.appendChild(b);
+      boxes++;
+    });
+  });
+  return JSON.stringify(boxes);
+}"#;
 
 /// Pages that turn old browsers away.
 const UNSUPPORTED_BROWSER: &str = r"(?i)(upgrade|update|switch) (to a (newer|modern|supported) |your )(web )?browser|(browser|internet explorer|ie ?11)( version)? (is|isn't|is not|are not) (supported|compatible)|unsupported browser|outdated browser|(no longer|don't|do not|does not) support (internet explorer|ie ?11|your browser|this browser)|use a (modern|different|newer|supported) browser";
@@ -854,6 +882,12 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
             ));
             return Ok(out);
         }
+    }
+    // Ignore regions are masked after the page was measured and before it is photographed.
+    let masks: Vec<&str> = settings.ignore_regions.iter().filter(|r| r.applies_to(page.path())).map(|r| r.selector.as_str()).collect();
+    if settings.screenshot_dir.is_some() && !masks.is_empty() {
+        let list = serde_json::to_string(&masks).expect("strings serialise");
+        h.eval_json::<u32>(&format!("({MASK_SCRIPT})({list})"))?;
     }
     let take = |height: u32| h.screenshot(vp, (height > 0).then_some(height), settings.max_screenshot_height, settings.thumbnails);
     let shot = match &settings.screenshot_dir {
@@ -988,6 +1022,7 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
         console: console_lines,
         overflow_px: m.overflow,
         problems,
+        title: m.title.trim().chars().take(300).collect(),
     };
     if let (Some(dir), Some(shot)) = (&settings.screenshot_dir, shot) {
         let stem = file_stem(shared, page, &vp.name);

@@ -146,6 +146,9 @@ pub struct BrowserSettings {
     /// Also write a small JPEG of the first screen next to each screenshot.
     pub thumbnails: bool,
     pub forms: FormPolicy,
+    /// Parts of pages masked before each screenshot (carousels, dates): see
+    /// [`preflight_model::IgnoreRegion`].
+    pub ignore_regions: Vec<preflight_model::IgnoreRegion>,
     /// `host:port` → address overrides (a local browser only).
     pub resolve: Vec<ResolveOverride>,
     /// The words that mark a dev site (a regular expression, case-insensitive): see
@@ -181,6 +184,7 @@ impl BrowserSettings {
             screenshot_dir: None,
             thumbnails: false,
             forms: FormPolicy::for_env(env),
+            ignore_regions: Vec::new(),
             resolve: Vec::new(),
             dev_marker: preflight_engine::checks::dev_marker_pattern(&[]),
             credentials: None,
@@ -213,6 +217,9 @@ pub struct Capture {
     pub overflow_px: u32,
     /// Check ids with findings on this capture.
     pub problems: Vec<String>,
+    /// The page's `<title>` as the browser saw it.
+    #[serde(default)]
+    pub title: String,
 }
 
 /// What the browser part of a run found.

@@ -126,6 +126,13 @@ pub fn validate(input: &ProjectInput) -> AppResult<ProjectInput> {
             "analytics_ids: \"{bad}\" is not an analytics id; write it as the site's snippet has it, e.g. G-ABC123XYZ or example.com."
         )));
     }
+    out.ignore_regions = clean_lines(&input.ignore_regions);
+    if out.ignore_regions.len() > 30 {
+        return Err(AppError::bad("ignore_regions: 30 at most."));
+    }
+    for line in &out.ignore_regions {
+        preflight_model::IgnoreRegion::parse(line).map_err(|e| AppError::bad(format!("ignore_regions: {e}")))?;
+    }
     out.forms_listed = clean_lines(&input.forms_listed);
     if out.forms_listed.len() > 50 {
         return Err(AppError::bad("forms_listed: 50 forms at most."));
@@ -233,6 +240,7 @@ struct ProjectRow {
     evidence_max_age_days: i64,
     phone_region: String,
     analytics_ids: String,
+    ignore_regions: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -258,7 +266,7 @@ pub async fn get(pool: &Pool, id: i64) -> AppResult<Project> {
     let row: ProjectRow = sqlx::query_as(
         "SELECT p.id, p.name, p.client, p.launch_date, p.launch_time, p.time_zone, p.contact_emails, p.contact_phones,
                 p.postal_address, p.archived_at, v.version AS template_version, p.created_at, p.updated_at,
-                p.viewports, p.forms_listed, p.evidence_max_age_days, p.phone_region, p.analytics_ids
+                p.viewports, p.forms_listed, p.evidence_max_age_days, p.phone_region, p.analytics_ids, p.ignore_regions
          FROM projects p LEFT JOIN template_versions v ON v.id = p.template_version_id WHERE p.id = $1",
     )
     .bind(id)
@@ -311,6 +319,7 @@ pub async fn get(pool: &Pool, id: i64) -> AppResult<Project> {
         evidence_max_age_days: row.evidence_max_age_days,
         phone_region: row.phone_region,
         analytics_ids: row.analytics_ids.lines().map(str::to_string).collect(),
+        ignore_regions: row.ignore_regions.lines().map(str::to_string).collect(),
         archived: row.archived_at.is_some(),
         template_version: row.template_version,
         created_at: row.created_at,
@@ -353,7 +362,7 @@ pub async fn list(pool: &Pool, include_archived: bool) -> AppResult<Vec<ProjectS
 }
 
 /// Creates a project with its environments and a copy of the current checklist template.
-/// Binds a project's thirteen editable fields as `$1`…`$13`, in the order `create` and `update`
+/// Binds a project's fourteen editable fields as `$1`…`$14`, in the order `create` and `update`
 /// name their columns.
 fn bind_fields<'q>(
     q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
@@ -372,6 +381,7 @@ fn bind_fields<'q>(
         .bind(&p.phone_region)
         .bind(p.analytics_ids.join("\n"))
         .bind(&p.time_zone)
+        .bind(p.ignore_regions.join("\n"))
 }
 
 pub async fn create(pool: &Pool, actor: &UserInfo, input: &ProjectInput) -> AppResult<i64> {
@@ -382,8 +392,8 @@ pub async fn create(pool: &Pool, actor: &UserInfo, input: &ProjectInput) -> AppR
     let id: i64 = bind_fields(
         sqlx::query(
             "INSERT INTO projects (name, client, launch_date, launch_time, contact_emails, contact_phones, postal_address,
-                               viewports, forms_listed, evidence_max_age_days, phone_region, analytics_ids, time_zone, template_version_id, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
+                               viewports, forms_listed, evidence_max_age_days, phone_region, analytics_ids, time_zone, ignore_regions, template_version_id, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
         ),
         &p,
     )
@@ -459,7 +469,7 @@ pub async fn update(pool: &Pool, id: i64, input: &ProjectInput) -> AppResult<()>
         sqlx::query(
             "UPDATE projects SET name = $1, client = $2, launch_date = $3, launch_time = $4, contact_emails = $5,
                 contact_phones = $6, postal_address = $7, viewports = $8, forms_listed = $9, evidence_max_age_days = $10,
-                phone_region = $11, analytics_ids = $12, time_zone = $13, updated_at = $14 WHERE id = $15",
+                phone_region = $11, analytics_ids = $12, time_zone = $13, ignore_regions = $14, updated_at = $15 WHERE id = $16",
         ),
         &p,
     )
@@ -603,6 +613,7 @@ mod tests {
             evidence_max_age_days: None,
             phone_region: "gb".into(),
             analytics_ids: vec!["G-ABC123".into()],
+            ignore_regions: vec![" .carousel ".into(), ".carousel".into(), "/news time".into()],
         }
     }
 
@@ -617,6 +628,7 @@ mod tests {
         assert_eq!(v.viewports.as_deref(), Some(preflight_model::DEFAULT_VIEWPORTS), "absent: the four defaults");
         assert_eq!(v.phone_region, "GB");
         assert_eq!(v.analytics_ids, vec!["G-ABC123"]);
+        assert_eq!(v.ignore_regions, vec![".carousel", "/news time"], "trimmed, once each");
     }
 
     #[test]
@@ -637,6 +649,8 @@ mod tests {
         type Spoil = Box<dyn Fn(&mut ProjectInput)>;
         let cases: Vec<(Spoil, &str)> = vec![
             (Box::new(|p| p.name = "  ".into()), "name:"),
+            (Box::new(|p| p.ignore_regions = vec!["/news".into()]), "ignore_regions:"),
+            (Box::new(|p| p.ignore_regions = vec!["a { display: none }".into()]), "ignore_regions:"),
             (Box::new(|p| p.launch_date = "01/03/2027".into()), "launch_date:"),
             (Box::new(|p| p.launch_time = Some("9am".into())), "launch_time:"),
             (Box::new(|p| p.environments[0].base_url = "ftp://x.test".into()), "only http and https"),

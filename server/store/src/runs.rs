@@ -573,12 +573,14 @@ pub struct BrowserSettings {
     pub forms_listed: String,
     /// The environment's choice on submitting found forms (`None`: by its kind).
     pub submit_forms: Option<i64>,
+    /// Ignore regions, one per line (see `preflight_model::IgnoreRegion`).
+    pub ignore_regions: String,
 }
 
 /// The browser settings of run `run_id`; `None` for an unknown run.
 pub async fn browser_settings(pool: &Pool, run_id: i64) -> AppResult<Option<BrowserSettings>> {
     Ok(sqlx::query_as(
-        "SELECT p.viewports, p.forms_listed, e.submit_forms FROM runs r JOIN projects p ON p.id = r.project_id
+        "SELECT p.viewports, p.forms_listed, e.submit_forms, p.ignore_regions FROM runs r JOIN projects p ON p.id = r.project_id
          LEFT JOIN environments e ON e.id = r.environment_id WHERE r.id = $1",
     )
     .bind(run_id)

@@ -1,10 +1,7 @@
 //! Screenshots of check runs (files in the data folder, rows in the database) and visual
 //! diffs between two runs of the same page and viewport.
 
-use std::{
-    collections::HashMap,
-    path::{Path, PathBuf},
-};
+use std::path::{Path, PathBuf};
 
 use crate::db::Pool;
 use image::{ImageFormat, Rgba, RgbaImage};
@@ -28,12 +25,14 @@ pub struct NewShot {
     pub overflow_px: i64,
     pub console: Vec<String>,
     pub problems: Vec<String>,
+    /// The page's title.
+    pub title: String,
 }
 
 pub async fn insert(pool: &Pool, run_id: i64, s: &NewShot) -> AppResult<i64> {
     let id = sqlx::query_scalar(
-        "INSERT INTO screenshots (run_id, url, final_url, viewport, file, thumb, width, height, page_height, load_ms, overflow_px, console, problems, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+        "INSERT INTO screenshots (run_id, url, final_url, viewport, file, thumb, width, height, page_height, load_ms, overflow_px, console, problems, created_at, title)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
     )
     .bind(run_id)
     .bind(&s.url)
@@ -49,6 +48,7 @@ pub async fn insert(pool: &Pool, run_id: i64, s: &NewShot) -> AppResult<i64> {
     .bind(serde_json::to_string(&s.console).unwrap_or_else(|_| "[]".into()))
     .bind(serde_json::to_string(&s.problems).unwrap_or_else(|_| "[]".into()))
     .bind(now())
+    .bind(&s.title)
     .fetch_one(pool)
     .await?;
     Ok(id)
@@ -70,10 +70,14 @@ struct Row {
     overflow_px: i64,
     console: String,
     problems: String,
+    compared_with: Option<i64>,
+    change_ppm: Option<i64>,
+    title: String,
 }
 
 impl Row {
     fn view(&self, previous: Option<i64>) -> ScreenshotView {
+        let scored = self.compared_with.is_some() && self.compared_with == previous;
         ScreenshotView {
             id: self.id,
             run_id: self.run_id,
@@ -90,12 +94,15 @@ impl Row {
             has_thumbnail: !self.thumb.is_empty(),
             previous,
             review: None,
+            change_ppm: if scored { self.change_ppm } else { None },
+            team_review: None,
+            title: self.title.clone(),
         }
     }
 }
 
-const SELECT: &str =
-    "SELECT id, run_id, url, final_url, viewport, file, thumb, width, height, page_height, load_ms, overflow_px, console, problems FROM screenshots";
+const SELECT: &str = "SELECT id, run_id, url, final_url, viewport, file, thumb, width, height, page_height, load_ms, overflow_px, console, problems,
+    compared_with, change_ppm, title FROM screenshots";
 
 /// The finished run of the same project and environment before `run_id`.
 async fn previous_run(pool: &Pool, run_id: i64) -> AppResult<Option<i64>> {
@@ -110,14 +117,83 @@ async fn previous_run(pool: &Pool, run_id: i64) -> AppResult<Option<i64>> {
     .await?)
 }
 
-/// A run's screenshots, by page (in the order they were crawled) and viewport.
+/// The run an environment's baseline names for `run_id`, if the team accepted one before it.
+async fn baseline_for(pool: &Pool, run_id: i64) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT b.run_id FROM runs r JOIN baselines b ON b.environment_id = r.environment_id
+         WHERE r.id = $1 AND b.run_id < r.id AND EXISTS (SELECT 1 FROM screenshots s WHERE s.run_id = b.run_id)",
+    )
+    .bind(run_id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// The run `run_id`'s screenshots are compared with: its environment's baseline, or else the
+/// previous finished run with screenshots.
+pub async fn reference_run(pool: &Pool, run_id: i64) -> AppResult<Option<i64>> {
+    match baseline_for(pool, run_id).await? {
+        Some(b) => Ok(Some(b)),
+        None => previous_run(pool, run_id).await,
+    }
+}
+
+/// Scores a newly recorded screenshot against the same page and viewport of its reference
+/// run and stores the result. `None`: nothing to compare with (a new page or a first run),
+/// or the files could not be read (logged; the shot then reads "not compared").
+pub async fn score(pool: &Pool, dir: &Path, shot_id: i64) -> AppResult<Option<i64>> {
+    let after = row(pool, shot_id).await?;
+    let Some(reference) = reference_run(pool, after.run_id).await? else { return Ok(None) };
+    let before: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE run_id = $1 AND url = $2 AND viewport = $3 ORDER BY id LIMIT 1"))
+        .bind(reference)
+        .bind(&after.url)
+        .bind(&after.viewport)
+        .fetch_optional(pool)
+        .await?;
+    let Some(before) = before else { return Ok(None) };
+    let files = (safe_join(dir, &before.file)?, safe_join(dir, &after.file)?);
+    let ppm = tokio::task::spawn_blocking(move || -> Result<i64, String> {
+        let a = std::fs::read(&files.0).map_err(|e| format!("reading {}: {e}", files.0.display()))?;
+        let b = std::fs::read(&files.1).map_err(|e| format!("reading {}: {e}", files.1.display()))?;
+        compare(&a, &b, false).map(|(_, ppm)| ppm)
+    })
+    .await
+    .map_err(|e| internal(e.to_string()))?;
+    let ppm = match ppm {
+        Ok(p) => Some(p),
+        Err(e) => {
+            tracing::warn!(shot = shot_id, "the screenshot could not be compared: {e}");
+            None
+        }
+    };
+    sqlx::query("UPDATE screenshots SET compared_with = $1, change_ppm = $2 WHERE id = $3").bind(before.id).bind(ppm).bind(shot_id).execute(pool).await?;
+    Ok(ppm)
+}
+
+/// A run's screenshots, by page (in the order they were crawled) and viewport, each with its
+/// change against the reference run, the client's and the team's latest review; and, once the
+/// run has finished, the pages and viewports the reference run had that this one lacks.
 pub async fn gallery(pool: &Pool, run_id: i64) -> AppResult<Gallery> {
     let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE run_id = $1 ORDER BY id")).bind(run_id).fetch_all(pool).await?;
-    let previous_run_id = previous_run(pool, run_id).await?;
-    let mut before: HashMap<(String, String), i64> = HashMap::new();
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM runs WHERE id = $1").bind(run_id).fetch_optional(pool).await?;
+    let running = matches!(status.as_deref(), Some("queued" | "running"));
+    // Shots scored when they were recorded name the run they were compared with; older ones
+    // are matched with the reference run by page and viewport.
+    let scored_against: Option<i64> = match rows.iter().find_map(|r| r.compared_with) {
+        Some(c) => sqlx::query_scalar("SELECT run_id FROM screenshots WHERE id = $1").bind(c).fetch_optional(pool).await?,
+        None => None,
+    };
+    let previous_run_id = match scored_against {
+        Some(r) => Some(r),
+        None => reference_run(pool, run_id).await?,
+    };
+    let baseline_run_id: Option<i64> =
+        sqlx::query_scalar("SELECT b.run_id FROM runs r JOIN baselines b ON b.environment_id = r.environment_id WHERE r.id = $1")
+            .bind(run_id)
+            .fetch_optional(pool)
+            .await?;
+    let mut before: Vec<Row> = Vec::new();
     if let Some(p) = previous_run_id {
-        let prev: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, url, viewport FROM screenshots WHERE run_id = $1").bind(p).fetch_all(pool).await?;
-        before = prev.into_iter().map(|(id, u, v)| ((u, v), id)).collect();
+        before = sqlx::query_as(&format!("{SELECT} WHERE run_id = $1 ORDER BY id")).bind(p).fetch_all(pool).await?;
     }
     let defaults = preflight_browser::viewport::defaults();
     let mut names: Vec<String> = Vec::new();
@@ -134,9 +210,9 @@ pub async fn gallery(pool: &Pool, run_id: i64) -> AppResult<Gallery> {
             None => ViewportInfo { label: name.clone(), name, note: None },
         })
         .collect();
-    let latest: Vec<(i64, i64, String, String, String, i64)> = sqlx::query_as(
-        "SELECT r.id, r.screenshot_id, r.verdict, r.reviewer, r.comment, r.at FROM reviews r JOIN screenshots s ON s.id = r.screenshot_id
-         WHERE s.run_id = $1 AND r.id = (SELECT MAX(r2.id) FROM reviews r2 WHERE r2.screenshot_id = r.screenshot_id)",
+    let latest: Vec<ReviewRow> = sqlx::query_as(
+        "SELECT r.id, r.screenshot_id, r.verdict, r.reviewer, r.comment, r.at, r.source FROM reviews r JOIN screenshots s ON s.id = r.screenshot_id
+         WHERE s.run_id = $1 AND r.id = (SELECT MAX(r2.id) FROM reviews r2 WHERE r2.screenshot_id = r.screenshot_id AND r2.source = r.source)",
     )
     .bind(run_id)
     .fetch_all(pool)
@@ -144,19 +220,147 @@ pub async fn gallery(pool: &Pool, run_id: i64) -> AppResult<Gallery> {
     let shots = rows
         .iter()
         .map(|r| {
-            let mut v = r.view(before.get(&(r.url.clone(), r.viewport.clone())).copied());
-            v.review = latest.iter().find(|l| l.1 == r.id).map(|(id, screenshot_id, verdict, reviewer, comment, at)| preflight_model::Review {
-                id: *id,
-                screenshot_id: *screenshot_id,
-                verdict: verdict.clone(),
-                reviewer: reviewer.clone(),
-                comment: comment.clone(),
-                at: *at,
-            });
+            let previous = r.compared_with.or_else(|| before.iter().find(|b| b.url == r.url && b.viewport == r.viewport).map(|b| b.id));
+            let mut v = r.view(previous);
+            let review = |source: &str| latest.iter().find(|l| l.screenshot_id == r.id && l.source == source).map(ReviewRow::review);
+            v.review = review("client");
+            v.team_review = review("team");
             v
         })
         .collect();
-    Ok(Gallery { shots, viewports, previous_run_id })
+    let gone = if running {
+        Vec::new()
+    } else {
+        before.iter().filter(|b| !rows.iter().any(|r| r.url == b.url && r.viewport == b.viewport)).map(|b| b.view(None)).collect()
+    };
+    Ok(Gallery { shots, viewports, previous_run_id, baseline_run_id, gone, running })
+}
+
+/// A review as the database holds it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ReviewRow {
+    pub id: i64,
+    pub screenshot_id: i64,
+    pub verdict: String,
+    pub reviewer: String,
+    pub comment: String,
+    pub at: i64,
+    pub source: String,
+}
+
+impl ReviewRow {
+    pub fn review(&self) -> preflight_model::Review {
+        preflight_model::Review {
+            id: self.id,
+            screenshot_id: self.screenshot_id,
+            verdict: self.verdict.clone(),
+            reviewer: self.reviewer.clone(),
+            comment: self.comment.clone(),
+            at: self.at,
+            source: self.source.clone(),
+        }
+    }
+}
+
+/// The team approves a screenshot or asks for changes (a comment is then required).
+pub async fn team_review(pool: &Pool, user: &preflight_model::UserInfo, shot_id: i64, approve: bool, comment: &str) -> AppResult<preflight_model::Review> {
+    let comment = comment.trim();
+    if !approve && comment.is_empty() {
+        return Err(AppError::bad("comment: say what should change."));
+    }
+    if comment.chars().count() > 5000 {
+        return Err(AppError::bad("comment: 5,000 characters at most."));
+    }
+    let shot = row(pool, shot_id).await?;
+    let project_id: i64 = sqlx::query_scalar("SELECT project_id FROM runs WHERE id = $1").bind(shot.run_id).fetch_one(pool).await?;
+    let verdict = if approve { "approved" } else { "changes_requested" };
+    let t = now();
+    let mut tx = super::db::begin_write(pool).await?;
+    let id = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO reviews (project_id, screenshot_id, share_link_id, verdict, reviewer, comment, at, source) VALUES ($1, $2, NULL, $3, $4, $5, $6, 'team') RETURNING id",
+    )
+    .bind(project_id)
+    .bind(shot_id)
+    .bind(verdict)
+    .bind(&user.name)
+    .bind(comment)
+    .bind(t)
+    .fetch_one(&mut *tx)
+    .await?;
+    let what = if approve { "approved the screenshot of" } else { "asked for changes to" };
+    super::activity::log_in(&mut tx, project_id, &user.name, "review", &format!("{what} {} at {} (run #{})", shot.url, shot.viewport, shot.run_id), t).await?;
+    tx.commit().await?;
+    Ok(preflight_model::Review {
+        id,
+        screenshot_id: shot_id,
+        verdict: verdict.into(),
+        reviewer: user.name.clone(),
+        comment: comment.into(),
+        at: t,
+        source: "team".into(),
+    })
+}
+
+/// The team approves every screenshot of a finished run that is unchanged against its
+/// reference run and has no team review yet. Returns how many were approved.
+pub async fn approve_unchanged(pool: &Pool, user: &preflight_model::UserInfo, run_id: i64) -> AppResult<i64> {
+    let g = gallery(pool, run_id).await?;
+    let project_id: i64 =
+        sqlx::query_scalar("SELECT project_id FROM runs WHERE id = $1").bind(run_id).fetch_optional(pool).await?.ok_or(AppError::NotFound("run"))?;
+    if g.running {
+        return Err(AppError::Conflict("the run is still going: approve its unchanged screenshots when it has finished.".into()));
+    }
+    let ids: Vec<i64> = g.shots.iter().filter(|s| g.change_of(s) == preflight_model::ShotChange::Unchanged && s.team_review.is_none()).map(|s| s.id).collect();
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let t = now();
+    let mut tx = super::db::begin_write(pool).await?;
+    for id in &ids {
+        sqlx::query("INSERT INTO reviews (project_id, screenshot_id, share_link_id, verdict, reviewer, comment, at, source) VALUES ($1, $2, NULL, 'approved', $3, '', $4, 'team')")
+            .bind(project_id)
+            .bind(id)
+            .bind(&user.name)
+            .bind(t)
+            .execute(&mut *tx)
+            .await?;
+    }
+    super::activity::log_in(&mut tx, project_id, &user.name, "review", &format!("approved {} unchanged screenshot(s) of run #{run_id}", ids.len()), t).await?;
+    tx.commit().await?;
+    Ok(ids.len() as i64)
+}
+
+/// The team accepts a finished run's screenshots as its environment's baseline: later runs
+/// are compared with it instead of with their previous run.
+pub async fn accept_baseline(pool: &Pool, user: &preflight_model::UserInfo, run_id: i64) -> AppResult<preflight_model::Baseline> {
+    let run: Option<(i64, Option<i64>, String, String)> =
+        sqlx::query_as("SELECT project_id, environment_id, environment_name, status FROM runs WHERE id = $1").bind(run_id).fetch_optional(pool).await?;
+    let Some((project_id, env, env_name, status)) = run else { return Err(AppError::NotFound("run")) };
+    let Some(env) = env else {
+        return Err(AppError::Conflict(format!("the environment \"{env_name}\" of run #{run_id} no longer exists.")));
+    };
+    if !matches!(status.as_str(), "passed" | "failed") {
+        return Err(AppError::Conflict(format!("run #{run_id} has not finished: only a finished run can be the baseline.")));
+    }
+    let shots: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM screenshots WHERE run_id = $1").bind(run_id).fetch_one(pool).await?;
+    if shots == 0 {
+        return Err(AppError::Conflict(format!("run #{run_id} took no screenshots, so it cannot be the baseline.")));
+    }
+    let t = now();
+    let mut tx = super::db::begin_write(pool).await?;
+    sqlx::query(
+        "INSERT INTO baselines (environment_id, run_id, set_by, set_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (environment_id) DO UPDATE SET run_id = excluded.run_id, set_by = excluded.set_by, set_at = excluded.set_at",
+    )
+    .bind(env)
+    .bind(run_id)
+    .bind(&user.name)
+    .bind(t)
+    .execute(&mut *tx)
+    .await?;
+    super::activity::log_in(&mut tx, project_id, &user.name, "baseline", &format!("accepted run #{run_id} as the visual baseline of {env_name}"), t).await?;
+    tx.commit().await?;
+    Ok(preflight_model::Baseline { environment: env_name, run_id, set_by: user.name.clone(), set_at: t })
 }
 
 async fn row(pool: &Pool, id: i64) -> AppResult<Row> {
@@ -216,13 +420,13 @@ pub async fn diff(pool: &Pool, dir: &Path, before_id: i64, after_id: i64) -> App
         _ => {
             let a = tokio::fs::read(safe_join(dir, &before.file)?).await.map_err(|e| internal(format!("reading a screenshot: {e}")))?;
             let b = tokio::fs::read(safe_join(dir, &after.file)?).await.map_err(|e| internal(format!("reading a screenshot: {e}")))?;
-            let (png, ppm) = tokio::task::spawn_blocking(move || diff_png(&a, &b)).await.map_err(|e| internal(e.to_string()))?.map_err(internal)?;
+            let (png, ppm) = tokio::task::spawn_blocking(move || compare(&a, &b, true)).await.map_err(|e| internal(e.to_string()))?.map_err(internal)?;
             let name = format!("diffs/{before_id}-{after_id}.png");
             let path = safe_join(dir, &name)?;
             if let Some(parent) = path.parent() {
                 tokio::fs::create_dir_all(parent).await.map_err(|e| internal(format!("creating {}: {e}", parent.display())))?;
             }
-            tokio::fs::write(&path, png).await.map_err(|e| internal(format!("writing {}: {e}", path.display())))?;
+            tokio::fs::write(&path, png.unwrap_or_default()).await.map_err(|e| internal(format!("writing {}: {e}", path.display())))?;
             sqlx::query(
                 "INSERT INTO screenshot_diffs (before_id, after_id, changed_ppm, file, created_at) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (before_id, after_id) DO UPDATE SET changed_ppm = excluded.changed_ppm, file = excluded.file, created_at = excluded.created_at",
@@ -237,7 +441,24 @@ pub async fn diff(pool: &Pool, dir: &Path, before_id: i64, after_id: i64) -> App
             (ppm, name)
         }
     };
-    let view = DiffView { before: before.view(None), after: after.view(Some(before_id)), changed_ppm: ppm, project_id, project_name };
+    // The gallery of the later run gives the shot's reviews and the walk through its changes.
+    let g = gallery(pool, after.run_id).await?;
+    let steps = g
+        .changed_order()
+        .into_iter()
+        .filter_map(|s| {
+            s.previous.map(|b| preflight_model::CompareStep {
+                before: b,
+                after: s.id,
+                url: s.url.clone(),
+                viewport: s.viewport.clone(),
+                change_ppm: s.change_ppm,
+            })
+        })
+        .collect();
+    let viewport_label = g.viewports.iter().find(|v| v.name == after.viewport).map(|v| v.label.clone()).unwrap_or_else(|| after.viewport.clone());
+    let after_view = g.shots.iter().find(|s| s.id == after_id).cloned().unwrap_or_else(|| after.view(Some(before_id)));
+    let view = DiffView { before: before.view(None), after: after_view, changed_ppm: ppm, project_id, project_name, steps, viewport_label };
     Ok((view, safe_join(dir, &name)?))
 }
 
@@ -253,10 +474,15 @@ const TOLERANCE: u8 = 24;
 /// shot, areas only one of them covers counted as changed — and the share of changed pixels
 /// in parts per million.
 pub fn diff_png(before: &[u8], after: &[u8]) -> Result<(Vec<u8>, i64), String> {
+    compare(before, after, true).map(|(png, ppm)| (png.unwrap_or_default(), ppm))
+}
+
+/// The share of changed pixels in parts per million, and the diff image when `image` is set.
+fn compare(before: &[u8], after: &[u8], image: bool) -> Result<(Option<Vec<u8>>, i64), String> {
     let a = image::load_from_memory_with_format(before, ImageFormat::Png).map_err(|e| format!("the earlier screenshot: {e}"))?.to_rgba8();
     let b = image::load_from_memory_with_format(after, ImageFormat::Png).map_err(|e| format!("the later screenshot: {e}"))?.to_rgba8();
     let (w, h) = (a.width().max(b.width()), a.height().max(b.height()));
-    let mut out = RgbaImage::new(w, h);
+    let mut out = image.then(|| RgbaImage::new(w, h));
     let mut changed: u64 = 0;
     for y in 0..h {
         for x in 0..w {
@@ -266,20 +492,31 @@ pub fn diff_png(before: &[u8], after: &[u8]) -> Result<(Vec<u8>, i64), String> {
                 (Some(p), Some(q)) => p.0.iter().zip(q.0.iter()).all(|(u, v)| u.abs_diff(*v) <= TOLERANCE),
                 _ => false,
             };
-            if same {
-                let q = pb.expect("both present");
-                let grey = (q.0[0] as u32 * 3 + q.0[1] as u32 * 6 + q.0[2] as u32) / 10;
-                let faded = (255 - (255 - grey) / 4) as u8;
-                out.put_pixel(x, y, Rgba([faded, faded, faded, 255]));
-            } else {
+            if !same {
                 changed += 1;
-                out.put_pixel(x, y, Rgba([230, 0, 120, 255]));
+            }
+            if let Some(out) = out.as_mut() {
+                let pixel = match pb {
+                    Some(q) if same => {
+                        let grey = (q.0[0] as u32 * 3 + q.0[1] as u32 * 6 + q.0[2] as u32) / 10;
+                        let faded = (255 - (255 - grey) / 4) as u8;
+                        Rgba([faded, faded, faded, 255])
+                    }
+                    _ => Rgba([230, 0, 120, 255]),
+                };
+                out.put_pixel(x, y, pixel);
             }
         }
     }
     let total = (w as u64 * h as u64).max(1);
-    let mut png = Vec::new();
-    out.write_to(&mut std::io::Cursor::new(&mut png), ImageFormat::Png).map_err(|e| format!("encoding the diff: {e}"))?;
+    let png = match out {
+        Some(out) => {
+            let mut png = Vec::new();
+            out.write_to(&mut std::io::Cursor::new(&mut png), ImageFormat::Png).map_err(|e| format!("encoding the diff: {e}"))?;
+            Some(png)
+        }
+        None => None,
+    };
     Ok((png, (changed * 1_000_000 / total) as i64))
 }
 

@@ -173,14 +173,22 @@ pub async fn gallery(pool: &Pool, g: &Grant) -> AppResult<Option<preflight_model
     .bind(run)
     .fetch_optional(pool)
     .await?;
-    if let Some(prev) = reviewed {
-        let before: Vec<(i64, String, String)> =
-            sqlx::query_as("SELECT id, url, viewport FROM screenshots WHERE run_id = $1").bind(prev).fetch_all(pool).await?;
-        for shot in &mut gallery.shots {
-            shot.previous = before.iter().find(|(_, u, v)| *u == shot.url && *v == shot.viewport).map(|(id, _, _)| *id);
+    // The client compares with what they reviewed last; on a first review there is nothing
+    // to compare with. Scores made against another run do not apply.
+    let before: Vec<(i64, String, String)> = match reviewed {
+        Some(prev) => sqlx::query_as("SELECT id, url, viewport FROM screenshots WHERE run_id = $1").bind(prev).fetch_all(pool).await?,
+        None => Vec::new(),
+    };
+    for shot in &mut gallery.shots {
+        let previous = before.iter().find(|(_, u, v)| *u == shot.url && *v == shot.viewport).map(|(id, _, _)| *id);
+        if previous != shot.previous {
+            shot.change_ppm = None;
         }
-        gallery.previous_run_id = Some(prev);
+        shot.previous = previous;
+        shot.team_review = None;
     }
+    gallery.previous_run_id = reviewed;
+    gallery.gone.clear();
     Ok(Some(gallery))
 }
 
@@ -191,12 +199,13 @@ pub async fn may_see_screenshot(pool: &Pool, g: &Grant, id: i64) -> AppResult<bo
 }
 
 pub async fn reviews(pool: &Pool, project_id: i64) -> AppResult<Vec<Review>> {
-    let rows: Vec<(i64, i64, String, String, String, i64)> =
-        sqlx::query_as("SELECT id, screenshot_id, verdict, reviewer, comment, at FROM reviews WHERE project_id = $1 ORDER BY id DESC")
-            .bind(project_id)
-            .fetch_all(pool)
-            .await?;
-    Ok(rows.into_iter().map(|(id, screenshot_id, verdict, reviewer, comment, at)| Review { id, screenshot_id, verdict, reviewer, comment, at }).collect())
+    let rows: Vec<super::screenshots::ReviewRow> = sqlx::query_as(
+        "SELECT id, screenshot_id, verdict, reviewer, comment, at, source FROM reviews WHERE project_id = $1 AND source = 'client' ORDER BY id DESC",
+    )
+    .bind(project_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.iter().map(super::screenshots::ReviewRow::review).collect())
 }
 
 fn name(raw: &str) -> AppResult<String> {
@@ -251,7 +260,75 @@ pub async fn review(store: &crate::Store, g: &Grant, screenshot_id: i64, approve
     let told = super::notify::emit_in(store, &mut tx, &notice, t).await?;
     tx.commit().await?;
     super::notify::after_commit(store, g.project_id, &told).await;
-    Ok(Review { id, screenshot_id, verdict: verdict.into(), reviewer, comment: comment.into(), at: t })
+    Ok(Review { id, screenshot_id, verdict: verdict.into(), reviewer, comment: comment.into(), at: t, source: "client".into() })
+}
+
+/// The client approves several screenshots at once (a page at all its viewports): one
+/// review each, one entry in the activity log and one notice for the team. Screenshots
+/// whose latest review by the client is already an approval are left as they are.
+pub async fn approve_many(store: &crate::Store, g: &Grant, screenshot_ids: &[i64], reviewer: &str) -> AppResult<Vec<Review>> {
+    let pool = &store.pool;
+    let reviewer = name(reviewer)?;
+    if screenshot_ids.is_empty() || screenshot_ids.len() > 500 {
+        return Err(AppError::bad("screenshot_ids: give from 1 to 500 screenshots."));
+    }
+    let Some(gallery) = gallery(pool, g).await? else { return Err(AppError::NotFound("screenshot")) };
+    let mut shots = Vec::new();
+    for id in screenshot_ids {
+        let Some(shot) = gallery.shots.iter().find(|s| s.id == *id) else { return Err(AppError::NotFound("screenshot")) };
+        if shot.review.as_ref().is_none_or(|r| r.verdict != "approved") && !shots.iter().any(|s: &&preflight_model::ScreenshotView| s.id == *id) {
+            shots.push(shot);
+        }
+    }
+    if shots.is_empty() {
+        return Ok(Vec::new());
+    }
+    let t = now();
+    let mut tx = super::db::begin_write(pool).await?;
+    let mut out = Vec::new();
+    for shot in &shots {
+        let id = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO reviews (project_id, screenshot_id, share_link_id, verdict, reviewer, comment, at) VALUES ($1, $2, $3, 'approved', $4, '', $5) RETURNING id",
+        )
+        .bind(g.project_id)
+        .bind(shot.id)
+        .bind(g.link_id)
+        .bind(&reviewer)
+        .bind(t)
+        .fetch_one(&mut *tx)
+        .await?;
+        out.push(Review {
+            id,
+            screenshot_id: shot.id,
+            verdict: "approved".into(),
+            reviewer: reviewer.clone(),
+            comment: String::new(),
+            at: t,
+            source: "client".into(),
+        });
+    }
+    let pages: Vec<&str> = shots.iter().map(|s| s.url.as_str()).fold(Vec::new(), |mut v, u| {
+        if !v.contains(&u) {
+            v.push(u);
+        }
+        v
+    });
+    let what = format!("approved {} screenshot(s) of {}", shots.len(), pages.join(", "));
+    activity::log_in(&mut tx, g.project_id, &format!("{reviewer} (client)"), "review", &what, t).await?;
+    let notice = super::notify::Notice {
+        rule: "client-review",
+        project_id: g.project_id,
+        key: format!("client-review:review:{}", out[0].id),
+        title: format!("{reviewer} {what}"),
+        body: String::new(),
+        link: format!("/runs/{}#shot-{}", shots[0].run_id, shots[0].id),
+        audience: super::notify::Audience::Team,
+        data: serde_json::json!({"verdict": "approved", "reviewer": reviewer, "screenshot_ids": shots.iter().map(|s| s.id).collect::<Vec<_>>(), "run_id": shots[0].run_id}),
+    };
+    let told = super::notify::emit_in(store, &mut tx, &notice, t).await?;
+    tx.commit().await?;
+    super::notify::after_commit(store, g.project_id, &told).await;
+    Ok(out)
 }
 
 /// The client decides a change request of the shared project.
@@ -280,6 +357,7 @@ pub async fn propose_change(pool: &Pool, g: &Grant, who: &str, title: &str, reas
 pub async fn sign_off(store: &crate::Store, g: &Grant, who: &str) -> AppResult<SignOff> {
     let pool = &store.pool;
     let who = name(who)?;
+    let run_id = run_of(pool, g).await?;
     let checklist: Vec<(String, String, String, Option<i64>)> =
         sqlx::query_as("SELECT phase, title, state, state_changed_at FROM checklist_items WHERE project_id = $1 ORDER BY position, id")
             .bind(g.project_id)
@@ -296,10 +374,22 @@ pub async fn sign_off(store: &crate::Store, g: &Grant, who: &str) -> AppResult<S
     .fetch_all(pool)
     .await?;
     let snapshot = serde_json::json!({
+        "run_id": run_id,
         "checklist": checklist.iter().map(|(phase, title, state, at)| serde_json::json!({"phase": phase, "title": title, "state": state, "changed_at": at})).collect::<Vec<_>>(),
         "scope": scope,
         "approved_screenshots": approved.iter().map(|(id, url, vp, by, at)| serde_json::json!({"id": id, "url": url, "viewport": vp, "approved_by": by, "at": at})).collect::<Vec<_>>(),
     });
+    // Signing again is refused while nothing has changed since the last sign-off (same
+    // screenshots, approvals, checklist and scope); a sign-off of a changed state supersedes it.
+    if let Some(last) = signoffs(pool, g.project_id).await?.into_iter().next() {
+        if last.snapshot == snapshot {
+            return Err(AppError::Conflict(format!(
+                "The launch was already signed off by {} on {}, and nothing has changed since. If something should change, ask the team for a new review.",
+                last.signed_by,
+                preflight_model::format_date_ts(last.at)
+            )));
+        }
+    }
     let t = now();
     let mut tx = super::db::begin_write(pool).await?;
     let id = sqlx::query_scalar::<_, i64>("INSERT INTO signoffs (project_id, share_link_id, signed_by, at, snapshot) VALUES ($1, $2, $3, $4, $5) RETURNING id")
@@ -324,13 +414,21 @@ pub async fn sign_off(store: &crate::Store, g: &Grant, who: &str) -> AppResult<S
     let told = super::notify::emit_in(store, &mut tx, &notice, t).await?;
     tx.commit().await?;
     super::notify::after_commit(store, g.project_id, &told).await;
-    Ok(SignOff { id, signed_by: who, at: t, snapshot })
+    Ok(SignOff { id, signed_by: who, at: t, snapshot, run_id, superseded: false })
 }
 
 pub async fn signoffs(pool: &Pool, project_id: i64) -> AppResult<Vec<SignOff>> {
     let rows: Vec<(i64, String, i64, String)> =
         sqlx::query_as("SELECT id, signed_by, at, snapshot FROM signoffs WHERE project_id = $1 ORDER BY id DESC").bind(project_id).fetch_all(pool).await?;
-    Ok(rows.into_iter().map(|(id, signed_by, at, snap)| SignOff { id, signed_by, at, snapshot: serde_json::from_str(&snap).unwrap_or_default() }).collect())
+    Ok(rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, (id, signed_by, at, snap))| {
+            let snapshot: serde_json::Value = serde_json::from_str(&snap).unwrap_or_default();
+            let run_id = snapshot["run_id"].as_i64();
+            SignOff { id, signed_by, at, snapshot, run_id, superseded: i > 0 }
+        })
+        .collect())
 }
 
 /// Everything the client sees through the grant.
@@ -341,6 +439,11 @@ pub async fn view(pool: &Pool, g: &Grant) -> AppResult<ShareView> {
     let ids: Vec<i64> = gallery.as_ref().map(|g| g.shots.iter().map(|s| s.id).collect()).unwrap_or_default();
     let reviews = reviews(pool, g.project_id).await?.into_iter().filter(|r| ids.contains(&r.screenshot_id)).collect();
     let expires_at: Option<i64> = sqlx::query_scalar("SELECT expires_at FROM share_links WHERE id = $1").bind(g.link_id).fetch_one(pool).await?;
+    let (checklist_done, checklist_total): (i64, i64) =
+        sqlx::query_as("SELECT COALESCE(SUM(CASE WHEN state IN ('done', 'na') THEN 1 ELSE 0 END), 0), COUNT(*) FROM checklist_items WHERE project_id = $1")
+            .bind(g.project_id)
+            .fetch_one(pool)
+            .await?;
     Ok(ShareView {
         project_name: project.name,
         client: project.client,
@@ -357,6 +460,8 @@ pub async fn view(pool: &Pool, g: &Grant) -> AppResult<ShareView> {
             .bind(g.project_id)
             .fetch_optional(pool)
             .await?,
+        checklist_done,
+        checklist_total,
     })
 }
 

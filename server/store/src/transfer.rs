@@ -33,6 +33,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("findings", "id"),
     ("screenshots", "id"),
     ("screenshot_diffs", "before_id, after_id"),
+    ("baselines", "environment_id"),
     ("scope_items", "id"),
     ("scope_history", "id"),
     ("change_requests", "id"),
