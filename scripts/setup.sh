@@ -55,6 +55,9 @@ if ! command -v chromium >/dev/null && [[ -z ${CHROMIUM:-} ]]; then
   apt_install chromium
 fi
 
+# Brotli for the pre-compressed web assets (smaller than gzip; browsers ask for it over HTTPS).
+command -v brotli >/dev/null || apt_install brotli
+
 # 4. Release builds: wasm-opt from npm (pinned), which needs Node.js.
 if [[ ${1:-} == --release ]]; then
   command -v npm >/dev/null || apt_install nodejs npm
@@ -66,6 +69,8 @@ fi
 # 5. Tests: the validators of the report formats (SARIF JSON Schema, JUnit XSD).
 if [[ ${1:-} == --test ]]; then
   command -v xmllint >/dev/null || apt_install libxml2-utils
+  # pdftotext reads the printed launch report back (PDF export tests).
+  command -v pdftotext >/dev/null || apt_install poppler-utils
   # A throwaway PostgreSQL server for the tests that run on both databases.
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_install postgresql-15
   command -v python3 >/dev/null || apt_install python3

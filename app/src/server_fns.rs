@@ -186,6 +186,16 @@ pub async fn add_item(project_id: i64, item: NewItem) -> Result<ChecklistItem, S
     .await
 }
 
+/// Spreads the overdue open items from today to the day before launch (a late start).
+#[server(prefix = "/rpc", endpoint = "replan_checklist", input = Json)]
+pub async fn replan_checklist(project_id: i64) -> Result<Vec<ChecklistItem>, ServerFnError> {
+    serve(async move {
+        let user = ctx::user()?;
+        preflight_store::checklist::replan(&ctx::state()?, &user, project_id).await
+    })
+    .await
+}
+
 #[server(prefix = "/rpc", endpoint = "item_history", input = Json)]
 pub async fn item_history(item_id: i64) -> Result<Vec<ItemEvent>, ServerFnError> {
     serve(async move {
@@ -220,6 +230,30 @@ pub async fn deactivate_member(id: i64) -> Result<UserInfo, ServerFnError> {
     serve(async move {
         let owner = ctx::owner()?;
         preflight_store::auth::disable_member(&ctx::state()?.pool, &owner, id).await
+    })
+    .await
+}
+
+/// An owner makes a member an owner or a member (the team keeps at least one owner).
+#[server(prefix = "/rpc", endpoint = "set_member_role", input = Json)]
+pub async fn set_member_role(id: i64, role: Role) -> Result<UserInfo, ServerFnError> {
+    serve(async move {
+        let owner = ctx::owner()?;
+        preflight_store::auth::set_role(&ctx::state()?.pool, &owner, id, role).await
+    })
+    .await
+}
+
+/// An owner resets a member's password: they are signed out everywhere; answers the one-hour
+/// link to pass on (also e-mailed when the server sends e-mail).
+#[server(prefix = "/rpc", endpoint = "reset_member_password", input = Json)]
+pub async fn reset_member_password(id: i64) -> Result<String, ServerFnError> {
+    serve(async move {
+        let owner = ctx::owner()?;
+        let state = ctx::state()?;
+        let (_, path) = preflight_store::mail::owner_reset(&state, &owner, id).await?;
+        let headers = use_context::<http::request::Parts>().map(|p| p.headers).unwrap_or_default();
+        Ok(format!("{}{path}", state.public_origin(&headers).unwrap_or_default()))
     })
     .await
 }

@@ -183,3 +183,7 @@ pub struct TrainingInput {
     #[serde(default)]
     pub version: Option<i64>,
 }
+
+/// The kinds of entries in a project's activity log (the filter's choices).
+pub const ACTIVITY_KINDS: &[&str] =
+    &["tick", "checklist", "run", "deploy", "schedule", "scope", "change-request", "training", "project", "review", "baseline", "share", "retro", "notify"];

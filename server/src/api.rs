@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/runs/{id}", get(get_run))
         .route("/runs/{id}/findings", get(run_findings))
         .route("/runs/{id}/screenshots", get(run_screenshots))
+        .route("/projects/{id}/replan", axum::routing::post(replan))
         .route("/runs/{id}/baseline", axum::routing::post(accept_baseline))
         .route("/runs/{id}/approve-unchanged", axum::routing::post(approve_unchanged))
         .route("/screenshots/{id}/review", axum::routing::post(review_screenshot))
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_scope::share_router())
         .merge(crate::api_scope::retro_router())
         .merge(crate::api_notify::router())
+        .merge(crate::exports::api_routes())
         .fallback(|| async { ApiError(AppError::NotFound("API endpoint")) })
         .method_not_allowed_fallback(|| async { (StatusCode::METHOD_NOT_ALLOWED, Json(json!({"error": "this method is not allowed on this endpoint"}))) })
 }
@@ -336,6 +338,11 @@ struct FindingsBody {
 async fn run_screenshots(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<preflight_model::Gallery>> {
     runs::get(&s.pool, id).await?;
     Ok(Json(preflight_store::screenshots::gallery(&s.pool, id).await?))
+}
+
+async fn replan(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id) -> ApiResult<Json<serde_json::Value>> {
+    let items = checklist::replan(&s, &u, id).await?;
+    Ok(Json(json!({ "moved": items.len(), "items": items })))
 }
 
 async fn accept_baseline(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id) -> ApiResult<Json<preflight_model::Baseline>> {

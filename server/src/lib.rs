@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod deploy_cmd;
 pub mod events;
+pub mod exports;
 pub mod middleware;
 pub mod pipeline;
 pub mod router;

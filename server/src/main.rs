@@ -183,6 +183,9 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
     state.delivery = args.delivery.policy()?;
     state.mailer = args.mail.mailer(state.delivery.timeout)?;
     state.rdap_base = args.mail.rdap()?;
+    if !args.runner.no_browser {
+        state.pdf_browser = Some(preflight_browser::Endpoint::from_ws_urls(args.runner.browser_ws.clone(), args.runner.chromium.clone()));
+    }
     if let Some(m) = &state.mailer {
         tracing::info!(smtp = %m.shown, "e-mail is on");
         if state.base_url.is_none() {

@@ -32,7 +32,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options().clone();
     let version = state.leptos_options().site_pkg_dir.strip_prefix("pkg/").map(str::to_string);
     let pkg = Router::new()
-        .fallback_service(ServeDir::new(Path::new(&site_root).join("pkg")).precompressed_gzip())
+        .fallback_service(ServeDir::new(Path::new(&site_root).join("pkg")).precompressed_br().precompressed_gzip())
         .layer(from_fn(move |req, next| crate::assets::serve(version.clone(), req, next)));
     Router::new()
         .route("/auth/login", post(auth_routes::login))
@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
         .route("/robots.txt", get(robots))
+        .merge(crate::exports::app_routes())
         .nest("/api/v1", api::router())
         .nest("/pkg", pkg)
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))

@@ -734,10 +734,13 @@ preflight_store::db_test! {
             "update_item",
             "add_item",
             "item_history",
+            "replan_checklist",
             "list_members",
             "add_member",
             "change_password",
             "deactivate_member",
+            "set_member_role",
+            "reset_member_password",
             "list_tokens",
             "create_token",
             "revoke_token",
@@ -815,5 +818,215 @@ preflight_store::db_test! {
             }
         }
         assert!(bad.is_empty(), "{} bad answers:\n{}", bad.len(), bad.join("\n"));
+    }
+}
+
+preflight_store::db_test! {
+    /// Every server function, called signed in with arguments of the right shape but values
+    /// that are wrong — records that do not exist, empty names, malformed addresses, dates and
+    /// rules — answers a 4xx with a sentence for people, never a 5xx.
+    async fn server_functions_answer_wrong_values_in_words(pool) {
+        let _one_at_a_time = SERIAL.lock().await;
+        let st = state(pool.clone()).await;
+        let user = owner(&st).await;
+        let tok = token(&st, &user).await;
+        let app = preflight_server::router(st);
+        let cookie = session_cookie(&login(&app, "owner@example.test", PASSWORD).await);
+        let project = api(&app, Method::POST, "/projects", Some(&tok), Some(json!({"name": "Values", "launch_date": "2027-03-01",
+            "environments": [{"name": "dev", "base_url": "http://dev.test"}]}))).await.json();
+        let pid = project["id"].as_i64().unwrap();
+        let env = project["environments"][0]["id"].as_i64().unwrap();
+        let items = api(&app, Method::GET, &format!("/projects/{pid}/checklist"), Some(&tok), None).await.json();
+        let item = items["items"][0]["id"].as_i64().unwrap();
+        const NONE: i64 = 999_999;
+        let project_input = |name: &str, date: &str| json!({"name": name, "launch_date": date, "environments": [{"name": "dev", "base_url": "http://dev.test"}]});
+        let cases: Vec<(&str, Value)> = vec![
+            ("get_project", json!({"id": NONE})),
+            ("save_project", json!({"id": NONE, "input": project_input("Gone", "2027-03-01")})),
+            ("save_project", json!({"id": null, "input": project_input("", "2027-03-01")})),
+            ("save_project", json!({"id": pid, "input": project_input("Values", "the first of March")})),
+            ("save_project", json!({"id": null, "input": {"name": "Bad URL", "launch_date": "2027-03-01", "environments": [{"name": "dev", "base_url": "not a url"}]}})),
+            ("set_project_archived", json!({"id": NONE, "archived": true})),
+            ("delete_project", json!({"id": NONE})),
+            ("get_checklist", json!({"project_id": NONE})),
+            ("set_credentials", json!({"env_id": NONE, "credentials": {"kind": "basic", "username": "a", "password": "b"}})),
+            ("set_credentials", json!({"env_id": env, "credentials": {"kind": "header", "name": "", "value": ""}})),
+            ("import_old_urls", json!({"env_id": env, "sitemap_url": "not a url"})),
+            ("import_old_urls", json!({"env_id": NONE, "sitemap_url": "http://127.0.0.1:9/sitemap.xml"})),
+            ("record_deploy", json!({"project_id": pid, "deploy": {"environment": "nowhere", "revision": "abc"}})),
+            ("record_deploy", json!({"project_id": NONE, "deploy": {"environment": "dev", "revision": "abc"}})),
+            ("update_item", json!({"item_id": NONE, "version": 1, "change": {"kind": "notes", "notes": "x"}})),
+            ("update_item", json!({"item_id": item, "version": 1, "change": {"kind": "assign", "user_id": NONE}})),
+            ("update_item", json!({"item_id": item, "version": 1, "change": {"kind": "set_state", "state": "not_applicable", "reason": ""}})),
+            ("add_item", json!({"project_id": pid, "item": {"title": "", "phase": "build", "due_offset_days": 0}})),
+            ("add_item", json!({"project_id": pid, "item": {"title": "x", "phase": "no such phase", "due_offset_days": 0}})),
+            ("add_item", json!({"project_id": NONE, "item": {"title": "x", "phase": "build", "due_offset_days": 0}})),
+            ("item_history", json!({"item_id": NONE})),
+            ("replan_checklist", json!({"project_id": NONE})),
+            ("add_member", json!({"email": "not an address", "name": "Mia", "role": "member", "password": "a long password 1"})),
+            ("add_member", json!({"email": "mia@example.test", "name": "", "role": "member", "password": "short"})),
+            ("add_member", json!({"email": "owner@example.test", "name": "Again", "role": "member", "password": "a long password 1"})),
+            ("deactivate_member", json!({"id": NONE})),
+            ("set_member_role", json!({"id": NONE, "role": "owner"})),
+            ("set_member_role", json!({"id": user.id, "role": "member"})),
+            ("reset_member_password", json!({"id": NONE})),
+            ("reset_member_password", json!({"id": user.id})),
+            ("change_password", json!({"current": "wrong password", "new": "another long one 1", "revoke_tokens": false})),
+            ("change_password", json!({"current": PASSWORD, "new": "short", "revoke_tokens": false})),
+            ("create_token", json!({"name": ""})),
+            ("revoke_token", json!({"id": NONE})),
+            ("start_run", json!({"project_id": pid, "environment": "nowhere"})),
+            ("start_run", json!({"project_id": NONE, "environment": "dev"})),
+            ("list_runs", json!({"project_id": NONE})),
+            ("get_run", json!({"run_id": NONE})),
+            ("get_gallery", json!({"run_id": NONE})),
+            ("team_review", json!({"screenshot_id": NONE, "approve": true, "comment": ""})),
+            ("approve_unchanged", json!({"run_id": NONE})),
+            ("accept_baseline", json!({"run_id": NONE})),
+            ("get_diff", json!({"before": NONE, "after": NONE + 1})),
+            ("get_watch", json!({"project_id": NONE})),
+            ("set_schedule", json!({"environment_id": env, "schedule": {"every": "cron", "cron": "every tuesday"}})),
+            ("set_schedule", json!({"environment_id": env, "schedule": {"every": "daily", "at": "25:99"}})),
+            ("set_schedule", json!({"environment_id": env, "schedule": {"every": "interval", "interval_minutes": 1}})),
+            ("set_schedule", json!({"environment_id": NONE, "schedule": {"every": "off"}})),
+            ("get_notify_settings", json!({"project_id": NONE})),
+            ("set_notify_rule", json!({"project_id": pid, "rule": "no-such-rule", "enabled": true})),
+            ("save_webhook", json!({"project_id": pid, "webhook_id": null, "input": {"url": "not a url"}})),
+            ("save_webhook", json!({"project_id": pid, "webhook_id": null, "input": {"url": "http://169.254.169.254/latest"}})),
+            ("save_webhook", json!({"project_id": pid, "webhook_id": NONE, "input": {"url": "https://hooks.example.test/x"}})),
+            ("delete_webhook", json!({"webhook_id": NONE})),
+            ("rotate_webhook_secret", json!({"webhook_id": NONE})),
+            ("retry_delivery", json!({"delivery_id": NONE})),
+            ("set_email_pref", json!({"rule": "no-such-rule", "enabled": false})),
+            ("unsubscribe_info", json!({"token": "pfu_nonsense"})),
+            ("unsubscribe", json!({"token": "pfu_nonsense"})),
+            ("invite_member", json!({"email": "not an address", "name": "Mia", "role": "member"})),
+            ("request_password_reset", json!({"email": "not an address"})),
+            ("account_link_info", json!({"token": "pfa_nonsense"})),
+            ("use_account_link", json!({"token": "pfa_nonsense", "password": "a long password 1", "password2": "a long password 1"})),
+            ("get_scope", json!({"project_id": NONE})),
+            ("save_scope_item", json!({"project_id": pid, "item_id": null, "input": {"title": ""}})),
+            ("save_scope_item", json!({"project_id": pid, "item_id": NONE, "input": {"title": "Map"}})),
+            ("save_scope_item", json!({"project_id": pid, "item_id": null, "input": {"title": "Map", "agreed_on": "yesterday"}})),
+            ("scope_history", json!({"item_id": NONE})),
+            ("compare_scope", json!({"project_id": pid, "from": "last week", "to": "2027-13-45"})),
+            ("propose_change", json!({"project_id": pid, "input": {"title": "", "reason": ""}})),
+            ("propose_change", json!({"project_id": pid, "input": {"scope_item_id": NONE, "title": "Map", "reason": "Why not"}})),
+            ("decide_change", json!({"change_id": NONE, "decision": {"approve": true, "decided_by": "Olivia"}})),
+            ("get_training", json!({"project_id": NONE})),
+            ("save_training", json!({"project_id": pid, "note_id": null, "input": {"title": ""}})),
+            ("save_training", json!({"project_id": pid, "note_id": NONE, "input": {"title": "How to"}})),
+            ("delete_training", json!({"note_id": NONE})),
+            ("get_activity", json!({"project_id": NONE, "kind": null, "actor": null})),
+            ("get_activity", json!({"project_id": pid, "kind": "no-such-kind", "actor": null})),
+            ("share_view", json!({"token": "pfs_nonsense"})),
+            ("share_review", json!({"token": "pfs_nonsense", "screenshot_id": NONE, "approve": true, "name": "", "comment": ""})),
+            ("share_approve_many", json!({"token": "pfs_nonsense", "screenshot_ids": [NONE], "name": ""})),
+            ("share_decide", json!({"token": "pfs_nonsense", "change_id": NONE, "approve": true, "name": "", "note": ""})),
+            ("share_propose_change", json!({"token": "pfs_nonsense", "name": "", "title": "", "reason": ""})),
+            ("share_acknowledge_training", json!({"token": "pfs_nonsense", "name": ""})),
+            ("share_sign_off", json!({"token": "pfs_nonsense", "name": ""})),
+            ("get_reviews", json!({"project_id": NONE})),
+            ("create_share_link", json!({"project_id": pid, "input": {"run_id": NONE}})),
+            ("create_share_link", json!({"project_id": pid, "input": {"expires_at": "next century"}})),
+            ("create_share_link", json!({"project_id": NONE, "input": {}})),
+            ("list_share_links", json!({"project_id": NONE})),
+            ("revoke_share_link", json!({"link_id": NONE})),
+            ("get_retro", json!({"project_id": NONE})),
+            ("save_retro", json!({"project_id": NONE, "input": {"went_well": "x", "version": 0}})),
+            ("save_retro", json!({"project_id": pid, "input": {"went_well": "x", "version": 42}})),
+            ("add_retro_action", json!({"project_id": pid, "input": {"title": "", "phase": "build"}})),
+            ("add_retro_action", json!({"project_id": pid, "input": {"title": "x", "phase": "no such phase"}})),
+            ("promote_retro_action", json!({"action_id": NONE})),
+        ];
+        let mut bad = Vec::new();
+        for (name, body) in &cases {
+            let req = browser(Method::POST, &format!("/rpc/{name}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::ACCEPT, "application/json")
+                .header(header::COOKIE, &cookie)
+                .body(Body::from(body.to_string()))
+                .unwrap();
+            let res = send(&app, req).await;
+            let judged = !res.body.starts_with("Deserialization|") && !res.body.starts_with("Args|");
+            let worded = !res.body.trim().is_empty() && !res.body.contains("panicked") && !res.body.contains("did not expect");
+            if !res.status.is_client_error() || !judged || !worded {
+                bad.push(format!("{name} {body}: {} {}", res.status, &res.body[..res.body.len().min(160)]));
+            }
+        }
+        assert!(bad.is_empty(), "{} of {} calls were not refused in words with a 4xx:\n{}", bad.len(), cases.len(), bad.join("\n"));
+    }
+}
+
+preflight_store::db_test! {
+    /// The WASM, JS and CSS are served from their pre-compressed copies: brotli to browsers
+    /// that take it, else gzip, else as they are.
+    async fn web_assets_are_served_brotli_or_gzip_precompressed(pool) {
+        let site = tempfile::tempdir().unwrap();
+        let pkg = site.path().join("pkg");
+        std::fs::create_dir_all(&pkg).unwrap();
+        std::fs::write(pkg.join("preflight.css"), "body { color: black }").unwrap();
+        std::fs::write(pkg.join("preflight.css.br"), "brotli bytes").unwrap();
+        std::fs::write(pkg.join("preflight.css.gz"), "gzip bytes").unwrap();
+        let st = state(pool.clone()).await;
+        let options = leptos::config::LeptosOptions::builder().output_name("preflight").site_root(site.path().display().to_string()).site_pkg_dir("pkg").build();
+        let app = preflight_server::router(preflight_server::state::AppState::new(st.store().clone(), options));
+        for (accept, encoding, body) in [("gzip, deflate, br", "br", "brotli bytes"), ("gzip", "gzip", "gzip bytes"), ("identity", "", "body { color: black }")] {
+            let res = send(&app, browser(Method::GET, "/pkg/preflight.css").header(header::ACCEPT_ENCODING, accept).body(Body::empty()).unwrap()).await;
+            assert_eq!(res.status, StatusCode::OK, "{accept}");
+            assert_eq!((res.header("content-encoding").as_str(), res.body.as_str()), (encoding, body), "{accept}");
+            assert!(res.header("content-type").starts_with("text/css"), "{accept}");
+        }
+    }
+}
+
+preflight_store::db_test! {
+    /// An owner changes roles (the team always keeps an owner) and resets a member's password:
+    /// the member is signed out at once and the link lets them choose a new one.
+    async fn owners_change_roles_and_reset_passwords(pool) {
+        let _one_at_a_time = SERIAL.lock().await;
+        let st = state(pool.clone()).await;
+        let boss = owner(&st).await;
+        let member = auth::create_user(&pool, "mia@example.test", "Mia Member", preflight_model::Role::Member, PASSWORD).await.unwrap();
+        let app = preflight_server::router(st.clone());
+        let here = session_cookie(&login(&app, "owner@example.test", PASSWORD).await);
+        let mia = session_cookie(&login(&app, "mia@example.test", PASSWORD).await);
+        let rpc = |cookie: &str, name: &str, body: Value| {
+            browser(Method::POST, &format!("/rpc/{name}"))
+                .header(header::COOKIE, cookie)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::ACCEPT, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap()
+        };
+        let home = |c: &str| browser(Method::GET, "/").header(header::COOKIE, c).body(Body::empty()).unwrap();
+        // A member cannot change roles.
+        let res = send(&app, rpc(&mia, "set_member_role", json!({"id": member.id, "role": "owner"}))).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+        // The owner makes Mia an owner, then the only other owner steps down; the last owner cannot.
+        let res = send(&app, rpc(&here, "set_member_role", json!({"id": member.id, "role": "owner"}))).await;
+        assert_eq!((res.status, res.json()["role"].as_str()), (StatusCode::OK, Some("owner")), "{}", res.body);
+        let res = send(&app, rpc(&here, "set_member_role", json!({"id": boss.id, "role": "member"}))).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let mia_owner = session_cookie(&login(&app, "mia@example.test", PASSWORD).await);
+        let res = send(&app, rpc(&mia_owner, "set_member_role", json!({"id": member.id, "role": "member"}))).await;
+        assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+        assert!(res.body.contains("only owner"), "{}", res.body);
+        let res = send(&app, rpc(&mia_owner, "set_member_role", json!({"id": boss.id, "role": "owner"}))).await;
+        assert_eq!(res.status, StatusCode::OK);
+
+        // A password reset: signed out at once, a link to choose a new password.
+        assert_eq!(send(&app, home(&mia_owner)).await.status, StatusCode::OK);
+        let res = send(&app, rpc(&here, "reset_member_password", json!({"id": member.id}))).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let link: String = serde_json::from_str(&res.body).unwrap();
+        assert!(link.contains("/reset/pfa_"), "{link}");
+        assert_eq!(send(&app, home(&mia_owner)).await.status, StatusCode::SEE_OTHER, "signed out everywhere");
+        assert_eq!(send(&app, home(&mia)).await.status, StatusCode::SEE_OTHER);
+        let token = link.rsplit("/reset/").next().unwrap();
+        preflight_store::mail::use_account_link(&pool, token, "a brand new password 9").await.unwrap();
+        assert!(!login(&app, "mia@example.test", "a brand new password 9").await.header("set-cookie").is_empty(), "the new password works");
+        let res = send(&app, rpc(&here, "reset_member_password", json!({"id": boss.id}))).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "not one's own: {}", res.body);
     }
 }

@@ -12,7 +12,9 @@ use crate::model::{
     SignalEvidence, UpdateOutcome, UserInfo,
 };
 use crate::phases::PHASES;
-use crate::server_fns::{add_item, delete_project, error_text, get_checklist, item_history, record_deploy, set_project_archived, start_run, update_item};
+use crate::server_fns::{
+    add_item, delete_project, error_text, get_checklist, item_history, record_deploy, replan_checklist, set_project_archived, start_run, update_item,
+};
 
 #[component]
 pub fn ProjectPage() -> impl IntoView {
@@ -138,6 +140,34 @@ fn Board(data: ChecklistView) -> impl IntoView {
     let total = Memo::new(move |_| items.with(|v| v.len() as i64));
     let settled = Memo::new(move |_| items.with(|v| v.iter().filter(|i| i.state.is_settled()).count() as i64));
     let overdue = Memo::new(move |_| items.with(|v| v.iter().filter(|i| i.overdue).count() as i64));
+    // Re-planning a late start, confirmed first.
+    let replanning = RwSignal::new(false);
+    let replan_note = RwSignal::new(None::<(bool, String)>);
+    let replan = move |_| {
+        leptos::task::spawn_local(async move {
+            match replan_checklist(project_id).await {
+                Ok(moved) => {
+                    let n = moved.len();
+                    items.update(|v| {
+                        for m in moved {
+                            if let Some(i) = v.iter_mut().find(|i| i.id == m.id) {
+                                *i = m;
+                            }
+                        }
+                    });
+                    replan_note.set(Some((true, format!("{n} item(s) re-planned from today to the day before launch."))));
+                }
+                Err(e) => replan_note.set(Some((false, error_text(&e)))),
+            }
+            replanning.set(false);
+        });
+    };
+    // j / k move between the checklist's items, x ticks or unticks the focused one.
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| checklist_key(&ev));
+    on_cleanup(move || {
+        keys.remove();
+        forget_key_position();
+    });
     let countdown = relative_days(&project.launch_date, &today);
     let archived = RwSignal::new(project.archived);
     let archive_error = RwSignal::new(None::<String>);
@@ -185,6 +215,14 @@ fn Board(data: ChecklistView) -> impl IntoView {
                 <span class="live" class:on=move || live.get() title="Changes by others appear here as they happen">
                     {move || if live.get() { "● Live" } else { "○ Connecting…" }}
                 </span>
+                <details class="downloads">
+                    <summary class="button">"Hand over"</summary>
+                    <ul>
+                        <li><a href=format!("/projects/{project_id}/report") target="_blank" rel="noopener">"Launch report (HTML)"</a></li>
+                        <li><a href=format!("/projects/{project_id}/report.pdf") target="_blank" rel="noopener">"Launch report (PDF)"</a></li>
+                        <li><a href=format!("/projects/{project_id}/export/checklist.csv") download="">"Checklist (CSV)"</a></li>
+                    </ul>
+                </details>
                 <A href=format!("/projects/{project_id}/edit") attr:class="button">"Edit project"</A>
                 <button type="button" on:click=toggle_archive>{move || if archived.get() { "Unarchive" } else { "Archive" }}</button>
                 {move || if confirm_delete.get() {
@@ -225,6 +263,25 @@ fn Board(data: ChecklistView) -> impl IntoView {
                 {move || match overdue.get() { 0 => "Nothing overdue.".to_string(), n => format!("{n} item(s) overdue.") }}
                 " Template version " {project.template_version.map(|v| v.to_string()).unwrap_or_else(|| "—".into())} "."
             </p>
+            {move || (overdue.get() > 0).then(|| if replanning.get() {
+                view! {
+                    <div class="confirm" role="group" aria-label="Confirm re-planning">
+                        <p>{format!("Give the {} overdue item(s) new due dates, spread from today to the day before launch in their order? Each change is in the item's history.", overdue.get())}</p>
+                        <div class="chips">
+                            <button type="button" class="primary" on:click=replan>"Re-plan"</button>
+                            <button type="button" on:click=move |_| replanning.set(false)>"Cancel"</button>
+                        </div>
+                    </div>
+                }.into_any()
+            } else {
+                view! { <button type="button" class="small" on:click=move |_| replanning.set(true)>"Re-plan from today…"</button> }.into_any()
+            })}
+            {move || replan_note.get().map(|(ok, m)| if ok {
+                view! { <p class="alert ok" role="status">{m}</p> }.into_any()
+            } else {
+                view! { <ErrorBox message=m/> }.into_any()
+            })}
+            <p class="muted small keys-hint">"Keys: " <kbd>"j"</kbd> " / " <kbd>"k"</kbd> " next / previous item, " <kbd>"x"</kbd> " tick or untick it."</p>
         </section>
         <RunsPanel project_id environments=project.environments.clone() runs items/>
         <crate::pages::share::ShareLinksPanel project_id/>
@@ -734,3 +791,69 @@ fn AddItem(project_id: i64, items: RwSignal<Vec<ChecklistItem>>, catalogue: Vec<
         </form>
     }
 }
+
+#[cfg(feature = "hydrate")]
+thread_local! {
+    // The item the keys were last on (a tick box loses focus while its change is saved);
+    // forgotten when the page goes.
+    static LAST: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Forgets where the checklist's keys were.
+fn forget_key_position() {
+    #[cfg(feature = "hydrate")]
+    LAST.with(|l| l.set(None));
+}
+
+/// The checklist's keys: `j` / `k` focus the next / previous item's tick box (in the order
+/// shown), `x` ticks or unticks the focused one. Typing in a field is left alone.
+#[cfg(feature = "hydrate")]
+fn checklist_key(ev: &leptos::ev::KeyboardEvent) {
+    use leptos::wasm_bindgen::JsCast;
+    if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+        return;
+    }
+    let key = ev.key();
+    if !matches!(key.as_str(), "j" | "k" | "x") {
+        return;
+    }
+    let target: Option<web_sys::Element> = ev.target().and_then(|t| t.dyn_into().ok());
+    let on_item = target
+        .as_ref()
+        .is_some_and(|t| t.tag_name() == "INPUT" && t.closest(".items").ok().flatten().is_some() && t.get_attribute("type").as_deref() == Some("checkbox"));
+    let typing =
+        target.as_ref().is_some_and(|t| matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || t.get_attribute("contenteditable").is_some());
+    if typing && !on_item {
+        return;
+    }
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Ok(list) = doc.query_selector_all(".items input[type=checkbox]") else { return };
+    let boxes: Vec<web_sys::HtmlInputElement> = (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into().ok()).collect();
+    if boxes.is_empty() {
+        return;
+    }
+    let active = doc.active_element();
+    let current = active
+        .and_then(|a| boxes.iter().position(|b| AsRef::<web_sys::Element>::as_ref(b) == &a))
+        .or_else(|| LAST.with(|l| l.get()).map(|i| i.min(boxes.len() - 1)));
+    let at = match key.as_str() {
+        "j" => current.map(|i| (i + 1).min(boxes.len() - 1)).unwrap_or(0),
+        "k" => current.map(|i| i.saturating_sub(1)).unwrap_or(0),
+        _ => match current {
+            Some(i) if !boxes[i].disabled() => {
+                let _ = boxes[i].focus();
+                boxes[i].click();
+                i
+            }
+            _ => return,
+        },
+    };
+    if key != "x" {
+        let _ = boxes[at].focus();
+    }
+    LAST.with(|l| l.set(Some(at)));
+    ev.prevent_default();
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn checklist_key(_ev: &leptos::ev::KeyboardEvent) {}

@@ -141,6 +141,13 @@ fn RunView(detail: RunDetail, reload: RwSignal<u32>) -> impl IntoView {
                 <button type="button" on:click=rerun>"Run again"</button>
             </div>
         </div>
+        {move || status.get().status.is_finished().then(|| view! {
+            <p class="downloads-line muted">"Download: "
+                <a href=format!("/runs/{run_id}/export/findings.csv") download="">"findings (CSV)"</a> " · "
+                <a href=format!("/runs/{run_id}/export/report.sarif") download="">"SARIF"</a> " · "
+                <a href=format!("/runs/{run_id}/export/junit.xml") download="">"JUnit XML"</a>
+            </p>
+        })}
         {move || rerun_error.get().map(|m| view! { <ErrorBox message=m/> })}
         {move || {
             let r = status.get();

@@ -411,7 +411,7 @@ pub fn ActivityPage() -> impl IntoView {
             <label>"Kind"
                 <select prop:value=move || kind.get() on:change=move |ev| kind.set(event_target_value(&ev))>
                     <option value="">"Everything"</option>
-                    {["tick", "run", "scope", "change-request", "training", "project", "review", "share", "retro"].into_iter().map(|k| view! { <option value=k>{k}</option> }).collect_view()}
+                    {crate::model::ACTIVITY_KINDS.iter().map(|k| view! { <option value=*k>{*k}</option> }).collect_view()}
                 </select>
             </label>
             <label>"Person" <input type="search" placeholder="Name" bind:value=actor/></label>

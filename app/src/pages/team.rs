@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use crate::components::{ErrorBox, LoadError};
 use crate::model::Role;
-use crate::server_fns::{add_member, deactivate_member, error_text, invite_member, list_members};
+use crate::server_fns::{add_member, deactivate_member, error_text, invite_member, list_members, reset_member_password, set_member_role};
 use crate::UserResource;
 
 #[component]
@@ -26,6 +26,26 @@ pub fn TeamPage() -> impl IntoView {
                 Err(e) => message.set(Some((false, error_text(&e)))),
             }
             confirming.set(None);
+        });
+    };
+    let change_role = move |id: i64, role: Role| {
+        leptos::task::spawn_local(async move {
+            match set_member_role(id, role).await {
+                Ok(u) => message.set(Some((true, format!("{} is now {}.", u.name, if u.role == Role::Owner { "an owner" } else { "a member" })))),
+                Err(e) => message.set(Some((false, error_text(&e)))),
+            }
+            reload.update(|n| *n += 1);
+        });
+    };
+    let reset = move |id: i64, name: String| {
+        leptos::task::spawn_local(async move {
+            match reset_member_password(id).await {
+                Ok(link) => message.set(Some((
+                    true,
+                    format!("{name} is signed out everywhere. Give them this link to choose a new password (it works once, for an hour): {link}"),
+                ))),
+                Err(e) => message.set(Some((false, error_text(&e)))),
+            }
         });
     };
     view! {
@@ -64,11 +84,32 @@ pub fn TeamPage() -> impl IntoView {
                                                     </span>
                                                 }.into_any()
                                             } else {
-                                                view! { <button type="button" class="link danger" on:click=move |_| confirming.set(Some(id))>"Deactivate…"</button> }.into_any()
+                                                let who = name.clone();
+                                                view! {
+                                                    <button type="button" class="link" on:click=move |_| reset(id, who.clone())>"Reset password"</button>
+                                                    <button type="button" class="link danger" on:click=move |_| confirming.set(Some(id))>"Deactivate…"</button>
+                                                }.into_any()
                                             }}
                                         </td>
                                     });
-                                    view! { <tr><td>{m.name}</td><td>{m.email}</td><td>{m.role.as_str()}</td>{action}</tr> }
+                                    let role_cell = if owner && Some(id) != my_id {
+                                        let current = m.role;
+                                        view! {
+                                            <select aria-label=format!("Role of {}", m.name) on:change=move |ev| {
+                                                if let Some(r) = Role::parse(&event_target_value(&ev)) {
+                                                    if r != current {
+                                                        change_role(id, r);
+                                                    }
+                                                }
+                                            }>
+                                                <option value="member" selected=current == Role::Member>"member"</option>
+                                                <option value="owner" selected=current == Role::Owner>"owner"</option>
+                                            </select>
+                                        }.into_any()
+                                    } else {
+                                        view! { {m.role.as_str()} }.into_any()
+                                    };
+                                    view! { <tr><td>{m.name}</td><td>{m.email}</td><td>{role_cell}</td>{action}</tr> }
                                 }).collect_view()}
                             </tbody>
                         </table>

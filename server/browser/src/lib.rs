@@ -15,6 +15,7 @@ mod direct;
 pub mod es5;
 pub mod forms;
 pub mod guard;
+pub mod pdf;
 pub mod pool;
 mod session;
 pub mod viewport;

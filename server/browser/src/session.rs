@@ -67,7 +67,7 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    fn open(settings: &BrowserSettings, generation: u64, extra_args: &[String]) -> Result<Connection, BrowserError> {
+    pub(crate) fn open(settings: &BrowserSettings, generation: u64, extra_args: &[String]) -> Result<Connection, BrowserError> {
         let (ws_url, local) = match &settings.endpoint {
             Endpoint::Local { chromium: path } => {
                 let path = chromium::find(path.as_deref())?;

@@ -3,7 +3,7 @@
 
 use crate::db::Pool;
 
-use super::error::AppResult;
+use super::error::{AppError, AppResult};
 use preflight_model::ActivityEntry;
 
 /// Adds a line inside a transaction that makes the change it describes.
@@ -28,6 +28,12 @@ pub async fn log(pool: &Pool, project_id: i64, actor: &str, kind: &str, summary:
 /// Newest first; `kind` and `actor` filter when given (exact kind, actor by substring).
 pub async fn list(pool: &Pool, project_id: i64, kind: Option<&str>, actor: Option<&str>, limit: i64) -> AppResult<Vec<ActivityEntry>> {
     let kind = kind.map(str::trim).filter(|k| !k.is_empty());
+    if let Some(k) = kind {
+        if !preflight_model::ACTIVITY_KINDS.contains(&k) {
+            return Err(AppError::bad(format!("kind: \"{k}\" is not a kind of activity; use one of {}.", preflight_model::ACTIVITY_KINDS.join(", "))));
+        }
+    }
+    super::projects::exists(pool, project_id).await?;
     let actor = actor.map(str::trim).filter(|a| !a.is_empty()).map(|a| format!("%{}%", a.replace(['%', '_'], "")));
     let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
         "SELECT id, at, actor, kind, summary FROM activity

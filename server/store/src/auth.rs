@@ -308,6 +308,44 @@ pub async fn disable_member(pool: &Pool, by: &UserInfo, id: i64) -> AppResult<Us
     disable(pool, user).await
 }
 
+/// An active team member by id (`NotFound` for deactivated or unknown ones).
+async fn active_member(pool: &Pool, id: i64) -> AppResult<UserInfo> {
+    let user: Option<UserRow> =
+        sqlx::query_as("SELECT id, email, name, role FROM users WHERE id = $1 AND disabled_at IS NULL").bind(id).fetch_optional(pool).await?;
+    Ok(user.ok_or(AppError::NotFound("team member"))?.into())
+}
+
+/// An owner changes a member's role. The team always keeps an owner: the last one cannot
+/// become a member.
+pub async fn set_role(pool: &Pool, by: &UserInfo, id: i64, role: Role) -> AppResult<UserInfo> {
+    if by.role != Role::Owner {
+        return Err(AppError::Forbidden("Only an owner can change roles.".into()));
+    }
+    let user = active_member(pool, id).await?;
+    if user.role == role {
+        return Ok(user);
+    }
+    let mut tx = super::db::begin_write(pool).await?;
+    if user.role == Role::Owner {
+        let owners: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'owner' AND disabled_at IS NULL").fetch_one(&mut *tx).await?;
+        if owners <= 1 {
+            return Err(AppError::Conflict(format!("{} is the team's only owner: make someone else an owner first.", user.name)));
+        }
+    }
+    sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.as_str()).bind(id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    forget_cached_tokens(pool).await;
+    Ok(UserInfo { role, ..user })
+}
+
+/// Signs a member out everywhere (their sessions end at once; API tokens stay), as an owner's
+/// password reset does.
+pub async fn end_sessions(pool: &Pool, id: i64) -> AppResult<UserInfo> {
+    let user = active_member(pool, id).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(pool).await?;
+    Ok(user)
+}
+
 async fn disable(pool: &Pool, user: UserInfo) -> AppResult<UserInfo> {
     let mut tx = super::db::begin_write(pool).await?;
     sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2").bind(now()).bind(user.id).execute(&mut *tx).await?;

@@ -218,6 +218,67 @@ async fn write_change(pool: &Pool, actor: &UserInfo, item_id: i64, expected_vers
     }
 }
 
+/// The due offsets (days from launch) that spread `count` overdue items over the days from
+/// today (`days_to_launch` before launch) to the day before launch, in their order.
+pub fn spread_offsets(count: usize, days_to_launch: i64) -> Vec<i64> {
+    (0..count as i64).map(|i| -days_to_launch + i * days_to_launch / (count as i64).max(1)).collect()
+}
+
+/// Re-plans a project that starts late: the open items whose due date has passed are given
+/// due dates from today up to the day before launch, spread evenly and in their checklist
+/// order; each change is in the item's history and live viewers see it. Answers the moved
+/// items. Refused when the launch is today or past (move the launch date first).
+pub async fn replan(store: &Store, actor: &UserInfo, project_id: i64) -> AppResult<Vec<ChecklistItem>> {
+    let pool = &store.pool;
+    let project = projects::get(pool, project_id).await?;
+    let today = today();
+    let days = match (preflight_model::parse_date(&today), preflight_model::parse_date(&project.launch_date)) {
+        (Some(t), Some(l)) => (l - t).whole_days(),
+        _ => return Err(AppError::bad("The project's launch date cannot be read; set it on Edit project.")),
+    };
+    if days < 1 {
+        return Err(AppError::Conflict(format!(
+            "The launch date ({}) is today or has passed: move it on Edit project first, then re-plan.",
+            project.launch_date
+        )));
+    }
+    let mut overdue: Vec<ChecklistItem> = items(pool, project_id).await?.into_iter().filter(|i| i.overdue).collect();
+    overdue.sort_by_key(|i| (i.due_offset_days, preflight_model::phases::phase_order(&i.phase), i.position, i.id));
+    if overdue.is_empty() {
+        return Ok(Vec::new());
+    }
+    let offsets = spread_offsets(overdue.len(), days);
+    let t = now();
+    let mut moved = Vec::with_capacity(overdue.len());
+    let mut tx = super::db::begin_write(pool).await?;
+    for (item, offset) in overdue.iter().zip(offsets) {
+        let due = projects::due_date(&project.launch_date, offset);
+        let row: ItemRow = sqlx::query_as(concat!(
+            "UPDATE checklist_items SET due_offset_days = $1, version = version + 1, change_action = 'due', change_detail = $2, updated_at = $3, updated_by = $4
+             WHERE id = $5",
+            item_returning!()
+        ))
+        .bind(offset)
+        .bind(format!("due moved from {} to {due} (re-planned from today)", item.due))
+        .bind(t)
+        .bind(actor.id)
+        .bind(item.id)
+        .fetch_one(&mut *tx)
+        .await?;
+        moved.push(row);
+    }
+    super::activity::log_in(&mut tx, project_id, &actor.name, "checklist", &format!("re-planned {} overdue item(s) from today to the launch", moved.len()), t)
+        .await?;
+    tx.commit().await?;
+    let mut out = Vec::with_capacity(moved.len());
+    for row in moved {
+        let item = with_evidence(pool, row).await?;
+        store.publish(item.clone());
+        out.push(item);
+    }
+    Ok(out)
+}
+
 /// Adds a project-specific item to the checklist and tells every live viewer of the project.
 pub async fn add_item(store: &Store, actor: &UserInfo, project_id: i64, new: &NewItem) -> AppResult<ChecklistItem> {
     let created = insert_item(&store.pool, actor, project_id, new).await?;
@@ -324,6 +385,8 @@ pub fn scope_conflict(scope: preflight_engine::Scope, from: EvidenceFrom) -> Opt
 }
 
 pub async fn history(pool: &Pool, item_id: i64) -> AppResult<Vec<ItemEvent>> {
+    let known: Option<i64> = sqlx::query_scalar("SELECT id FROM checklist_items WHERE id = $1").bind(item_id).fetch_optional(pool).await?;
+    known.ok_or(AppError::NotFound("checklist item"))?;
     let rows: Vec<(i64, Option<String>, String, String)> = sqlx::query_as(
         "SELECT e.at, u.name, e.action, e.detail FROM checklist_events e LEFT JOIN users u ON u.id = e.user_id
          WHERE e.item_id = $1 ORDER BY e.at DESC, e.id DESC LIMIT 200",
@@ -394,5 +457,46 @@ mod tests {
             assert_eq!(activity[0].summary, format!("Not applicable: no forms on this site: {}", first.title));
             assert_eq!(crate::activity::list(&pool, pid, None, None, 100).await.unwrap().len(), before + 1);
         }
+    }
+
+    crate::db_test! {
+        async fn a_late_start_is_re_planned_from_today_and_a_past_launch_is_refused(pool) {
+            crate::db::migrate(&pool).await.unwrap();
+            let store = Store::new(pool.clone(), None, None);
+            let ann = crate::auth::create_user(&pool, "ann@example.test", "Ann Owner", Role::Owner, "a long enough password").await.unwrap();
+            let launch = crate::projects::due_date(&today(), 4);
+            let input = serde_json::json!({"name": "Late", "launch_date": launch, "environments": []});
+            let pid = crate::projects::create(&pool, &ann, &serde_json::from_value(input).unwrap()).await.unwrap();
+            let overdue: Vec<i64> = items(&pool, pid).await.unwrap().iter().filter(|i| i.overdue).map(|i| i.id).collect();
+            assert!(overdue.len() > 20, "{}", overdue.len());
+            let moved = replan(&store, &ann, pid).await.unwrap();
+            assert_eq!(moved.len(), overdue.len());
+            let now = items(&pool, pid).await.unwrap();
+            assert!(now.iter().all(|i| !i.overdue), "nothing overdue after re-planning");
+            let dues: Vec<&str> = moved.iter().map(|i| i.due.as_str()).collect();
+            assert_eq!(dues.first().copied(), Some(today().as_str()), "the first is due today");
+            assert!(dues.iter().all(|d| *d >= today().as_str() && *d < launch.as_str()), "{dues:?}");
+            let steps = history(&pool, moved[0].id).await.unwrap();
+            assert_eq!(steps[0].action, "due");
+            assert!(steps[0].detail.contains("re-planned from today"), "{}", steps[0].detail);
+            assert!(replan(&store, &ann, pid).await.unwrap().is_empty(), "nothing left to move");
+            // A launch that has passed: move the date first.
+            sqlx::query("UPDATE projects SET launch_date = $1 WHERE id = $2").bind(crate::projects::due_date(&today(), -1)).bind(pid).execute(&pool).await.unwrap();
+            let err = replan(&store, &ann, pid).await.unwrap_err();
+            assert!(matches!(err, AppError::Conflict(ref m) if m.contains("has passed")), "{err}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod replan_tests {
+    #[test]
+    fn overdue_items_spread_from_today_to_the_day_before_launch() {
+        // Four days to launch, eight items: two a day, from today (-4) to the day before (-1).
+        assert_eq!(super::spread_offsets(8, 4), vec![-4, -4, -3, -3, -2, -2, -1, -1]);
+        // Fewer items than days: spaced out, the first today.
+        assert_eq!(super::spread_offsets(2, 10), vec![-10, -5]);
+        assert_eq!(super::spread_offsets(1, 1), vec![-1]);
+        assert!(super::spread_offsets(0, 3).is_empty());
     }
 }

@@ -19,6 +19,7 @@ pub mod projects;
 pub mod ratelimit;
 pub mod rdap;
 pub mod relay;
+pub mod report;
 pub mod retro;
 pub mod runs;
 pub mod schedules;

@@ -290,6 +290,43 @@ pub async fn request_reset(store: &crate::Store, email: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// An owner resets a member's password: the member is signed out everywhere and a one-hour
+/// link to choose a new password is made — e-mailed when the server sends e-mail, and
+/// returned (`/reset/{token}`) for the owner to pass on either way.
+pub async fn owner_reset(store: &crate::Store, by: &UserInfo, id: i64) -> AppResult<(UserInfo, String)> {
+    if by.role != preflight_model::Role::Owner {
+        return Err(AppError::Forbidden("Only an owner can reset someone's password.".into()));
+    }
+    if by.id == id {
+        return Err(AppError::bad("To change your own password, use Account → Change password."));
+    }
+    let user = super::auth::end_sessions(&store.pool, id).await?;
+    let token = account_token(
+        &store.pool,
+        "reset",
+        LinkFor { user: Some(user.id), email: &user.email, name: &user.name, role: user.role.as_str() },
+        Some(by.id),
+        RESET_SECS,
+    )
+    .await?;
+    let path = format!("/reset/{token}");
+    if let (Some(_), Ok(base)) = (&store.mailer, base(store)) {
+        let link = format!("{base}{path}");
+        let text =
+            format!("Hello {},\n\n{} reset your Preflight password. Choose a new one here (the link works once, for an hour):\n{link}\n", user.name, by.name);
+        let html = format!(
+            "<p>Hello {},</p><p>{} reset your Preflight password.</p><p><a href=\"{link}\">Choose a new password</a> (the link works once, for an hour).</p>",
+            ammonia::clean_text(&user.name),
+            ammonia::clean_text(&by.name)
+        );
+        let mut tx = super::db::begin_write(&store.pool).await?;
+        queue(&mut tx, None, "password-reset", &user.email, ("Your Preflight password was reset", &text, &html), "", now()).await?;
+        tx.commit().await?;
+        store.outbox_queued.notify_one();
+    }
+    Ok((user, path))
+}
+
 /// What an account link is for, before it is used.
 pub async fn link_info(pool: &Pool, token: &str) -> AppResult<preflight_model::AccountLink> {
     let (kind, email, name, _) = account_link(pool, token).await?;

@@ -262,6 +262,12 @@ struct EnvRow {
     credentials_hint: String,
 }
 
+/// `NotFound("project")` unless project `id` exists.
+pub async fn exists(pool: &Pool, id: i64) -> AppResult<()> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM projects WHERE id = $1").bind(id).fetch_optional(pool).await?;
+    found.map(|_| ()).ok_or(AppError::NotFound("project"))
+}
+
 pub async fn get(pool: &Pool, id: i64) -> AppResult<Project> {
     let row: ProjectRow = sqlx::query_as(
         "SELECT p.id, p.name, p.client, p.launch_date, p.launch_time, p.time_zone, p.contact_emails, p.contact_phones,

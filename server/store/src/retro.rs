@@ -150,6 +150,9 @@ pub async fn save(pool: &Pool, project_id: i64, actor: &str, input: &RetroInput)
     let current: Option<(i64, String)> =
         sqlx::query_as("SELECT version, updated_by FROM retrospectives WHERE project_id = $1").bind(project_id).fetch_optional(&mut *tx).await?;
     match current {
+        None if input.version != 0 => {
+            return Err(AppError::Conflict("The retrospective was removed or never saved; reload the page and write it again.".into()));
+        }
         None => {
             sqlx::query("INSERT INTO retrospectives (project_id, went_well, smoother, version, updated_by, updated_at) VALUES ($1, $2, $3, 1, $4, $5)")
                 .bind(project_id)

@@ -161,6 +161,7 @@ pub async fn get(pool: &Pool, id: i64) -> AppResult<RunSummary> {
 }
 
 pub async fn list(pool: &Pool, project_id: i64, limit: i64) -> AppResult<Vec<RunSummary>> {
+    super::projects::exists(pool, project_id).await?;
     let rows: Vec<RunRow> =
         sqlx::query_as(&format!("{RUN_SELECT} WHERE r.project_id = $1 ORDER BY r.id DESC LIMIT $2")).bind(project_id).bind(limit).fetch_all(pool).await?;
     Ok(rows.into_iter().map(Into::into).collect())

@@ -175,7 +175,8 @@ pub async fn score(pool: &Pool, dir: &Path, shot_id: i64) -> AppResult<Option<i6
 pub async fn gallery(pool: &Pool, run_id: i64) -> AppResult<Gallery> {
     let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE run_id = $1 ORDER BY id")).bind(run_id).fetch_all(pool).await?;
     let status: Option<String> = sqlx::query_scalar("SELECT status FROM runs WHERE id = $1").bind(run_id).fetch_optional(pool).await?;
-    let running = matches!(status.as_deref(), Some("queued" | "running"));
+    let Some(status) = status else { return Err(AppError::NotFound("run")) };
+    let running = matches!(status.as_str(), "queued" | "running");
     // Shots scored when they were recorded name the run they were compared with; older ones
     // are matched with the reference run by page and viewport.
     let scored_against: Option<i64> = match rows.iter().find_map(|r| r.compared_with) {

@@ -117,6 +117,7 @@ pub async fn get(pool: &Pool, id: i64) -> AppResult<ShareLink> {
 }
 
 pub async fn list(pool: &Pool, project_id: i64) -> AppResult<Vec<ShareLink>> {
+    super::projects::exists(pool, project_id).await?;
     let rows: Vec<Row> =
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM share_links WHERE project_id = $1 ORDER BY id DESC")).bind(project_id).fetch_all(pool).await?;
     Ok(rows.into_iter().map(Into::into).collect())
@@ -199,6 +200,7 @@ pub async fn may_see_screenshot(pool: &Pool, g: &Grant, id: i64) -> AppResult<bo
 }
 
 pub async fn reviews(pool: &Pool, project_id: i64) -> AppResult<Vec<Review>> {
+    super::projects::exists(pool, project_id).await?;
     let rows: Vec<super::screenshots::ReviewRow> = sqlx::query_as(
         "SELECT id, screenshot_id, verdict, reviewer, comment, at, source FROM reviews WHERE project_id = $1 AND source = 'client' ORDER BY id DESC",
     )

@@ -40,6 +40,8 @@ pub struct Store {
     /// How e-mail is sent (`--smtp-url`, `--smtp-from`); `None`: no e-mail.
     pub mailer: Option<super::mail::Mailer>,
     /// The RDAP service domain registrations are looked up at (`--rdap-url`); `None`: never.
+    /// The browser that prints launch reports to PDF (`None`: started with `--no-browser`).
+    pub pdf_browser: Option<preflight_browser::Endpoint>,
     pub rdap_base: Option<String>,
     /// Where check runs keep their screenshots (`<data>/screenshots`); `None`: no
     /// screenshots are taken or served.
@@ -70,6 +72,7 @@ impl Store {
             delivery: super::notify::DeliveryPolicy::default(),
             mailer: None,
             rdap_base: None,
+            pdf_browser: None,
             screenshots_dir: None,
             sealer: Arc::new(super::secrets::Sealer::ephemeral()),
             setup_code: Arc::default(),

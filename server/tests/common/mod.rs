@@ -69,6 +69,12 @@ pub async fn send(app: &Router, req: Request<Body>) -> Res {
     Res { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
 }
 
+/// The raw bytes of the answer (for files that are not text).
+pub async fn send_bytes(app: &Router, req: Request<Body>) -> Vec<u8> {
+    let res = app.clone().oneshot(req).await.unwrap();
+    res.into_body().collect().await.unwrap().to_bytes().to_vec()
+}
+
 pub async fn api(app: &Router, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Res {
     let mut b = Request::builder().method(method).uri(format!("/api/v1{path}"));
     if let Some(t) = token {
