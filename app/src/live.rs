@@ -47,6 +47,10 @@ mod hub {
         listeners: Vec<Rc<Listener>>,
         open: Option<Open>,
         waiting_for_load: Option<Closure<dyn FnMut()>>,
+        /// `pagehide` / `pageshow` listeners, installed once.
+        page_events: Option<(OnEvent, OnEvent)>,
+        /// The page is hidden (left, perhaps kept in the back/forward cache): no stream.
+        hidden: bool,
     }
 
     thread_local! {
@@ -91,8 +95,36 @@ mod hub {
         HUB.with(|h| h.borrow().listeners.clone())
     }
 
+    /// A page the browser keeps in its back/forward cache would keep its stream — a
+    /// connection of the six per server — open while it is not shown; a few such pages and
+    /// the shown page's requests wait for ever. So the stream closes when the page is hidden
+    /// and opens again (listeners reload) when it is shown.
+    fn watch_page_visibility() {
+        if HUB.with(|h| h.borrow().page_events.is_some()) {
+            return;
+        }
+        let Some(window) = web_sys::window() else { return };
+        let on_hide = Closure::<dyn FnMut()>::new(|| {
+            HUB.with(|h| h.borrow_mut().hidden = true);
+            if let Some(old) = HUB.with(|h| h.borrow_mut().open.take()) {
+                old.source.close();
+            }
+        });
+        let on_show = Closure::<dyn FnMut()>::new(|| {
+            HUB.with(|h| h.borrow_mut().hidden = false);
+            reconcile();
+        });
+        let _ = window.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
+        let _ = window.add_event_listener_with_callback("pageshow", on_show.as_ref().unchecked_ref());
+        HUB.with(|h| h.borrow_mut().page_events = Some((on_hide, on_show)));
+    }
+
     /// Opens, reopens or closes the stream to match the listeners.
     fn reconcile() {
+        watch_page_visibility();
+        if HUB.with(|h| h.borrow().hidden) {
+            return;
+        }
         let wanted = HUB.with(|h| {
             let h = h.borrow();
             if h.listeners.is_empty() {

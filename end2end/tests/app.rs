@@ -123,19 +123,16 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     )?;
     let pair = pair.as_str().unwrap_or_default().to_string();
     assert!(pair.starts_with("/compare/"), "the second run's screenshots are compared with the first's: {pair:?}");
-    // (In a tab of its own, closed afterwards: see the note on the compare page in the issue notes.)
-    let compare = chrome.browser.new_tab()?;
-    compare.navigate_to(&server.url(&pair))?.wait_until_navigated()?;
+    owner.navigate_to(&server.url(&pair))?.wait_until_navigated()?;
     wait_for(
-        &compare,
+        &owner,
         "document.querySelectorAll('.compare-stage img').length === 2 && [...document.querySelectorAll('.compare-stage img')].every(i => i.complete && i.naturalWidth > 0)",
         Duration::from_secs(30),
     )?;
-    let verdict = js(&compare, "document.querySelector('.page-head strong').textContent")?;
+    let verdict = js(&owner, "document.querySelector('.page-head strong').textContent")?;
     let verdict = verdict.as_str().unwrap_or_default();
     assert!(verdict == "Nothing changed" || verdict.ends_with("of the pixels changed"), "{verdict}");
-    screenshot(&compare, "10-visual-diff")?;
-    compare.close(true)?;
+    screenshot(&owner, "10-visual-diff")?;
     owner.navigate_to(&server.url(&format!("{project_path}/edit")))?.wait_until_navigated()?;
     wait_for(
         &owner,
