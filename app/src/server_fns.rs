@@ -581,6 +581,27 @@ pub async fn save_scope_item(project_id: i64, item_id: Option<i64>, input: crate
     .await
 }
 
+/// Takes a scope item out of the register (it keeps its history and can be restored).
+#[server(prefix = "/rpc", endpoint = "delete_scope_item", input = Json)]
+pub async fn delete_scope_item(item_id: i64, version: i64, reason: String) -> Result<(), ServerFnError> {
+    serve(async move {
+        let user = ctx::user()?;
+        preflight_store::scope::delete(&ctx::state()?.pool, item_id, &user.name, Some(version), &reason).await?;
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "restore_scope_item", input = Json)]
+pub async fn restore_scope_item(item_id: i64) -> Result<(), ServerFnError> {
+    serve(async move {
+        let user = ctx::user()?;
+        preflight_store::scope::restore(&ctx::state()?.pool, item_id, &user.name).await?;
+        Ok(())
+    })
+    .await
+}
+
 #[server(prefix = "/rpc", endpoint = "scope_history", input = Json)]
 pub async fn scope_history(item_id: i64) -> Result<Vec<crate::model::ScopeHistoryEntry>, ServerFnError> {
     serve(async move {
@@ -840,6 +861,25 @@ pub async fn get_template_versions() -> Result<Vec<crate::model::TemplateVersion
     serve(async move {
         ctx::user()?;
         preflight_store::retro::versions(&ctx::state()?.pool).await
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "get_template_draft", input = Json)]
+pub async fn get_template_draft() -> Result<crate::model::TemplateDraft, ServerFnError> {
+    serve(async move {
+        ctx::user()?;
+        preflight_store::template::current(&ctx::state()?.pool).await
+    })
+    .await
+}
+
+/// Saves the template editor's list as a new version; returns the version number.
+#[server(prefix = "/rpc", endpoint = "save_template", input = Json)]
+pub async fn save_template(input: crate::model::TemplateSave) -> Result<i64, ServerFnError> {
+    serve(async move {
+        let user = ctx::user()?;
+        Ok(preflight_store::template::save_edit(&ctx::state()?.pool, &user.name, &input).await?.version)
     })
     .await
 }

@@ -319,9 +319,7 @@ fn wrong_password_is_refused_with_a_human_message() -> Result<()> {
 /// neither offers the one-click tick; an item naming checks that did not look never does.
 #[test]
 fn checklist_evidence_comes_from_the_right_environment() -> Result<()> {
-    let server = Server::start()?;
-    server.cli(&["user", "add", "erin@example.test", "--name", "Erin Evidence", "--role", "owner"], &format!("{OWNER_PW}\n"))?;
-    let token = server.cli(&["token", "create", "erin@example.test", "--name", "e2e"], "")?.trim().to_string();
+    let (server, token) = server_with_owner("erin@example.test", "Erin Evidence")?;
     let chrome = launch_browser()?;
     let tab = chrome.browser.new_tab()?;
     let log = ConsoleLog::attach(&tab)?;
@@ -469,9 +467,7 @@ fn preflight_passes_its_own_checks() -> Result<()> {
 /// On the way, the Watch tab sets a schedule.
 #[test]
 fn the_bell_counts_a_client_sign_off_live() -> Result<()> {
-    let server = Server::start()?;
-    server.cli(&["user", "add", "olivia@example.test", "--name", "Olivia Owner", "--role", "owner"], &format!("{OWNER_PW}\n"))?;
-    let token = server.cli(&["token", "create", "olivia@example.test", "--name", "e2e"], "")?.trim().to_string();
+    let (server, token) = server_with_owner("olivia@example.test", "Olivia Owner")?;
     let chrome = launch_browser()?;
     let owner = chrome.browser.new_tab()?;
     let owner_log = ConsoleLog::attach(&owner)?;
@@ -595,6 +591,23 @@ fn run_and_wait(tab: &headless_chrome::Tab, token: &str, pid: i64, env: &str) ->
     }
 }
 
+/// A server with one owner (password [`OWNER_PW`]) and an API token of theirs.
+fn server_with_owner(email: &str, name: &str) -> Result<(Server, String)> {
+    let server = Server::start()?;
+    server.cli(&["user", "add", email, "--name", name, "--role", "owner"], &format!("{OWNER_PW}\n"))?;
+    let token = server.cli(&["token", "create", email, "--name", "e2e"], "")?.trim().to_string();
+    Ok((server, token))
+}
+
+/// A three-page bakery site (home, about, contact) on loopback.
+fn bakery_site() -> Result<FixtureSite> {
+    let site = FixtureSite::start()?;
+    site.set("/", &fixture_page("Home", "<h1>Welcome</h1><p>Fresh bread every day.</p>"));
+    site.set("/about", &fixture_page("About", "<h1>About us</h1><p>Since 1950.</p>"));
+    site.set("/contact", &fixture_page("Contact", "<h1>Contact</h1><p>Call 0117 496 0000.</p>"));
+    Ok(site)
+}
+
 fn fixture_page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width\"><title>{title}</title></head>\
@@ -604,13 +617,8 @@ fn fixture_page(title: &str, body: &str) -> String {
 
 #[test]
 fn visual_review_compare_modes_keys_and_approve_all() -> Result<()> {
-    let server = Server::start()?;
-    server.cli(&["user", "add", "vera@example.test", "--name", "Vera Visual", "--role", "owner"], &format!("{OWNER_PW}\n"))?;
-    let token = server.cli(&["token", "create", "vera@example.test", "--name", "e2e"], "")?.trim().to_string();
-    let site = FixtureSite::start()?;
-    site.set("/", &fixture_page("Home", "<h1>Welcome</h1><p>Fresh bread every day.</p>"));
-    site.set("/about", &fixture_page("About", "<h1>About us</h1><p>Since 1950.</p>"));
-    site.set("/contact", &fixture_page("Contact", "<h1>Contact</h1><p>Call 0117 496 0000.</p>"));
+    let (server, token) = server_with_owner("vera@example.test", "Vera Visual")?;
+    let site = bakery_site()?;
     let chrome = launch_browser()?;
     let tab = chrome.browser.new_tab()?;
     let log = ConsoleLog::attach(&tab)?;
@@ -696,9 +704,7 @@ fn visual_review_compare_modes_keys_and_approve_all() -> Result<()> {
 
 #[test]
 fn the_client_reviews_on_a_phone_approves_a_page_and_signs_off_with_a_summary() -> Result<()> {
-    let server = Server::start()?;
-    server.cli(&["user", "add", "tom@example.test", "--name", "Tom Team", "--role", "owner"], &format!("{OWNER_PW}\n"))?;
-    let token = server.cli(&["token", "create", "tom@example.test", "--name", "e2e"], "")?.trim().to_string();
+    let (server, token) = server_with_owner("tom@example.test", "Tom Team")?;
     // Twelve pages, at the four standard viewports: 48 screenshots.
     let site = FixtureSite::start()?;
     let names = ["Home", "About us", "Our bread", "Cakes", "Catering", "Opening hours", "Find us", "Jobs", "Press", "Blog", "Contact", "Privacy"];
@@ -788,11 +794,9 @@ fn the_client_reviews_on_a_phone_approves_a_page_and_signs_off_with_a_summary() 
 
 #[test]
 fn a_removed_member_loses_access_at_once_and_roles_change_on_the_team_page() -> Result<()> {
-    let server = Server::start()?;
-    server.cli(&["user", "add", "owen@example.test", "--name", "Owen Owner", "--role", "owner"], &format!("{OWNER_PW}\n"))?;
+    let (server, token) = server_with_owner("owen@example.test", "Owen Owner")?;
     server.cli(&["user", "add", "mia@example.test", "--name", "Mia Member", "--role", "member"], &format!("{MEMBER_PW}\n"))?;
     server.cli(&["user", "add", "fred@example.test", "--name", "Fred Freelancer", "--role", "member"], &format!("{MEMBER_PW}\n"))?;
-    let token = server.cli(&["token", "create", "owen@example.test", "--name", "e2e"], "")?.trim().to_string();
     let chrome = launch_browser()?;
     let owner = chrome.browser.new_tab()?;
     let log = ConsoleLog::attach(&owner)?;
@@ -839,9 +843,7 @@ fn a_removed_member_loses_access_at_once_and_roles_change_on_the_team_page() -> 
 
 #[test]
 fn a_late_project_is_re_planned_and_the_checklist_answers_j_k_x() -> Result<()> {
-    let server = Server::start()?;
-    server.cli(&["user", "add", "kim@example.test", "--name", "Kim Keys", "--role", "owner"], &format!("{OWNER_PW}\n"))?;
-    let token = server.cli(&["token", "create", "kim@example.test", "--name", "e2e"], "")?.trim().to_string();
+    let (server, token) = server_with_owner("kim@example.test", "Kim Keys")?;
     let chrome = launch_browser()?;
     let tab = chrome.browser.new_tab()?;
     let log = ConsoleLog::attach(&tab)?;
@@ -895,6 +897,167 @@ fn a_late_project_is_re_planned_and_the_checklist_answers_j_k_x() -> Result<()> 
         "the keys are documented on the page"
     );
     let errors = log.entries();
+    assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
+    Ok(())
+}
+
+#[test]
+fn the_template_is_edited_into_a_new_version_and_scope_items_are_edited_deleted_and_restored() -> Result<()> {
+    let (server, token) = server_with_owner("tess@example.test", "Tess Template")?;
+    let chrome = launch_browser()?;
+    let tab = chrome.browser.new_tab()?;
+    let log = ConsoleLog::attach(&tab)?;
+    sign_in(&tab, &server, "tess@example.test", OWNER_PW)?;
+    let base = call_api(&tab, &token, "GET", "/template/current", &serde_json::Value::Null)?["version"].as_i64().expect("a template");
+
+    // Edit the first item, add one to Launch week, remove the second, move one: one new version.
+    tab.navigate_to(&server.url("/template"))?.wait_until_navigated()?;
+    wait_hydrated(&tab)?;
+    wait_for(&tab, "document.querySelectorAll('.tpl-item').length > 60", Duration::from_secs(10))?;
+    js(&tab, "document.querySelector('.tpl-item button[aria-label^=\"Edit:\"]').click()")?;
+    wait_for(&tab, "!!document.querySelector('.tpl-form')", Duration::from_secs(5))?;
+    fill(&tab, ".tpl-form input[type=text]", "Agree the scope in writing, signed by the client")?;
+    fill(&tab, ".tpl-form input[placeholder='T-7d']", "a week before")?;
+    js(&tab, "document.querySelector('.tpl-form button[type=submit]').click()")?;
+    wait_for(&tab, "document.querySelector('.tpl-form [role=alert]')?.textContent.includes('is not a due')", Duration::from_secs(5))?;
+    fill(&tab, ".tpl-form input[placeholder='T-7d']", "T-30d")?;
+    js(&tab, "document.querySelector('.tpl-form button[type=submit]').click()")?;
+    wait_for(&tab, "!document.querySelector('.tpl-form') && document.querySelector('.tpl-item .chip.warn')?.textContent === 'edited'", Duration::from_secs(5))?;
+    js(&tab, "document.querySelectorAll('.tpl-item button[aria-label^=\"Remove:\"]')[1].click()")?;
+    js(&tab, "document.querySelectorAll('.tpl-item button[aria-label^=\"Move down:\"]')[2].click()")?;
+    js(&tab, "[...document.querySelectorAll('.tpl-phase button')].find(b => b.textContent === 'Add an item to Launch week').click()")?;
+    wait_for(&tab, "!!document.querySelector('.tpl-form')", Duration::from_secs(5))?;
+    fill(&tab, ".tpl-form input[type=text]", "Check the cookie banner's wording")?;
+    fill(&tab, ".tpl-form textarea", "The client's lawyer asked for it on the last launch.")?;
+    fill(&tab, ".tpl-form input[placeholder^='e.g. broken-link']", "favicon-missing")?;
+    js(&tab, "document.querySelector('.tpl-form button[type=submit]').click()")?;
+    wait_for(&tab, "document.querySelector('.save-summary').textContent === 'Unsaved: 1 changed · 1 added · 1 removed · reordered'", Duration::from_secs(5))?;
+    fill(&tab, ".save-bar input", "After the Acme launch")?;
+    screenshot(&tab, "30-template-editor")?;
+    js(&tab, "document.querySelector('.save-bar button.primary').click()")?;
+    let next = base + 1;
+    wait_for(&tab, &format!("document.body.textContent.includes('Saved as version {next}.')"), Duration::from_secs(10))?;
+    wait_for(&tab, &format!("document.querySelector('#tpl-head').textContent.startsWith('Version {next}')"), Duration::from_secs(10))?;
+    let versions = js(&tab, "document.querySelector('.version-list').innerText")?.as_str().unwrap_or_default().to_string();
+    assert!(versions.contains(&format!("v{base} edited by Tess Template: 1 changed, 1 added, 1 removed, reordered — After the Acme launch")), "{versions}");
+    // The next project gets the new item.
+    let project = call_api(&tab, &token, "POST", "/projects", &serde_json::json!({"name": "Cookie shop", "launch_date": "2027-03-01", "environments": []}))?;
+    let pid = project["id"].as_i64().expect("project created");
+    let list = call_api(&tab, &token, "GET", &format!("/projects/{pid}/checklist"), &serde_json::Value::Null)?;
+    assert!(list["items"].as_array().expect("items").iter().any(|i| i["title"] == "Check the cookie banner's wording"), "{list}");
+
+    // Scope: add, edit with a note, delete with a reason, restore.
+    call_api(&tab, &token, "POST", &format!("/projects/{pid}/scope-items"), &serde_json::json!({"title": "Online shop", "source": "Contract §3"}))?;
+    tab.navigate_to(&server.url(&format!("/projects/{pid}/scope")))?.wait_until_navigated()?;
+    wait_hydrated(&tab)?;
+    js(&tab, "document.querySelector('button[aria-label=\"Edit Online shop\"]').click()")?;
+    wait_for(&tab, "!!document.querySelector('.scope-item form')", Duration::from_secs(5))?;
+    fill(&tab, ".scope-item form input[type=text]", "Online shop with gift cards")?;
+    fill(&tab, ".scope-item form input[placeholder^='e.g. Client']", "Client's e-mail of 3 June")?;
+    js(&tab, "document.querySelector('.scope-item form button[type=submit]').click()")?;
+    wait_for(&tab, "!!document.querySelector('button[aria-label=\"Delete Online shop with gift cards\"]')", Duration::from_secs(10))?;
+    js(&tab, "document.querySelector('button[aria-label=\"Delete Online shop with gift cards\"]').click()")?;
+    wait_for(&tab, "!!document.querySelector('.scope-item form.confirm')", Duration::from_secs(5))?;
+    fill(&tab, ".scope-item form.confirm input", "Dropped in the call of 4 June")?;
+    screenshot(&tab, "31-scope-delete")?;
+    js(&tab, "document.querySelector('.scope-item form.confirm button.danger').click()")?;
+    wait_for(&tab, "document.querySelector('.deleted-scope summary')?.textContent === 'Deleted items (1)'", Duration::from_secs(10))?;
+    js(&tab, "document.querySelector('.deleted-scope').open = true")?;
+    let deleted = js(&tab, "document.querySelector('.deleted-scope').innerText")?.as_str().unwrap_or_default().to_string();
+    assert!(deleted.contains("Deleted by Tess Template"), "{deleted}");
+    js(&tab, "document.querySelector('button[aria-label=\"Restore Online shop with gift cards\"]').click()")?;
+    wait_for(
+        &tab,
+        "!document.querySelector('.deleted-scope') && !!document.querySelector('button[aria-label=\"Edit Online shop with gift cards\"]')",
+        Duration::from_secs(10),
+    )?;
+    let history = call_api(&tab, &token, "GET", &format!("/projects/{pid}/scope-items"), &serde_json::Value::Null)?;
+    let sid = history["items"][0]["id"].as_i64().expect("the item");
+    let steps = call_api(&tab, &token, "GET", &format!("/scope-items/{sid}/history"), &serde_json::Value::Null)?;
+    let steps: Vec<(String, String)> = steps["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|h| (h["action"].as_str().unwrap_or_default().to_string(), h["note"].as_str().unwrap_or_default().to_string()))
+        .collect();
+    let expected = [("created", ""), ("edited", "Client's e-mail of 3 June"), ("deleted", "Dropped in the call of 4 June"), ("restored", "")];
+    assert_eq!(steps, expected.map(|(a, n)| (a.to_string(), n.to_string())));
+    let errors = log.entries();
+    assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
+    Ok(())
+}
+
+#[test]
+fn every_page_fits_a_phone_a_tablet_and_a_desktop() -> Result<()> {
+    let (server, token) = server_with_owner("lola@example.test", "Lola Layout")?;
+    let site = bakery_site()?;
+    let chrome = launch_browser()?;
+    let tab = chrome.browser.new_tab()?;
+    let log = ConsoleLog::attach(&tab)?;
+    sign_in(&tab, &server, "lola@example.test", OWNER_PW)?;
+    let project = call_api(
+        &tab,
+        &token,
+        "POST",
+        "/projects",
+        &serde_json::json!({"name": "A bakery with a rather long project name for small screens", "client": "Bakery Ltd", "launch_date": "2027-03-01",
+            "viewports": "desktop", "environments": [{"name": "staging", "kind": "staging", "base_url": format!("{}/", site.base)}]}),
+    )?;
+    let pid = project["id"].as_i64().expect("project created");
+    let first = run_and_wait(&tab, &token, pid, "staging")?;
+    site.set("/", &fixture_page("Home", "<h1>Welcome</h1><div style=\"height:240px;background:#b00020;color:#fff\">Spring sale</div>"));
+    let second = run_and_wait(&tab, &token, pid, "staging")?;
+    call_api(&tab, &token, "POST", &format!("/projects/{pid}/scope-items"), &serde_json::json!({"title": "Online shop", "source": "Contract §3"}))?;
+    let link = call_api(&tab, &token, "POST", &format!("/projects/{pid}/share-links"), &serde_json::json!({}))?;
+    let share = link["url"].as_str().expect("share link").to_string();
+    let gallery = call_api(&tab, &token, "GET", &format!("/runs/{second}/screenshots"), &serde_json::Value::Null)?;
+    let shot = gallery["shots"].as_array().and_then(|s| s.iter().find(|s| s["previous"].is_i64())).expect("a screenshot compared with the first run");
+    let (before, after) = (shot["previous"].as_i64().unwrap_or_default(), shot["id"].as_i64().unwrap_or_default());
+    assert_eq!(gallery["previous_run_id"], serde_json::json!(first));
+
+    let mut pages: Vec<String> = ["/", "/projects/new", "/template", "/team", "/account", "/notifications"].map(String::from).to_vec();
+    for p in ["", "/edit", "/scope", "/training", "/activity", "/retro", "/watch"] {
+        pages.push(format!("/projects/{pid}{p}"));
+    }
+    pages.push(format!("/runs/{second}"));
+    pages.push(format!("/compare/{before}/{after}"));
+    let mut wide = Vec::new();
+    for (w, h, mobile) in [(390, 844, true), (768, 1024, true), (1440, 900, false)] {
+        set_screen(&tab, w, h, mobile)?;
+        for p in &pages {
+            tab.navigate_to(&server.url(p))?.wait_until_navigated()?;
+            wait_hydrated(&tab)?;
+            wait_for(&tab, "!document.body.textContent.includes('Loading')", Duration::from_secs(15))?;
+            let over = horizontal_overflow(&tab)?;
+            if over > 0 {
+                let culprit = js(
+                    &tab,
+                    "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(-3).map(e => e.tagName + '.' + e.className).join(' ')",
+                )?;
+                wide.push(format!("{p} at {w} px: {over} px too wide ({culprit})"));
+                screenshot(&tab, &format!("layout-{w}-{}", p.replace('/', "_")))?;
+            }
+        }
+    }
+    // Signed out: the sign-in and password pages, and the client's page.
+    let ctx = chrome.browser.new_context()?;
+    let guest = ctx.new_tab()?;
+    let guest_log = ConsoleLog::attach(&guest)?;
+    guest.navigate_to(&server.url("/login"))?.wait_until_navigated()?;
+    for (w, h, mobile) in [(390, 844, true), (768, 1024, true), (1440, 900, false)] {
+        set_screen(&guest, w, h, mobile)?;
+        for url in [server.url("/login"), server.url("/forgot"), share.clone()] {
+            guest.navigate_to(&url)?.wait_until_navigated()?;
+            wait_hydrated(&guest)?;
+            let over = horizontal_overflow(&guest)?;
+            if over > 0 {
+                wide.push(format!("{url} at {w} px: {over} px too wide"));
+            }
+        }
+    }
+    screenshot(&guest, "32-share-desktop")?;
+    assert!(wide.is_empty(), "pages scroll sideways:\n{}", wide.join("\n"));
+    let errors: Vec<String> = log.entries().into_iter().chain(guest_log.entries()).collect();
     assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
     Ok(())
 }

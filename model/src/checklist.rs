@@ -244,6 +244,47 @@ pub struct NewItem {
     pub signals: Vec<String>,
 }
 
+/// One item of the checklist template as the template editor shows and saves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateItemEdit {
+    /// Empty for an item added in the editor: the server makes one from the title.
+    #[serde(default)]
+    pub key: String,
+    pub phase: String,
+    pub title: String,
+    pub why: String,
+    /// Due relative to launch: `T-7d`, `T-0d`, `T+1d`.
+    pub due: String,
+    #[serde(default)]
+    pub checks: Vec<String>,
+    #[serde(default)]
+    pub evidence_from: EvidenceFrom,
+    /// Evidence from Preflight's own data (ids of [`SIGNALS`]).
+    #[serde(default)]
+    pub signals: Vec<String>,
+    /// Where the item came from (read only: the server keeps or sets it).
+    #[serde(default)]
+    pub origin: String,
+}
+
+/// The newest template version, every field of every item, for the editor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateDraft {
+    pub version: i64,
+    pub items: Vec<TemplateItemEdit>,
+}
+
+/// A template edit: the whole list, in order, as it should be in the next version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateSave {
+    /// The version the edit started from; a newer one saved meanwhile is a conflict.
+    pub base_version: i64,
+    pub items: Vec<TemplateItemEdit>,
+    /// Why the template changed (shown in the version list).
+    #[serde(default)]
+    pub note: String,
+}
+
 /// One line of a project's activity log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityEntry {

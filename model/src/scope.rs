@@ -52,6 +52,11 @@ pub struct ScopeItem {
     pub status: ScopeStatus,
     pub version: i64,
     pub updated_at: i64,
+    /// When the item was deleted from the register (it keeps its history and can be restored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_by: Option<String>,
 }
 
 /// A new scope item, or the new state of one (`version` is the one the change was based on).
@@ -155,6 +160,9 @@ pub struct ScopeView {
     pub today: String,
     pub items: Vec<ScopeItem>,
     pub change_requests: Vec<ChangeRequest>,
+    /// Items taken out of the register, most recent first (they can be restored).
+    #[serde(default)]
+    pub deleted: Vec<ScopeItem>,
 }
 
 /// A Markdown page written for the client.

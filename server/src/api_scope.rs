@@ -20,7 +20,8 @@ use crate::api::{ApiJson, ApiResult, ApiUser, Id};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/projects/{id}/scope-items", get(list_items).post(create_item))
-        .route("/scope-items/{id}", get(get_item).patch(update_item))
+        .route("/scope-items/{id}", get(get_item).patch(update_item).delete(delete_item))
+        .route("/scope-items/{id}/restore", post(restore_item))
         .route("/scope-items/{id}/history", get(item_history))
         .route("/projects/{id}/scope", get(scope_at))
         .route("/projects/{id}/scope/compare", get(scope_compare))
@@ -35,9 +36,17 @@ fn created<T: serde::Serialize>(location: String, body: T) -> Response {
     (StatusCode::CREATED, [(header::LOCATION, location)], Json(body)).into_response()
 }
 
-async fn list_items(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
+#[derive(Deserialize)]
+struct ListItems {
+    /// `true`: the deleted items instead of the register.
+    #[serde(default)]
+    deleted: bool,
+}
+
+async fn list_items(State(s): State<AppState>, _u: ApiUser, Id(id): Id, Query(q): Query<ListItems>) -> ApiResult<Response> {
     projects::get(&s.pool, id).await?;
-    Ok(Json(json!({ "items": scope::items(&s.pool, id).await? })).into_response())
+    let items = if q.deleted { scope::deleted(&s.pool, id).await? } else { scope::items(&s.pool, id).await? };
+    Ok(Json(json!({ "items": items })).into_response())
 }
 
 async fn create_item(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(input): ApiJson<ScopeInput>) -> ApiResult<Response> {
@@ -51,6 +60,22 @@ async fn get_item(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResu
 
 async fn update_item(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(input): ApiJson<ScopeInput>) -> ApiResult<Response> {
     Ok(Json(scope::update(&s.pool, id, &u.name, &input).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct DeleteItem {
+    /// The version the caller saw; a later change makes the delete a conflict.
+    version: Option<i64>,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn delete_item(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, Query(q): Query<DeleteItem>) -> ApiResult<Response> {
+    Ok(Json(scope::delete(&s.pool, id, &u.name, q.version, &q.reason).await?).into_response())
+}
+
+async fn restore_item(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id) -> ApiResult<Response> {
+    Ok(Json(scope::restore(&s.pool, id, &u.name).await?).into_response())
 }
 
 async fn item_history(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
@@ -192,7 +217,8 @@ pub fn retro_router() -> Router<AppState> {
         .route("/projects/{id}/retrospective", get(get_retro).put(save_retro))
         .route("/projects/{id}/retrospective/actions", post(add_action))
         .route("/retro-actions/{id}/promote", post(promote_action))
-        .route("/template", get(template_versions))
+        .route("/template", get(template_versions).put(save_template))
+        .route("/template/current", get(template_current))
 }
 
 async fn get_retro(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Response> {
@@ -219,4 +245,13 @@ async fn promote_action(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): 
 
 async fn template_versions(State(s): State<AppState>, _u: ApiUser) -> ApiResult<Response> {
     Ok(Json(json!({ "versions": preflight_store::retro::versions(&s.pool).await? })).into_response())
+}
+
+async fn template_current(State(s): State<AppState>, _u: ApiUser) -> ApiResult<Response> {
+    Ok(Json(preflight_store::template::current(&s.pool).await?).into_response())
+}
+
+async fn save_template(State(s): State<AppState>, ApiUser(u): ApiUser, ApiJson(input): ApiJson<preflight_model::TemplateSave>) -> ApiResult<Response> {
+    let v = preflight_store::template::save_edit(&s.pool, &u.name, &input).await?;
+    Ok(created("/api/v1/template".to_string(), v))
 }

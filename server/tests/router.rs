@@ -772,6 +772,10 @@ preflight_store::db_test! {
             "add_retro_action",
             "promote_retro_action",
             "get_template_versions",
+            "get_template_draft",
+            "delete_scope_item",
+            "restore_scope_item",
+            "save_template",
             "get_watch",
             "set_schedule",
             "get_notifications",
@@ -938,6 +942,11 @@ preflight_store::db_test! {
             ("add_retro_action", json!({"project_id": pid, "input": {"title": "", "phase": "build"}})),
             ("add_retro_action", json!({"project_id": pid, "input": {"title": "x", "phase": "no such phase"}})),
             ("promote_retro_action", json!({"action_id": NONE})),
+            ("save_template", json!({"input": {"base_version": 1, "items": []}})),
+            ("delete_scope_item", json!({"item_id": NONE, "version": 1, "reason": ""})),
+            ("restore_scope_item", json!({"item_id": NONE})),
+            ("save_template", json!({"input": {"base_version": 999, "items": [{"phase": "build", "title": "x", "why": "y", "due": "T-1d"}]}})),
+            ("save_template", json!({"input": {"base_version": 1, "items": [{"phase": "build", "title": "x", "why": "y", "due": "soon"}]}})),
         ];
         let mut bad = Vec::new();
         for (name, body) in &cases {

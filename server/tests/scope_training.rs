@@ -103,6 +103,57 @@ preflight_store::db_test! {
     }
 }
 
+preflight_store::db_test! {
+    async fn scope_items_are_deleted_with_a_reason_and_restored_with_their_history(pool) {
+        let st = state(pool.clone()).await;
+        let user = owner(&st).await;
+        let tok = token(&st, &user).await;
+        let app = preflight_server::router(st.clone());
+        let pid = project(&app, &tok).await;
+        let items_url = format!("/projects/{pid}/scope-items");
+        let shop = api(&app, Method::POST, &items_url, Some(&tok), Some(json!({"title": "Online shop"}))).await.json();
+        api(&app, Method::POST, &items_url, Some(&tok), Some(json!({"title": "Contact form"}))).await;
+        let sid = shop["id"].as_i64().unwrap();
+        sqlx::query("UPDATE scope_history SET at = at - 86400 * 3").execute(&pool).await.unwrap();
+        let before = preflight_store::now() - 86400 * 2;
+
+        // Deleting needs the version seen (when given) and keeps the item out of the register.
+        let stale = api(&app, Method::DELETE, &format!("/scope-items/{sid}?version=7"), Some(&tok), None).await;
+        assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+        let gone = api(&app, Method::DELETE, &format!("/scope-items/{sid}?version=1&reason=Dropped%20in%20the%20call%20of%204%20June"), Some(&tok), None).await;
+        assert_eq!(gone.status, StatusCode::OK, "{}", gone.body);
+        assert_eq!(gone.json()["deleted_by"], user.name.as_str());
+        let titles = |v: &Value| v["items"].as_array().unwrap().iter().map(|i| i["title"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+        assert_eq!(titles(&api(&app, Method::GET, &format!("/projects/{pid}/scope-items"), Some(&tok), None).await.json()), ["Contact form"]);
+        assert_eq!(titles(&api(&app, Method::GET, &format!("/projects/{pid}/scope-items?deleted=true"), Some(&tok), None).await.json()), ["Online shop"]);
+        let twice = api(&app, Method::DELETE, &format!("/scope-items/{sid}"), Some(&tok), None).await;
+        assert_eq!(twice.status, StatusCode::CONFLICT);
+        assert!(twice.json()["error"].as_str().unwrap().contains("already deleted"), "{}", twice.body);
+        let edit = api(&app, Method::PATCH, &format!("/scope-items/{sid}"), Some(&tok), Some(json!({"title": "Shop", "version": 2}))).await;
+        assert_eq!(edit.status, StatusCode::CONFLICT);
+        assert!(edit.json()["error"].as_str().unwrap().contains("restore it"), "{}", edit.body);
+        assert_eq!(api(&app, Method::DELETE, "/scope-items/999999", Some(&tok), None).await.status, StatusCode::NOT_FOUND);
+
+        // The scope on an earlier date still has it, and the comparison shows it removed.
+        let at_then = api(&app, Method::GET, &format!("/projects/{pid}/scope?at={before}"), Some(&tok), None).await.json();
+        assert_eq!(titles(&at_then), ["Online shop", "Contact form"]);
+        let cmp = api(&app, Method::GET, &format!("/projects/{pid}/scope/compare?from={before}"), Some(&tok), None).await.json();
+        assert_eq!(cmp["removed"].as_array().unwrap().iter().map(|i| i["title"].as_str().unwrap()).collect::<Vec<_>>(), ["Online shop"]);
+
+        // Restored as it was; the history tells the whole story with the reason.
+        let back = api(&app, Method::POST, &format!("/scope-items/{sid}/restore"), Some(&tok), None).await;
+        assert_eq!(back.status, StatusCode::OK, "{}", back.body);
+        assert!(back.json().get("deleted_at").is_none(), "{}", back.body);
+        assert_eq!(api(&app, Method::POST, &format!("/scope-items/{sid}/restore"), Some(&tok), None).await.status, StatusCode::CONFLICT);
+        let history = api(&app, Method::GET, &format!("/scope-items/{sid}/history"), Some(&tok), None).await.json();
+        let steps: Vec<(&str, &str)> = history["history"].as_array().unwrap().iter().map(|h| (h["action"].as_str().unwrap(), h["note"].as_str().unwrap())).collect();
+        assert_eq!(steps, [("created", ""), ("deleted", "Dropped in the call of 4 June"), ("restored", "")]);
+        let log = api(&app, Method::GET, &format!("/projects/{pid}/activity?kind=scope"), Some(&tok), None).await.json();
+        let lines: Vec<&str> = log["activity"].as_array().unwrap().iter().map(|a| a["summary"].as_str().unwrap()).collect();
+        assert!(lines.contains(&"deleted \"Online shop\" from the scope: Dropped in the call of 4 June") && lines.contains(&"restored \"Online shop\" to the scope"), "{lines:?}");
+    }
+}
+
 const HOSTILE: &str = r#"# Notes
 
 <script>alert('script')</script>

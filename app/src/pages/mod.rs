@@ -14,4 +14,5 @@ pub mod run;
 pub mod scope;
 pub mod share;
 pub mod team;
+pub mod template;
 pub mod watch;

@@ -7,7 +7,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 use crate::components::{fmt_time, ErrorBox, LoadError};
 use crate::model::{RetroActionInput, RetroInput, Retrospective};
 use crate::pages::scope::ProjectNav;
-use crate::server_fns::{add_retro_action, error_text, get_retro, get_template_versions, promote_retro_action, save_retro};
+use crate::server_fns::{add_retro_action, error_text, get_retro, promote_retro_action, save_retro};
 
 #[component]
 pub fn RetroPage() -> impl IntoView {
@@ -158,39 +158,5 @@ fn RetroBoard(retro: Retrospective, reload: RwSignal<u32>) -> impl IntoView {
                 <div class="actions"><button type="submit">"Add action"</button></div>
             </form>
         </section>
-    }
-}
-
-/// `/template`: the checklist template's versions and where each item came from.
-#[component]
-pub fn TemplatePage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| get_template_versions());
-    view! {
-        <Title text="Checklist template"/>
-        <h1>"Checklist template"</h1>
-        <p class="muted">"New projects copy the newest version. Items promoted from retrospectives say where they came from."</p>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(versions) => view! {
-                        {versions.into_iter().enumerate().map(|(i, v)| {
-                            let learned: Vec<_> = v.items.iter().filter(|it| it.origin != "built-in").cloned().collect();
-                            view! {
-                                <section class="card">
-                                    <h2>{format!("Version {}", v.version)} {(i == 0).then(|| view! { " " <span class="chip pass">"current"</span> })}</h2>
-                                    <p class="muted">{format!("{} · {} items · {}", v.source, v.items.len(), fmt_time(v.created_at))}</p>
-                                    {(!learned.is_empty()).then(|| view! {
-                                        <ul class="change-list">
-                                            {learned.into_iter().map(|it| view! { <li><strong>{it.title}</strong> <div class="muted small">{format!("from the {}", it.origin)}</div></li> }).collect_view()}
-                                        </ul>
-                                    })}
-                                </section>
-                            }
-                        }).collect_view()}
-                    }.into_any(),
-                    Err(e) => view! { <LoadError error=e/> }.into_any(),
-                }
-            })}
-        </Transition>
     }
 }

@@ -7,8 +7,8 @@ use leptos_router::{components::A, hooks::use_params_map};
 use crate::components::{fmt_time, ErrorBox, LoadError};
 use crate::model::{ChangeRequestInput, ChangeStatus, Decision, ScopeInput, ScopeItem, ScopeStatus, ScopeView, TrainingInput, TrainingNote};
 use crate::server_fns::{
-    compare_scope, decide_change, delete_training, error_text, get_activity, get_scope, get_training, preview_markdown, propose_change, save_scope_item,
-    save_training, scope_history,
+    compare_scope, decide_change, delete_scope_item, delete_training, error_text, get_activity, get_scope, get_training, preview_markdown, propose_change,
+    restore_scope_item, save_scope_item, save_training, scope_history,
 };
 
 /// The tabs of a project: checklist, scope, training, retrospective, watch, activity.
@@ -62,7 +62,7 @@ fn status_chip(s: ScopeStatus) -> impl IntoView {
 
 #[component]
 fn ScopeBoard(view: ScopeView, reload: RwSignal<u32>) -> impl IntoView {
-    let ScopeView { project_id, project_name, launch_date, today, items, change_requests } = view;
+    let ScopeView { project_id, project_name, launch_date, today, items, change_requests, deleted } = view;
     let error = RwSignal::new(None::<String>);
     let bump = move || reload.update(|n| *n += 1);
     // New item form.
@@ -132,6 +132,14 @@ fn ScopeBoard(view: ScopeView, reload: RwSignal<u32>) -> impl IntoView {
             <ul class="scope-list">
                 {items.into_iter().map(|item| view! { <ScopeRow item error reload/> }).collect_view()}
             </ul>
+            {(!deleted.is_empty()).then(|| view! {
+                <details class="deleted-scope">
+                    <summary>{format!("Deleted items ({})", deleted.len())}</summary>
+                    <ul class="scope-list">
+                        {deleted.into_iter().map(|item| view! { <DeletedScopeRow item error reload/> }).collect_view()}
+                    </ul>
+                </details>
+            })}
             <form class="form inline-grid" on:submit=add>
                 <h3>"Add an agreed item"</h3>
                 <label>"Title" <input type="text" required bind:value=title placeholder="Product pages with size charts"/></label>
@@ -223,9 +231,20 @@ fn ScopeBoard(view: ScopeView, reload: RwSignal<u32>) -> impl IntoView {
     }
 }
 
+/// After a change: the board reloads and the error clears, or the error is shown.
+fn settle<T>(result: Result<T, ServerFnError>, error: RwSignal<Option<String>>, reload: RwSignal<u32>) {
+    match result {
+        Ok(_) => {
+            error.set(None);
+            reload.update(|n| *n += 1);
+        }
+        Err(e) => error.set(Some(error_text(&e))),
+    }
+}
+
+/// An item's history, loaded when its disclosure opens.
 #[component]
-fn ScopeRow(item: ScopeItem, error: RwSignal<Option<String>>, reload: RwSignal<u32>) -> impl IntoView {
-    let id = item.id;
+fn ScopeHistory(id: i64) -> impl IntoView {
     let show_history = RwSignal::new(false);
     let history = Resource::new(
         move || show_history.get(),
@@ -237,10 +256,49 @@ fn ScopeRow(item: ScopeItem, error: RwSignal<Option<String>>, reload: RwSignal<u
             }
         },
     );
+    view! {
+        <details on:toggle=move |_| show_history.update(|o| *o = !*o)>
+            <summary>"History"</summary>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    history.await.map(|h| view! {
+                        <ol class="history">
+                            {h.into_iter().map(|e| view! {
+                                <li>{format!("{} — {} {} ", fmt_time(e.at), e.actor, e.action)} {status_chip(e.item.status)} " " {e.item.title}
+                                    {(!e.note.is_empty()).then(|| format!(" — {}", e.note))}</li>
+                            }).collect_view()}
+                        </ol>
+                    }).unwrap_or_else(|e| view! { <ol class="history"><li>{error_text(&e)}</li></ol> })
+                })}
+            </Transition>
+        </details>
+    }
+}
+
+#[component]
+fn ScopeRow(item: ScopeItem, error: RwSignal<Option<String>>, reload: RwSignal<u32>) -> impl IntoView {
+    let id = item.id;
+    let project_id = item.project_id;
+    let version = item.version;
+    // What the row shows: the item, the edit form, or the delete confirmation.
+    let mode = RwSignal::new("view");
+    let (title, description, source, agreed_on, note) = (
+        RwSignal::new(item.title.clone()),
+        RwSignal::new(item.description.clone()),
+        RwSignal::new(item.source.clone()),
+        RwSignal::new(item.agreed_on.clone().unwrap_or_default()),
+        RwSignal::new(String::new()),
+    );
+    let reason = RwSignal::new(String::new());
+    let save = move |input: ScopeInput| {
+        leptos::task::spawn_local(async move {
+            settle(save_scope_item(project_id, Some(id), input).await, error, reload);
+        });
+    };
     let current = item.clone();
     let set_status = move |ev: leptos::ev::Event| {
         let Some(status) = ScopeStatus::parse(&event_target_value(&ev)) else { return };
-        let input = ScopeInput {
+        save(ScopeInput {
             title: current.title.clone(),
             description: current.description.clone(),
             source: current.source.clone(),
@@ -248,23 +306,41 @@ fn ScopeRow(item: ScopeItem, error: RwSignal<Option<String>>, reload: RwSignal<u
             status: Some(status),
             version: Some(current.version),
             note: String::new(),
-        };
-        let project_id = current.project_id;
-        leptos::task::spawn_local(async move {
-            match save_scope_item(project_id, Some(id), input).await {
-                Ok(_) => reload.update(|n| *n += 1),
-                Err(e) => error.set(Some(error_text(&e))),
-            }
         });
     };
+    let status = item.status;
+    let edit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save(ScopeInput {
+            title: title.get_untracked(),
+            description: description.get_untracked(),
+            source: source.get_untracked(),
+            agreed_on: Some(agreed_on.get_untracked()),
+            status: Some(status),
+            version: Some(version),
+            note: note.get_untracked(),
+        });
+    };
+    let delete = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let why = reason.get_untracked();
+        leptos::task::spawn_local(async move {
+            settle(delete_scope_item(id, version, why).await, error, reload);
+        });
+    };
+    let t = item.title.clone();
     view! {
         <li class="scope-item">
             <div class="scope-head">
                 <strong>{item.title.clone()}</strong> " " {status_chip(item.status)}
-                <label class="sr-only" for=format!("status-{id}")>"Status"</label>
+                <label class="sr-only" for=format!("status-{id}")>{format!("Status of {t}")}</label>
                 <select id=format!("status-{id}") prop:value=item.status.as_str() on:change=set_status>
                     {ScopeStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
                 </select>
+                <button class="small" aria-label=format!("Edit {t}") aria-expanded=move || (mode.get() == "edit").to_string()
+                    on:click=move |_| mode.update(|m| *m = if *m == "edit" { "view" } else { "edit" })>"Edit"</button>
+                <button class="small danger" aria-label=format!("Delete {t}") aria-expanded=move || (mode.get() == "delete").to_string()
+                    on:click=move |_| mode.update(|m| *m = if *m == "delete" { "view" } else { "delete" })>"Delete"</button>
             </div>
             {(!item.description.is_empty()).then(|| view! { <p>{item.description.clone()}</p> })}
             <p class="muted small">
@@ -272,21 +348,55 @@ fn ScopeRow(item: ScopeItem, error: RwSignal<Option<String>>, reload: RwSignal<u
                 {item.agreed_on.clone().map(|d| format!("agreed {d} · "))}
                 {format!("last change {}", fmt_time(item.updated_at))}
             </p>
-            <details on:toggle=move |_| show_history.update(|o| *o = !*o)>
-                <summary>"History"</summary>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        history.await.map(|h| view! {
-                            <ol class="history">
-                                {h.into_iter().map(|e| view! {
-                                    <li>{format!("{} — {} {} ", fmt_time(e.at), e.actor, e.action)} {status_chip(e.item.status)} " " {e.item.title}
-                                        {(!e.note.is_empty()).then(|| format!(" — {}", e.note))}</li>
-                                }).collect_view()}
-                            </ol>
-                        }).unwrap_or_else(|e| view! { <ol class="history"><li>{error_text(&e)}</li></ol> })
-                    })}
-                </Transition>
-            </details>
+            {move || match mode.get() {
+                "edit" => view! {
+                    <form class="form inline-grid" on:submit=edit>
+                        <h3>"Edit the item"</h3>
+                        <label>"Title" <input type="text" required maxlength="300" bind:value=title/></label>
+                        <label>"Source" <input type="text" maxlength="300" bind:value=source/></label>
+                        <label>"Agreed on" <input type="date" bind:value=agreed_on/></label>
+                        <label class="wide">"Description" <textarea rows="3" bind:value=description></textarea></label>
+                        <label class="wide">"Why it changed (kept in the history)" <input type="text" maxlength="2000" bind:value=note placeholder="e.g. Client's e-mail of 3 June"/></label>
+                        <div class="actions toolbar">
+                            <button type="submit" class="primary">"Save changes"</button>
+                            <button type="button" on:click=move |_| mode.set("view")>"Cancel"</button>
+                        </div>
+                    </form>
+                }.into_any(),
+                "delete" => view! {
+                    <form class="form inline-grid confirm" on:submit=delete>
+                        <p class="wide"><strong>"Delete this item from the scope?"</strong> " It leaves the register but keeps its history; the scope on earlier dates still shows it, and you can restore it."</p>
+                        <label class="wide">"Why (kept in the history)" <input type="text" maxlength="2000" bind:value=reason placeholder="e.g. Dropped in the call of 4 June"/></label>
+                        <div class="actions toolbar">
+                            <button type="submit" class="danger">"Delete the item"</button>
+                            <button type="button" on:click=move |_| mode.set("view")>"Keep it"</button>
+                        </div>
+                    </form>
+                }.into_any(),
+                _ => ().into_any(),
+            }}
+            <ScopeHistory id/>
+        </li>
+    }
+}
+
+/// A deleted item: who deleted it and when, its history, and a way back.
+#[component]
+fn DeletedScopeRow(item: ScopeItem, error: RwSignal<Option<String>>, reload: RwSignal<u32>) -> impl IntoView {
+    let id = item.id;
+    let restore = move |_| {
+        leptos::task::spawn_local(async move {
+            settle(restore_scope_item(id).await, error, reload);
+        });
+    };
+    view! {
+        <li class="scope-item">
+            <div class="scope-head">
+                <strong>{item.title.clone()}</strong> " " {status_chip(item.status)}
+                <button class="small" aria-label=format!("Restore {}", item.title) on:click=restore>"Restore"</button>
+            </div>
+            <p class="muted small">{format!("Deleted by {} {}", item.deleted_by.clone().unwrap_or_default(), item.deleted_at.map(fmt_time).unwrap_or_default())}</p>
+            <ScopeHistory id/>
         </li>
     }
 }

@@ -149,7 +149,7 @@ async fn evidence(pool: &Pool, project_id: i64, with_facts: bool) -> AppResult<P
         "SELECT (SELECT COUNT(*) FROM training_notes WHERE project_id = $1 AND client_visible = 1),
                 (SELECT name FROM training_acks WHERE project_id = $1 ORDER BY at DESC, id DESC LIMIT 1),
                 (SELECT at FROM training_acks WHERE project_id = $1 ORDER BY at DESC, id DESC LIMIT 1),
-                (SELECT COUNT(*) FROM scope_items WHERE project_id = $1),
+                (SELECT COUNT(*) FROM scope_items WHERE project_id = $1 AND deleted_at IS NULL),
                 (SELECT COUNT(*) FROM change_requests WHERE project_id = $1 AND status = 'proposed'),
                 (SELECT updated_at FROM retrospectives WHERE project_id = $1 AND (trim(went_well) != '' OR trim(smoother) != '')),
                 (SELECT COUNT(*) FROM retro_actions WHERE project_id = $1 AND promoted_at IS NOT NULL)",

@@ -22,6 +22,8 @@ struct ItemRow {
     status: String,
     version: i64,
     updated_at: i64,
+    deleted_at: Option<i64>,
+    deleted_by: Option<String>,
 }
 
 impl From<ItemRow> for ScopeItem {
@@ -36,11 +38,13 @@ impl From<ItemRow> for ScopeItem {
             status: ScopeStatus::parse(&r.status).unwrap_or(ScopeStatus::Agreed),
             version: r.version,
             updated_at: r.updated_at,
+            deleted_at: r.deleted_at,
+            deleted_by: r.deleted_by,
         }
     }
 }
 
-const ITEM_COLUMNS: &str = "id, project_id, title, description, source, agreed_on, status, version, updated_at";
+const ITEM_COLUMNS: &str = "id, project_id, title, description, source, agreed_on, status, version, updated_at, deleted_at, deleted_by";
 
 fn validate(input: &ScopeInput) -> AppResult<ScopeInput> {
     let mut out = input.clone();
@@ -74,9 +78,22 @@ pub async fn get(pool: &Pool, id: i64) -> AppResult<ScopeItem> {
     Ok(row.into())
 }
 
+/// The register: the project's items that are not deleted.
 pub async fn items(pool: &Pool, project_id: i64) -> AppResult<Vec<ScopeItem>> {
+    let rows: Vec<ItemRow> = sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM scope_items WHERE project_id = $1 AND deleted_at IS NULL ORDER BY id"))
+        .bind(project_id)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// The project's deleted items, most recently deleted first.
+pub async fn deleted(pool: &Pool, project_id: i64) -> AppResult<Vec<ScopeItem>> {
     let rows: Vec<ItemRow> =
-        sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM scope_items WHERE project_id = $1 ORDER BY id")).bind(project_id).fetch_all(pool).await?;
+        sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM scope_items WHERE project_id = $1 AND deleted_at IS NOT NULL ORDER BY deleted_at DESC, id DESC"))
+            .bind(project_id)
+            .fetch_all(pool)
+            .await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
@@ -134,6 +151,9 @@ pub async fn update(pool: &Pool, id: i64, actor: &str, input: &ScopeInput) -> Ap
     let t = now();
     let mut tx = super::db::begin_write(pool).await?;
     let before = fetch_in(&mut tx, id).await.map_err(|_| AppError::NotFound("scope item"))?;
+    if let Some(by) = &before.deleted_by {
+        return Err(AppError::Conflict(format!("{by} deleted this scope item; restore it before changing it.")));
+    }
     let status = v.status.unwrap_or(before.status);
     let r = sqlx::query(
         "UPDATE scope_items SET title = $1, description = $2, source = $3, agreed_on = $4, status = $5, version = version + 1, updated_at = $6
@@ -168,6 +188,54 @@ pub async fn update(pool: &Pool, id: i64, actor: &str, input: &ScopeInput) -> Ap
     Ok(after)
 }
 
+/// Takes an item out of the register if it is still at `version` (when given). It keeps its
+/// history, the scope on earlier dates still shows it, and [`restore`] brings it back.
+pub async fn delete(pool: &Pool, id: i64, actor: &str, version: Option<i64>, reason: &str) -> AppResult<ScopeItem> {
+    let reason: String = reason.trim().chars().take(2000).collect();
+    let t = now();
+    let mut tx = super::db::begin_write(pool).await?;
+    let before = fetch_in(&mut tx, id).await.map_err(|_| AppError::NotFound("scope item"))?;
+    if let Some(by) = &before.deleted_by {
+        return Err(AppError::Conflict(format!("{by} already deleted \"{}\".", before.title)));
+    }
+    if version.is_some_and(|v| v != before.version) {
+        return Err(AppError::Conflict(format!("\"{}\" changed since you loaded it; reload and decide again.", before.title)));
+    }
+    sqlx::query("UPDATE scope_items SET deleted_at = $1, deleted_by = $2, version = version + 1, updated_at = $3 WHERE id = $4")
+        .bind(t)
+        .bind(actor)
+        .bind(t)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let after = fetch_in(&mut tx, id).await?;
+    record(&mut tx, &after, actor, "deleted", &reason, t).await?;
+    let why = if reason.is_empty() { String::new() } else { format!(": {reason}") };
+    activity::log_in(&mut tx, after.project_id, actor, "scope", &format!("deleted \"{}\" from the scope{why}", after.title), t).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Puts a deleted item back in the register as it was.
+pub async fn restore(pool: &Pool, id: i64, actor: &str) -> AppResult<ScopeItem> {
+    let t = now();
+    let mut tx = super::db::begin_write(pool).await?;
+    let before = fetch_in(&mut tx, id).await.map_err(|_| AppError::NotFound("scope item"))?;
+    if before.deleted_at.is_none() {
+        return Err(AppError::Conflict(format!("\"{}\" is not deleted.", before.title)));
+    }
+    sqlx::query("UPDATE scope_items SET deleted_at = NULL, deleted_by = NULL, version = version + 1, updated_at = $1 WHERE id = $2")
+        .bind(t)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let after = fetch_in(&mut tx, id).await?;
+    record(&mut tx, &after, actor, "restored", "", t).await?;
+    activity::log_in(&mut tx, after.project_id, actor, "scope", &format!("restored \"{}\" to the scope", after.title), t).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
 pub async fn history(pool: &Pool, id: i64) -> AppResult<Vec<ScopeHistoryEntry>> {
     get(pool, id).await?;
     let rows: Vec<(i64, String, String, String, String)> =
@@ -180,21 +248,23 @@ pub async fn history(pool: &Pool, id: i64) -> AppResult<Vec<ScopeHistoryEntry>> 
 
 /// The scope as it stood at `at` (unix seconds): every item's latest state by then.
 pub async fn at(pool: &Pool, project_id: i64, at: i64) -> AppResult<Vec<ScopeItem>> {
-    let rows: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT h.scope_item_id, h.snapshot FROM scope_history h JOIN scope_items i ON i.id = h.scope_item_id
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT h.scope_item_id, h.action, h.snapshot FROM scope_history h JOIN scope_items i ON i.id = h.scope_item_id
          WHERE i.project_id = $1 AND h.at <= $2 ORDER BY h.scope_item_id, h.at, h.id",
     )
     .bind(project_id)
     .bind(at)
     .fetch_all(pool)
     .await?;
-    let mut latest: BTreeMap<i64, ScopeItem> = BTreeMap::new();
-    for (id, snap) in rows {
-        if let Ok(item) = serde_json::from_str(&snap) {
-            latest.insert(id, item);
+    let mut latest: BTreeMap<i64, Option<ScopeItem>> = BTreeMap::new();
+    for (id, action, snap) in rows {
+        if action == "deleted" {
+            latest.insert(id, None);
+        } else if let Ok(item) = serde_json::from_str(&snap) {
+            latest.insert(id, Some(item));
         }
     }
-    Ok(latest.into_values().collect())
+    Ok(latest.into_values().flatten().collect())
 }
 
 /// What changed in the scope between two moments (by title, description, source, date and
@@ -355,7 +425,7 @@ pub async fn decide(pool: &Pool, id: i64, decision: &Decision) -> AppResult<Chan
         let why = format!("change request #{id} approved by {who}: {}", cr.reason);
         let item = match cr.scope_item_id {
             Some(item_id) => {
-                sqlx::query("UPDATE scope_items SET title = $1, description = CASE WHEN $2 = '' THEN description ELSE $3 END, agreed_on = $4, version = version + 1, updated_at = $5 WHERE id = $6")
+                sqlx::query("UPDATE scope_items SET title = $1, description = CASE WHEN $2 = '' THEN description ELSE $3 END, agreed_on = $4, version = version + 1, updated_at = $5, deleted_at = NULL, deleted_by = NULL WHERE id = $6")
                     .bind(&cr.title)
                     .bind(&cr.description)
                     .bind(&cr.description)
@@ -399,6 +469,7 @@ pub async fn view(pool: &Pool, project_id: i64) -> AppResult<ScopeView> {
         today: super::today(),
         items: items(pool, project_id).await?,
         change_requests: change_requests(pool, project_id).await?,
+        deleted: deleted(pool, project_id).await?,
     })
 }
 
@@ -431,6 +502,8 @@ mod tests {
             status,
             version: 1,
             updated_at: 0,
+            deleted_at: None,
+            deleted_by: None,
         }
     }
 
