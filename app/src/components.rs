@@ -21,6 +21,7 @@ pub fn Nav() -> impl IntoView {
                         Ok(Some(u)) => view! {
                             <nav aria-label="Main">
                                 <A href="/" exact=true>"Projects"</A>
+                                <A href="/my">"My items"</A>
                                 <A href="/template">"Template"</A>
                                 <A href="/team">"Team"</A>
                                 <A href="/account">"Account"</A>

@@ -97,7 +97,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:id/activity") view=pages::scope::ActivityPage/>
                     <Route path=path!("/projects/:id/retro") view=pages::retro::RetroPage/>
                     <Route path=path!("/projects/:id/watch") view=pages::watch::WatchPage/>
+                    <Route path=path!("/projects/:id/share") view=pages::handover::HandoverPage/>
                     <Route path=path!("/template") view=pages::template::TemplatePage/>
+                    <Route path=path!("/my") view=pages::my_items::MyItemsPage/>
                     <Route path=path!("/runs/:id") view=RunPage/>
                     <Route path=path!("/compare/:before/:after") view=pages::gallery::ComparePage/>
                     // Whole-page (async) rendering: a dead link answers with a real 404.

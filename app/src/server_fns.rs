@@ -177,6 +177,26 @@ pub async fn update_item(item_id: i64, version: i64, change: ItemChange) -> Resu
     .await
 }
 
+/// The signed-in person's open items across projects, soonest due first.
+#[server(prefix = "/rpc", endpoint = "my_items", input = Json)]
+pub async fn my_items() -> Result<Vec<crate::model::MyItem>, ServerFnError> {
+    serve(async move {
+        let user = ctx::user()?;
+        preflight_store::checklist::assigned_to(&ctx::state()?.pool, user.id).await
+    })
+    .await
+}
+
+/// Assigns, or marks not applicable, every open item of a phase; answers the changed items.
+#[server(prefix = "/rpc", endpoint = "bulk_update_phase", input = Json)]
+pub async fn bulk_update_phase(project_id: i64, phase: String, change: ItemChange) -> Result<Vec<ChecklistItem>, ServerFnError> {
+    serve(async move {
+        let user = ctx::user()?;
+        preflight_store::checklist::bulk(&ctx::state()?, &user, project_id, &phase, &change).await
+    })
+    .await
+}
+
 #[server(prefix = "/rpc", endpoint = "add_item", input = Json)]
 pub async fn add_item(project_id: i64, item: NewItem) -> Result<ChecklistItem, ServerFnError> {
     serve(async move {

@@ -175,7 +175,7 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
 
     // --- Client review: a link from the project page, opened without an account; the client
     // approves one screenshot and asks for changes on another; the team sees both live.
-    owner.navigate_to(&server.url(&project_path))?.wait_until_navigated()?;
+    owner.navigate_to(&server.url(&format!("{project_path}/share")))?.wait_until_navigated()?;
     wait_hydrated(&owner)?;
     owner.find_element(".share-links button.primary")?.click()?;
     wait_for(&owner, "!!document.querySelector('.share-url')", Duration::from_secs(10))?;
@@ -1016,7 +1016,7 @@ fn every_page_fits_a_phone_a_tablet_and_a_desktop() -> Result<()> {
     assert_eq!(gallery["previous_run_id"], serde_json::json!(first));
 
     let mut pages: Vec<String> = ["/", "/projects/new", "/template", "/team", "/account", "/notifications"].map(String::from).to_vec();
-    for p in ["", "/edit", "/scope", "/training", "/activity", "/retro", "/watch"] {
+    for p in ["", "/edit", "/scope", "/training", "/activity", "/retro", "/watch", "/share"] {
         pages.push(format!("/projects/{pid}{p}"));
     }
     pages.push(format!("/runs/{second}"));
@@ -1058,6 +1058,67 @@ fn every_page_fits_a_phone_a_tablet_and_a_desktop() -> Result<()> {
     screenshot(&guest, "32-share-desktop")?;
     assert!(wide.is_empty(), "pages scroll sideways:\n{}", wide.join("\n"));
     let errors: Vec<String> = log.entries().into_iter().chain(guest_log.entries()).collect();
+    assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
+    Ok(())
+}
+
+#[test]
+fn a_phase_is_assigned_at_once_and_my_items_ticks_across_projects() -> Result<()> {
+    let (server, token) = server_with_owner("bo@example.test", "Bo Bulk")?;
+    let chrome = launch_browser()?;
+    let tab = chrome.browser.new_tab()?;
+    let log = ConsoleLog::attach(&tab)?;
+    sign_in(&tab, &server, "bo@example.test", OWNER_PW)?;
+    let mut pids = Vec::new();
+    for name in ["Shop", "Blog"] {
+        let p = call_api(&tab, &token, "POST", "/projects", &serde_json::json!({"name": name, "launch_date": "2027-03-01", "environments": []}))?;
+        pids.push(p["id"].as_i64().expect("project created"));
+    }
+    let me = js(
+        &tab,
+        "fetch('/rpc/current_user', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'}).then(r => r.json()).then(u => u.id)",
+    )?;
+    let me = me.as_i64().expect("my id");
+
+    // Compact rows: one line each; details open with the button or the o key.
+    tab.navigate_to(&server.url(&format!("/projects/{}", pids[0])))?.wait_until_navigated()?;
+    wait_hydrated(&tab)?;
+    assert_eq!(js(&tab, "document.querySelectorAll('.item-details:not([hidden])').length")?, serde_json::json!(0), "rows start closed");
+    let first_item = js(&tab, "document.querySelector('.items .item').getBoundingClientRect().top + window.scrollY")?.as_f64().unwrap_or(f64::MAX);
+    eprintln!("the first checklist item starts {first_item:.0} px down the page");
+    tab.press_key("j")?;
+    tab.press_key("o")?;
+    wait_for(&tab, "document.querySelector('.items .item .details-toggle').getAttribute('aria-expanded') === 'true' && !document.querySelector('.items .item .item-details').hidden", Duration::from_secs(5))?;
+    tab.press_key("o")?;
+    wait_for(&tab, "document.querySelector('.items .item .item-details').hidden", Duration::from_secs(5))?;
+
+    // Foundations, all at once, to me.
+    js(&tab, "document.querySelector('.phase .bulk').open = true")?;
+    choose(&tab, ".phase .bulk select", &me.to_string())?;
+    js(&tab, "document.querySelector('.phase .bulk form button[type=submit]').click()")?;
+    wait_for(&tab, "/\\d+ item\\(s\\) of Foundations assigned\\./.test(document.querySelector('.phase .bulk').textContent)", Duration::from_secs(10))?;
+    let assigned = js(&tab, "[...document.querySelectorAll('.phase')][0].querySelectorAll('.item-summary .assignee').length")?.as_i64().unwrap_or(0);
+    assert!(assigned >= 5, "the rows say who has them: {assigned}");
+    // Dev site does not apply on this project.
+    js(&tab, "document.querySelectorAll('.phase .bulk')[1].open = true")?;
+    fill(&tab, ".phase:nth-of-type(2) .bulk input[type=text]", "The client hosts the dev site")?;
+    js(&tab, "document.querySelectorAll('.phase .bulk')[1].querySelectorAll('form')[1].querySelector('button').click()")?;
+    wait_for(&tab, "document.querySelectorAll('.phase')[1].querySelectorAll('.item.na').length === document.querySelectorAll('.phase')[1].querySelectorAll('.item').length", Duration::from_secs(10))?;
+    screenshot(&tab, "33-checklist-bulk")?;
+
+    // One more in the other project, then My items lists them all and ticks one.
+    let blog = call_api(&tab, &token, "GET", &format!("/projects/{}/checklist", pids[1]), &serde_json::Value::Null)?;
+    let item = blog["items"].as_array().and_then(|v| v.last()).cloned().expect("an item");
+    call_api(&tab, &token, "PATCH", &format!("/checklist-items/{}", item["id"]), &serde_json::json!({"assignee_id": me, "version": item["version"]}))?;
+    tab.navigate_to(&server.url("/my"))?.wait_until_navigated()?;
+    wait_hydrated(&tab)?;
+    wait_for(&tab, &format!("document.querySelector('h2').textContent === '{} open item(s) in 2 project(s)'", assigned + 1), Duration::from_secs(10))?;
+    js(&tab, "document.querySelector('.my-items input[type=checkbox]').click()")?;
+    wait_for(&tab, "!!document.querySelector('.my-items .item.done')", Duration::from_secs(10))?;
+    screenshot(&tab, "34-my-items")?;
+    let mine = call_api(&tab, &token, "GET", "/my-items", &serde_json::Value::Null)?;
+    assert_eq!(mine["items"].as_array().map(Vec::len), Some(assigned as usize), "the ticked item is no longer open");
+    let errors = log.entries();
     assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
     Ok(())
 }

@@ -244,6 +244,14 @@ pub struct NewItem {
     pub signals: Vec<String>,
 }
 
+/// An open item assigned to someone, with its project (the "My items" page).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyItem {
+    pub project_id: i64,
+    pub project_name: String,
+    pub item: ChecklistItem,
+}
+
 /// One item of the checklist template as the template editor shows and saves it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateItemEdit {

@@ -40,6 +40,8 @@ pub fn router() -> Router<AppState> {
         .route("/runs/{id}/findings", get(run_findings))
         .route("/runs/{id}/screenshots", get(run_screenshots))
         .route("/projects/{id}/replan", axum::routing::post(replan))
+        .route("/projects/{id}/checklist/bulk", axum::routing::post(bulk_phase))
+        .route("/my-items", get(my_items))
         .route("/runs/{id}/baseline", axum::routing::post(accept_baseline))
         .route("/runs/{id}/approve-unchanged", axum::routing::post(approve_unchanged))
         .route("/screenshots/{id}/review", axum::routing::post(review_screenshot))
@@ -338,6 +340,34 @@ struct FindingsBody {
 async fn run_screenshots(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<preflight_model::Gallery>> {
     runs::get(&s.pool, id).await?;
     Ok(Json(preflight_store::screenshots::gallery(&s.pool, id).await?))
+}
+
+async fn my_items(State(s): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(json!({ "items": checklist::assigned_to(&s.pool, u.id).await? })))
+}
+
+/// `POST /projects/{id}/checklist/bulk` body: a `phase` and one change for its open items —
+/// `state` `not_applicable` with a `reason`, or `assignee_id` (a user id, or `null`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BulkPhase {
+    phase: String,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    reason: String,
+    #[serde(default, deserialize_with = "present")]
+    assignee_id: Option<Option<i64>>,
+}
+
+async fn bulk_phase(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(body): ApiJson<BulkPhase>) -> ApiResult<Json<serde_json::Value>> {
+    let change = match (body.state.as_deref(), body.assignee_id) {
+        (Some("not_applicable"), None) => ItemChange::SetState { state: ItemState::NotApplicable, reason: body.reason },
+        (None, Some(user_id)) => ItemChange::Assign { user_id },
+        _ => return Err(AppError::bad("Give one change: \"state\": \"not_applicable\" with a reason, or \"assignee_id\" (a user id or null).").into()),
+    };
+    let items = checklist::bulk(&s, &u, id, &body.phase, &change).await?;
+    Ok(Json(json!({ "changed": items.len(), "items": items })))
 }
 
 async fn replan(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id) -> ApiResult<Json<serde_json::Value>> {

@@ -5,6 +5,8 @@ pub mod auth;
 pub mod email;
 pub mod errors;
 pub mod gallery;
+pub mod handover;
+pub mod my_items;
 pub mod notifications;
 pub mod project;
 pub mod project_form;

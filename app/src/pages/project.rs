@@ -13,7 +13,8 @@ use crate::model::{
 };
 use crate::phases::PHASES;
 use crate::server_fns::{
-    add_item, delete_project, error_text, get_checklist, item_history, record_deploy, replan_checklist, set_project_archived, start_run, update_item,
+    add_item, bulk_update_phase, delete_project, error_text, get_checklist, item_history, record_deploy, replan_checklist, set_project_archived, start_run,
+    update_item,
 };
 
 #[component]
@@ -240,22 +241,6 @@ fn Board(data: ChecklistView) -> impl IntoView {
         </div>
         {move || archive_error.get().map(|m| view! { <ErrorBox message=m/> })}
         <crate::pages::scope::ProjectNav project_id current="checklist"/>
-        <details class="card env-summary">
-            <summary>{format!("{} environment(s), contact details", project.environments.len())}</summary>
-            <ul>
-                {project.environments.iter().map(|e| view! {
-                    <li>
-                        <strong>{e.name.clone()}</strong> " "
-                        <span class="badge">{e.kind.map(|k| k.as_str()).unwrap_or("")}</span> " "
-                        <code>{e.base_url.clone()}</code>
-                        {e.resolve_ip.clone().map(|ip| view! { " → connects to " <code>{ip}</code> })}
-                    </li>
-                }).collect_view()}
-            </ul>
-            <p>"E-mail: " {project.contact_emails.join(", ")}</p>
-            <p>"Phone: " {project.contact_phones.join(", ")}</p>
-            <p>"Address: " {project.postal_address.clone()}</p>
-        </details>
         <section class="card overall" aria-label="Overall progress">
             <h2>"Launch checklist"</h2>
             <Progress done=settled total=total label="Overall progress"/>
@@ -281,10 +266,9 @@ fn Board(data: ChecklistView) -> impl IntoView {
             } else {
                 view! { <ErrorBox message=m/> }.into_any()
             })}
-            <p class="muted small keys-hint">"Keys: " <kbd>"j"</kbd> " / " <kbd>"k"</kbd> " next / previous item, " <kbd>"x"</kbd> " tick or untick it."</p>
+            <p class="muted small keys-hint">"Keys: " <kbd>"j"</kbd> " / " <kbd>"k"</kbd> " next / previous item, " <kbd>"x"</kbd> " tick or untick it, " <kbd>"o"</kbd> " open or close its details."</p>
         </section>
         <RunsPanel project_id environments=project.environments.clone() runs items/>
-        <crate::pages::share::ShareLinksPanel project_id/>
         <FilterBar filters members=members.get_value()/>
         <div class="phases">
             {PHASES.iter().map(|phase| {
@@ -300,6 +284,7 @@ fn Board(data: ChecklistView) -> impl IntoView {
                             <div class="phase-head">
                                 <h3 id=format!("phase-{key}")>{phase.title}</h3>
                                 <Progress done=Signal::derive(move || all.get().0) total=Signal::derive(move || all.get().1) label=format!("{} progress", phase.title)/>
+                                <PhaseBulk project_id=project.id phase=key title=phase.title items members/>
                             </div>
                             <ul class="items" role="list">
                                 <For each=move || visible.get() key=|id| *id let:id>
@@ -315,6 +300,73 @@ fn Board(data: ChecklistView) -> impl IntoView {
             </Show>
         </div>
         <AddItem project_id items catalogue/>
+    }
+}
+
+/// Bulk actions for a phase's open items: assign them all, or mark them all not applicable.
+#[component]
+fn PhaseBulk(
+    project_id: i64,
+    phase: &'static str,
+    title: &'static str,
+    items: RwSignal<Vec<ChecklistItem>>,
+    members: StoredValue<Vec<UserInfo>>,
+) -> impl IntoView {
+    let open = Memo::new(move |_| items.with(|v| v.iter().filter(|i| i.phase == phase && i.state == ItemState::Todo).count()));
+    let assignee = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let note = RwSignal::new(None::<(bool, String)>);
+    let busy = RwSignal::new(false);
+    let apply = move |change: ItemChange, done: &'static str| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match bulk_update_phase(project_id, phase.to_string(), change).await {
+                Ok(changed) => {
+                    let n = changed.len();
+                    for it in changed {
+                        apply_item(items, it);
+                    }
+                    reason.set(String::new());
+                    note.set(Some((true, format!("{n} item(s) of {title} {done}."))));
+                }
+                Err(e) => note.set(Some((false, error_text(&e)))),
+            }
+            busy.set(false);
+        });
+    };
+    let assign = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let user_id = assignee.get_untracked().parse().ok();
+        apply(ItemChange::Assign { user_id }, if user_id.is_some() { "assigned" } else { "unassigned" });
+    };
+    let not_applicable = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        apply(ItemChange::SetState { state: ItemState::NotApplicable, reason: reason.get_untracked() }, "marked not applicable");
+    };
+    view! {
+        <details class="bulk">
+            <summary>{move || format!("Change all {} open items…", open.get())}</summary>
+            <div class="bulk-body">
+                <form class="inline-form" on:submit=assign>
+                    <label>{format!("Assign the open items of {title} to")}
+                        <select on:change=move |ev| assignee.set(event_target_value(&ev)) prop:value=move || assignee.get()>
+                            <option value="">"Nobody"</option>
+                            {members.get_value().into_iter().map(|m| view! { <option value=m.id.to_string()>{m.name}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <button type="submit" class="small primary" disabled=move || busy.get() || open.get() == 0>"Assign"</button>
+                </form>
+                <form class="inline-form" on:submit=not_applicable>
+                    <label>"Mark them not applicable, because" <input type="text" required maxlength="2000" bind:value=reason placeholder="e.g. No shop on this site"/></label>
+                    <button type="submit" class="small" disabled=move || busy.get() || open.get() == 0>"Mark not applicable"</button>
+                </form>
+                {move || note.get().map(|(ok, m)| if ok {
+                    view! { <p class="alert ok" role="status">{m}</p> }.into_any()
+                } else {
+                    view! { <ErrorBox message=m/> }.into_any()
+                })}
+            </div>
+        </details>
     }
 }
 
@@ -492,6 +544,8 @@ fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Ve
     let notes_draft = RwSignal::new(String::new());
     let history = RwSignal::new(None::<Vec<crate::model::ItemEvent>>);
     let busy = RwSignal::new(false);
+    // The row shows one line; assignee, evidence, notes and actions open below it.
+    let open = RwSignal::new(false);
 
     let send = move |change: ItemChange| {
         let Some(it) = item.get_untracked() else {
@@ -543,6 +597,7 @@ fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Ve
         }
     };
     let check_id = format!("item-{id}");
+    let details_id = format!("item-details-{id}");
 
     view! {
         <li class="item" class:done=move || get().state == ItemState::Done class:na=move || get().state == ItemState::NotApplicable
@@ -555,7 +610,14 @@ fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Ve
                     {move || get().due_label} " · " {move || get().due}
                     {move || get().overdue.then(|| view! { <strong>" · overdue"</strong> })}
                 </span>
+                <button type="button" class="small details-toggle" aria-controls=details_id.clone() aria-expanded=move || open.get().to_string()
+                    aria-label=move || format!("Details of {}", get().title) on:click=move |_| open.update(|o| *o = !*o)>
+                    {move || if open.get() { "Less" } else { "Details" }}
+                </button>
             </div>
+            <p class="item-summary">{move || summary_chips(&get())}</p>
+            {move || message.get().map(|(_, m)| view! { <div class="alert warn" role="alert">{m}</div> })}
+            <div class="item-details" id=details_id hidden=move || !open.get()>
             <div class="item-meta">
                 {move || {
                     let it = get();
@@ -629,7 +691,6 @@ fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Ve
                     }
                 })
             }}
-            {move || message.get().map(|(_, m)| view! { <div class="alert warn" role="alert">{m}</div> })}
             <div class="item-actions">
                 <details class="why">
                     <summary>"Why"</summary>
@@ -676,7 +737,36 @@ fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Ve
                     }}
                 </ol>
             })}
+            </div>
         </li>
+    }
+}
+
+/// The one line under a closed item: who ticked it or why it does not apply, who has it,
+/// what its evidence says, and whether it has notes.
+fn summary_chips(it: &ChecklistItem) -> impl IntoView {
+    let state = match (it.state, &it.state_changed_by, it.state_changed_at) {
+        (ItemState::Done, Some(who), Some(at)) => Some(format!("Done by {who}, {}", fmt_time(at))),
+        (ItemState::NotApplicable, _, _) => Some(format!("Not applicable: {}", it.na_reason)),
+        _ => None,
+    };
+    let failed = it.evidence.iter().filter(|e| e.status == CheckStatus::Failed).count();
+    let evidence = if it.regression {
+        Some(("chip fail", "regression".to_string()))
+    } else if failed > 0 {
+        Some(("chip fail", format!("{failed} check(s) fail")))
+    } else if it.evidence_passed {
+        Some(("chip pass", "checks pass".to_string()))
+    } else if it.evidence_missing.is_some() {
+        Some(("chip na", "not checked".to_string()))
+    } else {
+        None
+    };
+    view! {
+        {state.map(|s| view! { <span>{s}</span> })}
+        {it.assignee_name.clone().map(|n| view! { <span class="assignee">{format!("→ {n}")}</span> })}
+        {evidence.map(|(class, text)| view! { <span class=class>{text}</span> })}
+        {(!it.notes.is_empty()).then(|| view! { <span class="chip">"notes"</span> })}
     }
 }
 
@@ -806,7 +896,8 @@ fn forget_key_position() {
 }
 
 /// The checklist's keys: `j` / `k` focus the next / previous item's tick box (in the order
-/// shown), `x` ticks or unticks the focused one. Typing in a field is left alone.
+/// shown), `x` ticks or unticks the focused one, `o` opens or closes its details. Typing in a
+/// field is left alone.
 #[cfg(feature = "hydrate")]
 fn checklist_key(ev: &leptos::ev::KeyboardEvent) {
     use leptos::wasm_bindgen::JsCast;
@@ -814,7 +905,7 @@ fn checklist_key(ev: &leptos::ev::KeyboardEvent) {
         return;
     }
     let key = ev.key();
-    if !matches!(key.as_str(), "j" | "k" | "x") {
+    if !matches!(key.as_str(), "j" | "k" | "x" | "o") {
         return;
     }
     let target: Option<web_sys::Element> = ev.target().and_then(|t| t.dyn_into().ok());
@@ -839,6 +930,17 @@ fn checklist_key(ev: &leptos::ev::KeyboardEvent) {
     let at = match key.as_str() {
         "j" => current.map(|i| (i + 1).min(boxes.len() - 1)).unwrap_or(0),
         "k" => current.map(|i| i.saturating_sub(1)).unwrap_or(0),
+        "o" => match current {
+            Some(i) => {
+                let toggle = boxes[i].closest("li.item").ok().flatten().and_then(|li| li.query_selector(".details-toggle").ok().flatten());
+                if let Some(b) = toggle.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+                    b.click();
+                }
+                let _ = boxes[i].focus();
+                i
+            }
+            None => return,
+        },
         _ => match current {
             Some(i) if !boxes[i].disabled() => {
                 let _ = boxes[i].focus();
@@ -848,7 +950,7 @@ fn checklist_key(ev: &leptos::ev::KeyboardEvent) {
             _ => return,
         },
     };
-    if key != "x" {
+    if key == "j" || key == "k" {
         let _ = boxes[at].focus();
     }
     LAST.with(|l| l.set(Some(at)));

@@ -11,7 +11,7 @@ use crate::server_fns::{
     restore_scope_item, save_scope_item, save_training, scope_history,
 };
 
-/// The tabs of a project: checklist, scope, training, retrospective, watch, activity.
+/// The tabs of a project: checklist, scope, training, retrospective, watch, activity, share & settings.
 #[component]
 pub fn ProjectNav(project_id: i64, current: &'static str) -> impl IntoView {
     let tab = move |key: &'static str, label: &'static str, path: String| {
@@ -25,6 +25,7 @@ pub fn ProjectNav(project_id: i64, current: &'static str) -> impl IntoView {
             {tab("retro", "Retrospective", format!("/projects/{project_id}/retro"))}
             {tab("watch", "Watch", format!("/projects/{project_id}/watch"))}
             {tab("activity", "Activity", format!("/projects/{project_id}/activity"))}
+            {tab("share", "Share & settings", format!("/projects/{project_id}/share"))}
         </nav>
     }
 }

@@ -98,6 +98,24 @@ pub async fn items(pool: &Pool, project_id: i64) -> AppResult<Vec<ChecklistItem>
     Ok(items)
 }
 
+/// The open items assigned to `user_id` in projects that are not archived, soonest due
+/// first (overdue ones first of all), each with its project's name.
+pub async fn assigned_to(pool: &Pool, user_id: i64) -> AppResult<Vec<preflight_model::MyItem>> {
+    let rows: Vec<ItemRow> =
+        sqlx::query_as(&format!("{ITEM_SELECT} WHERE c.assignee_id = $1 AND c.state = 'todo' AND p.archived_at IS NULL")).bind(user_id).fetch_all(pool).await?;
+    let names: std::collections::HashMap<i64, String> = projects::list(pool, false).await?.into_iter().map(|p| (p.id, p.name)).collect();
+    let today = today();
+    let mut out: Vec<preflight_model::MyItem> = rows
+        .into_iter()
+        .map(|r| {
+            let item = r.into_item(&today);
+            preflight_model::MyItem { project_id: item.project_id, project_name: names.get(&item.project_id).cloned().unwrap_or_default(), item }
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.item.due, &a.project_name, a.item.position).cmp(&(&b.item.due, &b.project_name, b.item.position)));
+    Ok(out)
+}
+
 pub async fn item(pool: &Pool, id: i64) -> AppResult<ChecklistItem> {
     let row: ItemRow =
         sqlx::query_as(&format!("{ITEM_SELECT} WHERE c.id = $1")).bind(id).fetch_optional(pool).await?.ok_or(AppError::NotFound("checklist item"))?;
@@ -216,6 +234,46 @@ async fn write_change(pool: &Pool, actor: &UserInfo, item_id: i64, expected_vers
         Some(row) => Ok(UpdateOutcome::Updated { item: with_evidence(pool, row).await? }),
         None => Ok(UpdateOutcome::Conflict { current: item(pool, item_id).await? }),
     }
+}
+
+/// Assigns, or marks not applicable (with the reason), every open item of a phase at once.
+/// Each item changes as if changed alone (history, activity, live viewers); an item someone
+/// changed meanwhile is left as they left it. The assignee gets one notice for the lot.
+/// Answers the changed items.
+pub async fn bulk(store: &Store, actor: &UserInfo, project_id: i64, phase: &str, change: &ItemChange) -> AppResult<Vec<ChecklistItem>> {
+    let Some(p) = preflight_model::phases::phase(phase) else {
+        return Err(AppError::bad(format!("phase: there is no phase \"{phase}\".")));
+    };
+    match change {
+        ItemChange::Assign { .. } | ItemChange::SetState { state: ItemState::NotApplicable, .. } => {}
+        _ => return Err(AppError::bad("change: a phase at once can be assigned or marked not applicable; tick items one by one.")),
+    }
+    projects::get(&store.pool, project_id).await?;
+    let open: Vec<ChecklistItem> = items(&store.pool, project_id).await?.into_iter().filter(|i| i.phase == phase && i.state == ItemState::Todo).collect();
+    let mut changed = Vec::with_capacity(open.len());
+    for it in open {
+        if let UpdateOutcome::Updated { item } = write_change(&store.pool, actor, it.id, it.version, change).await? {
+            store.publish(item.clone());
+            changed.push(item);
+        }
+    }
+    if let (ItemChange::Assign { user_id: Some(to) }, false) = (change, changed.is_empty()) {
+        if *to != actor.id {
+            let first = &changed[0];
+            let notice = super::notify::Notice {
+                rule: "item-assigned",
+                project_id,
+                key: format!("item-assigned:phase:{project_id}:{phase}:{}:v{}", first.id, first.version),
+                title: format!("{} assigned {} item(s) of {} to you", actor.name, changed.len(), p.title),
+                body: changed.iter().map(|i| format!("{} (due {})", i.title, i.due)).collect::<Vec<_>>().join("\n"),
+                link: format!("/projects/{project_id}"),
+                audience: super::notify::Audience::User(*to),
+                data: serde_json::json!({"phase": phase, "items": changed.iter().map(|i| i.id).collect::<Vec<_>>(), "assigned_by": actor.name}),
+            };
+            super::notify::emit(store, &notice).await?;
+        }
+    }
+    Ok(changed)
 }
 
 /// The due offsets (days from launch) that spread `count` overdue items over the days from
