@@ -668,14 +668,7 @@ preflight_store::db_test! {
             |t: &str| axum::http::Request::builder().uri("/api/v1/projects").header(header::AUTHORIZATION, format!("Bearer {t}")).body(Body::empty()).unwrap();
         assert_eq!(send(&app, api(&tok)).await.status, StatusCode::OK, "tokens stay unless the person asks");
         // Asked to: the tokens are revoked with the change.
-        let rpc = |cookie: &str, name: &str, body: Value| {
-            browser(Method::POST, &format!("/rpc/{name}"))
-                .header(header::COOKIE, cookie)
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::ACCEPT, "application/json")
-                .body(Body::from(body.to_string()))
-                .unwrap()
-        };
+        let rpc = |cookie: &str, name: &str, body: Value| rpc_request(Some(cookie), name, body);
         let res =
             send(&app, rpc(&here, "change_password", json!({"current": "an entirely new password", "new": "another new password", "revoke_tokens": true}))).await;
         assert!(res.status.is_success(), "{} {}", res.status, res.body);
@@ -796,13 +789,6 @@ preflight_store::db_test! {
             "share_acknowledge_training",
             "share_sign_off",
         ];
-        let call = |name: &str, cookie: Option<&str>, body: &str| {
-            let mut b = browser(Method::POST, &format!("/rpc/{name}")).header(header::CONTENT_TYPE, "application/json").header(header::ACCEPT, "application/json");
-            if let Some(c) = cookie {
-                b = b.header(header::COOKIE, c);
-            }
-            b.body(Body::from(body.to_string())).unwrap()
-        };
         let mut bad = Vec::new();
         for name in FNS {
             for (who, body) in [
@@ -811,7 +797,7 @@ preflight_store::db_test! {
                 (Some(cookie.as_str()), r#"{"project_id": "seven", "token": 7}"#),
                 (Some(cookie.as_str()), "not json"),
             ] {
-                let res = send(&app, call(name, who, body)).await;
+                let res = send(&app, rpc_request(who, name, body)).await;
                 let answered_well = res.status.is_client_error() || (res.status.is_success() && who.is_some());
                 if !answered_well {
                     bad.push(format!(
@@ -956,13 +942,7 @@ preflight_store::db_test! {
         ];
         let mut bad = Vec::new();
         for (name, body) in &cases {
-            let req = browser(Method::POST, &format!("/rpc/{name}"))
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::ACCEPT, "application/json")
-                .header(header::COOKIE, &cookie)
-                .body(Body::from(body.to_string()))
-                .unwrap();
-            let res = send(&app, req).await;
+            let res = send(&app, rpc_request(Some(&cookie), name, body)).await;
             let judged = !res.body.starts_with("Deserialization|") && !res.body.starts_with("Args|");
             let worded = !res.body.trim().is_empty() && !res.body.contains("panicked") && !res.body.contains("did not expect");
             if !res.status.is_client_error() || !judged || !worded {
@@ -1006,14 +986,7 @@ preflight_store::db_test! {
         let app = preflight_server::router(st.clone());
         let here = session_cookie(&login(&app, "owner@example.test", PASSWORD).await);
         let mia = session_cookie(&login(&app, "mia@example.test", PASSWORD).await);
-        let rpc = |cookie: &str, name: &str, body: Value| {
-            browser(Method::POST, &format!("/rpc/{name}"))
-                .header(header::COOKIE, cookie)
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::ACCEPT, "application/json")
-                .body(Body::from(body.to_string()))
-                .unwrap()
-        };
+        let rpc = |cookie: &str, name: &str, body: Value| rpc_request(Some(cookie), name, body);
         let home = |c: &str| browser(Method::GET, "/").header(header::COOKIE, c).body(Body::empty()).unwrap();
         // A member cannot change roles.
         let res = send(&app, rpc(&mia, "set_member_role", json!({"id": member.id, "role": "owner"}))).await;

@@ -247,8 +247,8 @@ pub async fn invite(store: &crate::Store, by: &UserInfo, email: &str, name: &str
     );
     let html = format!(
         "<p>Hello {},</p><p>{} invites you to the team's launch checklists on Preflight.</p><p><a href=\"{link}\">Choose your password</a> (the link works once, for 7 days).</p><p>If you did not expect this, ignore this message.</p>",
-        ammonia::clean_text(&name),
-        ammonia::clean_text(&by.name)
+        super::markdown::escape_text(&name),
+        super::markdown::escape_text(&by.name)
     );
     let mut tx = super::db::begin_write(&store.pool).await?;
     queue(&mut tx, None, "invite", &email, (&subject, &text, &html), "", now()).await?;
@@ -281,7 +281,7 @@ pub async fn request_reset(store: &crate::Store, email: &str) -> AppResult<()> {
     );
     let html = format!(
         "<p>Hello {},</p><p>Someone (hopefully you) asked to reset your Preflight password.</p><p><a href=\"{link}\">Choose a new password</a> (the link works once, for an hour).</p><p>If it was not you, ignore this message: your password stays as it is.</p>",
-        ammonia::clean_text(&user.name)
+        super::markdown::escape_text(&user.name)
     );
     let mut tx = super::db::begin_write(&store.pool).await?;
     queue(&mut tx, None, "password-reset", &user.email, ("Reset your Preflight password", &text, &html), "", now()).await?;
@@ -316,8 +316,8 @@ pub async fn owner_reset(store: &crate::Store, by: &UserInfo, id: i64) -> AppRes
             format!("Hello {},\n\n{} reset your Preflight password. Choose a new one here (the link works once, for an hour):\n{link}\n", user.name, by.name);
         let html = format!(
             "<p>Hello {},</p><p>{} reset your Preflight password.</p><p><a href=\"{link}\">Choose a new password</a> (the link works once, for an hour).</p>",
-            ammonia::clean_text(&user.name),
-            ammonia::clean_text(&by.name)
+            super::markdown::escape_text(&user.name),
+            super::markdown::escape_text(&by.name)
         );
         let mut tx = super::db::begin_write(&store.pool).await?;
         queue(&mut tx, None, "password-reset", &user.email, ("Your Preflight password was reset", &text, &html), "", now()).await?;

@@ -4,6 +4,24 @@
 
 use pulldown_cmark::{html, Options, Parser};
 
+/// Text for HTML we build (the launch report, e-mails): the five characters that mean
+/// something in HTML, escaped, for element content or quoted attributes. Unlike
+/// `ammonia::clean_text` it leaves spaces as they are.
+pub fn escape_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Longest Markdown text accepted (a long guide fits; split longer ones).
 pub const MAX_BYTES: usize = 100_000;
 /// Deepest nesting of quotes (`>`) and lists accepted: real notes stay far below, and deeper

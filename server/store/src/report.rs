@@ -6,24 +6,7 @@ use std::path::Path;
 
 use preflight_model::{ChangeStatus, ChecklistItem, ItemState, RunSummary};
 
-use crate::{db::Pool, error::AppResult, now, AppError};
-
-/// Text for the report's HTML: the five characters that mean something in HTML, escaped
-/// (everything the report shows is in element content or quoted attributes).
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::{db::Pool, error::AppResult, markdown::escape_text as esc, now, AppError};
 
 /// A spreadsheet cell that cannot run as a formula when the file is opened in Excel or
 /// LibreOffice (`=`, `+`, `-`, `@`, tab and carriage return start one).
@@ -343,9 +326,8 @@ pub async fn launch_report_html(pool: &Pool, screenshots_dir: Option<&Path>, pro
                 g.shots.len()
             ));
             for s in &g.shots {
-                let img = screenshots_dir.and_then(|d| thumbnail_data_uri(pool, d, s.id));
-                let img = match img {
-                    Some(fut) => fut.await,
+                let img = match screenshots_dir {
+                    Some(d) => thumbnail_data_uri(pool, d, s.id).await,
                     None => None,
                 };
                 let decision = match &s.review {
@@ -399,16 +381,14 @@ pub async fn launch_report_html(pool: &Pool, screenshots_dir: Option<&Path>, pro
 }
 
 /// A screenshot's thumbnail (JPEG) as a `data:` URI, for the self-contained report.
-fn thumbnail_data_uri<'a>(pool: &'a Pool, dir: &'a Path, id: i64) -> Option<impl std::future::Future<Output = Option<String>> + 'a> {
+async fn thumbnail_data_uri(pool: &Pool, dir: &Path, id: i64) -> Option<String> {
     use base64::Engine;
-    Some(async move {
-        let (path, kind) = super::screenshots::file(pool, dir, id, super::screenshots::Variant::Thumbnail).await.ok()?;
-        if kind != "image/jpeg" {
-            return None;
-        }
-        let bytes = tokio::fs::read(path).await.ok()?;
-        Some(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
-    })
+    let (path, kind) = super::screenshots::file(pool, dir, id, super::screenshots::Variant::Thumbnail).await.ok()?;
+    if kind != "image/jpeg" {
+        return None;
+    }
+    let bytes = tokio::fs::read(path).await.ok()?;
+    Some(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
 }
 
 #[cfg(test)]

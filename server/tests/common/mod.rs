@@ -61,6 +61,16 @@ pub fn browser(method: Method, path: &str) -> axum::http::request::Builder {
     Request::builder().method(method).uri(path).header(header::HOST, "preflight.test").header(header::ORIGIN, ORIGIN)
 }
 
+/// A server function call as the browser makes it (JSON in and out), with the session
+/// cookie when there is one.
+pub fn rpc_request(cookie: Option<&str>, name: &str, body: impl ToString) -> Request<Body> {
+    let mut b = browser(Method::POST, &format!("/rpc/{name}")).header(header::CONTENT_TYPE, "application/json").header(header::ACCEPT, "application/json");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::from(body.to_string())).unwrap()
+}
+
 pub async fn send(app: &Router, req: Request<Body>) -> Res {
     let res = app.clone().oneshot(req).await.unwrap();
     let status = res.status();
