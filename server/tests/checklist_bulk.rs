@@ -34,6 +34,11 @@ preflight_store::db_test! {
         let after = api(&app, Method::GET, &format!("/projects/{shop}/checklist"), Some(&tok), None).await.json();
         let assigned: Vec<bool> = phase_items(&after, "foundations").iter().map(|i| i["assignee_id"] == json!(mia.id)).collect();
         assert_eq!(assigned.iter().filter(|a| **a).count(), foundations.len() - 1);
+        // Again: nothing left to change (the items are already hers), and no second notice.
+        let again = api(&app, Method::POST, &url, Some(&tok), Some(json!({"phase": "foundations", "assignee_id": mia.id}))).await;
+        assert_eq!(again.json()["changed"], 0, "{}", again.body);
+        let nobody = api(&app, Method::POST, &url, Some(&tok), Some(json!({"phase": "foundations", "assignee_id": 999_999}))).await;
+        assert_eq!(nobody.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", nobody.body);
         // Mia hears of it once, not once per item.
         let notes = api(&app, Method::GET, "/notifications", Some(&mia_tok), None).await.json();
         let titles: Vec<&str> = notes["items"].as_array().unwrap().iter().map(|n| n["title"].as_str().unwrap()).collect();

@@ -133,6 +133,11 @@ preflight_store::db_test! {
         assert_eq!(edit.status, StatusCode::CONFLICT);
         assert!(edit.json()["error"].as_str().unwrap().contains("restore it"), "{}", edit.body);
         assert_eq!(api(&app, Method::DELETE, "/scope-items/999999", Some(&tok), None).await.status, StatusCode::NOT_FOUND);
+        // No change to a deleted item until it is restored.
+        let cr = json!({"scope_item_id": sid, "title": "Online shop with gift cards", "reason": "Marketing"});
+        let refused = api(&app, Method::POST, &format!("/projects/{pid}/change-requests"), Some(&tok), Some(cr)).await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+        assert!(refused.json()["error"].as_str().unwrap().contains("restore it before proposing"), "{}", refused.body);
 
         // The scope on an earlier date still has it, and the comparison shows it removed.
         let at_then = api(&app, Method::GET, &format!("/projects/{pid}/scope?at={before}"), Some(&tok), None).await.json();

@@ -336,7 +336,12 @@ fn PhaseBulk(
     };
     let assign = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let user_id = assignee.get_untracked().parse().ok();
+        let choice = assignee.get_untracked();
+        if choice.is_empty() {
+            note.set(Some((false, "Choose who gets the open items (or Nobody, to unassign them).".into())));
+            return;
+        }
+        let user_id = choice.parse().ok();
         apply(ItemChange::Assign { user_id }, if user_id.is_some() { "assigned" } else { "unassigned" });
     };
     let not_applicable = move |ev: leptos::ev::SubmitEvent| {
@@ -350,7 +355,8 @@ fn PhaseBulk(
                 <form class="inline-form" on:submit=assign>
                     <label>{format!("Assign the open items of {title} to")}
                         <select on:change=move |ev| assignee.set(event_target_value(&ev)) prop:value=move || assignee.get()>
-                            <option value="">"Nobody"</option>
+                            <option value="">"Choose…"</option>
+                            <option value="nobody">"Nobody (unassign them)"</option>
                             {members.get_value().into_iter().map(|m| view! { <option value=m.id.to_string()>{m.name}</option> }).collect_view()}
                         </select>
                     </label>
@@ -612,7 +618,7 @@ fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Ve
                 </span>
                 <button type="button" class="small details-toggle" aria-controls=details_id.clone() aria-expanded=move || open.get().to_string()
                     aria-label=move || format!("Details of {}", get().title) on:click=move |_| open.update(|o| *o = !*o)>
-                    {move || if open.get() { "Less" } else { "Details" }}
+                    "Details"
                 </button>
             </div>
             <p class="item-summary">{move || summary_chips(&get())}</p>

@@ -336,7 +336,7 @@ fn ScopeRow(item: ScopeItem, error: RwSignal<Option<String>>, reload: RwSignal<u
                 <strong>{item.title.clone()}</strong> " " {status_chip(item.status)}
                 <label class="sr-only" for=format!("status-{id}")>{format!("Status of {t}")}</label>
                 <select id=format!("status-{id}") prop:value=item.status.as_str() on:change=set_status>
-                    {ScopeStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                    {ScopeStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=s == status>{s.label()}</option> }).collect_view()}
                 </select>
                 <button class="small" aria-label=format!("Edit {t}") aria-expanded=move || (mode.get() == "edit").to_string()
                     on:click=move |_| mode.update(|m| *m = if *m == "edit" { "view" } else { "edit" })>"Edit"</button>

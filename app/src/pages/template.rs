@@ -222,7 +222,9 @@ fn TemplateEditor(draft: TemplateDraft, reload: RwSignal<u32>, saved: RwSignal<O
 /// One item: its title, due and checks, with move / edit / remove; the edit form opens in place.
 #[component]
 fn TemplateRow(id: u32, rows: RwSignal<Vec<Row>>, editing: RwSignal<Option<u32>>, original: StoredValue<Vec<TemplateItemEdit>>) -> impl IntoView {
-    let row = move || rows.with(|r| r.iter().find(|x| x.id == id).cloned());
+    // Only this row's own changes re-render it: an open edit form keeps what is typed in it
+    // while other rows move or are removed.
+    let row = Memo::new(move |_| rows.with(|r| r.iter().find(|x| x.id == id).cloned()));
     // Moves the item past its neighbour of the same phase (-1 up, +1 down).
     let shift = move |dir: i32| {
         rows.update(|r| {
@@ -240,7 +242,7 @@ fn TemplateRow(id: u32, rows: RwSignal<Vec<Row>>, editing: RwSignal<Option<u32>>
     };
     let set_removed = move |removed: bool| rows.update(|r| r.iter_mut().filter(|x| x.id == id).for_each(|x| x.removed = removed));
     move || {
-        let Some(Row { item, removed, .. }) = row() else { return ().into_any() };
+        let Some(Row { item, removed, .. }) = row.get() else { return ().into_any() };
         let title = if item.title.is_empty() { "New item".to_string() } else { item.title.clone() };
         let status = if item.key.is_empty() {
             Some(("new", "chip pass"))
@@ -263,7 +265,7 @@ fn TemplateRow(id: u32, rows: RwSignal<Vec<Row>>, editing: RwSignal<Option<u32>>
                     </div>
                     <div class="toolbar">
                         {if removed {
-                            view! { <button class="small" on:click=move |_| set_removed(false)>"Undo remove"</button> }.into_any()
+                            view! { <button class="small" aria-label=format!("Undo remove: {title}") on:click=move |_| set_removed(false)>"Undo remove"</button> }.into_any()
                         } else {
                             let t = title.clone();
                             view! {
@@ -337,16 +339,16 @@ fn ItemForm(id: u32, item: TemplateItemEdit, rows: RwSignal<Vec<Row>>, editing: 
     view! {
         <form class="inline-grid tpl-form" on:submit=done>
             <label class="wide" for=f("title")>"Title"</label>
-            <input class="wide" id=f("title") type="text" maxlength="120" required bind:value=title autofocus/>
+            <input class="wide" id=f("title") type="text" maxlength="200" required bind:value=title autofocus/>
             <label>"Phase"
                 <select prop:value=move || phase.get() on:change=move |ev| phase.set(event_target_value(&ev))>
-                    {PHASES.iter().map(|p| view! { <option value=p.key>{p.title}</option> }).collect_view()}
+                    {PHASES.iter().map(|p| view! { <option value=p.key selected=move || phase.get() == p.key>{p.title}</option> }).collect_view()}
                 </select>
             </label>
             <label>"Due (from launch)" <input type="text" placeholder="T-7d" bind:value=due/></label>
             <label>"Evidence from"
                 <select prop:value=move || evidence.get() on:change=move |ev| evidence.set(event_target_value(&ev))>
-                    {EvidenceFrom::ALL.into_iter().map(|e| view! { <option value=e.as_str()>{e.label()}</option> }).collect_view()}
+                    {EvidenceFrom::ALL.into_iter().map(|e| view! { <option value=e.as_str() selected=move || evidence.get() == e.as_str()>{e.label()}</option> }).collect_view()}
                 </select>
             </label>
             <label>"Automated checks (ids, optional)" <input type="text" placeholder="e.g. broken-link, favicon-missing" bind:value=checks/></label>

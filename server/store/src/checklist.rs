@@ -244,12 +244,22 @@ pub async fn bulk(store: &Store, actor: &UserInfo, project_id: i64, phase: &str,
     let Some(p) = preflight_model::phases::phase(phase) else {
         return Err(AppError::bad(format!("phase: there is no phase \"{phase}\".")));
     };
+    // The change is judged once, before any item is written, even when no item is open.
     match change {
-        ItemChange::Assign { .. } | ItemChange::SetState { state: ItemState::NotApplicable, .. } => {}
+        ItemChange::Assign { user_id: Some(uid) } => {
+            super::auth::user_by_id(&store.pool, *uid).await?.ok_or_else(|| AppError::bad("That team member does not exist."))?;
+        }
+        ItemChange::Assign { user_id: None } => {}
+        ItemChange::SetState { state: ItemState::NotApplicable, reason } if reason.trim().is_empty() => {
+            return Err(AppError::bad("Say why the items do not apply, so the team knows later."));
+        }
+        ItemChange::SetState { state: ItemState::NotApplicable, .. } => {}
         _ => return Err(AppError::bad("change: a phase at once can be assigned or marked not applicable; tick items one by one.")),
     }
     projects::get(&store.pool, project_id).await?;
-    let open: Vec<ChecklistItem> = items(&store.pool, project_id).await?.into_iter().filter(|i| i.phase == phase && i.state == ItemState::Todo).collect();
+    let already = |i: &ChecklistItem| matches!(change, ItemChange::Assign { user_id } if *user_id == i.assignee_id);
+    let open: Vec<ChecklistItem> =
+        items(&store.pool, project_id).await?.into_iter().filter(|i| i.phase == phase && i.state == ItemState::Todo && !already(i)).collect();
     let mut changed = Vec::with_capacity(open.len());
     for it in open {
         if let UpdateOutcome::Updated { item } = write_change(&store.pool, actor, it.id, it.version, change).await? {

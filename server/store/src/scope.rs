@@ -198,16 +198,24 @@ pub async fn delete(pool: &Pool, id: i64, actor: &str, version: Option<i64>, rea
     if let Some(by) = &before.deleted_by {
         return Err(AppError::Conflict(format!("{by} already deleted \"{}\".", before.title)));
     }
+    let stale = || AppError::Conflict(format!("\"{}\" changed since you loaded it; reload and decide again.", before.title));
     if version.is_some_and(|v| v != before.version) {
-        return Err(AppError::Conflict(format!("\"{}\" changed since you loaded it; reload and decide again.", before.title)));
+        return Err(stale());
     }
-    sqlx::query("UPDATE scope_items SET deleted_at = $1, deleted_by = $2, version = version + 1, updated_at = $3 WHERE id = $4")
-        .bind(t)
-        .bind(actor)
-        .bind(t)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    // The conditions again in the write: on PostgreSQL another request may have got here too.
+    let r = sqlx::query(
+        "UPDATE scope_items SET deleted_at = $1, deleted_by = $2, version = version + 1, updated_at = $3 WHERE id = $4 AND deleted_at IS NULL AND version = $5",
+    )
+    .bind(t)
+    .bind(actor)
+    .bind(t)
+    .bind(id)
+    .bind(before.version)
+    .execute(&mut *tx)
+    .await?;
+    if r.rows_affected() == 0 {
+        return Err(stale());
+    }
     let after = fetch_in(&mut tx, id).await?;
     record(&mut tx, &after, actor, "deleted", &reason, t).await?;
     let why = if reason.is_empty() { String::new() } else { format!(": {reason}") };
@@ -224,11 +232,16 @@ pub async fn restore(pool: &Pool, id: i64, actor: &str) -> AppResult<ScopeItem> 
     if before.deleted_at.is_none() {
         return Err(AppError::Conflict(format!("\"{}\" is not deleted.", before.title)));
     }
-    sqlx::query("UPDATE scope_items SET deleted_at = NULL, deleted_by = NULL, version = version + 1, updated_at = $1 WHERE id = $2")
-        .bind(t)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    let r = sqlx::query(
+        "UPDATE scope_items SET deleted_at = NULL, deleted_by = NULL, version = version + 1, updated_at = $1 WHERE id = $2 AND deleted_at IS NOT NULL",
+    )
+    .bind(t)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if r.rows_affected() == 0 {
+        return Err(AppError::Conflict(format!("\"{}\" was restored a moment ago.", before.title)));
+    }
     let after = fetch_in(&mut tx, id).await?;
     record(&mut tx, &after, actor, "restored", "", t).await?;
     activity::log_in(&mut tx, after.project_id, actor, "scope", &format!("restored \"{}\" to the scope", after.title), t).await?;
@@ -365,8 +378,12 @@ pub async fn propose(pool: &Pool, project_id: i64, actor: &str, by_client: bool,
         return Err(AppError::bad("description: 10,000 characters at most."));
     }
     if let Some(item) = input.scope_item_id {
-        if get(pool, item).await?.project_id != project_id {
+        let item = get(pool, item).await?;
+        if item.project_id != project_id {
             return Err(AppError::bad("scope_item_id: that item belongs to another project."));
+        }
+        if let Some(by) = item.deleted_by {
+            return Err(AppError::Conflict(format!("{by} deleted \"{}\" from the scope; restore it before proposing a change to it.", item.title)));
         }
     }
     super::projects::get(pool, project_id).await?;
@@ -400,6 +417,17 @@ pub async fn decide(pool: &Pool, id: i64, decision: &Decision) -> AppResult<Chan
     }
     let note = decision.note.trim();
     let cr = change_request(pool, id).await?;
+    if decision.approve {
+        if let Some(item) = cr.scope_item_id {
+            let item = get(pool, item).await?;
+            if let Some(by) = item.deleted_by {
+                return Err(AppError::Conflict(format!(
+                    "{by} deleted \"{}\" from the scope after this change was proposed; restore it first, or decline the change.",
+                    item.title
+                )));
+            }
+        }
+    }
     if cr.status != ChangeStatus::Proposed {
         return Err(AppError::Conflict(format!(
             "This change request was already {} by {}.",
@@ -425,7 +453,7 @@ pub async fn decide(pool: &Pool, id: i64, decision: &Decision) -> AppResult<Chan
         let why = format!("change request #{id} approved by {who}: {}", cr.reason);
         let item = match cr.scope_item_id {
             Some(item_id) => {
-                sqlx::query("UPDATE scope_items SET title = $1, description = CASE WHEN $2 = '' THEN description ELSE $3 END, agreed_on = $4, version = version + 1, updated_at = $5, deleted_at = NULL, deleted_by = NULL WHERE id = $6")
+                sqlx::query("UPDATE scope_items SET title = $1, description = CASE WHEN $2 = '' THEN description ELSE $3 END, agreed_on = $4, version = version + 1, updated_at = $5 WHERE id = $6")
                     .bind(&cr.title)
                     .bind(&cr.description)
                     .bind(&cr.description)

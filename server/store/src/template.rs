@@ -240,8 +240,8 @@ pub async fn current(pool: &Pool) -> AppResult<TemplateDraft> {
     Ok(TemplateDraft { version, items: rows_of(&mut conn, id).await?.iter().map(ItemRow::edit).collect() })
 }
 
-/// A key for an item added in the editor, made from its title and used by no other item of
-/// this or the previous version.
+/// A key for an item added in the editor, made from its title and used by no item of any
+/// version.
 fn key_from_title(title: &str, taken: impl Fn(&str) -> bool) -> String {
     let slug: String = title.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     let words: Vec<&str> = slug.split('-').filter(|w| !w.is_empty()).take(6).collect();
@@ -273,14 +273,16 @@ pub async fn save_edit(pool: &Pool, actor: &str, input: &TemplateSave) -> AppRes
     }
     let before = rows_of(&mut tx, prev_id).await?;
     let by_key: HashMap<&str, &ItemRow> = before.iter().map(|r| (r.key.as_str(), r)).collect();
+    // Keys are never reused, not even those of items removed in earlier versions.
+    let ever: HashSet<String> = sqlx::query_scalar("SELECT DISTINCT key FROM template_items").fetch_all(&mut *tx).await?.into_iter().collect();
     let mut used: HashSet<String> = HashSet::new();
     let (mut added, mut changed) = (0, 0);
     let mut rows = Vec::with_capacity(input.items.len());
     for (i, it) in input.items.iter().enumerate() {
         let n = i + 1;
         let title = it.title.trim().to_string();
-        if title.is_empty() || title.chars().count() > 120 {
-            return Err(AppError::bad(format!("item {n}: give it a title of 1 to 120 characters.")));
+        if title.is_empty() || title.chars().count() > 200 {
+            return Err(AppError::bad(format!("item {n}: give it a title of 1 to 200 characters.")));
         }
         let why = it.why.trim().to_string();
         if why.is_empty() || why.chars().count() > 2000 {
@@ -296,7 +298,7 @@ pub async fn save_edit(pool: &Pool, actor: &str, input: &TemplateSave) -> AppRes
         };
         let key = match old {
             Some(o) => o.key.clone(),
-            None => key_from_title(&title, |k| by_key.contains_key(k) || used.contains(k)),
+            None => key_from_title(&title, |k| ever.contains(k) || used.contains(k)),
         };
         if !used.insert(key.clone()) {
             return Err(AppError::bad(format!("item {n} ({title}) is in the list twice.")));
@@ -368,7 +370,17 @@ pub async fn save_edit(pool: &Pool, actor: &str, input: &TemplateSave) -> AppRes
         .bind(&source)
         .bind(now())
         .fetch_one(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| {
+            // Another save of the same base version won the race (PostgreSQL runs both at once).
+            if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
+                AppError::Conflict(format!(
+                    "Version {version} of the template was saved while you were editing version {prev_version}. Your changes are still in the form: keep a copy, reload, and make them again."
+                ))
+            } else {
+                e.into()
+            }
+        })?;
     for row in &rows {
         insert_item(&mut tx, vid, row.position, row).await?;
     }
