@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::components::A;
 
 use crate::components::LoadError;
 use crate::model::Project;
@@ -13,9 +13,7 @@ use crate::server_fns::get_project;
 
 #[component]
 pub fn HandoverPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    let data = Resource::new(id, get_project);
+    let data = Resource::new(crate::pages::scope::project_id(), get_project);
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

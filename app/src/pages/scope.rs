@@ -30,7 +30,8 @@ pub fn ProjectNav(project_id: i64, current: &'static str) -> impl IntoView {
     }
 }
 
-fn project_id() -> impl Fn() -> i64 + Copy {
+/// The `:id` of a project page's route (0 when it is not a number: the page then says not found).
+pub(crate) fn project_id() -> impl Fn() -> i64 + Copy {
     let params = use_params_map();
     move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0)
 }

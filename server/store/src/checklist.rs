@@ -103,7 +103,8 @@ pub async fn items(pool: &Pool, project_id: i64) -> AppResult<Vec<ChecklistItem>
 pub async fn assigned_to(pool: &Pool, user_id: i64) -> AppResult<Vec<preflight_model::MyItem>> {
     let rows: Vec<ItemRow> =
         sqlx::query_as(&format!("{ITEM_SELECT} WHERE c.assignee_id = $1 AND c.state = 'todo' AND p.archived_at IS NULL")).bind(user_id).fetch_all(pool).await?;
-    let names: std::collections::HashMap<i64, String> = projects::list(pool, false).await?.into_iter().map(|p| (p.id, p.name)).collect();
+    let names: std::collections::HashMap<i64, String> =
+        sqlx::query_as("SELECT id, name FROM projects WHERE archived_at IS NULL").fetch_all(pool).await?.into_iter().collect();
     let today = today();
     let mut out: Vec<preflight_model::MyItem> = rows
         .into_iter()
@@ -257,12 +258,18 @@ pub async fn bulk(store: &Store, actor: &UserInfo, project_id: i64, phase: &str,
         _ => return Err(AppError::bad("change: a phase at once can be assigned or marked not applicable; tick items one by one.")),
     }
     projects::get(&store.pool, project_id).await?;
-    let already = |i: &ChecklistItem| matches!(change, ItemChange::Assign { user_id } if *user_id == i.assignee_id);
-    let open: Vec<ChecklistItem> =
-        items(&store.pool, project_id).await?.into_iter().filter(|i| i.phase == phase && i.state == ItemState::Todo && !already(i)).collect();
+    // The open items of the phase: ids and versions are all the writes need.
+    let open: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, version, assignee_id FROM checklist_items WHERE project_id = $1 AND phase = $2 AND state = 'todo' ORDER BY due_offset_days, position, id",
+    )
+    .bind(project_id)
+    .bind(phase)
+    .fetch_all(&store.pool)
+    .await?;
+    let already = |assignee: Option<i64>| matches!(change, ItemChange::Assign { user_id } if *user_id == assignee);
     let mut changed = Vec::with_capacity(open.len());
-    for it in open {
-        if let UpdateOutcome::Updated { item } = write_change(&store.pool, actor, it.id, it.version, change).await? {
+    for (id, version, _) in open.into_iter().filter(|(_, _, a)| !already(*a)) {
+        if let UpdateOutcome::Updated { item } = write_change(&store.pool, actor, id, version, change).await? {
             store.publish(item.clone());
             changed.push(item);
         }

@@ -278,7 +278,7 @@ pub async fn promote(pool: &Pool, action_id: i64, actor: &str) -> AppResult<Temp
         .await?;
     activity::log_in(&mut tx, project_id, actor, "retro", &format!("promoted \"{title}\" into checklist template v{version}"), t).await?;
     tx.commit().await?;
-    Ok(versions(pool).await?.into_iter().find(|v| v.version == version).expect("just made"))
+    self::version(pool, version).await
 }
 
 /// Where an action's checks can take their evidence from: production when one judges
@@ -300,19 +300,33 @@ fn evidence_from_checks(checks: &[String]) -> AppResult<preflight_model::Evidenc
 pub async fn versions(pool: &Pool) -> AppResult<Vec<TemplateVersionView>> {
     let vs: Vec<(i64, i64, String, i64)> =
         sqlx::query_as("SELECT id, version, source, created_at FROM template_versions ORDER BY version DESC").fetch_all(pool).await?;
-    let mut out = Vec::new();
-    for (id, version, source, created_at) in vs {
-        let items: Vec<(String, String, String, String, String)> =
-            sqlx::query_as("SELECT key, phase, title, why, origin FROM template_items WHERE template_version_id = $1 ORDER BY position")
-                .bind(id)
-                .fetch_all(pool)
-                .await?;
-        out.push(TemplateVersionView {
-            version,
-            source,
-            created_at,
-            items: items.into_iter().map(|(key, phase, title, why, origin)| TemplateItemView { key, phase, title, why, origin }).collect(),
-        });
+    let mut out = Vec::with_capacity(vs.len());
+    for v in vs {
+        out.push(view_of(pool, v).await?);
     }
     Ok(out)
+}
+
+/// One template version (by its number), with its items.
+pub async fn version(pool: &Pool, version: i64) -> AppResult<TemplateVersionView> {
+    let v: (i64, i64, String, i64) = sqlx::query_as("SELECT id, version, source, created_at FROM template_versions WHERE version = $1")
+        .bind(version)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound("template version"))?;
+    view_of(pool, v).await
+}
+
+async fn view_of(pool: &Pool, (id, version, source, created_at): (i64, i64, String, i64)) -> AppResult<TemplateVersionView> {
+    let items: Vec<(String, String, String, String, String)> =
+        sqlx::query_as("SELECT key, phase, title, why, origin FROM template_items WHERE template_version_id = $1 ORDER BY position")
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
+    Ok(TemplateVersionView {
+        version,
+        source,
+        created_at,
+        items: items.into_iter().map(|(key, phase, title, why, origin)| TemplateItemView { key, phase, title, why, origin }).collect(),
+    })
 }

@@ -386,7 +386,7 @@ pub async fn save_edit(pool: &Pool, actor: &str, input: &TemplateSave) -> AppRes
     }
     tx.commit().await?;
     tracing::info!(version, actor, "saved checklist template {source}");
-    super::retro::versions(pool).await?.into_iter().find(|v| v.version == version).ok_or(AppError::Internal)
+    super::retro::version(pool, version).await
 }
 
 #[cfg(test)]
