@@ -12,6 +12,8 @@ use crate::model::{
 
 #[cfg(feature = "ssr")]
 use ctx::serve;
+#[cfg(feature = "ssr")]
+use preflight_store::access::Resource as R;
 
 #[cfg(feature = "ssr")]
 pub mod ctx {
@@ -19,7 +21,7 @@ pub mod ctx {
     use leptos::prelude::*;
 
     use crate::model::{Role, UserInfo};
-    use preflight_store::{AppError, Store};
+    use preflight_store::{access::Resource, AppError, Store};
 
     /// Runs a server function's body: the store's error becomes the function's, keeping its
     /// HTTP status — bad input is a 4xx with the message, as in the JSON API, never a 500.
@@ -48,6 +50,24 @@ pub mod ctx {
         maybe_user().ok_or(AppError::Unauthorized)
     }
 
+    /// The signed-in user, when they may see every record named (a record in a project a
+    /// restricted member was not added to is "not found", as if it did not exist).
+    pub async fn user_for(records: &[(Resource, i64)]) -> Result<UserInfo, AppError> {
+        let u = user()?;
+        if u.restricted {
+            let pool = state()?.pool;
+            for (what, id) in records {
+                preflight_store::access::check(&pool, &u, *what, *id).await?;
+            }
+        }
+        Ok(u)
+    }
+
+    /// Records to check: some always named, one only when given.
+    pub fn records<const N: usize>(always: [(Resource, i64); N], optional: Option<(Resource, i64)>) -> Vec<(Resource, i64)> {
+        always.into_iter().chain(optional).collect()
+    }
+
     pub fn owner() -> Result<UserInfo, AppError> {
         let u = user()?;
         if u.role != Role::Owner {
@@ -74,8 +94,8 @@ pub async fn current_user() -> Result<Option<UserInfo>, ServerFnError> {
 #[server(prefix = "/rpc", endpoint = "list_projects", input = Json)]
 pub async fn list_projects(include_archived: bool) -> Result<Vec<ProjectSummary>, ServerFnError> {
     serve(async move {
-        ctx::user()?;
-        preflight_store::projects::list(&ctx::state()?.pool, include_archived).await
+        let user = ctx::user()?;
+        preflight_store::projects::list_for(&ctx::state()?.pool, &user, include_archived).await
     })
     .await
 }
@@ -83,7 +103,7 @@ pub async fn list_projects(include_archived: bool) -> Result<Vec<ProjectSummary>
 #[server(prefix = "/rpc", endpoint = "get_project", input = Json)]
 pub async fn get_project(id: i64) -> Result<Project, ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::Project, id)]).await?;
         preflight_store::projects::get(&ctx::state()?.pool, id).await
     })
     .await
@@ -98,6 +118,7 @@ pub async fn save_project(id: Option<i64>, input: ProjectInput) -> Result<i64, S
         match id {
             None => Ok(preflight_store::projects::create(&pool, &user, &input).await?),
             Some(id) => {
+                preflight_store::access::check(&pool, &user, R::Project, id).await?;
                 preflight_store::projects::update(&pool, id, &input).await?;
                 Ok(id)
             }
@@ -109,7 +130,7 @@ pub async fn save_project(id: Option<i64>, input: ProjectInput) -> Result<i64, S
 #[server(prefix = "/rpc", endpoint = "set_project_archived", input = Json)]
 pub async fn set_project_archived(id: i64, archived: bool) -> Result<(), ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::Project, id)]).await?;
         preflight_store::projects::set_archived(&ctx::state()?.pool, id, archived).await
     })
     .await
@@ -119,7 +140,7 @@ pub async fn set_project_archived(id: i64, archived: bool) -> Result<(), ServerF
 #[server(prefix = "/rpc", endpoint = "delete_project", input = Json)]
 pub async fn delete_project(id: i64) -> Result<crate::model::DeleteOutcome, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::Project, id)]).await?;
         let state = ctx::state()?;
         preflight_store::projects::delete(&state.pool, &user, id, state.screenshots_dir.as_deref()).await
     })
@@ -129,7 +150,7 @@ pub async fn delete_project(id: i64) -> Result<crate::model::DeleteOutcome, Serv
 #[server(prefix = "/rpc", endpoint = "get_checklist", input = Json)]
 pub async fn get_checklist(project_id: i64) -> Result<ChecklistView, ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::Project, project_id)]).await?;
         preflight_store::checklist::view(&ctx::state()?.pool, project_id).await
     })
     .await
@@ -140,7 +161,7 @@ pub async fn get_checklist(project_id: i64) -> Result<ChecklistView, ServerFnErr
 #[server(prefix = "/rpc", endpoint = "set_credentials", input = Json)]
 pub async fn set_credentials(env_id: i64, credentials: Option<crate::model::Credentials>) -> Result<Option<String>, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::Environment, env_id)]).await?;
         let state = ctx::state()?;
         preflight_store::environments::set_credentials(&state.pool, &state.sealer, &user, env_id, credentials.as_ref()).await
     })
@@ -151,7 +172,7 @@ pub async fn set_credentials(env_id: i64, credentials: Option<crate::model::Cred
 #[server(prefix = "/rpc", endpoint = "import_old_urls", input = Json)]
 pub async fn import_old_urls(env_id: i64, sitemap_url: String) -> Result<Vec<String>, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::Environment, env_id)]).await?;
         preflight_store::environments::import_old_urls(&ctx::state()?.pool, &user, env_id, &sitemap_url).await
     })
     .await
@@ -162,7 +183,7 @@ pub async fn import_old_urls(env_id: i64, sitemap_url: String) -> Result<Vec<Str
 #[server(prefix = "/rpc", endpoint = "record_deploy", input = Json)]
 pub async fn record_deploy(project_id: i64, deploy: NewDeploy) -> Result<DeployRecorded, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::Project, project_id)]).await?;
         preflight_store::deploys::record(&ctx::state()?, &user, project_id, &deploy).await
     })
     .await
@@ -171,7 +192,7 @@ pub async fn record_deploy(project_id: i64, deploy: NewDeploy) -> Result<DeployR
 #[server(prefix = "/rpc", endpoint = "update_item", input = Json)]
 pub async fn update_item(item_id: i64, version: i64, change: ItemChange) -> Result<UpdateOutcome, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::ChecklistItem, item_id)]).await?;
         preflight_store::checklist::update(&ctx::state()?, &user, item_id, version, &change).await
     })
     .await
@@ -182,7 +203,7 @@ pub async fn update_item(item_id: i64, version: i64, change: ItemChange) -> Resu
 pub async fn my_items() -> Result<Vec<crate::model::MyItem>, ServerFnError> {
     serve(async move {
         let user = ctx::user()?;
-        preflight_store::checklist::assigned_to(&ctx::state()?.pool, user.id).await
+        preflight_store::checklist::assigned_to(&ctx::state()?.pool, &user).await
     })
     .await
 }
@@ -191,7 +212,7 @@ pub async fn my_items() -> Result<Vec<crate::model::MyItem>, ServerFnError> {
 #[server(prefix = "/rpc", endpoint = "bulk_update_phase", input = Json)]
 pub async fn bulk_update_phase(project_id: i64, phase: String, change: ItemChange) -> Result<Vec<ChecklistItem>, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::Project, project_id)]).await?;
         preflight_store::checklist::bulk(&ctx::state()?, &user, project_id, &phase, &change).await
     })
     .await
@@ -200,7 +221,7 @@ pub async fn bulk_update_phase(project_id: i64, phase: String, change: ItemChang
 #[server(prefix = "/rpc", endpoint = "add_item", input = Json)]
 pub async fn add_item(project_id: i64, item: NewItem) -> Result<ChecklistItem, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::Project, project_id)]).await?;
         preflight_store::checklist::add_item(&ctx::state()?, &user, project_id, &item).await
     })
     .await
@@ -210,7 +231,7 @@ pub async fn add_item(project_id: i64, item: NewItem) -> Result<ChecklistItem, S
 #[server(prefix = "/rpc", endpoint = "replan_checklist", input = Json)]
 pub async fn replan_checklist(project_id: i64) -> Result<Vec<ChecklistItem>, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::Project, project_id)]).await?;
         preflight_store::checklist::replan(&ctx::state()?, &user, project_id).await
     })
     .await
@@ -219,7 +240,7 @@ pub async fn replan_checklist(project_id: i64) -> Result<Vec<ChecklistItem>, Ser
 #[server(prefix = "/rpc", endpoint = "item_history", input = Json)]
 pub async fn item_history(item_id: i64) -> Result<Vec<ItemEvent>, ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::ChecklistItem, item_id)]).await?;
         preflight_store::checklist::history(&ctx::state()?.pool, item_id).await
     })
     .await
@@ -325,7 +346,7 @@ pub async fn revoke_token(id: i64) -> Result<(), ServerFnError> {
 #[server(prefix = "/rpc", endpoint = "start_run", input = Json)]
 pub async fn start_run(project_id: i64, environment: String) -> Result<RunSummary, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::Project, project_id)]).await?;
         preflight_store::runs::queue(&ctx::state()?, &user, project_id, &environment).await
     })
     .await
@@ -334,7 +355,7 @@ pub async fn start_run(project_id: i64, environment: String) -> Result<RunSummar
 #[server(prefix = "/rpc", endpoint = "list_runs", input = Json)]
 pub async fn list_runs(project_id: i64) -> Result<Vec<RunSummary>, ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::Project, project_id)]).await?;
         preflight_store::runs::list(&ctx::state()?.pool, project_id, 10).await
     })
     .await
@@ -343,7 +364,7 @@ pub async fn list_runs(project_id: i64) -> Result<Vec<RunSummary>, ServerFnError
 #[server(prefix = "/rpc", endpoint = "get_run", input = Json)]
 pub async fn get_run(run_id: i64) -> Result<RunDetail, ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::Run, run_id)]).await?;
         preflight_store::runs::detail(&ctx::state()?.pool, run_id).await
     })
     .await
@@ -352,7 +373,7 @@ pub async fn get_run(run_id: i64) -> Result<RunDetail, ServerFnError> {
 #[server(prefix = "/rpc", endpoint = "get_gallery", input = Json)]
 pub async fn get_gallery(run_id: i64) -> Result<crate::model::Gallery, ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::Run, run_id)]).await?;
         preflight_store::screenshots::gallery(&ctx::state()?.pool, run_id).await
     })
     .await
@@ -362,7 +383,7 @@ pub async fn get_gallery(run_id: i64) -> Result<crate::model::Gallery, ServerFnE
 #[server(prefix = "/rpc", endpoint = "team_review", input = Json)]
 pub async fn team_review(screenshot_id: i64, approve: bool, comment: String) -> Result<crate::model::Review, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::Screenshot, screenshot_id)]).await?;
         preflight_store::screenshots::team_review(&ctx::state()?.pool, &user, screenshot_id, approve, &comment).await
     })
     .await
@@ -372,7 +393,7 @@ pub async fn team_review(screenshot_id: i64, approve: bool, comment: String) -> 
 #[server(prefix = "/rpc", endpoint = "approve_unchanged", input = Json)]
 pub async fn approve_unchanged(run_id: i64) -> Result<i64, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::Run, run_id)]).await?;
         preflight_store::screenshots::approve_unchanged(&ctx::state()?.pool, &user, run_id).await
     })
     .await
@@ -382,7 +403,7 @@ pub async fn approve_unchanged(run_id: i64) -> Result<i64, ServerFnError> {
 #[server(prefix = "/rpc", endpoint = "accept_baseline", input = Json)]
 pub async fn accept_baseline(run_id: i64) -> Result<crate::model::Baseline, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::Run, run_id)]).await?;
         preflight_store::screenshots::accept_baseline(&ctx::state()?.pool, &user, run_id).await
     })
     .await
@@ -391,7 +412,7 @@ pub async fn accept_baseline(run_id: i64) -> Result<crate::model::Baseline, Serv
 #[server(prefix = "/rpc", endpoint = "get_diff", input = Json)]
 pub async fn get_diff(before: i64, after: i64) -> Result<crate::model::DiffView, ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::Screenshot, before), (R::Screenshot, after)]).await?;
         let state = ctx::state()?;
         let dir = state.screenshots_dir.clone().ok_or(preflight_store::AppError::NotFound("screenshots on this server"))?;
         Ok(preflight_store::screenshots::diff(&state.pool, &dir, before, after).await?.0)
@@ -404,7 +425,7 @@ pub async fn get_diff(before: i64, after: i64) -> Result<crate::model::DiffView,
 #[server(prefix = "/rpc", endpoint = "get_watch", input = Json)]
 pub async fn get_watch(project_id: i64) -> Result<crate::model::WatchView, ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::Project, project_id)]).await?;
         preflight_store::schedules::view(&ctx::state()?.pool, project_id).await
     })
     .await
@@ -414,7 +435,7 @@ pub async fn get_watch(project_id: i64) -> Result<crate::model::WatchView, Serve
 #[server(prefix = "/rpc", endpoint = "set_schedule", input = Json)]
 pub async fn set_schedule(environment_id: i64, schedule: crate::model::ScheduleInput) -> Result<crate::model::Schedule, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::Environment, environment_id)]).await?;
         preflight_store::schedules::set(&ctx::state()?, &user, environment_id, &schedule).await
     })
     .await
@@ -445,7 +466,7 @@ pub async fn mark_notifications_read(ids: Option<Vec<i64>>) -> Result<crate::mod
 #[server(prefix = "/rpc", endpoint = "get_notify_settings", input = Json)]
 pub async fn get_notify_settings(project_id: i64) -> Result<crate::model::NotifySettings, ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::Project, project_id)]).await?;
         let pool = ctx::state()?.pool;
         preflight_store::projects::get(&pool, project_id).await?;
         preflight_store::notify::settings(&pool, project_id).await
@@ -456,7 +477,7 @@ pub async fn get_notify_settings(project_id: i64) -> Result<crate::model::Notify
 #[server(prefix = "/rpc", endpoint = "set_notify_rule", input = Json)]
 pub async fn set_notify_rule(project_id: i64, rule: String, enabled: bool) -> Result<Vec<crate::model::RuleSetting>, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::Project, project_id)]).await?;
         preflight_store::notify::set_rule(&ctx::state()?.pool, &user, project_id, &rule, enabled).await
     })
     .await
@@ -466,7 +487,7 @@ pub async fn set_notify_rule(project_id: i64, rule: String, enabled: bool) -> Re
 #[server(prefix = "/rpc", endpoint = "save_webhook", input = Json)]
 pub async fn save_webhook(project_id: i64, webhook_id: Option<i64>, input: crate::model::WebhookInput) -> Result<crate::model::Webhook, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&ctx::records([(R::Project, project_id)], webhook_id.map(|w| (R::Webhook, w)))).await?;
         let state = ctx::state()?;
         match webhook_id {
             Some(id) => preflight_store::notify::update_webhook(&state, &user, id, &input).await,
@@ -479,7 +500,7 @@ pub async fn save_webhook(project_id: i64, webhook_id: Option<i64>, input: crate
 #[server(prefix = "/rpc", endpoint = "delete_webhook", input = Json)]
 pub async fn delete_webhook(webhook_id: i64) -> Result<(), ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::Webhook, webhook_id)]).await?;
         preflight_store::notify::delete_webhook(&ctx::state()?, &user, webhook_id).await
     })
     .await
@@ -488,7 +509,7 @@ pub async fn delete_webhook(webhook_id: i64) -> Result<(), ServerFnError> {
 #[server(prefix = "/rpc", endpoint = "rotate_webhook_secret", input = Json)]
 pub async fn rotate_webhook_secret(webhook_id: i64) -> Result<crate::model::Webhook, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::Webhook, webhook_id)]).await?;
         preflight_store::notify::rotate_secret(&ctx::state()?, &user, webhook_id).await
     })
     .await
@@ -497,7 +518,7 @@ pub async fn rotate_webhook_secret(webhook_id: i64) -> Result<crate::model::Webh
 #[server(prefix = "/rpc", endpoint = "retry_delivery", input = Json)]
 pub async fn retry_delivery(delivery_id: i64) -> Result<(), ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::Delivery, delivery_id)]).await?;
         preflight_store::notify::retry(&ctx::state()?, delivery_id).await
     })
     .await
@@ -582,7 +603,7 @@ pub async fn use_account_link(token: String, password: String, password2: String
 #[server(prefix = "/rpc", endpoint = "get_scope", input = Json)]
 pub async fn get_scope(project_id: i64) -> Result<crate::model::ScopeView, ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::Project, project_id)]).await?;
         preflight_store::scope::view(&ctx::state()?.pool, project_id).await
     })
     .await
@@ -591,7 +612,7 @@ pub async fn get_scope(project_id: i64) -> Result<crate::model::ScopeView, Serve
 #[server(prefix = "/rpc", endpoint = "save_scope_item", input = Json)]
 pub async fn save_scope_item(project_id: i64, item_id: Option<i64>, input: crate::model::ScopeInput) -> Result<crate::model::ScopeItem, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&ctx::records([(R::Project, project_id)], item_id.map(|i| (R::ScopeItem, i)))).await?;
         let pool = ctx::state()?.pool;
         Ok(match item_id {
             Some(id) => preflight_store::scope::update(&pool, id, &user.name, &input).await?,
@@ -605,7 +626,7 @@ pub async fn save_scope_item(project_id: i64, item_id: Option<i64>, input: crate
 #[server(prefix = "/rpc", endpoint = "delete_scope_item", input = Json)]
 pub async fn delete_scope_item(item_id: i64, version: i64, reason: String) -> Result<(), ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::ScopeItem, item_id)]).await?;
         preflight_store::scope::delete(&ctx::state()?.pool, item_id, &user.name, Some(version), &reason).await?;
         Ok(())
     })
@@ -615,7 +636,7 @@ pub async fn delete_scope_item(item_id: i64, version: i64, reason: String) -> Re
 #[server(prefix = "/rpc", endpoint = "restore_scope_item", input = Json)]
 pub async fn restore_scope_item(item_id: i64) -> Result<(), ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::ScopeItem, item_id)]).await?;
         preflight_store::scope::restore(&ctx::state()?.pool, item_id, &user.name).await?;
         Ok(())
     })
@@ -625,7 +646,7 @@ pub async fn restore_scope_item(item_id: i64) -> Result<(), ServerFnError> {
 #[server(prefix = "/rpc", endpoint = "scope_history", input = Json)]
 pub async fn scope_history(item_id: i64) -> Result<Vec<crate::model::ScopeHistoryEntry>, ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::ScopeItem, item_id)]).await?;
         preflight_store::scope::history(&ctx::state()?.pool, item_id).await
     })
     .await
@@ -635,7 +656,7 @@ pub async fn scope_history(item_id: i64) -> Result<Vec<crate::model::ScopeHistor
 #[server(prefix = "/rpc", endpoint = "compare_scope", input = Json)]
 pub async fn compare_scope(project_id: i64, from: String, to: String) -> Result<crate::model::ScopeComparison, ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::Project, project_id)]).await?;
         let day =
             |d: &str| preflight_store::scope::end_of_day(d).ok_or_else(|| preflight_store::AppError::bad(format!("\"{d}\" is not a date; use YYYY-MM-DD")));
         preflight_store::scope::compare(&ctx::state()?.pool, project_id, day(&from)?, day(&to)?).await
@@ -646,7 +667,7 @@ pub async fn compare_scope(project_id: i64, from: String, to: String) -> Result<
 #[server(prefix = "/rpc", endpoint = "propose_change", input = Json)]
 pub async fn propose_change(project_id: i64, input: crate::model::ChangeRequestInput) -> Result<crate::model::ChangeRequest, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::Project, project_id)]).await?;
         preflight_store::scope::propose(&ctx::state()?.pool, project_id, &user.name, false, &input).await
     })
     .await
@@ -656,7 +677,7 @@ pub async fn propose_change(project_id: i64, input: crate::model::ChangeRequestI
 #[server(prefix = "/rpc", endpoint = "decide_change", input = Json)]
 pub async fn decide_change(change_id: i64, decision: crate::model::Decision) -> Result<crate::model::ChangeRequest, ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::ChangeRequest, change_id)]).await?;
         preflight_store::scope::decide(&ctx::state()?.pool, change_id, &decision).await
     })
     .await
@@ -665,7 +686,7 @@ pub async fn decide_change(change_id: i64, decision: crate::model::Decision) -> 
 #[server(prefix = "/rpc", endpoint = "get_training", input = Json)]
 pub async fn get_training(project_id: i64) -> Result<(String, Vec<crate::model::TrainingNote>), ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::Project, project_id)]).await?;
         let pool = ctx::state()?.pool;
         let project = preflight_store::projects::get(&pool, project_id).await?;
         Ok((project.name, preflight_store::training::list(&pool, project_id, false).await?))
@@ -676,7 +697,7 @@ pub async fn get_training(project_id: i64) -> Result<(String, Vec<crate::model::
 #[server(prefix = "/rpc", endpoint = "save_training", input = Json)]
 pub async fn save_training(project_id: i64, note_id: Option<i64>, input: crate::model::TrainingInput) -> Result<crate::model::TrainingNote, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&ctx::records([(R::Project, project_id)], note_id.map(|n| (R::TrainingNote, n)))).await?;
         let pool = ctx::state()?.pool;
         Ok(match note_id {
             Some(id) => preflight_store::training::update(&pool, id, &user.name, &input).await?,
@@ -689,7 +710,7 @@ pub async fn save_training(project_id: i64, note_id: Option<i64>, input: crate::
 #[server(prefix = "/rpc", endpoint = "delete_training", input = Json)]
 pub async fn delete_training(note_id: i64) -> Result<(), ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::TrainingNote, note_id)]).await?;
         preflight_store::training::delete(&ctx::state()?.pool, note_id, &user.name).await
     })
     .await
@@ -708,7 +729,7 @@ pub async fn preview_markdown(body: String) -> Result<String, ServerFnError> {
 #[server(prefix = "/rpc", endpoint = "get_activity", input = Json)]
 pub async fn get_activity(project_id: i64, kind: Option<String>, actor: Option<String>) -> Result<(String, Vec<crate::model::ActivityEntry>), ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::Project, project_id)]).await?;
         let pool = ctx::state()?.pool;
         let project = preflight_store::projects::get(&pool, project_id).await?;
         Ok((project.name, preflight_store::activity::list(&pool, project_id, kind.as_deref(), actor.as_deref(), 500).await?))
@@ -799,7 +820,7 @@ pub async fn share_sign_off(token: String, name: String) -> Result<crate::model:
 #[server(prefix = "/rpc", endpoint = "get_reviews", input = Json)]
 pub async fn get_reviews(project_id: i64) -> Result<Vec<crate::model::Review>, ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::Project, project_id)]).await?;
         preflight_store::share::reviews(&ctx::state()?.pool, project_id).await
     })
     .await
@@ -808,7 +829,7 @@ pub async fn get_reviews(project_id: i64) -> Result<Vec<crate::model::Review>, S
 #[server(prefix = "/rpc", endpoint = "create_share_link", input = Json)]
 pub async fn create_share_link(project_id: i64, input: crate::model::ShareLinkInput) -> Result<crate::model::ShareLink, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::Project, project_id)]).await?;
         let state = ctx::state()?;
         let mut link = preflight_store::share::create(&state.pool, &user, project_id, &input).await?;
         // Shown absolute, so it can be copied into an e-mail.
@@ -823,7 +844,7 @@ pub async fn create_share_link(project_id: i64, input: crate::model::ShareLinkIn
 #[server(prefix = "/rpc", endpoint = "list_share_links", input = Json)]
 pub async fn list_share_links(project_id: i64) -> Result<Vec<crate::model::ShareLink>, ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::Project, project_id)]).await?;
         preflight_store::share::list(&ctx::state()?.pool, project_id).await
     })
     .await
@@ -832,7 +853,7 @@ pub async fn list_share_links(project_id: i64) -> Result<Vec<crate::model::Share
 #[server(prefix = "/rpc", endpoint = "revoke_share_link", input = Json)]
 pub async fn revoke_share_link(link_id: i64) -> Result<(), ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::ShareLink, link_id)]).await?;
         preflight_store::share::revoke(&ctx::state()?.pool, &user, link_id).await
     })
     .await
@@ -843,7 +864,7 @@ pub async fn revoke_share_link(link_id: i64) -> Result<(), ServerFnError> {
 #[server(prefix = "/rpc", endpoint = "get_retro", input = Json)]
 pub async fn get_retro(project_id: i64) -> Result<crate::model::Retrospective, ServerFnError> {
     serve(async move {
-        ctx::user()?;
+        ctx::user_for(&[(R::Project, project_id)]).await?;
         preflight_store::retro::get(&ctx::state()?.pool, project_id).await
     })
     .await
@@ -852,7 +873,7 @@ pub async fn get_retro(project_id: i64) -> Result<crate::model::Retrospective, S
 #[server(prefix = "/rpc", endpoint = "save_retro", input = Json)]
 pub async fn save_retro(project_id: i64, input: crate::model::RetroInput) -> Result<crate::model::Retrospective, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::Project, project_id)]).await?;
         preflight_store::retro::save(&ctx::state()?.pool, project_id, &user.name, &input).await
     })
     .await
@@ -861,7 +882,7 @@ pub async fn save_retro(project_id: i64, input: crate::model::RetroInput) -> Res
 #[server(prefix = "/rpc", endpoint = "add_retro_action", input = Json)]
 pub async fn add_retro_action(project_id: i64, input: crate::model::RetroActionInput) -> Result<crate::model::RetroAction, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::Project, project_id)]).await?;
         preflight_store::retro::add_action(&ctx::state()?.pool, project_id, &user.name, &input).await
     })
     .await
@@ -870,7 +891,8 @@ pub async fn add_retro_action(project_id: i64, input: crate::model::RetroActionI
 #[server(prefix = "/rpc", endpoint = "promote_retro_action", input = Json)]
 pub async fn promote_retro_action(action_id: i64) -> Result<i64, ServerFnError> {
     serve(async move {
-        let user = ctx::user()?;
+        let user = ctx::user_for(&[(R::RetroAction, action_id)]).await?;
+        preflight_store::access::team_wide(&user, "change the checklist template")?;
         Ok(preflight_store::retro::promote(&ctx::state()?.pool, action_id, &user.name).await?.version)
     })
     .await
@@ -899,7 +921,44 @@ pub async fn get_template_draft() -> Result<crate::model::TemplateDraft, ServerF
 pub async fn save_template(input: crate::model::TemplateSave) -> Result<i64, ServerFnError> {
     serve(async move {
         let user = ctx::user()?;
+        preflight_store::access::team_wide(&user, "change the checklist template")?;
         Ok(preflight_store::template::save_edit(&ctx::state()?.pool, &user.name, &input).await?.version)
+    })
+    .await
+}
+
+// ----- Who sees which project -----
+
+#[server(prefix = "/rpc", endpoint = "get_project_access", input = Json)]
+pub async fn get_project_access(project_id: i64) -> Result<crate::model::ProjectAccess, ServerFnError> {
+    serve(async move {
+        ctx::user_for(&[(R::Project, project_id)]).await?;
+        preflight_store::access::project_access(&ctx::state()?.pool, project_id).await
+    })
+    .await
+}
+
+/// An owner adds (`add` = true) or takes off a restricted member from a project.
+#[server(prefix = "/rpc", endpoint = "set_project_member", input = Json)]
+pub async fn set_project_member(project_id: i64, user_id: i64, add: bool) -> Result<crate::model::ProjectAccess, ServerFnError> {
+    serve(async move {
+        let owner = ctx::owner()?;
+        let pool = ctx::state()?.pool;
+        if add {
+            preflight_store::access::add(&pool, &owner, project_id, user_id).await
+        } else {
+            preflight_store::access::remove(&pool, &owner, project_id, user_id).await
+        }
+    })
+    .await
+}
+
+/// An owner restricts a member to the projects they are added to, or lifts that.
+#[server(prefix = "/rpc", endpoint = "set_member_restricted", input = Json)]
+pub async fn set_member_restricted(id: i64, restricted: bool) -> Result<UserInfo, ServerFnError> {
+    serve(async move {
+        let owner = ctx::owner()?;
+        preflight_store::access::set_restricted(&ctx::state()?.pool, &owner, id, restricted).await
     })
     .await
 }

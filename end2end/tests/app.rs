@@ -842,6 +842,59 @@ fn a_removed_member_loses_access_at_once_and_roles_change_on_the_team_page() -> 
 }
 
 #[test]
+fn a_contractor_sees_only_the_projects_an_owner_adds_them_to() -> Result<()> {
+    let (server, token) = server_with_owner("owen@example.test", "Owen Owner")?;
+    server.cli(&["user", "add", "cleo@example.test", "--name", "Cleo Contractor", "--role", "member"], &format!("{MEMBER_PW}\n"))?;
+    let chrome = launch_browser()?;
+    let owner = chrome.browser.new_tab()?;
+    let log = ConsoleLog::attach(&owner)?;
+    sign_in(&owner, &server, "owen@example.test", OWNER_PW)?;
+    let mut ids = Vec::new();
+    for name in ["Ours", "Theirs"] {
+        let body = serde_json::json!({"name": name, "launch_date": "2027-03-01", "environments": [{"name": "production", "base_url": "https://team.test"}]});
+        ids.push(call_api(&owner, &token, "POST", "/projects", &body)?["id"].as_i64().expect("project created"));
+    }
+    let (ours, theirs) = (ids[0], ids[1]);
+
+    // The owner restricts Cleo on the Team page, then adds her to Ours on its Share & settings tab.
+    owner.navigate_to(&server.url("/team"))?.wait_until_navigated()?;
+    wait_hydrated(&owner)?;
+    choose(&owner, "select[aria-label='Projects Cleo Contractor sees']", "added")?;
+    wait_for(&owner, "document.body.textContent.includes('Cleo Contractor now sees only the projects they are added to')", Duration::from_secs(10))?;
+    owner.navigate_to(&server.url(&format!("/projects/{ours}/share")))?.wait_until_navigated()?;
+    wait_hydrated(&owner)?;
+    wait_for(&owner, "!!document.querySelector('section[aria-labelledby=people-title] select')", Duration::from_secs(10))?;
+    let cleo_id =
+        js(&owner, "[...document.querySelectorAll('section[aria-labelledby=people-title] option')].find(o => o.textContent === 'Cleo Contractor').value")?;
+    choose(&owner, "section[aria-labelledby=people-title] select", cleo_id.as_str().unwrap_or_default())?;
+    js(&owner, "document.querySelector('section[aria-labelledby=people-title] button[type=submit]').click()")?;
+    wait_for(&owner, "document.body.textContent.includes('Cleo Contractor can now see this project.')", Duration::from_secs(10))?;
+    wait_for(&owner, "!!document.querySelector('section[aria-labelledby=people-title] .people-list')", Duration::from_secs(10))?;
+    js(&owner, "document.getElementById('people-title').scrollIntoView()")?;
+    screenshot(&owner, "33-project-people")?;
+
+    // Cleo sees Ours and only Ours; Theirs does not exist for her.
+    let ctx = chrome.browser.new_context()?;
+    let cleo = ctx.new_tab()?;
+    sign_in(&cleo, &server, "cleo@example.test", MEMBER_PW)?;
+    wait_for(&cleo, "document.body.textContent.includes('Ours') && !document.body.textContent.includes('Theirs')", Duration::from_secs(10))?;
+    cleo.navigate_to(&server.url(&format!("/projects/{theirs}")))?.wait_until_navigated()?;
+    wait_for(&cleo, "document.body.textContent.includes('belongs to a project you have not been added to')", Duration::from_secs(10))?;
+    cleo.navigate_to(&server.url(&format!("/projects/{ours}")))?.wait_until_navigated()?;
+    wait_hydrated(&cleo)?;
+    wait_for(&cleo, "document.querySelectorAll('.item').length > 10", Duration::from_secs(10))?;
+
+    // Taken off Ours: her next page is refused.
+    js(&owner, "document.querySelector('section[aria-labelledby=people-title] .people-list button.danger').click()")?;
+    wait_for(&owner, "document.body.textContent.includes('Cleo Contractor no longer sees this project')", Duration::from_secs(10))?;
+    cleo.reload(false, None)?;
+    wait_for(&cleo, "document.body.textContent.includes('belongs to a project you have not been added to')", Duration::from_secs(10))?;
+    let errors = log.entries();
+    assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
+    Ok(())
+}
+
+#[test]
 fn a_late_project_is_re_planned_and_the_checklist_answers_j_k_x() -> Result<()> {
     let (server, token) = server_with_owner("kim@example.test", "Kim Keys")?;
     let chrome = launch_browser()?;

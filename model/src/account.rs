@@ -34,6 +34,10 @@ pub struct UserInfo {
     pub email: String,
     pub name: String,
     pub role: Role,
+    /// Sees only the projects they were added to (a contractor or freelancer); everyone
+    /// else sees every project. Owners are never restricted.
+    #[serde(default)]
+    pub restricted: bool,
 }
 
 /// An API token as listed on the account page (the secret itself is shown once only).
@@ -44,4 +48,21 @@ pub struct ApiTokenInfo {
     pub prefix: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+}
+
+/// A restricted member added to a project: who added them, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectMember {
+    pub user: UserInfo,
+    pub added_at: i64,
+    pub added_by: String,
+}
+
+/// Who sees a project: everyone unrestricted, the restricted members added to it, and the
+/// restricted members an owner could add.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ProjectAccess {
+    pub everyone: Vec<UserInfo>,
+    pub added: Vec<ProjectMember>,
+    pub addable: Vec<UserInfo>,
 }

@@ -193,5 +193,20 @@ pub struct TrainingInput {
 }
 
 /// The kinds of entries in a project's activity log (the filter's choices).
-pub const ACTIVITY_KINDS: &[&str] =
-    &["tick", "checklist", "run", "deploy", "schedule", "scope", "change-request", "training", "project", "review", "baseline", "share", "retro", "notify"];
+pub const ACTIVITY_KINDS: &[&str] = &[
+    "tick",
+    "checklist",
+    "run",
+    "deploy",
+    "schedule",
+    "scope",
+    "change-request",
+    "training",
+    "project",
+    "review",
+    "baseline",
+    "share",
+    "retro",
+    "notify",
+    "access",
+];

@@ -45,6 +45,9 @@ pub fn router() -> Router<AppState> {
         .route("/runs/{id}/baseline", axum::routing::post(accept_baseline))
         .route("/runs/{id}/approve-unchanged", axum::routing::post(approve_unchanged))
         .route("/screenshots/{id}/review", axum::routing::post(review_screenshot))
+        .route("/projects/{id}/members", get(project_members))
+        .route("/projects/{id}/members/{user_id}", axum::routing::put(add_project_member).delete(remove_project_member))
+        .route("/users/{id}/restricted", axum::routing::put(set_restricted))
         .merge(crate::api_scope::router())
         .merge(crate::api_scope::share_router())
         .merge(crate::api_scope::retro_router())
@@ -79,17 +82,27 @@ pub type ApiResult<T> = Result<T, ApiError>;
 /// The user behind the request's API token.
 pub struct ApiUser(pub UserInfo);
 
+/// The token's user, when the access check in front of the API already looked it up.
+#[derive(Clone)]
+pub struct TokenUser(pub UserInfo);
+
+/// The secret of an `Authorization: Bearer …` header.
+pub fn bearer_token(headers: &header::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+}
+
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim);
-        let Some(token) = token else {
+        if let Some(TokenUser(u)) = parts.extensions.get::<TokenUser>() {
+            return Ok(ApiUser(u.clone()));
+        }
+        let Some(token) = bearer_token(&parts.headers) else {
             return Err(ApiError(AppError::Unauthorized));
         };
         match auth::token_user(&state.pool, token).await? {
@@ -118,6 +131,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// Extractor of a path with two ids (`/projects/{id}/members/{user_id}`): a non-numeric one
+/// is a 404 with a JSON body.
+pub struct Ids(pub i64, pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Ids {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<(String, String)>::from_request_parts(parts, state).await {
+            Ok(Path((a, b))) => match (a.parse::<i64>(), b.parse::<i64>()) {
+                (Ok(a), Ok(b)) => Ok(Ids(a, b)),
+                _ => Err(ApiError(AppError::NotFound("resource"))),
+            },
+            Err(_) => Err(ApiError(AppError::NotFound("resource"))),
+        }
+    }
+}
+
 /// Path id extractor: a non-numeric id is a 404 with a JSON body.
 pub struct Id(pub i64);
 
@@ -136,10 +167,10 @@ async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
-async fn list_projects(State(s): State<AppState>, _u: ApiUser, RawQuery(q): RawQuery) -> ApiResult<Response> {
+async fn list_projects(State(s): State<AppState>, ApiUser(u): ApiUser, RawQuery(q): RawQuery) -> ApiResult<Response> {
     let include =
         url::form_urlencoded::parse(q.unwrap_or_default().as_bytes()).any(|(k, v)| k == "include_archived" && matches!(v.as_ref(), "true" | "1" | "yes"));
-    let list = projects::list(&s.pool, include).await?;
+    let list = projects::list_for(&s.pool, &u, include).await?;
     Ok(Json(json!({ "projects": list })).into_response())
 }
 
@@ -343,7 +374,7 @@ async fn run_screenshots(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> 
 }
 
 async fn my_items(State(s): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(json!({ "items": checklist::assigned_to(&s.pool, u.id).await? })))
+    Ok(Json(json!({ "items": checklist::assigned_to(&s.pool, &u).await? })))
 }
 
 /// `POST /projects/{id}/checklist/bulk` body: a `phase` and one change for its open items —
@@ -400,4 +431,31 @@ async fn review_screenshot(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id
 async fn run_findings(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<FindingsBody>> {
     let run = runs::get(&s.pool, id).await?;
     Ok(Json(FindingsBody { run_id: id, status: run.status, findings: runs::findings(&s.pool, id).await? }))
+}
+
+/// Who sees the project: `everyone` (unrestricted), `added` (restricted members on it, with
+/// who added them) and `addable` (restricted members who are not).
+async fn project_members(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<preflight_model::ProjectAccess>> {
+    Ok(Json(preflight_store::access::project_access(&s.pool, id).await?))
+}
+
+/// An owner adds a restricted member to the project.
+async fn add_project_member(State(s): State<AppState>, ApiUser(u): ApiUser, Ids(project, user): Ids) -> ApiResult<Json<preflight_model::ProjectAccess>> {
+    Ok(Json(preflight_store::access::add(&s.pool, &u, project, user).await?))
+}
+
+/// An owner takes a restricted member off the project; they lose access at once.
+async fn remove_project_member(State(s): State<AppState>, ApiUser(u): ApiUser, Ids(project, user): Ids) -> ApiResult<Json<preflight_model::ProjectAccess>> {
+    Ok(Json(preflight_store::access::remove(&s.pool, &u, project, user).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Restricted {
+    restricted: bool,
+}
+
+/// An owner restricts a member to the projects they are added to (`true`), or lifts it.
+async fn set_restricted(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiJson(body): ApiJson<Restricted>) -> ApiResult<Json<UserInfo>> {
+    Ok(Json(preflight_store::access::set_restricted(&s.pool, &u, id, body.restricted).await?))
 }

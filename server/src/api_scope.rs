@@ -240,6 +240,7 @@ async fn add_action(
 }
 
 async fn promote_action(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id) -> ApiResult<Response> {
+    preflight_store::access::team_wide(&u, "change the checklist template")?;
     Ok(Json(preflight_store::retro::promote(&s.pool, id, &u.name).await?).into_response())
 }
 
@@ -252,6 +253,7 @@ async fn template_current(State(s): State<AppState>, _u: ApiUser) -> ApiResult<R
 }
 
 async fn save_template(State(s): State<AppState>, ApiUser(u): ApiUser, ApiJson(input): ApiJson<preflight_model::TemplateSave>) -> ApiResult<Response> {
+    preflight_store::access::team_wide(&u, "change the checklist template")?;
     let v = preflight_store::template::save_edit(&s.pool, &u.name, &input).await?;
     Ok(created("/api/v1/template".to_string(), v))
 }

@@ -36,7 +36,8 @@ pub async fn checklist_events(
 ) -> Response {
     // A person's notifications travel with the project they are about, but only to them
     // ([`live_events`]).
-    stream(state, user, headers, move |ev: &LiveEvent| ev.project_id == project_id && !matches!(ev.update, LiveUpdate::Notification { .. }))
+    stream(state, user, headers, Some(project_id), move |ev: &LiveEvent| ev.project_id == project_id && !matches!(ev.update, LiveUpdate::Notification { .. }))
+        .await
 }
 
 /// `GET /events/live?project=ID`: one stream per page — the project's changes (when a project
@@ -49,10 +50,11 @@ pub async fn live_events(
     axum::extract::Query(q): axum::extract::Query<LiveQuery>,
 ) -> Response {
     let me = user.as_ref().map(|u| u.0.id).unwrap_or(-1);
-    stream(state, user, headers, move |ev: &LiveEvent| match ev.update {
+    stream(state, user, headers, q.project, move |ev: &LiveEvent| match ev.update {
         LiveUpdate::Notification { user_id, .. } => user_id == me,
         _ => q.project == Some(ev.project_id),
     })
+    .await
 }
 
 #[derive(serde::Deserialize)]
@@ -61,23 +63,35 @@ pub struct LiveQuery {
     project: Option<i64>,
 }
 
-fn stream(
+async fn stream(
     state: AppState,
     user: Option<Extension<UserInfo>>,
     headers: axum::http::HeaderMap,
+    project: Option<i64>,
     wanted: impl Fn(&LiveEvent) -> bool + Send + Sync + 'static,
 ) -> Response {
-    if user.is_none() {
+    let Some(Extension(user)) = user else {
         return (StatusCode::UNAUTHORIZED, "please sign in").into_response();
+    };
+    if let Some(p) = project {
+        if !preflight_store::access::can_see(&state.pool, &user, p).await.unwrap_or(false) {
+            return (StatusCode::NOT_FOUND, "project not found").into_response();
+        }
     }
     let secret = preflight_store::auth::session_secret(&headers);
     let pool = state.pool.clone();
-    // `None` when the session is gone: the merged stream stops there.
-    let session_gone = futures::stream::unfold((pool, secret), |(pool, secret)| async move {
+    // `None` when the session is gone, or the person was taken off the project: the merged
+    // stream stops there.
+    let session_gone = futures::stream::unfold((pool, secret), move |(pool, secret)| async move {
         tokio::time::sleep(SESSION_RECHECK).await;
-        let alive = match &secret {
-            Some(s) => preflight_store::auth::session_user(&pool, s).await.ok().flatten().is_some(),
-            None => false,
+        let user = match &secret {
+            Some(s) => preflight_store::auth::session_user(&pool, s).await.ok().flatten(),
+            None => None,
+        };
+        let alive = match (user, project) {
+            (Some(u), Some(p)) => preflight_store::access::can_see(&pool, &u, p).await.unwrap_or(false),
+            (Some(_), None) => true,
+            (None, _) => false,
         };
         Some((alive, (pool, secret)))
     })

@@ -9,7 +9,7 @@ use axum::{
 };
 
 use preflight_model::UserInfo;
-use preflight_store::auth;
+use preflight_store::{access, auth};
 
 use crate::state::AppState;
 
@@ -248,4 +248,56 @@ pub async fn rpc_bad_arguments(req: Request, next: Next) -> Response {
         parts.status = StatusCode::BAD_REQUEST;
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// Refuses, as not found, requests for a record in a project the signed-in person may not see
+/// (a restricted member not added to it): pages, the JSON API, exports, screenshots and live
+/// events alike. Server functions make the same check themselves ([`preflight_store::access`]).
+pub async fn project_access(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let records = access::resources_in_path(&path);
+    if records.is_empty() {
+        return next.run(req).await;
+    }
+    let api = path.starts_with("/api/v1/");
+    let user = if api {
+        // The API's token, looked up once: the handler's extractor takes it from here.
+        let user = match crate::api::bearer_token(req.headers()) {
+            Some(token) => auth::token_user(&state.pool, token).await.ok().flatten(),
+            None => None,
+        };
+        if let Some(u) = &user {
+            req.extensions_mut().insert(crate::api::TokenUser(u.clone()));
+        }
+        user
+    } else {
+        req.extensions().get::<UserInfo>().cloned()
+    };
+    // Signed out: the route itself answers (401, or the sign-in page).
+    let Some(user) = user.filter(|u| u.restricted) else {
+        return next.run(req).await;
+    };
+    for (what, id) in records {
+        match access::check(&state.pool, &user, what, id).await {
+            Ok(()) => {}
+            Err(e) if api => return crate::api::ApiError(e).into_response(),
+            Err(e) => return not_found(req.headers(), &e.to_string()),
+        }
+    }
+    next.run(req).await
+}
+
+/// A 404 in words: a page for browsers, plain text for scripts.
+fn not_found(headers: &HeaderMap, what: &str) -> Response {
+    let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    if wants_html {
+        (StatusCode::NOT_FOUND, axum::response::Html(crate::router::NOT_FOUND_HTML)).into_response()
+    } else {
+        (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("{what}: it does not exist, or you have not been added to its project."),
+        )
+            .into_response()
+    }
 }

@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/pkg", pkg)
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(from_fn_with_state(state.clone(), middleware::project_access))
         .layer(from_fn_with_state(state.clone(), middleware::session))
         .layer(from_fn_with_state(state.clone(), middleware::share_rate_limit))
         .layer(from_fn(middleware::rpc_bad_arguments))
@@ -90,4 +91,13 @@ pub const SERVER_ERROR_HTML: &str = r#"<!DOCTYPE html>
 <link rel="stylesheet" href="/pkg/preflight.css"></head>
 <body><main id="main"><section class="card narrow center"><h1>Something went wrong</h1>
 <p>The server hit an error it did not expect. It has been logged; please try again in a moment.</p>
+<p><a class="button" href="/">Back to your projects</a></p></section></main></body></html>"#;
+
+/// The 404 for a page of a project the person may not see (or that does not exist).
+pub const NOT_FOUND_HTML: &str = r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Not found · Preflight</title><link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/pkg/preflight.css"></head>
+<body><main id="main"><section class="card narrow center"><h1>Not found</h1>
+<p>This page does not exist, or it belongs to a project you have not been added to. An owner can add you on the project's Share &amp; settings tab.</p>
 <p><a class="button" href="/">Back to your projects</a></p></section></main></body></html>"#;

@@ -501,6 +501,10 @@ preflight_store::db_test! {
             ("/webhooks/{id}/secret", "post"),
             ("/projects/{id}/deliveries", "get"),
             ("/deliveries/{id}/retry", "post"),
+            ("/projects/{id}/members", "get"),
+            ("/projects/{id}/members/{user_id}", "put"),
+            ("/projects/{id}/members/{user_id}", "delete"),
+            ("/users/{id}/restricted", "put"),
         ] {
             assert!(doc["paths"][path][method].is_object(), "{method} {path} is not documented");
         }
@@ -788,6 +792,9 @@ preflight_store::db_test! {
             "share_propose_change",
             "share_acknowledge_training",
             "share_sign_off",
+            "get_project_access",
+            "set_project_member",
+            "set_member_restricted",
         ];
         let mut bad = Vec::new();
         for name in FNS {
@@ -939,6 +946,12 @@ preflight_store::db_test! {
             ("restore_scope_item", json!({"item_id": NONE})),
             ("save_template", json!({"input": {"base_version": 999, "items": [{"phase": "build", "title": "x", "why": "y", "due": "T-1d"}]}})),
             ("save_template", json!({"input": {"base_version": 1, "items": [{"phase": "build", "title": "x", "why": "y", "due": "soon"}]}})),
+            ("get_project_access", json!({"project_id": NONE})),
+            ("set_project_member", json!({"project_id": NONE, "user_id": user.id, "add": true})),
+            ("set_project_member", json!({"project_id": pid, "user_id": NONE, "add": true})),
+            ("set_project_member", json!({"project_id": pid, "user_id": user.id, "add": true})),
+            ("set_member_restricted", json!({"id": NONE, "restricted": true})),
+            ("set_member_restricted", json!({"id": user.id, "restricted": true})),
         ];
         let mut bad = Vec::new();
         for (name, body) in &cases {

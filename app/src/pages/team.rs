@@ -5,7 +5,9 @@ use leptos_meta::Title;
 
 use crate::components::{ErrorBox, LoadError};
 use crate::model::Role;
-use crate::server_fns::{add_member, deactivate_member, error_text, invite_member, list_members, reset_member_password, set_member_role};
+use crate::server_fns::{
+    add_member, deactivate_member, error_text, invite_member, list_members, reset_member_password, set_member_restricted, set_member_role,
+};
 use crate::UserResource;
 
 #[component]
@@ -32,6 +34,18 @@ pub fn TeamPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match set_member_role(id, role).await {
                 Ok(u) => message.set(Some((true, format!("{} is now {}.", u.name, if u.role == Role::Owner { "an owner" } else { "a member" })))),
+                Err(e) => message.set(Some((false, error_text(&e)))),
+            }
+            reload.update(|n| *n += 1);
+        });
+    };
+    let restrict = move |id: i64, restricted: bool| {
+        leptos::task::spawn_local(async move {
+            match set_member_restricted(id, restricted).await {
+                Ok(u) if u.restricted => {
+                    message.set(Some((true, format!("{} now sees only the projects they are added to (on each project's Share & settings tab).", u.name))))
+                }
+                Ok(u) => message.set(Some((true, format!("{} now sees every project.", u.name)))),
                 Err(e) => message.set(Some((false, error_text(&e)))),
             }
             reload.update(|n| *n += 1);
@@ -66,7 +80,7 @@ pub fn TeamPage() -> impl IntoView {
                         <table class="card table">
                             <caption class="sr-only">"Team members"</caption>
                             <thead><tr>
-                                <th scope="col">"Name"</th><th scope="col">"E-mail"</th><th scope="col">"Role"</th>
+                                <th scope="col">"Name"</th><th scope="col">"E-mail"</th><th scope="col">"Role"</th><th scope="col">"Sees"</th>
                                 {owner.then(|| view! { <th scope="col"><span class="sr-only">"Actions"</span></th> })}
                             </tr></thead>
                             <tbody>
@@ -109,7 +123,23 @@ pub fn TeamPage() -> impl IntoView {
                                     } else {
                                         view! { {m.role.as_str()} }.into_any()
                                     };
-                                    view! { <tr><td>{m.name}</td><td>{m.email}</td><td>{role_cell}</td>{action}</tr> }
+                                    let sees_cell = if owner && Some(id) != my_id && m.role == Role::Member {
+                                        let restricted = m.restricted;
+                                        view! {
+                                            <select aria-label=format!("Projects {} sees", m.name) on:change=move |ev| {
+                                                let want = event_target_value(&ev) == "added";
+                                                if want != restricted {
+                                                    restrict(id, want);
+                                                }
+                                            }>
+                                                <option value="all" selected=!restricted>"Every project"</option>
+                                                <option value="added" selected=restricted>"Only projects they are added to"</option>
+                                            </select>
+                                        }.into_any()
+                                    } else {
+                                        view! { {if m.restricted { "Only projects they are added to" } else { "Every project" }} }.into_any()
+                                    };
+                                    view! { <tr><td>{m.name}</td><td>{m.email}</td><td>{role_cell}</td><td>{sees_cell}</td>{action}</tr> }
                                 }).collect_view()}
                             </tbody>
                         </table>

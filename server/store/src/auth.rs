@@ -88,11 +88,12 @@ struct UserRow {
     email: String,
     name: String,
     role: String,
+    restricted: i64,
 }
 
 impl From<UserRow> for UserInfo {
     fn from(r: UserRow) -> Self {
-        UserInfo { id: r.id, email: r.email, name: r.name, role: Role::parse(&r.role).unwrap_or(Role::Member) }
+        UserInfo { id: r.id, email: r.email, name: r.name, role: Role::parse(&r.role).unwrap_or(Role::Member), restricted: r.restricted != 0 }
     }
 }
 
@@ -110,12 +111,12 @@ pub async fn user_count(pool: &Pool) -> AppResult<i64> {
 
 pub async fn list_users(pool: &Pool) -> AppResult<Vec<UserInfo>> {
     let rows: Vec<UserRow> =
-        sqlx::query_as("SELECT id, email, name, role FROM users WHERE disabled_at IS NULL ORDER BY lower(name), id").fetch_all(pool).await?;
+        sqlx::query_as("SELECT id, email, name, role, restricted FROM users WHERE disabled_at IS NULL ORDER BY lower(name), id").fetch_all(pool).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
 pub async fn find_user_by_email(pool: &Pool, email: &str) -> AppResult<Option<UserInfo>> {
-    let row: Option<UserRow> = sqlx::query_as("SELECT id, email, name, role FROM users WHERE lower(email) = lower($1) AND disabled_at IS NULL")
+    let row: Option<UserRow> = sqlx::query_as("SELECT id, email, name, role, restricted FROM users WHERE lower(email) = lower($1) AND disabled_at IS NULL")
         .bind(email.trim())
         .fetch_optional(pool)
         .await?;
@@ -137,7 +138,7 @@ pub async fn create_user(pool: &Pool, email: &str, name: &str, role: Role, passw
         .fetch_one(pool)
         .await;
     match res {
-        Ok(id) => Ok(UserInfo { id, email, name, role }),
+        Ok(id) => Ok(UserInfo { id, email, name, role, restricted: false }),
         Err(sqlx::Error::Database(e)) if e.kind() == sqlx::error::ErrorKind::UniqueViolation => {
             Err(AppError::Conflict(format!("There is already an account for {email}.")))
         }
@@ -165,7 +166,7 @@ pub async fn create_first_owner(pool: &Pool, email: &str, name: &str, password: 
     let Some(id) = id else {
         return Err(AppError::Conflict("Setup is already done.".into()));
     };
-    Ok(UserInfo { id, email, name, role: Role::Owner })
+    Ok(UserInfo { id, email, name, role: Role::Owner, restricted: false })
 }
 
 /// Creates the account, or resets name, role and password of an existing one (the
@@ -179,17 +180,20 @@ pub async fn upsert_user(pool: &Pool, email: &str, name: &str, role: Role, passw
             validate_password(password)?;
             let hash = hash_password_blocking(password.to_string()).await?;
             let mut tx = super::db::begin_write(pool).await?;
-            sqlx::query("UPDATE users SET name = $1, role = $2, password_hash = $3 WHERE id = $4")
+            // Owners see every project: an account made an owner is no longer restricted.
+            let restricted = existing.restricted && role != Role::Owner;
+            sqlx::query("UPDATE users SET name = $1, role = $2, password_hash = $3, restricted = $4 WHERE id = $5")
                 .bind(&name)
                 .bind(role.as_str())
                 .bind(&hash)
+                .bind(i64::from(restricted))
                 .bind(existing.id)
                 .execute(&mut *tx)
                 .await?;
             end_all_access(&mut tx, existing.id).await?;
             tx.commit().await?;
             forget_cached_tokens(pool).await;
-            Ok((UserInfo { id: existing.id, email: existing.email, name, role }, false))
+            Ok((UserInfo { id: existing.id, email: existing.email, name, role, restricted }, false))
         }
     }
 }
@@ -232,7 +236,7 @@ pub async fn authenticate(pool: &Pool, email: &str, password: &str) -> AppResult
 
 pub async fn user_by_id(pool: &Pool, id: i64) -> AppResult<Option<UserInfo>> {
     let row: Option<UserRow> =
-        sqlx::query_as("SELECT id, email, name, role FROM users WHERE id = $1 AND disabled_at IS NULL").bind(id).fetch_optional(pool).await?;
+        sqlx::query_as("SELECT id, email, name, role, restricted FROM users WHERE id = $1 AND disabled_at IS NULL").bind(id).fetch_optional(pool).await?;
     Ok(row.map(Into::into))
 }
 
@@ -303,15 +307,15 @@ pub async fn disable_member(pool: &Pool, by: &UserInfo, id: i64) -> AppResult<Us
         return Err(AppError::bad("You cannot deactivate your own account; another owner can."));
     }
     let user: Option<UserRow> =
-        sqlx::query_as("SELECT id, email, name, role FROM users WHERE id = $1 AND disabled_at IS NULL").bind(id).fetch_optional(pool).await?;
+        sqlx::query_as("SELECT id, email, name, role, restricted FROM users WHERE id = $1 AND disabled_at IS NULL").bind(id).fetch_optional(pool).await?;
     let user: UserInfo = user.ok_or(AppError::NotFound("team member"))?.into();
     disable(pool, user).await
 }
 
 /// An active team member by id (`NotFound` for deactivated or unknown ones).
-async fn active_member(pool: &Pool, id: i64) -> AppResult<UserInfo> {
+pub(crate) async fn active_member(pool: &Pool, id: i64) -> AppResult<UserInfo> {
     let user: Option<UserRow> =
-        sqlx::query_as("SELECT id, email, name, role FROM users WHERE id = $1 AND disabled_at IS NULL").bind(id).fetch_optional(pool).await?;
+        sqlx::query_as("SELECT id, email, name, role, restricted FROM users WHERE id = $1 AND disabled_at IS NULL").bind(id).fetch_optional(pool).await?;
     Ok(user.ok_or(AppError::NotFound("team member"))?.into())
 }
 
@@ -332,10 +336,12 @@ pub async fn set_role(pool: &Pool, by: &UserInfo, id: i64, role: Role) -> AppRes
             return Err(AppError::Conflict(format!("{} is the team's only owner: make someone else an owner first.", user.name)));
         }
     }
-    sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.as_str()).bind(id).execute(&mut *tx).await?;
+    // Owners see every project: a member made an owner is no longer restricted.
+    let restricted = user.restricted && role != Role::Owner;
+    sqlx::query("UPDATE users SET role = $1, restricted = $2 WHERE id = $3").bind(role.as_str()).bind(i64::from(restricted)).bind(id).execute(&mut *tx).await?;
     tx.commit().await?;
     forget_cached_tokens(pool).await;
-    Ok(UserInfo { role, ..user })
+    Ok(UserInfo { role, restricted, ..user })
 }
 
 /// Signs a member out everywhere (their sessions end at once; API tokens stay), as an owner's
@@ -373,7 +379,7 @@ pub async fn create_session(pool: &Pool, user_id: i64) -> AppResult<String> {
 
 pub async fn session_user(pool: &Pool, secret: &str) -> AppResult<Option<UserInfo>> {
     let row: Option<UserRow> = sqlx::query_as(
-        "SELECT u.id, u.email, u.name, u.role FROM sessions s JOIN users u ON u.id = s.user_id
+        "SELECT u.id, u.email, u.name, u.role, u.restricted FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
     )
     .bind(hash_secret(secret))
@@ -453,7 +459,7 @@ pub(crate) fn forget_local_tokens() {
 
 /// Forgets cached tokens here and, with PostgreSQL, on every other server. Called after the
 /// change has committed, so no server can read the old state back into its cache.
-async fn forget_cached_tokens(pool: &Pool) {
+pub(crate) async fn forget_cached_tokens(pool: &Pool) {
     forget_local_tokens();
     if super::db::Backend::of(pool) == super::db::Backend::Postgres {
         if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)").bind(crate::relay::CONTROL_CHANNEL).bind(crate::relay::FORGET_TOKENS).execute(pool).await {
@@ -480,14 +486,14 @@ pub async fn token_user(pool: &Pool, token: &str) -> AppResult<Option<UserInfo>>
             }
         }
     }
-    let row: Option<(i64, String, String, String, Option<i64>)> = sqlx::query_as(
-        "SELECT u.id, u.email, u.name, u.role, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id
+    let row: Option<(i64, String, String, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT u.id, u.email, u.name, u.role, u.restricted, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
     )
     .bind(&hash)
     .fetch_optional(pool)
     .await?;
-    let Some((id, email, name, role, last_used)) = row else {
+    let Some((id, email, name, role, restricted, last_used)) = row else {
         return Ok(None);
     };
     // Coarse (once a minute) so a busy CI job does not write on every request.
@@ -500,7 +506,7 @@ pub async fn token_user(pool: &Pool, token: &str) -> AppResult<Option<UserInfo>>
             .execute(pool)
             .await?;
     }
-    let user = UserInfo::from(UserRow { id, email, name, role });
+    let user = UserInfo::from(UserRow { id, email, name, role, restricted });
     if cached {
         let mut cache = TOKEN_CACHE.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= TOKEN_CACHE_MAX {

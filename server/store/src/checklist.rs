@@ -100,14 +100,16 @@ pub async fn items(pool: &Pool, project_id: i64) -> AppResult<Vec<ChecklistItem>
 
 /// The open items assigned to `user_id` in projects that are not archived, soonest due
 /// first (overdue ones first of all), each with its project's name.
-pub async fn assigned_to(pool: &Pool, user_id: i64) -> AppResult<Vec<preflight_model::MyItem>> {
+/// A restricted member sees only those in projects they are on.
+pub async fn assigned_to(pool: &Pool, user: &UserInfo) -> AppResult<Vec<preflight_model::MyItem>> {
+    let visible = super::access::visible_projects(pool, user).await?;
     let rows: Vec<ItemRow> =
-        sqlx::query_as(&format!("{ITEM_SELECT} WHERE c.assignee_id = $1 AND c.state = 'todo' AND p.archived_at IS NULL")).bind(user_id).fetch_all(pool).await?;
+        sqlx::query_as(&format!("{ITEM_SELECT} WHERE c.assignee_id = $1 AND c.state = 'todo' AND p.archived_at IS NULL")).bind(user.id).fetch_all(pool).await?;
+    let rows = rows.into_iter().filter(|r| visible.as_ref().is_none_or(|v| v.contains(&r.project_id)));
     let names: std::collections::HashMap<i64, String> =
         sqlx::query_as("SELECT id, name FROM projects WHERE archived_at IS NULL").fetch_all(pool).await?.into_iter().collect();
     let today = today();
     let mut out: Vec<preflight_model::MyItem> = rows
-        .into_iter()
         .map(|r| {
             let item = r.into_item(&today);
             preflight_model::MyItem { project_id: item.project_id, project_name: names.get(&item.project_id).cloned().unwrap_or_default(), item }
@@ -203,7 +205,12 @@ async fn write_change(pool: &Pool, actor: &UserInfo, item_id: i64, expected_vers
         }
         ItemChange::Assign { user_id } => {
             let name = match user_id {
-                Some(uid) => Some(super::auth::user_by_id(pool, *uid).await?.ok_or_else(|| AppError::bad("That team member does not exist."))?.name),
+                Some(uid) => {
+                    let project: Option<i64> =
+                        sqlx::query_scalar("SELECT project_id FROM checklist_items WHERE id = $1").bind(item_id).fetch_optional(pool).await?;
+                    let project = project.ok_or(AppError::NotFound("checklist item"))?;
+                    Some(super::access::assignable(pool, project, *uid).await?.name)
+                }
                 None => None,
             };
             let q = sqlx::query_as(concat!(
@@ -248,7 +255,7 @@ pub async fn bulk(store: &Store, actor: &UserInfo, project_id: i64, phase: &str,
     // The change is judged once, before any item is written, even when no item is open.
     match change {
         ItemChange::Assign { user_id: Some(uid) } => {
-            super::auth::user_by_id(&store.pool, *uid).await?.ok_or_else(|| AppError::bad("That team member does not exist."))?;
+            super::access::assignable(&store.pool, project_id, *uid).await?;
         }
         ItemChange::Assign { user_id: None } => {}
         ItemChange::SetState { state: ItemState::NotApplicable, reason } if reason.trim().is_empty() => {
@@ -478,7 +485,7 @@ pub async fn view(pool: &Pool, project_id: i64) -> AppResult<preflight_model::Ch
     Ok(preflight_model::ChecklistView {
         project: crate::projects::get(pool, project_id).await?,
         items: items(pool, project_id).await?,
-        members: crate::auth::list_users(pool).await?,
+        members: crate::access::people(pool, project_id).await?,
         today: crate::today(),
         runs: crate::runs::list(pool, project_id, 5).await?,
         catalogue: preflight_engine::CATALOGUE.iter().map(|c| (c.id.to_string(), c.title.to_string())).collect(),

@@ -63,13 +63,15 @@ pub async fn send_due(store: &crate::Store, t: i64) -> AppResult<usize> {
     }
     let today = format_date_ts(t);
     let tomorrow = add_days(&today, 1).unwrap_or_default();
-    let rows: Vec<(i64, String, i64, String, i64, String, i64)> = sqlx::query_as(
+    // Only items in projects the person may still see.
+    let rows: Vec<(i64, String, i64, String, i64, String, i64)> = sqlx::query_as(&format!(
         "SELECT c.assignee_id, p.name, p.id, p.launch_date, c.id, c.title, c.due_offset_days
          FROM checklist_items c JOIN projects p ON p.id = c.project_id JOIN users u ON u.id = c.assignee_id
-         WHERE c.state = 'todo' AND p.archived_at IS NULL AND u.disabled_at IS NULL
+         WHERE c.state = 'todo' AND p.archived_at IS NULL AND u.disabled_at IS NULL AND {sees}
            AND NOT EXISTS (SELECT 1 FROM notification_rules r WHERE r.project_id = p.id AND r.rule = 'due-digest' AND r.enabled = 0)
          ORDER BY c.assignee_id, p.name, c.position, c.id",
-    )
+        sees = super::access::sees_project_sql("p.id")
+    ))
     .fetch_all(&store.pool)
     .await?;
     let mut by_person: std::collections::BTreeMap<i64, Vec<DueItem>> = Default::default();

@@ -2,6 +2,7 @@
 //! functions, the JSON API, the runner and the CLI call. No web framework: the services take
 //! a pool or the [`Store`] and return [`AppError`], which the server maps to HTTP in one place.
 
+pub mod access;
 pub mod activity;
 pub mod auth;
 pub mod checklist;

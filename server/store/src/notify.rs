@@ -76,8 +76,26 @@ pub async fn emit_in(store: &Store, conn: &mut Conn, notice: &Notice, t: i64) ->
         return Ok(vec![]);
     }
     let people: Vec<(i64, String)> = match notice.audience {
-        Audience::Team => sqlx::query_as("SELECT id, email FROM users WHERE disabled_at IS NULL ORDER BY id").fetch_all(&mut *conn).await?,
-        Audience::User(id) => sqlx::query_as("SELECT id, email FROM users WHERE id = $1 AND disabled_at IS NULL").bind(id).fetch_all(&mut *conn).await?,
+        // Only people who may see the project hear about it.
+        Audience::Team => {
+            sqlx::query_as(&format!(
+                "SELECT u.id, u.email FROM users u WHERE u.disabled_at IS NULL AND {} ORDER BY u.id",
+                super::access::sees_project_sql("$1")
+            ))
+            .bind(notice.project_id)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        Audience::User(id) => {
+            sqlx::query_as(&format!(
+                "SELECT u.id, u.email FROM users u WHERE u.id = $2 AND u.disabled_at IS NULL AND {}",
+                super::access::sees_project_sql("$1")
+            ))
+            .bind(notice.project_id)
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?
+        }
     };
     let users: Vec<i64> = people.iter().map(|(id, _)| *id).collect();
     for user in &users {
@@ -229,11 +247,19 @@ struct NoteRow {
 
 /// A person's newest notifications and unread count.
 pub async fn list_for(pool: &Pool, user_id: i64, limit: i64) -> AppResult<NotificationList> {
-    let unread: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL").bind(user_id).fetch_one(pool).await?;
-    let rows: Vec<NoteRow> = sqlx::query_as(
+    // Notices about a project the person was since taken off are not shown.
+    let sees = format!("(n.project_id IS NULL OR {})", super::access::sees_project_sql("n.project_id"));
+    let unread: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.user_id = $1 AND n.read_at IS NULL AND {sees}"
+    ))
+    .bind(user_id)
+    .fetch_one(pool)
+    .await?;
+    let rows: Vec<NoteRow> = sqlx::query_as(&format!(
         "SELECT n.id, n.project_id, p.name AS project, n.rule, n.title, n.body, n.link, n.created_at, n.read_at
-         FROM notifications n LEFT JOIN projects p ON p.id = n.project_id WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2",
-    )
+         FROM notifications n JOIN users u ON u.id = n.user_id LEFT JOIN projects p ON p.id = n.project_id
+         WHERE n.user_id = $1 AND {sees} ORDER BY n.id DESC LIMIT $2"
+    ))
     .bind(user_id)
     .bind(limit)
     .fetch_all(pool)

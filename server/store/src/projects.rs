@@ -336,6 +336,12 @@ pub async fn get(pool: &Pool, id: i64) -> AppResult<Project> {
 /// A project list row: id, name, client, launch date and time, archived at, done, items, overdue.
 type ListRow = (i64, String, String, String, Option<String>, Option<i64>, i64, i64, i64);
 
+/// The projects `user` may see (a restricted member: only those they were added to).
+pub async fn list_for(pool: &Pool, user: &preflight_model::UserInfo, include_archived: bool) -> AppResult<Vec<ProjectSummary>> {
+    let visible = crate::access::visible_projects(pool, user).await?;
+    Ok(list(pool, include_archived).await?.into_iter().filter(|p| visible.as_ref().is_none_or(|v| v.contains(&p.id))).collect())
+}
+
 pub async fn list(pool: &Pool, include_archived: bool) -> AppResult<Vec<ProjectSummary>> {
     let due = crate::db::Backend::of(pool).date_plus_days("p.launch_date", "c.due_offset_days");
     let rows: Vec<ListRow> = sqlx::query_as(&format!(
@@ -391,6 +397,7 @@ fn bind_fields<'q>(
 }
 
 pub async fn create(pool: &Pool, actor: &UserInfo, input: &ProjectInput) -> AppResult<i64> {
+    crate::access::team_wide(actor, "create projects")?;
     let p = validate(input)?;
     let template = super::template::current_version_id(pool).await?;
     let t = now();
