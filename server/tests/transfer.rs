@@ -21,12 +21,14 @@ fn stderr(out: &std::process::Output) -> String {
 }
 
 /// An installation with a bit of everything: accounts, a session and a token (hashes as
-/// bytes), projects with environments, a ticked item, scope, and sealed credentials.
+/// bytes), projects with environments and a restricted member on them, a ticked item, scope,
+/// and sealed credentials.
 async fn populate(pool: &db::Pool) {
     db::migrate(pool).await.unwrap();
     let store = Store::new(pool.clone(), None, None);
     let owner = preflight_store::auth::create_user(pool, "Olivia@Example.test", "Olivia Owner", Role::Owner, common::PASSWORD).await.unwrap();
-    preflight_store::auth::create_user(pool, "mia@example.test", "Mia Member", Role::Member, common::PASSWORD).await.unwrap();
+    let mia = preflight_store::auth::create_user(pool, "mia@example.test", "Mia Member", Role::Member, common::PASSWORD).await.unwrap();
+    preflight_store::access::set_restricted(pool, &owner, mia.id, true).await.unwrap();
     preflight_store::auth::create_session(pool, owner.id).await.unwrap();
     preflight_store::auth::create_api_token(pool, owner.id, "ci").await.unwrap();
     for name in ["Alpha", "Beta ünïcode"] {
@@ -34,6 +36,7 @@ async fn populate(pool: &db::Pool) {
         let item = preflight_store::checklist::items(pool, pid).await.unwrap().remove(0);
         let change = ItemChange::SetState { state: ItemState::NotApplicable, reason: "no forms on this site".into() };
         preflight_store::checklist::update(&store, &owner, item.id, item.version, &change).await.unwrap();
+        preflight_store::access::add(pool, &owner, pid, mia.id).await.unwrap();
         let scope = ScopeInput { title: "Blog".into(), description: "Posts and categories".into(), ..Default::default() };
         preflight_store::scope::create(pool, pid, &owner.name, &scope).await.unwrap();
         let env = preflight_store::projects::get(pool, pid).await.unwrap().environments[0].id.unwrap();

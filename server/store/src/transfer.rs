@@ -25,6 +25,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("template_items", "id"),
     ("projects", "id"),
     ("environments", "id"),
+    ("project_members", "project_id, user_id"),
     ("schedules", "environment_id"),
     ("checklist_items", "id"),
     ("checklist_events", "id"),
