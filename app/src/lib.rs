@@ -19,17 +19,172 @@ use leptos_router::{
     path,
 };
 
+use leptos_router::Lazy;
+
 use crate::components::Nav;
 use crate::pages::{
     account::AccountPage,
     auth::{LoginPage, SetupPage},
+    email::{AccountLinkPage, ForgotPage, UnsubscribePage},
     errors::NotFound,
+    gallery::ComparePage,
+    handover::HandoverPage,
+    my_items::MyItemsPage,
+    notifications::NotificationsPage,
     project::ProjectPage,
     project_form::{EditProjectPage, NewProjectPage},
     projects::ProjectsPage,
+    retro::RetroPage,
     run::RunPage,
+    scope::{ActivityPage, ScopePage, TrainingPage},
+    share::SharePage,
     team::TeamPage,
+    template::TemplatePage,
+    watch::WatchPage,
 };
+
+/// The app's pages, in four groups whose code is loaded when a page of the group is first
+/// visited: in the browser each group is a split point of the WASM (`scripts/build.sh` cuts
+/// the module there), so a page loads the app's core and its group, not every page. Few groups
+/// keep the chunks few (code shared by several groups becomes chunks of its own); the groups
+/// are the checklist, the client's review page, run results, and everything else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Page {
+    Projects,
+    Login,
+    Setup,
+    NewProject,
+    Project,
+    EditProject,
+    Scope,
+    Training,
+    Activity,
+    Retro,
+    Watch,
+    Handover,
+    Template,
+    MyItems,
+    Run,
+    Compare,
+    Share,
+    Team,
+    Account,
+    Notifications,
+    Unsubscribe,
+    AccountLink,
+    Forgot,
+}
+
+/// The checklist: the page people work in most.
+#[leptos::lazy]
+fn checklist_group() -> AnyView {
+    view! { <ProjectPage/> }.into_any()
+}
+
+/// The client's review page (share link): clients load nothing of the team's pages.
+#[leptos::lazy]
+fn client_group() -> AnyView {
+    view! { <SharePage/> }.into_any()
+}
+
+/// A run's results and the screenshot compare view.
+#[leptos::lazy]
+fn runs_group(page: Page) -> AnyView {
+    match page {
+        Page::Compare => view! { <ComparePage/> }.into_any(),
+        _ => view! { <RunPage/> }.into_any(),
+    }
+}
+
+/// Every other page.
+#[leptos::lazy]
+fn other_group(page: Page) -> AnyView {
+    match page {
+        Page::Login => view! { <LoginPage/> }.into_any(),
+        Page::Setup => view! { <SetupPage/> }.into_any(),
+        Page::NewProject => view! { <NewProjectPage/> }.into_any(),
+        Page::EditProject => view! { <EditProjectPage/> }.into_any(),
+        Page::Scope => view! { <ScopePage/> }.into_any(),
+        Page::Training => view! { <TrainingPage/> }.into_any(),
+        Page::Activity => view! { <ActivityPage/> }.into_any(),
+        Page::Retro => view! { <RetroPage/> }.into_any(),
+        Page::Watch => view! { <WatchPage/> }.into_any(),
+        Page::Handover => view! { <HandoverPage/> }.into_any(),
+        Page::Template => view! { <TemplatePage/> }.into_any(),
+        Page::MyItems => view! { <MyItemsPage/> }.into_any(),
+        Page::Team => view! { <TeamPage/> }.into_any(),
+        Page::Account => view! { <AccountPage/> }.into_any(),
+        Page::Notifications => view! { <NotificationsPage/> }.into_any(),
+        Page::Unsubscribe => view! { <UnsubscribePage/> }.into_any(),
+        Page::AccountLink => view! { <AccountLinkPage/> }.into_any(),
+        Page::Forgot => view! { <ForgotPage/> }.into_any(),
+        _ => view! { <ProjectsPage/> }.into_any(),
+    }
+}
+
+/// A route per page (`Lazy::<ProjectRoute>` in the router), each loading its page's group.
+/// The pages fetch their own data.
+macro_rules! lazy_routes {
+    ($($route:ident => $page:ident),* $(,)?) => {
+        $(
+            #[derive(Debug)]
+            pub struct $route;
+
+            impl leptos_router::LazyRoute for $route {
+                fn data() -> Self {
+                    $route
+                }
+
+                // Loads the group's code before the page is shown or hydrated (a page
+                // hydrated before its code is there would not match the server's HTML).
+                async fn preload() {
+                    #[cfg(target_arch = "wasm32")]
+                    match Page::$page {
+                        Page::Project => __preload_checklist_group().await,
+                        Page::Share => __preload_client_group().await,
+                        Page::Run | Page::Compare => __preload_runs_group().await,
+                        _ => __preload_other_group().await,
+                    }
+                }
+
+                async fn view(_: Self) -> AnyView {
+                    match Page::$page {
+                        Page::Project => checklist_group().await,
+                        Page::Share => client_group().await,
+                        page @ (Page::Run | Page::Compare) => runs_group(page).await,
+                        page => other_group(page).await,
+                    }
+                }
+            }
+        )*
+    };
+}
+
+lazy_routes! {
+    ProjectsRoute => Projects,
+    LoginRoute => Login,
+    SetupRoute => Setup,
+    NewProjectRoute => NewProject,
+    ProjectRoute => Project,
+    EditProjectRoute => EditProject,
+    ScopeRoute => Scope,
+    TrainingRoute => Training,
+    ActivityRoute => Activity,
+    RetroRoute => Retro,
+    WatchRoute => Watch,
+    HandoverRoute => Handover,
+    TemplateRoute => Template,
+    MyItemsRoute => MyItems,
+    RunRoute => Run,
+    CompareRoute => Compare,
+    ShareRoute => Share,
+    TeamRoute => Team,
+    AccountRoute => Account,
+    NotificationsRoute => Notifications,
+    UnsubscribeRoute => Unsubscribe,
+    AccountLinkRoute => AccountLink,
+    ForgotRoute => Forgot,
+}
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -86,31 +241,31 @@ pub fn App() -> impl IntoView {
             <Nav/>
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("/") view=ProjectsPage/>
-                    <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/setup") view=SetupPage/>
-                    <Route path=path!("/projects/new") view=NewProjectPage/>
-                    <Route path=path!("/projects/:id") view=ProjectPage/>
-                    <Route path=path!("/projects/:id/edit") view=EditProjectPage/>
-                    <Route path=path!("/projects/:id/scope") view=pages::scope::ScopePage/>
-                    <Route path=path!("/projects/:id/training") view=pages::scope::TrainingPage/>
-                    <Route path=path!("/projects/:id/activity") view=pages::scope::ActivityPage/>
-                    <Route path=path!("/projects/:id/retro") view=pages::retro::RetroPage/>
-                    <Route path=path!("/projects/:id/watch") view=pages::watch::WatchPage/>
-                    <Route path=path!("/projects/:id/share") view=pages::handover::HandoverPage/>
-                    <Route path=path!("/template") view=pages::template::TemplatePage/>
-                    <Route path=path!("/my") view=pages::my_items::MyItemsPage/>
-                    <Route path=path!("/runs/:id") view=RunPage/>
-                    <Route path=path!("/compare/:before/:after") view=pages::gallery::ComparePage/>
+                    <Route path=path!("/") view={Lazy::<ProjectsRoute>::new()}/>
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
+                    <Route path=path!("/setup") view={Lazy::<SetupRoute>::new()}/>
+                    <Route path=path!("/projects/new") view={Lazy::<NewProjectRoute>::new()}/>
+                    <Route path=path!("/projects/:id") view={Lazy::<ProjectRoute>::new()}/>
+                    <Route path=path!("/projects/:id/edit") view={Lazy::<EditProjectRoute>::new()}/>
+                    <Route path=path!("/projects/:id/scope") view={Lazy::<ScopeRoute>::new()}/>
+                    <Route path=path!("/projects/:id/training") view={Lazy::<TrainingRoute>::new()}/>
+                    <Route path=path!("/projects/:id/activity") view={Lazy::<ActivityRoute>::new()}/>
+                    <Route path=path!("/projects/:id/retro") view={Lazy::<RetroRoute>::new()}/>
+                    <Route path=path!("/projects/:id/watch") view={Lazy::<WatchRoute>::new()}/>
+                    <Route path=path!("/projects/:id/share") view={Lazy::<HandoverRoute>::new()}/>
+                    <Route path=path!("/template") view={Lazy::<TemplateRoute>::new()}/>
+                    <Route path=path!("/my") view={Lazy::<MyItemsRoute>::new()}/>
+                    <Route path=path!("/runs/:id") view={Lazy::<RunRoute>::new()}/>
+                    <Route path=path!("/compare/:before/:after") view={Lazy::<CompareRoute>::new()}/>
                     // Whole-page (async) rendering: a dead link answers with a real 404.
-                    <Route path=path!("/share/:token") view=pages::share::SharePage ssr=leptos_router::SsrMode::Async/>
-                    <Route path=path!("/team") view=TeamPage/>
-                    <Route path=path!("/account") view=AccountPage/>
-                    <Route path=path!("/notifications") view=pages::notifications::NotificationsPage/>
-                    <Route path=path!("/unsubscribe/:token") view=pages::email::UnsubscribePage/>
-                    <Route path=path!("/invite/:token") view=pages::email::AccountLinkPage/>
-                    <Route path=path!("/reset/:token") view=pages::email::AccountLinkPage/>
-                    <Route path=path!("/forgot") view=pages::email::ForgotPage/>
+                    <Route path=path!("/share/:token") view={Lazy::<ShareRoute>::new()} ssr=leptos_router::SsrMode::Async/>
+                    <Route path=path!("/team") view={Lazy::<TeamRoute>::new()}/>
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()}/>
+                    <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()}/>
+                    <Route path=path!("/unsubscribe/:token") view={Lazy::<UnsubscribeRoute>::new()}/>
+                    <Route path=path!("/invite/:token") view={Lazy::<AccountLinkRoute>::new()}/>
+                    <Route path=path!("/reset/:token") view={Lazy::<AccountLinkRoute>::new()}/>
+                    <Route path=path!("/forgot") view={Lazy::<ForgotRoute>::new()}/>
                 </Routes>
             </main>
         </Router>

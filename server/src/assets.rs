@@ -1,4 +1,5 @@
-//! The built web assets (`pkg/`: the WASM app, its JavaScript glue, the stylesheet) under
+//! The built web assets (`pkg/`: the WASM app and its per-page chunks, their JavaScript glue
+//! and loader, the stylesheet) under
 //! content-versioned URLs: `/pkg/<version>/preflight.js`, where the version is a hash of the
 //! files. Pages name the versioned URLs, so browsers and proxies may keep the files for a
 //! year without asking again (`immutable`); a rebuild changes the version and so the URLs.
@@ -15,16 +16,29 @@ use axum::{
 };
 use sha2::{Digest, Sha256};
 
-/// The files whose contents make the version.
-const VERSIONED: &[&str] = &["preflight_bg.wasm", "preflight.js", "preflight.css"];
+/// The files the app cannot start without.
+const REQUIRED: &[&str] = &["preflight_bg.wasm", "preflight.js", "preflight.css"];
 
 /// The version of the assets in `site_root/pkg` (16 hex digits), or `None` when they are not
-/// built.
+/// built: a hash of every file's contents (the app, its per-page chunks, their loader and
+/// manifest, the stylesheet; not the compressed copies), in file-name order — as
+/// `scripts/build.sh` computes it to link `pkg/<version>` to `pkg`.
 pub fn version(site_root: &Path) -> Option<String> {
     let pkg = site_root.join("pkg");
+    if !REQUIRED.iter().all(|f| pkg.join(f).is_file()) {
+        return None;
+    }
+    let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(&pkg)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name())
+        .filter(|n| !n.to_string_lossy().ends_with(".br") && !n.to_string_lossy().ends_with(".gz"))
+        .collect();
+    names.sort();
     let mut h = Sha256::new();
-    for f in VERSIONED {
-        h.update(std::fs::read(pkg.join(f)).ok()?);
+    for name in names {
+        h.update(std::fs::read(pkg.join(name)).ok()?);
     }
     Some(h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect())
 }
@@ -77,13 +91,24 @@ mod tests {
         assert_eq!(pkg_dir(dir.path()), "pkg");
         let pkg = dir.path().join("pkg");
         std::fs::create_dir_all(&pkg).unwrap();
-        for f in VERSIONED {
+        for f in REQUIRED {
             std::fs::write(pkg.join(f), f.as_bytes()).unwrap();
         }
         let v = version(dir.path()).unwrap();
+        // As scripts/build.sh computes it: the files' contents in name order.
+        let mut h = Sha256::new();
+        for f in ["preflight.css", "preflight.js", "preflight_bg.wasm"] {
+            h.update(f.as_bytes());
+        }
+        assert_eq!(v, h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect::<String>());
+        std::fs::write(pkg.join("preflight.js.br"), "compressed").unwrap();
+        assert_eq!(version(dir.path()).unwrap(), v, "compressed copies do not count");
         assert!(looks_like_version(&v), "{v}");
         assert_eq!(pkg_dir(dir.path()), format!("pkg/{v}"));
         std::fs::write(pkg.join("preflight.css"), "body{}").unwrap();
-        assert_ne!(version(dir.path()).unwrap(), v, "a changed file is a new version");
+        let v2 = version(dir.path()).unwrap();
+        assert_ne!(v2, v, "a changed file is a new version");
+        std::fs::write(pkg.join("split_run_page_1.wasm"), "chunk").unwrap();
+        assert_ne!(version(dir.path()).unwrap(), v2, "so is a changed chunk");
     }
 }

@@ -985,6 +985,14 @@ preflight_store::db_test! {
             assert_eq!((res.header("content-encoding").as_str(), res.body.as_str()), (encoding, body), "{accept}");
             assert!(res.header("content-type").starts_with("text/css"), "{accept}");
         }
+        // A page's chunk of the split WASM: served as WASM (instantiateStreaming insists), brotli
+        // when asked; a chunk that is not there is a 404, never a page.
+        std::fs::write(pkg.join("split_ProjectRoute_1.wasm"), b"\0asm chunk").unwrap();
+        std::fs::write(pkg.join("split_ProjectRoute_1.wasm.br"), "brotli chunk").unwrap();
+        let res = send(&app, browser(Method::GET, "/pkg/split_ProjectRoute_1.wasm").header(header::ACCEPT_ENCODING, "br").body(Body::empty()).unwrap()).await;
+        assert_eq!((res.status, res.header("content-type").as_str(), res.body.as_str()), (StatusCode::OK, "application/wasm", "brotli chunk"));
+        let missing = send(&app, browser(Method::GET, "/pkg/split_Gone_2.wasm").body(Body::empty()).unwrap()).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
     }
 }
 
