@@ -72,7 +72,7 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     assert_eq!(js(&owner, "window.__noReload")?, serde_json::json!("still here"), "ticking must not reload the page");
     let latency = wait_for(&member, &format!("{first}.checked"), Duration::from_secs(10))?;
     eprintln!("live update reached the second browser {} ms after the tick was confirmed", latency.as_millis());
-    wait_for(&member, "document.querySelector('.item .item-meta').textContent.includes('Done by Olivia Owner')", Duration::from_secs(5))?;
+    wait_for(&member, "document.querySelector('.item .item-summary').textContent.includes('Done by Olivia Owner')", Duration::from_secs(5))?;
     screenshot(&member, "04-checklist-live")?;
 
     // --- Phone and iPad widths: the checklist fits, nothing scrolls sideways.
@@ -99,6 +99,7 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
         "!!document.querySelector('.run-row .status-passed, .run-row .status-completed-errors, .run-row .status-failed')",
         Duration::from_secs(10),
     )?;
+    open_all_details(&owner)?;
     wait_for(&owner, "!!document.querySelector('.evidence')", Duration::from_secs(10))?;
     screenshot(&owner, "07-checklist-evidence")?;
     owner.find_element(".run-row a")?.click()?;
@@ -367,6 +368,7 @@ fn checklist_evidence_comes_from_the_right_environment() -> Result<()> {
         }
     }
     let dev_label = js(&tab, "[...document.querySelectorAll('.run-row')].map(r => r.textContent).find(t => t.includes('dev')) || ''")?;
+    open_all_details(&tab)?;
     assert!(dev_label.as_str().unwrap_or_default().contains("site unreachable"), "{dev_label}");
     if let Err(e) = wait_for(&tab, "!!document.querySelector('.item[data-key=ssl-everywhere] .chip.fail')", Duration::from_secs(15)) {
         screenshot(&tab, "20-evidence-no-failure")?;
@@ -554,6 +556,17 @@ fn the_bell_counts_a_client_sign_off_live() -> Result<()> {
 }
 
 /// Signs `email` in on `tab` and waits for the projects page.
+/// Opens every checklist row's details (rendered only while open), and waits until they show.
+fn open_all_details(tab: &headless_chrome::Tab) -> Result<()> {
+    js(tab, "document.querySelectorAll('.item-details[hidden]').forEach(d => d.closest('li.item').querySelector('.details-toggle').click())")?;
+    wait_for(
+        tab,
+        "document.querySelectorAll('.item-details[hidden]').length === 0 && document.querySelectorAll('.item-details .item-meta').length === document.querySelectorAll('li.item').length",
+        Duration::from_secs(10),
+    )?;
+    Ok(())
+}
+
 fn sign_in(tab: &headless_chrome::Tab, server: &Server, email: &str, password: &str) -> Result<()> {
     tab.navigate_to(&server.url("/login"))?.wait_until_navigated()?;
     fill(tab, "input[name=email]", email)?;

@@ -623,7 +623,10 @@ fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Ve
             </div>
             <p class="item-summary">{move || summary_chips(&get())}</p>
             {move || message.get().map(|(_, m)| view! { <div class="alert warn" role="alert">{m}</div> })}
+            // Rendered only while open: 88 rows of assignee lists, evidence and actions made
+            // the page heavy to load and hydrate.
             <div class="item-details" id=details_id hidden=move || !open.get()>
+            <Show when=move || open.get()>
             <div class="item-meta">
                 {move || {
                     let it = get();
@@ -743,6 +746,7 @@ fn ItemRow(id: i64, items: RwSignal<Vec<ChecklistItem>>, members: StoredValue<Ve
                     }}
                 </ol>
             })}
+            </Show>
             </div>
         </li>
     }
