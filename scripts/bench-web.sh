@@ -16,7 +16,12 @@ if [[ ! -x tools/lighthouse/node_modules/.bin/lighthouse ]]; then
 fi
 CHROME=${CHROMIUM:-$(command -v chromium || true)}
 [[ -x $CHROME ]] || { echo "Chromium is missing: sudo apt-get install chromium" >&2; exit 1; }
-if [[ $PROFILE == release ]]; then scripts/build.sh --release >&2; else scripts/build.sh >&2; fi
+if [[ $PROFILE == release ]]; then
+  [[ -x tools/node_modules/.bin/wasm-opt ]] || scripts/setup.sh --release >&2
+  scripts/build.sh --release >&2
+else
+  scripts/build.sh >&2
+fi
 BIN=target/$PROFILE/preflight
 DATA=$(mktemp -d /tmp/preflight-bench-web.XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
