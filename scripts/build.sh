@@ -36,7 +36,7 @@ fi
 # in its own lock file) writes the chunks, their loader and the preload manifest into pkg/,
 # and the main module for wasm-bindgen.
 cargo build --release --locked --quiet --manifest-path tools/wasm-split/Cargo.toml --target-dir target/tools
-rm -rf "$PKG"/split_*.wasm* "$PKG"/chunk_*.wasm* "$PKG"/__wasm_split* "$PKG"/preflight_bg.wasm* "$PKG"/preflight.js*
+rm -rf "$PKG"/split_*.wasm* "$PKG"/chunk_*.wasm* "$PKG"/__wasm_split* "$PKG"/preflight_bg.wasm* "$PKG"/preflight.js* "$PKG"/snippets
 find "$PKG" -maxdepth 1 -type l -delete
 MAIN=target/wasm-split/$PROFILE/main.wasm
 mkdir -p "$(dirname "$MAIN")"

@@ -56,11 +56,7 @@ pub fn Bell() -> impl IntoView {
             });
         };
         let sub = crate::live::subscribe_notifications(
-            move |update| {
-                if let crate::model::LiveUpdate::Notification { unread: n, .. } = update {
-                    unread.set(Some(n));
-                }
-            },
+            move |n| unread.set(Some(n)),
             // The first open and every reopen: whatever arrived meanwhile, ask again.
             move |_| reload(),
         );

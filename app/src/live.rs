@@ -18,14 +18,15 @@ mod hub {
 
     use wasm_bindgen::{closure::Closure, JsCast};
 
-    use crate::model::LiveUpdate;
-
     /// One listener: a project's changes, or the person's notifications.
     pub struct Listener {
         pub id: u64,
         /// `Some`: this project's changes; `None`: notifications.
         pub project: Option<i64>,
-        pub on_update: Box<dyn Fn(LiveUpdate)>,
+        /// Gets the message's JSON text: each listener reads what it needs, so the code that
+        /// reads a checklist item or a run loads with the pages that show them, not with
+        /// every page's notification bell.
+        pub on_update: Box<dyn Fn(&str)>,
         pub on_status: Box<dyn Fn(bool)>,
         pub on_open: Box<dyn Fn(bool)>,
         pub opened_before: Cell<bool>,
@@ -57,13 +58,12 @@ mod hub {
         static HUB: RefCell<Hub> = RefCell::new(Hub::default());
     }
 
-    /// A message as the server sends it: the project it is about, and the update.
+    /// What the hub reads of a message to route it: the project it is about, and its kind.
     #[derive(serde::Deserialize)]
-    struct Message {
+    struct Envelope<'a> {
         #[serde(default)]
         project_id: i64,
-        #[serde(flatten)]
-        update: LiveUpdate,
+        kind: &'a str,
     }
 
     pub fn next_id() -> u64 {
@@ -162,15 +162,15 @@ mod hub {
         let source = web_sys::EventSource::new(&url).ok()?;
         let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
             let Some(text) = ev.data().as_string() else { return };
-            let Ok(msg) = serde_json::from_str::<Message>(&text) else { return };
-            let for_bell = matches!(msg.update, LiveUpdate::Notification { .. });
+            let Ok(msg) = serde_json::from_str::<Envelope>(&text) else { return };
+            let for_bell = msg.kind == "notification";
             for l in listeners() {
                 let wants = match l.project {
                     None => for_bell,
                     Some(p) => !for_bell && p == msg.project_id,
                 };
                 if wants {
-                    (l.on_update)(msg.update.clone());
+                    (l.on_update)(&text);
                 }
             }
         });
@@ -205,19 +205,35 @@ pub fn subscribe(
     on_status: impl Fn(bool) + 'static,
     on_open: impl Fn(bool) + 'static,
 ) -> Option<Subscription> {
+    let on_update = move |text: &str| {
+        // The message's `project_id` is ignored: the hub routed it here.
+        if let Ok(update) = serde_json::from_str::<LiveUpdate>(text) {
+            on_update(update);
+        }
+    };
     listen(Some(project_id), on_update, on_status, on_open)
 }
 
-/// Listens to the signed-in person's notifications (the bell).
+/// Listens to the signed-in person's notifications (the bell): `on_unread` gets the number
+/// of unread notifications whenever it changes.
 #[cfg(feature = "hydrate")]
-pub fn subscribe_notifications(on_update: impl Fn(LiveUpdate) + 'static, on_open: impl Fn(bool) + 'static) -> Option<Subscription> {
+pub fn subscribe_notifications(on_unread: impl Fn(i64) + 'static, on_open: impl Fn(bool) + 'static) -> Option<Subscription> {
+    #[derive(serde::Deserialize)]
+    struct Unread {
+        unread: i64,
+    }
+    let on_update = move |text: &str| {
+        if let Ok(n) = serde_json::from_str::<Unread>(text) {
+            on_unread(n.unread);
+        }
+    };
     listen(None, on_update, |_| {}, on_open)
 }
 
 #[cfg(feature = "hydrate")]
 fn listen(
     project: Option<i64>,
-    on_update: impl Fn(LiveUpdate) + 'static,
+    on_update: impl Fn(&str) + 'static,
     on_status: impl Fn(bool) + 'static,
     on_open: impl Fn(bool) + 'static,
 ) -> Option<Subscription> {

@@ -38,9 +38,17 @@ impl Server {
     }
 
     pub fn start_in(data: tempfile::TempDir) -> Result<Server> {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        Self::start_at(data, &workspace_root().join("target/site"), None)
+    }
+
+    /// A server with a given data folder and built site, on `port` (a restarted server keeps
+    /// its address, as a real deployment does) or a free one.
+    pub fn start_at(data: tempfile::TempDir, site: &Path, port: Option<u16>) -> Result<Server> {
+        let port = match port {
+            Some(p) => p,
+            None => TcpListener::bind("127.0.0.1:0")?.local_addr()?.port(),
+        };
         let bin = preflight_bin();
-        let site = workspace_root().join("target/site");
         if !site.join("pkg/preflight_bg.wasm").exists() {
             bail!("no built WASM in {}: run scripts/build.sh first", site.display());
         }
@@ -49,7 +57,7 @@ impl Server {
             .arg("--data-dir")
             .arg(data.path())
             .arg("--site-root")
-            .arg(&site)
+            .arg(site)
             .env("PREFLIGHT_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -73,6 +81,15 @@ impl Server {
             thread::sleep(Duration::from_millis(50));
         }
         bail!("the server did not start listening within 30 s")
+    }
+
+    /// Stops the server and hands back its data folder (for a restart).
+    pub fn stop(mut self) -> Result<tempfile::TempDir> {
+        Ok(std::mem::replace(&mut self.data, tempfile::tempdir()?))
+    }
+
+    pub fn port(&self) -> u16 {
+        self.base.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_default()
     }
 
     /// The one-time setup code a fresh install printed (and keeps in `<data>/setup-code`).
@@ -109,6 +126,22 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Copies a built site (files and folders; the `pkg/<version>` links are left out: the server
+/// makes the one it needs).
+pub fn copy_site(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_site(&entry.path(), &to.join(entry.file_name()))?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
 }
 
 /// The system Chromium: `CHROMIUM`, else the usual Debian paths.

@@ -268,13 +268,7 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
 
     // --- A restart keeps everything: sign-in, project, tick.
     drop(member);
-    let data = {
-        let mut s = server;
-        let dir = std::mem::replace(&mut s.data, tempfile::tempdir()?);
-        drop(s);
-        dir
-    };
-    let server = Server::start_in(data)?;
+    let server = Server::start_in(server.stop()?)?;
     let fresh = chrome.browser.new_context()?;
     let again = fresh.new_tab()?;
     again.navigate_to(&server.url("/login"))?.wait_until_navigated()?;
@@ -1186,5 +1180,50 @@ fn a_phase_is_assigned_at_once_and_my_items_ticks_across_projects() -> Result<()
     assert_eq!(mine["items"].as_array().map(Vec::len), Some(assigned as usize), "the ticked item is no longer open");
     let errors = log.entries();
     assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
+    Ok(())
+}
+
+/// A tab left open across a redeploy: the page it goes to next is in a chunk of the old build,
+/// which the server no longer has. The app does not stop there: the page loads again, with the
+/// new build.
+#[test]
+fn a_tab_open_across_a_redeploy_loads_the_new_build() -> Result<()> {
+    let site = tempfile::tempdir()?;
+    copy_site(&workspace_root().join("target/site"), site.path())?;
+    let server = Server::start_at(tempfile::tempdir()?, site.path(), None)?;
+    server.cli(&["user", "add", "rita@example.test", "--name", "Rita Redeploy", "--role", "owner"], &format!("{OWNER_PW}\n"))?;
+    let token = server.cli(&["token", "create", "rita@example.test", "--name", "e2e"], "")?.trim().to_string();
+    let chrome = launch_browser()?;
+    let tab = chrome.browser.new_tab()?;
+    sign_in(&tab, &server, "rita@example.test", OWNER_PW)?;
+    let body =
+        serde_json::json!({"name": "Redeployed", "launch_date": "2027-03-01", "environments": [{"name": "production", "base_url": "https://team.test"}]});
+    let pid = call_api(&tab, &token, "POST", "/projects", &body)?["id"].as_i64().expect("project created");
+    tab.navigate_to(&server.url("/"))?.wait_until_navigated()?;
+    wait_hydrated(&tab)?;
+    wait_for(&tab, "!!document.querySelector('.project-card a')", Duration::from_secs(10))?;
+    let old_build = js(&tab, "document.querySelector('link[rel=modulepreload]').href")?;
+    assert!(old_build.as_str().is_some_and(|h| h.contains("/pkg/")), "the app is loaded from a versioned folder: {old_build}");
+    js(&tab, "window.oldTab = true")?;
+
+    // A new build on the same address (here the stylesheet changed, so every URL did).
+    let port = server.port();
+    let data = server.stop()?;
+    let css = site.path().join("pkg/preflight.css");
+    std::fs::write(&css, format!("{}\n/* redeployed */\n", std::fs::read_to_string(&css)?))?;
+    for stale in ["preflight.css.gz", "preflight.css.br"] {
+        let _ = std::fs::remove_file(site.path().join("pkg").join(stale));
+    }
+    let server = Server::start_at(data, site.path(), Some(port))?;
+
+    // The old tab opens the checklist, whose code it never loaded: the old chunk is gone (404),
+    // and the browser goes to the checklist with the new build instead of stopping.
+    tab.find_element(".project-card a")?.click()?;
+    wait_for(&tab, "window.oldTab === undefined && document.body.dataset.hydrated === 'true'", Duration::from_secs(20))?;
+    let new_build = js(&tab, "document.querySelector('link[rel=modulepreload]').href")?;
+    assert_ne!(new_build, old_build, "the page was loaded again with the new build");
+    assert!(tab.get_url().ends_with(&format!("/projects/{pid}")), "it went where the link led: {}", tab.get_url());
+    wait_for(&tab, "document.querySelectorAll('li.item').length > 10", Duration::from_secs(15))?;
+    drop(server);
     Ok(())
 }

@@ -131,6 +131,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// Query-string extractor whose rejections are JSON errors saying which parameter is wrong
+/// (axum's own answers in plain text).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(rej) => Err(ApiError(AppError::Malformed(format!("the query string is not right: {}", rej.body_text())))),
+        }
+    }
+}
+
 /// Extractor of a path with two ids (`/projects/{id}/members/{user_id}`): a non-numeric one
 /// is a 404 with a JSON body.
 pub struct Ids(pub i64, pub i64);

@@ -1,7 +1,7 @@
 //! `/api/v1` for the agreed scope, change requests, training notes and the activity log.
 
 use axum::{
-    extract::{Query, State},
+    extract::State,
     http::{header, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -15,7 +15,7 @@ use preflight_store::{activity, projects, scope, training, AppError};
 
 use crate::state::AppState;
 
-use crate::api::{ApiJson, ApiResult, ApiUser, Id};
+use crate::api::{ApiJson, ApiQuery, ApiResult, ApiUser, Id};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -43,7 +43,7 @@ struct ListItems {
     deleted: bool,
 }
 
-async fn list_items(State(s): State<AppState>, _u: ApiUser, Id(id): Id, Query(q): Query<ListItems>) -> ApiResult<Response> {
+async fn list_items(State(s): State<AppState>, _u: ApiUser, Id(id): Id, ApiQuery(q): ApiQuery<ListItems>) -> ApiResult<Response> {
     projects::get(&s.pool, id).await?;
     let items = if q.deleted { scope::deleted(&s.pool, id).await? } else { scope::items(&s.pool, id).await? };
     Ok(Json(json!({ "items": items })).into_response())
@@ -70,7 +70,7 @@ struct DeleteItem {
     reason: String,
 }
 
-async fn delete_item(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, Query(q): Query<DeleteItem>) -> ApiResult<Response> {
+async fn delete_item(State(s): State<AppState>, ApiUser(u): ApiUser, Id(id): Id, ApiQuery(q): ApiQuery<DeleteItem>) -> ApiResult<Response> {
     Ok(Json(scope::delete(&s.pool, id, &u.name, q.version, &q.reason).await?).into_response())
 }
 
@@ -98,7 +98,7 @@ fn moment(raw: &str) -> Result<i64, AppError> {
     scope::parse_moment(raw).ok_or_else(|| AppError::bad(format!("\"{}\" is not a date (YYYY-MM-DD) or unix seconds.", raw.trim())))
 }
 
-async fn scope_at(State(s): State<AppState>, _u: ApiUser, Id(id): Id, Query(q): Query<At>) -> ApiResult<Response> {
+async fn scope_at(State(s): State<AppState>, _u: ApiUser, Id(id): Id, ApiQuery(q): ApiQuery<At>) -> ApiResult<Response> {
     projects::get(&s.pool, id).await?;
     let at = match q.at.as_deref() {
         Some(a) => moment(a)?,
@@ -108,7 +108,7 @@ async fn scope_at(State(s): State<AppState>, _u: ApiUser, Id(id): Id, Query(q): 
 }
 
 /// Defaults: from the end of launch day to now.
-async fn scope_compare(State(s): State<AppState>, _u: ApiUser, Id(id): Id, Query(q): Query<Between>) -> ApiResult<Response> {
+async fn scope_compare(State(s): State<AppState>, _u: ApiUser, Id(id): Id, ApiQuery(q): ApiQuery<Between>) -> ApiResult<Response> {
     let project = projects::get(&s.pool, id).await?;
     let from = match q.from.as_deref() {
         Some(f) => moment(f)?,
@@ -164,7 +164,7 @@ struct ActivityFilter {
     actor: Option<String>,
 }
 
-async fn list_activity(State(s): State<AppState>, _u: ApiUser, Id(id): Id, Query(f): Query<ActivityFilter>) -> ApiResult<Response> {
+async fn list_activity(State(s): State<AppState>, _u: ApiUser, Id(id): Id, ApiQuery(f): ApiQuery<ActivityFilter>) -> ApiResult<Response> {
     projects::get(&s.pool, id).await?;
     Ok(Json(json!({ "activity": activity::list(&s.pool, id, f.kind.as_deref(), f.actor.as_deref(), 1000).await? })).into_response())
 }

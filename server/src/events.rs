@@ -47,7 +47,7 @@ pub async fn live_events(
     State(state): State<AppState>,
     user: Option<Extension<UserInfo>>,
     headers: axum::http::HeaderMap,
-    axum::extract::Query(q): axum::extract::Query<LiveQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<LiveQuery>,
 ) -> Response {
     let me = user.as_ref().map(|u| u.0.id).unwrap_or(-1);
     stream(state, user, headers, q.project, move |ev: &LiveEvent| match ev.update {

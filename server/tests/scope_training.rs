@@ -118,6 +118,9 @@ preflight_store::db_test! {
         let before = preflight_store::now() - 86400 * 2;
 
         // Deleting needs the version seen (when given) and keeps the item out of the register.
+        let typo = api(&app, Method::DELETE, &format!("/scope-items/{sid}?version=one"), Some(&tok), None).await;
+        assert_eq!(typo.status, StatusCode::BAD_REQUEST, "{}", typo.body);
+        assert!(typo.json()["error"].as_str().unwrap().contains("query string"), "a JSON error in words: {}", typo.body);
         let stale = api(&app, Method::DELETE, &format!("/scope-items/{sid}?version=7"), Some(&tok), None).await;
         assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
         let gone = api(&app, Method::DELETE, &format!("/scope-items/{sid}?version=1&reason=Dropped%20in%20the%20call%20of%204%20June"), Some(&tok), None).await;

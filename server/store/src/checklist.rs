@@ -173,7 +173,24 @@ pub async fn update(store: &Store, actor: &UserInfo, item_id: i64, expected_vers
     Ok(outcome)
 }
 
+/// One item's change as a single statement, ready to run: it answers the item it wrote, or
+/// nothing when the item is no longer at the expected version.
+type ChangeQuery = sqlx::query::QueryAs<'static, sqlx::Any, ItemRow, sqlx::any::AnyArguments<'static>>;
+
 async fn write_change(pool: &Pool, actor: &UserInfo, item_id: i64, expected_version: i64, change: &ItemChange) -> AppResult<UpdateOutcome> {
+    let q = prepare_change(pool, actor, item_id, expected_version, change).await?;
+    let updated: Option<ItemRow> = {
+        let _turn = super::db::write_turn_for(pool).await;
+        q.fetch_optional(pool).await?
+    };
+    match updated {
+        Some(row) => Ok(UpdateOutcome::Updated { item: with_evidence(pool, row).await? }),
+        None => Ok(UpdateOutcome::Conflict { current: item(pool, item_id).await? }),
+    }
+}
+
+/// Checks a change and builds its statement (reading, never writing).
+async fn prepare_change(pool: &Pool, actor: &UserInfo, item_id: i64, expected_version: i64, change: &ItemChange) -> AppResult<ChangeQuery> {
     let t = now();
     // The input is checked before the write turn is taken. The change is one statement that
     // answers with the item it wrote: the
@@ -234,19 +251,12 @@ async fn write_change(pool: &Pool, actor: &UserInfo, item_id: i64, expected_vers
             (q, String::new(), "notes")
         }
     };
-    let updated: Option<ItemRow> = {
-        let _turn = super::db::write_turn_for(pool).await;
-        sql.bind(action).bind(detail).bind(t).bind(actor.id).bind(item_id).bind(expected_version).fetch_optional(pool).await?
-    };
-    match updated {
-        Some(row) => Ok(UpdateOutcome::Updated { item: with_evidence(pool, row).await? }),
-        None => Ok(UpdateOutcome::Conflict { current: item(pool, item_id).await? }),
-    }
+    Ok(sql.bind(action).bind(detail).bind(t).bind(actor.id).bind(item_id).bind(expected_version))
 }
 
-/// Assigns, or marks not applicable (with the reason), every open item of a phase at once.
-/// Each item changes as if changed alone (history, activity, live viewers); an item someone
-/// changed meanwhile is left as they left it. The assignee gets one notice for the lot.
+/// Assigns, or marks not applicable (with the reason), every open item of a phase at once, in
+/// one transaction. Each item's history, activity and live viewers see it as if changed alone;
+/// an item someone changed meanwhile is left as they left it. The assignee gets one notice for the lot.
 /// Answers the changed items.
 pub async fn bulk(store: &Store, actor: &UserInfo, project_id: i64, phase: &str, change: &ItemChange) -> AppResult<Vec<ChecklistItem>> {
     let Some(p) = preflight_model::phases::phase(phase) else {
@@ -274,12 +284,22 @@ pub async fn bulk(store: &Store, actor: &UserInfo, project_id: i64, phase: &str,
     .fetch_all(&store.pool)
     .await?;
     let already = |assignee: Option<i64>| matches!(change, ItemChange::Assign { user_id } if *user_id == assignee);
-    let mut changed = Vec::with_capacity(open.len());
+    let mut statements = Vec::with_capacity(open.len());
     for (id, version, _) in open.into_iter().filter(|(_, _, a)| !already(*a)) {
-        if let UpdateOutcome::Updated { item } = write_change(&store.pool, actor, id, version, change).await? {
-            store.publish(item.clone());
-            changed.push(item);
-        }
+        statements.push(prepare_change(&store.pool, actor, id, version, change).await?);
+    }
+    // All or nothing: one transaction, so a failure half-way leaves the phase as it was.
+    let mut rows = Vec::with_capacity(statements.len());
+    let mut tx = super::db::begin_write(&store.pool).await?;
+    for q in statements {
+        rows.extend(q.fetch_optional(&mut *tx).await?);
+    }
+    tx.commit().await?;
+    let mut changed = Vec::with_capacity(rows.len());
+    for row in rows {
+        let item = with_evidence(&store.pool, row).await?;
+        store.publish(item.clone());
+        changed.push(item);
     }
     if let (ItemChange::Assign { user_id: Some(to) }, false) = (change, changed.is_empty()) {
         if *to != actor.id {
