@@ -188,6 +188,11 @@ lazy_routes! {
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The client's review page (a share link) is HTML with forms: no app to load or hydrate.
+    #[cfg(feature = "ssr")]
+    let app = !use_context::<http::request::Parts>().is_some_and(|p| p.uri.path().starts_with("/share/"));
+    #[cfg(not(feature = "ssr"))]
+    let app = true;
     #[cfg(feature = "ssr")]
     set_security_headers();
     view! {
@@ -200,7 +205,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 // The assets' folder is versioned by content (pkg/<hash>): cached for good.
                 <link rel="stylesheet" href=format!("/{}/preflight.css", options.site_pkg_dir)/>
-                <HydrationScripts options/>
+                {app.then(|| view! { <HydrationScripts options/> })}
                 <leptos_meta::MetaTags/>
             </head>
             <body>

@@ -238,7 +238,15 @@ pub fn js(tab: &Tab, expr: &str) -> Result<serde_json::Value> {
 pub fn wait_for(tab: &Tab, expr: &str, timeout: Duration) -> Result<Duration> {
     let start = Instant::now();
     loop {
-        let v = js(tab, expr)?;
+        // While a form's answer loads there is no page to ask: that is a "not yet".
+        let v = match js(tab, expr) {
+            Ok(v) => v,
+            Err(e) if start.elapsed() <= timeout => {
+                let _ = e;
+                serde_json::Value::Null
+            }
+            Err(e) => return Err(e),
+        };
         if matches!(v, serde_json::Value::Bool(true)) {
             return Ok(start.elapsed());
         }
@@ -252,6 +260,11 @@ pub fn wait_for(tab: &Tab, expr: &str, timeout: Duration) -> Result<Duration> {
 /// Waits until the WASM app has hydrated the page.
 pub fn wait_hydrated(tab: &Tab) -> Result<()> {
     wait_for(tab, "document.body && document.body.dataset.hydrated === 'true'", Duration::from_secs(30)).map(|_| ())
+}
+
+/// Waits until a page without the app (the client's review page) has loaded.
+pub fn wait_loaded(tab: &Tab) -> Result<()> {
+    wait_for(tab, "document.readyState === 'complete' && !!document.querySelector('main')", Duration::from_secs(30)).map(|_| ())
 }
 
 /// Sets a form field's value the way typing would (fires `input` and `change`).

@@ -189,9 +189,14 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     let client = client_ctx.new_tab()?;
     let client_log = ConsoleLog::attach(&client)?;
     client.navigate_to(&share_url)?.wait_until_navigated()?;
-    wait_hydrated(&client)?;
+    wait_loaded(&client)?;
+    assert_eq!(
+        js(&client, "document.querySelectorAll('script[src], link[rel=modulepreload]').length")?,
+        serde_json::json!(0),
+        "the client's page loads no app"
+    );
     wait_for(&client, "document.querySelectorAll('.page-review .thumb-btn').length >= 2", Duration::from_secs(10))?;
-    fill(&client, "input[autocomplete=name]", "Carla Client")?;
+    give_name(&client, "Carla Client")?;
     // One picture opened large and approved; another with a change asked.
     js(&client, "document.querySelectorAll('.thumb-btn')[0].click()")?;
     wait_for(&client, "!!document.querySelector('.shot-detail button.approve')", Duration::from_secs(5))?;
@@ -199,10 +204,10 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
     wait_for(&client, "!!document.querySelector('.thumb-btn.approved')", Duration::from_secs(10))?;
     js(&client, "document.querySelectorAll('.thumb-btn')[1].click()")?;
     wait_for(&client, "document.querySelector('.shot-detail') && document.querySelector('.shot-detail').dataset.shot === document.querySelectorAll('.thumb-btn')[1].dataset.shot", Duration::from_secs(5))?;
-    js(&client, "document.querySelector('.shot-detail button.request').click()")?;
-    wait_for(&client, "!!document.querySelector('.shot-detail textarea')", Duration::from_secs(5))?;
+    js(&client, "document.querySelector('.shot-detail details.ask summary').click()")?;
+    wait_for(&client, "document.querySelector('.shot-detail details.ask').open", Duration::from_secs(5))?;
     fill(&client, ".shot-detail textarea", "The logo is cut off")?;
-    js(&client, "document.querySelector('.shot-detail form button[type=submit]').click()")?;
+    js(&client, "document.querySelector('.shot-detail .ask-changes button[type=submit]').click()")?;
     wait_for(&client, "!!document.querySelector('.thumb-btn.changes')", Duration::from_secs(10))?;
     screenshot(&client, "15-client-review")?;
     // The client proposes a scope change (the team decides it) and acknowledges the training
@@ -517,10 +522,10 @@ fn the_bell_counts_a_client_sign_off_live() -> Result<()> {
     let client = client_ctx.new_tab()?;
     let client_log = ConsoleLog::attach(&client)?;
     client.navigate_to(&share_url)?.wait_until_navigated()?;
-    wait_hydrated(&client)?;
-    fill(&client, "input[autocomplete=name]", "Carla Client")?;
-    js(&client, "[...document.querySelectorAll('button.primary')].find(b => b.textContent.includes('Sign off')).click()")?;
-    wait_for(&client, "!!document.querySelector('.confirm')", Duration::from_secs(5))?;
+    wait_loaded(&client)?;
+    give_name(&client, "Carla Client")?;
+    js(&client, "document.querySelector('.signoff-confirm summary').click()")?;
+    wait_for(&client, "document.querySelector('.signoff-confirm').open", Duration::from_secs(5))?;
     js(&client, "[...document.querySelectorAll('.confirm button.primary')].find(b => b.textContent === 'Yes, sign off').click()")?;
     wait_for(&client, "document.body.textContent.includes('Signed off by Carla Client')", Duration::from_secs(10))?;
 
@@ -546,6 +551,14 @@ fn the_bell_counts_a_client_sign_off_live() -> Result<()> {
     )?;
     let errors: Vec<String> = owner_log.entries().into_iter().chain(client_log.entries()).collect();
     assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
+    Ok(())
+}
+
+/// On the client's review page: gives the reviewer's name (remembered for the link).
+fn give_name(tab: &headless_chrome::Tab, name: &str) -> Result<()> {
+    fill(tab, "input[autocomplete=name]", name)?;
+    js(tab, "document.querySelector('.name-form button[type=submit]').click()")?;
+    wait_for(tab, "document.querySelector('.name-form label').textContent.startsWith('Reviewing as')", Duration::from_secs(10))?;
     Ok(())
 }
 
@@ -749,7 +762,7 @@ fn the_client_reviews_on_a_phone_approves_a_page_and_signs_off_with_a_summary() 
     let client = ctx.new_tab()?;
     let log = ConsoleLog::attach(&client)?;
     client.navigate_to(&share_url)?.wait_until_navigated()?;
-    wait_hydrated(&client)?;
+    wait_loaded(&client)?;
     set_screen(&client, 390, 844, true)?;
     wait_for(&client, "document.body.textContent.includes('0 of 48 screenshots reviewed')", Duration::from_secs(10))?;
     screenshot(&client, "24-client-phone")?;
@@ -765,24 +778,33 @@ fn the_client_reviews_on_a_phone_approves_a_page_and_signs_off_with_a_summary() 
     assert_eq!(js(&client, "document.querySelectorAll('.review-pages .note').length")?, serde_json::json!(1), "one emulation note");
 
     // A whole page approved at once; one picture opened large with a change asked.
-    fill(&client, "input[autocomplete=name]", "Carla Client")?;
+    // Approving before giving a name: the answer says what is missing, in words.
+    js(&client, "document.querySelector('.page-review button.approve').click()")?;
+    wait_for(
+        &client,
+        "!!document.querySelector('#message .alert') && document.querySelector('#message .alert').textContent.includes('your name')",
+        Duration::from_secs(10),
+    )?;
+    give_name(&client, "Carla Client")?;
+    assert_eq!(js(&client, "document.querySelectorAll('#message .alert').length")?, serde_json::json!(0), "a message is shown once");
     js(&client, "document.querySelector('.page-review button.approve').click()")?;
     wait_for(&client, "document.body.textContent.includes('4 of 48 screenshots reviewed')", Duration::from_secs(10))?;
     js(&client, "document.querySelectorAll('.page-review')[1].querySelector('.thumb-btn').click()")?;
     wait_for(&client, "!!document.querySelector('.shot-detail img')", Duration::from_secs(5))?;
-    js(&client, "[...document.querySelectorAll('.shot-detail button')].find(b => b.textContent === 'Ask for a change').click()")?;
-    wait_for(&client, "!!document.querySelector('.shot-detail textarea')", Duration::from_secs(5))?;
+    js(&client, "[...document.querySelectorAll('.shot-detail summary')].find(b => b.textContent === 'Ask for a change').click()")?;
+    wait_for(&client, "document.querySelector('.shot-detail details.ask').open", Duration::from_secs(5))?;
     fill(&client, ".shot-detail textarea", "The phone number is missing")?;
-    js(&client, "document.querySelector('.shot-detail form button[type=submit]').click()")?;
+    js(&client, "document.querySelector('.shot-detail .ask-changes button[type=submit]').click()")?;
     wait_for(&client, "document.body.textContent.includes('5 of 48 screenshots reviewed')", Duration::from_secs(10))?;
     screenshot(&client, "25-client-detail")?;
 
     // Sign-off: a summary, a confirmation, then no second one.
-    js(&client, "[...document.querySelectorAll('.signoff button.primary')].find(b => b.textContent.includes('Sign off')).click()")?;
-    wait_for(&client, "!!document.querySelector('.confirm')", Duration::from_secs(5))?;
+    js(&client, "document.querySelector('.signoff-confirm summary').click()")?;
+    wait_for(&client, "document.querySelector('.signoff-confirm').open", Duration::from_secs(5))?;
     let summary = js(&client, "document.querySelector('.signoff').innerText")?.as_str().unwrap_or_default().to_string();
     assert!(summary.contains("5 of 48 reviewed — 4 approved, 1 with a change asked, 43 not reviewed"), "{summary}");
     assert!(summary.contains("Launch checklist: 0 of") && summary.contains("Sign off the launch of Bakery as Carla Client?"), "{summary}");
+    js(&client, "document.querySelector('.signoff').scrollIntoView()")?;
     screenshot(&client, "26-client-confirm")?;
     js(&client, "[...document.querySelectorAll('.confirm button')].find(b => b.textContent === 'Yes, sign off').click()")?;
     wait_for(&client, "document.querySelector('.signoff').textContent.includes('Signed off by Carla Client')", Duration::from_secs(10))?;
@@ -1108,7 +1130,11 @@ fn every_page_fits_a_phone_a_tablet_and_a_desktop() -> Result<()> {
         set_screen(&guest, w, h, mobile)?;
         for url in [server.url("/login"), server.url("/forgot"), share.clone()] {
             guest.navigate_to(&url)?.wait_until_navigated()?;
-            wait_hydrated(&guest)?;
+            if url.contains("/share/") {
+                wait_loaded(&guest)?;
+            } else {
+                wait_hydrated(&guest)?;
+            }
             let over = horizontal_overflow(&guest)?;
             if over > 0 {
                 wide.push(format!("{url} at {w} px: {over} px too wide"));

@@ -18,6 +18,7 @@ pub mod pipeline;
 pub mod router;
 pub mod runner;
 pub mod scheduler;
+pub mod share_forms;
 pub mod shots;
 pub mod state;
 

@@ -173,8 +173,10 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     if shared {
-        // The token is in the URL: never let it leak to other sites, or into caches.
-        h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+        // The token is in the URL: never let it leak to other sites, or into caches. (Not
+        // `no-referrer`: the page's own forms would then post with `Origin: null`, which the
+        // cross-site check rightly refuses.)
+        h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
         h.insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     }
     let mut set = |k: &'static str, v: &'static str| {

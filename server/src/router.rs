@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .route("/favicon.ico", get(favicon))
         .route("/robots.txt", get(robots))
         .merge(crate::exports::app_routes())
+        .merge(crate::share_forms::router())
         .nest("/api/v1", api::router())
         .nest("/pkg", pkg)
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))

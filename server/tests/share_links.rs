@@ -85,7 +85,7 @@ preflight_store::db_test! {
         let p = page(&app, &format!("/share/{t}")).await;
         assert_eq!(p.status, StatusCode::OK);
         assert!(p.body.contains("Alpha shop") && !p.body.contains("Bravo"), "{}", &p.body[..p.body.len().min(400)]);
-        assert_eq!(p.header("referrer-policy"), "no-referrer");
+        assert_eq!(p.header("referrer-policy"), "same-origin", "the token never leaves for another site");
         assert!(p.header("cache-control").contains("no-store"));
         let v = rpc(&app, "share_view", json!({"token": t})).await.json();
         let shown: Vec<i64> = v["gallery"]["shots"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
@@ -277,4 +277,100 @@ preflight_store::db_test! {
         assert!(!dir.path().join(format!("run-{beta_run}")).exists(), "its screenshots are gone");
         assert_eq!(api(&app, Method::DELETE, &format!("/projects/{beta}"), Some(&tok), None).await.status, StatusCode::NOT_FOUND);
     }
+}
+
+/// A form post from the client's page (same origin), with the cookies the browser holds.
+async fn form(app: &Router, path: &str, body: &str, cookies: &str) -> Res {
+    let mut req = browser(Method::POST, path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if !cookies.is_empty() {
+        req = req.header(header::COOKIE, cookies);
+    }
+    send(app, req.body(Body::from(body.to_string())).unwrap()).await
+}
+
+/// The `name=value` of a `Set-Cookie` named `name` in the answer, if any.
+fn set_cookie(res: &Res, name: &str) -> Option<String> {
+    res.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap().to_string())
+}
+
+preflight_store::db_test! {
+    async fn the_client_page_works_with_plain_forms(pool) {
+        let dir = tempfile::tempdir().unwrap();
+        let st = state_with_screenshots(pool.clone(), dir.path().to_path_buf()).await;
+        let user = owner(&st).await;
+        let tok = token(&st, &user).await;
+        let app = preflight_server::router(st.clone());
+        let body = json!({"name": "Forms", "launch_date": "2027-03-01", "environments": [{"name": "dev", "base_url": "http://dev.test"}]});
+        let pid = api(&app, Method::POST, "/projects", Some(&tok), Some(body)).await.json()["id"].as_i64().unwrap();
+        let (_run, shots) = run_with_shots(&st, &user, pid, &["/", "/about"]).await;
+        let link = api(&app, Method::POST, &format!("/projects/{pid}/share-links"), Some(&tok), Some(json!({}))).await.json();
+        let t = token_of(&link);
+        let base = format!("/share/{t}");
+
+        // The page loads no app: no module script, no WASM preload.
+        let p = page(&app, &base).await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(!p.body.contains("modulepreload") && !p.body.contains(".wasm") && !p.body.contains("<script src"), "{}", &p.body[..p.body.len().min(600)]);
+        assert!(p.body.contains(&format!("action=\"{base}/approve\"")), "forms post to the link's own actions");
+
+        // Without a name the action is refused, in words, shown once on the page.
+        let refused = form(&app, &format!("{base}/review"), &format!("screenshot_id={}&verdict=approve", shots[0]), "").await;
+        assert_eq!(refused.status, StatusCode::SEE_OTHER);
+        assert_eq!(refused.header("location"), format!("{base}#message"));
+        let flash = set_cookie(&refused, "preflight_flash").expect("a message for the page");
+        let shown = page_with(&app, &base, &flash).await;
+        assert!(shown.body.contains("please give your name"), "{}", shown.body);
+        assert!(set_cookie(&shown, "preflight_flash").is_some_and(|c| c == "preflight_flash="), "shown once: the page clears it");
+
+        // The name is remembered; a review goes back to the opened picture.
+        let named = form(&app, &format!("{base}/name"), "name=Carla+Client", "").await;
+        let name = set_cookie(&named, "preflight_reviewer").expect("the name is kept");
+        assert_eq!(name, "preflight_reviewer=Carla+Client");
+        let asked = form(&app, &format!("{base}/review"), &format!("screenshot_id={}&verdict=changes&comment=Logo+cut+off", shots[1]), &name).await;
+        assert_eq!(asked.header("location"), format!("{base}?shot={0}#shot-{0}", shots[1]));
+        assert_eq!(set_cookie(&asked, "preflight_flash"), None, "{:?}", asked.headers);
+        let page_now = page_with(&app, &format!("{base}?shot={}", shots[1]), &name).await;
+        assert!(page_now.body.contains("Carla Client asked: “Logo cut off”") && page_now.body.contains("Reviewing as"), "{}", page_now.body);
+        let approved = form(&app, &format!("{base}/approve"), &format!("screenshot_id={}&screenshot_id={}", shots[0], shots[1]), &name).await;
+        assert_eq!(approved.header("location"), format!("{base}#page-{}", shots[0]));
+        let verdicts: Vec<String> = sqlx::query_scalar("SELECT verdict FROM reviews ORDER BY id").fetch_all(&pool).await.unwrap();
+        assert_eq!(verdicts, ["changes_requested", "approved", "approved"]);
+
+        // Sign-off needs the confirmation; then it is recorded once.
+        let unconfirmed = form(&app, &format!("{base}/sign-off"), "", &name).await;
+        assert!(set_cookie(&unconfirmed, "preflight_flash").is_some_and(|c| c.contains("Yes")), "{:?}", unconfirmed.headers);
+        let signed = form(&app, &format!("{base}/sign-off"), "confirm=yes", &name).await;
+        assert_eq!(signed.header("location"), format!("{base}#signoff-title"));
+        assert_eq!(set_cookie(&signed, "preflight_flash"), None);
+        let again = form(&app, &format!("{base}/sign-off"), "confirm=yes", &name).await;
+        assert!(set_cookie(&again, "preflight_flash").is_some(), "a second sign-off of the same state is refused");
+        let by: Vec<String> = sqlx::query_scalar("SELECT signed_by FROM signoffs").fetch_all(&pool).await.unwrap();
+        assert_eq!(by, ["Carla Client"]);
+
+        // A dead link goes to its own page; another site's form is refused.
+        let dead = form(&app, "/share/pfs_nope/review", "screenshot_id=1", &name).await;
+        assert_eq!(dead.header("location"), "/share/pfs_nope");
+        let cross = send(
+            &app,
+            axum::http::Request::builder()
+                .method(Method::POST)
+                .uri(format!("{base}/sign-off"))
+                .header(header::HOST, "preflight.test")
+                .header(header::ORIGIN, "https://evil.test")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("confirm=yes"))
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(cross.status, StatusCode::FORBIDDEN);
+    }
+}
+
+async fn page_with(app: &Router, path: &str, cookie: &str) -> Res {
+    send(app, browser(Method::GET, path).header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await
 }

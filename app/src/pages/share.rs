@@ -1,32 +1,64 @@
 //! The client's review page behind a share link (`/share/:token`, no account), and the
 //! team's panel for making and revoking links.
+//!
+//! The client's page is plain HTML with forms: the document loads no WASM and no script (the
+//! shell leaves the app out for `/share/…`), so it is light on any phone and works in any
+//! browser. Each action posts to `/share/{token}/…` (the server's `share_forms`), which
+//! answers with a redirect back to where the client was; the reviewer's name and the message
+//! about a refused action come back in cookies of the link's own path.
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{fmt_time, ErrorBox};
 use crate::model::{ChangeStatus, ScreenshotView, ShareLink, ShareLinkInput, ShareView};
-use crate::server_fns::{
-    create_share_link, error_text, list_share_links, revoke_share_link, share_acknowledge_training, share_approve_many, share_decide, share_propose_change,
-    share_review, share_sign_off, share_view,
-};
+use crate::server_fns::{create_share_link, error_text, list_share_links, revoke_share_link, share_view};
+
+/// The reviewer's name and the message about the last action, from the request's cookies (on
+/// the server; the message is shown once, so its cookie is cleared).
+fn reviewer_and_message(token: &str) -> (String, Option<String>) {
+    #[cfg(feature = "ssr")]
+    {
+        use preflight_store::share::{cookie, link_cookie, FLASH_COOKIE, NAME_COOKIE};
+        let Some(parts) = use_context::<http::request::Parts>() else { return (String::new(), None) };
+        let name = cookie(&parts.headers, NAME_COOKIE).unwrap_or_default();
+        let message = cookie(&parts.headers, FLASH_COOKIE).filter(|m| !m.is_empty());
+        if message.is_some() {
+            let secure = crate::server_fns::ctx::state().is_ok_and(|st| st.cookie_secure(&parts.headers));
+            if let (Some(res), Ok(v)) =
+                (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&link_cookie(secure, token, FLASH_COOKIE, "", 0)))
+            {
+                res.append_header(http::header::SET_COOKIE, v);
+            }
+        }
+        (name, message)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = token;
+        (String::new(), None)
+    }
+}
 
 #[component]
 pub fn SharePage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let reload = RwSignal::new(0u32);
-    // Kept outside the board, which is rebuilt after every answer.
-    let name = RwSignal::new(String::new());
-    let data = Resource::new(move || (token(), reload.get()), |(t, _)| share_view(t));
+    let data = Resource::new(token, share_view);
     view! {
-        <Meta name="referrer" content="no-referrer"/>
+        <Meta name="referrer" content="same-origin"/>
         <Meta name="robots" content="noindex, nofollow"/>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(v) => view! { <ShareBoard view=v token=token() reload name/> }.into_any(),
+                    Ok(v) => {
+                        let token = token();
+                        let (name, message) = reviewer_and_message(&token);
+                        let selected = query.read().get("shot").and_then(|s| s.parse::<i64>().ok());
+                        view! { <ShareBoard view=v token name message selected/> }.into_any()
+                    }
                     Err(e) => {
                         #[cfg(feature = "ssr")]
                         if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
@@ -64,8 +96,18 @@ fn page_heading(shot: &ScreenshotView) -> (String, String) {
 /// What the old-IE emulation is, in plain words (said once on the page).
 const OLD_IE_PLAIN: &str = "“Old Internet Explorer” is shown by a modern browser pretending to be it: it shows how the pages hold up at that screen size and when the site thinks it is talking to Internet Explorer, not exactly what a real old Internet Explorer would draw.";
 
+/// A form that posts one action of the review page.
 #[component]
-fn ShareBoard(view: ShareView, token: String, reload: RwSignal<u32>, name: RwSignal<String>) -> impl IntoView {
+fn ActionForm(token: String, action: &'static str, #[prop(optional, into)] class: String, children: Children) -> impl IntoView {
+    view! {
+        <form method="post" action=format!("/share/{token}/{action}") class=class>
+            {children()}
+        </form>
+    }
+}
+
+#[component]
+fn ShareBoard(view: ShareView, token: String, name: String, message: Option<String>, selected: Option<i64>) -> impl IntoView {
     let ShareView {
         project_name,
         client,
@@ -83,12 +125,6 @@ fn ShareBoard(view: ShareView, token: String, reload: RwSignal<u32>, name: RwSig
         checklist_total,
     } = view;
     let has_training = !training.is_empty();
-    let error = RwSignal::new(None::<String>);
-    let token = StoredValue::new(token);
-    let bump = move || {
-        error.set(None);
-        reload.update(|n| *n += 1)
-    };
     let shots: Vec<ScreenshotView> = gallery.as_ref().map(|g| g.shots.clone()).unwrap_or_default();
     let total = shots.len();
     let approved = shots.iter().filter(|s| s.review.as_ref().is_some_and(|r| r.verdict == "approved")).count();
@@ -103,7 +139,6 @@ fn ShareBoard(view: ShareView, token: String, reload: RwSignal<u32>, name: RwSig
     let viewports = gallery.as_ref().map(|g| g.viewports.clone()).unwrap_or_default();
     let emulated = viewports.iter().any(|v| v.note.is_some());
     let earlier_review = gallery.as_ref().and_then(|g| g.previous_run_id);
-    let selected = RwSignal::new(None::<i64>);
     let open_changes = change_requests.iter().filter(|c| c.status == ChangeStatus::Proposed).count();
     let scope_counts: Vec<String> = crate::model::ScopeStatus::ALL
         .iter()
@@ -113,7 +148,9 @@ fn ShareBoard(view: ShareView, token: String, reload: RwSignal<u32>, name: RwSig
         })
         .collect();
     let signed_now = signoffs.first().filter(|s| s.run_id == run_id).cloned();
-    let project_label = StoredValue::new(project_name.clone());
+    let named = !name.trim().is_empty();
+    let signer = name.trim().to_string();
+    let t = token.clone();
     view! {
         <Title text=format!("Review · {project_name}")/>
         <section class="card share-head">
@@ -130,10 +167,15 @@ fn ShareBoard(view: ShareView, token: String, reload: RwSignal<u32>, name: RwSig
                         {format!(" · {approved} approved · {asked} with a change asked")}</p>
                 </div>
             })}
-            <label>"Your name (shown with your approvals and comments)"
-                <input type="text" autocomplete="name" bind:value=name placeholder="Carla Client"/>
-            </label>
-            {move || error.get().map(|m| view! { <ErrorBox message=m/> })}
+            <div id="message">{message.map(|m| view! { <ErrorBox message=m/> })}</div>
+            <ActionForm token=t.clone() action="name" class="name-form">
+                <label for="name">{if named { "Reviewing as (shown with your approvals and comments)" } else { "Your name (shown with your approvals and comments)" }}</label>
+                <div class="name-row">
+                    <input type="text" id="name" name="name" autocomplete="name" required maxlength="100" value=name.clone() placeholder="Carla Client"/>
+                    <button type="submit" class="small">{if named { "Change name" } else { "Save name" }}</button>
+                </div>
+                {(!named).then(|| view! { <p class="muted small">"Give your name first: approvals, comments and the sign-off carry it."</p> })}
+            </ActionForm>
         </section>
         <section class="card review-pages" aria-labelledby="pages-title">
             <h2 id="pages-title">"The pages"</h2>
@@ -150,76 +192,46 @@ fn ShareBoard(view: ShareView, token: String, reload: RwSignal<u32>, name: RwSig
             {emulated.then(|| view! { <p class="note">{OLD_IE_PLAIN}</p> })}
             {pages.into_iter().map(|page| {
                 let row: Vec<ScreenshotView> = viewports.iter().filter_map(|v| shots.iter().find(|s| s.url == page && s.viewport == v.name).cloned()).collect();
-                view! { <PageReview shots=row token=token.get_value() name error reload selected/> }
+                view! { <PageReview shots=row token=t.clone() selected/> }
             }).collect_view()}
         </section>
-        {
-            let cr_title = RwSignal::new(String::new());
-            let cr_reason = RwSignal::new(String::new());
-            let propose = move |ev: leptos::ev::SubmitEvent| {
-                ev.prevent_default();
-                let t = token.get_value();
-                leptos::task::spawn_local(async move {
-                    match share_propose_change(t, name.get_untracked(), cr_title.get_untracked(), cr_reason.get_untracked()).await {
-                        Ok(_) => bump(),
-                        Err(e) => error.set(Some(error_text(&e))),
-                    }
-                });
-            };
-            let scope_items = scope.clone();
-            let requests = change_requests.clone();
-            view! {
-            <section class="card scope-share">
-                <h2>"What we agreed to build"</h2>
-                {scope_items.is_empty().then(|| view! { <p class="muted">"Nothing is listed yet."</p> })}
-                <ul class="scope-list">
-                    {scope_items.into_iter().map(|i| view! { <li><strong>{i.title}</strong> " " <span class="chip">{i.status.label()}</span> {(!i.description.is_empty()).then(|| view! { <p>{i.description}</p> })}</li> }).collect_view()}
-                </ul>
-                {(!requests.is_empty()).then(|| view! { <h3>"Change requests"</h3> })}
-                <ul class="change-list">
-                    {requests.into_iter().map(|c| {
-                        let id = c.id;
-                        let decide = move |approve: bool| {
-                            let t = token.get_value();
-                            leptos::task::spawn_local(async move {
-                                match share_decide(t, id, approve, name.get_untracked(), String::new()).await {
-                                    Ok(_) => bump(),
-                                    Err(e) => error.set(Some(error_text(&e))),
-                                }
-                            });
-                        };
-                        view! {
-                            <li>
-                                <strong>{c.title.clone()}</strong> " — " {c.reason.clone()}
-                                {match c.status {
-                                    ChangeStatus::Proposed if c.proposed_by_kind == "client" => view! {
-                                        <span class="chip">{format!("proposed by {}: waiting for the team's decision", c.proposed_by)}</span>
-                                    }.into_any(),
-                                    ChangeStatus::Proposed => view! {
-                                        <div class="inline-form">
-                                            <button type="button" class="small" on:click=move |_| decide(true)>"Approve change"</button>
-                                            <button type="button" class="small" on:click=move |_| decide(false)>"Decline"</button>
-                                        </div>
-                                    }.into_any(),
-                                    ChangeStatus::Approved => view! { <span class="chip pass">{format!("approved by {}", c.decided_by.clone().unwrap_or_default())}</span> }.into_any(),
-                                    ChangeStatus::Declined => view! { <span class="chip fail">{format!("declined by {}", c.decided_by.clone().unwrap_or_default())}</span> }.into_any(),
-                                }}
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
-                <details class="propose-change">
-                    <summary>"Propose a change to what we agreed"</summary>
-                    <form class="inline-form" on:submit=propose>
-                        <label>"What should change" <input type="text" required bind:value=cr_title/></label>
-                        <label>"Why" <textarea rows="2" required bind:value=cr_reason></textarea></label>
-                        <button type="submit">"Propose the change"</button>
-                        <p class="muted small">"The team decides it; your name above is recorded with it."</p>
-                    </form>
-                </details>
-            </section>
-            }
-        }
+        <section class="card scope-share" aria-labelledby="scope-title">
+            <h2 id="scope-title">"What we agreed to build"</h2>
+            {scope.is_empty().then(|| view! { <p class="muted">"Nothing is listed yet."</p> })}
+            <ul class="scope-list">
+                {scope.into_iter().map(|i| view! { <li><strong>{i.title}</strong> " " <span class="chip">{i.status.label()}</span> {(!i.description.is_empty()).then(|| view! { <p>{i.description}</p> })}</li> }).collect_view()}
+            </ul>
+            {(!change_requests.is_empty()).then(|| view! { <h3>"Change requests"</h3> })}
+            <ul class="change-list">
+                {change_requests.into_iter().map(|c| view! {
+                    <li>
+                        <strong>{c.title.clone()}</strong> " — " {c.reason.clone()}
+                        {match c.status {
+                            ChangeStatus::Proposed if c.proposed_by_kind == "client" => view! {
+                                <span class="chip">{format!("proposed by {}: waiting for the team's decision", c.proposed_by)}</span>
+                            }.into_any(),
+                            ChangeStatus::Proposed => view! {
+                                <form method="post" action=format!("/share/{}/changes/{}/decision", t, c.id) class="inline-form">
+                                    <button type="submit" name="approve" value="true" class="small">"Approve change"</button>
+                                    <button type="submit" name="approve" value="false" class="small">"Decline"</button>
+                                </form>
+                            }.into_any(),
+                            ChangeStatus::Approved => view! { <span class="chip pass">{format!("approved by {}", c.decided_by.clone().unwrap_or_default())}</span> }.into_any(),
+                            ChangeStatus::Declined => view! { <span class="chip fail">{format!("declined by {}", c.decided_by.clone().unwrap_or_default())}</span> }.into_any(),
+                        }}
+                    </li>
+                }).collect_view()}
+            </ul>
+            <details class="propose-change">
+                <summary>"Propose a change to what we agreed"</summary>
+                <ActionForm token=t.clone() action="changes" class="inline-form">
+                    <label>"What should change" <input type="text" name="title" required maxlength="200"/></label>
+                    <label>"Why" <textarea name="reason" rows="2" required></textarea></label>
+                    <button type="submit">"Propose the change"</button>
+                    <p class="muted small">"The team decides it; your name is recorded with it."</p>
+                </ActionForm>
+            </details>
+        </section>
         {has_training.then(|| view! {
             <section class="card training-notes" aria-labelledby="training-title">
                 <h2 id="training-title">"Training notes"</h2>
@@ -227,51 +239,17 @@ fn ShareBoard(view: ShareView, token: String, reload: RwSignal<u32>, name: RwSig
                     <details class="training-note"><summary>{n.title}</summary><div class="prose" inner_html=n.html></div></details>
                 }).collect_view()}
             </section>
-        })}
-        {has_training.then(|| {
-            let acknowledge = move |_| {
-                let t = token.get_value();
-                leptos::task::spawn_local(async move {
-                    match share_acknowledge_training(t, name.get_untracked()).await {
-                        Ok(_) => bump(),
-                        Err(e) => error.set(Some(error_text(&e))),
-                    }
-                });
-            };
-            view! {
-                <section class="card training-ack">
-                    {match training_ack.clone() {
-                        Some((who, at)) => view! { <p>{format!("✓ Training notes acknowledged by {who} on {}", fmt_time(at))}</p> }.into_any(),
-                        None => view! { <p class="muted">"Let the team know you have read the training notes above."</p> }.into_any(),
-                    }}
-                    <button type="button" on:click=acknowledge>"I have read the training notes"</button>
-                </section>
-            }
+            <section class="card training-ack">
+                {match training_ack.clone() {
+                    Some((who, at)) => view! { <p>{format!("✓ Training notes acknowledged by {who} on {}", fmt_time(at))}</p> }.into_any(),
+                    None => view! { <p class="muted">"Let the team know you have read the training notes above."</p> }.into_any(),
+                }}
+                <ActionForm token=t.clone() action="training">
+                    <button type="submit">"I have read the training notes"</button>
+                </ActionForm>
+            </section>
         })}
         {
-            let confirming = RwSignal::new(false);
-            let ask = move |_| {
-                if name.get_untracked().trim().is_empty() {
-                    error.set(Some("Please give your name at the top of the page first: it is recorded with the sign-off.".into()));
-                } else {
-                    confirming.set(true);
-                }
-            };
-            let sign = move |_| {
-                let t = token.get_value();
-                leptos::task::spawn_local(async move {
-                    match share_sign_off(t, name.get_untracked()).await {
-                        Ok(_) => {
-                            confirming.set(false);
-                            bump();
-                        }
-                        Err(e) => {
-                            confirming.set(false);
-                            error.set(Some(error_text(&e)));
-                        }
-                    }
-                });
-            };
             let unreviewed = total - reviewed;
             let summary = view! {
                 <ul class="signoff-summary">
@@ -298,22 +276,27 @@ fn ShareBoard(view: ShareView, token: String, reload: RwSignal<u32>, name: RwSig
                         None => view! {
                             <p class="muted">"Signing off records your name and the time, with the checklist, the agreed scope and the screenshots you approved as they stand now. Where things stand:"</p>
                             {summary}
-                            {move || if confirming.get() {
-                                view! {
-                                    <div class="confirm" role="alertdialog" aria-labelledby="confirm-title">
-                                        <p id="confirm-title"><strong>{move || format!("Sign off the launch of {} as {}?", project_label.get_value(), name.get().trim())}</strong></p>
-                                        {(unreviewed > 0 || asked > 0 || open_changes > 0).then(|| view! {
-                                            <p class="attention">"Some screenshots are not reviewed or have a change asked, or change requests wait for a decision: you can still sign off, and they are recorded as they are."</p>
-                                        })}
-                                        <div class="chips">
-                                            <button type="button" class="primary" on:click=sign>"Yes, sign off"</button>
-                                            <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                                        </div>
-                                    </div>
-                                }.into_any()
-                            } else {
-                                view! { <button type="button" class="primary" on:click=ask>"Sign off the launch…"</button> }.into_any()
-                            }}
+                            <details class="signoff-confirm">
+                                <summary class="button primary"><span class="when-closed">"Sign off the launch…"</span><span class="when-open">"Cancel"</span></summary>
+                                <div class="confirm" role="group" aria-labelledby="confirm-title">
+                                    {if named {
+                                        view! {
+                                            <p id="confirm-title"><strong>{format!("Sign off the launch of {project_name} as {signer}?")}</strong></p>
+                                            {(unreviewed > 0 || asked > 0 || open_changes > 0).then(|| view! {
+                                                <p class="attention">"Some screenshots are not reviewed or have a change asked, or change requests wait for a decision: you can still sign off, and they are recorded as they are."</p>
+                                            })}
+                                            <ActionForm token=t.clone() action="sign-off">
+                                                <button type="submit" name="confirm" value="yes" class="primary">"Yes, sign off"</button>
+                                            </ActionForm>
+                                        }.into_any()
+                                    } else {
+                                        view! {
+                                            <p id="confirm-title"><strong>"Who is signing off?"</strong></p>
+                                            <p><a href="#name">"Give your name at the top of the page"</a>" first: it is recorded with the sign-off."</p>
+                                        }.into_any()
+                                    }}
+                                </div>
+                            </details>
                         }.into_any(),
                     }}
                     {signoffs.iter().filter(|s| Some(s.id) != signed_now.as_ref().map(|n| n.id)).map(|s| view! {
@@ -326,35 +309,14 @@ fn ShareBoard(view: ShareView, token: String, reload: RwSignal<u32>, name: RwSig
 }
 
 /// One page at every viewport: small pictures, a page-wide approve, and the picture the
-/// client opened, large, with its approve / ask-for-a-change.
+/// client opened (`?shot=…`), large, with its approve / ask-for-a-change.
 #[component]
-fn PageReview(
-    shots: Vec<ScreenshotView>,
-    token: String,
-    name: RwSignal<String>,
-    error: RwSignal<Option<String>>,
-    reload: RwSignal<u32>,
-    selected: RwSignal<Option<i64>>,
-) -> impl IntoView {
+fn PageReview(shots: Vec<ScreenshotView>, token: String, selected: Option<i64>) -> impl IntoView {
     let Some(first) = shots.first() else { return ().into_any() };
     let (heading, path) = page_heading(first);
-    let ids: Vec<i64> = shots.iter().map(|s| s.id).collect();
     let approved = shots.iter().filter(|s| s.review.as_ref().is_some_and(|r| r.verdict == "approved")).count();
     let asked = shots.iter().filter(|s| s.review.as_ref().is_some_and(|r| r.verdict != "approved")).count();
     let n = shots.len();
-    let token = StoredValue::new(token);
-    let approve_page = move |_| {
-        let (t, ids) = (token.get_value(), ids.clone());
-        leptos::task::spawn_local(async move {
-            match share_approve_many(t, ids, name.get_untracked()).await {
-                Ok(_) => {
-                    error.set(None);
-                    reload.update(|n| *n += 1)
-                }
-                Err(e) => error.set(Some(error_text(&e))),
-            }
-        });
-    };
     let status = if approved == n {
         "✓ Approved".to_string()
     } else if asked > 0 {
@@ -370,64 +332,55 @@ fn PageReview(
         "chip"
     };
     let page_id = format!("page-{}", first.id);
-    let details = shots.clone();
+    let open = shots.iter().find(|s| Some(s.id) == selected).cloned();
+    let ids: Vec<i64> = shots.iter().map(|s| s.id).collect();
     view! {
-        <article class="page-review" aria-labelledby=page_id.clone()>
+        <article class="page-review" id=page_id.clone() aria-labelledby=format!("{page_id}-title")>
             <div class="page-review-head">
-                <h3 id=page_id.clone()>{heading} {(path != "/").then(|| view! { " " <span class="muted small path">{path.clone()}</span> })}</h3>
+                <h3 id=format!("{page_id}-title")>{heading} {(path != "/").then(|| view! { " " <span class="muted small path">{path.clone()}</span> })}</h3>
                 <span class=status_class>{status}</span>
-                {(approved < n).then(|| view! { <button type="button" class="small approve" on:click=approve_page>"Approve page"</button> })}
+                {(approved < n).then(|| view! {
+                    <ActionForm token=token.clone() action="approve" class="inline">
+                        {ids.iter().map(|id| view! { <input type="hidden" name="screenshot_id" value=*id/> }).collect_view()}
+                        <button type="submit" class="small approve">"Approve page"</button>
+                    </ActionForm>
+                })}
             </div>
             <div class="page-thumbs">
                 {shots.into_iter().map(|s| {
                     let id = s.id;
                     let label = crate::model::viewport_for_people(&s.viewport);
-                    let src = format!("/share/{}/screenshots/{id}{}", token.get_value(), if s.has_thumbnail { "/thumb" } else { "" });
+                    let src = format!("/share/{token}/screenshots/{id}{}", if s.has_thumbnail { "/thumb" } else { "" });
                     let (mark, class) = match s.review.as_ref().map(|r| r.verdict.as_str()) {
                         Some("approved") => ("✓", "thumb-btn approved"),
                         Some(_) => ("✎", "thumb-btn changes"),
                         None => ("", "thumb-btn"),
                     };
+                    let is_open = selected == Some(id);
+                    // Open: the link closes it again (back to the page's row).
+                    let href = if is_open { format!("?#{page_id}") } else { format!("?shot={id}#shot-{id}") };
                     view! {
-                        <button type="button" class=class data-shot=id aria-expanded=move || (selected.get() == Some(id)).to_string()
-                            on:click=move |_| selected.update(|sel| *sel = if *sel == Some(id) { None } else { Some(id) })>
+                        <a class=class href=href data-shot=id aria-current=is_open.then_some("true")>
                             <img src=src alt=format!("{label}: a small picture") loading="lazy"/>
                             <span class="thumb-label">{(!mark.is_empty()).then(|| view! { <span class="mark" aria-hidden="true">{mark}</span> " " })}{label.clone()}</span>
-                        </button>
+                        </a>
                     }
                 }).collect_view()}
             </div>
-            {move || selected.get().and_then(|sel| details.iter().find(|s| s.id == sel).cloned()).map(|s| view! {
-                <ShotDetail shot=s token=token.get_value() name error reload/>
-            })}
+            {open.map(|s| view! { <ShotDetail shot=s token=token.clone()/> })}
         </article>
     }
     .into_any()
 }
 
 #[component]
-fn ShotDetail(shot: ScreenshotView, token: String, name: RwSignal<String>, error: RwSignal<Option<String>>, reload: RwSignal<u32>) -> impl IntoView {
+fn ShotDetail(shot: ScreenshotView, token: String) -> impl IntoView {
     let id = shot.id;
     let full = format!("/share/{token}/screenshots/{id}");
     let label = crate::model::viewport_for_people(&shot.viewport);
-    let comment = RwSignal::new(String::new());
-    let asking = RwSignal::new(false);
-    let token = StoredValue::new(token);
-    let send = move |approve: bool| {
-        let t = token.get_value();
-        leptos::task::spawn_local(async move {
-            match share_review(t, id, approve, name.get_untracked(), comment.get_untracked()).await {
-                Ok(_) => {
-                    error.set(None);
-                    reload.update(|n| *n += 1)
-                }
-                Err(e) => error.set(Some(error_text(&e))),
-            }
-        });
-    };
-    let diff = shot.previous.map(|p| format!("/share/{}/diff/{p}/{id}", token.get_value()));
+    let diff = shot.previous.map(|p| format!("/share/{token}/diff/{p}/{id}"));
     view! {
-        <div class="shot-detail" data-shot=id>
+        <div class="shot-detail" id=format!("shot-{id}") data-shot=id>
             <p class="shot-detail-head"><strong>{label.clone()}</strong>
                 " · " <a href=full.clone() target="_blank" rel="noopener">"Open full size"</a>
                 {diff.map(|d| view! { " · " <a href=d target="_blank" rel="noopener">"What changed since your last review"</a> })}
@@ -439,16 +392,22 @@ fn ShotDetail(shot: ScreenshotView, token: String, name: RwSignal<String>, error
                 </p>
             })}
             <div class="chips">
-                <button type="button" class="small approve" on:click=move |_| send(true)>"Approve"</button>
-                <button type="button" class="small request" aria-expanded=move || asking.get().to_string() on:click=move |_| asking.update(|a| *a = !*a)>"Ask for a change"</button>
+                <ActionForm token=token.clone() action="review" class="inline">
+                    <input type="hidden" name="screenshot_id" value=id/>
+                    <input type="hidden" name="verdict" value="approve"/>
+                    <button type="submit" class="small approve">"Approve"</button>
+                </ActionForm>
             </div>
-            {move || asking.get().then(|| view! {
-                <form class="ask-changes" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); send(false); }>
+            <details class="ask">
+                <summary class="button small request">"Ask for a change"</summary>
+                <ActionForm token=token.clone() action="review" class="ask-changes">
+                    <input type="hidden" name="screenshot_id" value=id/>
+                    <input type="hidden" name="verdict" value="changes"/>
                     <label for=format!("comment-{id}")>"What should change?"</label>
-                    <textarea id=format!("comment-{id}") rows="3" required bind:value=comment></textarea>
+                    <textarea id=format!("comment-{id}") name="comment" rows="3" required></textarea>
                     <button type="submit" class="small request">"Send"</button>
-                </form>
-            })}
+                </ActionForm>
+            </details>
         </div>
     }
 }

@@ -489,3 +489,45 @@ pub async fn acknowledge_training(pool: &Pool, g: &Grant, who: &str) -> AppResul
     tx.commit().await?;
     Ok((who, t))
 }
+
+// ----- The review page's cookies (its forms work without script; see the server's share_forms) -----
+
+/// The cookie that remembers the reviewer's name (on the link's path only).
+pub const NAME_COOKIE: &str = "preflight_reviewer";
+/// The one-time message about the client's last action (on the link's path only).
+pub const FLASH_COOKIE: &str = "preflight_flash";
+
+/// A cookie of the request, percent-decoded.
+pub fn cookie(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| url::form_urlencoded::parse(format!("v={v}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default())
+}
+
+/// A `Set-Cookie` value for the review link's own path (`HttpOnly`, `SameSite=Lax`); a
+/// `max_age` of 0 removes the cookie.
+pub fn link_cookie(secure: bool, token: &str, name: &str, value: &str, max_age: i64) -> String {
+    let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={}; Path=/share/{}; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}", enc(value), enc(token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn review_cookies_are_read_and_written() {
+        let mut h = http::HeaderMap::new();
+        h.insert(http::header::COOKIE, http::HeaderValue::from_static("a=1; preflight_reviewer=Carla+Cl%C3%ADent; b=2"));
+        assert_eq!(cookie(&h, NAME_COOKIE).as_deref(), Some("Carla Clíent"));
+        assert_eq!(cookie(&h, FLASH_COOKIE), None);
+        let c = link_cookie(true, "pfs_abc", FLASH_COOKIE, "Say; why = now", 120);
+        assert_eq!(c, "preflight_flash=Say%3B+why+%3D+now; Path=/share/pfs_abc; HttpOnly; SameSite=Lax; Max-Age=120; Secure");
+    }
+}
