@@ -5,11 +5,21 @@
 # Chromium) on the checklist, run and share pages. Prints per page the compressed transfer of
 # WASM, JavaScript and CSS on a first load, and the performance and accessibility scores.
 # Only 127.0.0.1 is contacted (besides npm for the first install).
-# Usage: scripts/bench-web.sh [--debug]   (--debug: the debug build, quicker, not for budgets)
+# Usage: scripts/bench-web.sh [--debug] [--keep DIR]
+#   --debug      the debug build, quicker, not for budgets
+#   --keep DIR   keep Lighthouse's JSON reports (<page>.json) in DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PROFILE=release
-[[ ${1:-} == --debug ]] && PROFILE=debug
+KEEP=
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --debug) PROFILE=debug ;;
+    --keep) KEEP=${2:?--keep needs a folder}; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
 if [[ ! -x tools/lighthouse/node_modules/.bin/lighthouse ]]; then
   echo "[bench-web] installing lighthouse (pinned in tools/lighthouse/package-lock.json)" >&2
   (cd tools/lighthouse && npm ci --no-audit --no-fund --silent)
@@ -45,7 +55,7 @@ SHARE=$(api POST "/projects/$PID/share-links" '{}' | python3 -c 'import json,sys
 COOKIE=$(curl -fsS -o /dev/null -D - -X POST "$BASE/auth/login" -H "Origin: $BASE" --data-urlencode "email=bench@example.test" --data-urlencode "password=$PW" \
   | awk 'tolower($1) == "set-cookie:" { sub(/;.*/, "", $2); print $2; exit }' | tr -d '\r')
 [[ -n $COOKIE ]] || { echo "could not sign in" >&2; exit 1; }
-printf '%-10s %9s %9s %9s %9s %6s %6s\n' page wasm_kB js_kB css_kB total_kB perf a11y
+printf '%-10s %9s %9s %9s %9s %6s %6s %6s %6s %7s\n' page wasm_kB js_kB css_kB total_kB perf a11y fcp_s lcp_s tbt_ms
 for page in "checklist /projects/$PID" "run /runs/$RUN" "share /share/$SHARE"; do
   set -- $page
   OUT="$DATA/$1.json"
@@ -62,7 +72,10 @@ wasm = kb(lambda i: i["url"].split("?")[0].endswith(".wasm"))
 js = kb(lambda i: i.get("resourceType") == "Script")
 css = kb(lambda i: i.get("resourceType") == "Stylesheet")
 cats = r["categories"]
-print(f'{sys.argv[2]:<10} {wasm:9.1f} {js:9.1f} {css:9.1f} {wasm + js + css:9.1f} {cats["performance"]["score"] * 100:6.0f} {cats["accessibility"]["score"] * 100:6.0f}')
+audit = lambda k: r["audits"][k].get("numericValue", 0)
+print(f'{sys.argv[2]:<10} {wasm:9.1f} {js:9.1f} {css:9.1f} {wasm + js + css:9.1f} {cats["performance"]["score"] * 100:6.0f} {cats["accessibility"]["score"] * 100:6.0f}'
+      f' {audit("first-contentful-paint") / 1000:6.1f} {audit("largest-contentful-paint") / 1000:6.1f} {audit("total-blocking-time"):7.0f}')
 PY
+  [[ -n $KEEP ]] && mkdir -p "$KEEP" && cp "$OUT" "$KEEP/"
 done
 echo "(Lighthouse 13.5.0, default mobile profile with simulated throttling; transfer as the browser received it, compressed)" >&2

@@ -205,7 +205,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 // The assets' folder is versioned by content (pkg/<hash>): cached for good.
                 <link rel="stylesheet" href=format!("/{}/preflight.css", options.site_pkg_dir)/>
-                {app.then(|| view! { <HydrationScripts options/> })}
+                {app.then(|| view! { <AppScripts options/> })}
                 <leptos_meta::MetaTags/>
             </head>
             <body>
@@ -213,6 +213,73 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Starts the WASM app once the page has loaded: the server-rendered content is shown first,
+/// and the app's code (the main module, then the chunks of the page's group, all fetched at
+/// once) never competes with it for the network. Leptos' own `HydrationScripts` preloads the
+/// code from the page's head instead, ahead of the content; this is the same bootstrap
+/// (`init`, then `hydrate`), started from the `load` event.
+#[component]
+fn AppScripts(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        let path = use_context::<http::request::Parts>().map(|p| p.uri.path().to_string()).unwrap_or_default();
+        let chunks = route_group(&path).map(|g| split_chunks(&options.site_root, g)).unwrap_or_default();
+        let pkg = format!("/{}", options.site_pkg_dir);
+        let chunks: Vec<String> = chunks.iter().map(|c| format!("{pkg}/{c}.wasm")).collect();
+        let script = format!(
+            r#"((js, wasm, chunks) => {{
+  const start = () => {{
+    for (const href of chunks) {{
+      const l = document.createElement("link");
+      l.rel = "preload"; l.as = "fetch"; l.type = "application/wasm"; l.crossOrigin = ""; l.href = href;
+      document.head.append(l);
+    }}
+    import(js).then((m) => m.default({{ module_or_path: wasm }}).then(() => m.hydrate()));
+  }};
+  if (document.readyState === "complete") setTimeout(start); else addEventListener("load", () => setTimeout(start), {{ once: true }});
+}})({}, {}, {})"#,
+            serde_json::to_string(&format!("{pkg}/preflight.js")).unwrap_or_default(),
+            serde_json::to_string(&format!("{pkg}/preflight_bg.wasm")).unwrap_or_default(),
+            serde_json::to_string(&chunks).unwrap_or_default(),
+        );
+        let nonce = leptos::nonce::use_nonce();
+        view! { <script type="module" nonce=nonce>{script}</script> }
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = options;
+    }
+}
+
+/// The lazy route group (see [`Page`]) whose code a path's page needs; `None` for the client's
+/// review page, which loads no app.
+#[cfg(feature = "ssr")]
+fn route_group(path: &str) -> Option<&'static str> {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["share", ..] => None,
+        ["projects", id] if id.parse::<i64>().is_ok() => Some("checklist_group"),
+        ["runs", _] | ["compare", _, _] => Some("runs_group"),
+        _ => Some("other_group"),
+    }
+}
+
+/// The WASM chunks of a route group, from the split build's manifest (read once); none when
+/// the build is not split.
+#[cfg(feature = "ssr")]
+fn split_chunks(site_root: &str, group: &str) -> Vec<String> {
+    use std::collections::HashMap;
+    static MANIFEST: std::sync::OnceLock<HashMap<String, Vec<String>>> = std::sync::OnceLock::new();
+    let manifest = MANIFEST.get_or_init(|| {
+        std::fs::read_to_string(std::path::Path::new(site_root).join("pkg/__wasm_split_manifest.json"))
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default()
+    });
+    // Keys are the group's function name and a hash: `checklist_group_1493…`.
+    manifest.iter().find(|(k, _)| k.strip_prefix(group).is_some_and(|rest| rest.starts_with('_'))).map(|(_, v)| v.clone()).unwrap_or_default()
 }
 
 /// The Content-Security-Policy of every page: scripts only from us or carrying this
@@ -279,3 +346,19 @@ pub fn App() -> impl IntoView {
 
 /// The signed-in user resource provided by [`App`].
 pub type UserResource = Resource<Result<Option<model::UserInfo>, ServerFnError>>;
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::route_group;
+
+    #[test]
+    fn pages_load_their_route_group() {
+        assert_eq!(route_group("/projects/12"), Some("checklist_group"));
+        assert_eq!(route_group("/projects/12/scope"), Some("other_group"));
+        assert_eq!(route_group("/projects/new"), Some("other_group"));
+        assert_eq!(route_group("/runs/3"), Some("runs_group"));
+        assert_eq!(route_group("/compare/3/4"), Some("runs_group"));
+        assert_eq!(route_group("/"), Some("other_group"));
+        assert_eq!(route_group("/share/pfs_x"), None);
+    }
+}

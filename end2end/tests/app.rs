@@ -1228,7 +1228,7 @@ fn a_tab_open_across_a_redeploy_loads_the_new_build() -> Result<()> {
     tab.navigate_to(&server.url("/"))?.wait_until_navigated()?;
     wait_hydrated(&tab)?;
     wait_for(&tab, "!!document.querySelector('.project-card a')", Duration::from_secs(10))?;
-    let old_build = js(&tab, "document.querySelector('link[rel=modulepreload]').href")?;
+    let old_build = js(&tab, "document.querySelector('link[rel=stylesheet]').href")?;
     assert!(old_build.as_str().is_some_and(|h| h.contains("/pkg/")), "the app is loaded from a versioned folder: {old_build}");
     js(&tab, "window.oldTab = true")?;
 
@@ -1246,7 +1246,7 @@ fn a_tab_open_across_a_redeploy_loads_the_new_build() -> Result<()> {
     // and the browser goes to the checklist with the new build instead of stopping.
     tab.find_element(".project-card a")?.click()?;
     wait_for(&tab, "window.oldTab === undefined && document.body.dataset.hydrated === 'true'", Duration::from_secs(20))?;
-    let new_build = js(&tab, "document.querySelector('link[rel=modulepreload]').href")?;
+    let new_build = js(&tab, "document.querySelector('link[rel=stylesheet]').href")?;
     assert_ne!(new_build, old_build, "the page was loaded again with the new build");
     assert!(tab.get_url().ends_with(&format!("/projects/{pid}")), "it went where the link led: {}", tab.get_url());
     wait_for(&tab, "document.querySelectorAll('li.item').length > 10", Duration::from_secs(15))?;

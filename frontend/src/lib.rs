@@ -17,12 +17,12 @@ export function remember_links() {
   }, true);
 }
 export function reload_if_rebuilt() {
-  const app = document.querySelector('link[rel="modulepreload"][href*="/pkg/"]');
-  if (!app) return;
+  // This file is pkg/<version>/snippets/<crate>/inline0.js: the app's own URL is beside it.
+  const app = new URL("../../preflight.js", import.meta.url).href;
   const key = "preflight-reloaded-for";
-  fetch(app.href, { method: "HEAD", cache: "no-store" }).then((res) => {
-    if (res.status !== 404 || sessionStorage.getItem(key) === app.href) return;
-    sessionStorage.setItem(key, app.href);
+  fetch(app, { method: "HEAD", cache: "no-store" }).then((res) => {
+    if (res.status !== 404 || sessionStorage.getItem(key) === app) return;
+    sessionStorage.setItem(key, app);
     location.assign(next || location.href);
   }, () => {});
 }

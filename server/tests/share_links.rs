@@ -315,7 +315,7 @@ preflight_store::db_test! {
         // The page loads no app: no module script, no WASM preload.
         let p = page(&app, &base).await;
         assert_eq!(p.status, StatusCode::OK);
-        assert!(!p.body.contains("modulepreload") && !p.body.contains(".wasm") && !p.body.contains("<script src"), "{}", &p.body[..p.body.len().min(600)]);
+        assert!(!p.body.contains("preflight.js") && !p.body.contains(".wasm") && !p.body.contains("<script src"), "{}", &p.body[..p.body.len().min(600)]);
         assert!(p.body.contains(&format!("action=\"{base}/approve\"")), "forms post to the link's own actions");
 
         // Without a name the action is refused, in words, shown once on the page.
