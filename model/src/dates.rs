@@ -31,10 +31,17 @@ pub fn add_days(date: &str, days: i64) -> Option<String> {
     Some(format_date(out))
 }
 
-/// Parses a strict `YYYY-MM-DD` date.
+/// Parses a strict `YYYY-MM-DD` date. (By hand: `time`'s format parser would add its whole
+/// parsing machinery to the WASM app, for this one format.)
 pub fn parse_date(s: &str) -> Option<time::Date> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(s.trim(), &fmt).ok()
+    let s = s.trim();
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r.clone()].iter().all(u8::is_ascii_digit).then(|| s[r].parse::<u32>().ok()).flatten();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    time::Date::from_calendar_date(y as i32, time::Month::try_from(u8::try_from(m).ok()?).ok()?, u8::try_from(d).ok()?).ok()
 }
 
 pub fn format_date(d: time::Date) -> String {
@@ -80,6 +87,8 @@ mod tests {
         assert!(parse_date("2026-02-30").is_none());
         assert!(parse_date("26-02-01").is_none());
         assert!(parse_date("tomorrow").is_none());
+        assert!(parse_date("2026-13-01").is_none() && parse_date("2026-1-011").is_none() && parse_date("+026-01-01").is_none());
+        assert_eq!(parse_date(" 2024-02-29 ").map(format_date).as_deref(), Some("2024-02-29"));
         assert_eq!(parse_time("09:30"), Some((9, 30)));
         assert_eq!(parse_time("24:00"), None);
         assert_eq!(parse_time("9:30"), None);

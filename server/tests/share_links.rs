@@ -102,7 +102,9 @@ preflight_store::db_test! {
             .unwrap();
         let v = rpc(&app, "share_view", json!({"token": t})).await.json();
         assert_eq!(v["gallery"]["shots"][0]["previous"], a1[0], "{v}");
-        assert_eq!(page(&app, &format!("/share/{t}/screenshots/{}", a2[0])).await.status, StatusCode::OK);
+        let pic = page(&app, &format!("/share/{t}/screenshots/{}", a2[0])).await;
+        assert_eq!(pic.status, StatusCode::OK);
+        assert_eq!(pic.header("cache-control"), "private, max-age=31536000, immutable", "the client's browser keeps pictures, shared caches do not");
         assert_eq!(page(&app, &format!("/share/{t}/screenshots/{}", a1[0])).await.status, StatusCode::OK, "the diff's earlier shot");
         assert_eq!(page(&app, &format!("/share/{t}/screenshots/{}", b1[0])).await.status, StatusCode::NOT_FOUND, "another project");
         assert_eq!(page(&app, &format!("/share/{t}/diff/{}/{}", a1[0], a2[0])).await.status, StatusCode::OK);
