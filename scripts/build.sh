@@ -37,7 +37,7 @@ fi
 # and the main module for wasm-bindgen.
 cargo build --release --locked --quiet --manifest-path tools/wasm-split/Cargo.toml --target-dir target/tools
 rm -rf "$PKG"/split_*.wasm* "$PKG"/chunk_*.wasm* "$PKG"/__wasm_split* "$PKG"/preflight_bg.wasm* "$PKG"/preflight.js* "$PKG"/snippets
-find "$PKG" -maxdepth 1 -type l -delete
+find "$PKG" -maxdepth 1 -type l -delete  # links to pkg/<version> made by earlier builds
 MAIN=target/wasm-split/$PROFILE/main.wasm
 mkdir -p "$(dirname "$MAIN")"
 target/tools/release/preflight-wasm-split "$WASM" "$PKG" "$MAIN"
@@ -68,11 +68,6 @@ for f in "$PKG"/*.wasm "$PKG"/*.js "$PKG"/preflight.css; do
     echo "brotli is not installed: only gzip copies (scripts/setup.sh installs it)" >&2
   fi
 done
-# Pages load the assets from pkg/<version> (a hash of every file, as server/src/assets.rs
-# computes it); Leptos reads the preload manifest from that folder: it is pkg itself.
-VERSION=$(cd "$PKG" && find . -maxdepth 1 -type f ! -name '*.br' ! -name '*.gz' | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)
-ln -sfn . "$PKG/$VERSION"
-
 if [[ -n $SERVER ]]; then
   if [[ $PROFILE == release ]]; then
     cargo build -p server --release

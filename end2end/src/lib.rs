@@ -128,8 +128,7 @@ impl Drop for Server {
     }
 }
 
-/// Copies a built site (files and folders; the `pkg/<version>` links are left out: the server
-/// makes the one it needs).
+/// Copies a built site: its files and folders (links, as older builds made, are left out).
 pub fn copy_site(from: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {

@@ -21,8 +21,7 @@ const REQUIRED: &[&str] = &["preflight_bg.wasm", "preflight.js", "preflight.css"
 
 /// The version of the assets in `site_root/pkg` (16 hex digits), or `None` when they are not
 /// built: a hash of every file's contents (the app, its per-page chunks, their loader and
-/// manifest, the stylesheet; not the compressed copies), in file-name order — as
-/// `scripts/build.sh` computes it to link `pkg/<version>` to `pkg`.
+/// manifest, the stylesheet; not the compressed copies), in file-name order.
 pub fn version(site_root: &Path) -> Option<String> {
     let pkg = site_root.join("pkg");
     if !REQUIRED.iter().all(|f| pkg.join(f).is_file()) {
@@ -44,21 +43,9 @@ pub fn version(site_root: &Path) -> Option<String> {
 }
 
 /// The folder (below the site root) pages load the assets from: `pkg/<version>`, or `pkg`
-/// when they are not built. Leptos reads the split WASM's preload manifest from that folder on
-/// disk, so `pkg/<version>` must exist there: `scripts/build.sh` links it to `pkg`, and a site
-/// copied without its links gets the link here; where it cannot be made (a read-only site),
-/// pages use the unversioned, revalidated URLs.
+/// when they are not built. (Only a URL: [`serve`] maps it to `pkg`.)
 pub fn pkg_dir(site_root: &Path) -> String {
-    let Some(v) = version(site_root) else { return "pkg".into() };
-    let link = site_root.join("pkg").join(&v);
-    if !link.exists() {
-        let _ = std::fs::remove_file(&link);
-        if let Err(e) = std::os::unix::fs::symlink(".", &link) {
-            tracing::warn!("could not link {} to its folder ({e}): the web assets are served without a version in their URLs", link.display());
-            return "pkg".into();
-        }
-    }
-    format!("pkg/{v}")
+    version(site_root).map(|v| format!("pkg/{v}")).unwrap_or_else(|| "pkg".into())
 }
 
 /// Cache-Control for an asset that can never change under its URL.
@@ -107,7 +94,7 @@ mod tests {
             std::fs::write(pkg.join(f), f.as_bytes()).unwrap();
         }
         let v = version(dir.path()).unwrap();
-        // As scripts/build.sh computes it: the files' contents in name order.
+        // The files' contents in name order.
         let mut h = Sha256::new();
         for f in ["preflight.css", "preflight.js", "preflight_bg.wasm"] {
             h.update(f.as_bytes());
@@ -117,8 +104,6 @@ mod tests {
         assert_eq!(version(dir.path()).unwrap(), v, "compressed copies do not count");
         assert!(looks_like_version(&v), "{v}");
         assert_eq!(pkg_dir(dir.path()), format!("pkg/{v}"));
-        assert!(pkg.join(&v).join("preflight.js").is_file(), "pkg/<version> is the folder itself");
-        assert_eq!(version(dir.path()).unwrap(), v, "the link is not a file of the version");
         std::fs::write(pkg.join("preflight.css"), "body{}").unwrap();
         let v2 = version(dir.path()).unwrap();
         assert_ne!(v2, v, "a changed file is a new version");
