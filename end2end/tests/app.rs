@@ -467,7 +467,7 @@ fn preflight_passes_its_own_checks() -> Result<()> {
 /// owner's bell counts it live (no reload); the notification centre lists it and clears it.
 /// On the way, the Watch tab sets a schedule.
 #[test]
-fn the_bell_counts_a_client_sign_off_live() -> Result<()> {
+fn the_bell_counts_a_client_sign_off_live_and_the_launch_report_carries_it() -> Result<()> {
     let (server, token) = server_with_owner("olivia@example.test", "Olivia Owner")?;
     let chrome = launch_browser()?;
     let owner = chrome.browser.new_tab()?;
@@ -549,6 +549,24 @@ fn the_bell_counts_a_client_sign_off_live() -> Result<()> {
         "document.querySelector('.bell-count').textContent === '0' && !document.querySelector('.notice-list li.unread')",
         Duration::from_secs(10),
     )?;
+    // The launch report the team hands over: the PDF link on Share & settings, printed by the
+    // same Chromium, names the project and the client's sign-off.
+    owner.navigate_to(&server.url(&format!("/projects/{pid}/share")))?.wait_until_navigated()?;
+    wait_for(&owner, "!!document.querySelector('a[href$=\"/report.pdf\"]')", Duration::from_secs(10))?;
+    // As hex: the page's answer comes back as a string.
+    let hex = js(
+        &owner,
+        "fetch(document.querySelector('a[href$=\"/report.pdf\"]').href).then(r => r.ok ? r.arrayBuffer() : Promise.reject('HTTP ' + r.status)).then(b => Array.from(new Uint8Array(b), x => x.toString(16).padStart(2, '0')).join(''))",
+    )?;
+    let hex = hex.as_str().unwrap_or_default();
+    let pdf: Vec<u8> = (0..hex.len() / 2).filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()).collect();
+    assert!(pdf.starts_with(b"%PDF"), "a PDF: {} bytes", pdf.len());
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("launch-report.pdf");
+    std::fs::write(&file, &pdf)?;
+    let out = std::process::Command::new("pdftotext").arg(&file).arg("-").output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Bell relaunch") && text.contains("Signed off by Carla Client"), "the report names the project and the sign-off: {text}");
     let errors: Vec<String> = owner_log.entries().into_iter().chain(client_log.entries()).collect();
     assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
     Ok(())
