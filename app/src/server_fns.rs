@@ -754,9 +754,7 @@ pub async fn share_review(token: String, screenshot_id: i64, approve: bool, name
     serve(async move {
         let state = ctx::state()?;
         let grant = preflight_store::share::resolve(&state.pool, &token).await?;
-        let review = preflight_store::share::review(&state, &grant, screenshot_id, approve, &name, &comment).await?;
-        state.publish_update(grant.project_id, crate::model::LiveUpdate::Review { review: review.clone() });
-        Ok(review)
+        preflight_store::share::review(&state, &grant, screenshot_id, approve, &name, &comment).await
     })
     .await
 }
@@ -767,11 +765,7 @@ pub async fn share_approve_many(token: String, screenshot_ids: Vec<i64>, name: S
     serve(async move {
         let state = ctx::state()?;
         let grant = preflight_store::share::resolve(&state.pool, &token).await?;
-        let reviews = preflight_store::share::approve_many(&state, &grant, &screenshot_ids, &name).await?;
-        for review in &reviews {
-            state.publish_update(grant.project_id, crate::model::LiveUpdate::Review { review: review.clone() });
-        }
-        Ok(reviews)
+        preflight_store::share::approve_many(&state, &grant, &screenshot_ids, &name).await
     })
     .await
 }

@@ -13,7 +13,6 @@ use axum::{
     Router,
 };
 
-use preflight_model::LiveUpdate;
 use preflight_store::{
     share::{self, cookie, FLASH_COOKIE, NAME_COOKIE},
     AppError,
@@ -116,9 +115,7 @@ async fn review(State(s): State<AppState>, Path(token): Path<String>, headers: H
     let approve = f.get("verdict") != "changes";
     let outcome = async {
         let grant = share::resolve(&s.pool, &token).await?;
-        let review = share::review(s.store(), &grant, id, approve, &name, f.get("comment")).await?;
-        s.publish_update(grant.project_id, LiveUpdate::Review { review });
-        Ok(())
+        share::review(s.store(), &grant, id, approve, &name, f.get("comment")).await.map(drop)
     }
     .await;
     back(&s, &headers, &token, &format!("?shot={id}#shot-{id}"), &name, outcome)
@@ -131,10 +128,7 @@ async fn approve_page(State(s): State<AppState>, Path(token): Path<String>, head
     let anchor = format!("#page-{}", ids.first().copied().unwrap_or_default());
     let outcome = async {
         let grant = share::resolve(&s.pool, &token).await?;
-        for review in share::approve_many(s.store(), &grant, &ids, &name).await? {
-            s.publish_update(grant.project_id, LiveUpdate::Review { review });
-        }
-        Ok(())
+        share::approve_many(s.store(), &grant, &ids, &name).await.map(drop)
     }
     .await;
     back(&s, &headers, &token, &anchor, &name, outcome)

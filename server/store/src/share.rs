@@ -218,7 +218,8 @@ fn name(raw: &str) -> AppResult<String> {
     Ok(n.to_string())
 }
 
-/// The client approves a screenshot or asks for changes (a comment is then required).
+/// The client approves a screenshot or asks for changes (a comment is then required); the
+/// team's live pages are told.
 pub async fn review(store: &crate::Store, g: &Grant, screenshot_id: i64, approve: bool, reviewer: &str, comment: &str) -> AppResult<Review> {
     let pool = &store.pool;
     let reviewer = name(reviewer)?;
@@ -262,7 +263,10 @@ pub async fn review(store: &crate::Store, g: &Grant, screenshot_id: i64, approve
     let told = super::notify::emit_in(store, &mut tx, &notice, t).await?;
     tx.commit().await?;
     super::notify::after_commit(store, g.project_id, &told).await;
-    Ok(Review { id, screenshot_id, verdict: verdict.into(), reviewer, comment: comment.into(), at: t, source: "client".into() })
+    let review = Review { id, screenshot_id, verdict: verdict.into(), reviewer, comment: comment.into(), at: t, source: "client".into() };
+    // The team's open run pages show it at once, whichever way the client sent it.
+    store.publish_update(g.project_id, preflight_model::LiveUpdate::Review { review: review.clone() });
+    Ok(review)
 }
 
 /// The client approves several screenshots at once (a page at all its viewports): one
@@ -330,6 +334,9 @@ pub async fn approve_many(store: &crate::Store, g: &Grant, screenshot_ids: &[i64
     let told = super::notify::emit_in(store, &mut tx, &notice, t).await?;
     tx.commit().await?;
     super::notify::after_commit(store, g.project_id, &told).await;
+    for review in &out {
+        store.publish_update(g.project_id, preflight_model::LiveUpdate::Review { review: review.clone() });
+    }
     Ok(out)
 }
 
