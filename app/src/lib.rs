@@ -188,11 +188,12 @@ lazy_routes! {
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    // The client's review page (a share link) is HTML with forms: no app to load or hydrate.
+    // The code group of the requested page; none for the client's review page (a share link),
+    // which is HTML with forms: no app to load or hydrate.
     #[cfg(feature = "ssr")]
-    let app = !use_context::<http::request::Parts>().is_some_and(|p| p.uri.path().starts_with("/share/"));
+    let group = route_group(use_context::<http::request::Parts>().as_ref().map(|p| p.uri.path()).unwrap_or("/"));
     #[cfg(not(feature = "ssr"))]
-    let app = true;
+    let group: Option<&'static str> = None;
     #[cfg(feature = "ssr")]
     set_security_headers();
     view! {
@@ -205,7 +206,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 // The assets' folder is versioned by content (pkg/<hash>): cached for good.
                 <link rel="stylesheet" href=format!("/{}/preflight.css", options.site_pkg_dir)/>
-                {app.then(|| view! { <AppScripts options/> })}
+                {group.map(|group| view! { <AppScripts options group/> })}
                 <leptos_meta::MetaTags/>
             </head>
             <body>
@@ -221,11 +222,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// code from the page's head instead, ahead of the content; this is the same bootstrap
 /// (`init`, then `hydrate`), started from the `load` event.
 #[component]
-fn AppScripts(options: LeptosOptions) -> impl IntoView {
+fn AppScripts(options: LeptosOptions, group: &'static str) -> impl IntoView {
     #[cfg(feature = "ssr")]
     {
-        let path = use_context::<http::request::Parts>().map(|p| p.uri.path().to_string()).unwrap_or_default();
-        let chunks = route_group(&path).map(|g| split_chunks(&options.site_root, g)).unwrap_or_default();
+        let chunks = split_chunks(&options.site_root, group);
         let pkg = format!("/{}", options.site_pkg_dir);
         let chunks: Vec<String> = chunks.iter().map(|c| format!("{pkg}/{c}.wasm")).collect();
         let script = format!(
@@ -249,7 +249,7 @@ fn AppScripts(options: LeptosOptions) -> impl IntoView {
     }
     #[cfg(not(feature = "ssr"))]
     {
-        let _ = options;
+        let _ = (options, group);
     }
 }
 

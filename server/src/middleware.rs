@@ -170,7 +170,6 @@ pub async fn known_host(State(state): State<AppState>, req: Request, next: Next)
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let secure = state.cookie_secure(req.headers());
     let shared = req.uri().path().starts_with("/share/");
-    let images = shared && (req.uri().path().contains("/screenshots/") || req.uri().path().contains("/diff/"));
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     if shared {
@@ -178,10 +177,10 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         // `no-referrer`: the page's own forms would then post with `Origin: null`, which the
         // cross-site check rightly refuses.)
         h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
-        // Pictures never change under their id: the client's own browser keeps them (the
-        // page reloads after every form), shared caches do not. The page itself is never kept.
-        let policy = if images { "private, max-age=31536000, immutable" } else { "private, no-store" };
-        h.insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static(policy));
+        // Nothing is kept unless its handler says so: pictures, which never change under their
+        // id, are kept by the client's own browser (`private`; the page reloads after every
+        // form), the page itself never.
+        h.entry(axum::http::header::CACHE_CONTROL).or_insert(HeaderValue::from_static("private, no-store"));
     }
     let mut set = |k: &'static str, v: &'static str| {
         h.entry(k).or_insert(HeaderValue::from_static(v));

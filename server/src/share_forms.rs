@@ -83,11 +83,8 @@ fn back(state: &AppState, headers: &HeaderMap, token: &str, anchor: &str, name: 
     let mut res = Redirect::to(&target).into_response();
     let h = res.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let name = name.trim();
-    if !name.is_empty() && name.chars().count() <= 100 {
-        if let Some(c) = set_cookie(state, headers, token, NAME_COOKIE, name, 180 * 86400) {
-            h.append(header::SET_COOKIE, c);
-        }
+    if let Some(c) = share::reviewer_name(name).ok().and_then(|n| set_cookie(state, headers, token, NAME_COOKIE, &n, 180 * 86400)) {
+        h.append(header::SET_COOKIE, c);
     }
     if let Some(c) = flash.and_then(|m| set_cookie(state, headers, token, FLASH_COOKIE, &m, 120)) {
         h.append(header::SET_COOKIE, c);
@@ -99,10 +96,7 @@ async fn set_name(State(s): State<AppState>, Path(token): Path<String>, headers:
     let f = Fields::parse(&form);
     let name = f.get("name").trim().to_string();
     let outcome = match share::resolve(&s.pool, &token).await {
-        Ok(_) if name.is_empty() || name.chars().count() > 100 => {
-            Err(AppError::bad("Please give your name (at most 100 characters): it is shown with your approvals and comments."))
-        }
-        Ok(_) => Ok(()),
+        Ok(_) => share::reviewer_name(&name).map(drop),
         Err(e) => Err(e),
     };
     back(&s, &headers, &token, "#name", &name, outcome)

@@ -148,8 +148,8 @@ fn ShareBoard(view: ShareView, token: String, name: String, message: Option<Stri
         })
         .collect();
     let signed_now = signoffs.first().filter(|s| s.run_id == run_id).cloned();
-    let named = !name.trim().is_empty();
     let signer = name.trim().to_string();
+    let named = !signer.is_empty();
     let t = token.clone();
     view! {
         <Title text=format!("Review · {project_name}")/>

@@ -210,7 +210,8 @@ pub async fn reviews(pool: &Pool, project_id: i64) -> AppResult<Vec<Review>> {
     Ok(rows.iter().map(super::screenshots::ReviewRow::review).collect())
 }
 
-fn name(raw: &str) -> AppResult<String> {
+/// A reviewer's name as given through a share link: 1 to 100 characters, trimmed.
+pub fn reviewer_name(raw: &str) -> AppResult<String> {
     let n = raw.trim();
     if n.is_empty() || n.chars().count() > 100 {
         return Err(AppError::bad("name: please give your name (so the team knows who said it)."));
@@ -222,7 +223,7 @@ fn name(raw: &str) -> AppResult<String> {
 /// team's live pages are told.
 pub async fn review(store: &crate::Store, g: &Grant, screenshot_id: i64, approve: bool, reviewer: &str, comment: &str) -> AppResult<Review> {
     let pool = &store.pool;
-    let reviewer = name(reviewer)?;
+    let reviewer = reviewer_name(reviewer)?;
     let comment = comment.trim();
     if !approve && comment.is_empty() {
         return Err(AppError::bad("comment: say what should change."));
@@ -274,7 +275,7 @@ pub async fn review(store: &crate::Store, g: &Grant, screenshot_id: i64, approve
 /// whose latest review by the client is already an approval are left as they are.
 pub async fn approve_many(store: &crate::Store, g: &Grant, screenshot_ids: &[i64], reviewer: &str) -> AppResult<Vec<Review>> {
     let pool = &store.pool;
-    let reviewer = name(reviewer)?;
+    let reviewer = reviewer_name(reviewer)?;
     if screenshot_ids.is_empty() || screenshot_ids.len() > 500 {
         return Err(AppError::bad("screenshot_ids: give from 1 to 500 screenshots."));
     }
@@ -342,7 +343,7 @@ pub async fn approve_many(store: &crate::Store, g: &Grant, screenshot_ids: &[i64
 
 /// The client decides a change request of the shared project.
 pub async fn decide(pool: &Pool, g: &Grant, change_id: i64, approve: bool, who: &str, note: &str) -> AppResult<preflight_model::ChangeRequest> {
-    let who = name(who)?;
+    let who = reviewer_name(who)?;
     let cr = super::scope::change_request(pool, change_id).await?;
     if cr.project_id != g.project_id {
         return Err(AppError::NotFound("change request"));
@@ -356,7 +357,7 @@ pub async fn decide(pool: &Pool, g: &Grant, change_id: i64, approve: bool, who: 
 /// The client proposes a scope change through the link: recorded as the client's, with the
 /// name they typed and their reason; the team decides it.
 pub async fn propose_change(pool: &Pool, g: &Grant, who: &str, title: &str, reason: &str) -> AppResult<preflight_model::ChangeRequest> {
-    let who = name(who)?;
+    let who = reviewer_name(who)?;
     let input = preflight_model::ChangeRequestInput { scope_item_id: None, title: title.to_string(), description: String::new(), reason: reason.to_string() };
     super::scope::propose(pool, g.project_id, &who, true, &input).await
 }
@@ -365,7 +366,7 @@ pub async fn propose_change(pool: &Pool, g: &Grant, who: &str, title: &str, reas
 /// screenshots approved so far.
 pub async fn sign_off(store: &crate::Store, g: &Grant, who: &str) -> AppResult<SignOff> {
     let pool = &store.pool;
-    let who = name(who)?;
+    let who = reviewer_name(who)?;
     let run_id = run_of(pool, g).await?;
     let checklist: Vec<(String, String, String, Option<i64>)> =
         sqlx::query_as("SELECT phase, title, state, state_changed_at FROM checklist_items WHERE project_id = $1 ORDER BY position, id")
@@ -477,7 +478,7 @@ pub async fn view(pool: &Pool, g: &Grant) -> AppResult<ShareView> {
 /// The client confirms having read the client-visible training notes (evidence for the
 /// checklist's training items).
 pub async fn acknowledge_training(pool: &Pool, g: &Grant, who: &str) -> AppResult<(String, i64)> {
-    let who = name(who)?;
+    let who = reviewer_name(who)?;
     let visible: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM training_notes WHERE project_id = $1 AND client_visible = 1").bind(g.project_id).fetch_one(pool).await?;
     if visible == 0 {
