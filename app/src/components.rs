@@ -5,6 +5,41 @@ use leptos_router::components::A;
 
 use crate::UserResource;
 
+/// The codec of the data a page's resources carry from the server into the page: JSON, read
+/// with the same serde_json reader (`from_slice`) as server functions' responses. Leptos'
+/// default codec reads with `from_str`, which compiled every type's deserializer into the
+/// WASM a second time.
+pub struct Json;
+
+impl<T: serde::Serialize> codee::Encoder<T> for Json {
+    type Error = serde_json::Error;
+    type Encoded = String;
+
+    fn encode(val: &T) -> Result<String, serde_json::Error> {
+        serde_json::to_string(val)
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> codee::Decoder<T> for Json {
+    type Error = serde_json::Error;
+    type Encoded = str;
+
+    fn decode(val: &str) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(val.as_bytes())
+    }
+}
+
+/// A resource whose data is sent with [`Json`]: `Resource::new` for the app's pages.
+#[track_caller]
+pub fn resource<S, T, Fut>(source: impl Fn() -> S + Send + Sync + 'static, fetcher: impl Fn(S) -> Fut + Send + Sync + 'static) -> Resource<T, Json>
+where
+    S: PartialEq + Clone + Send + Sync + 'static,
+    T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    Resource::new_with_options(source, fetcher, false)
+}
+
 /// The top bar: brand, navigation and sign-out, for signed-in users.
 #[component]
 pub fn Nav() -> impl IntoView {

@@ -304,7 +304,7 @@ fn set_security_headers() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     // The signed-in user, for the navigation bar and pages that adapt to the role.
-    let user = Resource::new(|| (), |_| server_fns::current_user());
+    let user = crate::components::resource(|| (), |_| server_fns::current_user());
     provide_context(user);
     view! {
         <Title formatter=|t: String| if t.is_empty() { "Preflight".to_string() } else { format!("{t} · Preflight") }/>
@@ -345,7 +345,7 @@ pub fn App() -> impl IntoView {
 }
 
 /// The signed-in user resource provided by [`App`].
-pub type UserResource = Resource<Result<Option<model::UserInfo>, ServerFnError>>;
+pub type UserResource = Resource<Result<Option<model::UserInfo>, ServerFnError>, components::Json>;
 
 #[cfg(all(test, feature = "ssr"))]
 mod tests {

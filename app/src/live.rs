@@ -162,7 +162,7 @@ mod hub {
         let source = web_sys::EventSource::new(&url).ok()?;
         let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
             let Some(text) = ev.data().as_string() else { return };
-            let Ok(msg) = serde_json::from_str::<Envelope>(&text) else { return };
+            let Ok(msg) = serde_json::from_slice::<Envelope>(text.as_bytes()) else { return };
             let for_bell = msg.kind == "notification";
             for l in listeners() {
                 let wants = match l.project {
@@ -207,7 +207,7 @@ pub fn subscribe(
 ) -> Option<Subscription> {
     let on_update = move |text: &str| {
         // The message's `project_id` is ignored: the hub routed it here.
-        if let Ok(update) = serde_json::from_str::<LiveUpdate>(text) {
+        if let Ok(update) = serde_json::from_slice::<LiveUpdate>(text.as_bytes()) {
             on_update(update);
         }
     };
@@ -223,7 +223,7 @@ pub fn subscribe_notifications(on_unread: impl Fn(i64) + 'static, on_open: impl 
         unread: i64,
     }
     let on_update = move |text: &str| {
-        if let Ok(n) = serde_json::from_str::<Unread>(text) {
+        if let Ok(n) = serde_json::from_slice::<Unread>(text.as_bytes()) {
             on_unread(n.unread);
         }
     };

@@ -197,9 +197,34 @@ pub enum ItemChange {
 /// first and nothing was written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
+#[serde(try_from = "UpdateOutcomeWire")]
 pub enum UpdateOutcome {
     Updated { item: ChecklistItem },
     Conflict { current: ChecklistItem },
+}
+
+/// [`UpdateOutcome`]'s JSON read as one flat object. Serde reads an internally tagged enum by
+/// buffering it into an untyped tree first, which compiled a second copy of every item
+/// deserializer into the web app; the same JSON read this way needs only the one.
+#[derive(Deserialize)]
+struct UpdateOutcomeWire {
+    outcome: String,
+    item: Option<ChecklistItem>,
+    current: Option<ChecklistItem>,
+}
+
+impl TryFrom<UpdateOutcomeWire> for UpdateOutcome {
+    type Error = String;
+
+    fn try_from(w: UpdateOutcomeWire) -> Result<Self, String> {
+        match (w.outcome.as_str(), w.item, w.current) {
+            ("updated", Some(item), _) => Ok(UpdateOutcome::Updated { item }),
+            ("conflict", _, Some(current)) => Ok(UpdateOutcome::Conflict { current }),
+            ("updated", None, _) => Err("missing field `item`".into()),
+            ("conflict", _, None) => Err("missing field `current`".into()),
+            (other, ..) => Err(format!("unknown outcome `{other}`, expected `updated` or `conflict`")),
+        }
+    }
 }
 
 /// A line of an item's history.
@@ -321,4 +346,47 @@ pub struct TemplateItemView {
     pub why: String,
     /// `built-in`, or e.g. "retrospective of ACME relaunch (action #3, Olivia Owner)".
     pub origin: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::LiveUpdate;
+
+    fn item() -> ChecklistItem {
+        serde_json::from_value(serde_json::json!({
+            "id": 7, "project_id": 1, "template_key": "backups", "phase": "launch", "position": 3,
+            "title": "Backups run", "why": "", "due_offset_days": -1, "due_label": "T-1d",
+            "due": "2027-03-01", "overdue": false, "checks": ["tls-valid"], "state": "todo",
+            "na_reason": "", "assignee_id": null, "assignee_name": null, "notes": "", "version": 2,
+            "state_changed_at": null, "state_changed_by": null, "updated_at": 1, "updated_by": null
+        }))
+        .unwrap()
+    }
+
+    /// The tagged enums are read through flat structs (smaller WASM): the JSON they write
+    /// stays the tagged form and reads back as it was; a missing part or unknown tag is an
+    /// error in words.
+    #[test]
+    fn tagged_outcomes_and_live_updates_read_back_what_they_write() {
+        for outcome in [UpdateOutcome::Updated { item: item() }, UpdateOutcome::Conflict { current: item() }] {
+            let json = serde_json::to_value(&outcome).unwrap();
+            assert!(json["outcome"] == "updated" || json["outcome"] == "conflict", "{json}");
+            assert_eq!(serde_json::from_value::<UpdateOutcome>(json).unwrap(), outcome);
+        }
+        let err = serde_json::from_str::<UpdateOutcome>(r#"{"outcome":"updated"}"#).unwrap_err();
+        assert!(err.to_string().contains("missing field `item`"), "{err}");
+        let err = serde_json::from_str::<UpdateOutcome>(r#"{"outcome":"merged"}"#).unwrap_err();
+        assert!(err.to_string().contains("unknown outcome `merged`"), "{err}");
+
+        for update in [LiveUpdate::Item { item: item() }, LiveUpdate::Notification { user_id: 3, unread: 2, latest: None }] {
+            let json = serde_json::to_value(&update).unwrap();
+            assert!(json["kind"].is_string(), "{json}");
+            assert_eq!(serde_json::from_value::<LiveUpdate>(json).unwrap(), update);
+        }
+        let err = serde_json::from_str::<LiveUpdate>(r#"{"kind":"notification","user_id":3}"#).unwrap_err();
+        assert!(err.to_string().contains("missing field `unread`"), "{err}");
+        let err = serde_json::from_str::<LiveUpdate>(r#"{"kind":"weather"}"#).unwrap_err();
+        assert!(err.to_string().contains("unknown kind `weather`"), "{err}");
+    }
 }

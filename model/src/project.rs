@@ -353,15 +353,50 @@ pub struct NewDeploy {
 
 /// What recording a deploy did: the deploy (with `run_id`) and the run it queued.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "DeployRecordedWire")]
 pub struct DeployRecorded {
     #[serde(flatten)]
     pub deploy: Deploy,
     pub run: Option<crate::RunSummary>,
 }
 
+/// [`DeployRecorded`]'s JSON read as one flat object: serde reads `flatten` by buffering the
+/// object into an untyped tree, which doubled the deserializers compiled into the web app.
+#[derive(Deserialize)]
+struct DeployRecordedWire {
+    id: i64,
+    environment: String,
+    at: i64,
+    revision: String,
+    note: String,
+    recorded_by: Option<String>,
+    #[serde(default)]
+    run_id: Option<i64>,
+    run: Option<crate::RunSummary>,
+}
+
+impl From<DeployRecordedWire> for DeployRecorded {
+    fn from(w: DeployRecordedWire) -> Self {
+        let DeployRecordedWire { id, environment, at, revision, note, recorded_by, run_id, run } = w;
+        DeployRecorded { deploy: Deploy { id, environment, at, revision, note, recorded_by, run_id }, run }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_recorded_deploy_reads_back_its_flat_json() {
+        let recorded = DeployRecorded {
+            deploy: Deploy { id: 4, environment: "staging".into(), at: 9, revision: "v2".into(), note: "fix".into(), recorded_by: None, run_id: Some(12) },
+            run: None,
+        };
+        let json = serde_json::to_value(&recorded).unwrap();
+        assert_eq!(json["id"], 4);
+        assert_eq!(json["run_id"], 12);
+        assert_eq!(serde_json::from_value::<DeployRecorded>(json).unwrap(), recorded);
+    }
 
     #[test]
     fn revisions_read_short() {

@@ -318,6 +318,7 @@ pub struct CheckEvidence {
 /// A live update for everyone viewing a project.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(try_from = "LiveUpdateWire")]
 pub enum LiveUpdate {
     Item {
         item: ChecklistItem,
@@ -336,6 +337,39 @@ pub enum LiveUpdate {
         #[serde(default)]
         latest: Option<crate::NotificationView>,
     },
+}
+
+/// [`LiveUpdate`]'s JSON read as one flat object (see `UpdateOutcomeWire`: serde's reading of
+/// internally tagged enums doubled the deserializers in the web app).
+#[derive(Deserialize)]
+struct LiveUpdateWire {
+    kind: String,
+    item: Option<ChecklistItem>,
+    run: Option<RunSummary>,
+    review: Option<Review>,
+    user_id: Option<i64>,
+    unread: Option<i64>,
+    #[serde(default)]
+    latest: Option<crate::NotificationView>,
+}
+
+impl TryFrom<LiveUpdateWire> for LiveUpdate {
+    type Error = String;
+
+    fn try_from(w: LiveUpdateWire) -> Result<Self, String> {
+        let missing = |field: &str| format!("missing field `{field}`");
+        Ok(match w.kind.as_str() {
+            "item" => LiveUpdate::Item { item: w.item.ok_or_else(|| missing("item"))? },
+            "run" => LiveUpdate::Run { run: w.run.ok_or_else(|| missing("run"))? },
+            "review" => LiveUpdate::Review { review: w.review.ok_or_else(|| missing("review"))? },
+            "notification" => LiveUpdate::Notification {
+                user_id: w.user_id.ok_or_else(|| missing("user_id"))?,
+                unread: w.unread.ok_or_else(|| missing("unread"))?,
+                latest: w.latest,
+            },
+            other => return Err(format!("unknown kind `{other}`")),
+        })
+    }
 }
 
 /// One page seen at one viewport in a run (its image is at `/screenshots/{id}`).

@@ -20,7 +20,7 @@ pub fn AccountPage() -> impl IntoView {
 #[component]
 fn Tokens() -> impl IntoView {
     let reload = RwSignal::new(0u32);
-    let tokens = Resource::new(move || reload.get(), |_| list_tokens());
+    let tokens = crate::components::resource(move || reload.get(), |_| list_tokens());
     let label = RwSignal::new(String::new());
     let created = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);

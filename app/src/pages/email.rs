@@ -20,7 +20,7 @@ fn token() -> impl Fn() -> String + Copy {
 #[component]
 pub fn UnsubscribePage() -> impl IntoView {
     let token = token();
-    let info = Resource::new(token, unsubscribe_info);
+    let info = crate::components::resource(token, unsubscribe_info);
     let done = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     let stop = move |_| {
@@ -59,7 +59,7 @@ pub fn UnsubscribePage() -> impl IntoView {
 #[component]
 pub fn AccountLinkPage() -> impl IntoView {
     let token = token();
-    let info = Resource::new(token, account_link_info);
+    let info = crate::components::resource(token, account_link_info);
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -159,7 +159,7 @@ pub fn ForgotPage() -> impl IntoView {
 /// The Account page's e-mail section: which notifications come by e-mail.
 #[component]
 pub fn EmailPrefsCard() -> impl IntoView {
-    let data = Resource::new(|| (), |_| get_email_prefs());
+    let data = crate::components::resource(|| (), |_| get_email_prefs());
     view! {
         <section class="card" id="email" aria-labelledby="email-title">
             <h2 id="email-title">"E-mail notifications"</h2>

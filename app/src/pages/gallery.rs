@@ -12,7 +12,7 @@ use crate::server_fns::{accept_baseline, approve_unchanged, error_text, get_diff
 /// The gallery of run `run_id`; bump `refresh` to fetch it again.
 #[component]
 pub fn RunGallery(run_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
-    let data = Resource::new(move || (run_id, refresh.get()), |(id, _)| get_gallery(id));
+    let data = crate::components::resource(move || (run_id, refresh.get()), |(id, _)| get_gallery(id));
     // Kept outside the gallery, which is rebuilt on every refresh.
     let changed_only = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
@@ -294,7 +294,7 @@ pub fn ComparePage() -> impl IntoView {
         (get("before"), get("after"))
     };
     let reload = RwSignal::new(0u32);
-    let data = Resource::new(move || (ids(), reload.get()), |((b, a), _)| get_diff(b, a));
+    let data = crate::components::resource(move || (ids(), reload.get()), |((b, a), _)| get_diff(b, a));
     // The view's settings outlive the step: moving to the next change keeps mode and zoom.
     let mode = RwSignal::new(Mode::Slider);
     let zoom = RwSignal::new(Zoom::Fit);

@@ -15,7 +15,7 @@ use crate::UserResource;
 
 #[component]
 pub fn HandoverPage() -> impl IntoView {
-    let data = Resource::new(crate::pages::scope::project_id(), get_project);
+    let data = crate::components::resource(crate::pages::scope::project_id(), get_project);
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -80,7 +80,7 @@ fn Handover(project: Project) -> impl IntoView {
 fn ProjectPeople(project_id: i64) -> impl IntoView {
     let user = expect_context::<UserResource>();
     let reload = RwSignal::new(0u32);
-    let access = Resource::new(move || reload.get(), move |_| get_project_access(project_id));
+    let access = crate::components::resource(move || reload.get(), move |_| get_project_access(project_id));
     let message = RwSignal::new(None::<(bool, String)>);
     let choice = RwSignal::new(String::new());
     let change = move |user_id: i64, name: String, add: bool| {

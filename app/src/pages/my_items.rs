@@ -11,7 +11,7 @@ use crate::server_fns::{error_text, my_items, update_item};
 
 #[component]
 pub fn MyItemsPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| my_items());
+    let data = crate::components::resource(|| (), |_| my_items());
     view! {
         <Title text="My items"/>
         <div class="page-head">

@@ -11,7 +11,7 @@ use crate::server_fns::{error_text, get_notifications, mark_notifications_read};
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| get_notifications());
+    let data = crate::components::resource(|| (), |_| get_notifications());
     view! {
         <Title text="Notifications"/>
         <Transition fallback=|| view! { <p class="muted">"Loading your notifications…"</p> }>

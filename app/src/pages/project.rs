@@ -21,7 +21,7 @@ use crate::server_fns::{
 pub fn ProjectPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    let data = Resource::new(id, get_checklist);
+    let data = crate::components::resource(id, get_checklist);
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading the checklist…"</p> }>
             {move || Suspend::new(async move {

@@ -30,7 +30,7 @@ pub fn NewProjectPage() -> impl IntoView {
 pub fn EditProjectPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    let project = Resource::new(id, get_project);
+    let project = crate::components::resource(id, get_project);
     view! {
         <Title text="Edit project"/>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -10,7 +10,7 @@ use crate::server_fns::list_projects;
 #[component]
 pub fn ProjectsPage() -> impl IntoView {
     let show_archived = RwSignal::new(false);
-    let projects = Resource::new(move || show_archived.get(), list_projects);
+    let projects = crate::components::resource(move || show_archived.get(), list_projects);
     view! {
         <Title text="Projects"/>
         <div class="page-head">

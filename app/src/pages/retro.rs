@@ -14,7 +14,7 @@ pub fn RetroPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
     let reload = RwSignal::new(0u32);
-    let data = Resource::new(move || (id(), reload.get()), |(id, _)| get_retro(id));
+    let data = crate::components::resource(move || (id(), reload.get()), |(id, _)| get_retro(id));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading the retrospective…"</p> }>
             {move || Suspend::new(async move {

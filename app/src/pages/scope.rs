@@ -40,7 +40,7 @@ pub(crate) fn project_id() -> impl Fn() -> i64 + Copy {
 pub fn ScopePage() -> impl IntoView {
     let id = project_id();
     let reload = RwSignal::new(0u32);
-    let data = Resource::new(move || (id(), reload.get()), |(id, _)| get_scope(id));
+    let data = crate::components::resource(move || (id(), reload.get()), |(id, _)| get_scope(id));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading the scope…"</p> }>
             {move || Suspend::new(async move {
@@ -114,7 +114,7 @@ fn ScopeBoard(view: ScopeView, reload: RwSignal<u32>) -> impl IntoView {
     // Comparison: launch day against today by default.
     let from = RwSignal::new(launch_date.clone());
     let to = RwSignal::new(today);
-    let comparison = Resource::new(move || (from.get(), to.get()), move |(f, t)| compare_scope(project_id, f, t));
+    let comparison = crate::components::resource(move || (from.get(), to.get()), move |(f, t)| compare_scope(project_id, f, t));
     let item_options: Vec<(i64, String)> = items.iter().map(|i| (i.id, i.title.clone())).collect();
     let open_changes = change_requests.iter().filter(|c| c.status == ChangeStatus::Proposed).count();
     view! {
@@ -248,7 +248,7 @@ fn settle<T>(result: Result<T, ServerFnError>, error: RwSignal<Option<String>>, 
 #[component]
 fn ScopeHistory(id: i64) -> impl IntoView {
     let show_history = RwSignal::new(false);
-    let history = Resource::new(
+    let history = crate::components::resource(
         move || show_history.get(),
         move |open| async move {
             if open {
@@ -407,7 +407,7 @@ fn DeletedScopeRow(item: ScopeItem, error: RwSignal<Option<String>>, reload: RwS
 pub fn TrainingPage() -> impl IntoView {
     let id = project_id();
     let reload = RwSignal::new(0u32);
-    let data = Resource::new(move || (id(), reload.get()), |(id, _)| get_training(id));
+    let data = crate::components::resource(move || (id(), reload.get()), |(id, _)| get_training(id));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading the training notes…"</p> }>
             {move || Suspend::new(async move {
@@ -513,7 +513,7 @@ pub fn ActivityPage() -> impl IntoView {
     let id = project_id();
     let kind = RwSignal::new(String::new());
     let actor = RwSignal::new(String::new());
-    let data = Resource::new(move || (id(), kind.get(), actor.get()), |(id, k, a)| get_activity(id, Some(k), Some(a)));
+    let data = crate::components::resource(move || (id(), kind.get(), actor.get()), |(id, k, a)| get_activity(id, Some(k), Some(a)));
     let nav_id = use_params_map().with_untracked(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0));
     view! {
         <Title text="Activity"/>

@@ -46,7 +46,7 @@ pub fn SharePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let data = Resource::new(token, share_view);
+    let data = crate::components::resource(token, share_view);
     view! {
         <Meta name="referrer" content="same-origin"/>
         <Meta name="robots" content="noindex, nofollow"/>
@@ -417,7 +417,7 @@ fn ShotDetail(shot: ScreenshotView, token: String) -> impl IntoView {
 #[component]
 pub fn ShareLinksPanel(project_id: i64) -> impl IntoView {
     let reload = RwSignal::new(0u32);
-    let links = Resource::new(move || reload.get(), move |_| list_share_links(project_id));
+    let links = crate::components::resource(move || reload.get(), move |_| list_share_links(project_id));
     let expires = RwSignal::new(String::new());
     let run = RwSignal::new(String::new());
     let made = RwSignal::new(None::<String>);

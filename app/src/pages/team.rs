@@ -14,7 +14,7 @@ use crate::UserResource;
 pub fn TeamPage() -> impl IntoView {
     let user = expect_context::<UserResource>();
     let reload = RwSignal::new(0u32);
-    let members = Resource::new(move || reload.get(), |_| list_members());
+    let members = crate::components::resource(move || reload.get(), |_| list_members());
     let message = RwSignal::new(None::<(bool, String)>);
     // The member whose deactivation waits for a second click.
     let confirming = RwSignal::new(None::<i64>);

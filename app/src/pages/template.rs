@@ -66,8 +66,8 @@ impl Changes {
 pub fn TemplatePage() -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let saved = RwSignal::new(None::<i64>);
-    let draft = Resource::new(move || reload.get(), |_| get_template_draft());
-    let versions = Resource::new(move || reload.get(), |_| get_template_versions());
+    let draft = crate::components::resource(move || reload.get(), |_| get_template_draft());
+    let versions = crate::components::resource(move || reload.get(), |_| get_template_versions());
     view! {
         <Title text="Checklist template"/>
         <div class="page-head">

@@ -16,7 +16,7 @@ pub fn WatchPage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
     // Changes to rules, webhooks and deliveries read the page's data again.
     let reload = RwSignal::new(0u32);
-    let data = Resource::new(move || (id(), reload.get()), |(id, _)| get_watch(id));
+    let data = crate::components::resource(move || (id(), reload.get()), |(id, _)| get_watch(id));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading the schedules…"</p> }>
             {move || Suspend::new(async move {
