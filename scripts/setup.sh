@@ -58,6 +58,14 @@ fi
 # Brotli for the pre-compressed web assets (smaller than gzip; browsers ask for it over HTTPS).
 command -v brotli >/dev/null || apt_install brotli
 
+# axe-core (npm, pinned in server/browser/axe): the accessibility checks build it into the binary.
+AXE_VERSION=$(sed -n 's/.*"axe-core": "\([^"]*\)".*/\1/p' server/browser/axe/package.json)
+if [[ "$(sed -n 's/^  "version": "\([^"]*\)".*/\1/p' server/browser/axe/node_modules/axe-core/package.json 2>/dev/null)" != "$AXE_VERSION" ]]; then
+  command -v npm >/dev/null || apt_install nodejs npm
+  say "installing axe-core $AXE_VERSION from npm (the accessibility checks' engine, built into Preflight)"
+  (cd server/browser/axe && npm ci --no-audit --no-fund --silent)
+fi
+
 # 4. Release builds: wasm-opt from npm (pinned), which needs Node.js.
 if [[ ${1:-} == --release ]]; then
   command -v npm >/dev/null || apt_install nodejs npm

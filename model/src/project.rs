@@ -172,6 +172,18 @@ pub struct ProjectInput {
     /// `/news time, .ticker` (pages under /news).
     #[serde(default)]
     pub ignore_regions: Vec<String>,
+    /// The WCAG level the accessibility checks hold the site to: `A` or `AA` (the default).
+    #[serde(default = "default_wcag_level")]
+    pub wcag_level: String,
+    /// Accessibility rules left out of this project's runs, each with the reason:
+    /// `RULE = REASON`, RULE being axe-core's rule id (`color-contrast`).
+    #[serde(default)]
+    pub a11y_ignore: Vec<String>,
+}
+
+/// Projects hold their sites to WCAG level AA unless they say A.
+pub fn default_wcag_level() -> String {
+    "AA".to_string()
 }
 
 /// One ignore region: the pages it applies to (a path prefix; `None`: every page) and the CSS
@@ -263,6 +275,12 @@ pub struct Project {
     /// See [`ProjectInput::ignore_regions`].
     #[serde(default)]
     pub ignore_regions: Vec<String>,
+    /// See [`ProjectInput::wcag_level`].
+    #[serde(default = "default_wcag_level")]
+    pub wcag_level: String,
+    /// See [`ProjectInput::a11y_ignore`].
+    #[serde(default)]
+    pub a11y_ignore: Vec<String>,
     pub archived: bool,
     pub template_version: Option<i64>,
     pub created_at: i64,

@@ -118,6 +118,15 @@ pub fn browser_settings_from_args(args: &CheckArgs, config: &CheckConfig) -> any
     s.allow_metadata = config.allow_metadata;
     s.dev_marker = preflight_engine::checks::dev_marker_pattern(&config.dev_markers);
     s.credentials = config.credentials.clone().map(|c| (c, config.start_url.clone()));
+    let level = match args.wcag_level {
+        crate::config::WcagArg::A => "A",
+        crate::config::WcagArg::AA => "AA",
+    };
+    s.a11y = if args.no_a11y {
+        None
+    } else {
+        Some(preflight_browser::a11y::A11yPolicy::parse(level, &args.a11y_ignore).map_err(|e| anyhow::anyhow!("--a11y-ignore: {e}"))?)
+    };
     Ok(s)
 }
 

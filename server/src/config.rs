@@ -63,6 +63,9 @@ pub enum Command {
         #[arg(long)]
         replace: bool,
     },
+    /// Print the licences of the third-party code built into Preflight (axe-core, MPL-2.0)
+    /// and where its source is.
+    Licenses,
     /// Record a deploy on a Preflight server from a CI pipeline (after deploying): earlier
     /// evidence of the environment goes stale and a check run of it starts. With --wait, wait
     /// for the run and exit like `preflight check`: 0 clean, 1 findings at or above --fail-on,
@@ -531,4 +534,28 @@ pub struct CheckArgs {
     /// With --browser: seconds a page may take to load in the browser.
     #[arg(long, value_name = "SECONDS", requires = "browser", default_value_t = preflight_browser::DEFAULT_LOAD_TIMEOUT.as_secs_f64())]
     pub page_timeout: f64,
+
+    /// With --browser: the WCAG level the accessibility checks (axe-core, on every page at
+    /// every viewport) hold the site to. With A, the level-AA rules are not applicable.
+    #[arg(long, value_enum, requires = "browser", default_value_t = WcagArg::AA)]
+    pub wcag_level: WcagArg,
+
+    /// With --browser: leave an accessibility rule out, saying why: RULE=REASON, where RULE is
+    /// axe's rule id (color-contrast) or the check id (a11y-color-contrast). Repeatable.
+    #[arg(long, value_name = "RULE=REASON", requires = "browser")]
+    pub a11y_ignore: Vec<String>,
+
+    /// With --browser: no accessibility checks (the a11y-* checks are not applicable).
+    #[arg(long, requires = "browser", conflicts_with = "a11y_ignore")]
+    pub no_a11y: bool,
+}
+
+/// A WCAG conformance level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum WcagArg {
+    #[value(name = "A")]
+    A,
+    #[default]
+    #[value(name = "AA")]
+    AA,
 }

@@ -87,6 +87,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         None => serve(&cli, ServeArgs::default()).await,
         Some(Command::Serve(args)) => serve(&cli, args.clone()).await,
         Some(Command::Worker(args)) => worker(&cli, args).await,
+        Some(Command::Licenses) => {
+            let v = preflight_browser::a11y::AXE_VERSION;
+            println!("Preflight includes third-party code under its own licence:\n");
+            println!("axe-core {v} — Copyright (c) Deque Systems, Inc. — Mozilla Public License 2.0");
+            println!("  built in as published on npm (axe-core@{v}, axe.min.js); its source form: the npm");
+            println!("  package's axe.js, and https://github.com/dequelabs/axe-core/tree/v{v}\n");
+            println!("{}", preflight_browser::a11y::AXE_LICENSE);
+            Ok(())
+        }
         Some(Command::Migrate) => {
             open_db(&cli).await?;
             println!("Database {} is up to date.", cli.database_url());

@@ -338,6 +338,11 @@ async fn browser_plan(state: &Store, job: &runs::RunJob, config: &CheckConfig, b
         listed: settings.forms_listed.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect(),
     };
     s.ignore_regions = settings.ignore_regions.lines().filter_map(|l| preflight_model::IgnoreRegion::parse(l).ok()).collect();
+    let ignored: Vec<String> = settings.a11y_ignore.lines().map(str::to_string).collect();
+    s.a11y = match preflight_browser::a11y::A11yPolicy::parse(&settings.wcag_level, &ignored) {
+        Ok(policy) => Some(policy),
+        Err(e) => return BrowserPlan::Failed(format!("the project's accessibility settings: {e}")),
+    };
     if let Some(d) = &state.screenshots_dir {
         s.screenshot_dir = Some(d.join(format!("run-{}", job.id)));
         s.thumbnails = true;

@@ -97,6 +97,9 @@ async fn browser_findings_and_screenshots_in_every_format() {
     let has = |check: &str, needle: &str| findings.iter().any(|f| f["check"] == check && f.to_string().contains(needle));
     assert!(has("console-error", "home is broken"), "{findings:#?}");
     assert!(has("horizontal-overflow", "/wide"), "{findings:#?}");
+    // Accessibility (axe-core, built in): the contact form's field has no label.
+    assert!(has("a11y-label", "/contact") && has("a11y-label", "WCAG 4.1.2"), "{findings:#?}");
+    assert!(v["checks_run"].as_array().unwrap().iter().any(|c| c == "a11y-image-alt"));
     assert!(v["checks_run"].as_array().unwrap().iter().any(|c| c == "console-error"));
     // Production: the contact form is not submitted.
     let submission_checks = ["form-submit-error", "form-error-message-missing", "form-unicode-mangled", "form-no-effect"];
@@ -122,6 +125,7 @@ async fn browser_findings_and_screenshots_in_every_format() {
     let sarif = preflight(base("sarif")).await;
     let s: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
     assert!(s["runs"][0]["results"].as_array().unwrap().iter().any(|r| r["ruleId"] == "horizontal-overflow"));
+    assert!(s["runs"][0]["results"].as_array().unwrap().iter().any(|r| r["ruleId"] == "a11y-label"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -157,6 +161,41 @@ async fn submit_forms_and_bad_browser_flags() {
     }
     let out = preflight(["check", &url, "--screenshots", "/tmp/x"].iter().map(|s| s.to_string()).collect()).await;
     assert_eq!(out.status.code(), Some(2), "--screenshots needs --browser");
+
+    // Accessibility settings: a rule that is not one, a rule left out without a reason, a
+    // level that is not offered — each a usage error in words.
+    for (flag, value, needle) in [
+        ("--a11y-ignore", "colour-contrast=brand colours", "\"colour-contrast\" is not an accessibility rule"),
+        ("--a11y-ignore", "region", "region = REASON"),
+        ("--wcag-level", "AAA", "AAA"),
+    ] {
+        let out = preflight(["check", &url, "--no-dns", "--browser", flag, value].iter().map(|s| s.to_string()).collect()).await;
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{flag} {value}: {err}");
+    }
+    // Off: no a11y check looks, none passes.
+    let out = preflight(
+        ["check", &url, "--no-dns", "--browser", "--viewports", "desktop", "--no-a11y", "--format", "json", "--fail-on", "never", "--max-pages", "1"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    )
+    .await;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!v["checks_run"].as_array().unwrap().iter().any(|c| c.as_str().unwrap().starts_with("a11y-")), "{v}");
+    assert!(!v["findings"].as_array().unwrap().iter().any(|f| f["check"].as_str().unwrap().starts_with("a11y-")));
+}
+
+#[test]
+fn licenses_names_axe_core_and_its_source() {
+    let out = Command::cargo_bin("preflight").unwrap().arg("licenses").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("axe-core 4.14.1") && text.contains("Mozilla Public License") && text.contains("github.com/dequelabs/axe-core/tree/v4.14.1"),
+        "{text}"
+    );
 }
 
 /// Chromium processes whose profile belongs to `pid`.

@@ -181,6 +181,8 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
         phone_region: String::new(),
         analytics_ids: vec![],
         ignore_regions: vec![],
+        wcag_level: crate::model::default_wcag_level(),
+        a11y_ignore: vec![],
         archived: false,
         template_version: None,
         created_at: 0,
@@ -204,6 +206,8 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
     let phone_region = RwSignal::new(p.phone_region.clone());
     let analytics = RwSignal::new(p.analytics_ids.join("\n"));
     let ignore = RwSignal::new(p.ignore_regions.join("\n"));
+    let wcag_level = RwSignal::new(p.wcag_level.clone());
+    let a11y_ignore = RwSignal::new(p.a11y_ignore.join("\n"));
     let standard_for_submit = standard.clone();
     let next_key = StoredValue::new(p.environments.len());
     let envs = RwSignal::new(p.environments.iter().enumerate().map(|(i, e)| EnvRow::new(i, e)).collect::<Vec<_>>());
@@ -240,6 +244,8 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
             phone_region: phone_region.get_untracked(),
             analytics_ids: lines(&analytics.get_untracked()),
             ignore_regions: lines(&ignore.get_untracked()),
+            wcag_level: wcag_level.get_untracked(),
+            a11y_ignore: lines(&a11y_ignore.get_untracked()),
         };
         busy.set(true);
         let navigate = navigate.clone();
@@ -342,6 +348,20 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
                     <textarea rows="3" name="ignore_regions" placeholder=".carousel\n/news time" bind:value=ignore></textarea>
                 </label>
                 <p class="hint">"Masked with a hatched box before every screenshot, so carousels, dates and live chat never count as a visual change."</p>
+            </fieldset>
+            <fieldset>
+                <legend>"Accessibility"</legend>
+                <p class="hint">"Every page is checked at every viewport with axe-core, the engine behind Lighthouse's accessibility score: missing text alternatives, labels, contrast, language, names of links and buttons, heading order and more."</p>
+                <label>"WCAG level"
+                    <select name="wcag_level" prop:value=move || wcag_level.get() on:change=move |ev| wcag_level.set(event_target_value(&ev))>
+                        <option value="AA">"AA — what most laws and contracts ask for"</option>
+                        <option value="A">"A — the minimum"</option>
+                    </select>
+                </label>
+                <label>"Rules to leave out (one per line: rule = why)"
+                    <textarea rows="2" name="a11y_ignore" placeholder="color-contrast = the client's brand colours are fixed until the redesign" bind:value=a11y_ignore></textarea>
+                </label>
+                <p class="hint">"A rule left out shows as not applicable on every run, with your reason. Rule ids are axe-core's, as the findings show them without the a11y- prefix."</p>
             </fieldset>
             <fieldset>
                 <legend>"Evidence"</legend>

@@ -457,26 +457,7 @@ impl TabHandle {
     pub fn eval_json<T: for<'de> Deserialize<'de>>(&self, expr: &str) -> Result<(Option<T>, bool), String> {
         let mut interrupted = false;
         for _ in 0..3 {
-            let (value, hung) = guarded(&self.tab, || {
-                self.call(Runtime::Evaluate {
-                    expression: expr.to_string(),
-                    object_group: None,
-                    include_command_line_api: None,
-                    silent: Some(true),
-                    context_id: None,
-                    return_by_value: Some(true),
-                    generate_preview: None,
-                    user_gesture: None,
-                    await_promise: None,
-                    throw_on_side_effect: None,
-                    timeout: None,
-                    disable_breaks: None,
-                    repl_mode: None,
-                    allow_unsafe_eval_blocked_by_csp: None,
-                    unique_context_id: None,
-                    serialization_options: None,
-                })
-            });
+            let (value, hung) = guarded(&self.tab, || self.call(evaluate(expr, false)));
             interrupted |= hung;
             if hung {
                 self.events.lock().expect("events lock").script_stopped = true;
@@ -548,6 +529,29 @@ impl TabHandle {
             None
         };
         Ok(Shot { png, width, height, page_height, thumbnail: thumb })
+    }
+}
+
+/// `Runtime.evaluate` of `expr` in the page, its answer by value (awaited when it is a promise
+/// and `await_promise`), exceptions silenced.
+pub(crate) fn evaluate(expr: &str, await_promise: bool) -> Runtime::Evaluate {
+    Runtime::Evaluate {
+        expression: expr.to_string(),
+        object_group: None,
+        include_command_line_api: None,
+        silent: Some(true),
+        context_id: None,
+        return_by_value: Some(true),
+        generate_preview: None,
+        user_gesture: None,
+        await_promise: Some(await_promise),
+        throw_on_side_effect: None,
+        timeout: None,
+        disable_breaks: None,
+        repl_mode: None,
+        allow_unsafe_eval_blocked_by_csp: None,
+        unique_context_id: None,
+        serialization_options: None,
     }
 }
 
@@ -883,6 +887,9 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
             return Ok(out);
         }
     }
+    // Accessibility, on the page as loaded (before anything is masked for the screenshot).
+    let a11y = settings.a11y.as_ref().map(|policy| crate::a11y::check(h, policy));
+    marks.push(("a11y", Instant::now()));
     // Ignore regions are masked after the page was measured and before it is photographed.
     let masks: Vec<&str> = settings.ignore_regions.iter().filter(|r| r.applies_to(page.path())).map(|r| r.selector.as_str()).collect();
     if settings.screenshot_dir.is_some() && !masks.is_empty() {
@@ -960,6 +967,14 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
         console_lines.push(format!("failed request: {furl} ({why})"));
         found(Finding::new("failed-request", url, format!("A resource failed to load: {}", snippet(furl, 160)), why.clone()));
     }
+    let (a11y_issues, a11y_error) = match a11y {
+        Some(Ok(issues)) => (issues, None),
+        Some(Err(e)) => (Vec::new(), Some(e)),
+        None => (Vec::new(), None),
+    };
+    for f in a11y_issues.iter().filter_map(|issue| issue.finding(url)) {
+        found(f);
+    }
     let dialogs = m.dialogs as usize + ev.native_dialogs.len();
     if dialogs > 0 {
         let mut samples = m.dialog_samples.clone();
@@ -1023,6 +1038,8 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
         overflow_px: m.overflow,
         problems,
         title: m.title.trim().chars().take(300).collect(),
+        a11y: a11y_issues,
+        a11y_error,
     };
     if let (Some(dir), Some(shot)) = (&settings.screenshot_dir, shot) {
         let stem = file_stem(shared, page, &vp.name);

@@ -9,6 +9,7 @@
 //! answering (endless script, wedged renderer) becomes a finding; the browser is killed
 //! and started again and the other pages carry on.
 
+pub mod a11y;
 pub mod capture;
 pub mod chromium;
 mod direct;
@@ -147,6 +148,8 @@ pub struct BrowserSettings {
     /// Also write a small JPEG of the first screen next to each screenshot.
     pub thumbnails: bool,
     pub forms: FormPolicy,
+    /// The accessibility checks (axe-core) on every page and viewport; `None`: not run.
+    pub a11y: Option<a11y::A11yPolicy>,
     /// Parts of pages masked before each screenshot (carousels, dates): see
     /// [`preflight_model::IgnoreRegion`].
     pub ignore_regions: Vec<preflight_model::IgnoreRegion>,
@@ -185,6 +188,7 @@ impl BrowserSettings {
             screenshot_dir: None,
             thumbnails: false,
             forms: FormPolicy::for_env(env),
+            a11y: Some(a11y::A11yPolicy::default()),
             ignore_regions: Vec::new(),
             resolve: Vec::new(),
             dev_marker: preflight_engine::checks::dev_marker_pattern(&[]),
@@ -221,6 +225,13 @@ pub struct Capture {
     /// The page's `<title>` as the browser saw it.
     #[serde(default)]
     pub title: String,
+    /// The accessibility rules that failed here, with their elements.
+    #[serde(default)]
+    pub a11y: Vec<a11y::A11yIssue>,
+    /// Why the accessibility checks could not look at this page (`None`: they did, or they
+    /// were not asked to).
+    #[serde(default)]
+    pub a11y_error: Option<String>,
 }
 
 /// What the browser part of a run found.

@@ -346,7 +346,8 @@ pub(crate) fn run_blocking(settings: BrowserSettings, pages: Vec<Url>, tx: Unbou
             coverage
                 .skipped(BROWSER_CHECKS, format!("{why}: no page was opened"))
                 .skipped(OLD_IE_CHECKS, why.clone())
-                .skipped(&["dev-banner-not-visible"], why.clone());
+                .skipped(&["dev-banner-not-visible"], why.clone())
+                .skipped(&preflight_engine::a11y::check_ids(), why.clone());
         } else {
             coverage.looked_partly(BROWSER_CHECKS, format!("{why}: {opened} of {} page(s) opened", pages.len()));
         }
@@ -402,8 +403,35 @@ fn coverage(settings: &BrowserSettings, captures: &[Capture], forms_tested: usiz
             c.not_applicable(FORM_CHECKS, why);
         }
     }
+    a11y_coverage(&mut c, settings, captures, pages);
     c.scope_to(settings.env);
     c
+}
+
+/// The accessibility checks looked where axe-core ran; rules the project does not ask for (its
+/// WCAG level, rules it ignores) are not applicable, with the reason.
+fn a11y_coverage(c: &mut Coverage, settings: &BrowserSettings, captures: &[Capture], pages: usize) {
+    let ids = preflight_engine::a11y::check_ids();
+    let Some(policy) = &settings.a11y else {
+        c.not_applicable(&ids, "the accessibility checks are off for this run");
+        return;
+    };
+    let failed: Vec<&str> = captures.iter().filter_map(|c| c.a11y_error.as_deref()).collect();
+    if captures.is_empty() {
+        let why = if pages == 0 { "no page to open".to_string() } else { format!("the browser could open none of the {pages} page(s)") };
+        c.skipped(&ids, why);
+    } else if failed.len() == captures.len() {
+        c.skipped(&ids, failed[0].to_string());
+    } else if !failed.is_empty() {
+        c.looked_partly(&ids, format!("checked {} of {} page views; {}", captures.len() - failed.len(), captures.len(), failed[0]));
+    } else {
+        c.looked(&ids);
+    }
+    for rule in preflight_engine::a11y::A11Y_RULES {
+        if let Some(why) = policy.excluded(rule) {
+            c.not_applicable(&[rule.check], why);
+        }
+    }
 }
 
 fn worker(shared: &Shared, index: usize, tx: &UnboundedSender<BrowserEvent>) {

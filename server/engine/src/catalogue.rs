@@ -94,8 +94,8 @@ const fn pre(c: CheckInfo) -> CheckInfo {
 use Category::{Browser, Dns, Http, Tls};
 use Severity::{Error, Info, Warning};
 
-/// Every check Preflight knows, in catalogue order.
-pub const CATALOGUE: &[CheckInfo] = &[
+/// The checks besides the accessibility rules, in catalogue order.
+const CHECKS: &[CheckInfo] = &[
     check(
         "debug-page-exposed",
         Http,
@@ -263,6 +263,34 @@ pub const CATALOGUE: &[CheckInfo] = &[
     check("download-on-visit", Browser, Warning, "Test it like a consumer", "Opening a page shows it instead of starting a download"),
     check("browser-check-failed", Browser, Warning, "Test it by hand", "The browser could check every page (otherwise, test it by hand)"),
 ];
+
+/// An accessibility rule as a check: rules of a WCAG level are errors, advice is a warning
+/// (each finding takes its severity from axe's impact).
+const fn a11y_check(r: &crate::a11y::A11yRule) -> CheckInfo {
+    let severity = match r.level {
+        crate::a11y::WcagLevel::Advice => Warning,
+        _ => Error,
+    };
+    check(r.check, Browser, severity, "Test it like a consumer", r.help)
+}
+
+const ALL: [CheckInfo; CHECKS.len() + crate::a11y::A11Y_RULES.len()] = {
+    let rules = crate::a11y::A11Y_RULES;
+    let mut all = [CHECKS[0]; CHECKS.len() + crate::a11y::A11Y_RULES.len()];
+    let mut i = 0;
+    while i < CHECKS.len() {
+        all[i] = CHECKS[i];
+        i += 1;
+    }
+    while i < all.len() {
+        all[i] = a11y_check(&rules[i - CHECKS.len()]);
+        i += 1;
+    }
+    all
+};
+
+/// Every check Preflight knows, in catalogue order: the accessibility rules (`a11y-*`) last.
+pub const CATALOGUE: &[CheckInfo] = &ALL;
 
 /// Looks a check up by id.
 pub fn find_check(id: &str) -> Option<&'static CheckInfo> {

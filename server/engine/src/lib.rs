@@ -7,6 +7,7 @@
 //!
 //! A failed check is data (a [`Finding`]); `Err` is only for a run that could not start.
 
+pub mod a11y;
 pub mod catalogue;
 pub mod checks;
 pub mod config;
