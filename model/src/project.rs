@@ -179,6 +179,11 @@ pub struct ProjectInput {
     /// `RULE = REASON`, RULE being axe-core's rule id (`color-contrast`).
     #[serde(default)]
     pub a11y_ignore: Vec<String>,
+    /// Performance budgets over the defaults, one `metric = value` per entry: `lcp = 2s`,
+    /// `cls = 0.05`, `tbt = 300ms`, `js = 300KB`, `requests = 60` (metrics: ttfb, fcp, lcp,
+    /// cls, tbt, total, html, js, css, images, fonts, requests).
+    #[serde(default)]
+    pub perf_budgets: Vec<String>,
 }
 
 /// Projects hold their sites to WCAG level AA unless they say A.
@@ -281,6 +286,9 @@ pub struct Project {
     /// See [`ProjectInput::a11y_ignore`].
     #[serde(default)]
     pub a11y_ignore: Vec<String>,
+    /// See [`ProjectInput::perf_budgets`].
+    #[serde(default)]
+    pub perf_budgets: Vec<String>,
     pub archived: bool,
     pub template_version: Option<i64>,
     pub created_at: i64,

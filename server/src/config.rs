@@ -545,6 +545,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "RULE=REASON", requires = "browser")]
     pub a11y_ignore: Vec<String>,
 
+    /// With --browser: a performance budget over the defaults (TTFB 800 ms, FCP 1.8 s, LCP
+    /// 2.5 s, CLS 0.1, TBT 200 ms), as METRIC=VALUE: lcp=2s, cls=0.05, tbt=300ms, js=300KB,
+    /// total=1.5MB, requests=60. Repeatable.
+    #[arg(long, value_name = "METRIC=VALUE", requires = "browser")]
+    pub budget: Vec<String>,
+
     /// With --browser: no accessibility checks (the a11y-* checks are not applicable).
     #[arg(long, requires = "browser", conflicts_with = "a11y_ignore")]
     pub no_a11y: bool,

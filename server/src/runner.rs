@@ -343,6 +343,11 @@ async fn browser_plan(state: &Store, job: &runs::RunJob, config: &CheckConfig, b
         Ok(policy) => Some(policy),
         Err(e) => return BrowserPlan::Failed(format!("the project's accessibility settings: {e}")),
     };
+    let budgets: Vec<String> = settings.perf_budgets.lines().map(str::to_string).collect();
+    s.budgets = match preflight_browser::quality::Budgets::parse(&budgets) {
+        Ok(b) => b,
+        Err(e) => return BrowserPlan::Failed(format!("the project's performance budgets: {e}")),
+    };
     if let Some(d) = &state.screenshots_dir {
         s.screenshot_dir = Some(d.join(format!("run-{}", job.id)));
         s.thumbnails = true;

@@ -89,7 +89,7 @@ async fn browser_findings_and_screenshots_in_every_format() {
             .collect()
     };
     let mut json_args = base("json");
-    json_args.extend(["--screenshots".to_string(), shots.display().to_string()]);
+    json_args.extend(["--screenshots".to_string(), shots.display().to_string(), "--budget".to_string(), "requests=1".to_string()]);
     let out = preflight(json_args).await;
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -100,6 +100,8 @@ async fn browser_findings_and_screenshots_in_every_format() {
     // Accessibility (axe-core, built in): the contact form's field has no label.
     assert!(has("a11y-label", "/contact") && has("a11y-label", "WCAG 4.1.2"), "{findings:#?}");
     assert!(v["checks_run"].as_array().unwrap().iter().any(|c| c == "a11y-image-alt"));
+    // Page quality: a budget of one request is over on every page.
+    assert!(has("perf-budget-exceeded", "is over its 1 budget"), "{findings:#?}");
     assert!(v["checks_run"].as_array().unwrap().iter().any(|c| c == "console-error"));
     // Production: the contact form is not submitted.
     let submission_checks = ["form-submit-error", "form-error-message-missing", "form-unicode-mangled", "form-no-effect"];
@@ -168,6 +170,8 @@ async fn submit_forms_and_bad_browser_flags() {
         ("--a11y-ignore", "colour-contrast=brand colours", "\"colour-contrast\" is not an accessibility rule"),
         ("--a11y-ignore", "region", "region = REASON"),
         ("--wcag-level", "AAA", "AAA"),
+        ("--budget", "lcp=soon", "give a time"),
+        ("--budget", "speed=3", "not a budget Preflight knows"),
     ] {
         let out = preflight(["check", &url, "--no-dns", "--browser", flag, value].iter().map(|s| s.to_string()).collect()).await;
         assert_eq!(out.status.code(), Some(2), "{flag} {value}");

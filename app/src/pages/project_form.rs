@@ -183,6 +183,7 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
         ignore_regions: vec![],
         wcag_level: crate::model::default_wcag_level(),
         a11y_ignore: vec![],
+        perf_budgets: vec![],
         archived: false,
         template_version: None,
         created_at: 0,
@@ -208,6 +209,7 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
     let ignore = RwSignal::new(p.ignore_regions.join("\n"));
     let wcag_level = RwSignal::new(p.wcag_level.clone());
     let a11y_ignore = RwSignal::new(p.a11y_ignore.join("\n"));
+    let budgets = RwSignal::new(p.perf_budgets.join("\n"));
     let standard_for_submit = standard.clone();
     let next_key = StoredValue::new(p.environments.len());
     let envs = RwSignal::new(p.environments.iter().enumerate().map(|(i, e)| EnvRow::new(i, e)).collect::<Vec<_>>());
@@ -246,6 +248,7 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
             ignore_regions: lines(&ignore.get_untracked()),
             wcag_level: wcag_level.get_untracked(),
             a11y_ignore: lines(&a11y_ignore.get_untracked()),
+            perf_budgets: lines(&budgets.get_untracked()),
         };
         busy.set(true);
         let navigate = navigate.clone();
@@ -362,6 +365,16 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
                     <textarea rows="2" name="a11y_ignore" placeholder="color-contrast = the client's brand colours are fixed until the redesign" bind:value=a11y_ignore></textarea>
                 </label>
                 <p class="hint">"A rule left out shows as not applicable on every run, with your reason. Rule ids are axe-core's, as the findings show them without the a11y- prefix."</p>
+            </fieldset>
+            <fieldset>
+                <legend>"Performance budgets"</legend>
+                <p class="hint">"Every page at every viewport is held to the Core Web Vitals' “good” thresholds — time to first byte 800 ms, First Contentful Paint 1.8 s, Largest Contentful Paint 2.5 s, Cumulative Layout Shift 0.1 — and 200 ms of Total Blocking Time. Set stricter or looser ones, or budgets for transfer sizes and requests."</p>
+                <label>"Budgets (optional, one per line: metric = value)"
+                    <textarea rows="3" name="perf_budgets" placeholder="lcp = 2s
+js = 300KB
+requests = 60" bind:value=budgets></textarea>
+                </label>
+                <p class="hint">"Metrics: ttfb, fcp, lcp, tbt (times, in ms or s), cls (a score), total, html, js, css, images, fonts (sizes, in KB or MB), requests (a count)."</p>
             </fieldset>
             <fieldset>
                 <legend>"Evidence"</legend>

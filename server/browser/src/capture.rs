@@ -34,7 +34,7 @@ use crate::{
 };
 
 /// The script every page gets before its own (dialog and pop-up guards, measuring helpers).
-pub const INIT_JS: &str = include_str!("js/init.js");
+pub const INIT_JS: &str = concat!(include_str!("js/init.js"), include_str!("js/quality.js"));
 
 /// The direct session gives up on an answer after this long (a local browser that stops
 /// answering is killed by the coordinator long before).
@@ -887,6 +887,20 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
             return Ok(out);
         }
     }
+    // Page quality from the browser's timing, once the page has settled — before axe and the
+    // screenshot, whose work on the page's main thread would count as its long tasks.
+    let touch = vp.touch || vp.mobile;
+    h.settle(Duration::from_millis(200), Duration::from_millis(1500));
+    let (quality, _) =
+        h.eval_json::<crate::quality::Answer>(&format!("window.__preflight && window.__preflight.quality ? window.__preflight.quality({touch}) : null"))?;
+    let (metrics, quality_found) = match quality {
+        Some(answer) => {
+            let (m, f) = crate::quality::judge(answer, url, &vp.name, &settings.budgets, touch);
+            (Some(m), f)
+        }
+        None => (None, Vec::new()),
+    };
+    marks.push(("quality", Instant::now()));
     // Accessibility, on the page as loaded (before anything is masked for the screenshot).
     let a11y = settings.a11y.as_ref().map(|policy| crate::a11y::check(h, policy));
     marks.push(("a11y", Instant::now()));
@@ -972,7 +986,7 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
         Some(Err(e)) => (Vec::new(), Some(e)),
         None => (Vec::new(), None),
     };
-    for f in a11y_issues.iter().filter_map(|issue| issue.finding(url)) {
+    for f in a11y_issues.iter().filter_map(|issue| issue.finding(url)).chain(quality_found) {
         found(f);
     }
     let dialogs = m.dialogs as usize + ev.native_dialogs.len();
@@ -1040,6 +1054,7 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
         title: m.title.trim().chars().take(300).collect(),
         a11y: a11y_issues,
         a11y_error,
+        metrics,
     };
     if let (Some(dir), Some(shot)) = (&settings.screenshot_dir, shot) {
         let stem = file_stem(shared, page, &vp.name);

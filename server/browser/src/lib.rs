@@ -18,6 +18,7 @@ pub mod forms;
 pub mod guard;
 pub mod pdf;
 pub mod pool;
+pub mod quality;
 mod session;
 pub mod viewport;
 
@@ -42,6 +43,14 @@ pub const BROWSER_CHECKS: &[&str] = &[
     "popup-opened",
     "download-on-visit",
     "analytics-not-running",
+    "perf-budget-exceeded",
+    "render-blocking-resource",
+    "image-oversized",
+    "image-not-modern",
+    "font-display-missing",
+    "viewport-meta-missing",
+    "tap-target-small",
+    "text-too-small",
 ];
 /// Checks that run when a viewport emulates old Internet Explorer.
 pub const OLD_IE_CHECKS: &[&str] = &["old-ie-unsupported", "old-ie-syntax"];
@@ -148,6 +157,8 @@ pub struct BrowserSettings {
     /// Also write a small JPEG of the first screen next to each screenshot.
     pub thumbnails: bool,
     pub forms: FormPolicy,
+    /// The performance budgets every page is held to at every viewport.
+    pub budgets: quality::Budgets,
     /// The accessibility checks (axe-core) on every page and viewport; `None`: not run.
     pub a11y: Option<a11y::A11yPolicy>,
     /// Parts of pages masked before each screenshot (carousels, dates): see
@@ -189,6 +200,7 @@ impl BrowserSettings {
             thumbnails: false,
             forms: FormPolicy::for_env(env),
             a11y: Some(a11y::A11yPolicy::default()),
+            budgets: quality::Budgets::default(),
             ignore_regions: Vec::new(),
             resolve: Vec::new(),
             dev_marker: preflight_engine::checks::dev_marker_pattern(&[]),
@@ -232,6 +244,9 @@ pub struct Capture {
     /// were not asked to).
     #[serde(default)]
     pub a11y_error: Option<String>,
+    /// Timing and transfer as the browser measured them (`None`: the page did not answer).
+    #[serde(default)]
+    pub metrics: Option<quality::PageMetrics>,
 }
 
 /// What the browser part of a run found.

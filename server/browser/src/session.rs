@@ -387,6 +387,11 @@ fn coverage(settings: &BrowserSettings, captures: &[Capture], forms_tested: usiz
         if opened.len() < pages {
             c.looked_partly(BROWSER_CHECKS, format!("{} of {pages} page(s) opened", opened.len()));
         }
+        if !settings.viewports.iter().any(|v| v.touch || v.mobile) {
+            c.not_applicable(crate::quality::MOBILE_CHECKS, "no phone or tablet viewport in this run");
+        } else if !captures.iter().any(|cap| settings.viewports.iter().any(|v| v.name == cap.viewport && (v.touch || v.mobile))) {
+            c.skipped(crate::quality::MOBILE_CHECKS, "the browser opened no page at a phone or tablet viewport");
+        }
         if !settings.viewports.iter().any(|v| v.is_old_ie()) {
             c.not_applicable(OLD_IE_CHECKS, "no old-IE viewport in this run");
         } else if !captures.iter().any(|cap| settings.viewports.iter().any(|v| v.name == cap.viewport && v.is_old_ie())) {

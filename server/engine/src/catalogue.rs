@@ -261,6 +261,26 @@ const CHECKS: &[CheckInfo] = &[
     check("javascript-dialog", Browser, Warning, "Test it like a consumer", "Pages do not open alert/confirm/prompt boxes on their own"),
     check("popup-opened", Browser, Warning, "Test it like a consumer", "Pages do not open pop-up windows on their own"),
     check("download-on-visit", Browser, Warning, "Test it like a consumer", "Opening a page shows it instead of starting a download"),
+    check(
+        "perf-budget-exceeded",
+        Browser,
+        Warning,
+        "Does it Perform?",
+        "Every page stays within its performance budgets at every viewport (TTFB, FCP, LCP, CLS, TBT, transfer, requests)",
+    ),
+    check("render-blocking-resource", Browser, Warning, "Does it Perform?", "No script or stylesheet keeps the first paint waiting"),
+    check("image-oversized", Browser, Warning, "Does it Perform?", "Images are served at about the size they are shown"),
+    check("image-not-modern", Browser, Info, "Does it Perform?", "Large images come as WebP or AVIF, not JPEG or PNG"),
+    check("font-display-missing", Browser, Warning, "Does it Perform?", "Web fonts show text while they load (font-display)"),
+    check("viewport-meta-missing", Browser, Error, "what does your site look like on one?", "Pages declare a mobile viewport (width=device-width)"),
+    check(
+        "tap-target-small",
+        Browser,
+        Warning,
+        "what does your site look like on one?",
+        "Links and buttons are at least 24×24 px to tap on phones and tablets",
+    ),
+    check("text-too-small", Browser, Warning, "what does your site look like on one?", "Text is legible on phones and tablets (mostly 12 px or larger)"),
     check("browser-check-failed", Browser, Warning, "Test it by hand", "The browser could check every page (otherwise, test it by hand)"),
 ];
 
@@ -382,7 +402,16 @@ pub fn problem_title(id: &str) -> &'static str {
         "javascript-dialog" => "Pages open alert/confirm/prompt boxes on their own",
         "popup-opened" => "Pages open pop-up windows on their own",
         "download-on-visit" => "Opening a page starts a download",
+        "perf-budget-exceeded" => "Pages are over their performance budgets",
+        "render-blocking-resource" => "Scripts or stylesheets hold up the first paint",
+        "image-oversized" => "Images are served much larger than shown",
+        "image-not-modern" => "Large images are JPEG or PNG instead of WebP/AVIF",
+        "font-display-missing" => "Web fonts hide the text while they load",
+        "viewport-meta-missing" => "Pages have no mobile viewport",
+        "tap-target-small" => "Links and buttons are too small to tap",
+        "text-too-small" => "Text is too small to read on phones and tablets",
         "browser-check-failed" => "The browser could not check some pages (test them by hand)",
+        a11y if a11y.starts_with("a11y-") => crate::a11y::find(a11y).map(|r| r.problem).unwrap_or("Other problems"),
         _ => "Other problems",
     }
 }

@@ -142,6 +142,11 @@ pub fn validate(input: &ProjectInput) -> AppResult<ProjectInput> {
     out.wcag_level = format!("{:?}", policy.level);
     // One entry per rule, in the form people read back: `color-contrast = reason`.
     out.a11y_ignore = policy.ignore.iter().map(|(rule, reason)| format!("{rule} = {reason}")).collect();
+    out.perf_budgets = clean_lines(&input.perf_budgets);
+    if out.perf_budgets.len() > 20 {
+        return Err(AppError::bad("perf_budgets: 20 at most."));
+    }
+    preflight_browser::quality::Budgets::parse(&out.perf_budgets).map_err(|e| AppError::bad(format!("perf_budgets: {e}.")))?;
     out.forms_listed = clean_lines(&input.forms_listed);
     if out.forms_listed.len() > 50 {
         return Err(AppError::bad("forms_listed: 50 forms at most."));
@@ -252,6 +257,7 @@ struct ProjectRow {
     ignore_regions: String,
     wcag_level: String,
     a11y_ignore: String,
+    perf_budgets: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -284,7 +290,7 @@ pub async fn get(pool: &Pool, id: i64) -> AppResult<Project> {
         "SELECT p.id, p.name, p.client, p.launch_date, p.launch_time, p.time_zone, p.contact_emails, p.contact_phones,
                 p.postal_address, p.archived_at, v.version AS template_version, p.created_at, p.updated_at,
                 p.viewports, p.forms_listed, p.evidence_max_age_days, p.phone_region, p.analytics_ids, p.ignore_regions,
-                p.wcag_level, p.a11y_ignore
+                p.wcag_level, p.a11y_ignore, p.perf_budgets
          FROM projects p LEFT JOIN template_versions v ON v.id = p.template_version_id WHERE p.id = $1",
     )
     .bind(id)
@@ -340,6 +346,7 @@ pub async fn get(pool: &Pool, id: i64) -> AppResult<Project> {
         ignore_regions: row.ignore_regions.lines().map(str::to_string).collect(),
         wcag_level: row.wcag_level,
         a11y_ignore: row.a11y_ignore.lines().map(str::to_string).collect(),
+        perf_budgets: row.perf_budgets.lines().map(str::to_string).collect(),
         archived: row.archived_at.is_some(),
         template_version: row.template_version,
         created_at: row.created_at,
@@ -410,6 +417,7 @@ fn bind_fields<'q>(
         .bind(p.ignore_regions.join("\n"))
         .bind(&p.wcag_level)
         .bind(p.a11y_ignore.join("\n"))
+        .bind(p.perf_budgets.join("\n"))
 }
 
 pub async fn create(pool: &Pool, actor: &UserInfo, input: &ProjectInput) -> AppResult<i64> {
@@ -421,8 +429,8 @@ pub async fn create(pool: &Pool, actor: &UserInfo, input: &ProjectInput) -> AppR
     let id: i64 = bind_fields(
         sqlx::query(
             "INSERT INTO projects (name, client, launch_date, launch_time, contact_emails, contact_phones, postal_address,
-                               viewports, forms_listed, evidence_max_age_days, phone_region, analytics_ids, time_zone, ignore_regions, wcag_level, a11y_ignore, template_version_id, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
+                               viewports, forms_listed, evidence_max_age_days, phone_region, analytics_ids, time_zone, ignore_regions, wcag_level, a11y_ignore, perf_budgets, template_version_id, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
         ),
         &p,
     )
@@ -499,7 +507,7 @@ pub async fn update(pool: &Pool, id: i64, input: &ProjectInput) -> AppResult<()>
             "UPDATE projects SET name = $1, client = $2, launch_date = $3, launch_time = $4, contact_emails = $5,
                 contact_phones = $6, postal_address = $7, viewports = $8, forms_listed = $9, evidence_max_age_days = $10,
                 phone_region = $11, analytics_ids = $12, time_zone = $13, ignore_regions = $14, wcag_level = $15, a11y_ignore = $16,
-                updated_at = $17 WHERE id = $18",
+                perf_budgets = $17, updated_at = $18 WHERE id = $19",
         ),
         &p,
     )
@@ -646,6 +654,7 @@ mod tests {
             ignore_regions: vec![" .carousel ".into(), ".carousel".into(), "/news time".into()],
             wcag_level: "aa".into(),
             a11y_ignore: vec!["a11y-region = the CMS owns the page layout".into()],
+            perf_budgets: vec!["lcp = 2s".into(), " js = 300KB ".into()],
         }
     }
 
@@ -663,6 +672,7 @@ mod tests {
         assert_eq!(v.ignore_regions, vec![".carousel", "/news time"], "trimmed, once each");
         assert_eq!(v.wcag_level, "AA");
         assert_eq!(v.a11y_ignore, vec!["region = the CMS owns the page layout"], "axe's rule id, read back as written");
+        assert_eq!(v.perf_budgets, vec!["lcp = 2s", "js = 300KB"]);
     }
 
     #[test]
@@ -688,6 +698,7 @@ mod tests {
             (Box::new(|p| p.wcag_level = "AAA".into()), "wcag_level:"),
             (Box::new(|p| p.a11y_ignore = vec!["colour-contrast = brand".into()]), "a11y_ignore:"),
             (Box::new(|p| p.a11y_ignore = vec!["region".into()]), "a11y_ignore:"),
+            (Box::new(|p| p.perf_budgets = vec!["speed = fast".into()]), "perf_budgets:"),
             (Box::new(|p| p.launch_date = "01/03/2027".into()), "launch_date:"),
             (Box::new(|p| p.launch_time = Some("9am".into())), "launch_time:"),
             (Box::new(|p| p.environments[0].base_url = "ftp://x.test".into()), "only http and https"),

@@ -580,12 +580,14 @@ pub struct BrowserSettings {
     pub wcag_level: String,
     /// Accessibility rules left out, `RULE = REASON` per line.
     pub a11y_ignore: String,
+    /// Performance budgets, `metric = value` per line.
+    pub perf_budgets: String,
 }
 
 /// The browser settings of run `run_id`; `None` for an unknown run.
 pub async fn browser_settings(pool: &Pool, run_id: i64) -> AppResult<Option<BrowserSettings>> {
     Ok(sqlx::query_as(
-        "SELECT p.viewports, p.forms_listed, e.submit_forms, p.ignore_regions, p.wcag_level, p.a11y_ignore FROM runs r JOIN projects p ON p.id = r.project_id
+        "SELECT p.viewports, p.forms_listed, e.submit_forms, p.ignore_regions, p.wcag_level, p.a11y_ignore, p.perf_budgets FROM runs r JOIN projects p ON p.id = r.project_id
          LEFT JOIN environments e ON e.id = r.environment_id WHERE r.id = $1",
     )
     .bind(run_id)

@@ -195,6 +195,70 @@ pub fn router() -> Router {
             get(|| async { page("Crash", "<h1>Crash</h1><script>var a = []; for (;;) { a.push(new Array(4000000).fill(1.5)); }</script>") }),
         )
         .merge(a11y_pages())
+        .merge(quality_pages())
+}
+
+/// A PNG of `w`×`h` pixels of noise (so it does not compress away): a large photo-like image.
+pub fn noise_png(w: u32, h: u32) -> Vec<u8> {
+    let mut seed = 0x2545_f491_u32;
+    let img = image::RgbImage::from_fn(w, h, |_, _| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        image::Rgb([seed as u8, (seed >> 8) as u8, (seed >> 16) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// The system's sans-serif font file (fontconfig, which Chromium needs anyway).
+fn system_font() -> Vec<u8> {
+    let out = std::process::Command::new("fc-match").args(["-f", "%{file}", "sans"]).output().expect("fc-match (fontconfig) runs");
+    std::fs::read(String::from_utf8_lossy(&out.stdout).trim()).expect("the font fc-match names")
+}
+
+/// Pages with known performance: `/quality/vitals` paints its largest element (an image that
+/// takes 700 ms to arrive), shifts its content 90 px down 150 ms after its HTML is parsed and
+/// then blocks the main thread for 300 ms; `/quality/heavy` has a slow stylesheet in its head, an 800×600
+/// PNG shown at 200×150, a web font without font-display, and — on a phone — no viewport,
+/// tiny text and a tiny link.
+fn quality_pages() -> Router {
+    let vitals = r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Vitals</title>
+<style>body { margin: 0; font: 16px sans-serif } #content { height: 450px; background: #eef }</style></head>
+<body><div id="content"><h1>Vitals</h1><img id="hero" src="/quality/hero.png" width="600" height="300" alt="Hero"></div>
+<script>addEventListener('DOMContentLoaded', function () {
+  setTimeout(function () {
+    var b = document.createElement('div'); b.style.height = '90px'; b.textContent = 'Late banner';
+    document.body.insertBefore(b, document.body.firstChild);
+    setTimeout(function () { var t = Date.now(); while (Date.now() - t < 300) {} }, 50);
+  }, 150);
+});</script></body></html>"#;
+    let heavy = r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Heavy</title>
+<link rel="stylesheet" href="/quality/slow.css">
+<style>@font-face { font-family: Fixture; src: url(/quality/font.ttf) format("truetype") } body { font-family: Fixture, sans-serif }</style></head>
+<body><main><h1>Heavy</h1><img src="/quality/big.png" width="200" height="150" alt="Noise">
+<p style="font-size: 9px">The fine print of this page is set in nine pixel type, which nobody can read on a phone without zooming in first.</p>
+<a href="/quality/vitals" style="display: inline-block; font-size: 9px; line-height: 10px">x</a></main></body></html>"#;
+    Router::new()
+        .route("/quality/vitals", get(move || async move { Html(vitals) }))
+        .route(
+            "/quality/hero.png",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(700)).await;
+                ([(header::CONTENT_TYPE, "image/png")], noise_png(600, 300))
+            }),
+        )
+        .route("/quality/heavy", get(move || async move { Html(heavy) }))
+        .route(
+            "/quality/slow.css",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                ([(header::CONTENT_TYPE, "text/css")], "h1 { color: #333 }")
+            }),
+        )
+        .route("/quality/big.png", get(|| async { ([(header::CONTENT_TYPE, "image/png")], noise_png(800, 600)) }))
+        .route("/quality/font.ttf", get(|| async { ([(header::CONTENT_TYPE, "font/ttf")], system_font()) }))
 }
 
 /// A page that passes every accessibility rule Preflight runs, with `main` for its content:
