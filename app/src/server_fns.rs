@@ -370,6 +370,16 @@ pub async fn get_run(run_id: i64) -> Result<RunDetail, ServerFnError> {
     .await
 }
 
+/// A run's page quality: every page at every viewport, budgets, and the environment's trend.
+#[server(prefix = "/rpc", endpoint = "get_run_quality", input = Json)]
+pub async fn get_run_quality(run_id: i64) -> Result<crate::model::RunQuality, ServerFnError> {
+    serve(async move {
+        ctx::user_for(&[(R::Run, run_id)]).await?;
+        preflight_store::quality::for_run(&ctx::state()?.pool, run_id).await
+    })
+    .await
+}
+
 #[server(prefix = "/rpc", endpoint = "get_gallery", input = Json)]
 pub async fn get_gallery(run_id: i64) -> Result<crate::model::Gallery, ServerFnError> {
     serve(async move {

@@ -592,6 +592,68 @@ fn open_all_details(tab: &headless_chrome::Tab) -> Result<()> {
     Ok(())
 }
 
+#[test]
+fn page_quality_shows_vitals_against_budgets_and_marks_accessibility_issues_on_the_screenshot() -> Result<()> {
+    let (server, token) = server_with_owner("quinn@example.test", "Quinn Quality")?;
+    let site = bakery_site()?;
+    // The about page: a photo without alt text and faint grey text.
+    site.set(
+        "/about",
+        &fixture_page("About", "<h1>About us</h1><img src=\"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='120' height='80'/%3E\" width=120 height=80><p style=\"color:#c8c8c8\">Since 1950.</p>"),
+    );
+    let chrome = launch_browser()?;
+    let tab = chrome.browser.new_tab()?;
+    let log = ConsoleLog::attach(&tab)?;
+    sign_in(&tab, &server, "quinn@example.test", OWNER_PW)?;
+    let project = call_api(
+        &tab,
+        &token,
+        "POST",
+        "/projects",
+        &serde_json::json!({"name": "Bakery", "launch_date": "2027-03-01", "viewports": "desktop,phone", "perf_budgets": ["lcp = 2s"],
+            "environments": [{"name": "dev", "kind": "dev", "base_url": format!("{}/", site.base)}]}),
+    )?;
+    let pid = project["id"].as_i64().expect("project created");
+    run_and_wait(&tab, &token, pid, "dev")?;
+    let run = run_and_wait(&tab, &token, pid, "dev")?;
+
+    tab.navigate_to(&server.url(&format!("/runs/{run}")))?.wait_until_navigated()?;
+    wait_hydrated(&tab)?;
+    wait_for(&tab, "document.querySelectorAll('.quality-table tbody tr').length === 6", Duration::from_secs(15))?;
+    // Every page at both viewports with its vitals against the project's budgets (LCP 2 s).
+    let budgets = js(&tab, "document.querySelector('.quality p.muted').textContent")?;
+    assert!(budgets.as_str().unwrap_or_default().contains("Largest Contentful Paint 2.0 s"), "{budgets}");
+    assert!(js(&tab, "document.querySelectorAll('.quality-table td.metric .bar').length >= 6")?.as_bool().unwrap_or(false), "vitals drawn as bars");
+    assert!(js(&tab, "!!document.querySelector('.trend svg')")?.as_bool().unwrap_or(false), "two runs: a trend");
+    let rules = js(&tab, "document.querySelector('.a11y-rules').textContent")?;
+    let rules = rules.as_str().unwrap_or_default();
+    assert!(rules.contains("a11y-image-alt") && rules.contains("a11y-color-contrast") && rules.contains("/about @ desktop"), "{rules}");
+    // The about page's issues, marked on its screenshot.
+    js(&tab, "[...document.querySelectorAll('.quality-table tbody tr')].find(r => r.textContent.includes('/about') && r.textContent.includes('desktop')).querySelector('td button').click()")?;
+    wait_for(
+        &tab,
+        "document.querySelectorAll('.a11y-marks .mark').length >= 2 && document.querySelector('.marked-shot img').complete",
+        Duration::from_secs(10),
+    )?;
+    let caption = js(&tab, "document.querySelector('.a11y-marks figcaption').textContent")?;
+    assert!(caption.as_str().unwrap_or_default().starts_with("/about at desktop"), "{caption}");
+    js(&tab, "document.querySelector('.a11y-marks').scrollIntoView()")?;
+    screenshot(&tab, "24-page-quality-marks")?;
+    js(&tab, "document.querySelector('.quality').scrollIntoView()")?;
+    screenshot(&tab, "25-page-quality")?;
+
+    // The checklist's accessibility item takes its evidence from every a11y check as one.
+    let checklist = call_api(&tab, &token, "GET", &format!("/projects/{pid}/checklist"), &serde_json::Value::Null)?;
+    let item =
+        checklist["items"].as_array().and_then(|items| items.iter().find(|i| i["template_key"] == "accessibility")).cloned().expect("the accessibility item");
+    let ev = item["evidence"].as_array().and_then(|e| e.first()).cloned().expect("evidence");
+    assert_eq!((ev["check"].as_str(), ev["status"].as_str()), (Some("a11y-*"), Some("failed")), "{ev}");
+    assert!(ev["reason"].as_str().unwrap_or_default().contains("a11y-image-alt"), "{ev}");
+    let errors = log.entries();
+    assert!(errors.is_empty(), "the browser console reported problems: {errors:#?}");
+    Ok(())
+}
+
 fn sign_in(tab: &headless_chrome::Tab, server: &Server, email: &str, password: &str) -> Result<()> {
     tab.navigate_to(&server.url("/login"))?.wait_until_navigated()?;
     fill(tab, "input[name=email]", email)?;

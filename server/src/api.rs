@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/runs/{id}", get(get_run))
         .route("/runs/{id}/findings", get(run_findings))
         .route("/runs/{id}/screenshots", get(run_screenshots))
+        .route("/runs/{id}/quality", get(run_quality))
         .route("/projects/{id}/replan", axum::routing::post(replan))
         .route("/projects/{id}/checklist/bulk", axum::routing::post(bulk_phase))
         .route("/my-items", get(my_items))
@@ -383,6 +384,12 @@ struct FindingsBody {
 }
 
 /// The run's screenshots (`/screenshots/{id}` serves each image, `…/thumb` its thumbnail).
+/// Every page at every viewport of a run: timing, transfer and accessibility issues, with the
+/// project's budgets and the environment's trend.
+async fn run_quality(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<preflight_model::RunQuality>> {
+    Ok(Json(preflight_store::quality::for_run(&s.pool, id).await?))
+}
+
 async fn run_screenshots(State(s): State<AppState>, _u: ApiUser, Id(id): Id) -> ApiResult<Json<preflight_model::Gallery>> {
     runs::get(&s.pool, id).await?;
     Ok(Json(preflight_store::screenshots::gallery(&s.pool, id).await?))

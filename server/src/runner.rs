@@ -358,12 +358,16 @@ async fn browser_plan(state: &Store, job: &runs::RunJob, config: &CheckConfig, b
     BrowserPlan::Run { settings: Box::new(s), max_pages: browser.max_pages }
 }
 
-/// A task that records each screenshot of run `id` as it is sent.
+/// A task that records each page's quality and screenshot of run `id` as they are sent.
 fn screenshot_writer(state: &Store, id: i64) -> (tokio::sync::mpsc::UnboundedSender<preflight_browser::Capture>, tokio::task::JoinHandle<()>) {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<preflight_browser::Capture>();
     let state = state.clone();
     let writer = tokio::spawn(async move {
         while let Some(c) = rx.recv().await {
+            // Page quality is kept whether or not screenshots are.
+            if let Err(e) = preflight_store::quality::insert(&state.pool, id, &c.url, &c.viewport, c.metrics.as_ref(), &c.a11y, c.a11y_error.as_deref()).await {
+                tracing::error!(run = id, error = %e, "recording page quality failed");
+            }
             let (Some(dir), Some(path)) = (&state.screenshots_dir, &c.path) else {
                 continue;
             };

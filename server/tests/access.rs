@@ -170,6 +170,7 @@ preflight_store::db_test! {
             ("list_runs", json!({"project_id": b})),
             ("get_run", json!({"run_id": t("runs")})),
             ("get_gallery", json!({"run_id": t("runs")})),
+            ("get_run_quality", json!({"run_id": t("runs")})),
             ("team_review", json!({"screenshot_id": t("screenshots"), "approve": true, "comment": ""})),
             ("approve_unchanged", json!({"run_id": t("runs")})),
             ("accept_baseline", json!({"run_id": t("runs")})),

@@ -69,6 +69,19 @@ preflight_store::db_test! {
         let text = findings.body.clone();
         assert!(text.contains("a11y-image-alt") && !text.contains("a11y-color-contrast") && !text.contains("a11y-heading-order"), "{text}");
 
+        // The run keeps each page's quality: its metrics, the rules it failed and where.
+        let q = api(&app, Method::GET, &format!("/runs/{run}/quality"), Some(&tok), None).await;
+        assert_eq!(q.status, StatusCode::OK, "{}", q.body);
+        let q = q.json();
+        let home = q["pages"].as_array().unwrap().iter().find(|p| p["url"].as_str().unwrap().ends_with(':') || p["url"].as_str().unwrap().ends_with('/')).cloned().unwrap_or_else(|| panic!("{q:#}"));
+        assert_eq!(home["viewport"], "desktop");
+        assert!(home["metrics"]["lcp_ms"].as_f64().is_some() && home["metrics"]["requests"].as_u64().unwrap() >= 1, "{home:#}");
+        let alt = home["a11y"].as_array().unwrap().iter().find(|i| i["check"] == "a11y-image-alt").cloned().unwrap_or_else(|| panic!("{home:#}"));
+        assert!(alt["nodes"][0]["rect"].as_array().is_some_and(|r| r.len() == 4), "{alt}");
+        assert_eq!(q["budgets"].as_array().unwrap().iter().find(|b| b["metric"] == "lcp").unwrap()["value"], 2500.0);
+        assert_eq!(q["trend"].as_array().unwrap().len(), 1, "one run of this environment so far");
+        assert_eq!(api(&app, Method::GET, "/runs/999999/quality", Some(&tok), None).await.status, StatusCode::NOT_FOUND);
+
         // A project at AA with nothing left out: the faint text and the heading order are findings too.
         let pid = api(&app, Method::POST, "/projects", Some(&tok), Some(body("AA", json!([])))).await.json()["id"].as_i64().unwrap();
         let run = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await.json()["id"].as_i64().unwrap();

@@ -11,6 +11,7 @@ pub mod notifications;
 pub mod project;
 pub mod project_form;
 pub mod projects;
+pub mod quality;
 pub mod retro;
 pub mod run;
 pub mod scope;

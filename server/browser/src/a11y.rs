@@ -13,7 +13,7 @@ use preflight_engine::{
     finding::snippet,
     Finding, Severity,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::capture::{evaluate, TabHandle};
 
@@ -87,56 +87,30 @@ impl A11yPolicy {
     }
 }
 
-/// One element a rule failed on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct A11yNode {
-    /// A CSS selector for it (frames and shadow roots joined by ` >>> `).
-    pub target: String,
-    /// Its HTML, shortened.
-    pub html: String,
-    /// What axe says to fix.
-    pub summary: String,
-    /// Where it is on the page in CSS pixels (x, y, width, height), to mark it on the
-    /// screenshot; `None` inside frames or when it has no box.
-    pub rect: Option<[f64; 4]>,
+pub use preflight_model::{A11yIssue, A11yNode};
+
+/// axe's impact as a severity: critical/serious → error, moderate → warning, minor → info.
+pub fn severity(issue: &A11yIssue) -> Severity {
+    impact_severity(&issue.impact)
 }
 
-/// One rule that failed on a page at a viewport.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct A11yIssue {
-    /// The check id, `a11y-image-alt`.
-    pub check: String,
-    /// axe's impact: `critical`, `serious`, `moderate` or `minor`.
-    pub impact: String,
-    /// How many elements fail it.
-    pub count: usize,
-    pub nodes: Vec<A11yNode>,
-}
-
-impl A11yIssue {
-    /// critical/serious → error, moderate → warning, minor → info.
-    pub fn severity(&self) -> Severity {
-        impact_severity(&self.impact)
+/// The finding for people: the rule in words, how many elements, the WCAG criteria; the
+/// elements (selector and HTML) as evidence. `None` for a rule Preflight does not know.
+pub fn finding(issue: &A11yIssue, url: &str) -> Option<Finding> {
+    let rule = a11y::find(&issue.check)?;
+    let noun = if issue.count == 1 { "element" } else { "elements" };
+    let impact = if issue.impact.is_empty() { "unknown" } else { &issue.impact };
+    let message = format!("{} — {} {noun} ({}, {impact} impact)", rule.help, issue.count, rule.criteria());
+    let mut shown: Vec<String> = issue.nodes.iter().take(5).map(|n| format!("{} — {}", snippet(&n.target, 120), snippet(&n.html, 160))).collect();
+    if issue.count > shown.len() {
+        shown.push(format!("and {} more", issue.count - shown.len()));
     }
-
-    /// The finding for people: the rule in words, how many elements, the WCAG criteria; the
-    /// elements (selector and HTML) as evidence.
-    pub fn finding(&self, url: &str) -> Option<Finding> {
-        let rule = a11y::find(&self.check)?;
-        let noun = if self.count == 1 { "element" } else { "elements" };
-        let message =
-            format!("{} — {} {noun} ({}, {} impact)", rule.help, self.count, rule.criteria(), if self.impact.is_empty() { "unknown" } else { &self.impact });
-        let mut shown: Vec<String> = self.nodes.iter().take(5).map(|n| format!("{} — {}", snippet(&n.target, 120), snippet(&n.html, 160))).collect();
-        if self.count > shown.len() {
-            shown.push(format!("and {} more", self.count - shown.len()));
-        }
-        let fix = self.nodes.first().map(|n| snippet(&n.summary.replace('\n', " "), 240)).filter(|s| !s.is_empty());
-        let evidence = match fix {
-            Some(fix) => format!("{} · {fix}", shown.join("; ")),
-            None => shown.join("; "),
-        };
-        Some(Finding::new(rule.check, url, message, evidence).with_severity(self.severity()))
-    }
+    let fix = issue.nodes.first().map(|n| snippet(&n.summary.replace('\n', " "), 240)).filter(|s| !s.is_empty());
+    let evidence = match fix {
+        Some(fix) => format!("{} · {fix}", shown.join("; ")),
+        None => shown.join("; "),
+    };
+    Some(Finding::new(rule.check, url, message, evidence).with_severity(severity(issue)))
 }
 
 fn impact_severity(impact: &str) -> Severity {
@@ -278,12 +252,12 @@ mod tests {
                 rect: Some([0.0, 0.0, 10.0, 10.0]),
             }],
         };
-        let f = issue.finding("http://127.0.0.1/").unwrap();
+        let f = finding(&issue, "http://127.0.0.1/").unwrap();
         assert_eq!((f.check.as_str(), f.severity), ("a11y-image-alt", Severity::Error));
         assert!(f.message.contains("Images must have alternative text — 7 elements (WCAG 1.1.1 (A), critical impact)"), "{}", f.message);
         assert!(f.evidence.starts_with("img.logo — <img src=\"logo.png\" class=\"logo\">; and 6 more · Fix any"), "{}", f.evidence);
         assert_eq!(impact_severity("moderate"), Severity::Warning);
         assert_eq!(impact_severity("minor"), Severity::Info);
-        assert!(A11yIssue { check: "a11y-nonsense".into(), ..issue }.finding("x").is_none());
+        assert!(finding(&A11yIssue { check: "a11y-nonsense".into(), ..issue }, "x").is_none());
     }
 }

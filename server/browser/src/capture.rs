@@ -986,7 +986,7 @@ pub(crate) fn page(shared: &Shared, h: &TabHandle, page: &Url, vi: usize) -> Res
         Some(Err(e)) => (Vec::new(), Some(e)),
         None => (Vec::new(), None),
     };
-    for f in a11y_issues.iter().filter_map(|issue| issue.finding(url)).chain(quality_found) {
+    for f in a11y_issues.iter().filter_map(|issue| crate::a11y::finding(issue, url)).chain(quality_found) {
         found(f);
     }
     let dialogs = m.dialogs as usize + ev.native_dialogs.len();

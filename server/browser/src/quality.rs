@@ -4,59 +4,11 @@
 //! start before any of the page's scripts); this side turns its answer into metrics and
 //! findings.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use preflight_engine::{finding::snippet, Finding, Severity};
 
-/// What a page's timing and transfer looked like at one viewport.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct PageMetrics {
-    /// Time to first byte of the document, ms.
-    pub ttfb_ms: Option<f64>,
-    /// First Contentful Paint, ms.
-    pub fcp_ms: Option<f64>,
-    /// Largest Contentful Paint, ms, and what it painted.
-    pub lcp_ms: Option<f64>,
-    #[serde(default)]
-    pub lcp_element: String,
-    /// Cumulative Layout Shift (its largest session window).
-    pub cls: f64,
-    /// Total Blocking Time: long tasks after the first paint, beyond 50 ms each.
-    pub tbt_ms: f64,
-    pub long_tasks: u32,
-    /// Bytes transferred by type.
-    pub bytes: Transfer,
-    pub requests: u32,
-    /// The layout shifts seen (time, score, elements), the first five.
-    #[serde(default)]
-    pub shifts: Vec<Shift>,
-}
-
-/// Bytes transferred, by type.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Transfer {
-    pub html: u64,
-    pub js: u64,
-    pub css: u64,
-    pub image: u64,
-    pub font: u64,
-    pub other: u64,
-}
-
-impl Transfer {
-    pub fn total(&self) -> u64 {
-        self.html + self.js + self.css + self.image + self.font + self.other
-    }
-}
-
-/// One layout shift.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Shift {
-    pub at: f64,
-    pub value: f64,
-    #[serde(default)]
-    pub nodes: Vec<String>,
-}
+pub use preflight_model::{PageMetrics, Shift, Transfer};
 
 /// The budgets a page is held to. Times in ms; sizes in KB (1,024 bytes). The defaults are the
 /// Core Web Vitals' "good" thresholds (TTFB 800 ms, FCP 1.8 s, LCP 2.5 s, CLS 0.1) and
@@ -229,7 +181,7 @@ struct TextSize {
 }
 
 /// A render-blocking resource counts when it kept the first paint waiting this long.
-const BLOCKING_MS: f64 = 50.0;
+const BLOCKING_MS: f64 = 100.0;
 /// Text smaller than 12 px may make up this share of a page's text on a phone.
 const TINY_TEXT_SHARE: f64 = 0.4;
 

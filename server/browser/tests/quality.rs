@@ -61,7 +61,7 @@ async fn images_fonts_blocking_resources_and_mobile_usability() {
     let mut s = settings(EnvProfile::Staging);
     s.viewports = only(&["desktop", "phone"]);
     s.a11y = None;
-    let o = run(s, urls(addr, &["/quality/heavy", "/a11y/clean"])).await;
+    let o = run(s, urls(addr, &["/quality/heavy", "/clean.html"])).await;
     let on = |check: &str, path: &str| about(&o, check, path).into_iter().map(|f| format!("{} | {}", f.message, f.evidence)).collect::<Vec<_>>();
     let blocking = on("render-blocking-resource", "/quality/heavy");
     assert!(blocking.len() == 1 && blocking[0].contains("/quality/slow.css"), "{blocking:?}");
@@ -81,7 +81,7 @@ async fn images_fonts_blocking_resources_and_mobile_usability() {
     assert!(text.len() == 1 && text[0].contains("smaller than 12 px (phone)") && text[0].contains("9px"), "{text:?}");
     // The clean page has none of it.
     for check in preflight_browser::quality::QUALITY_CHECKS.iter().chain(preflight_browser::quality::MOBILE_CHECKS) {
-        assert!(about(&o, check, "/a11y/clean").is_empty(), "{check} on the clean page: {:?}", about(&o, check, "/a11y/clean"));
+        assert!(about(&o, check, "/clean.html").is_empty(), "{check} on the clean page: {:?}", about(&o, check, "/clean.html"));
     }
     let st: std::collections::HashMap<String, CheckStatus> = o.coverage.outcomes(&o.findings, "").into_iter().map(|c| (c.id, c.status)).collect();
     assert_eq!(st["text-too-small"], CheckStatus::Failed);
@@ -90,7 +90,7 @@ async fn images_fonts_blocking_resources_and_mobile_usability() {
     let mut s = settings(EnvProfile::Staging);
     s.viewports = only(&["desktop"]);
     s.a11y = None;
-    let o = run(s, urls(addr, &["/a11y/clean"])).await;
+    let o = run(s, urls(addr, &["/clean.html"])).await;
     let st = o.coverage.outcomes(&o.findings, "");
     let tap = st.iter().find(|c| c.id == "tap-target-small").unwrap();
     assert_eq!((tap.status, tap.reason.as_str()), (CheckStatus::NotApplicable, "no phone or tablet viewport in this run"));

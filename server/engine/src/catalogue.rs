@@ -314,8 +314,18 @@ pub const CATALOGUE: &[CheckInfo] = &ALL;
 
 /// Looks a check up by id.
 pub fn find_check(id: &str) -> Option<&'static CheckInfo> {
+    if id == A11Y_FAMILY.id {
+        return Some(&A11Y_FAMILY);
+    }
     CATALOGUE.iter().find(|c| c.id == id)
 }
+
+/// All the accessibility checks as one, for checklist items: `a11y-*` fails when any `a11y-`
+/// check fails and passes when they looked and none failed (rules a project leaves out, or
+/// its WCAG level does not ask for, do not count). Not a catalogue entry of its own: runs
+/// report the rules one by one.
+pub static A11Y_FAMILY: CheckInfo =
+    check("a11y-*", Browser, Error, "Test it like a consumer", "Every page passes the accessibility checks (axe-core) at every viewport");
 
 /// What a failing check means, in words for people ("Broken images, scripts or stylesheets"):
 /// the heading of its findings. [`CheckInfo::title`] says what passing means.
@@ -450,6 +460,8 @@ mod tests {
     #[test]
     fn lookup_finds_known_and_rejects_unknown() {
         assert_eq!(find_check("soft-404").map(|c| c.category), Some(Category::Http));
+        assert_eq!(find_check("a11y-*").map(|c| c.id), Some("a11y-*"), "the accessibility family, for checklist items");
+        assert!(!CATALOGUE.iter().any(|c| c.id == "a11y-*"), "runs report the rules one by one");
         assert!(find_check("no-such-check").is_none());
     }
 }

@@ -508,7 +508,10 @@ pub async fn view(pool: &Pool, project_id: i64) -> AppResult<preflight_model::Ch
         members: crate::access::people(pool, project_id).await?,
         today: crate::today(),
         runs: crate::runs::list(pool, project_id, 5).await?,
-        catalogue: preflight_engine::CATALOGUE.iter().map(|c| (c.id.to_string(), c.title.to_string())).collect(),
+        catalogue: std::iter::once(&preflight_engine::catalogue::A11Y_FAMILY)
+            .chain(preflight_engine::CATALOGUE.iter())
+            .map(|c| (c.id.to_string(), c.title.to_string()))
+            .collect(),
     })
 }
 

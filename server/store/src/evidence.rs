@@ -81,6 +81,38 @@ pub async fn project_evidence(pool: &Pool, project_id: i64) -> AppResult<Project
     evidence(pool, project_id, true).await
 }
 
+/// The accessibility checks of a run as one (`a11y-*`, see
+/// [`preflight_engine::catalogue::A11Y_FAMILY`]): failed when a rule failed, passed when the
+/// rules looked and none failed, else not applicable or skipped with the rules' reason. `None`
+/// for a run from before the accessibility checks.
+fn a11y_family(checks: &HashMap<String, CheckResult>) -> Option<CheckResult> {
+    let mut rules: Vec<&CheckResult> = checks.values().filter(|c| c.id.starts_with("a11y-") && c.id != "a11y-*").collect();
+    if rules.is_empty() {
+        return None;
+    }
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    let with = |s: CheckStatus| rules.iter().filter(|c| c.status == s).collect::<Vec<_>>();
+    let (failed, passed) = (with(CheckStatus::Failed), with(CheckStatus::Passed));
+    let (status, reason) = if !failed.is_empty() {
+        let ids: Vec<&str> = failed.iter().take(5).map(|c| c.id.as_str()).collect();
+        let more = if failed.len() > ids.len() { format!(" and {} more", failed.len() - ids.len()) } else { String::new() };
+        (CheckStatus::Failed, format!("{} rule(s) failed: {}{more}", failed.len(), ids.join(", ")))
+    } else if !passed.is_empty() {
+        (CheckStatus::Passed, passed.iter().map(|c| c.reason.as_str()).find(|r| !r.is_empty()).unwrap_or_default().to_string())
+    } else if let Some(skipped) = with(CheckStatus::Skipped).first() {
+        (CheckStatus::Skipped, skipped.reason.clone())
+    } else {
+        (CheckStatus::NotApplicable, rules[0].reason.clone())
+    };
+    Some(CheckResult {
+        id: "a11y-*".into(),
+        status,
+        reason,
+        title: preflight_engine::catalogue::A11Y_FAMILY.title.to_string(),
+        findings: failed.iter().map(|c| c.findings).sum(),
+    })
+}
+
 /// The evidence one item needs: none when it names no checks and no signals, the app's own
 /// data (facts) only when it names signals. A tick answers with its item, so this is on the
 /// tick path: an item without signals costs one read, plus one per environment with a run.
@@ -122,8 +154,11 @@ async fn evidence(pool: &Pool, project_id: i64, with_facts: bool) -> AppResult<P
             .into_iter()
             .collect();
         let checks_run: Vec<String> = serde_json::from_str(&checks_run).unwrap_or_default();
-        let checks =
+        let mut checks: HashMap<String, CheckResult> =
             super::runs::check_results(&outcomes, &checks_run, &|id| counts.get(id).copied().unwrap_or(0)).into_iter().map(|c| (c.id.clone(), c)).collect();
+        if let Some(family) = a11y_family(&checks) {
+            checks.insert(family.id.clone(), family);
+        }
         let stale = staleness(started_at, finished_at, deployed_at, max_age, t);
         runs.push(EnvRun { environment, env_kind, run_id, finished_at, stale, after_deploy, checks });
     }
@@ -434,6 +469,27 @@ mod tests {
         let mut no_checks = item(EvidenceFrom::Production, &[], ItemState::Todo);
         none.attach(&mut no_checks);
         assert_eq!(no_checks.evidence_missing, None);
+    }
+
+    #[test]
+    fn the_accessibility_family_fails_on_any_rule_and_passes_only_when_they_looked() {
+        let r = |id: &str, status: CheckStatus, findings: i64, reason: &str| {
+            (id.to_string(), CheckResult { id: id.into(), status, reason: reason.into(), title: String::new(), findings })
+        };
+        let mut run: HashMap<String, CheckResult> = [
+            r("a11y-image-alt", CheckStatus::Passed, 0, ""),
+            r("a11y-color-contrast", CheckStatus::NotApplicable, 0, "a WCAG level AA rule; this project asks for level A"),
+            r("console-error", CheckStatus::Failed, 3, ""),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(a11y_family(&run).map(|f| f.status), Some(CheckStatus::Passed), "left-out rules and other checks do not count");
+        run.extend([r("a11y-label", CheckStatus::Failed, 2, ""), r("a11y-link-name", CheckStatus::Failed, 1, "")]);
+        let f = a11y_family(&run).unwrap();
+        assert_eq!((f.status, f.findings, f.reason.as_str()), (CheckStatus::Failed, 3, "2 rule(s) failed: a11y-label, a11y-link-name"));
+        let skipped: HashMap<String, CheckResult> = [r("a11y-image-alt", CheckStatus::Skipped, 0, "site unreachable")].into_iter().collect();
+        assert_eq!(a11y_family(&skipped).map(|f| (f.status, f.reason)), Some((CheckStatus::Skipped, "site unreachable".into())));
+        assert!(a11y_family(&HashMap::new()).is_none(), "a run from before the accessibility checks");
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod mail;
 pub mod markdown;
 pub mod notify;
 pub mod projects;
+pub mod quality;
 pub mod ratelimit;
 pub mod rdap;
 pub mod relay;

@@ -34,6 +34,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("findings", "id"),
     ("screenshots", "id"),
     ("screenshot_diffs", "before_id, after_id"),
+    ("page_quality", "id"),
     ("baselines", "environment_id"),
     ("scope_items", "id"),
     ("scope_history", "id"),

@@ -261,43 +261,28 @@ fn quality_pages() -> Router {
         .route("/quality/font.ttf", get(|| async { ([(header::CONTENT_TYPE, "font/ttf")], system_font()) }))
 }
 
-/// A page that passes every accessibility rule Preflight runs, with `main` for its content:
-/// the a11y fixtures each break one rule family in it.
-pub fn a11y_page(lang: bool, title: &str, main: &str) -> Html<String> {
-    let lang = if lang { " lang=\"en\"" } else { "" };
-    Html(format!(
-        r#"<!doctype html><html{lang}><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
-<style>body {{ font: 16px/1.5 sans-serif; color: #222; background: #fff; margin: 0 }} a {{ color: #0645ad }} nav a {{ display: inline-block; padding: 12px }}
-main, header, footer {{ padding: 0 1rem }} button, input {{ font-size: 16px; min-height: 44px; min-width: 44px }}</style></head>
-<body><header><nav aria-label="Main"><a href="/a11y/clean">Home</a> <a href="/a11y/clean#about">About us</a></nav></header>
-<main><h1>{title}</h1>{main}</main><footer><p>Fixture shop, 1 Test Street</p></footer></body></html>"#
-    ))
-}
-
-const RED_SQUARE: &str =
-    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='40' height='40'%3E%3Crect width='40' height='40' fill='%23c00'/%3E%3C/svg%3E";
-
-/// One page per accessibility rule family, and a clean page.
+/// The accessibility fixture site (tests/corpus/a11y-site, also what scripts/bench-quality.sh
+/// serves to Lighthouse and Preflight): `/{name}.html`, each page breaking one rule family, a
+/// clean page breaking none, and their `/site.css`.
 fn a11y_pages() -> Router {
-    let clean = format!(
-        r#"<p>Plain text in dark grey on white.</p><img src="{RED_SQUARE}" alt="A red square" width="40" height="40">
-<h2 id="about">About us</h2><form><label for="email">E-mail</label> <input id="email" type="email" autocomplete="email"> <button type="submit">Subscribe</button></form>"#
-    );
-    let missing_alt = format!(r#"<p>Our logo:</p><img src="{RED_SQUARE}" width="40" height="40">"#);
-    Router::new()
-        .route("/a11y/clean", get(move || async move { a11y_page(true, "Clean page", &clean) }))
-        .route("/a11y/missing-alt", get(move || async move { a11y_page(true, "Missing alt", &missing_alt) }))
-        .route(
-            "/a11y/missing-label",
-            get(|| async { a11y_page(true, "Missing label", r#"<form><input type="text" name="q"> <button type="submit">Search</button></form>"#) }),
-        )
-        .route("/a11y/low-contrast", get(|| async { a11y_page(true, "Low contrast", r#"<p style="color: #bbb">Faint grey text on white.</p>"#) }))
-        .route("/a11y/missing-lang", get(|| async { a11y_page(false, "Missing lang", "<p>This page does not say its language.</p>") }))
-        .route(
-            "/a11y/empty-controls",
-            get(|| async { a11y_page(true, "Empty controls", r#"<p>Share: <a href="/a11y/clean"></a></p><button type="button"></button>"#) }),
-        )
-        .route("/a11y/heading-order", get(|| async { a11y_page(true, "Heading order", "<h4>Details</h4><p>A level-4 heading right after the page's h1.</p>") }))
+    Router::new().route(
+        "/{file}",
+        get(|axum::extract::Path(file): axum::extract::Path<String>| async move {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/a11y-site");
+            let kind = if file.ends_with(".html") {
+                Some("text/html; charset=utf-8")
+            } else if file.ends_with(".css") {
+                Some("text/css")
+            } else {
+                None
+            };
+            let ok = !file.contains('/') && !file.starts_with('.');
+            match kind.filter(|_| ok).and_then(|k| std::fs::read_to_string(dir.join(&file)).ok().map(|body| (k, body))) {
+                Some((kind, body)) => ([(header::CONTENT_TYPE, kind)], body).into_response(),
+                None => (StatusCode::NOT_FOUND, "not here").into_response(),
+            }
+        }),
+    )
 }
 
 /// A page body that never ends: a bit of HTML, then a comment every 200 ms, forever.
