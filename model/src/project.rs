@@ -184,6 +184,11 @@ pub struct ProjectInput {
     /// cls, tbt, total, html, js, css, images, fonts, requests).
     #[serde(default)]
     pub perf_budgets: Vec<String>,
+    /// Load the phone and tablet viewports as a mid-range phone on a slow network (CPU 4×
+    /// slower, 150 ms round trips, 1.6 Mbit/s down, 750 kbit/s up), as Lighthouse's mobile
+    /// profile does: their timings then say what phone users see.
+    #[serde(default)]
+    pub throttle_mobile: bool,
 }
 
 /// Projects hold their sites to WCAG level AA unless they say A.
@@ -289,6 +294,9 @@ pub struct Project {
     /// See [`ProjectInput::perf_budgets`].
     #[serde(default)]
     pub perf_budgets: Vec<String>,
+    /// See [`ProjectInput::throttle_mobile`].
+    #[serde(default)]
+    pub throttle_mobile: bool,
     pub archived: bool,
     pub template_version: Option<i64>,
     pub created_at: i64,

@@ -25,6 +25,9 @@ pub struct PageMetrics {
     /// The layout shifts seen (time, score, elements), the first five.
     #[serde(default)]
     pub shifts: Vec<Shift>,
+    /// Measured as a mid-range phone on a slow network (the project's throttled profile).
+    #[serde(default)]
+    pub throttled: bool,
 }
 
 /// Bytes transferred, by type.

@@ -123,6 +123,7 @@ pub fn browser_settings_from_args(args: &CheckArgs, config: &CheckConfig) -> any
         crate::config::WcagArg::AA => "AA",
     };
     s.budgets = preflight_browser::quality::Budgets::parse(&args.budget).map_err(|e| anyhow::anyhow!("--budget: {e}"))?;
+    s.throttle_mobile = args.throttle_mobile;
     s.a11y = if args.no_a11y {
         None
     } else {

@@ -551,6 +551,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "METRIC=VALUE", requires = "browser")]
     pub budget: Vec<String>,
 
+    /// With --browser: load the phone and tablet viewports as a mid-range phone on a slow
+    /// network (CPU 4× slower, 150 ms round trips, 1.6 Mbit/s down, 750 kbit/s up), as
+    /// Lighthouse's mobile profile does.
+    #[arg(long, requires = "browser")]
+    pub throttle_mobile: bool,
+
     /// With --browser: no accessibility checks (the a11y-* checks are not applicable).
     #[arg(long, requires = "browser", conflicts_with = "a11y_ignore")]
     pub no_a11y: bool,

@@ -348,6 +348,7 @@ async fn browser_plan(state: &Store, job: &runs::RunJob, config: &CheckConfig, b
         Ok(b) => b,
         Err(e) => return BrowserPlan::Failed(format!("the project's performance budgets: {e}")),
     };
+    s.throttle_mobile = settings.throttle_mobile != 0;
     if let Some(d) = &state.screenshots_dir {
         s.screenshot_dir = Some(d.join(format!("run-{}", job.id)));
         s.thumbnails = true;

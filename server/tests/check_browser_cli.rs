@@ -89,7 +89,13 @@ async fn browser_findings_and_screenshots_in_every_format() {
             .collect()
     };
     let mut json_args = base("json");
-    json_args.extend(["--screenshots".to_string(), shots.display().to_string(), "--budget".to_string(), "requests=1".to_string()]);
+    json_args.extend([
+        "--screenshots".to_string(),
+        shots.display().to_string(),
+        "--budget".to_string(),
+        "requests=1".to_string(),
+        "--throttle-mobile".to_string(),
+    ]);
     let out = preflight(json_args).await;
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

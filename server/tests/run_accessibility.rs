@@ -51,11 +51,14 @@ preflight_store::db_test! {
             assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
             assert!(bad.json()["error"].as_str().unwrap().starts_with(field), "{}", bad.body);
         }
-        let created = api(&app, Method::POST, "/projects", Some(&tok), Some(body("a", json!(["a11y-heading-order = the CMS theme sets the headings"])))).await;
+        let mut first = body("a", json!(["a11y-heading-order = the CMS theme sets the headings"]));
+        first["throttle_mobile"] = json!(true);
+        let created = api(&app, Method::POST, "/projects", Some(&tok), Some(first)).await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
         let pid = created.json()["id"].as_i64().unwrap();
         let project = api(&app, Method::GET, &format!("/projects/{pid}"), Some(&tok), None).await.json();
         assert_eq!((project["wcag_level"].as_str(), project["a11y_ignore"].clone()), (Some("A"), json!(["heading-order = the CMS theme sets the headings"])));
+        assert_eq!(project["throttle_mobile"], true);
 
         let run = api(&app, Method::POST, &format!("/projects/{pid}/runs"), Some(&tok), Some(json!({"environment": "dev"}))).await.json()["id"].as_i64().unwrap();
         let done = wait_finished(&app, &tok, run).await;

@@ -184,6 +184,7 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
         wcag_level: crate::model::default_wcag_level(),
         a11y_ignore: vec![],
         perf_budgets: vec![],
+        throttle_mobile: false,
         archived: false,
         template_version: None,
         created_at: 0,
@@ -210,6 +211,7 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
     let wcag_level = RwSignal::new(p.wcag_level.clone());
     let a11y_ignore = RwSignal::new(p.a11y_ignore.join("\n"));
     let budgets = RwSignal::new(p.perf_budgets.join("\n"));
+    let throttle = RwSignal::new(p.throttle_mobile);
     let standard_for_submit = standard.clone();
     let next_key = StoredValue::new(p.environments.len());
     let envs = RwSignal::new(p.environments.iter().enumerate().map(|(i, e)| EnvRow::new(i, e)).collect::<Vec<_>>());
@@ -249,6 +251,7 @@ fn ProjectForm(project: Option<Project>) -> impl IntoView {
             wcag_level: wcag_level.get_untracked(),
             a11y_ignore: lines(&a11y_ignore.get_untracked()),
             perf_budgets: lines(&budgets.get_untracked()),
+            throttle_mobile: throttle.get_untracked(),
         };
         busy.set(true);
         let navigate = navigate.clone();
@@ -375,6 +378,8 @@ js = 300KB
 requests = 60" bind:value=budgets></textarea>
                 </label>
                 <p class="hint">"Metrics: ttfb, fcp, lcp, tbt (times, in ms or s), cls (a score), total, html, js, css, images, fonts (sizes, in KB or MB), requests (a count)."</p>
+                <label class="check"><input type="checkbox" name="throttle_mobile" bind:checked=throttle/>
+                    "Load the phone and iPad viewports as a mid-range phone on a slow network (4× slower CPU, 1.6 Mbit/s, 150 ms round trips)"</label>
             </fieldset>
             <fieldset>
                 <legend>"Evidence"</legend>

@@ -138,7 +138,7 @@ fn QualityView(quality: RunQuality) -> impl IntoView {
                                     <th scope="row"><a href=p.url.clone() target="_blank" rel="noopener noreferrer" title=p.url.clone()>
                                         {if p.title.is_empty() { short(&p.url) } else { format!("{} ({})", p.title, short(&p.url)) }}
                                     </a></th>
-                                    <td>{p.viewport.clone()}</td>
+                                    <td>{p.viewport.clone()} {m.throttled.then(|| view! { " " <span class="chip" title="Loaded as a mid-range phone on a slow network: 4× slower CPU, 1.6 Mbit/s, 150 ms round trips">"throttled"</span> })}</td>
                                     {metric_cell(m.lcp_ms.filter(|_| has), lcp.as_ref(), 4000.0, ms)}
                                     {metric_cell(has.then_some(m.cls), cls.as_ref(), 0.25, |v| format!("{v:.3}"))}
                                     {metric_cell(has.then_some(m.tbt_ms), tbt.as_ref(), 600.0, ms)}
@@ -213,6 +213,14 @@ fn Marks(page: PageQuality) -> impl IntoView {
     }
     // Large boxes first, so the small ones (and their numbers) are drawn on top of them.
     placed.sort_by(|a, b| (b.2[2] * b.2[3]).total_cmp(&(a.2[2] * a.2[3])));
+    // One box per place; elements at the same place share it ("3, 4").
+    let mut spots: Vec<([f64; 4], Vec<usize>)> = Vec::new();
+    for (k, (_, _, r)) in placed.iter().enumerate() {
+        match spots.iter_mut().find(|(at, _)| at.iter().zip(r).all(|(a, b)| (a - b).abs() < 1.0)) {
+            Some((_, ks)) => ks.push(k + 1),
+            None => spots.push((*r, vec![k + 1])),
+        }
+    }
     // The marks are an SVG in the page's own coordinates laid over the screenshot.
     let label = (w / 70.0).max(12.0);
     view! {
@@ -221,10 +229,12 @@ fn Marks(page: PageQuality) -> impl IntoView {
             <div class="marked-shot">
                 <img src=format!("/screenshots/{id}") alt=format!("Screenshot of {} at {}", short(&page.url), page.viewport)/>
                 <svg class="marks" viewBox=format!("0 0 {w} {h}") preserveAspectRatio="none" aria-hidden="true">
-                    {placed.iter().enumerate().map(|(k, (_, _, r))| view! {
+                    {spots.into_iter().map(|(r, ks)| view! {
                         <g class="mark">
                             <rect x=format!("{:.1}", r[0]) y=format!("{:.1}", r[1]) width=format!("{:.1}", r[2].max(4.0)) height=format!("{:.1}", r[3].max(4.0))></rect>
-                            <text x=format!("{:.1}", r[0] + 2.0) y=format!("{:.1}", r[1] + label) font-size=format!("{label:.0}")>{(k + 1).to_string()}</text>
+                            <text x=format!("{:.1}", r[0] + 2.0) y=format!("{:.1}", r[1] + label) font-size=format!("{label:.0}")>
+                                {ks.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", ")}
+                            </text>
                         </g>
                     }).collect_view()}
                 </svg>

@@ -243,8 +243,8 @@ fn RunView(detail: RunDetail, reload: RwSignal<u32>) -> impl IntoView {
                 </section>
             }
         }).collect_view()}
-        <crate::pages::quality::RunQualitySection run_id refresh=shots/>
         <RunGallery run_id refresh=shots/>
+        <crate::pages::quality::RunQualitySection run_id refresh=shots/>
         {run.status.is_finished().then(|| view! {
             <section class="card" id="not-checked">
                 <h2>"What each check concluded"</h2>

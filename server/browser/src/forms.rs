@@ -161,7 +161,7 @@ fn same_site(page: &Url, action: &str) -> bool {
 pub(crate) fn run(shared: &Shared, h: &TabHandle, job: &FormJob) -> Result<JobOutput, String> {
     let settings = &shared.settings;
     let vp = &settings.viewports[0];
-    h.emulate(vp, &shared.user_agent)?;
+    h.emulate(vp, &shared.user_agent, false)?;
     let mut subs = Vec::new();
     for mode in [Mode::Valid, Mode::Empty, Mode::Unicode, Mode::Malformed] {
         subs.push(submit(h, job, mode, settings.load_timeout)?);

@@ -159,6 +159,9 @@ pub struct BrowserSettings {
     pub forms: FormPolicy,
     /// The performance budgets every page is held to at every viewport.
     pub budgets: quality::Budgets,
+    /// Load the phone and tablet viewports as a mid-range phone on a slow network (CPU 4×
+    /// slower, 150 ms round trips, 1.6 Mbit/s): their timings then say what phone users see.
+    pub throttle_mobile: bool,
     /// The accessibility checks (axe-core) on every page and viewport; `None`: not run.
     pub a11y: Option<a11y::A11yPolicy>,
     /// Parts of pages masked before each screenshot (carousels, dates): see
@@ -201,6 +204,7 @@ impl BrowserSettings {
             forms: FormPolicy::for_env(env),
             a11y: Some(a11y::A11yPolicy::default()),
             budgets: quality::Budgets::default(),
+            throttle_mobile: false,
             ignore_regions: Vec::new(),
             resolve: Vec::new(),
             dev_marker: preflight_engine::checks::dev_marker_pattern(&[]),

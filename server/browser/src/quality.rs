@@ -200,6 +200,7 @@ pub(crate) fn judge(answer: Answer, url: &str, viewport: &str, budgets: &Budgets
         bytes: answer.bytes,
         requests: answer.requests,
         shifts: answer.shifts,
+        throttled: false,
     };
     let secs = |ms: f64| if ms >= 1000.0 { format!("{:.1} s", ms / 1000.0) } else { format!("{ms:.0} ms") };
     let kb = |bytes: f64| if bytes >= 1024.0 * 1024.0 { format!("{:.1} MB", bytes / 1024.0 / 1024.0) } else { format!("{:.0} KB", bytes / 1024.0) };

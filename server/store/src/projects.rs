@@ -258,6 +258,7 @@ struct ProjectRow {
     wcag_level: String,
     a11y_ignore: String,
     perf_budgets: String,
+    throttle_mobile: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -290,7 +291,7 @@ pub async fn get(pool: &Pool, id: i64) -> AppResult<Project> {
         "SELECT p.id, p.name, p.client, p.launch_date, p.launch_time, p.time_zone, p.contact_emails, p.contact_phones,
                 p.postal_address, p.archived_at, v.version AS template_version, p.created_at, p.updated_at,
                 p.viewports, p.forms_listed, p.evidence_max_age_days, p.phone_region, p.analytics_ids, p.ignore_regions,
-                p.wcag_level, p.a11y_ignore, p.perf_budgets
+                p.wcag_level, p.a11y_ignore, p.perf_budgets, p.throttle_mobile
          FROM projects p LEFT JOIN template_versions v ON v.id = p.template_version_id WHERE p.id = $1",
     )
     .bind(id)
@@ -347,6 +348,7 @@ pub async fn get(pool: &Pool, id: i64) -> AppResult<Project> {
         wcag_level: row.wcag_level,
         a11y_ignore: row.a11y_ignore.lines().map(str::to_string).collect(),
         perf_budgets: row.perf_budgets.lines().map(str::to_string).collect(),
+        throttle_mobile: row.throttle_mobile != 0,
         archived: row.archived_at.is_some(),
         template_version: row.template_version,
         created_at: row.created_at,
@@ -418,6 +420,7 @@ fn bind_fields<'q>(
         .bind(&p.wcag_level)
         .bind(p.a11y_ignore.join("\n"))
         .bind(p.perf_budgets.join("\n"))
+        .bind(p.throttle_mobile as i64)
 }
 
 pub async fn create(pool: &Pool, actor: &UserInfo, input: &ProjectInput) -> AppResult<i64> {
@@ -429,8 +432,8 @@ pub async fn create(pool: &Pool, actor: &UserInfo, input: &ProjectInput) -> AppR
     let id: i64 = bind_fields(
         sqlx::query(
             "INSERT INTO projects (name, client, launch_date, launch_time, contact_emails, contact_phones, postal_address,
-                               viewports, forms_listed, evidence_max_age_days, phone_region, analytics_ids, time_zone, ignore_regions, wcag_level, a11y_ignore, perf_budgets, template_version_id, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
+                               viewports, forms_listed, evidence_max_age_days, phone_region, analytics_ids, time_zone, ignore_regions, wcag_level, a11y_ignore, perf_budgets, throttle_mobile, template_version_id, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id",
         ),
         &p,
     )
@@ -507,7 +510,7 @@ pub async fn update(pool: &Pool, id: i64, input: &ProjectInput) -> AppResult<()>
             "UPDATE projects SET name = $1, client = $2, launch_date = $3, launch_time = $4, contact_emails = $5,
                 contact_phones = $6, postal_address = $7, viewports = $8, forms_listed = $9, evidence_max_age_days = $10,
                 phone_region = $11, analytics_ids = $12, time_zone = $13, ignore_regions = $14, wcag_level = $15, a11y_ignore = $16,
-                perf_budgets = $17, updated_at = $18 WHERE id = $19",
+                perf_budgets = $17, throttle_mobile = $18, updated_at = $19 WHERE id = $20",
         ),
         &p,
     )
@@ -655,6 +658,7 @@ mod tests {
             wcag_level: "aa".into(),
             a11y_ignore: vec!["a11y-region = the CMS owns the page layout".into()],
             perf_budgets: vec!["lcp = 2s".into(), " js = 300KB ".into()],
+            throttle_mobile: true,
         }
     }
 

@@ -582,12 +582,14 @@ pub struct BrowserSettings {
     pub a11y_ignore: String,
     /// Performance budgets, `metric = value` per line.
     pub perf_budgets: String,
+    /// 1: phone and tablet viewports load as a mid-range phone on a slow network.
+    pub throttle_mobile: i64,
 }
 
 /// The browser settings of run `run_id`; `None` for an unknown run.
 pub async fn browser_settings(pool: &Pool, run_id: i64) -> AppResult<Option<BrowserSettings>> {
     Ok(sqlx::query_as(
-        "SELECT p.viewports, p.forms_listed, e.submit_forms, p.ignore_regions, p.wcag_level, p.a11y_ignore, p.perf_budgets FROM runs r JOIN projects p ON p.id = r.project_id
+        "SELECT p.viewports, p.forms_listed, e.submit_forms, p.ignore_regions, p.wcag_level, p.a11y_ignore, p.perf_budgets, p.throttle_mobile FROM runs r JOIN projects p ON p.id = r.project_id
          LEFT JOIN environments e ON e.id = r.environment_id WHERE r.id = $1",
     )
     .bind(run_id)
