@@ -49,11 +49,20 @@ impl A11yPolicy {
     /// entry as `RULE = REASON` (RULE: axe's rule id, `color-contrast`, or the check id). Errors
     /// say what to write instead.
     pub fn parse(level: &str, ignore: &[String]) -> Result<A11yPolicy, String> {
-        let level = match level.trim().to_ascii_uppercase().as_str() {
-            "A" => WcagLevel::A,
-            "AA" | "" => WcagLevel::AA,
-            other => return Err(format!("\"{other}\" is not a WCAG level Preflight checks; give A or AA")),
-        };
+        Ok(A11yPolicy { level: Self::parse_level(level)?, ignore: Self::parse_ignore(ignore)? })
+    }
+
+    /// `A` or `AA` (empty: AA), in any case.
+    pub fn parse_level(level: &str) -> Result<WcagLevel, String> {
+        match level.trim().to_ascii_uppercase().as_str() {
+            "A" => Ok(WcagLevel::A),
+            "AA" | "" => Ok(WcagLevel::AA),
+            other => Err(format!("\"{other}\" is not a WCAG level Preflight checks; give A or AA")),
+        }
+    }
+
+    /// Rules left out, one `RULE = REASON` per entry: (axe id, reason).
+    pub fn parse_ignore(ignore: &[String]) -> Result<Vec<(String, String)>, String> {
         let mut rules = Vec::new();
         for entry in ignore.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
             let (rule, reason) = entry.split_once('=').unwrap_or((entry, ""));
@@ -66,7 +75,7 @@ impl A11yPolicy {
             }
             rules.push((known.axe_id().to_string(), reason.to_string()));
         }
-        Ok(A11yPolicy { level, ignore: rules })
+        Ok(rules)
     }
 
     /// Why a rule is not checked, if it is not: `None` when it runs.

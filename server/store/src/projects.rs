@@ -137,11 +137,12 @@ pub fn validate(input: &ProjectInput) -> AppResult<ProjectInput> {
     if out.a11y_ignore.len() > 100 {
         return Err(AppError::bad("a11y_ignore: 100 rules at most."));
     }
-    let policy = preflight_browser::a11y::A11yPolicy::parse(&input.wcag_level, &out.a11y_ignore)
-        .map_err(|e| AppError::bad(if e.contains("WCAG level") { format!("wcag_level: {e}.") } else { format!("a11y_ignore: {e}.") }))?;
-    out.wcag_level = format!("{:?}", policy.level);
+    use preflight_browser::a11y::A11yPolicy;
+    let level = A11yPolicy::parse_level(&input.wcag_level).map_err(|e| AppError::bad(format!("wcag_level: {e}.")))?;
+    let ignored = A11yPolicy::parse_ignore(&out.a11y_ignore).map_err(|e| AppError::bad(format!("a11y_ignore: {e}.")))?;
+    out.wcag_level = format!("{level:?}");
     // One entry per rule, in the form people read back: `color-contrast = reason`.
-    out.a11y_ignore = policy.ignore.iter().map(|(rule, reason)| format!("{rule} = {reason}")).collect();
+    out.a11y_ignore = ignored.iter().map(|(rule, reason)| format!("{rule} = {reason}")).collect();
     out.perf_budgets = clean_lines(&input.perf_budgets);
     if out.perf_budgets.len() > 20 {
         return Err(AppError::bad("perf_budgets: 20 at most."));

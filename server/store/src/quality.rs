@@ -33,7 +33,7 @@ pub async fn insert(
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, Default)]
 struct Row {
     url: String,
     viewport: String,
@@ -56,12 +56,11 @@ impl Row {
     }
 }
 
-const ROWS: &str = "SELECT q.url, q.viewport, q.metrics, q.a11y, q.a11y_error,
-        (SELECT MIN(s.id) FROM screenshots s WHERE s.run_id = q.run_id AND s.url = q.url AND s.viewport = q.viewport) AS screenshot_id,
-        (SELECT MIN(s.title) FROM screenshots s WHERE s.run_id = q.run_id AND s.url = q.url AND s.viewport = q.viewport) AS title,
-        (SELECT MIN(s.width) FROM screenshots s WHERE s.run_id = q.run_id AND s.url = q.url AND s.viewport = q.viewport) AS width,
-        (SELECT MIN(s.height) FROM screenshots s WHERE s.run_id = q.run_id AND s.url = q.url AND s.viewport = q.viewport) AS height
-     FROM page_quality q";
+/// A run's rows with their screenshot (one per page and viewport; the first if a page was
+/// retried).
+const ROWS: &str = "SELECT q.url, q.viewport, q.metrics, q.a11y, q.a11y_error, s.id AS screenshot_id, s.title, s.width, s.height
+     FROM page_quality q
+     LEFT JOIN screenshots s ON s.id = (SELECT MIN(x.id) FROM screenshots x WHERE x.run_id = q.run_id AND x.url = q.url AND x.viewport = q.viewport)";
 
 /// Run `run_id`'s page quality, with its project's budgets and its environment's trend.
 /// `NotFound("run")` for an unknown run.
@@ -73,11 +72,12 @@ pub async fn for_run(pool: &Pool, run_id: i64) -> AppResult<RunQuality> {
             .await?;
     let (_, environment_id, budgets) = run.ok_or(AppError::NotFound("run"))?;
     let rows: Vec<Row> = sqlx::query_as(&format!("{ROWS} WHERE q.run_id = $1 ORDER BY q.id")).bind(run_id).fetch_all(pool).await?;
-    // The screenshot's pixel width over the viewport's scale is its CSS width: the scale is
-    // read from the viewport list the capture used (the default ones, or 1 for custom ones).
-    let scale = |vp: &str| preflight_browser::viewport::defaults().into_iter().find(|v| v.name == vp).map(|v| v.scale).unwrap_or(1.0);
+    // The screenshot's pixel size over the viewport's scale is its CSS size: the scale is read
+    // from the default viewports (1 for custom ones).
+    let defaults = preflight_browser::viewport::defaults();
+    let scale = |vp: &str| defaults.iter().find(|v| v.name == vp).map(|v| v.scale).unwrap_or(1.0);
     // Page by page (in the order they were first measured), viewports in their usual order.
-    let order = |vp: &str| preflight_browser::viewport::defaults().iter().position(|v| v.name == vp).unwrap_or(usize::MAX);
+    let order = |vp: &str| defaults.iter().position(|v| v.name == vp).unwrap_or(usize::MAX);
     let mut first_seen: Vec<&str> = Vec::new();
     for r in &rows {
         if !first_seen.contains(&r.url.as_str()) {
@@ -144,12 +144,28 @@ async fn trend(pool: &Pool, environment_id: Option<i64>, run_id: i64) -> AppResu
     .bind(TREND_RUNS)
     .fetch_all(pool)
     .await?;
-    let mut out = Vec::with_capacity(runs.len());
-    for (id, at) in runs.into_iter().rev() {
-        let rows: Vec<Row> = sqlx::query_as(&format!("{ROWS} WHERE q.run_id = $1")).bind(id).fetch_all(pool).await?;
-        out.push(trend_point(id, at, &rows));
-    }
-    Ok(out)
+    // Every measured page of those runs in one query, grouped by run below.
+    let rows: Vec<(i64, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT q.run_id, q.url, q.metrics, q.a11y FROM page_quality q JOIN runs r ON r.id = q.run_id
+         WHERE r.environment_id = $1 AND q.run_id >= $2 AND q.run_id <= $3",
+    )
+    .bind(env)
+    .bind(runs.last().map(|r| r.0).unwrap_or(run_id))
+    .bind(run_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(runs
+        .into_iter()
+        .rev()
+        .map(|(id, at)| {
+            let of_run: Vec<Row> = rows
+                .iter()
+                .filter(|r| r.0 == id)
+                .map(|(_, url, metrics, a11y)| Row { url: url.clone(), metrics: metrics.clone(), a11y: a11y.clone(), ..Row::default() })
+                .collect();
+            trend_point(id, at, &of_run)
+        })
+        .collect())
 }
 
 fn trend_point(run_id: i64, at: i64, rows: &[Row]) -> TrendPoint {
