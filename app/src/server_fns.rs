@@ -748,6 +748,8 @@ pub async fn get_activity(project_id: i64, kind: Option<String>, actor: Option<S
 }
 
 // ----- Client review through a share link (no account: the token is the key) -----
+// The page's data; what the client does there (review, approve, sign off…) is a plain form
+// post to the server's `share_forms`, the one way in for those actions.
 
 #[server(prefix = "/rpc", endpoint = "share_view", input = Json)]
 pub async fn share_view(token: String) -> Result<crate::model::ShareView, ServerFnError> {
@@ -755,67 +757,6 @@ pub async fn share_view(token: String) -> Result<crate::model::ShareView, Server
         let pool = ctx::state()?.pool;
         let grant = preflight_store::share::resolve(&pool, &token).await?;
         preflight_store::share::view(&pool, &grant).await
-    })
-    .await
-}
-
-#[server(prefix = "/rpc", endpoint = "share_review", input = Json)]
-pub async fn share_review(token: String, screenshot_id: i64, approve: bool, name: String, comment: String) -> Result<crate::model::Review, ServerFnError> {
-    serve(async move {
-        let state = ctx::state()?;
-        let grant = preflight_store::share::resolve(&state.pool, &token).await?;
-        preflight_store::share::review(&state, &grant, screenshot_id, approve, &name, &comment).await
-    })
-    .await
-}
-
-/// The client approves several screenshots at once (a page at all its viewports).
-#[server(prefix = "/rpc", endpoint = "share_approve_many", input = Json)]
-pub async fn share_approve_many(token: String, screenshot_ids: Vec<i64>, name: String) -> Result<Vec<crate::model::Review>, ServerFnError> {
-    serve(async move {
-        let state = ctx::state()?;
-        let grant = preflight_store::share::resolve(&state.pool, &token).await?;
-        preflight_store::share::approve_many(&state, &grant, &screenshot_ids, &name).await
-    })
-    .await
-}
-
-#[server(prefix = "/rpc", endpoint = "share_decide", input = Json)]
-pub async fn share_decide(token: String, change_id: i64, approve: bool, name: String, note: String) -> Result<crate::model::ChangeRequest, ServerFnError> {
-    serve(async move {
-        let state = ctx::state()?;
-        let grant = preflight_store::share::resolve(&state.pool, &token).await?;
-        preflight_store::share::decide(&state.pool, &grant, change_id, approve, &name, &note).await
-    })
-    .await
-}
-
-#[server(prefix = "/rpc", endpoint = "share_propose_change", input = Json)]
-pub async fn share_propose_change(token: String, name: String, title: String, reason: String) -> Result<crate::model::ChangeRequest, ServerFnError> {
-    serve(async move {
-        let state = ctx::state()?;
-        let grant = preflight_store::share::resolve(&state.pool, &token).await?;
-        preflight_store::share::propose_change(&state.pool, &grant, &name, &title, &reason).await
-    })
-    .await
-}
-
-#[server(prefix = "/rpc", endpoint = "share_acknowledge_training", input = Json)]
-pub async fn share_acknowledge_training(token: String, name: String) -> Result<(String, i64), ServerFnError> {
-    serve(async move {
-        let state = ctx::state()?;
-        let grant = preflight_store::share::resolve(&state.pool, &token).await?;
-        preflight_store::share::acknowledge_training(&state.pool, &grant, &name).await
-    })
-    .await
-}
-
-#[server(prefix = "/rpc", endpoint = "share_sign_off", input = Json)]
-pub async fn share_sign_off(token: String, name: String) -> Result<crate::model::SignOff, ServerFnError> {
-    serve(async move {
-        let state = ctx::state()?;
-        let grant = preflight_store::share::resolve(&state.pool, &token).await?;
-        preflight_store::share::sign_off(&state, &grant, &name).await
     })
     .await
 }

@@ -135,8 +135,7 @@ preflight_store::db_test! {
         let link = api(&app, Method::POST, &format!("/projects/{pid}/share-links"), Some(&tok), Some(json!({}))).await.json();
         let share = link["url"].as_str().unwrap().rsplit("/share/").next().unwrap().to_string();
 
-        let res = rpc(&app, None, "share_sign_off", json!({"token": share, "name": "Clara Client"})).await;
-        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        assert_eq!(share_form(&app, &share, "sign-off", &[("name", "Clara Client"), ("confirm", "yes")]).await, Ok(()));
         assert_eq!(notify::deliver(&st, "test", &http).await.unwrap().sent, 2, "one e-mail per team member");
         let mails = sink.take();
         assert_eq!(mails.len(), 2);
@@ -165,11 +164,9 @@ preflight_store::db_test! {
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         assert_eq!(res.body, "Done: mia@example.test gets no more \"Client review\" e-mails from Preflight.");
         // (A sign-off of an unchanged state is refused: the scope changes in between.)
-        let res = rpc(&app, None, "share_sign_off", json!({"token": share, "name": "Clara Client"})).await;
-        assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+        assert!(share_form(&app, &share, "sign-off", &[("name", "Clara Client"), ("confirm", "yes")]).await.unwrap_err().contains("already signed off"));
         api(&app, Method::POST, &format!("/projects/{pid}/scope-items"), Some(&tok), Some(json!({"title": "Add a map"}))).await;
-        let res = rpc(&app, None, "share_sign_off", json!({"token": share, "name": "Clara Client"})).await;
-        assert_eq!(res.status, StatusCode::OK);
+        assert_eq!(share_form(&app, &share, "sign-off", &[("name", "Clara Client"), ("confirm", "yes")]).await, Ok(()));
         assert_eq!(notify::deliver(&st, "test", &http).await.unwrap().sent, 1);
         let mails = sink.take();
         assert!(header_of(&mails[0], "To").contains("owner@example.test"), "only Olivia now: {mails:?}");
@@ -181,7 +178,7 @@ preflight_store::db_test! {
         // An SMTP server that defers: tried three times, then failed with its answer.
         sink.defer.store(true, Ordering::SeqCst);
         api(&app, Method::POST, &format!("/projects/{pid}/scope-items"), Some(&tok), Some(json!({"title": "Add a shop"}))).await;
-        rpc(&app, None, "share_sign_off", json!({"token": share, "name": "Clara Client"})).await;
+        assert_eq!(share_form(&app, &share, "sign-off", &[("name", "Clara Client"), ("confirm", "yes")]).await, Ok(()));
         let pass = notify::deliver(&st, "test", &http).await.unwrap();
         assert_eq!((pass.sent, pass.failed), (0, 1), "{pass:?}");
         let d = api(&app, Method::GET, &format!("/projects/{pid}/deliveries"), Some(&tok), None).await.json();

@@ -29,10 +29,6 @@ async fn get(app: &Router, path: &str, cookie: &str) -> Res {
     send(app, browser(Method::GET, path).header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await
 }
 
-async fn rpc(app: &Router, name: &str, body: Value) -> Res {
-    send(app, browser(Method::POST, &format!("/rpc/{name}")).header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap()).await
-}
-
 preflight_store::db_test! {
     async fn checklists_runs_and_the_launch_report_download(pool) {
         let st = state(pool.clone()).await;
@@ -58,7 +54,7 @@ preflight_store::db_test! {
         preflight_store::runs::finish(st.store(), run.id, "w", 3, &checks, &findings, "").await.unwrap();
         let share = api(&app, Method::POST, &format!("/projects/{pid}/share-links"), Some(&tok), Some(json!({}))).await.json();
         let t = share["url"].as_str().unwrap().rsplit("/share/").next().unwrap().to_string();
-        assert_eq!(rpc(&app, "share_sign_off", json!({"token": t, "name": "Carla Client"})).await.status, StatusCode::OK);
+        assert_eq!(share_form(&app, &t, "sign-off", &[("name", "Carla Client"), ("confirm", "yes")]).await, Ok(()));
 
         // Checklist CSV: every item, a header, formula-looking cells defused.
         let csv = get(&app, &format!("/projects/{pid}/export/checklist.csv"), &cookie).await;

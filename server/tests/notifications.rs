@@ -58,11 +58,6 @@ impl Receiver {
     }
 }
 
-async fn rpc(app: &Router, name: &str, body: Value) -> Res {
-    let req = browser(Method::POST, &format!("/rpc/{name}")).header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap();
-    send(app, req).await
-}
-
 /// The store's deliveries with tries a test can wait for: three, no backoff, one second each.
 fn quick(st: &preflight_server::state::AppState) -> preflight_store::Store {
     let mut s = st.store().clone();
@@ -96,8 +91,7 @@ preflight_store::db_test! {
         // The client signs off through a review link: both team members are told, the hook once.
         let link = api(&app, Method::POST, &format!("/projects/{pid}/share-links"), Some(&tok), Some(json!({}))).await.json();
         let share = link["url"].as_str().unwrap().rsplit("/share/").next().unwrap().to_string();
-        let res = rpc(&app, "share_sign_off", json!({"token": share, "name": "Clara Client"})).await;
-        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        assert_eq!(share_form(&app, &share, "sign-off", &[("name", "Clara Client"), ("confirm", "yes")]).await, Ok(()));
         let mine = api(&app, Method::GET, "/notifications", Some(&tok), None).await.json();
         assert_eq!(mine["unread"], 1, "{mine}");
         assert_eq!((mine["items"][0]["rule"].as_str(), mine["items"][0]["title"].as_str()), (Some("client-review"), Some("Clara Client signed off the launch")));

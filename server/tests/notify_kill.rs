@@ -82,9 +82,18 @@ async fn a_webhook_interrupted_by_a_killed_server_arrives_once_after_the_restart
     let share = link["url"].as_str().unwrap().rsplit("/share/").next().unwrap().to_string();
 
     // The client signs off; the server starts sending the webhook, and is killed mid-send.
-    let res =
-        http.post(format!("{base}/rpc/share_sign_off")).header("origin", &base).json(&json!({"token": share, "name": "Clara Client"})).send().await.unwrap();
-    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    // As the review page's form posts it; the answer is the redirect back to the page.
+    let form = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let res = form
+        .post(format!("{base}/share/{share}/sign-off"))
+        .header("origin", &base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("name=Clara+Client&confirm=yes")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::SEE_OTHER);
+    assert!(res.headers()["location"].to_str().unwrap().ends_with("#signoff-title"), "signed off: {:?}", res.headers());
     wait_until("the first try reaches the receiver", 15, || !rx.got.lock().unwrap().is_empty()).await;
     server.kill().unwrap();
     server.wait().unwrap();

@@ -154,19 +154,17 @@ preflight_store::db_test! {
         let (run, shots) = run_with_shots(&st, &user, pid, &["/", "/contact"]).await;
         let t = token_of(&api(&app, Method::POST, &format!("/projects/{pid}/share-links"), Some(&tok), Some(json!({}))).await.json());
 
-        let ok = rpc(&app, "share_review", json!({"token": t, "screenshot_id": shots[0], "approve": true, "name": "Carla Client", "comment": ""})).await;
-        assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
-        let no_comment = rpc(&app, "share_review", json!({"token": t, "screenshot_id": shots[1], "approve": false, "name": "Carla Client", "comment": ""})).await;
-        assert!(no_comment.body.contains("say what should change"), "{}", no_comment.body);
-        let no_name = rpc(&app, "share_review", json!({"token": t, "screenshot_id": shots[1], "approve": true, "name": " ", "comment": ""})).await;
-        assert!(no_name.body.contains("your name"), "{}", no_name.body);
-        assert_eq!(no_name.status, StatusCode::UNPROCESSABLE_ENTITY, "bad input is a 4xx, never a 500");
-        let missing = rpc(&app, "share_review", json!({"token": t, "screenshot_id": 999_999, "approve": true, "name": "Carla Client", "comment": ""})).await;
-        assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.body);
-        let changes =
-            rpc(&app, "share_review", json!({"token": t, "screenshot_id": shots[1], "approve": false, "name": "Carla Client", "comment": "Phone number is wrong"}))
-                .await;
-        assert_eq!(changes.status, StatusCode::OK);
+        let (s0, s1) = (shots[0].to_string(), shots[1].to_string());
+        let carla = ("name", "Carla Client");
+        assert_eq!(share_form(&app, &t, "review", &[carla, ("screenshot_id", &s0), ("verdict", "approve")]).await, Ok(()));
+        let no_comment = share_form(&app, &t, "review", &[carla, ("screenshot_id", &s1), ("verdict", "changes")]).await;
+        assert!(no_comment.as_ref().unwrap_err().contains("say what should change"), "{no_comment:?}");
+        let no_name = share_form(&app, &t, "review", &[("name", " "), ("screenshot_id", &s1), ("verdict", "approve")]).await;
+        assert!(no_name.as_ref().unwrap_err().contains("your name"), "{no_name:?}");
+        let missing = share_form(&app, &t, "review", &[carla, ("screenshot_id", "999999"), ("verdict", "approve")]).await;
+        assert!(missing.as_ref().unwrap_err().contains("not found"), "{missing:?}");
+        let changes = share_form(&app, &t, "review", &[carla, ("screenshot_id", &s1), ("verdict", "changes"), ("comment", "Phone number is wrong")]).await;
+        assert_eq!(changes, Ok(()));
 
         // The team sees the status per screenshot.
         let g = api(&app, Method::GET, &format!("/runs/{run}/screenshots"), Some(&tok), None).await.json();
@@ -190,17 +188,26 @@ preflight_store::db_test! {
             api(&app, Method::POST, &format!("/projects/{pid}/change-requests"), Some(&tok), Some(json!({"title": "Add a map", "reason": "Visitors get lost"})))
                 .await
                 .json();
-        let d = rpc(&app, "share_decide", json!({"token": t, "change_id": cr["id"], "approve": true, "name": "Carla Client", "note": ""})).await.json();
+        assert_eq!(share_form(&app, &t, &format!("changes/{}/decision", cr["id"]), &[carla, ("approve", "true")]).await, Ok(()));
+        let change = |id: &Value| {
+            let (app, tok, id) = (app.clone(), tok.clone(), id.as_i64().unwrap());
+            async move {
+                let all = api(&app, Method::GET, &format!("/projects/{pid}/change-requests"), Some(&tok), None).await.json();
+                all["change_requests"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone()
+            }
+        };
+        let d = change(&cr["id"]).await;
         assert_eq!((d["status"].as_str(), d["decided_by"].as_str()), (Some("approved"), Some("Carla Client (client)")));
         // A change the client proposes through the link: recorded as theirs, decided by the team.
-        let bad = rpc(&app, "share_propose_change", json!({"token": t, "name": "Carla Client", "title": "Add a shop", "reason": ""})).await;
-        assert!(bad.status.is_client_error() && bad.body.contains("reason"), "{} {}", bad.status, bad.body);
-        let p = rpc(&app, "share_propose_change", json!({"token": t, "name": "Carla Client", "title": "Add a shop", "reason": "Sell online"})).await;
-        assert_eq!(p.status, StatusCode::OK, "{}", p.body);
-        let p = p.json();
+        let bad = share_form(&app, &t, "changes", &[carla, ("title", "Add a shop"), ("reason", "")]).await;
+        assert!(bad.as_ref().unwrap_err().contains("reason"), "{bad:?}");
+        assert_eq!(share_form(&app, &t, "changes", &[carla, ("title", "Add a shop"), ("reason", "Sell online")]).await, Ok(()));
+        let all = api(&app, Method::GET, &format!("/projects/{pid}/change-requests"), Some(&tok), None).await.json();
+        let p = all["change_requests"].as_array().unwrap().iter().find(|c| c["title"] == "Add a shop").unwrap().clone();
         assert_eq!((p["proposed_by_kind"].as_str(), p["proposed_by"].as_str(), p["status"].as_str()), (Some("client"), Some("Carla Client"), Some("proposed")));
-        let own = rpc(&app, "share_decide", json!({"token": t, "change_id": p["id"], "approve": true, "name": "Carla Client", "note": ""})).await;
-        assert!(own.status.is_client_error() && own.body.contains("The team decides"), "{}", own.body);
+        let own = share_form(&app, &t, &format!("changes/{}/decision", p["id"]), &[carla, ("approve", "true")]).await;
+        assert!(own.as_ref().unwrap_err().contains("The team decides"), "{own:?}");
+        assert_eq!(change(&p["id"]).await["status"], "proposed");
         let decided = api(
             &app,
             Method::POST,
@@ -212,18 +219,17 @@ preflight_store::db_test! {
         assert_eq!(decided.json()["status"], "declined", "{}", decided.body);
 
         // Sign-off: a frozen snapshot.
-        let s = rpc(&app, "share_sign_off", json!({"token": t, "name": "Carla Client"})).await;
-        assert_eq!(s.status, StatusCode::OK, "{}", s.body);
-        let signed = s.json();
+        let sign_off = [carla, ("confirm", "yes")];
+        assert_eq!(share_form(&app, &t, "sign-off", &sign_off).await, Ok(()));
+        let signed = api(&app, Method::GET, &format!("/projects/{pid}/reviews"), Some(&tok), None).await.json()["signoffs"][0].clone();
         assert_eq!(signed["snapshot"]["approved_screenshots"].as_array().unwrap().len(), 1);
         assert!(signed["snapshot"]["scope"].as_array().unwrap().iter().any(|i| i["title"] == "Add a map"));
         let before = signed["snapshot"]["checklist"].clone();
         assert!(before.as_array().unwrap().iter().all(|i| i["state"] == "todo"));
         assert_eq!(signed["run_id"], run3, "the run shown");
         // Signing again while nothing has changed is refused, in words.
-        let again = rpc(&app, "share_sign_off", json!({"token": t, "name": "Carla Client"})).await;
-        assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
-        assert!(again.body.contains("already signed off by Carla Client") && again.body.contains("nothing has changed"), "{}", again.body);
+        let again = share_form(&app, &t, "sign-off", &sign_off).await.unwrap_err();
+        assert!(again.contains("already signed off by Carla Client") && again.contains("nothing has changed"), "{again}");
         // A later tick does not change it; the database refuses edits.
         let items = api(&app, Method::GET, &format!("/projects/{pid}/checklist"), Some(&tok), None).await.json();
         let first = &items["items"][0];
@@ -237,26 +243,33 @@ preflight_store::db_test! {
         assert_eq!(log["activity"].as_array().unwrap().len(), 3, "{log}");
 
         // After the tick, a new sign-off supersedes the first.
-        let again = rpc(&app, "share_sign_off", json!({"token": t, "name": "Carla Client"})).await;
-        assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+        assert_eq!(share_form(&app, &t, "sign-off", &sign_off).await, Ok(()));
         let v = rpc(&app, "share_view", json!({"token": t})).await.json();
         let flags: Vec<bool> = v["signoffs"].as_array().unwrap().iter().map(|s| s["superseded"].as_bool().unwrap()).collect();
         assert_eq!(flags, [false, true], "newest first: {v}");
         assert_eq!((v["checklist_done"].as_i64(), v["checklist_total"].as_i64().map(|n| n > 1)), (Some(1), Some(true)));
 
         // A whole page at once: only what is not approved yet, one activity entry.
-        rpc(&app, "share_review", json!({"token": t, "screenshot_id": shots3[0], "approve": true, "name": "Carla Client", "comment": ""})).await;
-        let many = rpc(&app, "share_approve_many", json!({"token": t, "screenshot_ids": [shots3[0], shots3[1]], "name": "Carla Client"})).await;
-        assert_eq!(many.status, StatusCode::OK, "{}", many.body);
-        let approved: Vec<i64> = many.json().as_array().unwrap().iter().map(|r| r["screenshot_id"].as_i64().unwrap()).collect();
-        assert_eq!(approved, [shots3[1]], "the first was approved already");
-        assert_eq!(rpc(&app, "share_approve_many", json!({"token": t, "screenshot_ids": [shots3[1]], "name": "Carla Client"})).await.json(), json!([]));
-        let not_shown = rpc(&app, "share_approve_many", json!({"token": t, "screenshot_ids": [shots[0]], "name": "Carla Client"})).await;
-        assert_eq!(not_shown.status, StatusCode::NOT_FOUND, "an older run's screenshot is not the link's to approve");
-        let bad = rpc(&app, "share_approve_many", json!({"token": t, "screenshot_ids": [], "name": "Carla Client"})).await;
-        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
-        let other = rpc(&app, "share_approve_many", json!({"token": t, "screenshot_ids": [999_999], "name": "Carla Client"})).await;
-        assert_eq!(other.status, StatusCode::NOT_FOUND, "{}", other.body);
+        let (n0, n1) = (shots3[0].to_string(), shots3[1].to_string());
+        let reviews = || async {
+            let all = api(&app, Method::GET, &format!("/projects/{pid}/activity?kind=review"), Some(&tok), None).await.json();
+            all["activity"].as_array().unwrap().len()
+        };
+        assert_eq!(share_form(&app, &t, "review", &[carla, ("screenshot_id", &n0), ("verdict", "approve")]).await, Ok(()));
+        let logged = reviews().await;
+        assert_eq!(share_form(&app, &t, "approve", &[carla, ("screenshot_id", &n0), ("screenshot_id", &n1)]).await, Ok(()));
+        let g = api(&app, Method::GET, &format!("/runs/{run3}/screenshots"), Some(&tok), None).await.json();
+        let verdicts: Vec<&str> = g["shots"].as_array().unwrap().iter().map(|s| s["review"]["verdict"].as_str().unwrap()).collect();
+        assert_eq!(verdicts, ["approved", "approved"]);
+        assert_eq!(reviews().await, logged + 1, "one entry for the page, the first was approved already");
+        assert_eq!(share_form(&app, &t, "approve", &[carla, ("screenshot_id", &n1)]).await, Ok(()));
+        assert_eq!(reviews().await, logged + 1, "nothing left to approve: nothing logged");
+        let not_shown = share_form(&app, &t, "approve", &[carla, ("screenshot_id", &s0)]).await;
+        assert!(not_shown.as_ref().unwrap_err().contains("not found"), "an older run's screenshot is not the link's to approve: {not_shown:?}");
+        let bad = share_form(&app, &t, "approve", &[carla]).await;
+        assert!(bad.is_err(), "nothing to approve is refused: {bad:?}");
+        let other = share_form(&app, &t, "approve", &[carla, ("screenshot_id", "999999")]).await;
+        assert!(other.as_ref().unwrap_err().contains("not found"), "{other:?}");
 
         // The sign-off is a record: deleting the project archives it instead, and the database
         // refuses to delete a sign-off.

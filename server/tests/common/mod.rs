@@ -79,6 +79,27 @@ pub async fn send(app: &Router, req: Request<Body>) -> Res {
     Res { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
 }
 
+/// The client posting one of the review page's forms (`/share/{token}/{action}`, from the
+/// page's own origin, as a browser does): `Ok` when the page took it, else what the page
+/// tells the client (its one-time message, or that the link does not work).
+pub async fn share_form(app: &Router, token: &str, action: &str, fields: &[(&str, &str)]) -> Result<(), String> {
+    let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+    let req = browser(Method::POST, &format!("/share/{token}/{action}")).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    let res = send(app, req.body(Body::from(body)).unwrap()).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "a form post answers with a redirect back: {}", res.body);
+    let mut cookies = axum::http::HeaderMap::new();
+    for c in res.headers.get_all(header::SET_COOKIE) {
+        let pair = c.to_str().unwrap().split(';').next().unwrap_or_default().to_string();
+        cookies.append(header::COOKIE, pair.parse().unwrap());
+    }
+    match preflight_store::share::cookie(&cookies, preflight_store::share::FLASH_COOKIE) {
+        Some(message) => Err(message),
+        // Every action goes back to a place on the page; a link that does not work, to the page.
+        None if !res.header("location").contains('#') => Err("the link does not work".into()),
+        None => Ok(()),
+    }
+}
+
 /// The raw bytes of the answer (for files that are not text).
 pub async fn send_bytes(app: &Router, req: Request<Body>) -> Vec<u8> {
     let res = app.clone().oneshot(req).await.unwrap();
