@@ -78,4 +78,22 @@ print(f'{sys.argv[2]:<10} {wasm:9.1f} {js:9.1f} {css:9.1f} {wasm + js + css:9.1f
 PY
   [[ -n $KEEP ]] && mkdir -p "$KEEP" && cp "$OUT" "$KEEP/"
 done
+if [[ $PROFILE == release ]]; then
+  # The floor: same profile, wasm-bindgen, wasm-opt and brotli as scripts/build.sh (not split,
+  # so linked without the relocations the splitter needs).
+  cargo build --locked --quiet \
+    --manifest-path tools/leptos-floor/Cargo.toml --target-dir target --lib --target wasm32-unknown-unknown --profile wasm-release
+  FLOOR="$DATA/floor"
+  wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section --out-dir "$FLOOR" --out-name floor \
+    target/wasm32-unknown-unknown/wasm-release/leptos_floor.wasm
+  tools/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-mutable-globals --enable-reference-types -o "$FLOOR/floor.wasm" "$FLOOR/floor_bg.wasm"
+  brotli -q 11 -k -f "$FLOOR/floor.wasm" "$FLOOR/floor.js"
+  python3 - "$FLOOR" <<'PY'
+import os, sys
+kb = lambda f: os.path.getsize(os.path.join(sys.argv[1], f)) / 1024
+wasm, js = kb("floor.wasm.br"), kb("floor.js.br")
+print(f'{"floor":<10} {wasm:9.1f} {js:9.1f} {"-":>9} {wasm + js:9.1f}   (tools/leptos-floor: Leptos alone, brotli 11, not served)')
+PY
+fi
 echo "(Lighthouse 13.5.0, default mobile profile with simulated throttling; transfer as the browser received it, compressed)" >&2
