@@ -16,6 +16,7 @@ mod direct;
 pub mod es5;
 pub mod forms;
 pub mod guard;
+mod look;
 pub mod pdf;
 pub mod pool;
 pub mod quality;

@@ -17,7 +17,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use url::Url;
 
 use crate::{
-    capture::{self, Found, JobOutput, TabHandle},
+    capture::{Found, JobOutput, TabHandle},
     chromium::{self, LaunchSettings, LocalChromium},
     forms::FormJob,
     BrowserError, BrowserEvent, BrowserSettings, Capture, Endpoint, Outcome, BROWSER_CHECKS, FORM_CHECKS, OLD_IE_CHECKS,
@@ -540,7 +540,7 @@ fn run_job(shared: &Shared, tab: &mut Option<TabHandle>, job: &Job) -> Result<Jo
     }
     let handle = tab.as_ref().expect("a tab");
     let out = match job {
-        Job::Page { page, viewport, .. } => capture::page(shared, handle, page, *viewport),
+        Job::Page { page, viewport, .. } => crate::look::page(shared, handle, page, *viewport),
         Job::Form { job, .. } => crate::forms::run(shared, handle, job),
     };
     if handle.dead() {
