@@ -43,7 +43,7 @@ pub fn applies(config: &CheckConfig, url: &Url) -> bool {
     config.nameserver.is_some() || !RESERVED_TLDS.contains(&tld)
 }
 
-fn resolver(config: &CheckConfig) -> Result<Resolver<TokioConnectionProvider>, String> {
+fn resolver(config: &CheckConfig) -> Result<Dns, String> {
     let mut opts = ResolverOpts::default();
     opts.timeout = config.limits.request_timeout.min(Duration::from_secs(5));
     opts.attempts = 2;
@@ -60,7 +60,7 @@ fn resolver(config: &CheckConfig) -> Result<Resolver<TokioConnectionProvider>, S
 }
 
 /// Records of `kind` at `name`; an empty list when there are none.
-async fn records(r: &Resolver<TokioConnectionProvider>, name: &str, kind: RecordType) -> Result<Vec<Record>, String> {
+async fn records(r: &Dns, name: &str, kind: RecordType) -> Result<Vec<Record>, String> {
     let fqdn = if name.ends_with('.') { name.to_string() } else { format!("{name}.") };
     match r.lookup(fqdn.as_str(), kind).await {
         Ok(l) => Ok(l.records().iter().filter(|rec| rec.record_type() == kind).cloned().collect()),
@@ -112,6 +112,9 @@ fn days_from_civil(y: i32, m: u32, d: u32) -> Option<i64> {
     Some(era * 146_097 + doe - 719_468)
 }
 
+/// The resolver the checks ask.
+type Dns = Resolver<TokioConnectionProvider>;
+
 /// Runs the DNS checks for the site's host; returns findings and what each check covered.
 pub async fn check(config: &CheckConfig, url: &Url) -> (Vec<Finding>, Coverage) {
     let mut out = Vec::new();
@@ -144,81 +147,105 @@ pub async fn check(config: &CheckConfig, url: &Url) -> (Vec<Finding>, Coverage) 
         }
     };
     cov.looked(DNS_CHECKS);
+    if !nameservers(&r, &apex, &mut out, &mut cov).await {
+        return (out, cov);
+    }
+    cname_at_apex(&r, &apex, &mut out, &mut cov).await;
+    ttl_before_launch(config, &r, &host, &mut out, &mut cov).await;
+    let mx = mail(&r, &apex, &mut out, &mut cov).await;
+    for mail_host in mx.iter().take(3) {
+        mail_server_ptr(&r, mail_host, &mut out).await;
+    }
+    (out, cov)
+}
 
-    let ns = records(&r, &apex, RecordType::NS).await;
-    match &ns {
+/// `dns-ns-missing`. `false` when the zone's nameservers did not answer: nothing else can be
+/// asked then.
+async fn nameservers(r: &Dns, apex: &str, out: &mut Vec<Finding>, cov: &mut Coverage) -> bool {
+    match records(r, apex, RecordType::NS).await {
         Ok(v) if v.is_empty() => out.push(Finding::new(
             "dns-ns-missing",
-            apex.clone(),
+            apex,
             format!("{apex} has no NS records: the zone is not delegated (or the name is wrong)."),
             "NS lookup returned nothing",
         )),
         Err(e) => {
-            out.push(Finding::new("dns-ns-missing", apex.clone(), format!("The nameservers of {apex} did not answer."), e.clone()));
+            out.push(Finding::new("dns-ns-missing", apex, format!("The nameservers of {apex} did not answer."), e));
             cov.skipped(&ALL_DNS_CHECKS[1..], format!("the nameservers of {apex} did not answer"));
-            return (out, cov);
+            return false;
         }
         Ok(_) => {}
     }
+    true
+}
 
-    // CNAME at the apex breaks MX, NS and TXT there.
-    match records(&r, &apex, RecordType::CNAME).await {
+/// `dns-cname-at-apex`: a CNAME at the apex breaks MX, NS and TXT there.
+async fn cname_at_apex(r: &Dns, apex: &str, out: &mut Vec<Finding>, cov: &mut Coverage) {
+    match records(r, apex, RecordType::CNAME).await {
         Err(e) => {
             cov.skipped(&["dns-cname-at-apex"], format!("the CNAME lookup failed: {e}"));
         }
         Ok(c) => {
             if let Some(rec) = c.first() {
-                out.push(Finding::new("dns-cname-at-apex", apex.clone(), "The zone apex is a CNAME: mail, nameserver and TXT records cannot live beside it. Use A/AAAA (or your DNS host's ALIAS/flattening) instead.", format!("{apex} CNAME {}", rec.data())));
+                out.push(Finding::new("dns-cname-at-apex", apex, "The zone apex is a CNAME: mail, nameserver and TXT records cannot live beside it. Use A/AAAA (or your DNS host's ALIAS/flattening) instead.", format!("{apex} CNAME {}", rec.data())));
             }
         }
     }
+}
 
-    // TTL against the launch date.
-    match config.launch_date.as_deref().map(|d| (d, days_until(d))) {
+/// `dns-ttl-not-lowered`: in the last days before launch, the site's records must have a short
+/// TTL so the switch takes effect quickly.
+async fn ttl_before_launch(config: &CheckConfig, r: &Dns, host: &str, out: &mut Vec<Finding>, cov: &mut Coverage) {
+    let days = match config.launch_date.as_deref().map(|d| (d, days_until(d))) {
         None => {
             cov.not_applicable(&["dns-ttl-not-lowered"], "no launch date set");
+            return;
         }
         Some((d, None)) => {
             cov.skipped(&["dns-ttl-not-lowered"], format!("the launch date \"{d}\" is not a YYYY-MM-DD date"));
+            return;
         }
         Some((_, Some(days))) if days > TTL_LOWER_DAYS_BEFORE => {
             cov.not_applicable(&["dns-ttl-not-lowered"], format!("more than {TTL_LOWER_DAYS_BEFORE} days before launch ({days} days to go)"));
+            return;
         }
         Some((_, Some(days))) if days < 0 => {
             cov.not_applicable(&["dns-ttl-not-lowered"], "launch day has passed");
+            return;
         }
-        Some((_, Some(days))) => {
-            let mut max_ttl: Option<(u32, String)> = None;
-            for kind in [RecordType::CNAME, RecordType::A, RecordType::AAAA] {
-                if let Ok(recs) = records(&r, &host, kind).await {
-                    for rec in recs {
-                        if max_ttl.as_ref().is_none_or(|(t, _)| rec.ttl() > *t) {
-                            max_ttl = Some((rec.ttl(), format!("{host} {} TTL {} s", rec.record_type(), rec.ttl())));
-                        }
-                    }
-                }
-            }
-            match max_ttl {
-                Some((ttl, evidence)) => {
-                    cov.looked(&["dns-ttl-not-lowered"]);
-                    if ttl > LOWERED_TTL {
-                        out.push(Finding::new(
-                            "dns-ttl-not-lowered",
-                            host.clone(),
-                            format!("Launch is in {days} day(s) but {host} still has a TTL of {ttl} s: lower it to {LOWERED_TTL} s or less so the DNS switch takes effect quickly."),
-                            evidence,
-                        ));
-                    }
-                }
-                None => {
-                    cov.skipped(&["dns-ttl-not-lowered"], format!("{host} has no A, AAAA or CNAME record to read a TTL from"));
+        Some((_, Some(days))) => days,
+    };
+    let mut max_ttl: Option<(u32, String)> = None;
+    for kind in [RecordType::CNAME, RecordType::A, RecordType::AAAA] {
+        if let Ok(recs) = records(r, host, kind).await {
+            for rec in recs {
+                if max_ttl.as_ref().is_none_or(|(t, _)| rec.ttl() > *t) {
+                    max_ttl = Some((rec.ttl(), format!("{host} {} TTL {} s", rec.record_type(), rec.ttl())));
                 }
             }
         }
     }
+    let Some((ttl, evidence)) = max_ttl else {
+        cov.skipped(&["dns-ttl-not-lowered"], format!("{host} has no A, AAAA or CNAME record to read a TTL from"));
+        return;
+    };
+    cov.looked(&["dns-ttl-not-lowered"]);
+    if ttl > LOWERED_TTL {
+        out.push(Finding::new(
+            "dns-ttl-not-lowered",
+            host,
+            format!(
+                "Launch is in {days} day(s) but {host} still has a TTL of {ttl} s: lower it to {LOWERED_TTL} s or less so the DNS switch takes effect quickly."
+            ),
+            evidence,
+        ));
+    }
+}
 
-    // Mail: MX, SPF, DMARC, PTR of the mail servers.
-    let mx: Vec<String> = match records(&r, &apex, RecordType::MX).await {
+/// Mail for the domain: `dns-mx-missing`, `dns-spf-missing`, `dns-dmarc-missing`. Answers the
+/// mail servers (for `dns-ptr-mismatch`).
+async fn mail(r: &Dns, apex: &str, out: &mut Vec<Finding>, cov: &mut Coverage) -> Vec<String> {
+    let mx: Vec<String> = match records(r, apex, RecordType::MX).await {
         Ok(v) => v
             .iter()
             .filter_map(|rec| match rec.data() {
@@ -233,14 +260,9 @@ pub async fn check(config: &CheckConfig, url: &Url) -> (Vec<Finding>, Coverage) 
     };
     if mx.is_empty() && cov.is_looked("dns-mx-missing") {
         cov.not_applicable(&["dns-ptr-mismatch"], format!("{apex} has no mail servers to check"));
-        out.push(Finding::new(
-            "dns-mx-missing",
-            apex.clone(),
-            format!("{apex} has no MX records: mail to its addresses bounces."),
-            "MX lookup returned nothing",
-        ));
+        out.push(Finding::new("dns-mx-missing", apex, format!("{apex} has no MX records: mail to its addresses bounces."), "MX lookup returned nothing"));
     }
-    let txt = match records(&r, &apex, RecordType::TXT).await {
+    let txt = match records(r, apex, RecordType::TXT).await {
         Ok(recs) => Some(txt_strings(&recs)),
         Err(e) => {
             cov.skipped(&["dns-spf-missing"], format!("the TXT lookup failed: {e}"));
@@ -250,12 +272,12 @@ pub async fn check(config: &CheckConfig, url: &Url) -> (Vec<Finding>, Coverage) 
     if txt.is_some_and(|txt| !txt.iter().any(|t| t.trim_start().to_ascii_lowercase().starts_with("v=spf1"))) {
         out.push(Finding::new(
             "dns-spf-missing",
-            apex.clone(),
+            apex,
             format!("{apex} publishes no SPF record: its mail is more likely to land in spam."),
             "no TXT record starting with v=spf1",
         ));
     }
-    let dmarc = match records(&r, &format!("_dmarc.{apex}"), RecordType::TXT).await {
+    let dmarc = match records(r, &format!("_dmarc.{apex}"), RecordType::TXT).await {
         Ok(recs) => Some(txt_strings(&recs)),
         Err(e) => {
             cov.skipped(&["dns-dmarc-missing"], format!("the TXT lookup of _dmarc.{apex} failed: {e}"));
@@ -270,55 +292,57 @@ pub async fn check(config: &CheckConfig, url: &Url) -> (Vec<Finding>, Coverage) 
             "no TXT record starting with v=DMARC1 at _dmarc",
         ));
     }
-    for mail_host in mx.iter().take(3) {
-        let ips: Vec<IpAddr> = records(&r, mail_host, RecordType::A)
+    mx
+}
+
+/// `dns-ptr-mismatch` for one mail server: each of its (first two) addresses needs a PTR
+/// record whose name resolves back to the address (forward-confirmed reverse DNS).
+async fn mail_server_ptr(r: &Dns, mail_host: &str, out: &mut Vec<Finding>) {
+    let ips: Vec<IpAddr> = records(r, mail_host, RecordType::A)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|rec| match rec.data() {
+            RData::A(a) => Some(IpAddr::V4(a.0)),
+            _ => None,
+        })
+        .collect();
+    for ip in ips.into_iter().take(2) {
+        let reverse = reverse_name(ip);
+        let names: Vec<String> = records(r, &reverse, RecordType::PTR)
             .await
             .unwrap_or_default()
             .iter()
             .filter_map(|rec| match rec.data() {
-                RData::A(a) => Some(IpAddr::V4(a.0)),
+                RData::PTR(p) => Some(p.0.to_ascii().trim_end_matches('.').to_ascii_lowercase()),
                 _ => None,
             })
             .collect();
-        for ip in ips.into_iter().take(2) {
-            let reverse = reverse_name(ip);
-            let names: Vec<String> = records(&r, &reverse, RecordType::PTR)
-                .await
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|rec| match rec.data() {
-                    RData::PTR(p) => Some(p.0.to_ascii().trim_end_matches('.').to_ascii_lowercase()),
-                    _ => None,
-                })
-                .collect();
-            if names.is_empty() {
-                out.push(Finding::new(
-                    "dns-ptr-mismatch",
-                    mail_host.clone(),
-                    format!("The mail server {mail_host} ({ip}) has no PTR record: many receivers reject its mail."),
-                    format!("no PTR at {reverse}"),
-                ));
-                continue;
-            }
-            // Forward-confirmed: some PTR name must resolve back to the address.
-            let mut confirmed = false;
-            for n in &names {
-                let back = records(&r, n, RecordType::A).await.unwrap_or_default();
-                if back.iter().any(|rec| matches!(rec.data(), RData::A(a) if IpAddr::V4(a.0) == ip)) {
-                    confirmed = true;
-                }
-            }
-            if !confirmed {
-                out.push(Finding::new(
-                    "dns-ptr-mismatch",
-                    mail_host.clone(),
-                    format!("The PTR of mail server {mail_host} ({ip}) points at a name that does not resolve back to it."),
-                    format!("{reverse} PTR {}", names.join(", ")),
-                ));
+        if names.is_empty() {
+            out.push(Finding::new(
+                "dns-ptr-mismatch",
+                mail_host,
+                format!("The mail server {mail_host} ({ip}) has no PTR record: many receivers reject its mail."),
+                format!("no PTR at {reverse}"),
+            ));
+            continue;
+        }
+        let mut confirmed = false;
+        for n in &names {
+            let back = records(r, n, RecordType::A).await.unwrap_or_default();
+            if back.iter().any(|rec| matches!(rec.data(), RData::A(a) if IpAddr::V4(a.0) == ip)) {
+                confirmed = true;
             }
         }
+        if !confirmed {
+            out.push(Finding::new(
+                "dns-ptr-mismatch",
+                mail_host,
+                format!("The PTR of mail server {mail_host} ({ip}) points at a name that does not resolve back to it."),
+                format!("{reverse} PTR {}", names.join(", ")),
+            ));
+        }
     }
-    (out, cov)
 }
 
 fn reverse_name(ip: IpAddr) -> String {
