@@ -300,6 +300,29 @@ fn set_security_headers() {
     }
 }
 
+/// Every page's title ends with the product's name.
+const TITLE_SUFFIX: &str = "Preflight";
+
+/// The title while no page has set its own. leptos_meta sets the document's title as soon as
+/// the app hydrates, before the page's code (a lazy chunk) has loaded and put the page's
+/// `<Title>` in: the tab's title went blank for that moment, and a check looking at the page
+/// then (Preflight's own accessibility check did) found no title. So the title the server sent
+/// stays until the app moves to another address; from then on it is the product's name.
+#[component]
+fn TitleFallback() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let start = location.pathname.get_untracked();
+    #[cfg(feature = "hydrate")]
+    let sent = {
+        let title = document().title();
+        title.strip_suffix(&format!(" · {TITLE_SUFFIX}")).map(str::to_string).unwrap_or_default()
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let sent = String::new();
+    let text = move || if location.pathname.with(|p| *p == start) { sent.clone() } else { String::new() };
+    view! { <Title text=text/> }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -307,8 +330,9 @@ pub fn App() -> impl IntoView {
     let user = crate::components::resource(|| (), |_| server_fns::current_user());
     provide_context(user);
     view! {
-        <Title formatter=|t: String| if t.is_empty() { "Preflight".to_string() } else { format!("{t} · Preflight") }/>
+        <Title formatter=|t: String| if t.is_empty() { TITLE_SUFFIX.to_string() } else { format!("{t} · {TITLE_SUFFIX}") }/>
         <Router>
+            <TitleFallback/>
             <a class="skip" href="#main">"Skip to content"</a>
             <Nav/>
             <main id="main" tabindex="-1">

@@ -293,7 +293,22 @@ fn wrong_password_is_refused_with_a_human_message() -> Result<()> {
     let chrome = launch_browser()?;
     let tab = chrome.browser.new_tab()?;
     let log = ConsoleLog::attach(&tab)?;
+    // Every title the document has while the page loads and the app starts.
+    tab.call_method(headless_chrome::protocol::cdp::Page::AddScriptToEvaluateOnNewDocument {
+        source: "window.__titles = []; new MutationObserver(() => { const t = document.querySelector('title'); \
+                 if (t) window.__titles.push(t.textContent); }).observe(document, { subtree: true, childList: true, characterData: true });"
+            .into(),
+        world_name: None,
+        include_command_line_api: None,
+        run_immediately: None,
+    })?;
     tab.navigate_to(&server.url("/login"))?.wait_until_navigated()?;
+    wait_hydrated(&tab)?;
+    // The sign-in page's chunk has loaded once its form answers; the title never went blank
+    // meanwhile (leptos_meta set it before the page's own <Title> was there).
+    wait_for(&tab, "window.__titles.length > 0 && document.title === 'Sign in · Preflight'", Duration::from_secs(10))?;
+    let titles = js(&tab, "JSON.stringify(window.__titles)")?;
+    assert!(!titles.as_str().unwrap_or_default().contains("\"\""), "the title went blank while the app started: {titles}");
     fill(&tab, "input[name=email]", "olivia@example.test")?;
     fill(&tab, "input[name=password]", "not the password")?;
     tab.find_element("form button[type=submit]")?.click()?;
