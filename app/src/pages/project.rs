@@ -242,11 +242,14 @@ fn Board(data: ChecklistView) -> impl IntoView {
         {move || archive_error.get().map(|m| view! { <ErrorBox message=m/> })}
         <crate::pages::scope::ProjectNav project_id current="checklist"/>
         <section class="card overall" aria-label="Overall progress">
-            <h2>"Launch checklist"</h2>
-            <Progress done=settled total=total label="Overall progress"/>
-            <p class="muted">
+            <div class="overall-head">
+                <h2>"Launch checklist"</h2>
+                <Progress done=settled total=total label="Overall progress"/>
+            </div>
+            <p class="hint">
                 {move || match overdue.get() { 0 => "Nothing overdue.".to_string(), n => format!("{n} item(s) overdue.") }}
-                " Template version " {project.template_version.map(|v| v.to_string()).unwrap_or_else(|| "—".into())} "."
+                " Template version " {project.template_version.map(|v| v.to_string()).unwrap_or_else(|| "—".into())} ". "
+                <span class="keys-hint">"Keys: " <kbd>"j"</kbd> " / " <kbd>"k"</kbd> " next / previous item, " <kbd>"x"</kbd> " tick or untick it, " <kbd>"o"</kbd> " open or close its details."</span>
             </p>
             {move || (overdue.get() > 0).then(|| if replanning.get() {
                 view! {
@@ -266,7 +269,6 @@ fn Board(data: ChecklistView) -> impl IntoView {
             } else {
                 view! { <ErrorBox message=m/> }.into_any()
             })}
-            <p class="muted small keys-hint">"Keys: " <kbd>"j"</kbd> " / " <kbd>"k"</kbd> " next / previous item, " <kbd>"x"</kbd> " tick or untick it, " <kbd>"o"</kbd> " open or close its details."</p>
         </section>
         <RunsPanel project_id environments=project.environments.clone() runs items/>
         <FilterBar filters members=members.get_value()/>
@@ -467,7 +469,7 @@ fn RunsPanel(project_id: i64, environments: Vec<Environment>, runs: RwSignal<Vec
                 </For>
             </ul>
             <Show when=move || runs.with(Vec::is_empty)>
-                <p class="muted">"No check runs yet. A run crawls the site and checks it against the launch advice; its results become evidence on the checklist items below."</p>
+                <p class="hint">"No check runs yet. A run crawls the site and checks it against the launch advice; its results become evidence on the items below."</p>
             </Show>
         </section>
     }
