@@ -67,6 +67,7 @@ async fn images_fonts_blocking_resources_and_mobile_usability() {
     assert!(blocking.len() == 1 && blocking[0].contains("/quality/slow.css"), "{blocking:?}");
     let big = on("image-oversized", "/quality/heavy");
     assert!(big.iter().any(|f| f.contains("800×600 px shown at 200×150")), "{big:?}");
+    assert!(big.iter().all(|f| !f.contains("/quality/logo.svg") && !f.contains("/quality/mark")), "vector images are never too large: {big:?}");
     let legacy = on("image-not-modern", "/quality/heavy");
     assert!(legacy.len() == 1 && legacy[0].contains("/quality/big.png"), "{legacy:?}");
     let fonts = on("font-display-missing", "/quality/heavy");

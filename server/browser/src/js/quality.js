@@ -94,8 +94,8 @@
         blocking.push({ url: e.name, ms: Math.round(e.responseEnd - e.startTime) });
       }
     });
-    var sizes = {};
-    resources.forEach(function (e) { sizes[e.name] = e.transferSize || e.encodedBodySize || 0; });
+    var sizes = {}, types = {};
+    resources.forEach(function (e) { sizes[e.name] = e.transferSize || e.encodedBodySize || 0; types[e.name] = e.contentType || ''; });
 
     // Images: served much larger than shown, and large JPEG/PNG.
     var dpr = window.devicePixelRatio || 1, oversized = [], legacy = [];
@@ -103,6 +103,8 @@
     for (var i = 0; i < imgs.length; i++) {
       var img = imgs[i], src = img.currentSrc || img.src;
       if (!img.complete || !img.naturalWidth || !src || /^data:/.test(src)) { continue; }
+      // A vector image (SVG) is drawn at whatever size it is shown: it cannot be too large.
+      if (/^image\/svg/i.test(types[src] || '') || /\.svgz?([?#]|$)/i.test(src)) { continue; }
       var r = visibleBox(img);
       var size = sizes[src] || 0;
       if (r) {

@@ -218,10 +218,13 @@ fn system_font() -> Vec<u8> {
     std::fs::read(String::from_utf8_lossy(&out.stdout).trim()).expect("the font fc-match names")
 }
 
+/// A vector logo whose own size (150×150) is far larger than the fixture shows it (28×28).
+const SVG_LOGO: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="150" height="150" viewBox="0 0 150 150"><rect width="150" height="150" rx="24" fill="#1f4fd1"/></svg>"##;
+
 /// Pages with known performance: `/quality/vitals` paints its largest element (an image that
 /// takes 700 ms to arrive), shifts its content 90 px down 150 ms after its HTML is parsed and
 /// then blocks the main thread for 300 ms; `/quality/heavy` has a slow stylesheet in its head, an 800×600
-/// PNG shown at 200×150, a web font without font-display, and — on a phone — no viewport,
+/// PNG shown at 200×150 (and two SVGs shown far smaller than their size, which is fine), a web font without font-display, and — on a phone — no viewport,
 /// tiny text and a tiny link.
 fn quality_pages() -> Router {
     let vitals = r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Vitals</title>
@@ -238,6 +241,7 @@ fn quality_pages() -> Router {
 <link rel="stylesheet" href="/quality/slow.css">
 <style>@font-face { font-family: Fixture; src: url(/quality/font.ttf) format("truetype") } body { font-family: Fixture, sans-serif }</style></head>
 <body><main><h1>Heavy</h1><img src="/quality/big.png" width="200" height="150" alt="Noise">
+<img src="/quality/logo.svg" width="28" height="28" alt="Logo"><img src="/quality/mark" width="28" height="28" alt="Mark">
 <p style="font-size: 9px">The fine print of this page is set in nine pixel type, which nobody can read on a phone without zooming in first.</p>
 <a href="/quality/vitals" style="display: inline-block; font-size: 9px; line-height: 10px">x</a></main></body></html>"#;
     Router::new()
@@ -258,6 +262,9 @@ fn quality_pages() -> Router {
             }),
         )
         .route("/quality/big.png", get(|| async { ([(header::CONTENT_TYPE, "image/png")], noise_png(800, 600)) }))
+        // 150×150 vector images, one named .svg, one known only by its content type.
+        .route("/quality/logo.svg", get(|| async { ([(header::CONTENT_TYPE, "image/svg+xml")], SVG_LOGO) }))
+        .route("/quality/mark", get(|| async { ([(header::CONTENT_TYPE, "image/svg+xml")], SVG_LOGO) }))
         .route("/quality/font.ttf", get(|| async { ([(header::CONTENT_TYPE, "font/ttf")], system_font()) }))
 }
 
