@@ -279,7 +279,7 @@ pub(crate) fn judge(answer: Answer, url: &str, viewport: &str, budgets: &Budgets
         found.push(Finding::new(
             "image-oversized",
             url,
-            format!("{} image(s) are served much larger than shown ({viewport}, {} in all)", answer.oversized.len(), kb(bytes as f64)),
+            format!("{} image(s) are served much larger than shown ({} in all)", answer.oversized.len(), kb(bytes as f64)),
             list.join("; "),
         ));
     }

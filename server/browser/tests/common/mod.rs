@@ -219,7 +219,8 @@ fn system_font() -> Vec<u8> {
 }
 
 /// A vector logo whose own size (150×150) is far larger than the fixture shows it (28×28).
-const SVG_LOGO: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="150" height="150" viewBox="0 0 150 150"><rect width="150" height="150" rx="24" fill="#1f4fd1"/></svg>"##;
+const SVG_LOGO: &str =
+    r##"<svg xmlns="http://www.w3.org/2000/svg" width="150" height="150" viewBox="0 0 150 150"><rect width="150" height="150" rx="24" fill="#1f4fd1"/></svg>"##;
 
 /// Pages with known performance: `/quality/vitals` paints its largest element (an image that
 /// takes 700 ms to arrive), shifts its content 90 px down 150 ms after its HTML is parsed and
