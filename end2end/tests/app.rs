@@ -81,6 +81,16 @@ fn setup_login_project_tick_and_live_update() -> Result<()> {
         let overflow = horizontal_overflow(&member)?;
         assert!(overflow <= 0, "the checklist is {overflow} px wider than a {name} screen");
         screenshot(&member, &format!("06-checklist-{name}"))?;
+        if name == "phone" {
+            // Archive and delete wait in the project's "More" menu, away from the everyday buttons.
+            js(&member, "document.querySelector('details.more summary').click()")?;
+            let menu = js(&member, "document.querySelector('details.more[open] ul').textContent")?;
+            let menu = menu.as_str().unwrap_or_default();
+            assert!(menu.contains("Archive the project") && menu.contains("Delete the project…"), "{menu}");
+            assert!(horizontal_overflow(&member)? <= 0, "the open menu fits the phone");
+            screenshot(&member, "06-checklist-phone-more")?;
+            js(&member, "document.querySelector('details.more summary').click()")?;
+        }
     }
 
     // --- Run the automated checks from the page against a site on loopback (Preflight's own

@@ -224,19 +224,25 @@ fn Board(data: ChecklistView) -> impl IntoView {
                         <li><a href=format!("/projects/{project_id}/export/checklist.csv") download="">"Checklist (CSV)"</a></li>
                     </ul>
                 </details>
-                <A href=format!("/projects/{project_id}/edit") attr:class="button">"Edit project"</A>
-                <button type="button" on:click=toggle_archive>{move || if archived.get() { "Unarchive" } else { "Archive" }}</button>
-                {move || if confirm_delete.get() {
-                    view! {
-                        <span class="confirm-delete" role="group" aria-label="Confirm deletion">
-                            "Delete everything in this project? "
-                            <button type="button" class="danger" on:click=delete.clone()>"Delete for good"</button>
-                            <button type="button" on:click=move |_| confirm_delete.set(false)>"Keep it"</button>
-                        </span>
-                    }.into_any()
-                } else {
-                    view! { <button type="button" class="link danger" on:click=move |_| confirm_delete.set(true)>"Delete…"</button> }.into_any()
-                }}
+                <A href=format!("/projects/{project_id}/edit") attr:class="button" attr:aria-label="Edit project">"Edit"</A>
+                // Rarely wanted, never next to the everyday buttons.
+                <details class="downloads more">
+                    <summary class="button">"More"</summary>
+                    <ul>
+                        <li><button type="button" on:click=toggle_archive>{move || if archived.get() { "Unarchive the project" } else { "Archive the project" }}</button></li>
+                        <li>{move || if confirm_delete.get() {
+                            view! {
+                                <span class="confirm-delete" role="group" aria-label="Confirm deletion">
+                                    "Delete everything in this project? "
+                                    <button type="button" class="danger" on:click=delete.clone()>"Delete for good"</button>
+                                    <button type="button" on:click=move |_| confirm_delete.set(false)>"Keep it"</button>
+                                </span>
+                            }.into_any()
+                        } else {
+                            view! { <button type="button" class="danger" on:click=move |_| confirm_delete.set(true)>"Delete the project…"</button> }.into_any()
+                        }}</li>
+                    </ul>
+                </details>
             </div>
         </div>
         {move || archive_error.get().map(|m| view! { <ErrorBox message=m/> })}
