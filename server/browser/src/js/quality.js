@@ -104,7 +104,9 @@
       var img = imgs[i], src = img.currentSrc || img.src;
       if (!img.complete || !img.naturalWidth || !src || /^data:/.test(src)) { continue; }
       // A vector image (SVG) is drawn at whatever size it is shown: it cannot be too large.
-      if (/^image\/svg/i.test(types[src] || '') || /\.svgz?([?#]|$)/i.test(src)) { continue; }
+      // (By its content type when the browser knows it, else by name: an image service's
+      // /logo.svg?format=png is a PNG.)
+      if (types[src] ? /^image\/svg/i.test(types[src]) : /\.svgz?([?#]|$)/i.test(src)) { continue; }
       var r = visibleBox(img);
       var size = sizes[src] || 0;
       if (r) {
