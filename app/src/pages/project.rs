@@ -213,8 +213,12 @@ fn Board(data: ChecklistView) -> impl IntoView {
                 </p>
             </div>
             <div class="actions">
+                // On a phone only the dot shows (the words are still read out): its width must not
+                // change when it connects, or the buttons beside it would move.
                 <span class="live" class:on=move || live.get() title="Changes by others appear here as they happen">
-                    {move || if live.get() { "● Live" } else { "○ Connecting…" }}
+                    <span aria-hidden="true">{move || if live.get() { "●" } else { "○" }}</span>
+                    " "
+                    <span class="live-text">{move || if live.get() { "Live" } else { "Connecting…" }}</span>
                 </span>
                 <details class="downloads">
                     <summary class="button">"Hand over"</summary>
@@ -464,7 +468,7 @@ fn RunsPanel(project_id: i64, environments: Vec<Environment>, runs: RwSignal<Vec
                         </div>
                     }.into_any()
                 } else {
-                    view! { <p class="muted">"Add an environment with its URL (Edit project) to run checks."</p> }.into_any()
+                    view! { <p class="muted">"Add an environment with its URL (" <A href=format!("/projects/{project_id}/edit")>"Edit project"</A> ") to run checks."</p> }.into_any()
                 }}
             </div>
             {move || error.get().map(|m| view! { <ErrorBox message=m/> })}

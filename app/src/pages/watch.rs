@@ -57,7 +57,7 @@ fn Watch(view: WatchView, reload: RwSignal<u32>) -> impl IntoView {
             </div>
         </div>
         <ProjectNav project_id current="watch"/>
-        {schedules.is_empty().then(|| view! { <p class="card muted">"The project has no environments yet: add one with its URL (Edit project) to schedule checks."</p> })}
+        {schedules.is_empty().then(|| view! { <p class="card muted">"The project has no environments yet: add one with its URL (" <A href=format!("/projects/{project_id}/edit")>"Edit project"</A> ") to schedule checks."</p> })}
         {schedules.into_iter().map(|s| view! { <ScheduleCard schedule=s now/> }).collect_view()}
         <NotifyCards settings=notify reload/>
     }
