@@ -267,7 +267,7 @@ preflight_store::db_test! {
         let not_shown = share_form(&app, &t, "approve", &[carla, ("screenshot_id", &s0)]).await;
         assert!(not_shown.as_ref().unwrap_err().contains("not found"), "an older run's screenshot is not the link's to approve: {not_shown:?}");
         let bad = share_form(&app, &t, "approve", &[carla]).await;
-        assert!(bad.as_ref().unwrap_err().contains("give from 1 to 500"), "nothing to approve is refused in words, not a 500: {bad:?}");
+        assert!(bad.as_ref().unwrap_err().contains("Choose at least one screenshot"), "nothing to approve is refused in words, not a 500: {bad:?}");
         let other = share_form(&app, &t, "approve", &[carla, ("screenshot_id", "999999")]).await;
         assert!(other.as_ref().unwrap_err().contains("not found"), "{other:?}");
 

@@ -277,7 +277,7 @@ pub async fn approve_many(store: &crate::Store, g: &Grant, screenshot_ids: &[i64
     let pool = &store.pool;
     let reviewer = reviewer_name(reviewer)?;
     if screenshot_ids.is_empty() || screenshot_ids.len() > 500 {
-        return Err(AppError::bad("screenshot_ids: give from 1 to 500 screenshots."));
+        return Err(AppError::bad("Choose at least one screenshot to approve (at most 500 at once)."));
     }
     let Some(gallery) = gallery(pool, g).await? else { return Err(AppError::NotFound("screenshot")) };
     let mut shots = Vec::new();
