@@ -16,7 +16,7 @@ KEEP=
 while [[ $# -gt 0 ]]; do
   case $1 in
     --debug) PROFILE=debug ;;
-    --keep) KEEP=$2; shift ;;
+    --keep) KEEP=${2:?--keep needs a folder}; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift

@@ -86,8 +86,7 @@ if [[ $PROFILE == release ]]; then
   FLOOR="$DATA/floor"
   wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section --out-dir "$FLOOR" --out-name floor \
     target/wasm32-unknown-unknown/wasm-release/leptos_floor.wasm
-  tools/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals --enable-reference-types -o "$FLOOR/floor.wasm" "$FLOOR/floor_bg.wasm"
+  scripts/wasm-opt.sh "$FLOOR/floor_bg.wasm" "$FLOOR/floor.wasm"
   brotli -q 11 -k -f "$FLOOR/floor.wasm" "$FLOOR/floor.js"
   python3 - "$FLOOR" <<'PY'
 import os, sys

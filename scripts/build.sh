@@ -45,12 +45,9 @@ BINDGEN_FLAGS=(--keep-lld-exports --no-demangle)
 [[ $PROFILE == release ]] && BINDGEN_FLAGS+=(--remove-name-section --remove-producers-section)
 wasm-bindgen --target web --no-typescript "${BINDGEN_FLAGS[@]}" --out-dir "$PKG" --out-name preflight "$MAIN"
 if [[ $PROFILE == release ]]; then
-  WASM_OPT=tools/node_modules/.bin/wasm-opt
-  [[ -x $WASM_OPT ]] || { echo "wasm-opt is missing: run scripts/setup.sh --release (it installs npm's binaryen, pinned)" >&2; exit 1; }
   for f in "$PKG"/preflight_bg.wasm "$PKG"/split_*.wasm "$PKG"/chunk_*.wasm; do
     [[ -e $f ]] || continue
-    "$WASM_OPT" -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-      --enable-mutable-globals --enable-reference-types -o "$f.opt" "$f"
+    scripts/wasm-opt.sh "$f" "$f.opt"
     mv "$f.opt" "$f"
   done
 fi
